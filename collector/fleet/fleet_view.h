@@ -1,0 +1,64 @@
+// FleetView: a consistent, read-only copy of what the collector knows about every node at one
+// instant. The fleet state (collector/fleet/) produces it; the analysis (collector/analysis/)
+// and the queries consume it. It is a plain value: no locks, no references into live state.
+//
+// Example:
+//   FleetView view = fleet_state.View(absl::Now());
+//   AnalysisResult result = analyzer.Tick(view);
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "guts/diag/v1/agent.pb.h"
+#include "guts/diag/v1/snapshot.pb.h"
+
+namespace guts::collector {
+
+// Compact figures of one received snapshot, kept in a short per-node window.
+struct SnapshotSample {
+  absl::Time received;        // collector clock
+  absl::Time taken;           // agent clock (Snapshot.taken_unix_ms)
+  uint64_t seq = 0;
+  uint64_t height = 0;        // ConsensusView.finalized_height
+  uint64_t view = 0;          // ConsensusView.view
+  std::string block_id;       // ConsensusView.last_block_id
+};
+
+// Everything known about one node.
+struct NodeObservation {
+  std::string node_id;
+  // Latest Hello of the node's agent (p2p_addr, role, labels, versions).
+  guts::diag::v1::Hello hello;
+  // Latest snapshot; has_latest is false until the first one arrives.
+  bool has_latest = false;
+  guts::diag::v1::Snapshot latest;
+  // Collector clock: when `latest` arrived, and when the node was first seen.
+  absl::Time last_received = absl::InfinitePast();
+  absl::Time first_seen = absl::InfinitePast();
+  // Whether the agent's Connect stream is open now, and when it last changed.
+  bool connected = false;
+  absl::Time connection_changed = absl::InfinitePast();
+  // Recent snapshots, oldest first (bounded; about the last 2 minutes at 1 Hz). Arrival times
+  // in `samples[i].received` feed the phi-accrual liveness detector.
+  std::vector<SnapshotSample> samples;
+};
+
+// The collector's own health, so the analysis can hold back "node silent" verdicts when the
+// silence is the collector's fault.
+struct CollectorHealth {
+  // How far behind ingest runs: age of the oldest received-but-unprocessed snapshot.
+  absl::Duration ingest_lag = absl::ZeroDuration();
+  // Set when ingest lag or queue depth crossed the overload threshold.
+  bool overloaded = false;
+  absl::Time started = absl::InfinitePast();
+};
+
+struct FleetView {
+  absl::Time now;  // collector clock at the moment of the copy
+  std::vector<NodeObservation> nodes;  // sorted by node_id
+  CollectorHealth collector;
+};
+
+}  // namespace guts::collector

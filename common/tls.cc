@@ -1,0 +1,74 @@
+#include "common/tls.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " is required unless --insecure is given"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+struct Pems {
+  std::string cert, key, ca;
+};
+
+absl::StatusOr<Pems> ReadAll(const TlsOptions& tls) {
+  Pems pems;
+  absl::StatusOr<std::string> cert = ReadPem("--tls-cert", tls.cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("--tls-key", tls.key_file);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> ca = ReadPem("--tls-ca", tls.ca_file);
+  if (!ca.ok()) return ca.status();
+  return Pems{*std::move(cert), *std::move(key), *std::move(ca)};
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const TlsOptions& tls) {
+  if (tls.insecure) return grpc::InsecureServerCredentials();
+  absl::StatusOr<Pems> pems = ReadAll(tls);
+  if (!pems.ok()) return pems.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = pems->ca;
+  options.pem_key_cert_pairs.push_back({pems->key, pems->cert});
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
+    const TlsOptions& tls) {
+  if (tls.insecure) return grpc::InsecureChannelCredentials();
+  absl::StatusOr<Pems> pems = ReadAll(tls);
+  if (!pems.ok()) return pems.status();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = pems->ca;
+  options.pem_private_key = pems->key;
+  options.pem_cert_chain = pems->cert;
+  return grpc::SslCredentials(options);
+}
+
+std::string PeerCommonName(const grpc::ServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
+  std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
+  if (names.empty()) return "";
+  return std::string(names.front().data(), names.front().size());
+}
+
+}  // namespace guts

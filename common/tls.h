@@ -1,0 +1,42 @@
+// TLS settings shared by every binary, and the gRPC credentials built from them.
+//
+// mTLS is the default: plain text needs an explicit `--insecure`, and every binary logs a
+// warning at start when it runs that way.
+//
+// Example:
+//   TlsOptions tls{.cert_file = "agent.crt", .key_file = "agent.key", .ca_file = "ca.crt"};
+//   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds = ClientCredentials(tls);
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_context.h"
+
+namespace guts {
+
+struct TlsOptions {
+  bool insecure = false;  // plain text: development only
+  std::string cert_file;  // PEM certificate of this process
+  std::string key_file;   // PEM private key of this process
+  std::string ca_file;    // PEM CA that signs the peers' certificates
+};
+
+// Server credentials requiring and verifying a client certificate signed by `ca_file`.
+// Returns INVALID_ARGUMENT when a file is missing or unreadable (naming the file), or when
+// neither `insecure` nor all three files are given.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const TlsOptions& tls);
+
+// Channel credentials presenting our certificate and verifying the server against `ca_file`.
+// Same errors as ServerCredentials.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
+    const TlsOptions& tls);
+
+// The verified client certificate's common name, or "" on an insecure or anonymous call.
+std::string PeerCommonName(const grpc::ServerContext& context);
+
+}  // namespace guts
