@@ -39,4 +39,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
 // The verified client certificate's common name, or "" on an insecure or anonymous call.
 std::string PeerCommonName(const grpc::ServerContext& context);
 
+// The verified client certificate's organizational unit (OU), or "" when absent. The dev CA
+// (scripts/mint-dev-certs.sh) puts the client's role there: agent, operator or viewer.
+std::string PeerOrganizationalUnit(const grpc::ServerContext& context);
+
 }  // namespace guts
