@@ -1,0 +1,56 @@
+// ChildProcess: a real process started by a test, stopped (SIGTERM, then SIGKILL) when the
+// object goes away, so no test leaves anything running.
+//
+// Example:
+//   ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", "3"}, "/tmp/t/sim.log");
+//   ASSERT_TRUE(sim.ok()) << sim.error();
+//   ...
+//   sim.Kill(SIGKILL);   // or let the destructor stop it
+//
+// Not thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace guts::testing {
+
+class ChildProcess {
+ public:
+  // Starts argv[0] with argv, stdout and stderr appended to `log_path`.
+  ChildProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~ChildProcess();  // Stop()
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool ok() const { return pid_ > 0; }
+  const std::string& error() const { return error_; }
+  pid_t pid() const { return pid_; }
+
+  // True while the process has not exited.
+  bool Running();
+
+  // Sends `signal` and waits up to `grace` for the exit; SIGKILL after that. Returns the exit
+  // status as waitpid reports it, or -1 when the process was not running. Idempotent.
+  int Stop(int signal = 15, absl::Duration grace = absl::Seconds(10));
+
+ private:
+  pid_t pid_ = -1;
+  std::string error_;
+};
+
+// Path of a binary built by this project (the directory is compiled in by CMake).
+std::string BinaryPath(const std::string& name);
+
+// Waits until `path` exists and parses as a JSON object, up to `timeout`; returns its text.
+absl::StatusOr<std::string> WaitForReadyFile(const std::string& path, absl::Duration timeout);
+
+// A fresh, empty directory for one test under the system temp dir.
+std::string FreshTempDir(const std::string& name);
+
+}  // namespace guts::testing
