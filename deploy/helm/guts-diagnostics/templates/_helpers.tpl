@@ -1,0 +1,239 @@
+{{/* Names. */}}
+{{- define "gd.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "gd.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "gd.collectorName" -}}
+{{- printf "%s-collector" (include "gd.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "gd.agentName" -}}
+{{- printf "%s-agent" (include "gd.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "gd.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "gd.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The collector's gRPC address as agents and gutsctl dial it (matches the server cert). */}}
+{{- define "gd.collectorAddr" -}}
+{{- printf "%s.%s.svc:%d" (include "gd.collectorName" .) .Release.Namespace (int .Values.collector.grpcPort) -}}
+{{- end -}}
+
+{{/* Labels. Call with (dict "ctx" $ "component" "collector"). */}}
+{{- define "gd.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gd.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "gd.labels" -}}
+{{ include "gd.selectorLabels" . }}
+helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: guts-diag
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "gd.image" -}}
+{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) -}}
+{{- end -}}
+
+{{/*
+TLS mode, checked once: "mtls" or "insecure". Contradictory settings fail the render with a
+message that says what to set.
+*/}}
+{{- define "gd.tlsMode" -}}
+{{- $t := .Values.tls -}}
+{{- if and $t.enabled $t.insecure -}}
+{{- fail "tls.enabled=true and tls.insecure=true contradict each other: keep mTLS (tls.insecure=false) or opt out explicitly with tls.enabled=false,tls.insecure=true" -}}
+{{- else if and (not $t.enabled) (not $t.insecure) -}}
+{{- fail "tls.enabled=false needs tls.insecure=true as well: plain text is a development-only opt-in that must be explicit" -}}
+{{- else if $t.enabled -}}
+{{- if and $t.existingSecret $t.certManager.enabled -}}
+{{- fail "tls.existingSecret and tls.certManager.enabled are both set: choose one source for the collector's certificate" -}}
+{{- else if and (not $t.existingSecret) (not $t.certManager.enabled) -}}
+{{- fail "tls.enabled=true needs a certificate source: set tls.existingSecret or tls.certManager.enabled=true" -}}
+{{- else if and $t.existingSecret .Values.tests.enabled (not $t.existingClientSecret) -}}
+{{- fail "tls.existingSecret is set but tls.existingClientSecret is empty: the helm test Pod needs a viewer client certificate (or set tests.enabled=false)" -}}
+{{- end -}}
+mtls
+{{- else -}}
+insecure
+{{- end -}}
+{{- end -}}
+
+{{/* True when the chart makes its own CA with cert-manager. */}}
+{{- define "gd.ownCA" -}}
+{{- if and .Values.tls.enabled .Values.tls.certManager.enabled (not .Values.tls.certManager.issuerRef.name) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The issuer that signs leaf certificates: the chart's CA Issuer or the configured one. */}}
+{{- define "gd.issuerRef" -}}
+{{- if include "gd.ownCA" . -}}
+name: {{ include "gd.fullname" . }}-ca
+kind: Issuer
+group: cert-manager.io
+{{- else -}}
+{{ toYaml .Values.tls.certManager.issuerRef }}
+{{- end -}}
+{{- end -}}
+
+{{- define "gd.collectorTlsSecret" -}}
+{{- default (printf "%s-tls" (include "gd.collectorName" .)) .Values.tls.existingSecret -}}
+{{- end -}}
+
+{{- define "gd.clientTlsSecret" -}}
+{{- default (printf "%s-gutsctl-viewer-tls" (include "gd.fullname" .)) .Values.tls.existingClientSecret -}}
+{{- end -}}
+
+{{/* Command-line TLS flags shared by all binaries, for files mounted at /etc/guts-diag/tls. */}}
+{{- define "gd.tlsArgs" -}}
+{{- if eq (include "gd.tlsMode" .) "mtls" }}
+- --tls-cert=/etc/guts-diag/tls/tls.crt
+- --tls-key=/etc/guts-diag/tls/tls.key
+- --tls-ca=/etc/guts-diag/tls/ca.crt
+{{- else }}
+- --insecure
+{{- end }}
+{{- end -}}
+
+{{/*
+The agent container for the guts-node chart's sidecars[]. It shares the node Pod's network
+namespace: the node's API is on 127.0.0.1 and its P2P sockets are visible to sock_diag.
+*/}}
+{{- define "gd.agentSidecarContainer" -}}
+{{- $s := .Values.agent.sidecar -}}
+name: guts-agent
+image: {{ include "gd.image" (dict "ctx" . "image" .Values.images.agent) }}
+imagePullPolicy: {{ .Values.images.agent.pullPolicy }}
+args:
+  - --collector={{ include "gd.collectorAddr" . }}
+  - --node-id=$(POD_NAME)
+  - --node-api=http://127.0.0.1:{{ $s.nodeApiPort }}
+  - --node-p2p-addr=$(POD_IP):{{ $s.nodeP2pPort }}
+  - --node-data-dir=/data
+  {{- if $s.podLogs.enabled }}
+  - --node-log-file=/var/log/pods/$(POD_NAMESPACE)_$(POD_NAME)_$(POD_UID)/{{ $s.podLogs.nodeContainerName }}/0.log
+  {{- end }}
+  - --state-dir=/var/lib/guts-agent
+  - --http-addr=0.0.0.0:{{ .Values.agent.httpPort }}
+  - --interval={{ .Values.agent.interval }}
+  - --role={{ .Values.agent.role }}
+  - --spool-max-bytes={{ .Values.agent.spoolMaxBytes }}
+  - --log-level={{ .Values.agent.logLevel }}
+  {{- range $k, $v := .Values.agent.labels }}
+  - --label={{ $k }}={{ $v }}
+  {{- end }}
+  {{- include "gd.tlsArgs" . | trim | nindent 2 }}
+env:
+  - name: POD_NAME
+    valueFrom: {fieldRef: {fieldPath: metadata.name}}
+  - name: POD_NAMESPACE
+    valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+  - name: POD_UID
+    valueFrom: {fieldRef: {fieldPath: metadata.uid}}
+  - name: POD_IP
+    valueFrom: {fieldRef: {fieldPath: status.podIP}}
+ports:
+  - name: agent-http
+    containerPort: {{ .Values.agent.httpPort }}
+    protocol: TCP
+livenessProbe:
+  httpGet: {path: /healthz, port: agent-http}
+  periodSeconds: 10
+resources:
+  {{- toYaml .Values.agent.resources | nindent 2 }}
+securityContext:
+  {{- toYaml .Values.containerSecurityContext | nindent 2 }}
+  runAsUser: {{ .Values.podSecurityContext.runAsUser }}
+  runAsGroup: {{ include "gd.agentSidecarGroup" . }}
+volumeMounts:
+  - name: {{ $s.nodeDataVolume }}
+    mountPath: /data
+    readOnly: true
+  - name: guts-agent-state
+    mountPath: /var/lib/guts-agent
+  - name: guts-agent-tmp
+    mountPath: /tmp
+  {{- if $s.podLogs.enabled }}
+  - name: guts-agent-pod-logs
+    mountPath: /var/log/pods
+    readOnly: true
+  {{- end }}
+  {{- if eq (include "gd.tlsMode" .) "mtls" }}
+  - name: guts-agent-tls
+    mountPath: /etc/guts-diag/tls
+    readOnly: true
+  {{- end }}
+{{- end -}}
+
+{{/*
+Primary group of the sidecar agent. The kubelet writes Pod log files root:root 0640, so with
+podLogs the agent reads them through group 0 while its uid stays non-root.
+*/}}
+{{- define "gd.agentSidecarGroup" -}}
+{{- if .Values.agent.sidecar.podLogs.enabled -}}
+{{- .Values.agent.sidecar.podLogs.readGroupId -}}
+{{- else -}}
+{{- .Values.podSecurityContext.runAsGroup -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Volumes that go with the sidecar container, for the guts-node chart's extraVolumes. */}}
+{{- define "gd.agentSidecarVolumes" -}}
+- name: guts-agent-state
+  emptyDir:
+    sizeLimit: {{ .Values.agent.stateSizeLimit }}
+- name: guts-agent-tmp
+  emptyDir:
+    sizeLimit: 16Mi
+{{- if .Values.agent.sidecar.podLogs.enabled }}
+- name: guts-agent-pod-logs
+  hostPath:
+    path: /var/log/pods
+    type: Directory
+{{- end }}
+{{- if eq (include "gd.tlsMode" .) "mtls" }}
+{{- $ref := .Values.agent.sidecar.tls.issuerRef }}
+{{- if not $ref.name }}
+{{- if not (include "gd.ownCA" .) }}
+{{- fail "agent.mode=sidecar with mTLS needs agent.sidecar.tls.issuerRef.name (an issuer for the cert-manager csi-driver), unless the chart makes its own CA (tls.certManager.enabled=true with an empty issuerRef.name)" }}
+{{- end }}
+{{- $ref = dict "name" (printf "%s-ca" (include "gd.fullname" .)) "kind" "Issuer" "group" "cert-manager.io" }}
+{{- end }}
+- name: guts-agent-tls
+  csi:
+    driver: csi.cert-manager.io
+    readOnly: true
+    volumeAttributes:
+      csi.cert-manager.io/issuer-name: {{ $ref.name }}
+      csi.cert-manager.io/issuer-kind: {{ $ref.kind }}
+      csi.cert-manager.io/issuer-group: {{ $ref.group }}
+      csi.cert-manager.io/common-name: ${POD_NAME}
+      csi.cert-manager.io/organizationalunits: agent
+      csi.cert-manager.io/key-usages: client auth,digital signature,key encipherment
+      csi.cert-manager.io/duration: {{ .Values.tls.certManager.duration }}
+      csi.cert-manager.io/fs-group: {{ include "gd.agentSidecarGroup" . | quote }}
+{{- end }}
+{{- end -}}
