@@ -1,0 +1,112 @@
+#include "agent/agent.h"
+
+#include "common/tls.h"
+#include "common/version.h"
+#include "spdlog/spdlog.h"
+
+namespace guts::agent {
+
+Agent::Agent(const AgentConfig& config, std::unique_ptr<Spool> spool,
+             std::vector<std::unique_ptr<Source>> sources)
+    : config_(config), spool_(std::move(spool)), runner_(std::move(sources)) {}
+
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentConfig& config,
+                                                     std::vector<std::unique_ptr<Source>> sources,
+                                                     absl::Duration backoff_max) {
+  absl::StatusOr<std::unique_ptr<Spool>> spool =
+      Spool::Open(config.state_dir + "/spool", config.spool_max_bytes);
+  if (!spool.ok()) return spool.status();
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ClientCredentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
+
+  std::unique_ptr<Agent> agent(new Agent(config, *std::move(spool), std::move(sources)));
+  StreamClientOptions options{
+      .collector = config.collector, .credentials = *credentials, .backoff_max = backoff_max};
+  v1::Hello& hello = options.hello;
+  hello.set_node_id(config.node_id);
+  hello.set_agent_version(kVersion);
+  for (const auto& [k, v] : config.labels) (*hello.mutable_labels())[k] = v;
+  hello.set_p2p_addr(config.node_p2p_addr);
+  hello.set_api_addr(config.node_api);
+  hello.set_agent_start_unix_ms(absl::ToUnixMillis(absl::Now()));
+  hello.set_interval_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(config.interval)));
+  hello.set_role(config.role);
+  agent->stream_ =
+      std::make_unique<StreamClient>(std::move(options), agent->spool_.get(), &agent->metrics_);
+  return agent;
+}
+
+Agent::~Agent() { Stop(); }
+
+void Agent::SetCommandHandler(std::shared_ptr<CommandHandler> handler) {
+  stream_->SetCommandHandler(std::move(handler));
+}
+
+void Agent::Start() {
+  stream_->Start();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Agent::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  stream_->Stop();
+}
+
+void Agent::Loop() {
+  absl::Time next = absl::Now();
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_until(lock, absl::ToChronoTime(next), [&] { return stopping_; })) return;
+    }
+    if (absl::StatusOr<uint64_t> seq = TakeSnapshot(); !seq.ok()) {
+      spdlog::error("snapshot not spooled: {}", std::string(seq.status().message()));
+    }
+    // Fixed-rate schedule; after a long stall (suspend, overload) start again from now rather
+    // than firing a burst of catch-up snapshots.
+    next += config_.interval;
+    if (absl::Now() > next + config_.interval) next = absl::Now();
+  }
+}
+
+absl::StatusOr<uint64_t> Agent::TakeSnapshot() {
+  absl::Time start = absl::Now();
+  v1::Snapshot snapshot;
+  std::vector<SourceRun> runs = runner_.RunAll(start + config_.interval * 0.8, snapshot);
+  for (const SourceRun& run : runs) metrics_.SourceRan(run.name, run.duration, run.ok);
+
+  // Simplex mode: the API reports no height, the log is then the only source.
+  v1::ConsensusView& consensus = *snapshot.mutable_consensus();
+  if (!consensus.api_enabled() && snapshot.has_log() && snapshot.log().finalized_height() > 0) {
+    consensus.set_finalized_height(snapshot.log().finalized_height());
+    consensus.set_height_source(v1::HEIGHT_SOURCE_LOG);
+    consensus.set_last_finalized_age_ms(snapshot.log().finalized_age_ms());
+    consensus.set_last_block_id(snapshot.log().finalized_block_id());
+    consensus.set_observed(true);
+  }
+
+  snapshot.set_node_id(config_.node_id);
+  snapshot.set_taken_unix_ms(absl::ToUnixMillis(start));
+  snapshot.set_interval_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(config_.interval)));
+  // Drops made while spooling the previous snapshot are reported in this one.
+  uint64_t dropped = spool_->TakeDropped();
+  snapshot.set_spool_dropped(dropped);
+  metrics_.spool_dropped().Increment(static_cast<double>(dropped));
+  uint64_t seq = spool_->NextSeq();
+  snapshot.set_seq(seq);
+  absl::Status appended = spool_->Append(seq, snapshot.SerializeAsString());
+  metrics_.spool_depth().Set(static_cast<double>(spool_->depth()));
+  metrics_.spool_bytes().Set(static_cast<double>(spool_->bytes()));
+  if (!appended.ok()) return appended;
+  metrics_.snapshots_taken().Increment();
+  stream_->Notify();
+  return seq;
+}
+
+}  // namespace guts::agent

@@ -1,0 +1,70 @@
+// guts-agent: watches one Guts node and streams its snapshots to the collector.
+#include <signal.h>
+
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "agent/agent.h"
+#include "agent/config.h"
+#include "agent/sources/registry.h"
+#include "common/http_server.h"
+#include "common/logging.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  absl::StatusOr<guts::agent::AgentConfig> config = guts::agent::ParseAgentConfig(argc, argv);
+  if (!config.ok()) {
+    if (absl::IsFailedPrecondition(config.status())) {  // --help / --version
+      std::cout << config.status().message();
+      return 0;
+    }
+    std::cerr << "guts-agent: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (absl::Status s = guts::InitLogging("guts-agent", config->log_level); !s.ok()) {
+    std::cerr << "guts-agent: " << s.message() << "\n";
+    return 2;
+  }
+  if (config->tls.insecure) spdlog::warn("running without TLS (--insecure)");
+  if (config->node_log_file.empty() && config->journal_unit.empty()) {
+    spdlog::warn("neither --node-log-file nor --journal-unit given: the node_log source is off");
+  }
+
+  // Block the stop signals before any thread starts, so that only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<guts::agent::Agent>> agent =
+      guts::agent::Agent::Create(*config, guts::agent::BuildSources(*config));
+  if (!agent.ok()) {
+    spdlog::critical("{}", std::string(agent.status().message()));
+    return 1;
+  }
+
+  guts::HttpServer http;
+  guts::agent::Agent* raw = agent->get();
+  http.Get("/healthz", [] { return guts::HttpResponse{200, "text/plain", "ok\n"}; });
+  http.Get("/metrics", [raw] {
+    return guts::HttpResponse{200, "text/plain; version=0.0.4", raw->metrics().Serialize()};
+  });
+  size_t colon = config->http_addr.rfind(':');
+  int port = 0;
+  (void)absl::SimpleAtoi(config->http_addr.substr(colon + 1), &port);
+  if (absl::Status s = http.Start(config->http_addr.substr(0, colon), port); !s.ok()) {
+    spdlog::critical("--http-addr {}: {}", config->http_addr, std::string(s.message()));
+    return 1;
+  }
+  spdlog::info("guts-agent for node {} (seq {}): collector {}, http 127.0.0.1:{}", config->node_id,
+               (*agent)->spool().NextSeq(), config->collector, http.port());
+
+  (*agent)->Start();
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  spdlog::info("signal {}: stopping", signal);
+  (*agent)->Stop();
+  http.Stop();
+  return 0;
+}
