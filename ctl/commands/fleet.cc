@@ -1,0 +1,108 @@
+#include "ctl/commands/fleet.h"
+
+#include <atomic>
+#include <csignal>
+#include <ostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "ctl/render/json.h"
+#include "ctl/render/table.h"
+
+namespace guts::ctl {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void OnInterrupt(int) { interrupted = true; }
+
+struct FleetFlags {
+  bool watch = false;
+  std::string interval = "2s";
+};
+
+std::string RenderStatus(Session& session, const v1::FleetStatus& status) {
+  return session.json() ? RenderJson(status) : RenderFleetStatusTable(status, session.style());
+}
+
+absl::StatusOr<int> ShowOnce(Session& session) {
+  absl::StatusOr<FleetClient*> client = session.Client();
+  if (!client.ok()) return client.status();
+  absl::StatusOr<v1::FleetStatus> status = (*client)->FleetStatus();
+  if (!status.ok()) return status.status();
+  session.out() << RenderStatus(session, *status);
+  return ExitCodeFor(status->open_incidents());
+}
+
+// Refreshes until Ctrl-C. On a terminal the screen is redrawn in place; otherwise each
+// refresh is appended, separated by a blank line, so that it can be logged. A failed refresh
+// is shown and retried: the collector restarting must not end the watch.
+absl::StatusOr<int> Watch(Session& session, absl::Duration interval) {
+  absl::StatusOr<FleetClient*> client = session.Client();
+  if (!client.ok()) return client.status();
+  interrupted = false;
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  int exit_code = kExitOk;
+  if (session.terminal()) session.out() << "\x1b[?25l";  // hide the cursor while redrawing
+  while (!interrupted) {
+    absl::StatusOr<v1::FleetStatus> status = (*client)->FleetStatus();
+    std::string body;
+    if (status.ok()) {
+      body = RenderStatus(session, *status);
+      exit_code = ExitCodeFor(status->open_incidents());
+    } else {
+      body = absl::StrCat(Paint(status.status().message(), Tone::kBad, session.style()), "\n");
+      exit_code = kExitError;
+    }
+    if (session.terminal()) {
+      session.out() << "\x1b[H\x1b[2J"
+                    << Paint(absl::StrCat("every ", FormatAge(interval), "  ",
+                                          session.options().collector, "  ", FormatUtc(absl::Now()),
+                                          "  (Ctrl-C to stop)"),
+                             Tone::kDim, session.style())
+                    << "\n\n";
+    }
+    session.out() << body;
+    if (!session.terminal()) session.out() << "\n";
+    session.out().flush();
+    absl::Time next = absl::Now() + interval;
+    while (!interrupted && absl::Now() < next) absl::SleepFor(absl::Milliseconds(50));
+  }
+  if (session.terminal()) session.out() << "\x1b[?25h";
+  session.out().flush();
+  return exit_code;
+}
+
+}  // namespace
+
+void AddFleetCommands(CLI::App& root, CommandRun& selected) {
+  CLI::App* fleet = root.add_subcommand("fleet", "The whole fleet at a glance");
+  fleet->require_subcommand(1);
+  auto flags = std::make_shared<FleetFlags>();
+  CLI::App* status =
+      fleet->add_subcommand("status",
+                            "Open incidents first, then one row per node, most troubled first.\n"
+                            "Exit code 3 when the fleet has an open P1 incident.");
+  status->add_flag("--watch,-w", flags->watch, "Refresh every --interval until Ctrl-C");
+  status->add_option("--interval", flags->interval, "Refresh interval with --watch")
+      ->capture_default_str();
+  status->footer(
+      "Examples:\n"
+      "  gutsctl fleet status\n"
+      "  gutsctl fleet status --watch\n"
+      "  gutsctl fleet status -o json | jq '.nodes[] | select(.state != \"HEALTHY\")'\n"
+      "  gutsctl fleet status >/dev/null; [ $? -eq 3 ] && echo 'open P1'");
+  status->callback([flags, &selected] {
+    selected = [flags](Session& session) -> absl::StatusOr<int> {
+      if (!flags->watch) return ShowOnce(session);
+      absl::StatusOr<absl::Duration> interval = ParseFlagDuration("--interval", flags->interval);
+      if (!interval.ok()) return interval.status();
+      return Watch(session, *interval);
+    };
+  });
+}
+
+}  // namespace guts::ctl

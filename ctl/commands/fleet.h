@@ -1,0 +1,13 @@
+// gutsctl fleet status [--watch] [--interval 2s]
+#pragma once
+
+#include "CLI/CLI.hpp"
+#include "ctl/commands/command.h"
+
+namespace guts::ctl {
+
+// Adds the subcommands with their help and examples to `root`; the one that parses stores
+// its runner in `selected` (see command.h).
+void AddFleetCommands(CLI::App& root, CommandRun& selected);
+
+}  // namespace guts::ctl

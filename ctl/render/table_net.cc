@@ -1,0 +1,143 @@
+// Peer graph tables: partitions (components, cuts, bridges, one-way links) and the matrix.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ctl/render/table.h"
+
+namespace guts::ctl {
+namespace {
+
+std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& names) {
+  std::vector<std::string> sorted(names.begin(), names.end());
+  std::sort(sorted.begin(), sorted.end(), NaturalLess);
+  return absl::StrJoin(sorted, " ");
+}
+
+std::string Section(absl::string_view title, const Style& style) {
+  return absl::StrCat(Paint(title, Tone::kBold, style), "\n");
+}
+
+// Cut edges grouped by their first node: "v1 -x- v5 v6 v7".
+std::string CutEdges(const v1::Topology& topology, const Style& style) {
+  std::map<std::string, std::vector<std::string>, decltype(&NaturalLess)> by_from(NaturalLess);
+  for (const v1::Link& link : topology.cut_edges()) by_from[link.from()].push_back(link.to());
+  std::string out = Section(absl::StrCat("CUT EDGES (", topology.cut_edges_size(), ")"), style);
+  if (by_from.empty()) return out + "  none\n";
+  for (auto& [from, tos] : by_from) {
+    std::sort(tos.begin(), tos.end(), NaturalLess);
+    absl::StrAppend(&out, "  ", from, " ", Paint("-x-", Tone::kBad, style), " ",
+                    absl::StrJoin(tos, " "), "\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderPartitionsTable(const v1::Topology& topology, const Style& style) {
+  bool split = topology.components_size() > 1;
+  bool any_quorum = false;
+  for (const v1::NodeGroup& group : topology.components()) any_quorum |= group.has_quorum();
+  std::string verdict;
+  if (topology.components_size() == 0) {
+    verdict = Paint("no data: no node has reported fresh peer data", Tone::kWarn, style);
+  } else if (!split) {
+    verdict = Paint("connected: one component", Tone::kGood, style);
+  } else if (any_quorum) {
+    verdict = Paint(absl::StrCat("SPLIT into ", topology.components_size(),
+                                 " components; one side holds the quorum"),
+                    Tone::kWarn, style);
+  } else {
+    verdict = Paint(absl::StrCat("SPLIT into ", topology.components_size(),
+                                 " components; NO side holds the quorum: the chain is halted"),
+                    Tone::kCritical, style);
+  }
+  std::string out = absl::StrCat(verdict, "\n", "total weight ", topology.total_weight(),
+                                 ", quorum needs ", topology.quorum_weight(), "\n\n");
+
+  absl::StrAppend(&out, Section("COMPONENTS", style));
+  TextTable components({"#", "NODES", "WEIGHT", "QUORUM", "HEIGHT"});
+  components.AlignRight(2);
+  components.AlignRight(4);
+  int index = 0;
+  for (const v1::NodeGroup& group : topology.components()) {
+    components.AddRow(
+        {absl::StrCat(++index), Joined(group.nodes()), absl::StrCat(group.weight()),
+         group.has_quorum() ? Paint("yes", Tone::kGood, style) : Paint("no", Tone::kBad, style),
+         absl::StrCat(group.height())});
+  }
+  absl::StrAppend(&out, components.Render(style), "\n", CutEdges(topology, style), "\n");
+
+  absl::StrAppend(&out, Section(absl::StrCat("BRIDGES (", topology.bridges_size(), ")"), style));
+  if (topology.bridges().empty()) {
+    absl::StrAppend(&out, "  none\n");
+  } else {
+    absl::StrAppend(&out, "  ", Paint(Joined(topology.bridges()), Tone::kWarn, style),
+                    "  (losing one splits its component)\n");
+  }
+  absl::StrAppend(
+      &out, "\n",
+      Section(absl::StrCat("ONE-WAY LINKS (", topology.one_way_links_size(), ")"), style));
+  if (topology.one_way_links().empty()) absl::StrAppend(&out, "  none\n");
+  for (const v1::Link& link : topology.one_way_links()) {
+    absl::StrAppend(&out, "  ", link.from(), " ", Paint("->", Tone::kBad, style), " ", link.to(),
+                    "  lost: ", link.to(), " does not hear ", link.from(), " (", link.from(),
+                    " still hears ", link.to(), ")\n");
+  }
+  if (!topology.silent_nodes().empty()) {
+    absl::StrAppend(&out, "\n", Section("SILENT (no fresh data, left out of the graph)", style),
+                    "  ", Paint(Joined(topology.silent_nodes()), Tone::kDim, style), "\n");
+  }
+  return out;
+}
+
+std::string RenderMatrixTable(const v1::Topology& topology, const Style& style) {
+  std::vector<std::string> nodes(topology.nodes().begin(), topology.nodes().end());
+  std::set<std::string> known(nodes.begin(), nodes.end());
+  for (const v1::MatrixCell& cell : topology.matrix()) {
+    for (const std::string& name : {cell.from(), cell.to()}) {
+      if (known.insert(name).second) nodes.push_back(name);
+    }
+  }
+  std::sort(nodes.begin(), nodes.end(), NaturalLess);
+  std::map<std::pair<std::string, std::string>, const v1::MatrixCell*> cells;
+  for (const v1::MatrixCell& cell : topology.matrix()) cells[{cell.from(), cell.to()}] = &cell;
+
+  std::vector<std::string> header = {"HEARS"};
+  header.insert(header.end(), nodes.begin(), nodes.end());
+  TextTable table(header);
+  for (size_t c = 1; c < header.size(); ++c) table.AlignRight(c);
+  for (const std::string& from : nodes) {
+    std::vector<std::string> row = {from};
+    for (const std::string& to : nodes) {
+      if (from == to) {
+        row.push_back(Paint("·", Tone::kDim, style));
+        continue;
+      }
+      auto it = cells.find({from, to});
+      if (it == cells.end()) {
+        row.push_back(Paint("?", Tone::kDim, style));
+        continue;
+      }
+      const v1::MatrixCell& cell = *it->second;
+      std::string age =
+          cell.last_heard_age_ms() < 0 ? "never" : FormatAgeMs(cell.last_heard_age_ms());
+      if (cell.heard()) {
+        row.push_back(age);
+      } else {
+        std::string mark = absl::StrCat(cell.reachable() ? "" : "x ", age);
+        row.push_back(Paint(mark, Tone::kBad, style));
+      }
+    }
+    table.AddRow(std::move(row));
+  }
+  return absl::StrCat(
+      table.Render(style),
+      "Each cell: how long ago the row's node last heard the column's node.\n"
+      "Red: not heard recently; \"x\": the row's node cannot even connect to the column's "
+      "P2P port.\n");
+}
+
+}  // namespace guts::ctl
