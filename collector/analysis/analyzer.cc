@@ -1,55 +1,197 @@
 #include "collector/analysis/analyzer.h"
 
+#include <algorithm>
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "collector/analysis/analysis_history.h"
+#include "collector/analysis/detector.h"
+#include "collector/analysis/fleet_model.h"
+#include "collector/analysis/incident_manager.h"
+#include "collector/analysis/peer_graph.h"
+#include "collector/analysis/symptom_folding.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
 
+AnalysisConfig ScaleWindows(AnalysisConfig c, double factor) {
+  for (absl::Duration* d : {&c.tick, &c.default_interval, &c.peer_heard_within, &c.stall_threshold,
+                            &c.clock_skew_threshold, &c.progress_stall, &c.lag_window,
+                            &c.not_syncing_after, &c.fork_window, &c.flap_window, &c.flap_quiet,
+                            &c.peer_baseline_window, &c.corruption_window, &c.reopen_cooldown}) {
+    *d = *d * factor;
+  }
+  return c;
+}
+
 struct Analyzer::State {
+  explicit State(const AnalysisConfig& c) : config(c), incidents(c) {}
   AnalysisConfig config;
+  AnalysisHistory history;
+  IncidentManager incidents;
 };
 
-Analyzer::Analyzer(AnalysisConfig config) : state_(std::make_unique<State>()) {
-  state_->config = config;
-}
+Analyzer::Analyzer(AnalysisConfig config) : state_(std::make_unique<State>(config)) {}
 
 Analyzer::~Analyzer() = default;
 
-void Analyzer::RestoreIncidents(const std::vector<v1::Incident>&) {}
+void Analyzer::RestoreIncidents(const std::vector<v1::Incident>& open) {
+  state_->incidents.Restore(open);
+}
 
-AnalysisResult Analyzer::Tick(const FleetView& view) {
-  const AnalysisConfig& config = state_->config;
-  AnalysisResult result;
-  result.at = view.now;
-  for (const NodeObservation& node : view.nodes) {
-    NodeAssessment& a = result.nodes[node.node_id];
-    if (!node.has_latest) {
+namespace {
+
+bool UnderMaintenance(const FleetModel& model, const std::string& node) {
+  auto it = model.index.find(node);
+  if (it == model.index.end()) return false;
+  const auto& labels = model.nodes[it->second].observation->hello.labels();
+  auto label = labels.find("maintenance");
+  return label != labels.end() && label->second == "true";
+}
+
+// Declared maintenance turns pages into notes (S21: rolling restarts page nobody).
+void CapForMaintenance(const FleetModel& model, const AnalysisConfig& config,
+                       std::vector<Verdict>& verdicts) {
+  bool window = std::any_of(config.maintenance.begin(), config.maintenance.end(),
+                            [&](const AnalysisConfig::MaintenanceWindow& w) {
+                              return model.now >= w.start && model.now < w.end;
+                            });
+  for (Verdict& v : verdicts) {
+    bool labelled = !v.nodes.empty() &&
+                    std::all_of(v.nodes.begin(), v.nodes.end(),
+                                [&](const std::string& n) { return UnderMaintenance(model, n); });
+    if ((window || labelled) && v.severity < v1::P3) {
+      v.severity = v1::P3;
+      v.evidence["maintenance"] = window ? "declared window" : "nodes labelled maintenance=true";
+    }
+  }
+}
+
+int StateRank(v1::NodeState s) {
+  switch (s) {
+    case v1::DOWN:
+      return 5;
+    case v1::UNREACHABLE:
+      return 4;
+    case v1::ISOLATED:
+      return 3;
+    case v1::DEGRADED:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+void AssessNodes(const FleetView& view, const FleetModel& model,
+                 const std::vector<Verdict>& verdicts, AnalysisResult& result) {
+  int validators_known = 0;
+  for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
+  for (const NodeFacts& f : model.nodes) {
+    NodeAssessment& a = result.nodes[*f.id];
+    a.peers_heard = static_cast<uint32_t>(f.hears.size());
+    a.peers_expected = f.validator && validators_known > 1
+                           ? static_cast<uint32_t>(validators_known - 1)
+                           : static_cast<uint32_t>(f.sessions.size());
+    a.lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
+    if (!f.has_snapshot) {
       a.state = v1::UNKNOWN;
       a.reason = "no snapshot yet";
-      continue;
-    }
-    absl::Duration interval = node.latest.interval_ms() > 0
-                                  ? absl::Milliseconds(node.latest.interval_ms())
-                                  : config.default_interval;
-    absl::Duration age = view.now - node.last_received;
-    for (const v1::PeerView& peer : node.latest.peers()) {
-      if (absl::Milliseconds(peer.last_data_recv_age_ms()) <= config.peer_heard_within) {
-        ++a.peers_heard;
-      }
-    }
-    a.peers_expected = node.latest.validators().validators_size() > 0
-                           ? node.latest.validators().validators_size() - 1
-                           : a.peers_heard;
-    if (age > 3 * interval) {
-      a.state = v1::DOWN;
-      a.reason = absl::StrCat("no snapshot for ", absl::FormatDuration(age));
+    } else if (f.silent && view.collector.overloaded) {
+      a.state = v1::UNKNOWN;
+      a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence),
+                              "; collector overloaded, silence not judged");
+    } else if (f.silent) {
+      a.state = v1::UNREACHABLE;
+      a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence), "; peers still hear it");
     } else {
       a.state = v1::HEALTHY;
     }
-    result.max_height =
-        std::max<uint64_t>(result.max_height, node.latest.consensus().finalized_height());
   }
+  for (const Verdict& v : verdicts) {
+    v1::NodeState state = v1::DEGRADED;
+    if (v.kind == v1::NODE_DOWN) state = v1::DOWN;
+    if (v.kind == v1::NODE_ISOLATED || v.kind == v1::NODE_ONE_WAY_ISOLATION) state = v1::ISOLATED;
+    if (v.kind == v1::COLLECTOR_UNREACHABLE || v.kind == v1::COLLECTOR_DEGRADED) continue;
+    if (v.kind == v1::CONSENSUS_STUCK || v.kind == v1::QUORUM_AT_RISK) continue;
+    for (const std::string& node : v.nodes) {
+      auto it = result.nodes.find(node);
+      if (it == result.nodes.end() || it->second.state == v1::UNKNOWN) continue;
+      if (StateRank(state) > StateRank(it->second.state)) {
+        it->second.state = state;
+        it->second.reason = v.summary;
+      }
+    }
+  }
+}
+
+void BuildTopology(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
+                   v1::Topology& topo) {
+  topo.set_total_weight(model.total_weight);
+  topo.set_quorum_weight(model.quorum_weight);
+  for (const NodeFacts& f : model.nodes) {
+    topo.add_nodes(*f.id);
+    if (f.has_snapshot && !f.reporting) topo.add_silent_nodes(*f.id);
+  }
+  for (const auto& c : graph.components)
+    *topo.add_components() = Group(model, c, model.quorum_weight);
+  for (int u : graph.cut_vertices) topo.add_bridges(*model.nodes[u].id);
+  for (const auto& [from, to] : graph.one_way)
+    *topo.add_one_way_links() = MakeLink(model, from, to);
+  for (const auto& [a, b] : graph.bridge_edges) *topo.add_cut_edges() = MakeLink(model, a, b);
+  const int n = static_cast<int>(model.nodes.size());
+  if (static_cast<size_t>(n) > config.matrix_max_nodes) return;
+  // Pairs across components are cut; listing them is O(n^2), so only for matrix-sized fleets.
+  for (int u = 0; u < n; ++u) {
+    for (int v = u + 1; v < n; ++v) {
+      int cu = graph.component_of[u], cv = graph.component_of[v];
+      if (cu >= 0 && cv >= 0 && cu != cv) *topo.add_cut_edges() = MakeLink(model, u, v);
+    }
+  }
+  for (int u = 0; u < n; ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.has_snapshot) continue;
+    std::vector<int64_t> age(n, -1);
+    for (size_t k = 0; k < f.sessions.size(); ++k) age[f.sessions[k]] = f.session_age_ms[k];
+    for (int v = 0; v < n; ++v) {
+      if (v == u) continue;
+      v1::MatrixCell* cell = topo.add_matrix();
+      cell->set_from(*f.id);
+      cell->set_to(*model.nodes[v].id);
+      cell->set_heard(model.Hears(u, v));
+      cell->set_last_heard_age_ms(age[v]);
+      cell->set_reachable(std::binary_search(f.reachable.begin(), f.reachable.end(), v));
+    }
+  }
+}
+
+}  // namespace
+
+AnalysisResult Analyzer::Tick(const FleetView& view) {
+  State& s = *state_;
+  AnalysisResult result;
+  result.at = view.now;
+  FleetModel model = BuildFleetModel(view, s.config);
+  PeerGraph graph = BuildPeerGraph(model);
+  result.max_height = model.max_height;
+  result.quorum_height = model.quorum_height;
+
+  std::vector<Verdict> verdicts;
+  DetectorInput input{view, model, graph, s.history, s.config};
+  for (const Detector& d : AllDetectors()) d.run(input, verdicts);
+  CapForMaintenance(model, s.config, verdicts);
+  AssessNodes(view, model, verdicts, result);
+  FoldSymptoms(verdicts);
+
+  std::set<v1::IncidentKind> held;
+  if (view.collector.overloaded) held = {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE};
+  IncidentChanges changes = s.incidents.Apply(view.now, verdicts, held);
+  result.open_incidents = std::move(changes.open);
+  result.changed_incidents = std::move(changes.changed);
+
+  BuildTopology(model, graph, s.config, result.topology);
+  std::vector<uint32_t> numbers = NumberNodes(model, s.history);
+  UpdateHistory(model, graph, numbers, s.config, s.history);
   return result;
 }
 

@@ -40,7 +40,44 @@ struct AnalysisConfig {
   int clear_ticks = 5;
   // A node whose agent clock differs from the collector's by more than this: CLOCK_SKEW.
   absl::Duration clock_skew_threshold = absl::Seconds(30);
+
+  // Liveness: a node is silent when the phi of its snapshot arrivals reaches this.
+  double phi_threshold = 8.0;
+  // No fleet height progress for this long counts as "height stalls" (PARTIAL_PARTITION -> P1).
+  absl::Duration progress_stall = absl::Seconds(15);
+  // NODE_LAGGING: at least this many blocks behind the quorum height, and growing over the window.
+  uint64_t lag_threshold = 5;
+  absl::Duration lag_window = absl::Seconds(20);
+  // NODE_NOT_SYNCING: height unchanged this long while the quorum height moved past it.
+  absl::Duration not_syncing_after = absl::Seconds(60);
+  // FORK: two block ids at one height, each seen within this window.
+  absl::Duration fork_window = absl::Seconds(10);
+  // FLAPPING_LINK: this many up/down transitions within flap_window; clears after flap_quiet.
+  absl::Duration flap_window = absl::Minutes(2);
+  int flap_min_transitions = 4;
+  absl::Duration flap_quiet = absl::Seconds(21);
+  // FLEET_PEER_LOSS: at least this share of reporting nodes (and 3) hear at most half of the
+  // peers they heard within the baseline window.
+  double peer_loss_share = 0.3;
+  absl::Duration peer_baseline_window = absl::Minutes(10);
+  // DATA_CORRUPTION stays open this long after the last new corruption log line.
+  absl::Duration corruption_window = absl::Minutes(10);
+  // A cause that clears and comes back within this reopens its old incident.
+  absl::Duration reopen_cooldown = absl::Minutes(5);
+  // Declared maintenance (S21 rolling restarts): verdicts are capped at P3 inside a window for
+  // the whole fleet, and for nodes whose agent carries the label `maintenance=true`.
+  struct MaintenanceWindow {
+    absl::Time start;
+    absl::Time end;
+  };
+  std::vector<MaintenanceWindow> maintenance;
+  // The reachability matrix in Topology is O(n^2); it is filled only up to this many nodes.
+  size_t matrix_max_nodes = 256;
 };
+
+// Every window, threshold age and interval of `config` multiplied by `factor` (tests run at
+// 0.1 or 0.2 of real time). Counts and ratios are unchanged.
+AnalysisConfig ScaleWindows(AnalysisConfig config, double factor);
 
 // What the analysis concludes about one node, for fleet status.
 struct NodeAssessment {

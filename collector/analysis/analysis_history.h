@@ -1,0 +1,74 @@
+// AnalysisHistory: the little the analyzer remembers between ticks, so that detectors can see
+// trends (lag growing, links flapping, the fleet height not moving) while staying pure
+// functions of (view, history, config). Only the Analyzer updates it, after the detectors ran.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+#include "collector/analysis/analyzer.h"
+#include "collector/analysis/fleet_model.h"
+#include "collector/analysis/peer_graph.h"
+
+namespace guts::collector {
+
+struct NodeHistory {
+  std::deque<std::pair<absl::Time, uint64_t>> lag;  // within lag_window, oldest first
+  uint64_t height = 0;
+  absl::Time height_changed = absl::InfinitePast();
+  uint32_t peers_baseline = 0;
+  absl::Time peers_baseline_at = absl::InfinitePast();
+  uint64_t corruption_lines = 0;
+  absl::Time corruption_grew = absl::InfinitePast();
+};
+
+struct LinkHistory {
+  bool up = false;
+  int64_t seen_tick = -1;              // last tick a session of the pair was reported
+  std::deque<absl::Time> transitions;  // within flap_window
+};
+
+struct BlockSighting {
+  std::string block_id;
+  absl::Time last_seen;
+  absl::flat_hash_set<uint32_t> nodes;  // stable node numbers
+};
+
+struct AnalysisHistory {
+  bool started = false;
+  int64_t tick = 0;
+  absl::Time first_tick;
+  uint64_t progress_height = 0;
+  absl::Time progress_at;
+  uint64_t view_at_progress = 0;
+  // Node id -> stable number, so link keys survive nodes joining and leaving.
+  absl::flat_hash_map<std::string, uint32_t> numbers;
+  std::vector<std::string> names;  // number -> node id
+  absl::flat_hash_map<std::string, NodeHistory> nodes;
+  absl::flat_hash_map<uint64_t, LinkHistory> links;  // key: lower number << 32 | higher
+  absl::flat_hash_map<uint64_t, std::vector<BlockSighting>> blocks;  // height -> ids seen
+
+  static uint64_t LinkKey(uint32_t a, uint32_t b) {
+    if (a > b) std::swap(a, b);
+    return (uint64_t{a} << 32) | b;
+  }
+};
+
+// Per-tick stable number of every node in `model` (model order), assigning new ones as needed.
+std::vector<uint32_t> NumberNodes(const FleetModel& model, AnalysisHistory& history);
+
+// Folds this tick into `history`. `numbers` comes from NumberNodes() for the same model.
+void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
+                   const std::vector<uint32_t>& numbers, const AnalysisConfig& config,
+                   AnalysisHistory& history);
+
+// Whether the link between two nodes is up: either side heard the other.
+bool LinkUp(const FleetModel& model, int u, int v);
+
+}  // namespace guts::collector

@@ -1,0 +1,143 @@
+// Consensus: the fleet height not moving for the stall threshold (CONSENSUS_STUCK, with views
+// climbing vs an application halt), a node falling behind the quorum height with its lag
+// growing (NODE_LAGGING; a node catching up has a shrinking lag and is left alone), a node
+// whose height does not move at all (NODE_NOT_SYNCING), and a fleet one validator loss away
+// from halting (QUORUM_AT_RISK).
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  const AnalysisHistory& h = in.history;
+  if (!h.started || model.reporting == 0) return;
+  absl::Duration stalled = model.now - h.progress_at;
+  if (stalled < in.config.stall_threshold) return;
+  Verdict v;
+  v.kind = v1::CONSENSUS_STUCK;
+  v.severity = v1::P1;
+  v.cause_key = "CONSENSUS_STUCK";
+  v.height = h.progress_height;
+  std::vector<int> validators;
+  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+    if (model.nodes[u].validator) validators.push_back(u);
+  }
+  v.nodes = Names(model, validators);
+  std::string cause;
+  if (model.max_view == 0) {
+    cause = "unknown (the nodes expose no view)";
+  } else if (model.max_view >= h.view_at_progress + 2) {
+    cause = "views climbing";
+  } else {
+    cause = "application halt (view steady)";
+  }
+  v.summary = absl::StrCat("no finalized block for ", Seconds(stalled), " at height ",
+                           h.progress_height, "; cause: ", cause);
+  v.evidence["cause"] = cause;
+  v.evidence["last height"] = absl::StrCat(h.progress_height);
+  v.evidence["no new block for"] = Seconds(stalled);
+  v.evidence["view at last block"] = absl::StrCat(h.view_at_progress);
+  v.evidence["view now"] = absl::StrCat(model.max_view);
+  out.push_back(std::move(v));
+}
+
+void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  if (model.quorum_height == 0) return;
+  for (const NodeFacts& f : model.nodes) {
+    if (!f.reporting || f.height >= model.quorum_height) continue;
+    uint64_t lag = model.quorum_height - f.height;
+    auto it = in.history.nodes.find(*f.id);
+    if (it == in.history.nodes.end()) continue;
+    const NodeHistory& nh = it->second;
+    absl::Duration unchanged = model.now - nh.height_changed;
+    if (nh.height == f.height && unchanged >= in.config.not_syncing_after) {
+      Verdict v;
+      v.kind = v1::NODE_NOT_SYNCING;
+      v.severity = v1::P2;
+      v.nodes = {*f.id};
+      v.cause_key = absl::StrCat("NODE_NOT_SYNCING:", *f.id);
+      v.height = f.height;
+      v.summary = absl::StrCat(*f.id, " stuck at height ", f.height, " for ", Seconds(unchanged),
+                               ", ", lag, " behind the quorum height");
+      v.evidence["height"] = absl::StrCat(f.height);
+      v.evidence["quorum height"] = absl::StrCat(model.quorum_height);
+      v.evidence["unchanged for"] = Seconds(unchanged);
+      out.push_back(std::move(v));
+      continue;
+    }
+    if (lag < in.config.lag_threshold || nh.lag.size() < 2) continue;
+    // Growing: the lag now is the largest of the window and larger than its start. A node
+    // catching up after a restart has a shrinking lag and stays quiet (S15).
+    uint64_t oldest = nh.lag.front().second, largest = 0;
+    for (const auto& [t, l] : nh.lag) largest = std::max(largest, l);
+    absl::Duration span = model.now - nh.lag.front().first;
+    if (lag < largest || lag <= oldest || span < in.config.lag_window / 2) continue;
+    Verdict v;
+    v.kind = v1::NODE_LAGGING;
+    v.severity = v1::P2;
+    v.nodes = {*f.id};
+    v.cause_key = absl::StrCat("NODE_LAGGING:", *f.id);
+    v.height = f.height;
+    v.summary = absl::StrCat(*f.id, " falling behind: lag ", lag, " blocks (was ", oldest, " ",
+                             Seconds(span), " ago)");
+    v.evidence["lag"] = absl::StrCat(lag);
+    v.evidence["lag at window start"] = absl::StrCat(oldest);
+    v.evidence["height"] = absl::StrCat(f.height);
+    v.evidence["quorum height"] = absl::StrCat(model.quorum_height);
+    out.push_back(std::move(v));
+  }
+}
+
+void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  if (in.view.collector.overloaded || model.quorum_weight == 0) return;
+  uint64_t up = 0, smallest = 0;
+  std::vector<int> down;
+  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.validator || f.weight == 0) continue;
+    if (IsDown(model, u)) {
+      down.push_back(u);
+      continue;
+    }
+    up += f.weight;
+    smallest = smallest == 0 ? f.weight : std::min(smallest, f.weight);
+  }
+  // Validators without an agent cannot be judged; count them as up.
+  uint64_t known = 0;
+  for (const NodeFacts& f : model.nodes) known += f.validator ? f.weight : 0;
+  up += model.total_weight - known;
+  if (down.empty() || up < model.quorum_weight || up - smallest >= model.quorum_weight) return;
+  Verdict v;
+  v.kind = v1::QUORUM_AT_RISK;
+  v.severity = v1::P2;
+  v.cause_key = "QUORUM_AT_RISK";
+  v.nodes = Names(model, down);
+  uint64_t margin = up - model.quorum_weight;
+  v.summary = absl::StrCat(
+      "up weight ", up, " vs quorum ", model.quorum_weight, " (margin ", margin,
+      "): one more validator loss halts the chain; down: ", absl::StrJoin(v.nodes, ","));
+  v.evidence["up weight"] = absl::StrCat(up);
+  v.evidence["quorum_weight"] = absl::StrCat(model.quorum_weight);
+  v.evidence["margin"] = absl::StrCat(margin);
+  out.push_back(std::move(v));
+}
+
+}  // namespace
+
+void DetectConsensus(const DetectorInput& in, std::vector<Verdict>& out) {
+  Stuck(in, out);
+  Behind(in, out);
+  QuorumAtRisk(in, out);
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,38 @@
+// FLAPPING_LINK: a link (either side hearing the other) going up and down repeatedly within
+// the flap window. One incident per pair; it clears once the link has been steady for
+// flap_quiet.
+#include "absl/strings/str_cat.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out) {
+  const AnalysisHistory& h = in.history;
+  for (const auto& [key, link] : h.links) {
+    if (static_cast<int>(link.transitions.size()) < in.config.flap_min_transitions) continue;
+    if (in.model.now - link.transitions.back() > in.config.flap_quiet) continue;
+    std::string a = h.names[static_cast<uint32_t>(key >> 32)];
+    std::string b = h.names[static_cast<uint32_t>(key)];
+    if (b < a) std::swap(a, b);
+    Verdict v;
+    v.kind = v1::FLAPPING_LINK;
+    v.severity = v1::P3;
+    v.cause_key = absl::StrCat("FLAPPING_LINK:", a, "-", b);
+    v.nodes = {a, b};
+    v1::Link& l = v.links.emplace_back();
+    l.set_from(a);
+    l.set_to(b);
+    v.summary =
+        absl::StrCat("link ", a, "-", b, " changed state ", link.transitions.size(), " times in ",
+                     Seconds(in.config.flap_window), "; now ", link.up ? "up" : "down");
+    v.evidence["transitions"] = absl::StrCat(link.transitions.size());
+    v.evidence["window"] = Seconds(in.config.flap_window);
+    v.evidence["last change"] =
+        absl::StrCat(Seconds(in.model.now - link.transitions.back()), " ago");
+    out.push_back(std::move(v));
+  }
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,73 @@
+// FleetModel: what one tick derives from a FleetView before any detector runs: peer identities
+// resolved to node indices, who hears whom, validator weights, liveness (phi accrual) and
+// heights. Detectors read it; nothing writes it after BuildFleetModel().
+//
+// Example:
+//   FleetModel model = BuildFleetModel(view, config);
+//   for (const NodeFacts& n : model.nodes) if (n.silent) ...
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "collector/analysis/analyzer.h"
+#include "collector/fleet/fleet_view.h"
+
+namespace guts::collector {
+
+struct NodeFacts {
+  const NodeObservation* observation = nullptr;
+  const std::string* id = nullptr;
+  bool has_snapshot = false;
+  // Phi accrual over snapshot arrivals; silent when phi >= config.phi_threshold.
+  double phi = 0;
+  bool silent = false;
+  absl::Duration silence = absl::ZeroDuration();  // now - last_received
+  absl::Duration interval = absl::Seconds(1);
+  // Reporting: a snapshot arrived and the node is not silent.
+  bool reporting = false;
+  // Reporting, but the agent cannot reach the node's API and the node hears no peer: the node
+  // process itself is gone while its agent still reports.
+  bool process_down = false;
+  // The p2p_sockets source worked, so `hears` is meaningful.
+  bool has_peer_data = false;
+  bool validator = false;
+  uint64_t weight = 0;
+  uint64_t height = 0;
+  uint64_t view = 0;
+  std::string block_id;
+  // Indices of nodes this node received data from within peer_heard_within (sorted, unique).
+  std::vector<int> hears;
+  // Indices of nodes this node has any session with (sorted, unique), and the smallest
+  // last_data_recv age over the sessions with each.
+  std::vector<int> sessions;
+  std::vector<uint32_t> session_age_ms;
+  // Indices of nodes whose P2P port this node's agent could connect to (sorted, unique).
+  std::vector<int> reachable;
+  // Reporting nodes with peer data that hear this node.
+  int heard_by = 0;
+};
+
+struct FleetModel {
+  absl::Time now;
+  std::vector<NodeFacts> nodes;  // same order as view.nodes
+  absl::flat_hash_map<std::string, int> index;
+  uint64_t total_weight = 0;
+  uint64_t quorum_weight = 0;
+  uint64_t max_height = 0;
+  uint64_t max_view = 0;
+  // Highest height that reporting nodes holding the quorum weight have reached (0 if none).
+  uint64_t quorum_height = 0;
+  int reporting = 0;
+
+  bool Hears(int u, int v) const;
+};
+
+FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config);
+
+// Splits "ip:port" / "[v6]:port" into the ip part; the whole string when there is no port.
+std::string_view HostOf(std::string_view addr);
+
+}  // namespace guts::collector

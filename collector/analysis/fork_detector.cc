@@ -1,0 +1,58 @@
+// FORK: two different block ids finalized at one height, each reported within the fork window.
+// Names both groups (the nodes that reported each id) and the height.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
+  const AnalysisHistory& h = in.history;
+  uint64_t fork_height = 0;
+  const std::vector<BlockSighting>* at = nullptr;
+  for (const auto& [height, seen] : h.blocks) {
+    int fresh = 0;
+    for (const BlockSighting& s : seen)
+      fresh += in.model.now - s.last_seen <= in.config.fork_window;
+    if (fresh >= 2 && (at == nullptr || height < fork_height)) {
+      fork_height = height;
+      at = &seen;
+    }
+  }
+  if (at == nullptr) return;
+  Verdict v;
+  v.kind = v1::FORK;
+  v.severity = v1::P1;
+  v.cause_key = "FORK";
+  v.height = fork_height;
+  std::vector<std::string> all;
+  std::vector<std::string> ids;
+  for (const BlockSighting& s : *at) {
+    v1::NodeGroup* group = &v.groups.emplace_back();
+    std::vector<std::string> names;
+    for (uint32_t number : s.nodes) names.push_back(h.names[number]);
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      group->add_nodes(name);
+      all.push_back(name);
+      auto it = in.model.index.find(name);
+      if (it != in.model.index.end())
+        group->set_weight(group->weight() + in.model.nodes[it->second].weight);
+    }
+    group->set_height(fork_height);
+    v.evidence[absl::StrCat("block ", s.block_id)] = GroupText(*group);
+    ids.push_back(s.block_id);
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  v.nodes = std::move(all);
+  v.summary = absl::StrCat("fork at height ", fork_height, ": ", ids.size(),
+                           " different block ids finalized");
+  v.evidence["height"] = absl::StrCat(fork_height);
+  out.push_back(std::move(v));
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,201 @@
+#include "collector/analysis/incident_manager.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "collector/analysis/runbook.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+constexpr int kMaxTimeline = 64;
+
+// FNV-1a: a deterministic short hash of the cause for readable, collision-resistant ids.
+uint32_t Fnv1a(const std::string& s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+void AddTimeline(v1::Incident& inc, absl::Time now, std::string event) {
+  v1::TimelineEntry* e = inc.add_timeline();
+  e->set_unix_ms(absl::ToUnixMillis(now));
+  e->set_event(std::move(event));
+  if (inc.timeline_size() > kMaxTimeline) {
+    // Keep the opening entry; drop the oldest update after it.
+    inc.mutable_timeline()->DeleteSubrange(1, 1);
+  }
+}
+
+std::string GroupsText(const v1::Incident& inc) {
+  std::vector<std::string> parts;
+  for (const v1::NodeGroup& g : inc.groups()) {
+    parts.push_back(absl::StrCat("{", absl::StrJoin(g.nodes(), ","), "}"));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+std::string LinksText(const v1::Incident& inc) {
+  std::vector<std::string> parts;
+  for (const v1::Link& l : inc.links()) parts.push_back(absl::StrCat(l.from(), "->", l.to()));
+  return absl::StrJoin(parts, " ");
+}
+
+void CopyVerdict(const Verdict& v, v1::Incident& inc) {
+  inc.set_kind(v.kind);
+  inc.set_summary(v.summary);
+  inc.clear_nodes();
+  for (const std::string& n : v.nodes) inc.add_nodes(n);
+  inc.clear_links();
+  for (const v1::Link& l : v.links) *inc.add_links() = l;
+  inc.clear_groups();
+  for (const v1::NodeGroup& g : v.groups) *inc.add_groups() = g;
+  inc.mutable_evidence()->clear();
+  for (const auto& [k, val] : v.evidence) (*inc.mutable_evidence())[k] = val;
+  inc.clear_absorbed();
+  for (const std::string& a : v.absorbed) inc.add_absorbed(a);
+  inc.set_height(v.height);
+  inc.set_cause_key(v.cause_key);
+}
+
+bool MoreSevereFirst(const v1::Incident& a, const v1::Incident& b) {
+  if (a.severity() != b.severity()) return a.severity() < b.severity();
+  if (a.opened_unix_ms() != b.opened_unix_ms()) return a.opened_unix_ms() < b.opened_unix_ms();
+  return a.id() < b.id();
+}
+
+}  // namespace
+
+IncidentManager::IncidentManager(const AnalysisConfig& config) : config_(config) {}
+
+void IncidentManager::Restore(const std::vector<v1::Incident>& open) {
+  for (const v1::Incident& inc : open) {
+    if (inc.state() != v1::OPEN || inc.cause_key().empty()) continue;
+    Cause& cause = causes_[inc.cause_key()];
+    cause.kind = inc.kind();
+    cause.incident = inc;
+    cause.open = true;
+    cause.ever_opened = true;
+    cause.present = config_.enter_ticks;
+    cause.absent = 0;
+  }
+}
+
+void IncidentManager::Open(absl::Time now, const Verdict& v, Cause& cause) {
+  v1::Incident& inc = cause.incident;
+  bool reopen = cause.ever_opened && now - cause.resolved_at <= config_.reopen_cooldown;
+  if (!reopen) {
+    inc.Clear();
+    int64_t ms = absl::ToUnixMillis(now);
+    inc.set_id(absl::StrFormat("inc-%d-%08x", ms, Fnv1a(v.cause_key)));
+    inc.set_opened_unix_ms(ms);
+  }
+  CopyVerdict(v, inc);
+  inc.set_severity(v.severity);
+  inc.set_state(v1::OPEN);
+  inc.set_resolved_unix_ms(0);
+  inc.set_updated_unix_ms(absl::ToUnixMillis(now));
+  *inc.mutable_runbook() = RunbookFor(v.kind);
+  AddTimeline(inc, now,
+              reopen ? absl::StrCat("reopened: ", v.summary)
+                     : absl::StrCat("opened ", v1::Severity_Name(v.severity), ": ", v.summary));
+  cause.open = true;
+  cause.ever_opened = true;
+}
+
+bool IncidentManager::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
+  v1::Incident& inc = cause.incident;
+  std::vector<std::string> events;
+  if (inc.severity() != v.severity) {
+    events.push_back(absl::StrCat("severity ", v1::Severity_Name(inc.severity()), " -> ",
+                                  v1::Severity_Name(v.severity)));
+    inc.set_severity(v.severity);
+  }
+  if (inc.kind() != v.kind) {
+    events.push_back(absl::StrCat("updated: ", v1::IncidentKind_Name(inc.kind()), " -> ",
+                                  v1::IncidentKind_Name(v.kind)));
+    *inc.mutable_runbook() = RunbookFor(v.kind);
+  }
+  std::string nodes_before = absl::StrJoin(inc.nodes(), ",");
+  std::string groups_before = GroupsText(inc);
+  std::string links_before = LinksText(inc);
+  size_t absorbed_before = inc.absorbed_size();
+  uint64_t height_before = inc.height();
+  CopyVerdict(v, inc);
+  if (absl::StrJoin(inc.nodes(), ",") != nodes_before) {
+    events.push_back(absl::StrCat("updated: nodes ", absl::StrJoin(inc.nodes(), ",")));
+  }
+  if (GroupsText(inc) != groups_before) {
+    events.push_back(absl::StrCat("updated: groups ", GroupsText(inc)));
+  }
+  if (LinksText(inc) != links_before) {
+    events.push_back(absl::StrCat("updated: links ", LinksText(inc)));
+  }
+  bool changed = !events.empty() || static_cast<size_t>(inc.absorbed_size()) != absorbed_before ||
+                 (inc.kind() != v1::CONSENSUS_STUCK && inc.height() != height_before);
+  for (std::string& e : events) AddTimeline(inc, now, std::move(e));
+  if (changed) inc.set_updated_unix_ms(absl::ToUnixMillis(now));
+  return changed;
+}
+
+IncidentChanges IncidentManager::Apply(absl::Time now, const std::vector<Verdict>& verdicts,
+                                       const std::set<v1::IncidentKind>& held) {
+  IncidentChanges changes;
+  absl::flat_hash_map<std::string, const Verdict*> present;
+  for (const Verdict& v : verdicts) present.emplace(v.cause_key, &v);
+
+  for (const auto& [key, verdict] : present) {
+    Cause& cause = causes_[key];
+    cause.kind = verdict->kind;
+    ++cause.present;
+    cause.absent = 0;
+    if (cause.open) {
+      if (Refresh(now, *verdict, cause)) changes.changed.push_back(cause.incident);
+    } else if (cause.present >= config_.enter_ticks) {
+      Open(now, *verdict, cause);
+      changes.changed.push_back(cause.incident);
+    }
+  }
+  for (auto it = causes_.begin(); it != causes_.end();) {
+    Cause& cause = it->second;
+    if (present.contains(it->first) || held.count(cause.kind) > 0) {
+      ++it;
+      continue;
+    }
+    cause.present = 0;
+    ++cause.absent;
+    if (cause.open && cause.absent >= config_.clear_ticks) {
+      cause.open = false;
+      cause.resolved_at = now;
+      v1::Incident& inc = cause.incident;
+      inc.set_state(v1::RESOLVED);
+      inc.set_resolved_unix_ms(absl::ToUnixMillis(now));
+      inc.set_updated_unix_ms(absl::ToUnixMillis(now));
+      AddTimeline(inc, now, "resolved");
+      changes.changed.push_back(inc);
+    }
+    bool forgettable =
+        !cause.open && (!cause.ever_opened || now - cause.resolved_at > config_.reopen_cooldown);
+    if (forgettable) {
+      causes_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [key, cause] : causes_) {
+    if (cause.open) changes.open.push_back(cause.incident);
+  }
+  std::sort(changes.open.begin(), changes.open.end(), MoreSevereFirst);
+  std::sort(changes.changed.begin(), changes.changed.end(), MoreSevereFirst);
+  return changes;
+}
+
+}  // namespace guts::collector

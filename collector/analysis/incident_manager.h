@@ -1,0 +1,63 @@
+// IncidentManager: turns each tick's folded verdicts into incidents with hysteresis. A cause
+// (verdict cause_key) opens an incident after `enter_ticks` consecutive ticks and resolves it
+// after `clear_ticks` ticks without it; a cause that comes back within `reopen_cooldown`
+// reopens its old incident (same id) instead of opening a new one. Severity, names and groups
+// changes are recorded in the incident's timeline.
+//
+// Example:
+//   IncidentManager incidents(config);
+//   incidents.Restore(store.LoadOpenIncidents());
+//   IncidentChanges c = incidents.Apply(now, verdicts, held_kinds);
+//
+// Not thread-safe; owned by the Analyzer.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "collector/analysis/analyzer.h"
+#include "collector/analysis/verdict.h"
+#include "guts/diag/v1/incident.pb.h"
+
+namespace guts::collector {
+
+struct IncidentChanges {
+  std::vector<guts::diag::v1::Incident> open;     // most severe first, then oldest
+  std::vector<guts::diag::v1::Incident> changed;  // opened, updated or resolved now
+};
+
+class IncidentManager {
+ public:
+  explicit IncidentManager(const AnalysisConfig& config);
+
+  // Takes over incidents that were open before a restart; their causes keep their ids.
+  // Incidents that are not OPEN or have no cause_key are ignored.
+  void Restore(const std::vector<guts::diag::v1::Incident>& open);
+
+  // One tick. Causes of a kind in `held` neither open, clear nor count: their evidence is not
+  // trustworthy this tick (the collector is overloaded).
+  IncidentChanges Apply(absl::Time now, const std::vector<Verdict>& verdicts,
+                        const std::set<guts::diag::v1::IncidentKind>& held);
+
+ private:
+  struct Cause {
+    guts::diag::v1::IncidentKind kind = guts::diag::v1::INCIDENT_KIND_UNSPECIFIED;
+    int present = 0;
+    int absent = 0;
+    bool open = false;
+    bool ever_opened = false;
+    absl::Time resolved_at = absl::InfinitePast();
+    guts::diag::v1::Incident incident;
+  };
+
+  void Open(absl::Time now, const Verdict& v, Cause& cause);
+  bool Refresh(absl::Time now, const Verdict& v, Cause& cause);
+
+  AnalysisConfig config_;
+  absl::flat_hash_map<std::string, Cause> causes_;
+};
+
+}  // namespace guts::collector

@@ -1,0 +1,86 @@
+// One-way faults: u hears v while v does not hear u (ONE_WAY_LINK, the ordered pair of the lost
+// direction), and a node whose whole inbound or outbound direction is lost while the other
+// works (NODE_ONE_WAY_ISOLATION), which names the node once instead of each of its links.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+bool InGraph(const NodeFacts& f) { return f.reporting && f.has_peer_data && !f.process_down; }
+
+}  // namespace
+
+void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  const PeerGraph& g = in.graph;
+  const int n = static_cast<int>(model.nodes.size());
+  // hears_ok[u]: reporting peers u hears; heard_ok[u]: reporting peers that hear u;
+  // peers[u]: reporting peers with a session either way.
+  std::vector<int> hears_ok(n, 0), heard_ok(n, 0), peers(n, 0);
+  for (int u = 0; u < n; ++u) {
+    if (!InGraph(model.nodes[u])) continue;
+    for (int v : model.nodes[u].hears) {
+      if (!InGraph(model.nodes[v])) continue;
+      ++hears_ok[u];
+      ++heard_ok[v];
+    }
+    for (int v : model.nodes[u].sessions) {
+      if (!InGraph(model.nodes[v])) continue;
+      ++peers[u];
+      if (!std::binary_search(model.nodes[v].sessions.begin(), model.nodes[v].sessions.end(), u)) {
+        ++peers[v];
+      }
+    }
+  }
+  std::vector<char> isolated(n, 0);
+  for (int u = 0; u < n; ++u) {
+    if (!InGraph(model.nodes[u]) || peers[u] == 0) continue;
+    int half = std::max(1, peers[u] / 2);
+    const char* direction = nullptr;
+    if (hears_ok[u] == 0 && heard_ok[u] >= half) direction = "inbound";
+    if (heard_ok[u] == 0 && hears_ok[u] >= half) direction = "outbound";
+    if (direction == nullptr) continue;
+    isolated[u] = 1;
+    Verdict v;
+    v.kind = v1::NODE_ONE_WAY_ISOLATION;
+    v.severity = v1::P2;
+    v.nodes = {*model.nodes[u].id};
+    v.cause_key = absl::StrCat("NODE_ONE_WAY_ISOLATION:", v.nodes[0]);
+    bool inbound = direction[0] == 'i';
+    v.summary = inbound ? absl::StrCat(v.nodes[0], " receives from no peer while ", heard_ok[u],
+                                       " peers hear it (direction inbound)")
+                        : absl::StrCat("no peer hears ", v.nodes[0], " while it hears ",
+                                       hears_ok[u], " peers (direction outbound)");
+    v.evidence["direction"] = direction;
+    v.evidence["peers it hears"] = absl::StrCat(hears_ok[u]);
+    v.evidence["peers hearing it"] = absl::StrCat(heard_ok[u]);
+    out.push_back(std::move(v));
+  }
+  for (const auto& [from, to] : g.one_way) {
+    if (isolated[from] || isolated[to]) {
+      continue;  // folded into the node's one-way isolation
+    }
+    Verdict v;
+    v.kind = v1::ONE_WAY_LINK;
+    v.severity = v1::P3;
+    v.links.push_back(MakeLink(model, from, to));
+    const std::string& a = *model.nodes[from].id;
+    const std::string& b = *model.nodes[to].id;
+    v.nodes = {a, b};
+    std::sort(v.nodes.begin(), v.nodes.end());
+    v.cause_key = absl::StrCat("ONE_WAY_LINK:", a, "->", b);
+    v.summary = absl::StrCat("one-way link: ", b, " does not receive from ", a, " (", a, "->", b,
+                             " lost) while ", a, " hears ", b);
+    v.evidence[absl::StrCat(a, " hears ", b)] = "yes";
+    v.evidence[absl::StrCat(b, " hears ", a)] = "no";
+    out.push_back(std::move(v));
+  }
+}
+
+}  // namespace guts::collector

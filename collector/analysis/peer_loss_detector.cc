@@ -1,0 +1,54 @@
+// FLEET_PEER_LOSS: many nodes hear at most half of the peers they heard within the baseline
+// window, while the graph stays connected (a split is a partition instead). One incident for
+// the fleet names every affected node; losses explained by down peers do not count.
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  int multi = 0;
+  for (const auto& c : in.graph.components) multi += c.size() >= 2 ? 1 : 0;
+  if (multi != 1) return;
+  std::vector<int> affected;
+  int judged = 0;
+  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.reporting || !f.has_peer_data || f.process_down) continue;
+    ++judged;
+    auto it = in.history.nodes.find(*f.id);
+    if (it == in.history.nodes.end() || it->second.peers_baseline < 2) continue;
+    uint32_t baseline = it->second.peers_baseline;
+    uint32_t silent_peers = 0;
+    for (int v : f.sessions) silent_peers += model.nodes[v].reporting ? 0 : 1;
+    uint32_t heard = static_cast<uint32_t>(f.hears.size());
+    uint32_t lost = baseline > heard ? baseline - heard : 0;
+    lost = lost > silent_peers ? lost - silent_peers : 0;
+    if (2 * lost >= baseline) affected.push_back(u);
+  }
+  size_t needed =
+      std::max<size_t>(3, static_cast<size_t>(std::ceil(in.config.peer_loss_share * judged)));
+  if (affected.size() < needed) return;
+  Verdict v;
+  v.kind = v1::FLEET_PEER_LOSS;
+  v.severity = v1::P2;
+  v.cause_key = "FLEET_PEER_LOSS";
+  v.nodes = Names(model, affected);
+  v.summary =
+      absl::StrCat(affected.size(), " of ", judged,
+                   " nodes lost at least half of their peers; the graph is still connected");
+  for (int u : affected) {
+    v.evidence[absl::StrCat(*model.nodes[u].id, " peers heard")] =
+        absl::StrCat(model.nodes[u].hears.size(), " (was ",
+                     in.history.nodes.at(*model.nodes[u].id).peers_baseline, ")");
+    if (v.evidence.size() >= 20) break;
+  }
+  out.push_back(std::move(v));
+}
+
+}  // namespace guts::collector

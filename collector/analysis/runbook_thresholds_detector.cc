@@ -1,0 +1,130 @@
+// The node runbooks' own thresholds (GUTS_NODE.md): disk free space, config fallback, memory
+// against the cgroup limit, low peer count, API 5xx ratio and p99, corruption log lines.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+Verdict NodeVerdict(v1::IncidentKind kind, v1::Severity severity, const std::string& node,
+                    std::string summary) {
+  Verdict v;
+  v.kind = kind;
+  v.severity = severity;
+  v.nodes = {node};
+  v.cause_key = absl::StrCat(v1::IncidentKind_Name(kind), ":", node);
+  v.summary = std::move(summary);
+  return v;
+}
+
+std::string Percent(double ratio) { return absl::StrFormat("%.1f %%", ratio * 100); }
+
+void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
+  const v1::SystemFacts& s = f.observation->latest.system();
+  if (s.disk_total_bytes() == 0) return;
+  double free = static_cast<double>(s.disk_available_bytes()) / s.disk_total_bytes();
+  if (free >= 0.20) return;
+  v1::Severity severity = free < 0.10 ? v1::P1 : v1::P3;
+  Verdict v = NodeVerdict(
+      v1::DISK_FULL, severity, *f.id,
+      absl::StrCat(*f.id, " data dir ", Percent(1 - free), " used (", Percent(free), " free)"));
+  v.evidence["data_dir"] = s.data_dir();
+  v.evidence["free"] = Percent(free);
+  v.evidence["threshold"] = "free < 20 % warn, < 10 % critical";
+  out.push_back(std::move(v));
+}
+
+void ConfigFallback(const NodeFacts& f, std::vector<Verdict>& out) {
+  if (!f.observation->latest.log().config_fallback()) return;
+  Verdict v =
+      NodeVerdict(v1::CONFIG_FALLBACK, v1::P2, *f.id,
+                  absl::StrCat(*f.id,
+                               " failed to load its config file and runs on defaults (API on "
+                               "loopback only)"));
+  v.evidence["log"] = "Failed to load config file ... Using defaults";
+  out.push_back(std::move(v));
+}
+
+void Memory(const NodeFacts& f, std::vector<Verdict>& out) {
+  const v1::SystemFacts& s = f.observation->latest.system();
+  uint64_t limit = s.cgroup_memory_max_bytes();
+  uint64_t used = s.node_rss_bytes() > 0 ? s.node_rss_bytes() : s.cgroup_memory_current_bytes();
+  if (limit == 0 || used * 10 <= limit * 9) return;
+  double ratio = static_cast<double>(used) / limit;
+  Verdict v = NodeVerdict(v1::HIGH_MEMORY, v1::P3, *f.id,
+                          absl::StrCat(*f.id, " uses ", Percent(ratio), " of its memory limit"));
+  v.evidence["rss_bytes"] = absl::StrCat(used);
+  v.evidence["limit_bytes"] = absl::StrCat(limit);
+  out.push_back(std::move(v));
+}
+
+void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
+  const NodeFacts& f = model.nodes[u];
+  if (!f.has_peer_data || f.process_down) return;
+  // Only peers that could be heard count: down or silent peers are their own verdicts.
+  int available = 0;
+  for (int v = 0; v < static_cast<int>(model.nodes.size()) && available < 4; ++v) {
+    if (v != u && model.nodes[v].reporting) ++available;
+  }
+  int heard = static_cast<int>(f.hears.size());
+  int wanted = std::min(3, available);
+  if (heard >= wanted) return;
+  Verdict v = NodeVerdict(v1::LOW_PEERS, v1::P3, *f.id,
+                          absl::StrCat(*f.id, " hears ", heard, " peers (", wanted, " expected)"));
+  v.evidence["peers heard"] = absl::StrCat(heard);
+  v.evidence["threshold"] = "< 3 warn, 0 critical";
+  out.push_back(std::move(v));
+}
+
+void ApiErrors(const NodeFacts& f, std::vector<Verdict>& out) {
+  const v1::NodeMetrics& m = f.observation->latest.metrics();
+  bool errors = m.http_5xx_ratio() > 0.01;
+  bool slow = m.http_p99_seconds() > 1.0;
+  if (!errors && !slow) return;
+  Verdict v = NodeVerdict(v1::API_ERRORS, v1::P3, *f.id,
+                          absl::StrCat(*f.id, " API: 5xx ", Percent(m.http_5xx_ratio()), ", p99 ",
+                                       absl::StrFormat("%.2f s", m.http_p99_seconds())));
+  v.evidence["5xx_ratio"] = Percent(m.http_5xx_ratio());
+  v.evidence["p99"] = absl::StrFormat("%.2f s", m.http_p99_seconds());
+  out.push_back(std::move(v));
+}
+
+void Corruption(const DetectorInput& in, const NodeFacts& f, std::vector<Verdict>& out) {
+  uint64_t lines = f.observation->latest.log().corruption_lines();
+  if (lines == 0) return;
+  auto it = in.history.nodes.find(*f.id);
+  absl::Time grew = in.model.now;
+  if (it != in.history.nodes.end() && it->second.corruption_lines >= lines) {
+    grew = it->second.corruption_grew;
+  }
+  if (in.model.now - grew > in.config.corruption_window) return;
+  Verdict v = NodeVerdict(v1::DATA_CORRUPTION, v1::P1, *f.id,
+                          absl::StrCat(*f.id, " logged ", lines, " data corruption lines"));
+  v.evidence["corruption lines"] = absl::StrCat(lines);
+  out.push_back(std::move(v));
+}
+
+}  // namespace
+
+void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.has_snapshot) continue;
+    Disk(f, out);
+    ConfigFallback(f, out);
+    Memory(f, out);
+    Corruption(in, f, out);
+    if (!f.reporting) continue;
+    Peers(model, u, out);
+    ApiErrors(f, out);
+  }
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,96 @@
+#include "collector/analysis/symptom_folding.h"
+
+#include <algorithm>
+#include <set>
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+struct Rule {
+  v1::IncidentKind cause;
+  std::vector<v1::IncidentKind> absorbs;
+};
+
+// Causes first, most encompassing first: an absorbed verdict absorbs nothing itself.
+const std::vector<Rule>& Rules() {
+  static const std::vector<Rule>* rules = new std::vector<Rule>{
+      {v1::PARTITION_NO_QUORUM,
+       {v1::PARTITION, v1::PARTIAL_PARTITION, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION,
+        v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::NODE_DOWN, v1::ONE_WAY_LINK,
+        v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
+      {v1::PARTITION,
+       {v1::PARTIAL_PARTITION, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION, v1::LOW_PEERS,
+        v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::NODE_DOWN, v1::ONE_WAY_LINK,
+        v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
+      {v1::PARTIAL_PARTITION,
+       {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK,
+        v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
+      {v1::COLLECTOR_DEGRADED, {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE}},
+      {v1::FORK, {v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
+      {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK}},
+      {v1::NODE_ISOLATED, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
+      {v1::NODE_ONE_WAY_ISOLATION,
+       {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK}},
+      {v1::FLAPPING_LINK, {v1::ONE_WAY_LINK}},
+      {v1::CONSENSUS_STUCK, {v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
+  };
+  return *rules;
+}
+
+// Symptoms of the whole fleet: absorbed whatever nodes they name.
+bool FleetWide(v1::IncidentKind kind) {
+  return kind == v1::CONSENSUS_STUCK || kind == v1::QUORUM_AT_RISK;
+}
+
+std::set<std::string> Scope(const Verdict& v) {
+  std::set<std::string> scope(v.nodes.begin(), v.nodes.end());
+  for (const v1::NodeGroup& g : v.groups) scope.insert(g.nodes().begin(), g.nodes().end());
+  for (const v1::Link& l : v.links) {
+    scope.insert(l.from());
+    scope.insert(l.to());
+  }
+  return scope;
+}
+
+bool Covers(const std::set<std::string>& scope, const Verdict& symptom) {
+  if (FleetWide(symptom.kind)) return true;
+  if (symptom.nodes.empty()) return false;
+  return std::all_of(symptom.nodes.begin(), symptom.nodes.end(),
+                     [&](const std::string& n) { return scope.count(n) > 0; });
+}
+
+}  // namespace
+
+void FoldSymptoms(std::vector<Verdict>& verdicts) {
+  std::vector<char> absorbed(verdicts.size(), 0);
+  for (const Rule& rule : Rules()) {
+    for (size_t c = 0; c < verdicts.size(); ++c) {
+      if (absorbed[c] || verdicts[c].kind != rule.cause) continue;
+      std::set<std::string> scope = Scope(verdicts[c]);
+      for (size_t s = 0; s < verdicts.size(); ++s) {
+        if (s == c || absorbed[s]) continue;
+        if (std::find(rule.absorbs.begin(), rule.absorbs.end(), verdicts[s].kind) ==
+            rule.absorbs.end()) {
+          continue;
+        }
+        if (!Covers(scope, verdicts[s])) continue;
+        absorbed[s] = 1;
+        verdicts[c].absorbed.push_back(verdicts[s].cause_key);
+        if (verdicts[c].kind == v1::PARTIAL_PARTITION && verdicts[s].kind == v1::CONSENSUS_STUCK) {
+          verdicts[c].severity = v1::P1;
+        }
+      }
+      std::sort(verdicts[c].absorbed.begin(), verdicts[c].absorbed.end());
+    }
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    if (!absorbed[i]) verdicts[kept++] = std::move(verdicts[i]);
+  }
+  verdicts.resize(kept);
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,28 @@
+// Verdict: one detector's conclusion in one tick, before hysteresis. The incident manager turns
+// verdicts that hold into incidents; `cause_key` is the identity that dedupes them across ticks.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "guts/diag/v1/incident.pb.h"
+
+namespace guts::collector {
+
+struct Verdict {
+  guts::diag::v1::IncidentKind kind = guts::diag::v1::INCIDENT_KIND_UNSPECIFIED;
+  guts::diag::v1::Severity severity = guts::diag::v1::P3;
+  // Kind plus what it names, e.g. "NODE_DOWN:v4"; equal keys in successive ticks are one cause.
+  std::string cause_key;
+  std::string summary;
+  std::vector<std::string> nodes;  // sorted
+  std::vector<guts::diag::v1::Link> links;
+  std::vector<guts::diag::v1::NodeGroup> groups;
+  std::map<std::string, std::string> evidence;
+  uint64_t height = 0;
+  // Cause keys of symptoms folded under this verdict.
+  std::vector<std::string> absorbed;
+};
+
+}  // namespace guts::collector
