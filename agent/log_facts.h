@@ -1,0 +1,62 @@
+// Turns the node's log lines into LogFacts: the highest finalized height and when its line was
+// written, error and warning counts by kind, starts and stops, the config-fallback warning,
+// corruption and byzantine hints. Reads both of the node's formats: JSON lines (tracing's JSON
+// layer) and the pretty/full text format (ANSI colours stripped, continuation lines skipped),
+// plus the plain-stderr "Warning: Failed to load config file ... Using defaults".
+//
+// Example:
+//   LogFactsBuilder facts;
+//   for (const std::string& line : lines) facts.Observe(line, absl::Now());
+//   facts.Fill(absl::Now(), *snapshot.mutable_log());
+//
+// Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "guts/diag/v1/snapshot.pb.h"
+
+namespace guts::agent {
+
+class LogFactsBuilder {
+ public:
+  // `read_at` stands in for the line's time when the line carries no timestamp.
+  void Observe(absl::string_view line, absl::Time read_at);
+  // Writes the facts so far; ages are measured from `now`.
+  void Fill(absl::Time now, ::guts::diag::v1::LogFacts& facts) const;
+
+ private:
+  struct Line {
+    absl::Time time;
+    bool has_time = false;
+    std::string level;    // "ERROR", "WARN", "INFO", ... or "" for plain text
+    std::string message;  // fields.message, or the text after the target
+    std::string text;     // the whole line, for keyword matches
+    uint64_t height = 0;
+    bool has_height = false;
+    std::string block_id;
+  };
+  bool ParseJson(absl::string_view raw, Line& line) const;
+  bool ParseText(absl::string_view raw, Line& line) const;
+  void Count(const Line& line);
+
+  uint64_t finalized_height_ = 0;
+  absl::Time finalized_time_;
+  std::string finalized_block_id_;
+  std::map<std::string, uint64_t> errors_by_kind_;
+  uint64_t error_lines_ = 0, warning_lines_ = 0;
+  bool config_fallback_ = false;
+  bool fallback_since_start_ = false;
+  uint64_t corruption_lines_ = 0, byzantine_lines_ = 0;
+  uint32_t starts_seen_ = 0;
+  bool stopped_ = false;
+  uint64_t lines_read_ = 0, lines_unparsed_ = 0;
+  std::deque<std::string> recent_errors_;
+};
+
+}  // namespace guts::agent

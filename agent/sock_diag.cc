@@ -1,0 +1,112 @@
+#include "agent/sock_diag.h"
+
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::agent {
+namespace {
+
+// Kernel TCP states (include/net/tcp_states.h), indexed by state number.
+constexpr const char* kStates[] = {
+    "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
+    "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
+constexpr int kListen = 10;
+
+std::string IpText(int family, const __be32* words) {
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family, words, text, sizeof(text));
+  return text;
+}
+
+absl::Status Dump(int fd, int family, std::vector<TcpSession>& out) {
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } message{};
+  message.header.nlmsg_len = sizeof(message);
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  message.request.sdiag_family = static_cast<uint8_t>(family);
+  message.request.sdiag_protocol = IPPROTO_TCP;
+  message.request.idiag_states = ~(1u << kListen);
+  message.request.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, &message, sizeof(message), 0, reinterpret_cast<sockaddr*>(&kernel),
+             sizeof(kernel)) < 0) {
+    return absl::UnavailableError(absl::StrCat("sock_diag send: ", std::strerror(errno)));
+  }
+  alignas(nlmsghdr) char buffer[32 << 10];
+  while (true) {
+    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::UnavailableError(absl::StrCat("sock_diag recv: ", std::strerror(errno)));
+    }
+    int remaining = static_cast<int>(n);
+    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, remaining);
+         header = NLMSG_NEXT(header, remaining)) {
+      if (header->nlmsg_type == NLMSG_DONE) return absl::OkStatus();
+      if (header->nlmsg_type == NLMSG_ERROR) {
+        auto* error = static_cast<nlmsgerr*>(NLMSG_DATA(header));
+        return absl::UnavailableError(absl::StrCat("sock_diag: ", std::strerror(-error->error)));
+      }
+      if (header->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) {
+        return absl::DataLossError("sock_diag: short inet_diag_msg");
+      }
+      auto* diag = static_cast<inet_diag_msg*>(NLMSG_DATA(header));
+      TcpSession session;
+      session.local_ip = IpText(diag->idiag_family, diag->id.idiag_src);
+      session.remote_ip = IpText(diag->idiag_family, diag->id.idiag_dst);
+      session.local_port = ntohs(diag->id.idiag_sport);
+      session.remote_port = ntohs(diag->id.idiag_dport);
+      session.state =
+          diag->idiag_state < std::size(kStates) ? kStates[diag->idiag_state] : "UNKNOWN";
+      session.send_queue_bytes = diag->idiag_wqueue;
+      int attr_len = static_cast<int>(header->nlmsg_len - NLMSG_LENGTH(sizeof(*diag)));
+      for (auto* attr = reinterpret_cast<rtattr*>(diag + 1); RTA_OK(attr, attr_len);
+           attr = RTA_NEXT(attr, attr_len)) {
+        if (attr->rta_type != INET_DIAG_INFO) continue;
+        // Older kernels send a shorter tcp_info: copy what is there, the rest stays zero.
+        tcp_info info{};
+        std::memcpy(&info, RTA_DATA(attr), std::min<size_t>(RTA_PAYLOAD(attr), sizeof(info)));
+        session.has_info = true;
+        session.last_data_recv_ms = info.tcpi_last_data_recv;
+        session.last_data_sent_ms = info.tcpi_last_data_sent;
+        session.rtt_us = info.tcpi_rtt;
+        session.total_retrans = info.tcpi_total_retrans;
+        session.bytes_received = info.tcpi_bytes_received;
+        session.bytes_acked = info.tcpi_bytes_acked;
+      }
+      out.push_back(std::move(session));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TcpSession>> ListTcpSessions() {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat("netlink sock_diag socket: ", std::strerror(errno)));
+  }
+  std::vector<TcpSession> sessions;
+  absl::Status status = Dump(fd, AF_INET, sessions);
+  if (status.ok()) status = Dump(fd, AF_INET6, sessions);
+  close(fd);
+  if (!status.ok()) return status;
+  return sessions;
+}
+
+}  // namespace guts::agent

@@ -1,0 +1,38 @@
+// The host's TCP sessions as the kernel sees them, through netlink NETLINK_SOCK_DIAG
+// (inet_diag) with INET_DIAG_INFO, i.e. each session's struct tcp_info. Listening sockets are
+// left out. Needs no privilege for sockets of any user on the host's network namespace.
+//
+// Example:
+//   absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions();
+//   for (const TcpSession& s : *sessions) if (s.local_port == 9000) ...
+//
+// Errors: the netlink socket's errno (UNAVAILABLE), or DATA_LOSS for a malformed reply.
+// Thread-safe (one netlink socket per call).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace guts::agent {
+
+struct TcpSession {
+  std::string local_ip, remote_ip;  // textual, e.g. "127.0.0.11" or "::1"
+  uint16_t local_port = 0, remote_port = 0;
+  std::string state;  // "ESTABLISHED", "SYN_SENT", ...
+  uint32_t last_data_recv_ms = 0;
+  uint32_t last_data_sent_ms = 0;
+  uint32_t rtt_us = 0;
+  uint32_t total_retrans = 0;
+  uint64_t bytes_received = 0;
+  uint64_t bytes_acked = 0;
+  uint32_t send_queue_bytes = 0;
+  bool has_info = false;  // tcp_info was present
+};
+
+// All non-listening TCP sessions, IPv4 and IPv6.
+absl::StatusOr<std::vector<TcpSession>> ListTcpSessions();
+
+}  // namespace guts::agent

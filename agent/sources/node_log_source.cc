@@ -1,0 +1,21 @@
+#include "agent/sources/node_log_source.h"
+
+namespace guts::agent {
+namespace {
+// Per snapshot; a burst beyond this is read in the following intervals.
+constexpr size_t kMaxBytesPerCollect = 4 << 20;
+}  // namespace
+
+NodeLogSource::NodeLogSource(std::unique_ptr<LogTail> tail) : tail_(std::move(tail)) {}
+
+absl::Status NodeLogSource::Collect(absl::Time, v1::Snapshot& part) {
+  absl::StatusOr<std::vector<std::string>> lines = tail_->ReadLines(kMaxBytesPerCollect);
+  absl::Time now = absl::Now();
+  if (lines.ok()) {
+    for (const std::string& line : *lines) facts_.Observe(line, now);
+  }
+  facts_.Fill(now, *part.mutable_log());
+  return lines.status();
+}
+
+}  // namespace guts::agent

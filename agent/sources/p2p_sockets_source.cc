@@ -1,0 +1,66 @@
+#include "agent/sources/p2p_sockets_source.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "agent/p2p_addr.h"
+#include "agent/sock_diag.h"
+
+namespace guts::agent {
+namespace {
+
+bool Closing(const std::string& state) {
+  return state == "TIME_WAIT" || state == "FIN_WAIT1" || state == "FIN_WAIT2" ||
+         state == "CLOSING" || state == "LAST_ACK" || state == "CLOSE";
+}
+
+std::string Join(const std::string& ip, uint16_t port) {
+  return ip.find(':') == std::string::npos ? absl::StrCat(ip, ":", port)
+                                           : absl::StrCat("[", ip, "]:", port);
+}
+
+}  // namespace
+
+P2pSocketsSource::P2pSocketsSource(std::string node_p2p_addr,
+                                   std::shared_ptr<KnownValidators> validators)
+    : node_p2p_addr_(std::move(node_p2p_addr)), validators_(std::move(validators)) {}
+
+absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
+  absl::StatusOr<P2pAddr> own = ParseP2pAddr(node_p2p_addr_);
+  if (!own.ok()) return own.status();
+  std::set<std::string> peer_addrs;
+  for (const KnownValidator& v : validators_->Get()) {
+    absl::StatusOr<P2pAddr> addr = ParseP2pAddr(v.addr);
+    if (addr.ok()) peer_addrs.insert(Join(addr->ip, addr->port));
+  }
+  absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions();
+  if (!sessions.ok()) return sessions.status();
+  for (const TcpSession& s : *sessions) {
+    if (Closing(s.state)) continue;
+    v1::PeerDirection direction = v1::PEER_DIRECTION_UNSPECIFIED;
+    std::string remote = Join(s.remote_ip, s.remote_port);
+    if (s.local_ip == own->ip && s.local_port == own->port) {
+      direction = v1::PEER_DIRECTION_INBOUND;
+    } else if (s.local_ip == own->ip && remote != node_p2p_addr_ &&
+               (peer_addrs.empty() ? s.remote_port == own->port : peer_addrs.contains(remote))) {
+      direction = v1::PEER_DIRECTION_OUTBOUND;
+    } else {
+      continue;
+    }
+    v1::PeerView* peer = part.add_peers();
+    peer->set_remote_addr(remote);
+    peer->set_local_addr(Join(s.local_ip, s.local_port));
+    peer->set_direction(direction);
+    peer->set_last_data_recv_age_ms(s.last_data_recv_ms);
+    peer->set_last_data_sent_age_ms(s.last_data_sent_ms);
+    peer->set_rtt_us(s.rtt_us);
+    peer->set_total_retransmits(s.total_retrans);
+    peer->set_bytes_received(s.bytes_received);
+    peer->set_bytes_acked(s.bytes_acked);
+    peer->set_tcp_state(s.state);
+    peer->set_send_queue_bytes(s.send_queue_bytes);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace guts::agent
