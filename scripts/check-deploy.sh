@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 chart="$root/deploy/helm/guts-diagnostics"
 values="$root/tests/deploy/values"
-cache="${GUTS_DEPLOY_TOOLS_CACHE:-$HOME/.cache/guts-diag/deploy-tools}"
+cache="${GUTS_DEPLOY_TOOLS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/guts-diag/deploy-tools}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
