@@ -1,0 +1,148 @@
+#include "collector/bundles/bundle_desk_service.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/tls.h"
+
+namespace guts::collector {
+namespace v1 = ::guts::diag::v1;
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+namespace {
+
+// A write reactor fed by a blocking producer on its own detached thread. After Finish() the
+// thread touches nothing of the reactor, which gRPC deletes in OnDone.
+template <typename T>
+class ThreadedWriter : public grpc::ServerWriteReactor<T> {
+ public:
+  using Producer = std::function<absl::Status(const std::function<bool(const T&)>& write,
+                                              const std::function<bool()>& cancelled)>;
+
+  explicit ThreadedWriter(Producer producer) {
+    std::thread([this, producer = std::move(producer)] {
+      const absl::Status status =
+          producer([this](const T& m) { return Write(m); }, [this] { return cancelled_.load(); });
+      this->Finish(ToGrpcStatus(status));
+    }).detach();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    write_ok_ = ok;
+    writing_ = false;
+    cv_.notify_all();
+  }
+  void OnCancel() override {
+    cancelled_ = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_all();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  bool Write(const T& message) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cancelled_) return false;
+      message_ = message;
+      writing_ = true;
+    }
+    this->StartWrite(&message_);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !writing_; });
+    return write_ok_ && !cancelled_;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  T message_;
+  bool writing_ = false;
+  bool write_ok_ = true;
+  std::atomic<bool> cancelled_{false};
+};
+
+class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
+ public:
+  UploadReactor(BundleDesk* desk, std::string peer, v1::UploadBundleResponse* response)
+      : desk_(desk), peer_(std::move(peer)), response_(response) {
+    StartRead(&chunk_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    absl::StatusOr<v1::UploadBundleResponse> resp = desk_->AcceptChunk(peer_, chunk_);
+    if (!resp.ok()) {
+      Finish(ToGrpcStatus(resp.status()));
+      return;
+    }
+    *response_ = *resp;
+    StartRead(&chunk_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  BundleDesk* const desk_;
+  const std::string peer_;
+  v1::UploadBundleResponse* const response_;
+  v1::BundleChunk chunk_;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::CollectProgress>* BundleDeskService::CollectBundle(
+    grpc::CallbackServerContext* context, const v1::CollectBundleRequest* request) {
+  std::string who = PeerCommonName(*context);
+  if (who.empty()) who = context->peer();
+  return new ThreadedWriter<v1::CollectProgress>(
+      [desk = desk_, req = *request, who](const auto& write, const auto& cancelled) {
+        return desk->Collect(req, who, write, cancelled);
+      });
+}
+
+grpc::ServerUnaryReactor* BundleDeskService::ListBundles(grpc::CallbackServerContext* context,
+                                                         const v1::ListBundlesRequest* request,
+                                                         v1::BundleList* response) {
+  *response = desk_->List(*request);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::BundleData>* BundleDeskService::DownloadBundle(
+    grpc::CallbackServerContext* /*context*/, const v1::DownloadBundleRequest* request) {
+  return new ThreadedWriter<v1::BundleData>(
+      [desk = desk_, req = *request](const auto& write, const auto& /*cancelled*/) {
+        return desk->Download(req, write);
+      });
+}
+
+grpc::ServerReadReactor<v1::BundleChunk>* BundleDeskService::UploadBundle(
+    grpc::CallbackServerContext* context, v1::UploadBundleResponse* response) {
+  return new UploadReactor(desk_, PeerCommonName(*context), response);
+}
+
+grpc::ServerUnaryReactor* BundleDeskService::BundleUploadOffset(
+    grpc::CallbackServerContext* context, const v1::BundleUploadOffsetRequest* request,
+    v1::UploadBundleResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<v1::UploadBundleResponse> resp =
+      desk_->UploadOffset(PeerCommonName(*context), *request);
+  if (resp.ok()) *response = *resp;
+  reactor->Finish(resp.ok() ? grpc::Status::OK : ToGrpcStatus(resp.status()));
+  return reactor;
+}
+
+void BundleDeskService::OnCommandStatus(const std::string& node_id,
+                                        const v1::CommandStatus& status) {
+  desk_->OnCommandStatus(node_id, status);
+}
+
+}  // namespace guts::collector
