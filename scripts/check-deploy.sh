@@ -129,6 +129,9 @@ expect_refusal "TLS off without the explicit insecure flag" 'needs tls.insecure=
 expect_refusal "insecure while TLS is on" 'contradict each other' --set tls.insecure=true
 expect_refusal "existing secret without a client secret for the test" 'existingClientSecret is empty' \
   --set tls.existingSecret=x --set tls.certManager.enabled=false
+expect_refusal "sidecar agents with an existing secret but no issuer for per-Pod certificates" \
+  'needs agent.sidecar.tls.issuerRef.name' --set agent.mode=sidecar --set tls.existingSecret=x \
+  --set tls.existingClientSecret=y --set tls.certManager.enabled=false
 
 # NOTES are not part of `helm template`: render them through tpl in a copy of the chart.
 notes_chart="$work/notes-chart"

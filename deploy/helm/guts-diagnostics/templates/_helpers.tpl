@@ -217,10 +217,10 @@ podLogs the agent reads them through group 0 while its uid stays non-root.
 {{- if eq (include "gd.tlsMode" .) "mtls" }}
 {{- $ref := .Values.agent.sidecar.tls.issuerRef }}
 {{- if not $ref.name }}
-{{- if not (include "gd.ownCA" .) }}
-{{- fail "agent.mode=sidecar with mTLS needs agent.sidecar.tls.issuerRef.name (an issuer for the cert-manager csi-driver), unless the chart makes its own CA (tls.certManager.enabled=true with an empty issuerRef.name)" }}
+{{- if not .Values.tls.certManager.enabled }}
+{{- fail "agent.mode=sidecar with mTLS and tls.existingSecret needs agent.sidecar.tls.issuerRef.name: each guts-node Pod gets its own certificate (CN = Pod name) from the cert-manager csi-driver, signed by that issuer" }}
 {{- end }}
-{{- $ref = dict "name" (printf "%s-ca" (include "gd.fullname" .)) "kind" "Issuer" "group" "cert-manager.io" }}
+{{- $ref = include "gd.issuerRef" . | fromYaml }}
 {{- end }}
 - name: guts-agent-tls
   csi:
