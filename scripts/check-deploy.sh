@@ -105,6 +105,18 @@ else
   not_ok "a schema-invalid object went unnoticed"
 fi
 
+sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesytem: true/' "$work/daemonset.yaml" >"$work/bad-field.yaml"
+if node "$cache/validate.mjs" --mode daemonset --tls mtls --pvc yes "$work/bad-field.yaml" \
+  >"$work/bad-field.txt"; then
+  not_ok "a misspelt field passed validation"
+elif grep -q "unknown field spec.template.spec.containers\[0\].securityContext.readOnlyRootFilesytem" \
+  "$work/bad-field.txt"; then
+  ok "a misspelt field is reported"
+else
+  cat "$work/bad-field.txt"
+  not_ok "a misspelt field went unnoticed"
+fi
+
 # --- values refused with a clear message ---------------------------------------------------------
 expect_refusal() {
   local what="$1" pattern="$2"

@@ -12,10 +12,13 @@
 //    capabilities dropped, seccomp RuntimeDefault; TLS flags match the expected mode; the
 //    collector has its probes, PVC and Services; the labels are the standard ones.
 //
-// Note: kubernetes-models checks types, required fields and formats but, like the API server's
-// default, not unknown field names; the chart's values.schema.json guards the inputs instead.
+// kubernetes-models checks types, required fields and formats but not unknown field names (the
+// API server would drop or refuse those): the field lists of @kubernetes/client-node's models
+// catch them for the built-in kinds. CRD kinds (Certificate, Issuer, ServiceMonitor) get the
+// schema check only.
 // Prints one line per finding and exits 1 when there is any.
 import { readFileSync } from "node:fs";
+import * as k8s from "@kubernetes/client-node";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 
 const args = process.argv.slice(2);
@@ -73,6 +76,42 @@ async function validateObject(where, obj) {
   }
 }
 
+// Reports fields that the Kubernetes API type does not have (a typo such as `readOnlyy` would
+// otherwise pass silently). `type` is a client-node type name: V1Pod, Array<V1Volume>, ...
+function unknownFields(where, value, type, path) {
+  if (value === null || value === undefined) return;
+  const array = /^Array<(.+)>$/.exec(type);
+  if (array) {
+    if (Array.isArray(value)) value.forEach((v, i) => unknownFields(where, v, array[1], `${path}[${i}]`));
+    return;
+  }
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) {
+    for (const [k, v] of Object.entries(value)) unknownFields(where, v, map[1], `${path}.${k}`);
+    return;
+  }
+  const model = k8s[type];
+  if (!model?.attributeTypeMap || typeof value !== "object") return;
+  const fields = Object.fromEntries(model.attributeTypeMap.map((a) => [a.baseName, a.type]));
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in fields)) {
+      problem(where, `unknown field ${path ? `${path}.` : ""}${k} (not in ${type})`);
+    } else {
+      unknownFields(where, v, fields[k], path ? `${path}.${k}` : k);
+    }
+  }
+}
+const builtinGroups = new Set(["v1", "apps/v1", "policy/v1", "networking.k8s.io/v1"]);
+function checkFieldNames(where, obj) {
+  if (!builtinGroups.has(obj.apiVersion)) return;
+  const type = `V1${obj.kind}`;
+  if (!k8s[type]?.attributeTypeMap) {
+    problem(where, `no field list for ${obj.apiVersion} ${obj.kind}`);
+    return;
+  }
+  unknownFields(where, obj, type, "");
+}
+
 // --- parse ------------------------------------------------------------------------------------
 const docs = parseAllDocuments(readFileSync(file, "utf8"));
 const objects = [];
@@ -96,6 +135,7 @@ const standardLabels = [
 ];
 for (const obj of objects) {
   await validateObject(name(obj), obj);
+  checkFieldNames(name(obj), obj);
   const labels = obj.metadata?.labels ?? {};
   for (const l of standardLabels) if (!labels[l]) problem(name(obj), `label ${l} missing`);
 }
@@ -237,6 +277,7 @@ if (mode === "sidecar") {
       },
     };
     await validateObject("guts-node Pod with the sidecar", pod);
+    checkFieldNames("guts-node Pod with the sidecar", pod);
     const agent = snippet.sidecars.find((c) => c.name === "guts-agent");
     const where = "sidecar guts-agent";
     checkContainer(where, agent, pod.spec);
