@@ -65,7 +65,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
   return grpc::SslCredentials(options);
 }
 
-std::string PeerCommonName(const grpc::ServerContext& context) {
+std::string PeerCommonName(const grpc::ServerContextBase& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
   std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
@@ -73,7 +73,7 @@ std::string PeerCommonName(const grpc::ServerContext& context) {
   return std::string(names.front().data(), names.front().size());
 }
 
-std::string PeerOrganizationalUnit(const grpc::ServerContext& context) {
+std::string PeerOrganizationalUnit(const grpc::ServerContextBase& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
   std::vector<grpc::string_ref> subjects = auth->FindPropertyValues("x509_subject");

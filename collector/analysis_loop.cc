@@ -1,0 +1,88 @@
+#include "collector/analysis_loop.h"
+
+#include <utility>
+#include <vector>
+
+#include "spdlog/spdlog.h"
+
+namespace guts::collector {
+
+AnalysisLoop::AnalysisLoop(Store* store, FleetState* fleet, const SnapshotWriter* writer,
+                           AnalysisLoopOptions options)
+    : store_(store), fleet_(fleet), writer_(writer), options_(options) {}
+
+AnalysisLoop::~AnalysisLoop() { Stop(); }
+
+absl::Status AnalysisLoop::Start() {
+#ifdef GUTS_HAVE_ANALYSIS
+  AnalysisConfig config;
+  config.tick = options_.tick;
+  config.stall_threshold = options_.stall_threshold;
+  analyzer_ = std::make_unique<Analyzer>(config);
+  absl::StatusOr<std::vector<guts::diag::v1::Incident>> stored = store_->LoadIncidents();
+  if (!stored.ok()) return stored.status();
+  std::vector<guts::diag::v1::Incident> open;
+  for (auto& i : *stored) {
+    if (i.state() == guts::diag::v1::OPEN) open.push_back(std::move(i));
+  }
+  analyzer_->RestoreIncidents(open);
+  spdlog::info("restored {} open incidents", open.size());
+#endif
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void AnalysisLoop::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const AnalysisResult> AnalysisLoop::Latest() const {
+  absl::MutexLock lock(&mu_);
+  return latest_;
+}
+
+void AnalysisLoop::Run() {
+  absl::Time next_tick = absl::Now() + options_.tick;
+  absl::Time next_retention = absl::Now();
+  for (;;) {
+    absl::Time now = absl::Now();
+    if (now >= next_retention) {
+      absl::Status s = store_->DeleteSnapshotsBefore(now - options_.retention);
+      if (!s.ok()) spdlog::error("retention: {}", s.ToString());
+      next_retention = now + options_.retention_every;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      absl::Time wake = std::min(next_tick, next_retention);
+      if (mu_.AwaitWithDeadline(absl::Condition(&stopping_), wake)) return;
+    }
+    now = absl::Now();
+    if (now >= next_tick) {
+      Tick(now);
+      // A slow tick skips the ticks it overran instead of running them back to back.
+      next_tick = std::max(next_tick + options_.tick, absl::Now());
+    }
+  }
+}
+
+void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
+#ifdef GUTS_HAVE_ANALYSIS
+  FleetView view = fleet_->View(now);
+  view.collector = writer_->Health(now);
+  auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));
+  absl::Status s = store_->PutIncidents(result->changed_incidents);
+  if (!s.ok()) spdlog::error("storing incidents: {}", s.ToString());
+  for (const auto& i : result->changed_incidents) {
+    spdlog::info("incident {} {} {}: {}", i.id(), guts::diag::v1::IncidentState_Name(i.state()),
+                 guts::diag::v1::Severity_Name(i.severity()), i.summary());
+  }
+  absl::MutexLock lock(&mu_);
+  latest_ = std::move(result);
+#endif
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,72 @@
+// AnalysisLoop: the collector's clock. Every tick it copies a FleetView, runs the Analyzer on
+// it, stores the incidents that changed and publishes the result for queries; every hour it
+// applies retention to the store.
+//
+// Built without the analysis library (GUTS_HAVE_ANALYSIS unset) it only applies retention and
+// Latest() stays null, so queries fall back to last-seen states.
+//
+// Example:
+//   AnalysisLoop loop(&store, &fleet, &writer, {.tick = absl::Seconds(1)});
+//   loop.Start();
+//   std::shared_ptr<const AnalysisResult> r = loop.Latest();  // null before the first tick
+//   loop.Stop();
+//
+// Thread-safe: Latest() may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "collector/analysis/analyzer.h"
+#include "collector/fleet/fleet_state.h"
+#include "collector/ingest/snapshot_writer.h"
+#include "collector/store/store.h"
+
+namespace guts::collector {
+
+struct AnalysisLoopOptions {
+  absl::Duration tick = absl::Seconds(1);
+  absl::Duration stall_threshold = absl::Minutes(2);
+  absl::Duration retention = absl::Hours(24 * 7);
+  absl::Duration retention_every = absl::Hours(1);
+};
+
+class AnalysisLoop {
+ public:
+  // Every pointer must outlive the loop.
+  AnalysisLoop(Store* store, FleetState* fleet, const SnapshotWriter* writer,
+               AnalysisLoopOptions options);
+  ~AnalysisLoop();  // Stops if running.
+  AnalysisLoop(const AnalysisLoop&) = delete;
+  AnalysisLoop& operator=(const AnalysisLoop&) = delete;
+
+  // Restores the incidents that were open at the last stop, then starts the thread.
+  absl::Status Start();
+  void Stop();
+
+  // The newest analysis result, or null before the first tick (or without the analysis).
+  std::shared_ptr<const AnalysisResult> Latest() const;
+
+ private:
+  void Run();
+  void Tick(absl::Time now);
+
+  Store* const store_;
+  FleetState* const fleet_;
+  const SnapshotWriter* const writer_;
+  const AnalysisLoopOptions options_;
+#ifdef GUTS_HAVE_ANALYSIS
+  std::unique_ptr<Analyzer> analyzer_;
+#endif
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<const AnalysisResult> latest_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace guts::collector

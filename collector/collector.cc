@@ -1,0 +1,178 @@
+#include "collector/collector.h"
+
+#include <atomic>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "collector/analysis_loop.h"
+#include "collector/fleet/fleet_state.h"
+#include "collector/http/metrics.h"
+#include "collector/ingest/snapshot_writer.h"
+#include "collector/query/fleet_service.h"
+#include "common/http_server.h"
+#include "common/version.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "spdlog/spdlog.h"
+
+namespace guts::collector {
+namespace {
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+absl::StatusOr<HostPort> SplitHostPort(const std::string& flag, const std::string& addr) {
+  size_t colon = addr.rfind(':');
+  HostPort hp;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(addr.substr(colon + 1), &hp.port) || hp.port < 0 || hp.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " \"", addr, "\" is not host:port (port 0 picks a free port)"));
+  }
+  hp.host = addr.substr(0, colon);
+  return hp;
+}
+
+}  // namespace
+
+struct Collector::Parts {
+  CollectorConfig config;
+  std::unique_ptr<Store> store;
+  FleetState fleet;
+  CollectorMetrics metrics;
+  std::unique_ptr<SnapshotWriter> writer;
+  std::unique_ptr<AnalysisLoop> analysis;
+  std::unique_ptr<IngestService> ingest;
+  std::unique_ptr<QueryService> queries;
+  std::unique_ptr<BundleRpcs> bundles;
+  std::unique_ptr<grpc::Server> server;
+  HttpServer http;
+  std::string grpc_address;
+  std::string http_address;
+  absl::Time started = absl::Now();
+  std::atomic<bool> ready{false};
+  bool shut_down = false;
+
+  guts::diag::v1::CollectorInfo Info() const {
+    guts::diag::v1::CollectorInfo info;
+    absl::Time now = absl::Now();
+    CollectorHealth health = writer->Health(now);
+    info.set_version(kVersion);
+    info.set_now_unix_ms(absl::ToUnixMillis(now));
+    info.set_streams_connected(static_cast<uint32_t>(ingest->StreamsConnected()));
+    info.set_ingest_snapshots_per_second(writer->SnapshotsPerSecond());
+    info.set_ingest_lag_ms(absl::ToInt64Milliseconds(health.ingest_lag));
+    info.set_degraded(health.overloaded);
+    info.set_started_unix_ms(absl::ToUnixMillis(started));
+    return info;
+  }
+
+  void RegisterHttp() {
+    http.Get("/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; });
+    http.Get("/readyz", [this] {
+      if (ready.load()) return HttpResponse{200, "text/plain", "ready\n"};
+      return HttpResponse{503, "text/plain", "not ready\n"};
+    });
+    http.Get("/metrics", [this] {
+      return HttpResponse{200, "text/plain; version=0.0.4",
+                          metrics.Render(queries->FleetStatusNow(), store->Figures())};
+    });
+    http.Post("/admin/compact", [this](const HttpRequest&) {
+      absl::Status s = store->Compact();
+      if (!s.ok()) return HttpResponse{500, "text/plain", s.ToString() + "\n"};
+      StoreFigures f = store->Figures();
+      return HttpResponse{
+          200, "text/plain",
+          absl::StrCat("snapshots_sst_bytes ", f.snapshots_sst_bytes, "\nsnapshots_estimated_keys ",
+                       f.snapshots_estimated_keys, "\n")};
+    });
+  }
+};
+
+Collector::Collector(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Collector::~Collector() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfig& config,
+                                                            BundleRpcsFactory bundles) {
+  absl::StatusOr<HostPort> grpc_hp = SplitHostPort("--grpc-addr", config.grpc_addr);
+  if (!grpc_hp.ok()) return grpc_hp.status();
+  absl::StatusOr<HostPort> http_hp = SplitHostPort("--http-addr", config.http_addr);
+  if (!http_hp.ok()) return http_hp.status();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = ServerCredentials(config.tls);
+  if (!creds.ok()) return creds.status();
+
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open({.dir = config.data_dir, .zstd_dict_bytes = config.zstd_dict_bytes});
+  if (!store.ok()) return store.status();
+  p->store = *std::move(store);
+  if (absl::Status s = p->fleet.Restore(*p->store, absl::Now()); !s.ok()) return s;
+
+  p->writer = std::make_unique<SnapshotWriter>(p->store.get(), &p->fleet, &p->metrics,
+                                               WriterOptions{.max_queue = config.max_queue});
+  if (absl::Status s = p->writer->Start(); !s.ok()) return s;
+  p->analysis =
+      std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(),
+                                     AnalysisLoopOptions{.tick = config.tick,
+                                                         .stall_threshold = config.stall_threshold,
+                                                         .retention = config.retention});
+  if (absl::Status s = p->analysis->Start(); !s.ok()) return s;
+
+  p->ingest = std::make_unique<IngestService>(
+      p->writer.get(), &p->fleet, &p->metrics,
+      IngestOptions{.require_client_identity = !config.tls.insecure,
+                    .limits = SnapshotLimits{.max_past = config.retention}});
+  Parts* raw = p.get();
+  p->queries = std::make_unique<QueryService>(p->store.get(), &p->fleet, p->analysis.get(),
+                                              [raw] { return raw->Info(); });
+  if (bundles) {
+    p->bundles = bundles(p->store.get(), p->ingest.get());
+    p->ingest->SetBundleRpcs(p->bundles.get());
+    p->queries->SetBundleRpcs(p->bundles.get());
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.grpc_addr, *creds, &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.RegisterService(p->ingest.get());
+  builder.RegisterService(p->queries.get());
+  p->server = builder.BuildAndStart();
+  if (p->server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", config.grpc_addr));
+  }
+  p->grpc_address = absl::StrCat(grpc_hp->host, ":", port);
+
+  p->RegisterHttp();
+  if (absl::Status s = p->http.Start(http_hp->host, http_hp->port); !s.ok()) {
+    p->server->Shutdown();
+    return s;
+  }
+  p->http_address = absl::StrCat(http_hp->host, ":", p->http.port());
+  p->ready = true;
+  return std::unique_ptr<Collector>(new Collector(std::move(p)));
+}
+
+void Collector::Shutdown() {
+  Parts& p = *parts_;
+  if (p.shut_down) return;
+  p.shut_down = true;
+  p.ready = false;
+  p.ingest->CloseAll();
+  p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  p.writer->Stop();
+  p.analysis->Stop();
+  p.http.Stop();
+}
+
+std::string Collector::grpc_address() const { return parts_->grpc_address; }
+std::string Collector::http_address() const { return parts_->http_address; }
+
+}  // namespace guts::collector

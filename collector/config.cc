@@ -1,0 +1,134 @@
+#include "collector/config.h"
+
+#include <iostream>
+#include <istream>
+#include <memory>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/version.h"
+#include "yaml-cpp/yaml.h"
+
+namespace guts::collector {
+namespace {
+
+// Reads a flat YAML mapping (flag name without dashes -> scalar or list) into CLI11's items,
+// so that CLI11 applies its own precedence: flags, then environment, then the file.
+class YamlConfig : public CLI::Config {
+ public:
+  std::string to_config(const CLI::App*, bool, bool, std::string) const override { return ""; }
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    YAML::Node root;
+    try {
+      root = YAML::Load(input);
+    } catch (const YAML::Exception& e) {
+      throw CLI::ConversionError(absl::StrCat("--config: not valid YAML: ", e.what()));
+    }
+    std::vector<CLI::ConfigItem> items;
+    if (root.IsNull()) return items;
+    if (!root.IsMap()) throw CLI::ConversionError("--config: the file must be a YAML mapping");
+    for (const auto& entry : root) {
+      CLI::ConfigItem item;
+      item.name = absl::StrReplaceAll(entry.first.as<std::string>(), {{"_", "-"}});
+      if (entry.second.IsSequence()) {
+        for (const auto& v : entry.second) item.inputs.push_back(v.as<std::string>());
+      } else if (entry.second.IsScalar()) {
+        item.inputs.push_back(entry.second.as<std::string>());
+      } else {
+        throw CLI::ConversionError(absl::StrCat("--config: ", item.name, " must be a value"));
+      }
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+};
+
+std::string EnvName(const std::string& flag) {
+  return "GUTS_COLLECTOR_" + absl::AsciiStrToUpper(absl::StrReplaceAll(flag, {{"-", "_"}}));
+}
+
+}  // namespace
+
+absl::StatusOr<absl::Duration> ParseConfigDuration(const std::string& text) {
+  absl::Duration d;
+  int64_t days = 0;
+  if (!text.empty() && text.back() == 'd' &&
+      absl::SimpleAtoi(absl::string_view(text).substr(0, text.size() - 1), &days)) {
+    d = absl::Hours(24 * days);
+  } else if (!absl::ParseDuration(text, &d)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is not a duration (e.g. 250ms, 1s, 120s, 168h, 7d)"));
+  }
+  if (d < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is negative"));
+  }
+  return d;
+}
+
+absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
+                                                                    const char* const* argv) {
+  CollectorConfig config;
+  CLI::App app("guts-collector: receives agents' snapshots, stores them, analyses the fleet",
+               "guts-collector");
+  app.config_formatter(std::make_shared<YamlConfig>());
+  app.set_config("--config", "", "YAML file of settings (keys are the flag names)")
+      ->envname(EnvName("config"));
+  app.set_version_flag("--version", kVersion);
+  std::string retention = "168h", tick = "1s", stall = "120s";
+  auto add = [&](const std::string& flag, auto* target, const std::string& help) {
+    return app.add_option("--" + flag, *target, help)
+        ->envname(EnvName(flag))
+        ->capture_default_str();
+  };
+  add("grpc-addr", &config.grpc_addr, "gRPC listen address host:port (port 0: any free port)");
+  add("http-addr", &config.http_addr, "HTTP (/metrics, /healthz, /readyz) address host:port");
+  add("data-dir", &config.data_dir, "Directory of the RocksDB store")->required();
+  add("retention", &retention, "How long snapshots are kept");
+  add("tick", &tick, "Analysis tick");
+  add("stall-threshold", &stall, "No finalized block fleet-wide for this long: consensus stuck");
+  add("ready-file", &config.ready_file, "Written with the bound addresses once serving");
+  add("tls-cert", &config.tls.cert_file, "PEM certificate of the collector");
+  add("tls-key", &config.tls.key_file, "PEM private key of the collector");
+  add("tls-ca", &config.tls.ca_file, "PEM CA that signs agents' and clients' certificates");
+  add("log-level", &config.log_level, "trace, debug, info, warn, error");
+  add("max-queue", &config.max_queue,
+      "Snapshots waiting for the store before agents are told "
+      "to back off");
+  add("max-message-bytes", &config.max_message_bytes, "Largest gRPC message accepted");
+  add("zstd-dict-bytes", &config.zstd_dict_bytes,
+      "zstd dictionary size for stored snapshots (0 disables)");
+  app.add_flag("--insecure", config.tls.insecure, "Plain-text gRPC (development only)")
+      ->envname(EnvName("insecure"));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::cout << app.help();
+    return std::optional<CollectorConfig>();
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << kVersion << "\n";
+    return std::optional<CollectorConfig>();
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  for (auto [text, target] :
+       {std::pair{&retention, &config.retention}, std::pair{&tick, &config.tick},
+        std::pair{&stall, &config.stall_threshold}}) {
+    absl::StatusOr<absl::Duration> d = ParseConfigDuration(*text);
+    if (!d.ok()) return d.status();
+    *target = *d;
+  }
+  if (config.tick <= absl::ZeroDuration()) return absl::InvalidArgumentError("--tick must be > 0");
+  if (!config.tls.insecure &&
+      (config.tls.cert_file.empty() || config.tls.key_file.empty() || config.tls.ca_file.empty())) {
+    return absl::InvalidArgumentError(
+        "--tls-cert, --tls-key and --tls-ca are required unless --insecure is given");
+  }
+  return std::optional<CollectorConfig>(std::move(config));
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,46 @@
+// The collector's configuration, from flags, environment (GUTS_COLLECTOR_<FLAG>) and an
+// optional YAML file (--config), in that order of precedence.
+//
+// Example:
+//   absl::StatusOr<std::optional<CollectorConfig>> c = ParseCollectorConfig(argc, argv);
+//   if (!c.ok()) { std::cerr << c.status(); return 2; }   // usage error
+//   if (!c->has_value()) return 0;                         // --help or --version printed
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/tls.h"
+
+namespace guts::collector {
+
+struct CollectorConfig {
+  std::string grpc_addr = "127.0.0.1:7400";
+  std::string http_addr = "127.0.0.1:7401";
+  std::string data_dir;
+  absl::Duration retention = absl::Hours(168);
+  absl::Duration tick = absl::Seconds(1);
+  absl::Duration stall_threshold = absl::Seconds(120);
+  std::string ready_file;
+  TlsOptions tls;
+  std::string log_level = "info";
+  // Ingest queue bound (snapshots); beyond it agents get RESOURCE_EXHAUSTED.
+  uint32_t max_queue = 200000;
+  // Largest gRPC message accepted (bundle chunks are up to 1 MiB).
+  uint32_t max_message_bytes = 4 << 20;
+  // zstd dictionary per SST file of the snapshots CF (0 disables; for measurements).
+  uint32_t zstd_dict_bytes = 16 * 1024;
+};
+
+// A duration like "168h", "1s", "250ms" or "7d". INVALID_ARGUMENT otherwise or when negative.
+absl::StatusOr<absl::Duration> ParseConfigDuration(const std::string& text);
+
+// Parses argv. INVALID_ARGUMENT (with the usage problem) for a bad flag, value or YAML file;
+// nullopt when --help or --version was printed.
+absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
+                                                                    const char* const* argv);
+
+}  // namespace guts::collector

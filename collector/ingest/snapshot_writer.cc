@@ -1,0 +1,175 @@
+#include "collector/ingest/snapshot_writer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace guts::collector {
+
+using guts::diag::v1::Hello;
+
+SnapshotWriter::SnapshotWriter(Store* store, FleetState* fleet, CollectorMetrics* metrics,
+                               WriterOptions options)
+    : store_(store),
+      fleet_(fleet),
+      metrics_(metrics),
+      options_(options),
+      started_(absl::Now()),
+      rate_at_(absl::Now()) {}
+
+SnapshotWriter::~SnapshotWriter() { Stop(); }
+
+absl::Status SnapshotWriter::Start() {
+  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
+  if (!latest.ok()) return latest.status();
+  absl::MutexLock lock(&mu_);
+  for (const LatestNode& n : *latest) {
+    if (n.snapshot) last_stored_[n.node_id] = n.snapshot->seq();
+  }
+  running_ = true;
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void SnapshotWriter::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  thread_.join();
+  absl::MutexLock lock(&mu_);
+  running_ = false;
+}
+
+absl::Status SnapshotWriter::Submit(PendingSnapshot pending) {
+  absl::MutexLock lock(&mu_);
+  if (!running_ || stopping_) return absl::UnavailableError("collector is shutting down");
+  if (queue_.size() >= options_.max_queue) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "collector overloaded: ", queue_.size(), " snapshots waiting for the store; retry later"));
+  }
+  queue_.push_back(std::move(pending));
+  return absl::OkStatus();
+}
+
+void SnapshotWriter::SubmitHello(const Hello& hello) {
+  absl::MutexLock lock(&mu_);
+  hellos_.push_back(hello);
+}
+
+uint64_t SnapshotWriter::LastStoredSeq(const std::string& node_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = last_stored_.find(node_id);
+  return it == last_stored_.end() ? 0 : it->second;
+}
+
+CollectorHealth SnapshotWriter::Health(absl::Time now) const {
+  CollectorHealth health;
+  health.started = started_;
+  absl::MutexLock lock(&mu_);
+  if (!queue_.empty())
+    health.ingest_lag = std::max(absl::ZeroDuration(), now - queue_.front().received);
+  health.overloaded =
+      health.ingest_lag > options_.overload_lag || queue_.size() >= options_.max_queue / 2;
+  return health;
+}
+
+double SnapshotWriter::SnapshotsPerSecond() const {
+  absl::MutexLock lock(&mu_);
+  return rate_;
+}
+
+void SnapshotWriter::Run() {
+  std::vector<PendingSnapshot> batch;
+  std::vector<Hello> hellos;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || !hellos_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&has_work));
+      if (queue_.empty() && hellos_.empty() && stopping_) return;
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.clear();
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      hellos.swap(hellos_);
+      metrics_->queue_depth.Set(static_cast<double>(queue_.size()));
+      metrics_->ingest_lag_seconds.Set(
+          queue_.empty() ? 0 : absl::ToDoubleSeconds(absl::Now() - queue_.front().received));
+    }
+    WriteBatch(batch, hellos);
+    hellos.clear();
+  }
+}
+
+void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector<Hello>& hellos) {
+  for (const Hello& hello : hellos) {
+    absl::Status s = store_->PutHello(hello);
+    if (!s.ok()) spdlog::error("storing hello of {}: {}", hello.node_id(), s.ToString());
+  }
+  // One ack per stream: the highest seq of it in this batch covers the ones before.
+  std::map<AckSink*, std::pair<std::shared_ptr<AckSink>, uint64_t>> acks;
+  for (PendingSnapshot& p : batch) {
+    if (p.ack == nullptr) continue;
+    auto& [sink, seq] = acks[p.ack.get()];
+    sink = std::move(p.ack);
+    seq = std::max(seq, p.snapshot.seq());
+  }
+  std::vector<SnapshotRecord> records;
+  records.reserve(batch.size());
+  std::map<std::string, uint64_t> stored_now;
+  {
+    absl::MutexLock lock(&mu_);
+    for (PendingSnapshot& p : batch) {
+      const std::string& node = p.snapshot.node_id();
+      uint64_t& last = stored_now.try_emplace(node, last_stored_[node]).first->second;
+      if (p.snapshot.seq() <= last) {
+        metrics_->snapshots_duplicate.Increment();
+        continue;
+      }
+      last = p.snapshot.seq();
+      records.push_back(SnapshotRecord{std::move(p.snapshot), p.received, absl::InfinitePast()});
+    }
+  }
+  for (SnapshotRecord& r : records)
+    r.first_seen = fleet_->FirstSeen(r.snapshot.node_id(), r.received);
+  if (!records.empty()) {
+    // A failed batch is retried, never skipped: a later ack would cover its seqs. Meanwhile
+    // the queue fills and agents are told to back off.
+    for (absl::Status s = store_->PutSnapshots(records); !s.ok();
+         s = store_->PutSnapshots(records)) {
+      spdlog::error("writing {} snapshots failed (retrying): {}", records.size(), s.ToString());
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) return;
+    }
+    metrics_->write_batches.Increment();
+    metrics_->batch_size.Observe(static_cast<double>(records.size()));
+    metrics_->snapshots_stored.Increment(static_cast<double>(records.size()));
+    fleet_->Stored(records);
+  }
+  absl::Time now = absl::Now();
+  for (const PendingSnapshot& p : batch) {
+    metrics_->ack_latency_seconds.Observe(absl::ToDoubleSeconds(now - p.received));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [node, seq] : stored_now) last_stored_[node] = seq;
+    rate_count_ += records.size();
+    absl::Duration since = now - rate_at_;
+    if (since >= absl::Seconds(1)) {
+      double instant = static_cast<double>(rate_count_) / absl::ToDoubleSeconds(since);
+      rate_ = rate_ == 0 ? instant : 0.9 * rate_ + 0.1 * instant;
+      rate_count_ = 0;
+      rate_at_ = now;
+    }
+  }
+  for (auto& [ptr, entry] : acks) entry.first->Acked(entry.second);
+}
+
+}  // namespace guts::collector

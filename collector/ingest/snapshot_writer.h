@@ -1,0 +1,108 @@
+// SnapshotWriter: the one thread that turns received snapshots into RocksDB write batches and
+// only then acknowledges them on the stream they came from.
+//
+// Reactors hand snapshots over with Submit(), which never blocks: when the bounded queue is
+// full it answers RESOURCE_EXHAUSTED and the reactor closes the stream so the agent backs off.
+// The writer drops replays (seq at or below the node's last stored seq) but still acks them.
+//
+// Example:
+//   SnapshotWriter writer(store, fleet, metrics, {});
+//   writer.Start();
+//   writer.Submit({.snapshot = s, .received = absl::Now(), .ack = stream});
+//   ...
+//   writer.Stop();  // writes what is queued, then returns
+//
+// Thread-safe: Submit, SubmitHello, LastStoredSeq and Health may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "collector/fleet/fleet_state.h"
+#include "collector/fleet/fleet_view.h"
+#include "collector/http/metrics.h"
+#include "collector/store/store.h"
+
+namespace guts::collector {
+
+// Where the writer reports that every snapshot up to `seq` of one stream is stored.
+class AckSink {
+ public:
+  virtual ~AckSink() = default;
+  // Called on the writer thread; must not block.
+  virtual void Acked(uint64_t seq) = 0;
+};
+
+struct PendingSnapshot {
+  guts::diag::v1::Snapshot snapshot;
+  absl::Time received;
+  std::shared_ptr<AckSink> ack;  // may be null (no one to tell)
+};
+
+struct WriterOptions {
+  // Snapshots waiting at most; beyond, Submit refuses.
+  size_t max_queue = 200000;
+  // Snapshots per write batch at most.
+  size_t max_batch = 4096;
+  // Lag beyond which the collector calls itself overloaded.
+  absl::Duration overload_lag = absl::Seconds(2);
+};
+
+class SnapshotWriter {
+ public:
+  // `store`, `fleet` and `metrics` must outlive the writer.
+  SnapshotWriter(Store* store, FleetState* fleet, CollectorMetrics* metrics, WriterOptions options);
+  ~SnapshotWriter();  // Stops if running.
+  SnapshotWriter(const SnapshotWriter&) = delete;
+  SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+
+  // Loads each node's last stored seq and starts the writer thread.
+  absl::Status Start();
+  // Writes everything queued, then joins the thread. Idempotent.
+  void Stop();
+
+  // Queues one snapshot. RESOURCE_EXHAUSTED when the queue is full, UNAVAILABLE after Stop().
+  absl::Status Submit(PendingSnapshot pending);
+  // Queues a Hello to store with the next batch.
+  void SubmitHello(const guts::diag::v1::Hello& hello);
+
+  // Highest seq of the node stored so far (0 when none).
+  uint64_t LastStoredSeq(const std::string& node_id) const;
+
+  // Ingest lag and overload, for the FleetView and /metrics.
+  CollectorHealth Health(absl::Time now) const;
+  // Snapshots written per second, smoothed over about ten seconds.
+  double SnapshotsPerSecond() const;
+
+ private:
+  void Run();
+  void WriteBatch(std::vector<PendingSnapshot>& batch, std::vector<guts::diag::v1::Hello>& hellos);
+
+  Store* const store_;
+  FleetState* const fleet_;
+  CollectorMetrics* const metrics_;
+  const WriterOptions options_;
+  const absl::Time started_;
+
+  mutable absl::Mutex mu_;
+  std::deque<PendingSnapshot> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<guts::diag::v1::Hello> hellos_ ABSL_GUARDED_BY(mu_);
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, uint64_t> last_stored_ ABSL_GUARDED_BY(mu_);
+  double rate_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time rate_at_ ABSL_GUARDED_BY(mu_);
+  uint64_t rate_count_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
+
+}  // namespace guts::collector

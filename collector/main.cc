@@ -1,0 +1,71 @@
+// guts-collector: see collector/collector.h and the README.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "collector/collector.h"
+#include "collector/config.h"
+#include "common/logging.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+// Written to a temporary name and renamed, so a reader never sees half a file.
+bool WriteReadyFile(const std::string& path, const std::string& grpc, const std::string& http) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << nlohmann::json{{"grpc", grpc}, {"http", http}}.dump() << "\n";
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts, so that only sigwait() below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::optional<guts::collector::CollectorConfig>> config =
+      guts::collector::ParseCollectorConfig(argc, argv);
+  if (!config.ok()) {
+    std::cerr << "guts-collector: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (!config->has_value()) return 0;
+  const guts::collector::CollectorConfig& c = **config;
+  if (absl::Status s = guts::InitLogging("guts-collector", c.log_level); !s.ok()) {
+    std::cerr << "guts-collector: " << s.message() << "\n";
+    return 2;
+  }
+  if (c.tls.insecure) spdlog::warn("running without TLS (--insecure)");
+
+  absl::StatusOr<std::unique_ptr<guts::collector::Collector>> collector =
+      guts::collector::Collector::Start(c);
+  if (!collector.ok()) {
+    spdlog::error("cannot start: {}", collector.status().ToString());
+    return 1;
+  }
+  spdlog::info("serving gRPC on {}, HTTP on {}, store in {}", (*collector)->grpc_address(),
+               (*collector)->http_address(), c.data_dir);
+  if (!c.ready_file.empty() &&
+      !WriteReadyFile(c.ready_file, (*collector)->grpc_address(), (*collector)->http_address())) {
+    spdlog::error("cannot write --ready-file {}", c.ready_file);
+    return 1;
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("signal {}: shutting down", signal_number);
+  (*collector)->Shutdown();
+  spdlog::info("stopped");
+  return 0;
+}

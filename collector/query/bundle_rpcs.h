@@ -1,0 +1,50 @@
+// BundleRpcs: the bundle RPCs of FleetService and AgentService, implemented by the bundle room
+// (collector/bundle/). The collector's services delegate these methods to the object handed to
+// them; without one they answer UNIMPLEMENTED.
+//
+// Example (bundle room):
+//   class BundleDesk : public BundleRpcs { ... };
+//   BundleDesk desk(&store, &agents);       // agents: AgentCommands, to reach the agents
+//   collector.SetBundleRpcs(&desk);          // before the server starts
+//
+// Thread-safety: methods are called on gRPC's callback threads, concurrently; they must not
+// block (return a reactor that finishes later).
+#pragma once
+
+#include "grpcpp/grpcpp.h"
+#include "guts/diag/v1/agent.pb.h"
+#include "guts/diag/v1/bundle.pb.h"
+#include "guts/diag/v1/fleet.pb.h"
+
+namespace guts::collector {
+
+class BundleRpcs {
+ public:
+  virtual ~BundleRpcs() = default;
+
+  // FleetService.
+  virtual grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* CollectBundle(
+      grpc::CallbackServerContext* context,
+      const guts::diag::v1::CollectBundleRequest* request) = 0;
+  virtual grpc::ServerUnaryReactor* ListBundles(grpc::CallbackServerContext* context,
+                                                const guts::diag::v1::ListBundlesRequest* request,
+                                                guts::diag::v1::BundleList* response) = 0;
+  virtual grpc::ServerWriteReactor<guts::diag::v1::BundleData>* DownloadBundle(
+      grpc::CallbackServerContext* context,
+      const guts::diag::v1::DownloadBundleRequest* request) = 0;
+
+  // AgentService.
+  virtual grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* UploadBundle(
+      grpc::CallbackServerContext* context, guts::diag::v1::UploadBundleResponse* response) = 0;
+  virtual grpc::ServerUnaryReactor* BundleUploadOffset(
+      grpc::CallbackServerContext* context,
+      const guts::diag::v1::BundleUploadOffsetRequest* request,
+      guts::diag::v1::UploadBundleResponse* response) = 0;
+
+  // A CommandStatus an agent sent on its Connect stream. Called on the stream's callback
+  // thread; must not block.
+  virtual void OnCommandStatus(const std::string& node_id,
+                               const guts::diag::v1::CommandStatus& status) = 0;
+};
+
+}  // namespace guts::collector

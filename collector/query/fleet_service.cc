@@ -1,0 +1,230 @@
+#include "collector/query/fleet_service.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "collector/query/fleet_status.h"
+#include "collector/query/node_history.h"
+#include "collector/store/keys.h"
+
+namespace guts::collector {
+namespace {
+
+using guts::diag::v1::Incident;
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, grpc::Status status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+// Streams a precomputed list of messages, one write at a time, then finishes.
+template <typename Message>
+class ListWriter : public grpc::ServerWriteReactor<Message> {
+ public:
+  explicit ListWriter(std::vector<Message> items) : items_(std::move(items)) { Next(); }
+  ListWriter(grpc::Status status) { this->Finish(std::move(status)); }  // NOLINT: one-shot
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (next_ == items_.size()) {
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    this->StartWrite(&items_[next_++]);
+  }
+
+  std::vector<Message> items_;
+  size_t next_ = 0;
+};
+
+grpc::Status Unimplemented() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "bundles are not served by this collector");
+}
+
+// Open incidents first, most severe first, then the most recently updated.
+bool IncidentOrder(const Incident& a, const Incident& b) {
+  if (a.state() != b.state()) return a.state() == guts::diag::v1::OPEN;
+  if (a.severity() != b.severity()) return a.severity() < b.severity();
+  return a.updated_unix_ms() > b.updated_unix_ms();
+}
+
+}  // namespace
+
+QueryService::QueryService(const Store* store, const FleetState* fleet,
+                           const AnalysisLoop* analysis,
+                           std::function<guts::diag::v1::CollectorInfo()> collector_info)
+    : store_(store),
+      fleet_(fleet),
+      analysis_(analysis),
+      collector_info_(std::move(collector_info)) {}
+
+guts::diag::v1::FleetStatus QueryService::FleetStatusNow() const {
+  std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
+  return BuildFleetStatus(fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get(),
+                          collector_info_());
+}
+
+grpc::ServerUnaryReactor* QueryService::GetFleetStatus(grpc::CallbackServerContext* context,
+                                                       const guts::diag::v1::FleetStatusRequest*,
+                                                       guts::diag::v1::FleetStatus* response) {
+  *response = FleetStatusNow();
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* QueryService::GetNode(grpc::CallbackServerContext* context,
+                                                const guts::diag::v1::GetNodeRequest* request,
+                                                guts::diag::v1::NodeDetail* response) {
+  std::optional<NodeObservation> node = fleet_->Node(request->node_id());
+  if (!node) {
+    return Done(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                      absl::StrCat("no node \"", request->node_id().substr(0, 64),
+                                                   "\" has ever reported")));
+  }
+  std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
+  const NodeAssessment* assessment = nullptr;
+  if (analysis != nullptr) {
+    auto it = analysis->nodes.find(node->node_id);
+    if (it != analysis->nodes.end()) assessment = &it->second;
+  }
+  *response->mutable_status() = MakeNodeStatus(*node, assessment, absl::Now());
+  if (analysis != nullptr) {
+    for (const auto& i : analysis->open_incidents) {
+      if (std::find(i.nodes().begin(), i.nodes().end(), node->node_id) != i.nodes().end()) {
+        response->mutable_status()->add_incident_ids(i.id());
+      }
+    }
+  }
+  if (node->has_latest) *response->mutable_latest() = node->latest;
+  response->mutable_labels()->insert(node->hello.labels().begin(), node->hello.labels().end());
+  if (node->first_seen != absl::InfinitePast()) {
+    response->set_first_seen_unix_ms(absl::ToUnixMillis(node->first_seen));
+  }
+  if (node->last_received != absl::InfinitePast()) {
+    response->set_received_unix_ms(absl::ToUnixMillis(node->last_received));
+  }
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* QueryService::GetNodeHistory(
+    grpc::CallbackServerContext*, const guts::diag::v1::NodeHistoryRequest* request) {
+  using Writer = ListWriter<guts::diag::v1::HistoryPoint>;
+  if (keys::ValidNodeId(request->node_id()) && !fleet_->Node(request->node_id())) {
+    return new Writer(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("no node \"", request->node_id(), "\" has ever reported")));
+  }
+  absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> points =
+      LoadNodeHistory(*store_, *request);
+  if (!points.ok()) return new Writer(ToGrpc(points.status()));
+  return new Writer(*std::move(points));
+}
+
+grpc::ServerUnaryReactor* QueryService::GetTopology(grpc::CallbackServerContext* context,
+                                                    const guts::diag::v1::TopologyRequest*,
+                                                    guts::diag::v1::Topology* response) {
+  std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
+  if (analysis != nullptr) {
+    *response = analysis->topology;
+    return Done(context, grpc::Status::OK);
+  }
+  // No analysis yet: the node list alone, every node counted silent (no graph to show).
+  for (const NodeObservation& n : fleet_->View(absl::Now(), false).nodes) {
+    response->add_nodes(n.node_id);
+    response->add_silent_nodes(n.node_id);
+  }
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* QueryService::ListIncidents(
+    grpc::CallbackServerContext* context, const guts::diag::v1::ListIncidentsRequest* request,
+    guts::diag::v1::IncidentList* response) {
+  absl::StatusOr<std::vector<Incident>> stored = store_->LoadIncidents();
+  if (!stored.ok()) return Done(context, ToGrpc(stored.status()));
+  std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
+  std::map<std::string, Incident> by_id;
+  for (Incident& i : *stored) {
+    // Once the analysis runs, its open set is the truth for open incidents.
+    bool open = i.state() == guts::diag::v1::OPEN;
+    if (open && analysis != nullptr) continue;
+    if (!open && !request->include_resolved()) continue;
+    by_id[i.id()] = std::move(i);
+  }
+  if (analysis != nullptr) {
+    for (const Incident& i : analysis->open_incidents) by_id[i.id()] = i;
+  }
+  std::vector<Incident> out;
+  for (auto& [id, i] : by_id) {
+    if (request->since_unix_ms() > 0 &&
+        std::max(i.updated_unix_ms(), i.opened_unix_ms()) < request->since_unix_ms()) {
+      continue;
+    }
+    out.push_back(std::move(i));
+  }
+  std::sort(out.begin(), out.end(), IncidentOrder);
+  if (request->limit() > 0 && out.size() > request->limit()) out.resize(request->limit());
+  for (Incident& i : out) *response->add_incidents() = std::move(i);
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* QueryService::GetIncident(
+    grpc::CallbackServerContext* context, const guts::diag::v1::GetIncidentRequest* request,
+    Incident* response) {
+  std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
+  if (analysis != nullptr) {
+    for (const Incident& i : analysis->open_incidents) {
+      if (i.id() == request->id()) {
+        *response = i;
+        return Done(context, grpc::Status::OK);
+      }
+    }
+  }
+  absl::StatusOr<std::vector<Incident>> stored = store_->LoadIncidents();
+  if (!stored.ok()) return Done(context, ToGrpc(stored.status()));
+  for (Incident& i : *stored) {
+    if (i.id() == request->id()) {
+      *response = std::move(i);
+      return Done(context, grpc::Status::OK);
+    }
+  }
+  return Done(context,
+              grpc::Status(grpc::StatusCode::NOT_FOUND,
+                           absl::StrCat("no incident \"", request->id().substr(0, 64), "\"")));
+}
+
+grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* QueryService::CollectBundle(
+    grpc::CallbackServerContext* context, const guts::diag::v1::CollectBundleRequest* request) {
+  if (bundles_ != nullptr) return bundles_->CollectBundle(context, request);
+  return new ListWriter<guts::diag::v1::CollectProgress>(Unimplemented());
+}
+
+grpc::ServerUnaryReactor* QueryService::ListBundles(
+    grpc::CallbackServerContext* context, const guts::diag::v1::ListBundlesRequest* request,
+    guts::diag::v1::BundleList* response) {
+  if (bundles_ != nullptr) return bundles_->ListBundles(context, request, response);
+  return Done(context, Unimplemented());
+}
+
+grpc::ServerWriteReactor<guts::diag::v1::BundleData>* QueryService::DownloadBundle(
+    grpc::CallbackServerContext* context, const guts::diag::v1::DownloadBundleRequest* request) {
+  if (bundles_ != nullptr) return bundles_->DownloadBundle(context, request);
+  return new ListWriter<guts::diag::v1::BundleData>(Unimplemented());
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,73 @@
+// QueryService: the collector's FleetService — fleet status, node detail and history,
+// topology and incidents. Bundle RPCs go to the BundleRpcs the bundle room provides
+// (UNIMPLEMENTED without one).
+//
+// Errors: NOT_FOUND for an unknown node or incident; INVALID_ARGUMENT for a malformed request
+// (bad node id, from after to, negative step); INTERNAL when the store fails.
+//
+// Example:
+//   QueryService queries(&store, &fleet, &analysis, [&] { return CollectorInfoNow(); });
+//   builder.RegisterService(&queries);
+//
+// Thread-safe.
+#pragma once
+
+#include <functional>
+
+#include "collector/analysis_loop.h"
+#include "collector/fleet/fleet_state.h"
+#include "collector/query/bundle_rpcs.h"
+#include "collector/store/store.h"
+#include "guts/diag/v1/fleet.grpc.pb.h"
+
+namespace guts::collector {
+
+class QueryService final : public guts::diag::v1::FleetService::CallbackService {
+ public:
+  // Every pointer must outlive the service; `collector_info` is called per status request.
+  QueryService(const Store* store, const FleetState* fleet, const AnalysisLoop* analysis,
+               std::function<guts::diag::v1::CollectorInfo()> collector_info);
+
+  // REQUIRES: called before the server starts.
+  void SetBundleRpcs(BundleRpcs* bundles) { bundles_ = bundles; }
+
+  // The fleet status as GetFleetStatus answers it (also used by /metrics).
+  guts::diag::v1::FleetStatus FleetStatusNow() const;
+
+  grpc::ServerUnaryReactor* GetFleetStatus(grpc::CallbackServerContext* context,
+                                           const guts::diag::v1::FleetStatusRequest* request,
+                                           guts::diag::v1::FleetStatus* response) override;
+  grpc::ServerUnaryReactor* GetNode(grpc::CallbackServerContext* context,
+                                    const guts::diag::v1::GetNodeRequest* request,
+                                    guts::diag::v1::NodeDetail* response) override;
+  grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* GetNodeHistory(
+      grpc::CallbackServerContext* context,
+      const guts::diag::v1::NodeHistoryRequest* request) override;
+  grpc::ServerUnaryReactor* GetTopology(grpc::CallbackServerContext* context,
+                                        const guts::diag::v1::TopologyRequest* request,
+                                        guts::diag::v1::Topology* response) override;
+  grpc::ServerUnaryReactor* ListIncidents(grpc::CallbackServerContext* context,
+                                          const guts::diag::v1::ListIncidentsRequest* request,
+                                          guts::diag::v1::IncidentList* response) override;
+  grpc::ServerUnaryReactor* GetIncident(grpc::CallbackServerContext* context,
+                                        const guts::diag::v1::GetIncidentRequest* request,
+                                        guts::diag::v1::Incident* response) override;
+  grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* CollectBundle(
+      grpc::CallbackServerContext* context,
+      const guts::diag::v1::CollectBundleRequest* request) override;
+  grpc::ServerUnaryReactor* ListBundles(grpc::CallbackServerContext* context,
+                                        const guts::diag::v1::ListBundlesRequest* request,
+                                        guts::diag::v1::BundleList* response) override;
+  grpc::ServerWriteReactor<guts::diag::v1::BundleData>* DownloadBundle(
+      grpc::CallbackServerContext* context,
+      const guts::diag::v1::DownloadBundleRequest* request) override;
+
+ private:
+  const Store* const store_;
+  const FleetState* const fleet_;
+  const AnalysisLoop* const analysis_;
+  const std::function<guts::diag::v1::CollectorInfo()> collector_info_;
+  BundleRpcs* bundles_ = nullptr;
+};
+
+}  // namespace guts::collector

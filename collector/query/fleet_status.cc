@@ -1,0 +1,162 @@
+#include "collector/query/fleet_status.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::collector {
+namespace {
+
+using guts::diag::v1::FleetStatus;
+using guts::diag::v1::NodeStatus;
+using guts::diag::v1::Snapshot;
+
+// Peers whose session received data within this age count as heard (fallback rule only).
+constexpr uint32_t kHeardWithinMs = 5000;
+
+uint32_t PeersHeard(const Snapshot& s) {
+  std::set<std::string> ips;
+  for (const auto& p : s.peers()) {
+    if (p.last_data_recv_age_ms() > kHeardWithinMs) continue;
+    // Inbound sessions carry an ephemeral port: the ip alone names the peer.
+    ips.insert(p.remote_addr().substr(0, p.remote_addr().rfind(':')));
+  }
+  return static_cast<uint32_t>(ips.size());
+}
+
+uint64_t WeightOf(const NodeObservation& node) {
+  for (const auto& v : node.latest.validators().validators()) {
+    if (v.name() == node.node_id ||
+        (!node.hello.p2p_addr().empty() && v.addr() == node.hello.p2p_addr())) {
+      return v.weight();
+    }
+  }
+  return 0;
+}
+
+void FallbackState(const NodeObservation& node, absl::Time now, NodeStatus* row) {
+  if (!node.has_latest) {
+    row->set_state(guts::diag::v1::UNKNOWN);
+    row->set_state_reason("no snapshot yet");
+    return;
+  }
+  absl::Duration interval = node.latest.interval_ms() > 0
+                                ? absl::Milliseconds(node.latest.interval_ms())
+                                : absl::Seconds(1);
+  absl::Duration silent = now - node.last_received;
+  if (silent > std::max(3 * interval, absl::Seconds(5))) {
+    row->set_state(guts::diag::v1::DOWN);
+    row->set_state_reason(absl::StrCat("no snapshot for ", absl::ToInt64Seconds(silent), " s"));
+    return;
+  }
+  row->set_state(guts::diag::v1::HEALTHY);
+}
+
+}  // namespace
+
+NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* assessment,
+                          absl::Time now) {
+  NodeStatus row;
+  const Snapshot& s = node.latest;
+  row.set_node_id(node.node_id);
+  row.set_role(node.hello.role().empty() ? "validator" : node.hello.role());
+  row.set_height(s.consensus().finalized_height());
+  row.set_view(s.consensus().view());
+  row.set_connected(node.connected);
+  row.set_last_seq(s.seq());
+  row.set_agent_version(node.hello.agent_version());
+  row.set_node_version(s.health().version());
+  row.set_health_status(s.health().status());
+  row.set_p2p_addr(node.hello.p2p_addr());
+  row.set_weight(WeightOf(node));
+  if (node.has_latest) {
+    row.set_last_seen_age_ms(absl::ToInt64Milliseconds(now - node.last_received));
+  } else {
+    row.set_last_seen_age_ms(-1);
+  }
+  const auto& sys = s.system();
+  if (sys.disk_total_bytes() > 0) {
+    row.set_disk_used_ratio(1.0 - static_cast<double>(sys.disk_available_bytes()) /
+                                      static_cast<double>(sys.disk_total_bytes()));
+  }
+  row.set_memory_rss_bytes(sys.node_rss_bytes());
+  row.set_memory_limit_bytes(sys.cgroup_memory_max_bytes());
+  if (assessment != nullptr) {
+    row.set_state(assessment->state);
+    row.set_state_reason(assessment->reason);
+    row.set_lag(assessment->lag);
+    row.set_peers_heard(assessment->peers_heard);
+    row.set_peers_expected(assessment->peers_expected);
+    return row;
+  }
+  FallbackState(node, now, &row);
+  row.set_peers_heard(PeersHeard(s));
+  int validators = s.validators().validators_size();
+  row.set_peers_expected(row.role() == "validator" && validators > 0 ? validators - 1 : 0);
+  return row;
+}
+
+FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analysis,
+                             const guts::diag::v1::CollectorInfo& collector) {
+  FleetStatus out;
+  *out.mutable_collector() = collector;
+  std::map<std::string, std::vector<std::string>> incidents_of;
+  if (analysis != nullptr) {
+    for (const auto& i : analysis->open_incidents) {
+      *out.add_open_incidents() = i;
+      for (const std::string& n : i.nodes()) incidents_of[n].push_back(i.id());
+    }
+  }
+  uint64_t total_weight = 0;
+  uint64_t quorum_weight = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> height_weight;
+  for (const NodeObservation& node : view.nodes) {
+    const NodeAssessment* assessment = nullptr;
+    if (analysis != nullptr) {
+      auto it = analysis->nodes.find(node.node_id);
+      if (it != analysis->nodes.end()) assessment = &it->second;
+    }
+    NodeStatus* row = out.add_nodes();
+    *row = MakeNodeStatus(node, assessment, view.now);
+    for (const std::string& id : incidents_of[node.node_id]) row->add_incident_ids(id);
+    const auto& validators = node.latest.validators();
+    total_weight = std::max(total_weight, validators.total_weight());
+    quorum_weight = std::max(quorum_weight, validators.quorum_weight());
+    if (node.has_latest && row->role() == "validator") {
+      height_weight.emplace_back(row->height(), row->weight() > 0 ? row->weight() : 1);
+    }
+  }
+  if (total_weight == 0) {
+    for (const auto& [h, w] : height_weight) total_weight += w;
+  }
+  if (quorum_weight == 0) quorum_weight = (2 * total_weight + 2) / 3;
+  // The quorum height: walk heights from the top until the weight at or above reaches quorum.
+  std::sort(height_weight.rbegin(), height_weight.rend());
+  uint64_t weight = 0;
+  uint64_t quorum_height = 0;
+  for (const auto& [h, w] : height_weight) {
+    weight += w;
+    if (weight >= quorum_weight) {
+      quorum_height = h;
+      break;
+    }
+  }
+  out.set_max_height(height_weight.empty() ? 0 : height_weight.front().first);
+  out.set_quorum_height(quorum_height);
+  if (analysis != nullptr) {
+    out.set_max_height(analysis->max_height);
+    out.set_quorum_height(analysis->quorum_height);
+  }
+  out.set_total_weight(total_weight);
+  out.set_quorum_weight(quorum_weight);
+  if (analysis == nullptr) {
+    for (NodeStatus& row : *out.mutable_nodes()) {
+      if (row.height() < quorum_height) row.set_lag(quorum_height - row.height());
+    }
+  }
+  return out;
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,133 @@
+#include "collector/store/keys.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::collector::keys {
+namespace {
+
+constexpr char kSep = '\0';
+
+// Splits "node '\0' rest" and returns the node; `rest` gets what follows the separator.
+bool SplitNode(absl::string_view key, std::string* node, absl::string_view* rest) {
+  size_t sep = key.find(kSep);
+  if (sep == absl::string_view::npos || sep == 0) return false;
+  *node = std::string(key.substr(0, sep));
+  *rest = key.substr(sep + 1);
+  return true;
+}
+
+}  // namespace
+
+void AppendBe64(std::string* out, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out->append(buf, 8);
+}
+
+uint64_t DecodeBe64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::string NodePrefix(absl::string_view node) {
+  std::string k(node);
+  k.push_back(kSep);
+  return k;
+}
+
+std::string NodeEnd(absl::string_view node) {
+  std::string k(node);
+  k.push_back('\x01');
+  return k;
+}
+
+std::string SnapshotTimeBound(absl::string_view node, int64_t unix_ms) {
+  std::string k = NodePrefix(node);
+  AppendBe64(&k, unix_ms < 0 ? 0 : static_cast<uint64_t>(unix_ms));
+  return k;
+}
+
+std::string SnapshotKey(absl::string_view node, int64_t taken_unix_ms, uint64_t seq) {
+  std::string k = SnapshotTimeBound(node, taken_unix_ms);
+  AppendBe64(&k, seq);
+  return k;
+}
+
+absl::StatusOr<SnapshotKeyParts> ParseSnapshotKey(absl::string_view key) {
+  SnapshotKeyParts parts;
+  absl::string_view rest;
+  if (!SplitNode(key, &parts.node, &rest) || rest.size() != 16) {
+    return absl::DataLossError(absl::StrCat("not a snapshot key (", key.size(), " bytes)"));
+  }
+  parts.taken_unix_ms = static_cast<int64_t>(DecodeBe64(rest.data()));
+  parts.seq = DecodeBe64(rest.data() + 8);
+  return parts;
+}
+
+std::string LatestSnapshotKey(absl::string_view node) { return NodePrefix(node) + "s"; }
+std::string HelloKey(absl::string_view node) { return NodePrefix(node) + "h"; }
+
+absl::StatusOr<LatestKeyParts> ParseLatestKey(absl::string_view key) {
+  LatestKeyParts parts;
+  absl::string_view rest;
+  if (!SplitNode(key, &parts.node, &rest) || rest.size() != 1 ||
+      (rest[0] != 's' && rest[0] != 'h')) {
+    return absl::DataLossError("not a latest key");
+  }
+  parts.kind = rest[0] == 's' ? LatestKind::kSnapshot : LatestKind::kHello;
+  return parts;
+}
+
+std::string EncodeLatestValue(const LatestValue& value) {
+  std::string out;
+  out.reserve(16 + value.snapshot.size());
+  AppendBe64(&out, static_cast<uint64_t>(value.received_unix_ms));
+  AppendBe64(&out, static_cast<uint64_t>(value.first_seen_unix_ms));
+  out.append(value.snapshot);
+  return out;
+}
+
+absl::StatusOr<LatestValue> DecodeLatestValue(absl::string_view bytes) {
+  if (bytes.size() < 16) return absl::DataLossError("latest value shorter than 16 bytes");
+  LatestValue v;
+  v.received_unix_ms = static_cast<int64_t>(DecodeBe64(bytes.data()));
+  v.first_seen_unix_ms = static_cast<int64_t>(DecodeBe64(bytes.data() + 8));
+  v.snapshot = std::string(bytes.substr(16));
+  return v;
+}
+
+std::string IncidentKey(absl::string_view id) { return std::string(id); }
+std::string BundleKey(absl::string_view id) { return std::string(id); }
+
+std::string BundleChunkPrefix(absl::string_view id) { return NodePrefix(id); }
+
+std::string BundleChunkKey(absl::string_view id, uint64_t offset) {
+  std::string k = BundleChunkPrefix(id);
+  AppendBe64(&k, offset);
+  return k;
+}
+
+absl::StatusOr<uint64_t> ParseBundleChunkOffset(absl::string_view key) {
+  std::string id;
+  absl::string_view rest;
+  if (!SplitNode(key, &id, &rest) || rest.size() != 8) {
+    return absl::DataLossError("not a bundle chunk key");
+  }
+  return DecodeBe64(rest.data());
+}
+
+bool ValidNodeId(absl::string_view node) {
+  if (node.empty() || node.size() > 128) return false;
+  for (char c : node) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace guts::collector::keys

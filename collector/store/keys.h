@@ -1,0 +1,76 @@
+// Byte layouts of every RocksDB key the collector writes. Nothing else builds keys by hand.
+//
+// Node ids are validated (ValidNodeId) to exclude '\0', so "node '\0'" is an unambiguous
+// prefix: every key of node "v1" sorts before any key of "v10", and a range scan over one node
+// never touches another's keys. Numbers are fixed-width big-endian so that byte order is
+// numeric order.
+//
+// Example:
+//   std::string k = SnapshotKey("v3", 1700000000000, 42);
+//   absl::StatusOr<SnapshotKeyParts> parts = ParseSnapshotKey(k);  // {"v3", 1700000000000, 42}
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace guts::collector::keys {
+
+// Appends `v` as 8 big-endian bytes; DecodeBe64 reads them back. REQUIRES: 8 bytes at `p`.
+void AppendBe64(std::string* out, uint64_t v);
+uint64_t DecodeBe64(const char* p);
+
+// snapshots CF: node '\0' be64(taken_unix_ms) be64(seq). Negative times clamp to 0.
+std::string SnapshotKey(absl::string_view node, int64_t taken_unix_ms, uint64_t seq);
+// First key of `node` at or after `unix_ms`; with SnapshotKey this bounds a time range.
+std::string SnapshotTimeBound(absl::string_view node, int64_t unix_ms);
+// The prefix of every snapshot key of `node`, and the first key past all of them.
+std::string NodePrefix(absl::string_view node);
+std::string NodeEnd(absl::string_view node);
+
+struct SnapshotKeyParts {
+  std::string node;
+  int64_t taken_unix_ms = 0;
+  uint64_t seq = 0;
+};
+// DATA_LOSS when `key` is not a snapshot key (wrong length or no separator).
+absl::StatusOr<SnapshotKeyParts> ParseSnapshotKey(absl::string_view key);
+
+// latest CF: node '\0' 's' -> LatestValue; node '\0' 'h' -> serialized Hello.
+std::string LatestSnapshotKey(absl::string_view node);
+std::string HelloKey(absl::string_view node);
+enum class LatestKind { kSnapshot, kHello };
+struct LatestKeyParts {
+  std::string node;
+  LatestKind kind = LatestKind::kSnapshot;
+};
+absl::StatusOr<LatestKeyParts> ParseLatestKey(absl::string_view key);
+
+// Value of a latest snapshot: be64(received_unix_ms) be64(first_seen_unix_ms) snapshot bytes.
+struct LatestValue {
+  int64_t received_unix_ms = 0;
+  int64_t first_seen_unix_ms = 0;
+  std::string snapshot;  // serialized guts.diag.v1.Snapshot
+};
+std::string EncodeLatestValue(const LatestValue& value);
+absl::StatusOr<LatestValue> DecodeLatestValue(absl::string_view bytes);
+
+// incidents CF: the incident id. bundles CF: the bundle id.
+std::string IncidentKey(absl::string_view id);
+std::string BundleKey(absl::string_view id);
+// bundle_data CF: bundle id '\0' be64(offset of the chunk's first byte).
+std::string BundleChunkKey(absl::string_view id, uint64_t offset);
+std::string BundleChunkPrefix(absl::string_view id);
+// DATA_LOSS when `key` is not a chunk key.
+absl::StatusOr<uint64_t> ParseBundleChunkOffset(absl::string_view key);
+
+// meta CF.
+inline constexpr char kStoreVersionKey[] = "store_version";
+
+// Node ids: 1..128 bytes of [A-Za-z0-9._:-]. Everything the collector keys by a node id
+// passes through this check first.
+bool ValidNodeId(absl::string_view node);
+
+}  // namespace guts::collector::keys

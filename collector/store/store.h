@@ -1,0 +1,124 @@
+// Store: the collector's one RocksDB, with a column family per kind of record.
+//
+//   snapshots    node|be64 taken_ms|be64 seq -> Snapshot          (zstd + trained dictionary)
+//   latest       node|'s' -> received, first seen, Snapshot; node|'h' -> Hello
+//   incidents    id -> Incident
+//   bundles      id -> BundleInfo
+//   bundle_data  id|be64 offset -> bytes                           (blob files)
+//   meta         "store_version" -> decimal version, for migrations
+//
+// Writes go through the WAL without an fsync per write: a write that returned OK survives a
+// crash of the process (kill -9), not necessarily a power loss.
+//
+// Example:
+//   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = "/var/lib/guts"});
+//   (*store)->PutSnapshots(records);
+//   (*store)->History("v3", from, to, [](const Snapshot& s) { ...; return true; });
+//
+// Thread-safe: every method may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "guts/diag/v1/agent.pb.h"
+#include "guts/diag/v1/bundle.pb.h"
+#include "guts/diag/v1/incident.pb.h"
+#include "guts/diag/v1/snapshot.pb.h"
+
+namespace guts::collector {
+
+struct StoreOptions {
+  std::string dir;
+  // Size of the zstd dictionary trained per SST file of the snapshots CF; 0 disables it.
+  uint32_t zstd_dict_bytes = 16 * 1024;
+};
+
+// One received snapshot to persist.
+struct SnapshotRecord {
+  guts::diag::v1::Snapshot snapshot;
+  absl::Time received;
+  absl::Time first_seen;  // of the node, kept with its latest snapshot
+};
+
+// What the latest CF holds for one node.
+struct LatestNode {
+  std::string node_id;
+  std::optional<guts::diag::v1::Hello> hello;
+  std::optional<guts::diag::v1::Snapshot> snapshot;
+  absl::Time received = absl::InfinitePast();
+  absl::Time first_seen = absl::InfinitePast();
+};
+
+// Sizes reported on /metrics and by the benchmark.
+struct StoreFigures {
+  uint64_t snapshots_sst_bytes = 0;
+  uint64_t snapshots_estimated_keys = 0;
+  uint64_t total_sst_bytes = 0;
+  uint64_t memtable_bytes = 0;
+  uint64_t pending_compaction_bytes = 0;
+  uint64_t blob_bytes = 0;
+};
+
+class Store {
+ public:
+  // The layout version this build writes. Opening a store written by a newer version fails.
+  static constexpr int kVersion = 1;
+
+  // Opens or creates the store in options.dir. Returns FAILED_PRECONDITION for a store of a
+  // newer version, INTERNAL (with RocksDB's message) when RocksDB cannot open it.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Writes every record and, per node, the one with the highest seq as its latest, in one
+  // atomic write batch. REQUIRES: each record's node id passed keys::ValidNodeId.
+  absl::Status PutSnapshots(const std::vector<SnapshotRecord>& records);
+  absl::Status PutHello(const guts::diag::v1::Hello& hello);
+
+  // Every node of the latest CF, sorted by node id.
+  absl::StatusOr<std::vector<LatestNode>> LatestAll() const;
+
+  // Calls `visit` on the node's snapshots with from <= taken < to, oldest first, until it
+  // returns false. Infinite bounds mean open ends.
+  absl::Status History(const std::string& node_id, absl::Time from, absl::Time to,
+                       const std::function<bool(const guts::diag::v1::Snapshot&)>& visit) const;
+
+  absl::Status PutIncidents(const std::vector<guts::diag::v1::Incident>& incidents);
+  absl::StatusOr<std::vector<guts::diag::v1::Incident>> LoadIncidents() const;
+
+  // Bundles (metadata and archive bytes). GetBundleInfo returns NOT_FOUND for an unknown id.
+  absl::Status PutBundleInfo(const guts::diag::v1::BundleInfo& info);
+  absl::StatusOr<guts::diag::v1::BundleInfo> GetBundleInfo(const std::string& id) const;
+  // Newest first (by requested time); empty node_id = every node; limit 0 = no limit.
+  absl::StatusOr<std::vector<guts::diag::v1::BundleInfo>> ListBundles(const std::string& node_id,
+                                                                      size_t limit) const;
+  // Stores `bytes` as the chunk starting at `offset`. The caller appends in order.
+  absl::Status AppendBundleData(const std::string& id, uint64_t offset, const std::string& bytes);
+  // Up to `max_bytes` from `offset` (fewer at the end; empty past the end).
+  absl::StatusOr<std::string> ReadBundleData(const std::string& id, uint64_t offset,
+                                             size_t max_bytes) const;
+
+  // Deletes every snapshot taken before `cutoff`, by whole key ranges per node.
+  absl::Status DeleteSnapshotsBefore(absl::Time cutoff);
+
+  // Flushes memtables and compacts the snapshots CF (used by the benchmark).
+  absl::Status Compact();
+
+  StoreFigures Figures() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace guts::collector
