@@ -57,6 +57,7 @@ cases=(
   "daemonset|$values/daemonset.yaml|daemonset|mtls|yes"
   "tls-off-dev|$values/tls-off-dev.yaml|sidecar|insecure|no"
   "existing-secret|$values/existing-secret.yaml|daemonset|mtls|yes"
+  "collector-only|$values/collector-only.yaml|none|mtls|yes"
 )
 for case in "${cases[@]}"; do
   IFS='|' read -r name file mode tls pvc <<<"$case"

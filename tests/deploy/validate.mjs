@@ -313,6 +313,10 @@ if (mode === "sidecar") {
   if (byKind("ConfigMap").some((c) => c.data?.["guts-node-values.yaml"])) problem(file, "sidecar snippet rendered in daemonset mode");
 }
 
+if (mode === "none" && (byKind("DaemonSet").length || byKind("ConfigMap").some((c) => c.data?.["guts-node-values.yaml"]))) {
+  problem(file, "agent rendered although agent.mode is none");
+}
+
 const kinds = {};
 for (const o of objects) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
 const summary = Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(", ");
