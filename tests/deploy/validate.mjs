@@ -303,10 +303,9 @@ if (mode === "sidecar") {
     const where = `${name(ds)} container ${agent.name}`;
     const { arg } = checkAgentMounts(where, agent, pod.volumes, "/var/lib/guts");
     if (arg("--journal-unit") !== "guts-node") problem(where, "--journal-unit is not guts-node");
-    for (const p of ["/var/log/journal", "/run/log/journal"]) {
-      const m = agent.volumeMounts.find((x) => x.mountPath === p);
-      if (!m || m.readOnly !== true) problem(where, `${p} not mounted read-only`);
-    }
+    const journals = agent.volumeMounts.filter((m) => /^\/(var|run)\/log\/journal$/.test(m.mountPath));
+    if (!journals.length) problem(where, "no journal directory mounted");
+    for (const m of journals) if (m.readOnly !== true) problem(where, `${m.mountPath} not mounted read-only`);
     if (pod.hostNetwork !== true) problem(where, "hostNetwork is off: the host node's sockets are invisible");
     if (pod.hostPID !== true) problem(where, "hostPID is off: the host node's process is invisible");
   }
