@@ -30,7 +30,8 @@ const std::vector<Rule>& Rules() {
         v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
       {v1::COLLECTOR_DEGRADED, {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE}},
       {v1::FORK, {v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
-      {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK}},
+      {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ISOLATED}},
+      {v1::NODE_DOWN, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
       {v1::NODE_ISOLATED, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
       {v1::NODE_ONE_WAY_ISOLATION,
        {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK}},
@@ -88,7 +89,9 @@ void FoldSymptoms(std::vector<Verdict>& verdicts) {
   }
   size_t kept = 0;
   for (size_t i = 0; i < verdicts.size(); ++i) {
-    if (!absorbed[i]) verdicts[kept++] = std::move(verdicts[i]);
+    if (absorbed[i]) continue;
+    if (kept != i) verdicts[kept] = std::move(verdicts[i]);
+    ++kept;
   }
   verdicts.resize(kept);
 }

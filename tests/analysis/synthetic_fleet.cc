@@ -1,0 +1,287 @@
+#include "tests/analysis/synthetic_fleet.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::collector::testing {
+
+namespace v1 = ::guts::diag::v1;
+
+SyntheticFleet::SyntheticFleet(int n, uint64_t weight) {
+  nodes_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    nodes_[i].id = Name(i);
+    nodes_[i].ip = absl::StrCat("10.0.", i / 200, ".", i % 200 + 10);
+    nodes_[i].weight = weight;
+  }
+  hears_.assign(n, std::vector<char>(n, 1));
+  session_.assign(n, std::vector<char>(n, 1));
+  for (int i = 0; i < n; ++i) hears_[i][i] = session_[i][i] = 0;
+}
+
+std::vector<std::string> SyntheticFleet::Names(int first, int last) const {
+  std::vector<std::string> out;
+  for (int i = first; i <= last; ++i) out.push_back(Name(i - 1));
+  return out;
+}
+
+namespace {
+int Index(const std::string& name) { return std::stoi(name.substr(1)) - 1; }
+}  // namespace
+
+void SyntheticFleet::SetWeights(const std::vector<uint64_t>& weights) {
+  for (size_t i = 0; i < weights.size() && i < nodes_.size(); ++i) nodes_[i].weight = weights[i];
+}
+
+void SyntheticFleet::SetHears(const std::string& to, const std::string& from, bool hears) {
+  hears_[Index(to)][Index(from)] = hears;
+}
+
+void SyntheticFleet::Cut(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const std::string& x : a) {
+    for (const std::string& y : b) {
+      SetHears(x, y, false);
+      SetHears(y, x, false);
+    }
+  }
+}
+
+void SyntheticFleet::Heal() {
+  for (int i = 0; i < size(); ++i) {
+    for (int j = 0; j < size(); ++j) {
+      if (i != j && session_[i][j]) hears_[i][j] = 1;
+    }
+  }
+}
+
+void SyntheticFleet::Isolate(const std::string& node) {
+  for (int j = 0; j < size(); ++j) {
+    if (j == Index(node)) continue;
+    SetHears(node, Name(j), false);
+    SetHears(Name(j), node, false);
+  }
+}
+
+void SyntheticFleet::DropSessions(const std::string& a, const std::string& b) {
+  session_[Index(a)][Index(b)] = session_[Index(b)][Index(a)] = 0;
+}
+
+void SyntheticFleet::Sparse(int k) {
+  int n = size();
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      int d = std::abs(i - j);
+      d = std::min(d, n - d);
+      bool keep = i != j && d <= k / 2;
+      session_[i][j] = keep;
+      hears_[i][j] = keep;
+    }
+  }
+}
+
+void SyntheticFleet::Kill(const std::string& node) {
+  Node& n = nodes_[Index(node)];
+  n.agent_up = false;
+  n.process_up = false;
+}
+
+void SyntheticFleet::Restart(const std::string& node) {
+  Node& n = nodes_[Index(node)];
+  n.agent_up = true;
+  n.process_up = true;
+}
+
+void SyntheticFleet::AgentCutFromCollector(const std::string& node, bool cut) {
+  nodes_[Index(node)].agent_reaches_collector = !cut;
+}
+
+void SyntheticFleet::ProcessDown(const std::string& node) {
+  nodes_[Index(node)].process_up = false;
+}
+
+void SyntheticFleet::SetRate(const std::string& node, double rate) {
+  nodes_[Index(node)].rate = rate;
+}
+
+void SyntheticFleet::SetAllRates(double rate) {
+  for (Node& n : nodes_) n.rate = rate;
+}
+
+void SyntheticFleet::SetHeight(const std::string& node, uint64_t height) {
+  nodes_[Index(node)].height = static_cast<double>(height);
+}
+
+void SyntheticFleet::Fork(const std::vector<std::string>& group) {
+  for (const std::string& g : group) {
+    Node& n = nodes_[Index(g)];
+    n.forked = true;
+    n.fork_from = static_cast<uint64_t>(n.height) + 1;
+  }
+}
+
+void SyntheticFleet::SetDiskUsed(const std::string& node, double ratio) {
+  nodes_[Index(node)].disk_used = ratio;
+}
+void SyntheticFleet::SetConfigFallback(const std::string& node) {
+  nodes_[Index(node)].config_fallback = true;
+}
+void SyntheticFleet::SetClockOffset(const std::string& node, absl::Duration offset) {
+  nodes_[Index(node)].clock_offset = offset;
+}
+void SyntheticFleet::SetLabel(const std::string& node, const std::string& key,
+                              const std::string& value) {
+  nodes_[Index(node)].labels[key] = value;
+}
+void SyntheticFleet::SetCorruptionLines(const std::string& node, uint64_t lines) {
+  nodes_[Index(node)].corruption = lines;
+}
+void SyntheticFleet::SetOverloaded(bool overloaded, absl::Duration ingest_lag) {
+  overloaded_ = overloaded;
+  ingest_lag_ = ingest_lag;
+}
+
+std::string SyntheticFleet::BlockId(const Node& n, uint64_t height) const {
+  if (n.forked && height >= n.fork_from) return absl::StrCat("f", height);
+  return absl::StrCat("b", height);
+}
+
+void SyntheticFleet::Step() {
+  absl::Duration jitter = absl::ZeroDuration();
+  if (jitter_ > absl::ZeroDuration()) {
+    rng_ = rng_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u = static_cast<double>(rng_ >> 11) / static_cast<double>(1ULL << 53);
+    jitter = jitter_ * (2 * u - 1);
+  }
+  now_ += interval_;
+  for (Node& n : nodes_) {
+    if (n.process_up) {
+      n.height += n.rate;
+      if (views_climb_) n.view += 1;
+    }
+    if (!n.agent_up || !n.agent_reaches_collector) continue;
+    ++n.seq;
+    SnapshotSample s;
+    s.received = now_ + jitter;
+    s.taken = s.received + n.clock_offset - absl::Milliseconds(5);
+    s.seq = n.seq;
+    s.height = static_cast<uint64_t>(n.height);
+    s.view = n.view;
+    s.block_id = BlockId(n, s.height);
+    n.samples.push_back(s);
+    if (n.samples.size() > 120) n.samples.erase(n.samples.begin());
+    n.last_received = s.received;
+  }
+}
+
+FleetView SyntheticFleet::View() const {
+  FleetView view;
+  view.now = now_;
+  view.collector.overloaded = overloaded_;
+  view.collector.ingest_lag = ingest_lag_;
+  v1::ValidatorSet validators;
+  uint64_t total = 0;
+  for (const Node& n : nodes_) {
+    v1::Validator* v = validators.add_validators();
+    v->set_name(n.id);
+    v->set_weight(n.weight);
+    v->set_addr(absl::StrCat(n.ip, ":9000"));
+    v->set_active(true);
+    total += n.weight;
+  }
+  validators.set_total_weight(total);
+  validators.set_quorum_weight((2 * total + 2) / 3);
+  validators.set_epoch(1);
+  for (int i = 0; i < size(); ++i) {
+    const Node& n = nodes_[i];
+    NodeObservation obs;
+    obs.node_id = n.id;
+    obs.hello.set_node_id(n.id);
+    obs.hello.set_p2p_addr(absl::StrCat(n.ip, ":9000"));
+    obs.hello.set_role("validator");
+    for (const auto& [k, val] : n.labels) (*obs.hello.mutable_labels())[k] = val;
+    obs.first_seen = absl::FromUnixSeconds(1'800'000'000);
+    obs.connected = n.agent_up && n.agent_reaches_collector;
+    if (n.seq == 0) {
+      view.nodes.push_back(std::move(obs));
+      continue;
+    }
+    obs.has_latest = true;
+    obs.samples = n.samples;
+    obs.last_received = n.last_received;
+    v1::Snapshot& s = obs.latest;
+    const SnapshotSample& last = n.samples.back();
+    s.set_node_id(n.id);
+    s.set_seq(last.seq);
+    s.set_taken_unix_ms(absl::ToUnixMillis(last.taken));
+    s.set_interval_ms(1000);
+    s.mutable_health()->set_reachable(n.process_up);
+    s.mutable_health()->set_status(n.process_up ? "up" : "unknown");
+    s.mutable_consensus()->set_observed(true);
+    s.mutable_consensus()->set_finalized_height(last.height);
+    s.mutable_consensus()->set_view(last.view);
+    s.mutable_consensus()->set_last_block_id(last.block_id);
+    *s.mutable_validators() = validators;
+    s.mutable_system()->set_disk_total_bytes(1000000);
+    s.mutable_system()->set_disk_available_bytes(
+        static_cast<uint64_t>(1000000 * (1 - n.disk_used)));
+    s.mutable_log()->set_config_fallback(n.config_fallback);
+    s.mutable_log()->set_corruption_lines(n.corruption);
+    if (n.process_up) {
+      for (int j = 0; j < size(); ++j) {
+        const Node& peer = nodes_[j];
+        if (j == i || !session_[i][j] || !peer.process_up) continue;
+        v1::PeerView* p = s.add_peers();
+        bool outbound = i < j;
+        p->set_direction(outbound ? v1::PEER_DIRECTION_OUTBOUND : v1::PEER_DIRECTION_INBOUND);
+        p->set_remote_addr(outbound ? absl::StrCat(peer.ip, ":9000")
+                                    : absl::StrCat(peer.ip, ":", 40000 + i));
+        p->set_local_addr(outbound ? absl::StrCat(n.ip, ":", 40000 + j)
+                                   : absl::StrCat(n.ip, ":9000"));
+        p->set_last_data_recv_age_ms(hears_[i][j] ? 150 : 60000);
+        p->set_last_data_sent_age_ms(150);
+        p->set_tcp_state("ESTABLISHED");
+      }
+    }
+    view.nodes.push_back(std::move(obs));
+  }
+  std::sort(
+      view.nodes.begin(), view.nodes.end(),
+      [](const NodeObservation& a, const NodeObservation& b) { return a.node_id < b.node_id; });
+  return view;
+}
+
+std::vector<v1::Incident> Timeline::Ever(v1::IncidentKind kind) const {
+  std::vector<v1::Incident> out;
+  for (const auto& [id, inc] : incidents) {
+    if (inc.kind() == kind) out.push_back(inc);
+  }
+  return out;
+}
+
+std::set<v1::IncidentKind> Timeline::KindsEver() const {
+  std::set<v1::IncidentKind> kinds;
+  for (const auto& [id, inc] : incidents) kinds.insert(inc.kind());
+  return kinds;
+}
+
+void RunTicks(Analyzer& analyzer, SyntheticFleet& fleet, int ticks, Timeline& timeline) {
+  for (int t = 0; t < ticks; ++t) {
+    fleet.Step();
+    timeline.last = analyzer.Tick(fleet.View());
+    ++timeline.ticks;
+    for (const v1::Incident& inc : timeline.last.changed_incidents) {
+      if (!timeline.incidents.count(inc.id())) timeline.opened_at_tick[inc.id()] = timeline.ticks;
+      timeline.incidents[inc.id()] = inc;
+    }
+  }
+}
+
+AnalysisConfig TestConfig() {
+  AnalysisConfig c;
+  c.stall_threshold = absl::Seconds(30);
+  return c;
+}
+
+}  // namespace guts::collector::testing

@@ -1,0 +1,128 @@
+// SyntheticFleet: a fleet of validators v1..vN evolving tick by tick, for analysis tests. Tests
+// say who hears whom, whose agent reports, which heights move, and get FleetViews as the
+// collector would build them (PeerViews with real inbound/outbound address shapes, validator
+// lists, arrival samples).
+//
+// Example:
+//   SyntheticFleet fleet(7);
+//   fleet.Cut({"v1","v2","v3","v4"}, {"v5","v6","v7"});
+//   Timeline t = RunTicks(analyzer, fleet, 15);
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "collector/analysis/analyzer.h"
+#include "collector/fleet/fleet_view.h"
+
+namespace guts::collector::testing {
+
+class SyntheticFleet {
+ public:
+  explicit SyntheticFleet(int n, uint64_t weight = 100);
+
+  int size() const { return static_cast<int>(nodes_.size()); }
+  absl::Time now() const { return now_; }
+  static std::string Name(int i) { return "v" + std::to_string(i + 1); }
+  std::vector<std::string> Names(int first, int last) const;  // 1-based inclusive
+
+  void SetWeights(const std::vector<uint64_t>& weights);
+  // Connectivity: `to` hears `from` (receives its data) when Hears(to, from).
+  void SetHears(const std::string& to, const std::string& from, bool hears);
+  void Cut(const std::vector<std::string>& a, const std::vector<std::string>& b);
+  void Heal();  // everyone hears everyone again
+  void Isolate(const std::string& node);
+  // Removes the TCP sessions between the two (closed sockets), both sides.
+  void DropSessions(const std::string& a, const std::string& b);
+  // Keep only `k` peers per node (ring neighbours), for sparse fleets.
+  void Sparse(int k);
+
+  // Node process and agent.
+  void Kill(const std::string& node);     // node and agent stop; sessions close
+  void Restart(const std::string& node);  // both back, height stays where it was
+  void AgentCutFromCollector(const std::string& node, bool cut);
+  void ProcessDown(const std::string& node);  // agent reports, node process gone
+
+  // Consensus: heights advance by `rate` blocks per tick.
+  void SetRate(const std::string& node, double rate);
+  void SetAllRates(double rate);
+  void SetHeight(const std::string& node, uint64_t height);
+  void SetViewClimb(bool climbing) { views_climb_ = climbing; }
+  // Nodes in `group` finalize blocks with different ids from the rest from now on.
+  void Fork(const std::vector<std::string>& group);
+
+  // Runbook facts.
+  void SetDiskUsed(const std::string& node, double ratio);
+  void SetConfigFallback(const std::string& node);
+  void SetClockOffset(const std::string& node, absl::Duration offset);
+  void SetLabel(const std::string& node, const std::string& key, const std::string& value);
+  void SetCorruptionLines(const std::string& node, uint64_t lines);
+  void SetOverloaded(bool overloaded, absl::Duration ingest_lag);
+  // Snapshot arrivals jitter by up to this much around the interval.
+  void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
+
+  // Advances time by one interval (plus jitter) and records arrivals.
+  void Step();
+  FleetView View() const;
+
+ private:
+  struct Node {
+    std::string id;
+    std::string ip;
+    uint64_t weight = 100;
+    bool agent_up = true;
+    bool agent_reaches_collector = true;
+    bool process_up = true;
+    double height = 100;
+    double rate = 1;
+    uint64_t view = 1000;
+    bool forked = false;
+    uint64_t fork_from = 0;
+    double disk_used = 0.3;
+    bool config_fallback = false;
+    absl::Duration clock_offset = absl::ZeroDuration();
+    std::map<std::string, std::string> labels;
+    uint64_t corruption = 0;
+    uint64_t seq = 0;
+    absl::Time last_received = absl::InfinitePast();
+    std::vector<SnapshotSample> samples;
+  };
+
+  std::string BlockId(const Node& n, uint64_t height) const;
+
+  std::vector<Node> nodes_;
+  std::vector<std::vector<char>> hears_;    // [to][from]
+  std::vector<std::vector<char>> session_;  // [a][b] symmetric
+  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
+  absl::Duration interval_ = absl::Seconds(1);
+  absl::Duration jitter_ = absl::ZeroDuration();
+  uint64_t rng_ = 12345;
+  bool views_climb_ = false;
+  bool overloaded_ = false;
+  absl::Duration ingest_lag_ = absl::ZeroDuration();
+};
+
+// Every incident seen while running ticks.
+struct Timeline {
+  AnalysisResult last;
+  // Incidents by id as last seen (opened, updated, resolved).
+  std::map<std::string, guts::diag::v1::Incident> incidents;
+  // Tick (1-based, counted from the first RunTicks call on this Timeline) when each id opened.
+  std::map<std::string, int> opened_at_tick;
+  int ticks = 0;
+
+  std::vector<guts::diag::v1::Incident> Open() const { return last.open_incidents; }
+  std::vector<guts::diag::v1::Incident> Ever(guts::diag::v1::IncidentKind kind) const;
+  std::set<guts::diag::v1::IncidentKind> KindsEver() const;
+};
+
+// Steps the fleet and ticks the analyzer `ticks` times, collecting into `timeline`.
+void RunTicks(Analyzer& analyzer, SyntheticFleet& fleet, int ticks, Timeline& timeline);
+
+// Config for tests: 1 s ticks, enter after 3, clear after 5, stall threshold 30 s.
+AnalysisConfig TestConfig();
+
+}  // namespace guts::collector::testing
