@@ -76,9 +76,13 @@ std::string ParseSample(absl::string_view line, MetricSample& sample) {
         }
       }
       if (!closed) return absl::StrCat("label ", key, " value not closed with '\"'");
-      sample.labels.emplace_back(std::move(key), std::move(value));
       while (i < line.size() && line[i] == ' ') ++i;
-      if (i < line.size() && line[i] == ',') ++i;
+      if (i < line.size() && line[i] == ',') {
+        ++i;
+      } else if (i >= line.size() || line[i] != '}') {
+        return absl::StrCat("',' or '}' expected after label ", key);
+      }
+      sample.labels.emplace_back(std::move(key), std::move(value));
     }
   }
   absl::string_view rest = line.substr(i);

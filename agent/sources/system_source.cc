@@ -31,7 +31,8 @@ bool ReadFile(const std::string& path, std::string& out) {
 uint64_t MeminfoBytes(const std::string& meminfo, absl::string_view key) {
   for (absl::string_view line : absl::StrSplit(meminfo, '\n')) {
     if (!absl::ConsumePrefix(&line, key) || !absl::ConsumePrefix(&line, ":")) continue;
-    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     uint64_t value = 0;
     if (!parts.empty() && absl::SimpleAtoi(parts[0], &value)) {
       return parts.size() > 1 && parts[1] == "kB" ? value * 1024 : value;

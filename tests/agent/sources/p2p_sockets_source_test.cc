@@ -1,0 +1,80 @@
+#include "agent/sources/p2p_sockets_source.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/agent/socket_pair.h"
+
+namespace guts::agent {
+namespace {
+
+const v1::PeerView* Find(const v1::Snapshot& part, v1::PeerDirection direction) {
+  for (const v1::PeerView& peer : part.peers()) {
+    if (peer.direction() == direction) return &peer;
+  }
+  return nullptr;
+}
+
+// The "node" is 127.0.91.1; a peer 127.0.91.2 connects in, and the node connects out to a
+// validator listening on 127.0.91.3.
+TEST(P2pSocketsSourceTest, SeesInboundAndOutboundSessionsAndLastHeardGrowsWhenSilent) {
+  uint16_t node_port = 0, validator_port = 0, other_port = 0;
+  int node_listener = testing::Listen("127.0.91.1", node_port);
+  int validator_listener = testing::Listen("127.0.91.3", validator_port);
+  int other_listener = testing::Listen("127.0.91.4", other_port);  // not a validator
+  std::string node_addr = absl::StrCat("127.0.91.1:", node_port);
+
+  int inbound_client = testing::Connect("127.0.91.2", "127.0.91.1", node_port);
+  int inbound = accept(node_listener, nullptr, nullptr);
+  int outbound = testing::Connect("127.0.91.1", "127.0.91.3", validator_port);
+  int outbound_peer = accept(validator_listener, nullptr, nullptr);
+  int unrelated = testing::Connect("127.0.91.1", "127.0.91.4", other_port);
+  int unrelated_peer = accept(other_listener, nullptr, nullptr);
+  ASSERT_EQ(write(inbound_client, "hello", 5), 5);  // then the peer goes silent
+  char buffer[8];
+  ASSERT_EQ(read(inbound, buffer, sizeof(buffer)), 5);
+
+  auto validators = std::make_shared<KnownValidators>();
+  validators->Set({{"v1", node_addr}, {"v3", absl::StrCat("127.0.91.3:", validator_port)}});
+  P2pSocketsSource source(node_addr, validators);
+
+  v1::Snapshot first;
+  absl::Status s = source.Collect(absl::Now() + absl::Seconds(1), first);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(first.peers_size(), 2) << first.DebugString();
+  const v1::PeerView* in = Find(first, v1::PEER_DIRECTION_INBOUND);
+  ASSERT_NE(in, nullptr);
+  EXPECT_TRUE(in->remote_addr().starts_with("127.0.91.2:"));
+  EXPECT_EQ(in->local_addr(), node_addr);
+  EXPECT_EQ(in->tcp_state(), "ESTABLISHED");
+  EXPECT_EQ(in->bytes_received(), 5u);
+  const v1::PeerView* out = Find(first, v1::PEER_DIRECTION_OUTBOUND);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->remote_addr(), absl::StrCat("127.0.91.3:", validator_port));
+
+  absl::SleepFor(absl::Milliseconds(400));
+  v1::Snapshot second;
+  ASSERT_TRUE(source.Collect(absl::Now() + absl::Seconds(1), second).ok());
+  const v1::PeerView* in_later = Find(second, v1::PEER_DIRECTION_INBOUND);
+  ASSERT_NE(in_later, nullptr);
+  EXPECT_GE(in_later->last_data_recv_age_ms(), in->last_data_recv_age_ms() + 300);
+
+  for (int fd : {inbound_client, inbound, outbound, outbound_peer, unrelated, unrelated_peer,
+                 node_listener, validator_listener, other_listener}) {
+    close(fd);
+  }
+}
+
+TEST(P2pSocketsSourceTest, BadP2pAddressIsAnError) {
+  P2pSocketsSource source("not-an-address", std::make_shared<KnownValidators>());
+  v1::Snapshot part;
+  absl::Status s = source.Collect(absl::Now() + absl::Seconds(1), part);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("not-an-address"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace guts::agent
