@@ -1,5 +1,6 @@
 #include "collector/config.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <istream>
 #include <memory>
@@ -16,8 +17,13 @@
 namespace guts::collector {
 namespace {
 
-// Reads a flat YAML mapping (flag name without dashes -> scalar or list) into CLI11's items,
-// so that CLI11 applies its own precedence: flags, then environment, then the file.
+std::string EnvName(const std::string& flag) {
+  return "GUTS_COLLECTOR_" + absl::AsciiStrToUpper(absl::StrReplaceAll(flag, {{"-", "_"}}));
+}
+
+// Reads a flat YAML mapping (flag name without dashes -> scalar or list) into CLI11's items.
+// CLI11 reads the file before the environment, so settings whose variable is set are left out
+// here: flags beat the environment, which beats the file.
 class YamlConfig : public CLI::Config {
  public:
   std::string to_config(const CLI::App*, bool, bool, std::string) const override { return ""; }
@@ -42,15 +48,12 @@ class YamlConfig : public CLI::Config {
       } else {
         throw CLI::ConversionError(absl::StrCat("--config: ", item.name, " must be a value"));
       }
+      if (std::getenv(EnvName(item.name).c_str()) != nullptr) continue;
       items.push_back(std::move(item));
     }
     return items;
   }
 };
-
-std::string EnvName(const std::string& flag) {
-  return "GUTS_COLLECTOR_" + absl::AsciiStrToUpper(absl::StrReplaceAll(flag, {{"-", "_"}}));
-}
 
 }  // namespace
 

@@ -1,0 +1,76 @@
+#include "collector/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::collector {
+namespace {
+
+absl::StatusOr<std::optional<CollectorConfig>> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "guts-collector");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return ParseCollectorConfig(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ConfigTest, DurationsAcceptHoursSecondsAndDays) {
+  EXPECT_EQ(*ParseConfigDuration("168h"), absl::Hours(168));
+  EXPECT_EQ(*ParseConfigDuration("7d"), absl::Hours(168));
+  EXPECT_EQ(*ParseConfigDuration("250ms"), absl::Milliseconds(250));
+  EXPECT_FALSE(ParseConfigDuration("soon").ok());
+  EXPECT_FALSE(ParseConfigDuration("-1s").ok());
+}
+
+TEST(ConfigTest, FlagsParseIntoTheConfig) {
+  auto c = Parse({"--grpc-addr", "127.0.0.1:0", "--data-dir", "/tmp/x", "--insecure", "--retention",
+                  "48h", "--tick", "200ms"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(c->has_value());
+  EXPECT_EQ((*c)->grpc_addr, "127.0.0.1:0");
+  EXPECT_EQ((*c)->retention, absl::Hours(48));
+  EXPECT_EQ((*c)->tick, absl::Milliseconds(200));
+  EXPECT_TRUE((*c)->tls.insecure);
+}
+
+TEST(ConfigTest, TlsFilesAreRequiredWithoutInsecure) {
+  auto c = Parse({"--data-dir", "/tmp/x"});
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("--insecure"), std::string::npos);
+}
+
+TEST(ConfigTest, BadDurationIsAUsageError) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure", "--retention", "forever"});
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ConfigTest, FlagBeatsEnvironmentBeatsYamlFile) {
+  std::string yaml = std::filesystem::temp_directory_path() /
+                     absl::StrCat("guts-collector-config-", getpid(), ".yaml");
+  std::ofstream(yaml) << "data_dir: /from/yaml\nhttp-addr: 127.0.0.1:1111\ntick: 3s\n"
+                         "insecure: true\n";
+  setenv("GUTS_COLLECTOR_HTTP_ADDR", "127.0.0.1:2222", 1);
+  auto c = Parse({"--config", yaml, "--tick", "2s"});
+  unsetenv("GUTS_COLLECTOR_HTTP_ADDR");
+  std::filesystem::remove(yaml);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->data_dir, "/from/yaml");
+  EXPECT_EQ((*c)->http_addr, "127.0.0.1:2222");
+  EXPECT_EQ((*c)->tick, absl::Seconds(2));
+}
+
+TEST(ConfigTest, MalformedYamlIsAUsageError) {
+  std::string yaml = std::filesystem::temp_directory_path() /
+                     absl::StrCat("guts-collector-bad-", getpid(), ".yaml");
+  std::ofstream(yaml) << "[unclosed\n";
+  auto c = Parse({"--config", yaml, "--insecure", "--data-dir", "/tmp/x"});
+  std::filesystem::remove(yaml);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace guts::collector

@@ -1,0 +1,87 @@
+#include "collector/fleet/fleet_state.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::collector {
+namespace {
+
+SnapshotRecord Record(const std::string& node, uint64_t seq, absl::Time taken) {
+  SnapshotRecord r;
+  r.snapshot.set_node_id(node);
+  r.snapshot.set_seq(seq);
+  r.snapshot.set_taken_unix_ms(absl::ToUnixMillis(taken));
+  r.snapshot.mutable_consensus()->set_finalized_height(seq * 10);
+  r.received = taken;
+  r.first_seen = taken;
+  return r;
+}
+
+TEST(FleetStateTest, SamplesAreBoundedToTheWindowOldestFirst) {
+  FleetState fleet(3);
+  absl::Time t = absl::Now();
+  std::vector<SnapshotRecord> records;
+  for (uint64_t seq = 1; seq <= 5; ++seq) records.push_back(Record("v1", seq, t));
+  fleet.Stored(records);
+  FleetView view = fleet.View(t);
+  ASSERT_EQ(view.nodes.size(), 1u);
+  ASSERT_EQ(view.nodes[0].samples.size(), 3u);
+  EXPECT_EQ(view.nodes[0].samples.front().seq, 3u);
+  EXPECT_EQ(view.nodes[0].samples.back().height, 50u);
+  EXPECT_EQ(view.nodes[0].latest.seq(), 5u);
+}
+
+TEST(FleetStateTest, ConnectAndDisconnectFlipTheFlag) {
+  FleetState fleet;
+  guts::diag::v1::Hello hello;
+  hello.set_node_id("v2");
+  hello.set_role("observer");
+  absl::Time t = absl::Now();
+  fleet.Connected(hello, t);
+  EXPECT_TRUE(fleet.Node("v2")->connected);
+  EXPECT_EQ(fleet.Node("v2")->hello.role(), "observer");
+  fleet.Disconnected("v2", t + absl::Seconds(1));
+  EXPECT_FALSE(fleet.Node("v2")->connected);
+  EXPECT_FALSE(fleet.Node("v9").has_value());
+}
+
+TEST(FleetStateTest, RestoreRebuildsLatestHelloAndRecentSamplesFromTheStore) {
+  std::string dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("guts-fleet-state-test-", getpid());
+  std::filesystem::remove_all(dir);
+  absl::Time now = absl::Now();
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->PutSnapshots({Record("v1", 1, now - absl::Hours(5)),
+                                    Record("v1", 2, now - absl::Seconds(2)),
+                                    Record("v1", 3, now - absl::Seconds(1))})
+                    .ok());
+    guts::diag::v1::Hello hello;
+    hello.set_node_id("v1");
+    hello.set_p2p_addr("127.0.0.11:9000");
+    ASSERT_TRUE((*store)->PutHello(hello).ok());
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+  ASSERT_TRUE(store.ok());
+  FleetState fleet;
+  ASSERT_TRUE(fleet.Restore(**store, now).ok());
+  std::optional<NodeObservation> v1 = fleet.Node("v1");
+  ASSERT_TRUE(v1.has_value());
+  EXPECT_TRUE(v1->has_latest);
+  EXPECT_EQ(v1->latest.seq(), 3u);
+  EXPECT_EQ(v1->hello.p2p_addr(), "127.0.0.11:9000");
+  EXPECT_FALSE(v1->connected);
+  // The five-hour-old snapshot is outside the sample window's reach.
+  ASSERT_EQ(v1->samples.size(), 2u);
+  EXPECT_EQ(v1->samples.front().seq, 2u);
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace guts::collector
