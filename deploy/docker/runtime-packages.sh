@@ -4,9 +4,13 @@
 # follow the builder's (scripts/apt-packages.txt) and never drift from them.
 # Usage: runtime-packages.sh BINARY...
 set -euo pipefail
-mapfile -t libs < <(for binary in "$@"; do
-  ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'
-done | xargs -r readlink -f | sort -u)
+(($# > 0)) || { echo "usage: runtime-packages.sh BINARY..." >&2; exit 2; }
+linked=""
+for binary in "$@"; do
+  out="$(ldd "$binary")" || { echo "runtime-packages: ldd $binary failed" >&2; exit 1; }
+  linked+="$(awk '$2 == "=>" && $3 ~ /^\// {print $3}' <<<"$out")"$'\n'
+done
+mapfile -t libs < <(grep -v '^$' <<<"$linked" | xargs -r readlink -f | sort -u)
 ((${#libs[@]} > 0)) || { echo "runtime-packages: no shared libraries found in $*" >&2; exit 1; }
 # usrmerge: dpkg may know a library under /lib or under /usr/lib; ask for both names at once.
 candidates=()
