@@ -303,6 +303,15 @@ absl::StatusOr<std::string> Store::ReadBundleData(const std::string& id, uint64_
   return out;
 }
 
+absl::Status Store::DeleteBundle(const std::string& id) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->cf(kBundles), keys::BundleKey(id));
+  const std::string last = keys::BundleChunkKey(id, UINT64_MAX);
+  batch.DeleteRange(impl_->cf(kBundleData), keys::BundleChunkPrefix(id), last);
+  batch.Delete(impl_->cf(kBundleData), last);
+  return FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "delete bundle");
+}
+
 absl::Status Store::DeleteSnapshotsBefore(absl::Time cutoff) {
   absl::StatusOr<std::vector<LatestNode>> nodes = LatestAll();
   if (!nodes.ok()) return nodes.status();
