@@ -21,7 +21,39 @@ namespace {
 constexpr const char* kStates[] = {
     "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
     "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
-constexpr int kListen = 10;
+constexpr uint32_t kOpenStates = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 8);
+
+// inet_diag bytecode accepting a socket when any port condition holds. The kernel audits that
+// every op is reachable along the chain of `yes` jumps, so the program is laid out as
+//   C1 J1 C2 J2 ... Cn
+// where a condition Ci (two ops: the comparison, then the port in the second op's `no`) falls
+// through on a match (`yes` = 8) into Ji, a jump to exactly the end (accept), and on a miss
+// skips to the next condition (`no` = 12); a miss of Cn jumps past the end (reject).
+std::string PortFilter(const TcpSessionFilter& filter) {
+  std::vector<std::pair<uint8_t, uint16_t>> conditions;
+  for (uint16_t port : filter.local_ports) conditions.emplace_back(INET_DIAG_BC_S_EQ, port);
+  for (uint16_t port : filter.remote_ports) conditions.emplace_back(INET_DIAG_BC_D_EQ, port);
+  if (conditions.empty()) return "";
+  constexpr size_t kCondition = 2 * sizeof(inet_diag_bc_op);
+  constexpr size_t kJump = sizeof(inet_diag_bc_op);
+  const size_t length = conditions.size() * kCondition + (conditions.size() - 1) * kJump;
+  std::string program;
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    inet_diag_bc_op condition[2] = {};
+    condition[0].code = conditions[i].first;
+    condition[0].yes = kCondition;
+    condition[0].no = kCondition + kJump;
+    condition[1].no = conditions[i].second;
+    program.append(reinterpret_cast<const char*>(condition), sizeof(condition));
+    if (i + 1 == conditions.size()) break;
+    inet_diag_bc_op jump{};
+    jump.code = INET_DIAG_BC_JMP;
+    jump.yes = kJump;
+    jump.no = static_cast<uint16_t>(length - program.size());
+    program.append(reinterpret_cast<const char*>(&jump), sizeof(jump));
+  }
+  return program;
+}
 
 std::string IpText(int family, const __be32* words) {
   char text[INET6_ADDRSTRLEN] = {};
@@ -29,21 +61,30 @@ std::string IpText(int family, const __be32* words) {
   return text;
 }
 
-absl::Status Dump(int fd, int family, std::vector<TcpSession>& out) {
+absl::Status Dump(int fd, int family, const std::string& program, std::vector<TcpSession>& out) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
   } message{};
-  message.header.nlmsg_len = sizeof(message);
   message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   message.request.sdiag_family = static_cast<uint8_t>(family);
   message.request.sdiag_protocol = IPPROTO_TCP;
-  message.request.idiag_states = ~(1u << kListen);
+  message.request.idiag_states = kOpenStates;
   message.request.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+  std::string packet(reinterpret_cast<const char*>(&message), sizeof(message));
+  if (!program.empty()) {
+    rtattr attr{};
+    attr.rta_type = INET_DIAG_REQ_BYTECODE;
+    attr.rta_len = static_cast<uint16_t>(RTA_LENGTH(program.size()));
+    packet.append(reinterpret_cast<const char*>(&attr), sizeof(attr));
+    packet.append(program);
+    packet.resize(NLMSG_ALIGN(packet.size()), '\0');
+  }
+  reinterpret_cast<nlmsghdr*>(packet.data())->nlmsg_len = static_cast<uint32_t>(packet.size());
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, &message, sizeof(message), 0, reinterpret_cast<sockaddr*>(&kernel),
+  if (sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
              sizeof(kernel)) < 0) {
     return absl::UnavailableError(absl::StrCat("sock_diag send: ", std::strerror(errno)));
   }
@@ -96,14 +137,15 @@ absl::Status Dump(int fd, int family, std::vector<TcpSession>& out) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<TcpSession>> ListTcpSessions() {
+absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& filter) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) {
     return absl::UnavailableError(absl::StrCat("netlink sock_diag socket: ", std::strerror(errno)));
   }
   std::vector<TcpSession> sessions;
-  absl::Status status = Dump(fd, AF_INET, sessions);
-  if (status.ok()) status = Dump(fd, AF_INET6, sessions);
+  std::string program = PortFilter(filter);
+  absl::Status status = Dump(fd, AF_INET, program, sessions);
+  if (status.ok()) status = Dump(fd, AF_INET6, program, sessions);
   close(fd);
   if (!status.ok()) return status;
   return sessions;

@@ -20,7 +20,8 @@ namespace v1 = ::guts::diag::v1;
 
 namespace {
 constexpr size_t kMaxQueuedStatuses = 256;
-constexpr size_t kReplayBatch = 64;
+// Records per spool read while replaying; bounds the memory a replay holds at once.
+constexpr size_t kReplayBatch = 256;
 }  // namespace
 
 // Everything the threads share. Held by shared_ptr so that the `report` callbacks given to the
@@ -33,6 +34,8 @@ struct StreamClient::State {
   uint64_t notifications = 0;
   std::deque<v1::CommandStatus> statuses;
   bool connected = false;
+  // The live stream's context, so that Stop() can cancel a Write blocked on flow control.
+  grpc::ClientContext* context = nullptr;
   std::thread writer;
 };
 
@@ -59,6 +62,7 @@ void StreamClient::Stop() {
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->stopping = true;
+    if (state_->context != nullptr) state_->context->TryCancel();
     state_->cv.notify_all();
   }
   if (state_->writer.joinable()) state_->writer.join();
@@ -107,6 +111,11 @@ bool StreamClient::RunStream() {
   auto channel = grpc::CreateCustomChannel(options_.collector, options_.credentials, args);
   auto stub = v1::AgentService::NewStub(channel);
   grpc::ClientContext context;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (state_->stopping) return false;
+    state_->context = &context;
+  }
   auto stream = stub->Connect(&context);
 
   v1::AgentMessage hello_message;
@@ -130,6 +139,7 @@ bool StreamClient::RunStream() {
           std::lock_guard<std::mutex> lock(state_->mu);
           hello_acked = true;
           state_->connected = true;
+          metrics_->connected().Set(1);
           state_->cv.notify_all();
         } else if (message.has_ack()) {
           if (absl::Status s = spool_->Ack(message.ack().seq()); !s.ok()) {
@@ -217,6 +227,8 @@ bool StreamClient::RunStream() {
                  absl::FormatDuration(options_.hello_timeout));
   }
   state_->connected = false;
+  state_->context = nullptr;
+  metrics_->connected().Set(0);
   lock.unlock();
 
   context.TryCancel();

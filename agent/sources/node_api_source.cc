@@ -1,6 +1,8 @@
 #include "agent/sources/node_api_source.h"
 
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -40,7 +42,15 @@ class Body {
   absl::StatusOr<T> Number(const json& object, const char* field) const {
     auto it = object.find(field);
     if (it == object.end() || !it->is_number()) return Missing(field, "a number");
-    return it->get<T>();
+    if constexpr (std::is_unsigned_v<T>) {
+      // A negative, fractional or too large value (1e300) converted to T is undefined
+      // behaviour (found by fuzz/node_api_fuzzer.cc): refuse it like a wrong type.
+      if (!it->is_number_unsigned() ||
+          it->template get<uint64_t>() > std::numeric_limits<T>::max()) {
+        return Missing(field, "an unsigned integer in range");
+      }
+    }
+    return it->template get<T>();
   }
   absl::StatusOr<std::string> String(const json& object, const char* field) const {
     auto it = object.find(field);

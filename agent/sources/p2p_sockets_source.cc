@@ -9,10 +9,7 @@
 namespace guts::agent {
 namespace {
 
-bool Closing(const std::string& state) {
-  return state == "TIME_WAIT" || state == "FIN_WAIT1" || state == "FIN_WAIT2" ||
-         state == "CLOSING" || state == "LAST_ACK" || state == "CLOSE";
-}
+constexpr size_t kMaxFilterPorts = 32;
 
 std::string Join(const std::string& ip, uint16_t port) {
   return ip.find(':') == std::string::npos ? absl::StrCat(ip, ":", port)
@@ -29,14 +26,24 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
   absl::StatusOr<P2pAddr> own = ParseP2pAddr(node_p2p_addr_);
   if (!own.ok()) return own.status();
   std::set<std::string> peer_addrs;
+  std::set<uint16_t> peer_ports = {own->port};
   for (const KnownValidator& v : validators_->Get()) {
     absl::StatusOr<P2pAddr> addr = ParseP2pAddr(v.addr);
-    if (addr.ok()) peer_addrs.insert(Join(addr->ip, addr->port));
+    if (!addr.ok()) continue;
+    peer_addrs.insert(Join(addr->ip, addr->port));
+    peer_ports.insert(addr->port);
   }
-  absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions();
+  TcpSessionFilter filter{.local_ports = {own->port}};
+  // Validators on many distinct ports: let the kernel list everything rather than run a long
+  // filter program; the address match below decides either way.
+  if (peer_ports.size() <= kMaxFilterPorts) {
+    filter.remote_ports.assign(peer_ports.begin(), peer_ports.end());
+  } else {
+    filter = {};
+  }
+  absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions(filter);
   if (!sessions.ok()) return sessions.status();
   for (const TcpSession& s : *sessions) {
-    if (Closing(s.state)) continue;
     v1::PeerDirection direction = v1::PEER_DIRECTION_UNSPECIFIED;
     std::string remote = Join(s.remote_ip, s.remote_port);
     if (s.local_ip == own->ip && s.local_port == own->port) {

@@ -4,7 +4,7 @@
 //   - inbound: its local side is the node's P2P ip:port, or
 //   - outbound: its local ip is the node's and its remote side is a known validator's P2P
 //     address (or, before the validator list is known, the node's own P2P port).
-// Sessions closing down (TIME_WAIT, FIN_WAIT*, CLOSING, LAST_ACK, CLOSE) are left out.
+// Only sessions that can carry data are listed (see ListTcpSessions); closing ones are not.
 //
 // Errors: the netlink error, or INVALID_ARGUMENT for a P2P address that is not ip:port.
 //
