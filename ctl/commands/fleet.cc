@@ -36,7 +36,7 @@ absl::StatusOr<int> ShowOnce(Session& session) {
 
 // Refreshes until Ctrl-C. On a terminal the screen is redrawn in place; otherwise each
 // refresh is appended, separated by a blank line, so that it can be logged. A failed refresh
-// is shown and retried: the collector restarting must not end the watch.
+// is shown and retried: the collector restarting must not end the watch. Exits 0 on Ctrl-C.
 absl::StatusOr<int> Watch(Session& session, absl::Duration interval) {
   absl::StatusOr<FleetClient*> client = session.Client();
   if (!client.ok()) return client.status();
@@ -45,17 +45,14 @@ absl::StatusOr<int> Watch(Session& session, absl::Duration interval) {
   action.sa_handler = OnInterrupt;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  int exit_code = kExitOk;
   if (session.terminal()) session.out() << "\x1b[?25l";  // hide the cursor while redrawing
   while (!interrupted) {
     absl::StatusOr<v1::FleetStatus> status = (*client)->FleetStatus();
     std::string body;
     if (status.ok()) {
       body = RenderStatus(session, *status);
-      exit_code = ExitCodeFor(status->open_incidents());
     } else {
       body = absl::StrCat(Paint(status.status().message(), Tone::kBad, session.style()), "\n");
-      exit_code = kExitError;
     }
     if (session.terminal()) {
       session.out() << "\x1b[H\x1b[2J"
@@ -73,7 +70,8 @@ absl::StatusOr<int> Watch(Session& session, absl::Duration interval) {
   }
   if (session.terminal()) session.out() << "\x1b[?25h";
   session.out().flush();
-  return exit_code;
+  // Ctrl-C is how a watch ends: a clean exit, not an error.
+  return kExitOk;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "ctl/render/json.h"
 
+#include <map>
+
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
@@ -48,8 +50,16 @@ void Fix64BitFields(const Descriptor& descriptor, Json& object) {
     const FieldDescriptor* field = descriptor.FindFieldByName(key);
     if (field == nullptr) continue;
     if (field->is_map()) {
+      // Protobuf prints maps in hash order; sort the keys so that the output is stable.
       const FieldDescriptor* map_value = field->message_type()->map_value();
-      for (auto& [map_key, entry] : value.items()) FixValue(*map_value, entry);
+      std::map<std::string, Json> sorted;
+      for (auto& [map_key, entry] : value.items()) {
+        FixValue(*map_value, entry);
+        sorted.emplace(map_key, std::move(entry));
+      }
+      Json rebuilt = Json::object();
+      for (auto& [map_key, entry] : sorted) rebuilt[map_key] = std::move(entry);
+      value = std::move(rebuilt);
     } else if (field->is_repeated()) {
       for (Json& element : value) FixValue(*field, element);
     } else {

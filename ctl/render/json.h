@@ -7,7 +7,8 @@
 //   - enums are their names ("HEALTHY", "P1", "PARTITION_NO_QUORUM");
 //   - 64-bit integers are JSON numbers (the plain proto3 mapping would print strings), so
 //     `jq '.nodes[] | select(.lag > 5)'` works;
-//   - keys appear in field-number order; two-space indentation; a trailing newline.
+//   - keys appear in field-number order, map keys sorted; two-space indentation; a trailing
+//     newline.
 // Fields are only ever added to the protos, never renamed, so the schema only grows.
 // Thread-safe; no I/O.
 //

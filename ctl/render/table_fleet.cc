@@ -42,8 +42,8 @@ std::string DiskCell(const v1::NodeStatus& node, const Style& style) {
 }
 
 std::string PeersCell(const v1::NodeStatus& node, const Style& style) {
+  if (node.peers_expected() == 0) return absl::StrCat(node.peers_heard(), "/-");
   std::string text = absl::StrCat(node.peers_heard(), "/", node.peers_expected());
-  if (node.peers_expected() == 0) return text;
   if (node.peers_heard() == 0) return Paint(text, Tone::kBad, style);
   if (node.peers_heard() < node.peers_expected()) return Paint(text, Tone::kWarn, style);
   return text;

@@ -20,17 +20,37 @@ std::string Section(absl::string_view title, const Style& style) {
   return absl::StrCat(Paint(title, Tone::kBold, style), "\n");
 }
 
-// Cut edges grouped by their first node: "v1 -x- v5 v6 v7".
+// Cut edges grouped by their first node. Between components a cut edge is a lost link
+// ("v1 -x- v5 v6 v7"); inside one it is a working link that is the only path ("v3 === v5").
 std::string CutEdges(const v1::Topology& topology, const Style& style) {
-  std::map<std::string, std::vector<std::string>, decltype(&NaturalLess)> by_from(NaturalLess);
-  for (const v1::Link& link : topology.cut_edges()) by_from[link.from()].push_back(link.to());
+  std::map<std::string, int> component_of;
+  for (int c = 0; c < topology.components_size(); ++c) {
+    for (const std::string& node : topology.components(c).nodes()) component_of[node] = c;
+  }
+  auto across = [&](const v1::Link& link) {
+    auto a = component_of.find(link.from()), b = component_of.find(link.to());
+    return a == component_of.end() || b == component_of.end() || a->second != b->second;
+  };
+  std::map<std::string, std::vector<std::string>, decltype(&NaturalLess)> lost(NaturalLess);
+  std::vector<std::string> only_paths;
+  for (const v1::Link& link : topology.cut_edges()) {
+    if (across(link)) {
+      lost[link.from()].push_back(link.to());
+    } else {
+      only_paths.push_back(absl::StrCat("  ", link.from(), " ", Paint("===", Tone::kWarn, style),
+                                        " ", link.to(),
+                                        "  (works, but is the only path: losing it splits the "
+                                        "component)\n"));
+    }
+  }
   std::string out = Section(absl::StrCat("CUT EDGES (", topology.cut_edges_size(), ")"), style);
-  if (by_from.empty()) return out + "  none\n";
-  for (auto& [from, tos] : by_from) {
+  if (topology.cut_edges().empty()) return out + "  none\n";
+  for (auto& [from, tos] : lost) {
     std::sort(tos.begin(), tos.end(), NaturalLess);
     absl::StrAppend(&out, "  ", from, " ", Paint("-x-", Tone::kBad, style), " ",
                     absl::StrJoin(tos, " "), "\n");
   }
+  for (const std::string& line : only_paths) absl::StrAppend(&out, line);
   return out;
 }
 
@@ -75,7 +95,7 @@ std::string RenderPartitionsTable(const v1::Topology& topology, const Style& sty
     absl::StrAppend(&out, "  none\n");
   } else {
     absl::StrAppend(&out, "  ", Paint(Joined(topology.bridges()), Tone::kWarn, style),
-                    "  (losing one splits its component)\n");
+                    "  (losing such a node splits its component)\n");
   }
   absl::StrAppend(
       &out, "\n",

@@ -1,0 +1,72 @@
+#include "ctl/bundle_file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "tests/ctl/test_collector.h"
+
+namespace guts::ctl {
+namespace {
+
+using testing::FourThreeSplitOfSeven;
+using testing::TestCollector;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+class BundleFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  std::unique_ptr<FleetClient> Client(const std::string& address) {
+    return *FleetClient::Connect({.collector = address, .tls = {.insecure = true}});
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(BundleFileTest, DownloadedBundleMatchesTheArchiveAndItsChecksum) {
+  testing::FleetFixture fixture = FourThreeSplitOfSeven();
+  std::string archive = fixture.archives.at("b-0007");
+  TestCollector collector(fixture);
+  absl::StatusOr<DownloadedBundle> got =
+      DownloadBundleFile(*Client(collector.address()), "b-0007", dir_.string(), absl::Seconds(5));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->path, (dir_ / "v1-20261130T025940Z.tar.gz").string());
+  EXPECT_EQ(Slurp(got->path), archive);
+  EXPECT_FALSE(std::filesystem::exists(got->path + ".part"));
+}
+
+TEST_F(BundleFileTest, ChecksumMismatchLeavesNoFileBehind) {
+  testing::FleetFixture fixture = FourThreeSplitOfSeven();
+  fixture.bundles.mutable_bundles(0)->set_sha256(std::string(64, '0'));
+  TestCollector collector(fixture);
+  std::string path = (dir_ / "v1.tar.gz").string();
+  absl::StatusOr<DownloadedBundle> got =
+      DownloadBundleFile(*Client(collector.address()), "b-0007", path, absl::Seconds(5));
+  ASSERT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(got.status().message(), "sha256 mismatch"));
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".part"));
+}
+
+TEST_F(BundleFileTest, UnknownBundleSaysWhereToFindTheIds) {
+  TestCollector collector(FourThreeSplitOfSeven());
+  absl::StatusOr<DownloadedBundle> got = DownloadBundleFile(
+      *Client(collector.address()), "b-nope", (dir_ / "x").string(), absl::Seconds(5));
+  ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(got.status().message(), "no bundle with id b-nope (gutsctl diag list lists them)");
+}
+
+}  // namespace
+}  // namespace guts::ctl
