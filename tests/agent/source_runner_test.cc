@@ -93,7 +93,8 @@ TEST(SourceRunnerTest, HangingSourceDoesNotDelayTheSnapshotAndIsNotStartedTwice)
   release.Notify();
   // Once it returns it runs again normally; its late result was discarded, not merged.
   v1::Snapshot snapshot;
-  for (int i = 0; i < 50 && !snapshot.has_log(); ++i) {
+  for (int i = 0; i < 250 && !snapshot.has_log(); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));  // the released thread needs a moment to finish
     snapshot.Clear();
     runner.RunAll(absl::Now() + absl::Milliseconds(200), snapshot);
   }
