@@ -17,10 +17,14 @@ namespace v1 = ::guts::diag::v1;
 constexpr char kQuorumColor[] = "#2e7d32";
 constexpr char kNoQuorumColor[] = "#c62828";
 constexpr char kBridgeColor[] = "#ef6c00";
+constexpr char kQuorumFill[] = "#e8f5e9";
+constexpr char kNoQuorumFill[] = "#ffebee";
 
-std::string Quoted(absl::string_view text) {
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\"");
+std::string Escaped(absl::string_view text) {
+  return absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}});
 }
+
+std::string Quoted(absl::string_view text) { return absl::StrCat("\"", Escaped(text), "\""); }
 
 using Pair = std::pair<std::string, std::string>;
 
@@ -71,7 +75,8 @@ std::string RenderDot(const v1::Topology& topology) {
                                         group.has_quorum() ? "quorum" : "no quorum", ", height ",
                                         group.height())),
                     ";\n    style=\"rounded\"; penwidth=2; color=\"", color, "\"; fontcolor=\"",
-                    color, "\";\n");
+                    color, "\";\n    node [fillcolor=\"",
+                    group.has_quorum() ? kQuorumFill : kNoQuorumFill, "\"];\n");
     for (const std::string& node : Sorted(group.nodes())) {
       absl::StrAppend(&out, "    ", Quoted(node));
       if (bridges.count(node)) {
@@ -86,7 +91,7 @@ std::string RenderDot(const v1::Topology& topology) {
     absl::StrAppend(&out, "  ", Quoted(node),
                     " [style=\"rounded,dashed\", color=\"#9e9e9e\", fontcolor=\"#9e9e9e\", "
                     "label=",
-                    Quoted(absl::StrCat(node, "\\n(silent)")), "];\n");
+                    absl::StrCat("\"", Escaped(node), "\\n(silent)\""), "];\n");
   }
 
   std::set<Pair> heard;  // ordered: (listener, speaker)
