@@ -82,7 +82,7 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
   absl::StrAppend(&out, "\n");
   absl::StrAppend(&out,
                   Field("role", absl::StrCat(node.role(), ", weight ", node.weight()), style));
-  absl::StrAppend(&out, Field("p2p", node.p2p_addr(), style));
+  absl::StrAppend(&out, Field("p2p", node.p2p_addr().empty() ? "-" : node.p2p_addr(), style));
   absl::StrAppend(
       &out,
       Field("versions",
