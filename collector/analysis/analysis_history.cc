@@ -1,6 +1,7 @@
 #include "collector/analysis/analysis_history.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace guts::collector {
 
@@ -13,10 +14,6 @@ std::vector<uint32_t> NumberNodes(const FleetModel& model, AnalysisHistory& hist
     numbers[i] = it->second;
   }
   return numbers;
-}
-
-bool LinkUp(const FleetModel& model, int u, int v) {
-  return model.Hears(u, v) || model.Hears(v, u);
 }
 
 namespace {
@@ -67,44 +64,64 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
   }
 }
 
+bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
+  return std::binary_search(sorted.begin(), sorted.end(), x);
+}
+
 void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
                  const AnalysisConfig& config, AnalysisHistory& h) {
-  const int n = static_cast<int>(model.nodes.size());
-  auto reporting = [&](int u) { return model.nodes[u].reporting && model.nodes[u].has_peer_data; };
-  for (int u = 0; u < n; ++u) {
-    if (!reporting(u)) continue;
-    for (int v : model.nodes[u].sessions) {
-      if (v < u && reporting(v) &&
-          std::binary_search(model.nodes[v].sessions.begin(), model.nodes[v].sessions.end(), u)) {
-        continue;  // visited from v's side already
-      }
-      if (!reporting(v)) continue;
-      LinkHistory& link = h.links[AnalysisHistory::LinkKey(numbers[u], numbers[v])];
-      link.seen_tick = h.tick;
-      bool up = LinkUp(model, u, v);
-      if (up != link.up) {
-        link.up = up;
-        link.transitions.push_back(model.now);
-      }
+  const size_t n = model.nodes.size();
+  h.heard.resize(h.names.size());
+  h.heard_known.resize(h.names.size(), 0);
+  std::vector<int> index_of(h.names.size(), -1);
+  // This tick's lists for reporting nodes. Silent nodes keep their last list: a node that
+  // stops reporting is not a link going down (its peers' lists say that), and one that comes
+  // back is not a flap.
+  std::vector<std::vector<uint32_t>> fresh(n);
+  for (size_t u = 0; u < n; ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.reporting || !f.has_peer_data) continue;
+    index_of[numbers[u]] = static_cast<int>(u);
+    fresh[u].reserve(f.hears.size());
+    for (int v : f.hears) fresh[u].push_back(numbers[v]);
+    std::sort(fresh[u].begin(), fresh[u].end());
+  }
+  auto now_list = [&](uint32_t x) -> const std::vector<uint32_t>& {
+    return index_of[x] >= 0 ? fresh[index_of[x]] : h.heard[x];
+  };
+  std::vector<uint32_t> changed;
+  for (size_t u = 0; u < n; ++u) {
+    uint32_t a = numbers[u];
+    if (index_of[a] < 0 || !h.heard_known[a]) continue;
+    const std::vector<uint32_t>& before = h.heard[a];
+    const std::vector<uint32_t>& after = fresh[u];
+    if (before == after) continue;
+    changed.clear();
+    std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(),
+                                  std::back_inserter(changed));
+    for (uint32_t b : changed) {
+      if (!h.heard_known[b]) continue;
+      bool was_up = Contains(h.heard[a], b) || Contains(h.heard[b], a);
+      bool is_up = Contains(after, b) || Contains(now_list(b), a);
+      if (was_up == is_up) continue;
+      LinkHistory& link = h.links[AnalysisHistory::LinkKey(a, b)];
+      if (link.changed_tick == h.tick) continue;  // seen from the other side already
+      link.changed_tick = h.tick;
+      link.up = is_up;
+      link.transitions.push_back(model.now);
     }
   }
-  // Links that lost every session went down; links quiet for a whole window are forgotten.
+  for (size_t u = 0; u < n; ++u) {
+    if (index_of[numbers[u]] < 0) continue;
+    h.heard[numbers[u]] = std::move(fresh[u]);
+    h.heard_known[numbers[u]] = 1;
+  }
   for (auto it = h.links.begin(); it != h.links.end();) {
     LinkHistory& link = it->second;
     while (!link.transitions.empty() && model.now - link.transitions.front() > config.flap_window) {
       link.transitions.pop_front();
     }
-    if (link.up && link.seen_tick != h.tick) {
-      uint32_t a = static_cast<uint32_t>(it->first >> 32), b = static_cast<uint32_t>(it->first);
-      auto ia = model.index.find(h.names[a]);
-      auto ib = model.index.find(h.names[b]);
-      if (ia != model.index.end() && ib != model.index.end() && reporting(ia->second) &&
-          reporting(ib->second) && !LinkUp(model, ia->second, ib->second)) {
-        link.up = false;
-        link.transitions.push_back(model.now);
-      }
-    }
-    if (!link.up && link.transitions.empty()) {
+    if (link.transitions.empty()) {
       h.links.erase(it++);
     } else {
       ++it;

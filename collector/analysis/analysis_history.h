@@ -28,9 +28,10 @@ struct NodeHistory {
   absl::Time corruption_grew = absl::InfinitePast();
 };
 
+// Only links that changed state within the flap window are kept; a steady link costs nothing.
 struct LinkHistory {
   bool up = false;
-  int64_t seen_tick = -1;              // last tick a session of the pair was reported
+  int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
   std::deque<absl::Time> transitions;  // within flap_window
 };
 
@@ -52,6 +53,10 @@ struct AnalysisHistory {
   std::vector<std::string> names;  // number -> node id
   absl::flat_hash_map<std::string, NodeHistory> nodes;
   absl::flat_hash_map<uint64_t, LinkHistory> links;  // key: lower number << 32 | higher
+  // Per stable node number: the numbers it heard at its last report (sorted). Links change
+  // state when these change, so a tick compares lists instead of visiting every link.
+  std::vector<std::vector<uint32_t>> heard;
+  std::vector<char> heard_known;
   absl::flat_hash_map<uint64_t, std::vector<BlockSighting>> blocks;  // height -> ids seen
 
   static uint64_t LinkKey(uint32_t a, uint32_t b) {
@@ -67,8 +72,5 @@ std::vector<uint32_t> NumberNodes(const FleetModel& model, AnalysisHistory& hist
 void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
                    const std::vector<uint32_t>& numbers, const AnalysisConfig& config,
                    AnalysisHistory& history);
-
-// Whether the link between two nodes is up: either side heard the other.
-bool LinkUp(const FleetModel& model, int u, int v);
 
 }  // namespace guts::collector

@@ -88,7 +88,9 @@ void AssessNodes(const FleetView& view, const FleetModel& model,
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   for (const NodeFacts& f : model.nodes) {
-    NodeAssessment& a = result.nodes[*f.id];
+    // view.nodes is sorted by id, so every insertion lands at the end.
+    NodeAssessment& a =
+        result.nodes.emplace_hint(result.nodes.end(), *f.id, NodeAssessment{})->second;
     a.peers_heard = static_cast<uint32_t>(f.hears.size());
     a.peers_expected = f.validator && validators_known > 1
                            ? static_cast<uint32_t>(validators_known - 1)

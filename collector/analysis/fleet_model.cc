@@ -119,6 +119,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
                             ? validators->quorum_weight()
                             : (2 * model.total_weight + 2) / 3;
 
+  std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   for (int i = 0; i < n; ++i) {
     NodeFacts& f = model.nodes[i];
     const NodeObservation& obs = *f.observation;
@@ -134,8 +135,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
     f.view = obs.latest.consensus().view();
     f.block_id = obs.latest.consensus().last_block_id();
     f.has_peer_data = !PeerSourceFailed(obs.latest);
-    std::vector<std::pair<int, uint32_t>> ages;
-    ages.reserve(obs.latest.peers_size());
+    ages.clear();
     for (const v1::PeerView& peer : obs.latest.peers()) {
       int other = identity.Resolve(peer);
       if (other < 0 || other == i) continue;
@@ -145,6 +145,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
       }
     }
     std::sort(ages.begin(), ages.end());
+    f.sessions.reserve(ages.size());
+    f.session_age_ms.reserve(ages.size());
     for (const auto& [other, age] : ages) {
       if (!f.sessions.empty() && f.sessions.back() == other) continue;  // sorted: first is min
       f.sessions.push_back(other);
