@@ -34,6 +34,10 @@ absl::StatusOr<std::vector<std::string>> CheckArchiveEntries(const std::string& 
     const char* name = archive_entry_pathname(entry);
     if (name == nullptr) return absl::InvalidArgumentError("archive entry without a name");
     if (absl::Status s = ValidateEntryName(name); !s.ok()) return s;
+    // A hard link reads back as a regular file that carries a link target.
+    if (archive_entry_hardlink(entry) != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("archive entry \"", name, "\" is a link"));
+    }
     if (archive_entry_filetype(entry) != AE_IFREG) {
       return absl::InvalidArgumentError(
           absl::StrCat("archive entry \"", name, "\" is not a regular file"));

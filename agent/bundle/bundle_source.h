@@ -30,6 +30,8 @@ struct AgentState {
   uint64_t last_acked_seq = 0;
   uint64_t next_seq = 0;
   bool connected = false;
+  // The agent's own /metrics text (its error and drop counters live there).
+  std::string metrics_text;
   std::vector<std::string> recent_errors;
   // The last snapshots sent, each as JSON, oldest first.
   std::vector<std::string> recent_snapshots_json;
@@ -48,8 +50,9 @@ struct NodeTarget {
   std::string p2p_addr;
   // Candidate node configuration files; missing ones are skipped.
   std::vector<std::string> config_paths = {"/etc/guts/config.yaml"};
-  // The node process; 0 = find the process named guts-node.
+  // The node process; 0 = find the process named `process_name` (/proc/<pid>/comm).
   int node_pid = 0;
+  std::string process_name = "guts-node";
   // More paths never to open (key files named by the node's settings).
   std::vector<std::string> denied_paths;
   // Called from a source thread; must be thread-safe. Unset = the agent source fails.

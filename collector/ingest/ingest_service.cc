@@ -163,6 +163,7 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
     stream_->Send(std::move(ack));
     spdlog::info("agent of {} connected from {} (version {}, next seq {})", node_, peer_,
                  hello.agent_version(), hello.next_seq());
+    if (service_->bundles_ != nullptr) service_->bundles_->OnNodeConnected(node_);
     return absl::OkStatus();
   }
 

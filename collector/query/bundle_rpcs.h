@@ -45,6 +45,10 @@ class BundleRpcs {
   // thread; must not block.
   virtual void OnCommandStatus(const std::string& node_id,
                                const guts::diag::v1::CommandStatus& status) = 0;
+
+  // The node's agent said Hello (after its HelloAck was queued): queued requests go out now.
+  // Called on the stream's callback thread; must not block.
+  virtual void OnNodeConnected(const std::string& /*node_id*/) {}
 };
 
 }  // namespace guts::collector

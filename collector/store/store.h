@@ -106,6 +106,8 @@ class Store {
   // Up to `max_bytes` from `offset` (fewer at the end; empty past the end).
   absl::StatusOr<std::string> ReadBundleData(const std::string& id, uint64_t offset,
                                              size_t max_bytes) const;
+  // Deletes a bundle's metadata and bytes (retention; unknown ids are not an error).
+  absl::Status DeleteBundle(const std::string& id);
 
   // Deletes every snapshot taken before `cutoff`, by whole key ranges per node.
   absl::Status DeleteSnapshotsBefore(absl::Time cutoff);

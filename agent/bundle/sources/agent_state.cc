@@ -28,7 +28,8 @@ std::vector<BundleSource> AgentSources() {
     // The config goes out as text (one setting per line) so that redaction sees key: value.
     out.Write("\n# agent configuration\n");
     out.Write(a.config_text);
-    out.Write("\n");
+    out.Write("\n# agent metrics\n");
+    out.Write(a.metrics_text);
     return absl::OkStatus();
   };
   BundleSource snapshots;

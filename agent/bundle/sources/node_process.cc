@@ -17,7 +17,7 @@ int FindNodePid(const NodeTarget& node) {
     if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
     std::ifstream comm(entry.path() / "comm");
     std::string name;
-    if (std::getline(comm, name) && name == "guts-node") return pid;
+    if (std::getline(comm, name) && name == node.process_name) return pid;
   }
   return 0;
 }
@@ -30,7 +30,7 @@ BundleSource NodeProcessSource() {
   s.max_bytes = 256 << 10;
   s.collect = [](const SourceContext& ctx, SourceOutput& out) -> absl::Status {
     const int pid = FindNodePid(ctx.node);
-    if (pid <= 0) return absl::NotFoundError("no guts-node process found");
+    if (pid <= 0) return absl::NotFoundError(absl::StrCat("no process named ", ctx.node.process_name));
     const std::string dir = absl::StrCat("/proc/", pid);
     out.Write(absl::StrCat("pid: ", pid, "\n## status\n"));
     if (absl::Status st = CopyFile(dir + "/status", ctx.deny, out); !st.ok()) return st;

@@ -1,0 +1,69 @@
+#include "agent/bundle/agent_bundle_handler.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "agent/bundle/bundle_command_handler.h"
+#include "common/tls.h"
+#include "guts/diag/v1/snapshot.pb.h"
+#include "spdlog/spdlog.h"
+
+namespace guts::bundle {
+
+std::shared_ptr<guts::agent::CommandHandler> MakeAgentBundleHandler(
+    const guts::agent::AgentConfig& config, guts::agent::Agent* agent) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds = ClientCredentials(config.tls);
+  if (!creds.ok()) {
+    spdlog::error("bundles disabled: {}", std::string(creds.status().message()));
+    return nullptr;
+  }
+  BundleAgentOptions opts;
+  opts.node.node_id = config.node_id;
+  opts.node.api_url = config.node_api;
+  opts.node.log_file = config.node_log_file;
+  opts.node.journal_unit = config.journal_unit;
+  opts.node.data_dir = config.node_data_dir;
+  opts.node.p2p_addr = config.node_p2p_addr;
+  opts.node.process_name = config.node_process_name;
+  opts.work_dir = config.state_dir + "/bundles";
+  opts.stub = guts::diag::v1::AgentService::NewStub(grpc::CreateChannel(config.collector, *creds));
+  const std::string config_text = absl::StrCat(
+      "collector: ", config.collector, "\nnode_id: ", config.node_id,
+      "\nnode_api: ", config.node_api, "\nnode_p2p_addr: ", config.node_p2p_addr,
+      "\nnode_data_dir: ", config.node_data_dir, "\nnode_log_file: ", config.node_log_file,
+      "\njournal_unit: ", config.journal_unit, "\nstate_dir: ", config.state_dir,
+      "\ninterval: ", absl::FormatDuration(config.interval), "\nrole: ", config.role,
+      "\nspool_max_bytes: ", config.spool_max_bytes,
+      "\ninsecure: ", config.tls.insecure ? "true" : "false", "\ntls_cert: ", config.tls.cert_file,
+      "\n");
+  opts.node.agent_state = [agent, config_text] {
+    AgentState s;
+    s.config_text = config_text;
+    guts::agent::Spool& spool = agent->spool();
+    s.spool_snapshots = spool.depth();
+    s.spool_bytes = spool.bytes();
+    s.spool_dropped = spool.total_dropped();
+    s.last_acked_seq = spool.last_acked();
+    s.next_seq = spool.NextSeq();
+    s.connected = agent->connected();
+    s.metrics_text = agent->metrics().Serialize();
+    // Snapshots not yet acknowledged by the collector (the ones it may be missing).
+    absl::StatusOr<std::vector<guts::agent::SpoolRecord>> records =
+        spool.ReadAfter(spool.last_acked(), 20);
+    if (records.ok()) {
+      for (const guts::agent::SpoolRecord& r : *records) {
+        guts::diag::v1::Snapshot snap;
+        std::string json;
+        if (snap.ParseFromString(r.payload) &&
+            google::protobuf::util::MessageToJsonString(snap, &json).ok()) {
+          s.recent_snapshots_json.push_back(std::move(json));
+        }
+      }
+    }
+    return s;
+  };
+  return std::make_shared<BundleCommandHandler>(std::move(opts));
+}
+
+}  // namespace guts::bundle
