@@ -69,7 +69,7 @@ absl::Status P2pProbeSource::Collect(absl::Time deadline, v1::Snapshot& part) {
   absl::Time start = absl::Now();
   absl::Time give_up = std::min(deadline, start + timeout_);
   std::vector<Probe> pending;
-  for (const KnownValidator& validator : validators_->Get()) {
+  for (const KnownValidator& validator : validators_->ProbeTargets()) {
     if (validator.addr == node_p2p_addr_) continue;
     v1::ProbeResult* result = part.add_probes();
     result->set_addr(validator.addr);

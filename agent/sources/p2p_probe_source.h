@@ -1,5 +1,6 @@
 // The `p2p_probe` source: a non-blocking TCP connect to every known validator's P2P address
-// (except the node's own), all in parallel, each bounded by `timeout` and by the deadline.
+// (KnownValidators::ProbeTargets: the API's list, or in Simplex mode the addresses the node
+// dialled), except the node's own,, all in parallel, each bounded by `timeout` and by the deadline.
 // Reports reachable or not, the connect time, and the reason ("connection refused",
 // "timeout after 500ms"). The connection is closed at once; nothing is sent.
 //

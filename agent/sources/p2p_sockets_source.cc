@@ -54,6 +54,7 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
     } else {
       continue;
     }
+    if (direction == v1::PEER_DIRECTION_OUTBOUND) validators_->RememberPeer(remote);
     v1::PeerView* peer = part.add_peers();
     peer->set_remote_addr(remote);
     peer->set_local_addr(Join(s.local_ip, s.local_port));

@@ -34,6 +34,19 @@ TEST(P2pProbeSourceTest, ReachableRefusedAndSelfSkipped) {
   close(up);
 }
 
+TEST(P2pProbeSourceTest, WithoutAValidatorListTheDialledPeersAreProbed) {
+  uint16_t up_port = 0;
+  int up = testing::Listen("127.0.92.4", up_port);
+  auto validators = std::make_shared<KnownValidators>();
+  validators->RememberPeer(absl::StrCat("127.0.92.4:", up_port));
+  P2pProbeSource source("127.0.92.1:9000", validators);
+  v1::Snapshot part;
+  ASSERT_TRUE(source.Collect(absl::Now() + absl::Seconds(1), part).ok());
+  ASSERT_EQ(part.probes_size(), 1);
+  EXPECT_TRUE(part.probes(0).reachable());
+  close(up);
+}
+
 // 192.0.2.0/24 (TEST-NET-1) is not routed: the connect hangs until our timeout, or fails at
 // once where the host has no route at all.
 TEST(P2pProbeSourceTest, UnroutableValidatorIsUnreachableWithAReason) {
