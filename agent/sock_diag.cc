@@ -23,36 +23,63 @@ constexpr const char* kStates[] = {
     "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
 constexpr uint32_t kOpenStates = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 8);
 
-// inet_diag bytecode accepting a socket when any port condition holds. The kernel audits that
-// every op is reachable along the chain of `yes` jumps, so the program is laid out as
-//   C1 J1 C2 J2 ... Cn
-// where a condition Ci (two ops: the comparison, then the port in the second op's `no`) falls
-// through on a match (`yes` = 8) into Ji, a jump to exactly the end (accept), and on a miss
-// skips to the next condition (`no` = 12); a miss of Cn jumps past the end (reject).
-std::string PortFilter(const TcpSessionFilter& filter) {
+// inet_diag bytecode for a filter. The kernel audits that every op is reachable along the
+// chain of `yes` jumps, and accepts a socket when the program ends exactly at its end (a jump
+// past the end rejects). The layout is
+//   [A] C1 J1 C2 J2 ... Cn
+// A (optional) matches the local address and on a miss jumps past the end. A port condition
+// Ci (two ops: the comparison, then the port in the second op's `no`) falls through on a match
+// (`yes` = 8) into Ji, a jump to exactly the end (accept), and on a miss skips to the next
+// condition (`no` = 12); a miss of Cn jumps past the end.
+absl::StatusOr<std::string> FilterProgram(const TcpSessionFilter& filter) {
+  std::string ports;
   std::vector<std::pair<uint8_t, uint16_t>> conditions;
   for (uint16_t port : filter.local_ports) conditions.emplace_back(INET_DIAG_BC_S_EQ, port);
   for (uint16_t port : filter.remote_ports) conditions.emplace_back(INET_DIAG_BC_D_EQ, port);
-  if (conditions.empty()) return "";
   constexpr size_t kCondition = 2 * sizeof(inet_diag_bc_op);
   constexpr size_t kJump = sizeof(inet_diag_bc_op);
-  const size_t length = conditions.size() * kCondition + (conditions.size() - 1) * kJump;
-  std::string program;
+  const size_t ports_length =
+      conditions.empty() ? 0 : conditions.size() * kCondition + (conditions.size() - 1) * kJump;
   for (size_t i = 0; i < conditions.size(); ++i) {
     inet_diag_bc_op condition[2] = {};
     condition[0].code = conditions[i].first;
     condition[0].yes = kCondition;
     condition[0].no = kCondition + kJump;
     condition[1].no = conditions[i].second;
-    program.append(reinterpret_cast<const char*>(condition), sizeof(condition));
+    ports.append(reinterpret_cast<const char*>(condition), sizeof(condition));
     if (i + 1 == conditions.size()) break;
     inet_diag_bc_op jump{};
     jump.code = INET_DIAG_BC_JMP;
     jump.yes = kJump;
-    jump.no = static_cast<uint16_t>(length - program.size());
-    program.append(reinterpret_cast<const char*>(&jump), sizeof(jump));
+    jump.no = static_cast<uint16_t>(ports_length - ports.size());
+    ports.append(reinterpret_cast<const char*>(&jump), sizeof(jump));
   }
-  return program;
+  if (filter.local_ip.empty()) return ports;
+
+  inet_diag_hostcond host{};
+  unsigned char address[16] = {};
+  size_t address_length = 4;
+  if (inet_pton(AF_INET, filter.local_ip.c_str(), address) == 1) {
+    host.family = AF_INET;
+    host.prefix_len = 32;
+  } else if (inet_pton(AF_INET6, filter.local_ip.c_str(), address) == 1) {
+    host.family = AF_INET6;
+    host.prefix_len = 128;
+    address_length = 16;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sock_diag filter: '", filter.local_ip, "' is not an IP address"));
+  }
+  host.port = -1;
+  const size_t address_cond = sizeof(inet_diag_bc_op) + sizeof(host) + address_length;
+  inet_diag_bc_op op{};
+  op.code = INET_DIAG_BC_S_COND;
+  op.yes = static_cast<uint8_t>(address_cond);
+  op.no = static_cast<uint16_t>(address_cond + ports.size() + 4);
+  std::string program(reinterpret_cast<const char*>(&op), sizeof(op));
+  program.append(reinterpret_cast<const char*>(&host), sizeof(host));
+  program.append(reinterpret_cast<const char*>(address), address_length);
+  return program + ports;
 }
 
 std::string IpText(int family, const __be32* words) {
@@ -143,9 +170,18 @@ absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& 
     return absl::UnavailableError(absl::StrCat("netlink sock_diag socket: ", std::strerror(errno)));
   }
   std::vector<TcpSession> sessions;
-  std::string program = PortFilter(filter);
-  absl::Status status = Dump(fd, AF_INET, program, sessions);
-  if (status.ok()) status = Dump(fd, AF_INET6, program, sessions);
+  absl::StatusOr<std::string> program = FilterProgram(filter);
+  if (!program.ok()) {
+    close(fd);
+    return program.status();
+  }
+  // An IPv4 address filter also matches v4-mapped IPv6 sockets; an IPv6 one only IPv6.
+  absl::Status status = absl::OkStatus();
+  for (int family : {AF_INET, AF_INET6}) {
+    if (family == AF_INET && filter.local_ip.find(':') != std::string::npos) continue;
+    status = Dump(fd, family, *program, sessions);
+    if (!status.ok()) break;
+  }
   close(fd);
   if (!status.ok()) return status;
   return sessions;

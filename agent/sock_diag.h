@@ -6,10 +6,11 @@
 // Needs no privilege for sockets of any user in the agent's network namespace.
 //
 // Example:
-//   absl::StatusOr<std::vector<TcpSession>> sessions =
-//       ListTcpSessions({.local_ports = {9000}, .remote_ports = {9000}});
+//   absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions(
+//       {.local_ip = "10.0.0.5", .local_ports = {9000}, .remote_ports = {9000}});
 //
-// Errors: the netlink socket's errno (UNAVAILABLE), or DATA_LOSS for a malformed reply.
+// Errors: the netlink socket's errno (UNAVAILABLE), DATA_LOSS for a malformed reply,
+// INVALID_ARGUMENT for a filter local_ip that is not an IP address.
 // Thread-safe (one netlink socket per call).
 #pragma once
 
@@ -35,9 +36,10 @@ struct TcpSession {
   bool has_info = false;  // tcp_info was present
 };
 
-// Sessions whose local port is one of `local_ports` or whose remote port is one of
-// `remote_ports`; both empty = every open session.
+// Sessions whose local address is `local_ip` (when set) and whose local port is one of
+// `local_ports` or remote port one of `remote_ports` (when either is set).
 struct TcpSessionFilter {
+  std::string local_ip;  // "" = any; else an IPv4 or IPv6 address
   std::vector<uint16_t> local_ports;
   std::vector<uint16_t> remote_ports;
 };

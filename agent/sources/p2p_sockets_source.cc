@@ -33,22 +33,26 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
     peer_addrs.insert(Join(addr->ip, addr->port));
     peer_ports.insert(addr->port);
   }
-  TcpSessionFilter filter{.local_ports = {own->port}};
+  // Every P2P session of the node has the node's address on its local side. A wildcard bind
+  // address cannot be filtered on.
+  bool wildcard = own->ip == "0.0.0.0" || own->ip == "::";
+  TcpSessionFilter filter{.local_ip = wildcard ? "" : own->ip, .local_ports = {own->port}};
   // Validators on many distinct ports: let the kernel list everything rather than run a long
   // filter program; the address match below decides either way.
   if (peer_ports.size() <= kMaxFilterPorts) {
     filter.remote_ports.assign(peer_ports.begin(), peer_ports.end());
   } else {
-    filter = {};
+    filter.local_ports.clear();
   }
   absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions(filter);
   if (!sessions.ok()) return sessions.status();
   for (const TcpSession& s : *sessions) {
     v1::PeerDirection direction = v1::PEER_DIRECTION_UNSPECIFIED;
     std::string remote = Join(s.remote_ip, s.remote_port);
-    if (s.local_ip == own->ip && s.local_port == own->port) {
+    bool local_is_node = wildcard || s.local_ip == own->ip;
+    if (local_is_node && s.local_port == own->port) {
       direction = v1::PEER_DIRECTION_INBOUND;
-    } else if (s.local_ip == own->ip && remote != node_p2p_addr_ &&
+    } else if (local_is_node && remote != node_p2p_addr_ &&
                (peer_addrs.empty() ? s.remote_port == own->port : peer_addrs.contains(remote))) {
       direction = v1::PEER_DIRECTION_OUTBOUND;
     } else {

@@ -45,6 +45,26 @@ TEST(SockDiagTest, KernelPortFilterKeepsOnlyTheAskedSessions) {
       EXPECT_TRUE(s.has_info);
     }
   }
+  absl::StatusOr<std::vector<TcpSession>> by_address = ListTcpSessions({.local_ip = "127.0.93.2"});
+  ASSERT_TRUE(by_address.ok()) << by_address.status();
+  EXPECT_EQ(by_address->size(), 2u);  // the two client ends
+  for (const TcpSession& s : *by_address) EXPECT_EQ(s.local_ip, "127.0.93.2");
+
+  absl::StatusOr<std::vector<TcpSession>> address_and_port =
+      ListTcpSessions({.local_ip = "127.0.93.1", .local_ports = {port}, .remote_ports = {}});
+  ASSERT_TRUE(address_and_port.ok()) << address_and_port.status();
+  ASSERT_EQ(address_and_port->size(), 1u);
+  EXPECT_EQ((*address_and_port)[0].local_port, port);
+  EXPECT_EQ((*address_and_port)[0].remote_ip, "127.0.93.2");
+
+  absl::StatusOr<std::vector<TcpSession>> elsewhere =
+      ListTcpSessions({.local_ip = "127.0.93.9", .local_ports = {port}, .remote_ports = {port}});
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  EXPECT_TRUE(elsewhere->empty());
+
+  EXPECT_EQ(ListTcpSessions({.local_ip = "not-an-ip"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
   for (int fd : {client, server, other_client, other_server, listener, other_listener}) close(fd);
 }
 
