@@ -26,7 +26,7 @@ using testing::WaitFor;
 struct SimMode {
   const char* mode;
   const char* base_ip;  // nodes at base + 1..4; distinct per mode so the tests run in parallel
-  const char* prefix;   // "127.0.94."
+  const char* prefix;   // "127.0.194."
 };
 
 void PrintTo(const SimMode& m, std::ostream* os) { *os << m.mode; }
@@ -139,8 +139,8 @@ TEST_P(AgentSimTest, SnapshotsCarryHeightValidatorsPeerAgesAndSystemFigures) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, AgentSimTest,
-                         ::testing::Values(SimMode{"simulation", "127.0.94.0", "127.0.94."},
-                                           SimMode{"simplex", "127.0.95.0", "127.0.95."}));
+                         ::testing::Values(SimMode{"simulation", "127.0.194.0", "127.0.194."},
+                                           SimMode{"simplex", "127.0.195.0", "127.0.195."}));
 
 }  // namespace
 }  // namespace guts::agent
