@@ -147,8 +147,8 @@ std::string RenderMatrixTable(const v1::Topology& topology, const Style& style) 
       if (cell.heard()) {
         row.push_back(age);
       } else {
-        std::string mark = absl::StrCat(cell.reachable() ? "" : "x ", age);
-        row.push_back(Paint(mark, Tone::kBad, style));
+        // A mark as well as the colour, so that piped and --no-color output still shows it.
+        row.push_back(Paint(absl::StrCat(cell.reachable() ? "! " : "x ", age), Tone::kBad, style));
       }
     }
     table.AddRow(std::move(row));
@@ -156,8 +156,8 @@ std::string RenderMatrixTable(const v1::Topology& topology, const Style& style) 
   return absl::StrCat(
       table.Render(style),
       "Each cell: how long ago the row's node last heard the column's node.\n"
-      "Red: not heard recently; \"x\": the row's node cannot even connect to the column's "
-      "P2P port.\n");
+      "\"!\": not heard recently; \"x\": not heard, and the row's node cannot even connect to "
+      "the column's P2P port.\n");
 }
 
 }  // namespace guts::ctl

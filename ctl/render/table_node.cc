@@ -149,12 +149,13 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
                                            FormatPercent(system.node_cpu_ratio()), " of a core"),
                               style));
   absl::StrAppend(
-      &out, Field("memory",
-                  absl::StrCat(FormatBytes(node.memory_rss_bytes()),
-                               node.memory_limit_bytes()
-                                   ? absl::StrCat(" of ", FormatBytes(node.memory_limit_bytes()))
-                                   : ""),
-                  style));
+      &out,
+      Field("memory",
+            absl::StrCat(node.memory_rss_bytes() == 0 ? "-" : FormatBytes(node.memory_rss_bytes()),
+                         node.memory_limit_bytes()
+                             ? absl::StrCat(" of ", FormatBytes(node.memory_limit_bytes()))
+                             : ""),
+            style));
   absl::StrAppend(
       &out, Field("disk",
                   absl::StrCat(
