@@ -9,11 +9,13 @@ work="$(mktemp -d /tmp/gutsctl-e2e-XXXXXX)"
 out="${2:-$work/out}"
 mkdir -p "$out" "$work/logs"
 pids=()
+passed=0
 stop_all() {
   local pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work/sim" "$work/collector"
+  # Keep the logs of a failed run for the report; a passed run leaves nothing behind.
+  if [[ "$passed" == 1 ]]; then rm -rf "$work"; else rm -rf "$work/sim" "$work/collector"; fi
 }
 trap stop_all EXIT
 
@@ -95,4 +97,5 @@ grep -q "no node named v99" "$work/logs/gutsctl.log" || fail "unknown node messa
 wait_until '[.open_incidents[] | select(.kind == "PARTITION_NO_QUORUM")] | length == 0' 90 \
   "the partition to resolve"
 check incidents-after-heal 0 incidents --all
-echo "gutsctl e2e: ok (outputs in $out)"
+passed=1
+echo "gutsctl e2e: ok"
