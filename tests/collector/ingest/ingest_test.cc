@@ -9,6 +9,7 @@
 #include "collector/collector.h"
 #include "guts/diag/v1/agent.grpc.pb.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
+#include "httplib.h"
 
 namespace guts::collector {
 namespace {
@@ -319,6 +320,25 @@ TEST_F(IngestTest, FleetStateSurvivesARestartOfTheCollector) {
   EXPECT_EQ(detail.latest().seq(), 1u);
   EXPECT_EQ(detail.status().role(), "validator");
   EXPECT_FALSE(detail.status().connected());
+}
+
+TEST_F(IngestTest, MetricsShowTheFleetByStateAndTheCollectorIsReady) {
+  grpc::ClientContext ctx;
+  auto stream = Connect(&ctx, "v8");
+  ASSERT_TRUE(stream->Write(SnapshotOf("v8", 1)));
+  ASSERT_TRUE(AwaitAck(stream.get(), 1));
+  httplib::Client http("http://" + collector_->http_address());
+  auto ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("guts_fleet_nodes{state=\"HEALTHY\"} 1"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("guts_node_finalized_height{node=\"v8\"} 1001"), std::string::npos);
+  EXPECT_NE(metrics->body.find("guts_collector_snapshots_stored_total 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("guts_collector_streams 1"), std::string::npos);
 }
 
 class MutualTlsIngestTest : public IngestTest {

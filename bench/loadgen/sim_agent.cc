@@ -1,0 +1,102 @@
+#include "bench/loadgen/sim_agent.h"
+
+namespace guts::bench {
+
+SimAgent::SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index)
+    : maker_(node_id, index, static_cast<uint32_t>(index)) {
+  stub->async()->Connect(&context_, this);
+  auto* hello = out_.mutable_hello();
+  hello->set_node_id(node_id);
+  hello->set_agent_version("loadgen");
+  hello->set_role("validator");
+  hello->set_interval_ms(1000);
+  hello->set_p2p_addr("10.0.0.1:9000");
+  writing_ = true;
+  StartWrite(&out_);
+  StartRead(&in_);
+  StartCall();
+}
+
+void SimAgent::Due(absl::Time scheduled) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (broken_) return;
+  due_.push_back(scheduled);
+  if (!writing_) WriteNext();
+}
+
+void SimAgent::WriteNext() {
+  if (due_.empty() || broken_) return;
+  absl::Time scheduled = due_.front();
+  due_.pop_front();
+  uint64_t seq = next_seq_++;
+  unacked_.emplace_back(seq, scheduled);
+  *out_.mutable_snapshot() = maker_.Next(seq, absl::Now());
+  writing_ = true;
+  StartWrite(&out_);
+}
+
+void SimAgent::OnWriteDone(bool ok) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  writing_ = false;
+  if (!ok) {
+    broken_ = true;
+    return;
+  }
+  hello_done_ = true;
+  WriteNext();
+}
+
+void SimAgent::OnReadDone(bool ok) {
+  if (!ok) return;
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (in_.has_ack()) {
+      absl::Time now = absl::Now();
+      while (!unacked_.empty() && unacked_.front().first <= in_.ack().seq()) {
+        if (measuring_) {
+          latencies_ms_.push_back(
+              static_cast<float>(absl::ToDoubleMilliseconds(now - unacked_.front().second)));
+          ++acked_measured_;
+        }
+        unacked_.pop_front();
+      }
+    }
+  }
+  StartRead(&in_);
+}
+
+void SimAgent::OnDone(const grpc::Status& status) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  status_ = status;
+  done_ = true;
+  broken_ = true;
+  done_cv_.notify_all();
+}
+
+void SimAgent::Measure(bool on) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  measuring_ = on;
+}
+
+grpc::Status SimAgent::Await() {
+  std::unique_lock<std::recursive_mutex> lock(mu_);
+  done_cv_.wait(lock, [this] { return done_; });
+  return status_;
+}
+
+std::vector<float> SimAgent::TakeLatencies() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return std::move(latencies_ms_);
+}
+
+uint64_t SimAgent::acked_measured() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return acked_measured_;
+}
+
+bool SimAgent::done() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return done_;
+}
+
+}  // namespace guts::bench

@@ -1,0 +1,73 @@
+// SimAgent: one simulated agent on gRPC's callback client API — one long-lived Connect stream,
+// no thread of its own. The pacer calls Due() when the agent's next snapshot is scheduled
+// (open loop: the schedule does not wait for acks); the agent writes it as soon as the stream
+// takes it and records, per cumulative ack, the latency from the scheduled time of every
+// snapshot it covers.
+//
+// Example:
+//   SimAgent agent(stub.get(), "v17", 17);
+//   agent.Due(absl::Now());
+//   ...
+//   agent.Cancel(); agent.Await();
+//
+// Thread-safe: Due, Cancel and the accessors may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "bench/loadgen/realistic_snapshot.h"
+#include "grpcpp/grpcpp.h"
+#include "guts/diag/v1/agent.grpc.pb.h"
+
+namespace guts::bench {
+
+class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
+                                                guts::diag::v1::CollectorMessage> {
+ public:
+  SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index);
+
+  // One more snapshot is due, scheduled at `scheduled`.
+  void Due(absl::Time scheduled);
+  // Starts or stops recording latencies and counts (the warm-up is not measured).
+  void Measure(bool on);
+  void Cancel() { context_.TryCancel(); }
+  // Waits until the stream ended; returns its status.
+  grpc::Status Await();
+
+  // Latencies (ms) of acked snapshots while measuring, and how many were acked meanwhile.
+  std::vector<float> TakeLatencies();
+  uint64_t acked_measured();
+  bool done();
+
+  void OnWriteDone(bool ok) override;
+  void OnReadDone(bool ok) override;
+  void OnDone(const grpc::Status& status) override;
+
+ private:
+  void WriteNext();  // REQUIRES: mu_ held, no write in flight
+
+  grpc::ClientContext context_;
+  RealisticSnapshot maker_;
+  std::recursive_mutex mu_;
+  std::condition_variable_any done_cv_;
+  guts::diag::v1::AgentMessage out_;
+  guts::diag::v1::CollectorMessage in_;
+  bool writing_ = false;
+  bool hello_done_ = false;
+  bool broken_ = false;
+  bool done_ = false;
+  bool measuring_ = false;
+  grpc::Status status_;
+  std::deque<absl::Time> due_;                           // scheduled times not yet written
+  std::deque<std::pair<uint64_t, absl::Time>> unacked_;  // seq -> scheduled time
+  uint64_t next_seq_ = 1;
+  uint64_t acked_measured_ = 0;
+  std::vector<float> latencies_ms_;
+};
+
+}  // namespace guts::bench
