@@ -1,0 +1,72 @@
+#include "collector/analysis/fleet_model.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/analysis/synthetic_fleet.h"
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+
+TEST(FleetModelTest, InboundSessionsMatchByIpOutboundByIpAndPort) {
+  FleetView view;
+  view.now = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 3; ++i) {
+    NodeObservation& n = view.nodes.emplace_back();
+    n.node_id = "v" + std::to_string(i + 1);
+    n.hello.set_p2p_addr("10.0.0." + std::to_string(i + 1) + ":9000");
+    n.has_latest = true;
+    n.last_received = view.now;
+  }
+  // v1: an inbound session from v2 (ephemeral port), an outbound one to v3, one unknown peer.
+  auto* in = view.nodes[0].latest.add_peers();
+  in->set_direction(v1::PEER_DIRECTION_INBOUND);
+  in->set_remote_addr("10.0.0.2:51234");
+  auto* out = view.nodes[0].latest.add_peers();
+  out->set_direction(v1::PEER_DIRECTION_OUTBOUND);
+  out->set_remote_addr("10.0.0.3:9000");
+  auto* stranger = view.nodes[0].latest.add_peers();
+  stranger->set_direction(v1::PEER_DIRECTION_INBOUND);
+  stranger->set_remote_addr("10.9.9.9:40000");
+  FleetModel model = BuildFleetModel(view, AnalysisConfig{});
+  EXPECT_EQ(model.nodes[0].hears, (std::vector<int>{1, 2}));
+  EXPECT_EQ(model.nodes[1].heard_by, 1);
+  // No validator list: every node weighs 1, quorum ceil(2/3 * 3) = 2.
+  EXPECT_EQ(model.total_weight, 3u);
+  EXPECT_EQ(model.quorum_weight, 2u);
+}
+
+TEST(FleetModelTest, StalePeerAgeIsNotHeard) {
+  testing::SyntheticFleet fleet(3);
+  fleet.SetHears("v1", "v2", false);
+  fleet.Step();
+  FleetView view = fleet.View();
+  FleetModel model = BuildFleetModel(view, AnalysisConfig{});
+  EXPECT_FALSE(model.Hears(0, 1));
+  EXPECT_TRUE(model.Hears(1, 0));
+  EXPECT_EQ(model.nodes[0].sessions.size(), 2u);
+}
+
+TEST(FleetModelTest, QuorumHeightIsWhatTheQuorumWeightReached) {
+  testing::SyntheticFleet fleet(4);
+  fleet.SetHeight("v1", 50);
+  fleet.SetHeight("v2", 60);
+  fleet.SetHeight("v3", 70);
+  fleet.SetHeight("v4", 80);
+  fleet.SetAllRates(0);
+  fleet.Step();
+  FleetModel model = BuildFleetModel(fleet.View(), AnalysisConfig{});
+  EXPECT_EQ(model.max_height, 80u);
+  EXPECT_EQ(model.quorum_weight, 267u);
+  EXPECT_EQ(model.quorum_height, 60u);  // v4 + v3 + v2 = 300 >= 267
+}
+
+TEST(FleetModelTest, HostOfSplitsPortsAndIpv6Brackets) {
+  EXPECT_EQ(HostOf("10.0.0.1:9000"), "10.0.0.1");
+  EXPECT_EQ(HostOf("[::1]:9000"), "::1");
+  EXPECT_EQ(HostOf("10.0.0.1"), "10.0.0.1");
+}
+
+}  // namespace
+}  // namespace guts::collector

@@ -1,0 +1,110 @@
+#include "collector/analysis/incident_manager.h"
+
+#include <gtest/gtest.h>
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+
+Verdict Down(const std::string& node, v1::Severity severity = v1::P2) {
+  Verdict v;
+  v.kind = v1::NODE_DOWN;
+  v.severity = severity;
+  v.nodes = {node};
+  v.cause_key = "NODE_DOWN:" + node;
+  v.summary = node + " down";
+  return v;
+}
+
+class IncidentManagerTest : public ::testing::Test {
+ protected:
+  IncidentChanges Tick(const std::vector<Verdict>& verdicts) {
+    now += absl::Seconds(1);
+    return manager.Apply(now, verdicts, {});
+  }
+  AnalysisConfig config;
+  IncidentManager manager{config};
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+};
+
+TEST_F(IncidentManagerTest, OpensAfterEnterTicksAndResolvesAfterClearTicks) {
+  EXPECT_TRUE(Tick({Down("v4")}).open.empty());
+  EXPECT_TRUE(Tick({Down("v4")}).open.empty());
+  IncidentChanges c = Tick({Down("v4")});
+  ASSERT_EQ(c.open.size(), 1u);
+  ASSERT_EQ(c.changed.size(), 1u);
+  std::string id = c.open[0].id();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Tick({}).open.size(), 1u);
+  c = Tick({});
+  EXPECT_TRUE(c.open.empty());
+  ASSERT_EQ(c.changed.size(), 1u);
+  EXPECT_EQ(c.changed[0].id(), id);
+  EXPECT_EQ(c.changed[0].state(), v1::RESOLVED);
+  EXPECT_GT(c.changed[0].resolved_unix_ms(), c.changed[0].opened_unix_ms());
+}
+
+TEST_F(IncidentManagerTest, InterruptedVerdictDoesNotOpen) {
+  Tick({Down("v4")});
+  Tick({Down("v4")});
+  Tick({});
+  Tick({Down("v4")});
+  EXPECT_TRUE(Tick({Down("v4")}).open.empty());
+}
+
+TEST_F(IncidentManagerTest, CauseReturningWithinCooldownReopensTheSameIncident) {
+  for (int i = 0; i < 3; ++i) Tick({Down("v4")});
+  std::string id = Tick({Down("v4")}).open[0].id();
+  for (int i = 0; i < 5; ++i) Tick({});
+  for (int i = 0; i < 2; ++i) Tick({Down("v4")});
+  IncidentChanges c = Tick({Down("v4")});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(c.open[0].id(), id);
+  EXPECT_EQ(c.open[0].timeline().rbegin()->event().rfind("reopened", 0), 0u);
+}
+
+TEST_F(IncidentManagerTest, SeverityChangeIsOneIncidentWithATimelineEntry) {
+  for (int i = 0; i < 3; ++i) Tick({Down("v4")});
+  IncidentChanges c = Tick({Down("v4", v1::P1)});
+  ASSERT_EQ(c.changed.size(), 1u);
+  EXPECT_EQ(c.changed[0].severity(), v1::P1);
+  EXPECT_EQ(c.changed[0].timeline().rbegin()->event(), "severity P2 -> P1");
+}
+
+TEST_F(IncidentManagerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
+  v1::Incident restored;
+  restored.set_id("inc-1-abc");
+  restored.set_kind(v1::NODE_DOWN);
+  restored.set_state(v1::OPEN);
+  restored.set_cause_key("NODE_DOWN:v4");
+  manager.Restore({restored});
+  IncidentChanges c = Tick({Down("v4")});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(c.open[0].id(), "inc-1-abc");
+  for (int i = 0; i < 5; ++i) c = Tick({});
+  EXPECT_TRUE(c.open.empty());
+}
+
+TEST_F(IncidentManagerTest, HeldKindNeitherClearsNorCounts) {
+  for (int i = 0; i < 3; ++i) Tick({Down("v4")});
+  for (int i = 0; i < 10; ++i) {
+    now += absl::Seconds(1);
+    EXPECT_EQ(manager.Apply(now, {}, {v1::NODE_DOWN}).open.size(), 1u);
+  }
+}
+
+TEST_F(IncidentManagerTest, OpenListIsMostSevereFirst) {
+  Verdict disk;
+  disk.kind = v1::DISK_FULL;
+  disk.severity = v1::P1;
+  disk.nodes = {"v2"};
+  disk.cause_key = "DISK_FULL:v2";
+  IncidentChanges c;
+  for (int i = 0; i < 3; ++i) c = Tick({Down("v4"), disk});
+  ASSERT_EQ(c.open.size(), 2u);
+  EXPECT_EQ(c.open[0].kind(), v1::DISK_FULL);
+  EXPECT_EQ(c.open[0].runbook().name(), "disk-full");
+}
+
+}  // namespace
+}  // namespace guts::collector
