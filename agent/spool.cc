@@ -279,10 +279,18 @@ absl::Status Spool::WriteAcked(uint64_t seq) {
 absl::Status Spool::Ack(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   if (seq <= acked_) return absl::OkStatus();
-  if (absl::Status s = WriteAcked(seq); !s.ok()) return s;
+  // The ack only has to be on disk before a segment goes (or when it runs ahead of every
+  // spooled seq): that is what keeps the seq counter from going back. Between those moments a
+  // restart resends at most one segment the collector already has, and it drops them by seq.
+  bool beyond = seq >= next_seq_;
+  bool retiring = segments_.size() > 1 && segments_.front().last_seq <= seq;
+  if (beyond || retiring) {
+    if (absl::Status s = WriteAcked(seq); !s.ok()) return s;
+  }
   acked_ = seq;
   next_seq_ = std::max(next_seq_, seq + 1);
-  while (!segments_.empty() && segments_.front().last_seq <= acked_) {
+  while (!segments_.empty() && segments_.front().last_seq <= acked_ &&
+         (segments_.size() > 1 || beyond)) {
     if (segments_.size() == 1 && active_fd_ >= 0) {
       close(active_fd_);
       active_fd_ = -1;

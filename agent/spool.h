@@ -12,7 +12,9 @@
 // makes it survive a host crash too, at one sync per snapshot (1/s by default), which is cheap.
 // A torn tail left by a crash mid-write fails its length or crc check at Open and is cut off.
 // The "acked" file is replaced atomically (write, fsync, rename) before acked segments are
-// deleted, so the seq counter can never go backwards.
+// deleted, so the seq counter can never go backwards. It is written only then (about once per
+// segment, not per ack): after a restart the agent may resend up to one segment of snapshots
+// the collector already stored, which the collector drops by seq.
 //
 // Example:
 //   absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open("/var/lib/guts-agent", 64 << 20);
@@ -59,9 +61,10 @@ class Spool {
   absl::StatusOr<std::vector<SpoolRecord>> ReadAfter(uint64_t after, size_t max_count);
 
   // Everything with seq <= `seq` is stored by the collector: forget it. Acks at or below the
-  // current one are ignored. An ack above NextSeq() moves the seq counter past it.
+  // current one are ignored. An ack at or above NextSeq() moves the seq counter past it.
   absl::Status Ack(uint64_t seq);
 
+  // The highest ack seen (after a restart: the highest one persisted, see above).
   uint64_t last_acked() const;
   // Unacked records and their bytes on disk.
   uint64_t depth() const;
