@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace guts::agent {
 namespace {
@@ -82,9 +83,16 @@ absl::StatusOr<std::string> FilterProgram(const TcpSessionFilter& filter) {
   return program + ports;
 }
 
+// Textual address; an IPv4 peer of a dual-stack socket ("::ffff:10.0.0.5") reads as IPv4, so
+// that it matches the addresses the node and the validator list use.
 std::string IpText(int family, const __be32* words) {
   char text[INET6_ADDRSTRLEN] = {};
   inet_ntop(family, words, text, sizeof(text));
+  absl::string_view view = text;
+  if (family == AF_INET6 && absl::ConsumePrefix(&view, "::ffff:") &&
+      view.find('.') != absl::string_view::npos) {
+    return std::string(view);
+  }
   return text;
 }
 
