@@ -62,6 +62,9 @@ void Replica::EnterView(uint64_t view, absl::Time now) {
   proposal_.reset();
   votes_.clear();
   certified_ = false;
+  nullify_sent_ = absl::InfinitePast();
+  entered_by_nullification_.reset();
+  nullifies_.erase(nullifies_.begin(), nullifies_.lower_bound(view));
   if (is_leader()) Propose(now);
 }
 
@@ -88,7 +91,36 @@ void Replica::OnTick(absl::Time now) {
     return;
   }
   absl::Duration limit = proposal_ ? timing_.notarization_timeout : timing_.leader_timeout;
-  if (now - phase_since_ >= limit) EnterView(view_ + 1, now);
+  if (now - phase_since_ < limit) return;
+  if (now - nullify_sent_ >= timing_.nullify_retry) SendNullify(now);
+}
+
+void Replica::SendNullify(absl::Time now) {
+  nullify_sent_ = now;
+  Broadcast(Message(MessageType::kNullify));
+  WireMessage own = Message(MessageType::kNullify);
+  own.from = me_;
+  OnNullify(own, now);
+}
+
+void Replica::OnNullify(const WireMessage& m, absl::Time now) {
+  if (halted_ || m.view < view_) return;
+  auto& voters = nullifies_[m.view];
+  voters[m.from] = validators_->weight(m.from);
+  uint64_t weight = 0;
+  for (const auto& [voter, w] : voters) weight += w;
+  if (weight < validators_->quorum_weight()) return;
+  EnterView(m.view + 1, now);
+  entered_by_nullification_ = m.view;
+  WireMessage proof = Message(MessageType::kNullification);
+  proof.view = m.view;
+  Broadcast(proof);
+}
+
+void Replica::OnNullification(const WireMessage& m, absl::Time now) {
+  if (halted_ || m.view < view_) return;
+  EnterView(m.view + 1, now);
+  entered_by_nullification_ = m.view;
 }
 
 void Replica::OnMessage(const WireMessage& m, absl::Time now) {
@@ -106,6 +138,10 @@ void Replica::OnMessage(const WireMessage& m, absl::Time now) {
       return OnSyncRequest(m);
     case MessageType::kSyncBlock:
       return OnSyncBlock(m, now);
+    case MessageType::kNullify:
+      return OnNullify(m, now);
+    case MessageType::kNullification:
+      return OnNullification(m, now);
   }
 }
 
@@ -119,7 +155,13 @@ void Replica::OnHeartbeat(const WireMessage& m, absl::Time now) {
       effects_.send(m.from, req);
     }
   }
-  if (!halted_ && m.view > view_) EnterView(m.view, now);
+  // A peer still in the view we left by nullification (its votes or our proof were lost
+  // during a partition) gets the proof again.
+  if (m.view < view_ && entered_by_nullification_ && m.view <= *entered_by_nullification_) {
+    WireMessage proof = Message(MessageType::kNullification);
+    proof.view = *entered_by_nullification_;
+    effects_.send(m.from, proof);
+  }
 }
 
 void Replica::OnProposal(const WireMessage& m, absl::Time now) {
@@ -165,8 +207,9 @@ void Replica::OnCertificate(const WireMessage& m, absl::Time now) {
     last_seen_ahead_ = now;
     return;
   }
-  if (Extend(m.block, now) && phase_ == Phase::kInView && m.block.view >= view_) {
-    view_ = m.block.view;
+  if (Extend(m.block, now) && m.block.view >= view_) {
+    // A certificate proves its view completed: skip to it, then pace to the next one.
+    if (m.block.view > view_) EnterView(m.block.view, now);
     phase_ = Phase::kPacing;
     phase_since_ = now;
   }
@@ -225,7 +268,12 @@ void Replica::OnSyncBlock(const WireMessage& m, absl::Time now) {
     return;
   }
   // A first block above height + 1 means the peer no longer retains what we miss.
-  Extend(m.block, now);
+  if (Extend(m.block, now) && m.block.view >= view_) {
+    // Blocks finalized in later views prove those views completed.
+    EnterView(m.block.view, now);
+    phase_ = Phase::kPacing;
+    phase_since_ = now;
+  }
 }
 
 uint64_t Replica::Fork(const std::string& salt, absl::Time now) {

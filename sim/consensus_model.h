@@ -5,9 +5,12 @@
 // tip is that parent vote to the leader; when the votes that reached the leader hold the
 // quorum weight, the leader sends a certificate and every receiver finalizes the block. After
 // a block, validators wait the block time, then enter the next view. No proposal within the
-// leader timeout, or no certificate within the notarization timeout, raises the view without
-// raising the height. Heartbeats carry (view, height, tip): a validator adopts a higher view
-// and asks a peer that is ahead for the blocks it misses (sync).
+// leader timeout, or no certificate within the notarization timeout, makes a validator send
+// a nullify vote for the view (again every nullify retry); nullify votes of the quorum weight
+// raise the view without raising the height. So views climb while a connected network fails
+// to produce blocks, and stay put in a group without the quorum weight. A validator adopts a
+// higher view from its leader's proposal or a certificate. Heartbeats carry (view, height,
+// tip): a validator asks a peer that is ahead for the blocks it misses (sync).
 //
 // Faults the model itself carries: halted (application halt: no proposals, no timeouts, views
 // steady), proposals withheld (leaders fail to propose: views climb), speed < 1 (a lagging
@@ -41,6 +44,7 @@ struct ConsensusTiming {
   absl::Duration block_time = absl::Seconds(1);
   absl::Duration leader_timeout = absl::Seconds(1);
   absl::Duration notarization_timeout = absl::Seconds(2);
+  absl::Duration nullify_retry = absl::Seconds(10);
   absl::Duration heartbeat = absl::Milliseconds(500);
 };
 
@@ -96,6 +100,9 @@ class Replica {
   void OnCertificate(const WireMessage& m, absl::Time now);
   void OnSyncRequest(const WireMessage& m);
   void OnSyncBlock(const WireMessage& m, absl::Time now);
+  void OnNullify(const WireMessage& m, absl::Time now);
+  void OnNullification(const WireMessage& m, absl::Time now);
+  void SendNullify(absl::Time now);
   // Applies `b` if it extends the tip; reports a conflict if it contradicts the chain.
   bool Extend(const BlockHeader& b, absl::Time now);
   void ReportConflict(const BlockHeader& theirs);
@@ -115,6 +122,10 @@ class Replica {
   std::optional<BlockHeader> proposal_;  // This view's proposal, once seen.
   std::map<uint32_t, uint64_t> votes_;   // Leader only: voter -> weight, for proposal_.
   bool certified_ = false;
+  absl::Time nullify_sent_ = absl::InfinitePast();  // In this view; InfinitePast: not yet.
+  std::map<uint64_t, std::map<uint32_t, uint64_t>> nullifies_;  // view -> voter -> weight.
+  // The view whose nullification led into the current view, to show peers still in it.
+  std::optional<uint64_t> entered_by_nullification_;
 
   absl::Time last_seen_ahead_ = absl::InfinitePast();
   absl::Time last_sync_request_ = absl::InfinitePast();

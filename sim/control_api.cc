@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/fault_command.h"
-#include "sim/faults.h"
 
 namespace guts::sim {
 namespace {
@@ -16,8 +15,10 @@ HttpReply Error(int status, const std::string& message) {
 
 }  // namespace
 
-ControlApi::ControlApi(asio::io_context& io, Network& net)
-    : net_(net), http_(io, [this](const HttpRequest& r) { return Serve(r); }) {}
+ControlApi::ControlApi(asio::io_context& io, int node_count, Apply apply)
+    : node_count_(node_count),
+      apply_(std::move(apply)),
+      http_(io, [this](const HttpRequest& r) { return Serve(r); }) {}
 
 absl::Status ControlApi::Listen(const std::string& host, int port) {
   return http_.Listen(host, port);
@@ -25,7 +26,9 @@ absl::Status ControlApi::Listen(const std::string& host, int port) {
 
 HttpReply ControlApi::Serve(const HttpRequest& request) {
   if (request.path == "/v1/status" && request.method == "GET") {
-    return HttpReply{200, "application/json", net_.StatusJson().dump()};
+    absl::StatusOr<nlohmann::json> status = apply_(*ParseFaultCommand({"status"}, node_count_));
+    if (!status.ok()) return Error(500, std::string(status.status().message()));
+    return HttpReply{200, "application/json", status->dump()};
   }
   if (request.path != "/v1/command") return Error(404, "not found");
   if (request.method != "POST") return Error(405, "use POST");
@@ -38,9 +41,9 @@ HttpReply ControlApi::Serve(const HttpRequest& request) {
     if (!w.is_string()) return Error(400, "every element of args must be a string");
     words.push_back(w.get<std::string>());
   }
-  absl::StatusOr<FaultCommand> command = ParseFaultCommand(words, net_.size());
+  absl::StatusOr<FaultCommand> command = ParseFaultCommand(words, node_count_);
   if (!command.ok()) return Error(400, std::string(command.status().message()));
-  absl::StatusOr<nlohmann::json> reply = ApplyFault(net_, *command);
+  absl::StatusOr<nlohmann::json> reply = apply_(*command);
   if (!reply.ok()) {
     spdlog::warn("control: '{}' failed: {}", command->text, std::string(reply.status().message()));
     return Error(409, std::string(reply.status().message()));

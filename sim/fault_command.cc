@@ -68,6 +68,7 @@ absl::StatusOr<FaultCommand> ParseFaultCommand(const std::vector<std::string>& w
   if (words.empty()) return absl::InvalidArgumentError("empty command");
   FaultCommand c;
   c.text = absl::StrJoin(words, " ");
+  c.words = words;
   const std::string& verb = words[0];
   auto want = [&](size_t lo, size_t hi, const char* usage) -> absl::Status {
     if (words.size() - 1 < lo || words.size() - 1 > hi) {

@@ -68,8 +68,9 @@ struct FaultCommand {
   double value2 = 0;                     // peer-drop peer fraction.
   bool off = false;                      // link ... up, config-fallback ... off.
   Direction direction = Direction::kBoth;
-  absl::Duration offset;  // clock.
-  std::string text;       // The command as given, for logs and replies.
+  absl::Duration offset;           // clock.
+  std::string text;                // The command as given, for logs and replies.
+  std::vector<std::string> words;  // The command's words, to forward it verbatim.
 };
 
 // Parses one command. INVALID_ARGUMENT names the problem (unknown command, missing argument,

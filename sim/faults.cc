@@ -46,6 +46,13 @@ void PeerDrop(Network& net, double node_fraction, double peer_fraction) {
 absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
   absl::Time now = absl::Now();
   auto node = [&](size_t k) -> SimNode& { return net.node(c.nodes[k]); };
+  // In a sharded network every process receives every command; a command about one node
+  // acts in the process that hosts it, link state is kept everywhere.
+  bool one_node = c.kind == FaultKind::kKill || c.kind == FaultKind::kRestart ||
+                  c.kind == FaultKind::kPause || c.kind == FaultKind::kResume ||
+                  c.kind == FaultKind::kSlow || c.kind == FaultKind::kDisk ||
+                  c.kind == FaultKind::kConfigFallback || c.kind == FaultKind::kClock;
+  if (one_node && !net.local(c.nodes[0])) return nlohmann::json{{"ok", true}, {"applied", c.text}};
   absl::Status s;
   switch (c.kind) {
     case FaultKind::kStatus:
@@ -91,6 +98,7 @@ absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
     case FaultKind::kStall:
     case FaultKind::kUnhalt:
       for (int i = 0; i < net.size(); ++i) {
+        if (!net.local(i)) continue;
         net.node(i).replica().set_halted(c.kind == FaultKind::kHalt);
         net.node(i).replica().set_withhold_proposals(c.kind == FaultKind::kStall);
       }
@@ -99,12 +107,14 @@ absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
       node(0).replica().set_speed(c.value);
       break;
     case FaultKind::kFork: {
-      uint64_t height = 0;
       for (size_t g = 0; g < c.groups.size(); ++g) {
         std::string salt = absl::StrCat("fork-", g);
-        for (int i : c.groups[g]) height = net.node(i).replica().Fork(salt, now);
+        for (int i : c.groups[g]) {
+          if (!net.local(i)) continue;
+          uint64_t height = net.node(i).replica().Fork(salt, now);
+          if (g > 0) net.RecordFork(i, height);
+        }
       }
-      for (size_t g = 1; g < c.groups.size(); ++g) net.RecordFork(c.groups[g], height);
       // The groups cannot agree any more; cutting them apart keeps each one's chain its own.
       CutBetween(net, c.groups);
       s = net.CommitLinks();
@@ -125,6 +135,7 @@ absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
       s = net.CommitLinks();
       net.HealForks();
       for (int i = 0; i < net.size(); ++i) {
+        if (!net.local(i)) continue;
         SimNode& n = net.node(i);
         n.replica().set_halted(false);
         n.replica().set_withhold_proposals(false);

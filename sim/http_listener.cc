@@ -77,7 +77,8 @@ absl::Status HttpListener::Listen(const std::string& host, int port) {
 void HttpListener::Accept() {
   if (!acceptor_) return;
   acceptor_->async_accept([this, alive = alive_](std::error_code ec, asio::ip::tcp::socket s) {
-    if (!*alive || ec || !acceptor_) return;
+    if (!*alive || !acceptor_) return;
+    if (ec) return RetryAcceptLater();
     auto conn = std::make_shared<Connection>(std::move(s));
     connections_.remove_if([](const auto& weak) { return weak.expired(); });
     connections_.push_back(conn);
@@ -88,6 +89,14 @@ void HttpListener::Accept() {
       Serve(conn);
     }
     Accept();
+  });
+}
+
+void HttpListener::RetryAcceptLater() {
+  // Out of file descriptors (EMFILE) or similar: retrying at once would spin the loop.
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+  timer->async_wait([this, timer, alive = alive_](std::error_code) {
+    if (*alive) Accept();
   });
 }
 

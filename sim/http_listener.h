@@ -64,6 +64,7 @@ class HttpListener {
  private:
   class Connection;
   void Accept();
+  void RetryAcceptLater();
   void Serve(std::shared_ptr<Connection> conn);
 
   asio::io_context& io_;

@@ -28,6 +28,7 @@
 #include "sim/faults.h"
 #include "sim/network.h"
 #include "sim/scenario_file.h"
+#include "sim/shard.h"
 
 namespace guts::sim {
 namespace {
@@ -78,18 +79,12 @@ absl::Status Finish(RunFlags& f) {
   return absl::OkStatus();
 }
 
-// Thousands of sockets: 2 per link and direction pair, plus listeners and logs.
-void RaiseFileLimit(int nodes) {
-  rlim_t need = static_cast<rlim_t>(nodes) * (nodes - 1) * 2 + static_cast<rlim_t>(nodes) * 8 + 512;
+// Sockets are the simulator's main resource: use everything the hard limit allows.
+void RaiseFileLimit() {
   struct rlimit lim {};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  if (lim.rlim_cur >= need) return;
-  struct rlimit want = {std::max(need, lim.rlim_cur), std::max(need, lim.rlim_max)};
-  if (setrlimit(RLIMIT_NOFILE, &want) != 0) {
-    want = {lim.rlim_max, lim.rlim_max};
-    setrlimit(RLIMIT_NOFILE, &want);
-    spdlog::warn("open-file limit {} may be too low for {} nodes (need about {})", lim.rlim_max,
-                 nodes, need);
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
   }
 }
 
@@ -107,14 +102,14 @@ absl::Status WriteReadyFile(const std::string& path, const nlohmann::json& ready
 }
 
 // Schedules every step of the scenario on the loop, relative to now, scaled.
-void RunScenario(asio::io_context& io, Network& net, const Scenario& scenario, double scale,
-                 std::vector<std::unique_ptr<asio::steady_timer>>& timers) {
+void RunScenario(asio::io_context& io, const ControlApi::Apply& apply, const Scenario& scenario,
+                 double scale, std::vector<std::unique_ptr<asio::steady_timer>>& timers) {
   for (const ScenarioStep& step : scenario) {
     auto timer = std::make_unique<asio::steady_timer>(io);
     timer->expires_after(absl::ToChronoNanoseconds(step.at * scale));
-    timer->async_wait([&net, step](std::error_code ec) {
+    timer->async_wait([&apply, step](std::error_code ec) {
       if (ec) return;
-      absl::StatusOr<nlohmann::json> r = ApplyFault(net, step.command);
+      absl::StatusOr<nlohmann::json> r = apply(step.command);
       if (r.ok()) {
         spdlog::info("scenario line {}: {}", step.line, step.command.text);
       } else {
@@ -148,17 +143,59 @@ int Run(RunFlags& flags) {
     scenario = *std::move(loaded);
   }
   signal(SIGPIPE, SIG_IGN);
-  RaiseFileLimit(o.nodes);
+  RaiseFileLimit();
+
+  // Helper processes first: fork before this process has threads or an event loop.
+  int shards = ShardsNeeded(o);
+  std::vector<std::unique_ptr<ShardProcess>> helpers;
+  for (int k = 1; k < shards; ++k) {
+    SimOptions slice = o;
+    slice.shard = k;
+    slice.shard_count = shards;
+    absl::StatusOr<std::unique_ptr<ShardProcess>> helper = ShardProcess::Spawn(slice);
+    if (!helper.ok()) {
+      std::cerr << "guts-sim: " << helper.status().message() << "\n";
+      return 1;
+    }
+    helpers.push_back(*std::move(helper));
+  }
+  SimOptions mine = o;
+  mine.shard_count = shards;
 
   asio::io_context io(1);
-  Network net(io, o);
+  Network net(io, mine);
   s = net.Start();
+  nlohmann::json ready_nodes = net.ReadyJson("")["nodes"];
+  for (auto& helper : helpers) {
+    if (!s.ok()) break;
+    absl::StatusOr<nlohmann::json> nodes = helper->Ready(absl::Seconds(60));
+    if (!nodes.ok()) {
+      s = nodes.status();
+      break;
+    }
+    for (auto& node : *nodes) ready_nodes.push_back(node);
+  }
   if (!s.ok()) {
     std::cerr << "guts-sim: " << s.message() << "\n";
     net.Stop();
     return 1;
   }
-  ControlApi control(io, net);
+  // Every command reaches every process; `status` gathers every process's nodes.
+  ControlApi::Apply apply = [&](const FaultCommand& c) -> absl::StatusOr<nlohmann::json> {
+    absl::StatusOr<nlohmann::json> reply = ApplyFault(net, c);
+    if (!reply.ok()) return reply;
+    for (auto& helper : helpers) {
+      nlohmann::json request = c.kind == FaultKind::kStatus ? nlohmann::json{{"status", true}}
+                                                            : nlohmann::json{{"args", c.words}};
+      absl::StatusOr<nlohmann::json> theirs = helper->Call(request);
+      if (!theirs.ok()) return theirs.status();
+      if (c.kind == FaultKind::kStatus) {
+        for (auto& node : (*theirs)["nodes"]) (*reply)["nodes"].push_back(node);
+      }
+    }
+    return reply;
+  };
+  ControlApi control(io, o.nodes, apply);
   s = control.Listen(control_addr->first, control_addr->second);
   if (!s.ok()) {
     std::cerr << "guts-sim: control API: " << s.message() << "\n";
@@ -167,17 +204,17 @@ int Run(RunFlags& flags) {
   }
   std::string control_bound = absl::StrCat(control_addr->first, ":", control.port());
   if (!o.ready_file.empty()) {
-    s = WriteReadyFile(o.ready_file, net.ReadyJson(control_bound));
+    s = WriteReadyFile(o.ready_file, {{"control", control_bound}, {"nodes", ready_nodes}});
     if (!s.ok()) {
       std::cerr << "guts-sim: " << s.message() << "\n";
       net.Stop();
       return 1;
     }
   }
-  spdlog::info("{} nodes up ({} + 1..{}), control API on {}", o.nodes, o.base_ip, o.nodes,
-               control_bound);
+  spdlog::info("{} nodes up ({} + 1..{}) in {} process(es), control API on {}", o.nodes, o.base_ip,
+               o.nodes, shards, control_bound);
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
-  RunScenario(io, net, scenario, o.time_scale, timers);
+  RunScenario(io, apply, scenario, o.time_scale, timers);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](std::error_code, int signal) {
@@ -185,6 +222,7 @@ int Run(RunFlags& flags) {
     for (auto& t : timers) t->cancel();
     control.Close();
     net.Stop();
+    for (auto& helper : helpers) helper->Stop();
     io.stop();
   });
   io.run();

@@ -41,7 +41,7 @@ absl::Status Network::Start() {
   if (asio::ip::make_address_v4(IpOf(n - 1)).to_bytes()[0] != 127) {
     return absl::InvalidArgumentError("--base-ip + nodes must stay inside 127.0.0.0/8");
   }
-  if (options_.netfilter) {
+  if (options_.netfilter && options_.shard == 0) {
     absl::StatusOr<NftLinkCuts> nft = NftLinkCuts::Open(options_.p2p_port);
     if (!nft.ok()) return nft.status();
     nft_ = std::make_unique<NftLinkCuts>(*nft);
@@ -51,7 +51,8 @@ absl::Status Network::Start() {
 
   std::vector<std::string> addrs;
   for (int i = 0; i < n; ++i) addrs.push_back(absl::StrCat(IpOf(i), ":", options_.p2p_port));
-  for (int i = 0; i < n; ++i) {
+  nodes_.resize(n);
+  for (int i = options_.FirstLocal(); i < options_.EndLocal(); ++i) {
     NodeIdentity id;
     id.index = static_cast<uint32_t>(i);
     id.name = ValidatorSet::Name(i);
@@ -59,11 +60,11 @@ absl::Status Network::Start() {
     id.dir = absl::StrCat(options_.state_dir, "/", id.name);
     id.log_path = absl::StrCat(id.dir, "/node.log");
     id.data_dir = absl::StrCat(id.dir, "/data");
-    nodes_.push_back(std::make_unique<SimNode>(
+    nodes_[i] = (std::make_unique<SimNode>(
         io_, options_, &validators_, id,
         [this](uint32_t from, uint32_t to) { return !cut_[from * size() + to]; }));
   }
-  for (int i = 0; i < n; ++i) {
+  for (int i = options_.FirstLocal(); i < options_.EndLocal(); ++i) {
     std::map<uint32_t, asio::ip::tcp::endpoint> peers;
     int k = options_.peers_per_node;
     for (int j = 0; j < n; ++j) {
@@ -92,7 +93,9 @@ absl::Status Network::Start() {
 void Network::Tick() {
   if (stopped_) return;
   absl::Time now = absl::Now();
-  for (auto& node : nodes_) node->Tick(now);
+  for (auto& node : nodes_) {
+    if (node) node->Tick(now);
+  }
   // Fine enough for timeouts of a second scaled down ten times, cheap for 1000 nodes.
   absl::Duration period = std::clamp(options_.Scaled(absl::Milliseconds(50)), absl::Milliseconds(5),
                                      absl::Milliseconds(50));
@@ -106,7 +109,9 @@ void Network::Stop() {
   if (stopped_) return;
   stopped_ = true;
   tick_.cancel();
-  for (auto& node : nodes_) node->Stop();
+  for (auto& node : nodes_) {
+    if (node) node->Stop();
+  }
   if (nft_) nft_->Clear().IgnoreError();
   for (const std::string& dir : mounted_) UnmountDataDir(dir);
   mounted_.clear();
@@ -138,25 +143,23 @@ absl::Status Network::CommitLinks() {
   // After a long cut, TCP's retransmission backoff would delay the first delivery by up to
   // minutes; the node's P2P stack gives up on such a session and redials at once.
   for (auto [a, b] : reopened) {
-    if (nodes_[a]->links() != nullptr) nodes_[a]->links()->Redial(static_cast<uint32_t>(b));
+    if (local(a) && nodes_[a]->links() != nullptr)
+      nodes_[a]->links()->Redial(static_cast<uint32_t>(b));
   }
   return s;
 }
 
-void Network::RecordFork(std::vector<int> rolled_back, uint64_t height) {
-  forks_.push_back({std::move(rolled_back), height});
-}
+void Network::RecordFork(int i, uint64_t height) { forks_.push_back({i, height}); }
 
 void Network::HealForks() {
-  for (const auto& [group, height] : forks_) {
-    for (int i : group) nodes_[i]->replica().RollbackTo(height - 1);
-  }
+  for (const auto& [i, height] : forks_) nodes_[i]->replica().RollbackTo(height - 1);
   forks_.clear();
 }
 
 nlohmann::json Network::ReadyJson(const std::string& control_addr) const {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& node : nodes_) {
+    if (!node) continue;
     const NodeIdentity& id = node->identity();
     nodes.push_back({{"name", id.name},
                      {"api", absl::StrCat(id.ip, ":", node->api_port())},
@@ -170,6 +173,7 @@ nlohmann::json Network::ReadyJson(const std::string& control_addr) const {
 nlohmann::json Network::StatusJson() {
   nlohmann::json nodes = nlohmann::json::array();
   for (auto& node : nodes_) {
+    if (!node) continue;
     Replica& r = node->replica();
     nodes.push_back({{"name", node->identity().name},
                      {"running", node->running()},

@@ -41,6 +41,9 @@ class Network {
   void Stop();
 
   int size() const { return static_cast<int>(nodes_.size()); }
+  // Whether node i lives in this process (see SimOptions::shard).
+  bool local(int i) const { return nodes_[i] != nullptr; }
+  // REQUIRES: local(i).
   SimNode& node(int i) { return *nodes_[i]; }
   const SimOptions& options() const { return options_; }
   const ValidatorSet& validators() const { return validators_; }
@@ -51,8 +54,8 @@ class Network {
   void ClearCuts();
   absl::Status CommitLinks();
 
-  // Fork bookkeeping, for the heal: the groups after the first roll back to `height` - 1.
-  void RecordFork(std::vector<int> rolled_back, uint64_t height);
+  // Fork bookkeeping, for the heal: node i rolls back below the block it forged at `height`.
+  void RecordFork(int i, uint64_t height);
   void HealForks();
 
   // Data dirs filled by the `disk` fault, freed by the heal.
@@ -60,7 +63,7 @@ class Network {
 
   // {"control": ..., "nodes": [{name, api, p2p, log, data_dir}...]}.
   nlohmann::json ReadyJson(const std::string& control_addr) const;
-  // The state of every node and the cut links.
+  // The state of this process's nodes and the cut links.
   nlohmann::json StatusJson();
 
  private:
@@ -74,7 +77,7 @@ class Network {
   std::vector<bool> cut_;
   std::vector<bool> committed_cut_;
   std::unique_ptr<NftLinkCuts> nft_;
-  std::vector<std::pair<std::vector<int>, uint64_t>> forks_;
+  std::vector<std::pair<int, uint64_t>> forks_;
   std::vector<int> filled_disks_;
   std::vector<std::string> mounted_;
   asio::steady_timer tick_;

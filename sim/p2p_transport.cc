@@ -70,12 +70,18 @@ void PeerLinks::Accept() {
   if (!acceptor_) return;
   acceptor_->async_accept([this, alive = alive_](std::error_code ec, asio::ip::tcp::socket s) {
     if (!*alive || !acceptor_) return;
-    if (!ec) {
-      auto in = std::make_shared<Inbound>(std::move(s));
-      std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
-      inbound_.push_back(in);
-      ReadInbound(in);
+    if (ec) {
+      // Out of file descriptors (EMFILE) or similar: retrying at once would spin the loop.
+      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+      timer->async_wait([this, timer, alive](std::error_code) {
+        if (*alive) Accept();
+      });
+      return;
     }
+    auto in = std::make_shared<Inbound>(std::move(s));
+    std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
+    inbound_.push_back(in);
+    ReadInbound(in);
     Accept();
   });
 }

@@ -17,6 +17,7 @@ ConsensusTiming TimingOf(const SimOptions& o) {
   t.block_time = o.Scaled(o.block_time);
   t.leader_timeout = o.Scaled(absl::Seconds(1));
   t.notarization_timeout = o.Scaled(absl::Seconds(2));
+  t.nullify_retry = o.Scaled(absl::Seconds(10));
   t.heartbeat = o.Scaled(o.heartbeat);
   return t;
 }

@@ -32,6 +32,13 @@ struct SimOptions {
   bool netfilter = false;
   std::string ready_file;
   std::string data_dir_size;  // Non-empty: mount a tmpfs of this size on each data dir.
+  // This process hosts nodes [N x shard / shard_count, N x (shard + 1) / shard_count): large
+  // networks are split over processes so that each stays under the open-file limit.
+  int shard = 0;
+  int shard_count = 1;
+
+  int FirstLocal() const { return nodes * shard / shard_count; }
+  int EndLocal() const { return nodes * (shard + 1) / shard_count; }
 
   absl::Duration Scaled(absl::Duration d) const { return d * time_scale; }
 };

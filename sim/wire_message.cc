@@ -63,7 +63,7 @@ absl::StatusOr<WireMessage> DecodeBody(absl::string_view body) {
             TakeId(body, b.parent) && Take(body, b.producer) && Take(body, ts) &&
             Take(body, b.tx_count) && Take(body, b.signature_count);
   if (!ok) return absl::InvalidArgumentError("truncated P2P message");
-  if (type < 1 || type > 6) {
+  if (type < 1 || type > 8) {
     return absl::InvalidArgumentError(absl::StrCat("unknown P2P message type ", type));
   }
   m.type = static_cast<MessageType>(type);

@@ -19,12 +19,14 @@
 namespace guts::sim {
 
 enum class MessageType : uint8_t {
-  kHeartbeat = 1,    // view, height, block.id = tip: keeps sessions warm, drives sync.
-  kPropose = 2,      // block: the leader's proposal for view.
-  kVote = 3,         // block: a validator's vote, sent to the leader.
-  kCertificate = 4,  // block: the leader reached quorum; receivers finalize it.
-  kSyncRequest = 5,  // height: send me finalized blocks from this height on.
-  kSyncBlock = 6,    // block: one finalized block in answer to a sync request.
+  kHeartbeat = 1,      // view, height, block.id = tip: keeps sessions warm, drives sync.
+  kPropose = 2,        // block: the leader's proposal for view.
+  kVote = 3,           // block: a validator's vote, sent to the leader.
+  kCertificate = 4,    // block: the leader reached quorum; receivers finalize it.
+  kSyncRequest = 5,    // height: send me finalized blocks from this height on.
+  kSyncBlock = 6,      // block: one finalized block in answer to a sync request.
+  kNullify = 7,        // view: the sender timed out in view and votes to skip it.
+  kNullification = 8,  // view: nullify votes of the quorum weight skipped view.
 };
 
 struct WireMessage {
