@@ -183,10 +183,13 @@ absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& 
     close(fd);
     return program.status();
   }
-  // An IPv4 address filter also matches v4-mapped IPv6 sockets; an IPv6 one only IPv6.
+  // Each dump walks the kernel's whole established-socket hash, which costs on a busy host:
+  // with a local address only that address's family is dumped. (A node bound to an explicit
+  // IPv4 address has AF_INET sockets only; a dual-stack node is given as "::" or 0.0.0.0.)
   absl::Status status = absl::OkStatus();
+  bool v6_address = filter.local_ip.find(':') != std::string::npos;
   for (int family : {AF_INET, AF_INET6}) {
-    if (family == AF_INET && filter.local_ip.find(':') != std::string::npos) continue;
+    if (!filter.local_ip.empty() && (family == AF_INET6) != v6_address) continue;
     status = Dump(fd, family, *program, sessions);
     if (!status.ok()) break;
   }

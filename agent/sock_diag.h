@@ -39,7 +39,8 @@ struct TcpSession {
 // Sessions whose local address is `local_ip` (when set) and whose local port is one of
 // `local_ports` or remote port one of `remote_ports` (when either is set).
 struct TcpSessionFilter {
-  std::string local_ip;  // "" = any; else an IPv4 or IPv6 address
+  // "" = any; else an IPv4 or IPv6 address, and only sockets of that family are listed.
+  std::string local_ip;
   std::vector<uint16_t> local_ports;
   std::vector<uint16_t> remote_ports;
 };
