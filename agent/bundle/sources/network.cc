@@ -1,6 +1,7 @@
 // network.*: TCP sockets (listeners and P2P sessions) from /proc/net and, when iproute2 is
 // present, `ss -tinp` with each session's tcp_info.
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "agent/bundle/sources/catalogue.h"
 #include "agent/bundle/sources/command_run.h"
 #include "agent/bundle/sources/file_copy.h"
@@ -28,8 +29,17 @@ std::vector<BundleSource> NetworkSources() {
   ss.collect = [timeout = ss.timeout](const SourceContext& ctx, SourceOutput& out) -> absl::Status {
     out.Write(absl::StrCat("# node p2p address: ", ctx.node.p2p_addr, "\n## ss -tlnp\n"));
     if (absl::Status st = RunCommand({"ss", "-tlnp"}, timeout / 2, out); !st.ok()) return st;
-    out.Write("## ss -tinp\n");
-    return RunCommand({"ss", "-tinp"}, timeout / 2, out);
+    // Only the node's P2P sessions when its port is known: a busy host has thousands of sockets.
+    std::vector<std::string> argv = {"ss", "-tinp"};
+    const size_t colon = ctx.node.p2p_addr.rfind(':');
+    if (colon != std::string::npos) {
+      const std::string port = ctx.node.p2p_addr.substr(colon + 1);
+      const std::vector<std::string> filter = {"(",     "sport", "=",        ":" + port, "or",
+                                               "dport", "=",     ":" + port, ")"};
+      argv.insert(argv.end(), filter.begin(), filter.end());
+    }
+    out.Write(absl::StrCat("## ", absl::StrJoin(argv, " "), "\n"));
+    return RunCommand(argv, timeout / 2, out);
   };
   return {proc, ss};
 }
