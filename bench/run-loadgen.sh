@@ -2,7 +2,7 @@
 # Runs guts-loadgen against a fresh Release guts-collector in three settings and prints one
 # JSON line per run:
 #   throughput  AGENTS (default 1000) streams offering RATE (default 30000) snapshots/s
-#   streams     STREAMS (default 10000) streams at 1 snapshot/s each (RSS under many streams)
+#   streams     STREAMS (default 10000) streams offering STREAM_RATE (default 10000, 1/s each)
 #   nodict      the throughput mix at 10000/s with the zstd dictionary off, for comparison
 # Usage: bench/run-loadgen.sh [throughput|streams|nodict|all]   (env: DURATION, WARMUP, ...)
 set -euo pipefail
@@ -56,7 +56,7 @@ run() {
 
 case "$which" in
   throughput|all) run throughput --agents "${AGENTS:-1000}" --rate "${RATE:-30000}" ;;&
-  streams|all) run streams --agents "${STREAMS:-10000}" --rate "${STREAMS:-10000}" --channels 32 ;;&
+  streams|all) run streams --agents "${STREAMS:-10000}" --rate "${STREAM_RATE:-10000}" --channels 32 ;;&
   nodict|all)
     run dict --agents 1000 --rate 10000
     run nodict --agents 1000 --rate 10000 -- --zstd-dict-bytes 0 ;;
