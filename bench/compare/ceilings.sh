@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Comparison 4: ceilings.
+#   ingest   bench/loadgen (AGENTS streams, open-loop pacing, realistic 1.5 KB snapshots)
+#            against a fresh guts-collector per step, offered RATES snapshots/s in turn
+#            (DURATION s measured after WARMUP s); a step passes while the ack p99 (time from
+#            a snapshot's scheduled send to its cumulative ack, i.e. after the WAL write)
+#            stays <= 100 ms and >= 95 % of the offered rate is acked. The ceiling of a
+#            repeat is the highest passing rate; the loadgen runs on the same 2 cores.
+#   tick     bench/analysis (Google Benchmark, one Analyzer::Tick at 100, 1000, 10 000
+#            nodes with 20 peer sessions each), REPEATS repetitions, medians.
+#   bundle   `gutsctl diag collect --node v1` against a guts-sim node whose log was grown to
+#            BUNDLE_LOG_MB MB (lines like the node's own, timestamps inside the --since window),
+#            through a fresh guts-collector and guts-agent per repeat: wall time of gutsctl
+#            (request to verified .tar.gz), peak RSS of the agent (VmHWM), the collector
+#            (VmHWM) and gutsctl (/usr/bin/time %M), bundle size.
+# Env: REPEATS (3), RATES ("5000 10000 20000 30000 40000 60000"), AGENTS (1000),
+#      DURATION (10), WARMUP (3), BUNDLE_LOG_MB (200), ONLY (ingest tick bundle).
+# Output: JSON lines on stdout.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+repeats="${REPEATS:-3}"
+rates="${RATES:-5000 10000 20000 30000 40000 60000}"
+agents="${AGENTS:-1000}"
+duration="${DURATION:-10}"
+warmup="${WARMUP:-3}"
+log_mb="${BUNDLE_LOG_MB:-200}"
+only="${ONLY:-ingest tick bundle}"
+
+ingest() {
+  local r rate out pass ceiling
+  for r in $(seq "$repeats"); do
+    ceiling=0
+    for rate in $rates; do
+      start_collector "$work/ingest-$r-$rate" 127.77.0.34
+      out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
+        --collector-pid "$collector_pid" --agents "$agents" --rate "$rate" \
+        --duration "$duration" --warmup "$warmup" --channels 16)"
+      stop "$collector_pid"
+      pass=$(echo "$out" | jq --argjson rate "$rate" \
+        '(.ack_p99_ms <= 100 and .acked_per_s >= 0.95 * $rate) | if . then 1 else 0 end')
+      echo "$out" | jq -c --argjson r "$r" --argjson pass "$pass" \
+        '{bench: "ceilings", measure: "ingest_step", repeat: $r, pass: $pass} + .'
+      rm -rf "$work/ingest-$r-$rate"
+      [[ "$pass" == 1 ]] || break
+      ceiling=$rate
+    done
+    emit bench=ceilings measure=ingest_ceiling repeat="$r" agents="$agents" \
+      snapshots_per_s="$ceiling" first_failing_rate="${rate}"
+  done
+}
+
+tick() {
+  "$bin/analysis_tick_bench" --benchmark_repetitions="$repeats" \
+    --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null |
+    jq -c '.benchmarks[] | select(.aggregate_name == "median") |
+      {bench: "ceilings", measure: "analysis_tick", nodes: (.name | capture("/(?<n>[0-9]+)") | .n | tonumber),
+       repetitions: .repetitions, wall_ms_median: .real_time, cpu_ms_median: .cpu_time}'
+}
+
+bundle() {
+  start_sim "$work/bundle-sim" 127.81.0.0 127.77.0.12 3
+  local log
+  log="$(jq -r '.nodes[0].log' "$sim_ready")"
+  # Lines shaped like the node's own (GUTS_NODE.md), stamped over the last half hour.
+  local now lines
+  now=$(date -u +%s)
+  lines=$((log_mb * 1024 * 1024 / 300))
+  awk -v n="$lines" -v now="$now" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      t = now - 1800 + int(i * 1800 / n)
+      printf "{\"fields\":{\"message\":\"processed finalized block\",\"height\":%d,\"block_id\":\"%064d\"},\"filename\":\"crates/guts-node/src/consensus.rs\",\"level\":\"INFO\",\"line_number\":412,\"span\":{\"name\":\"consensus\"},\"target\":\"guts_node::consensus\",\"timestamp\":\"%s.%06dZ\"}\n", i, i, strftime("%Y-%m-%dT%H:%M:%S", t, 1), i % 1000000
+    }
+  }' >>"$log"
+  local size r
+  size=$(stat -c %s "$log")
+  for r in $(seq "$repeats"); do
+    local dir="$work/bundle-$r"
+    start_collector "$dir/collector" 127.77.0.35
+    rm -rf "$dir/agent"
+    start_agent "$dir/agent" v1
+    local a=$agent_pid i
+    for i in $(seq 300); do
+      "$bin/gutsctl" --collector "$collector_grpc" --insecure -o json fleet status 2>/dev/null |
+        jq -e '.nodes[]? | select(.node_id == "v1")' >/dev/null && break
+      sleep 0.2
+    done
+    sleep 3
+    local hwm0 t0 t1
+    hwm0=$(status_kib "$a" VmHWM)
+    t0=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$dir/gutsctl.time" "$bin/gutsctl" --collector "$collector_grpc" \
+      --insecure diag collect --node v1 --since 1h --timeout 10m --output "$dir/v1.tar.gz" \
+      >"$dir/gutsctl.out" 2>&1 || die "diag collect failed: $(tail -3 "$dir/gutsctl.out")"
+    t1=$(date +%s.%N)
+    emit bench=ceilings measure=bundle repeat="$r" log_bytes="$size" \
+      seconds="$(calc "$t1 - $t0")" bundle_bytes="$(stat -c %s "$dir/v1.tar.gz")" \
+      agent_vmhwm_before_mib="$(calc "$hwm0 / 1024")" \
+      agent_vmhwm_mib="$(calc "$(status_kib "$a" VmHWM) / 1024")" \
+      collector_vmhwm_mib="$(calc "$(status_kib "$collector_pid" VmHWM) / 1024")" \
+      gutsctl_maxrss_mib="$(calc "$(tail -1 "$dir/gutsctl.time") / 1024")"
+    stop "$a"; stop "$collector_pid"
+    rm -f "$dir/v1.tar.gz"
+  done
+}
+
+for part in $only; do "$part"; done
