@@ -1,0 +1,351 @@
+// The scenario suite: each test runs guts-sim, one real guts-agent per node and a real
+// guts-collector (all --insecure, on a loopback range of its own), injects one SCENARIOS.md
+// fault with `guts-sim ctl`, polls the collector's FleetService, and asserts the incident's
+// kind, severity and names, the time to detect, the clearing after the heal, and that nothing
+// else opened. Each test prints one table row:
+//   | id | verdicts | time to detect | time to clear | false positives |
+//
+// Scale: real (1 s snapshots, the collector's default windows). The collector exposes only
+// --tick and --stall-threshold, so the analysis windows cannot be compressed yet; the suite
+// runs the scenarios that fit a CI budget at real scale (about a minute each, two at a time).
+// GUTS_SCENARIO_BUDGET_FACTOR (default 1.0) multiplies every time budget, for slow machines.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "guts/diag/v1/fleet.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/child_process.h"
+
+namespace guts {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+using ::guts::testing::BinaryPath;
+using ::guts::testing::ChildProcess;
+using ::guts::testing::FreshTempDir;
+using ::guts::testing::WaitForReadyFile;
+
+double BudgetFactor() {
+  const char* f = std::getenv("GUTS_SCENARIO_BUDGET_FACTOR");
+  return f != nullptr && std::atof(f) > 0 ? std::atof(f) : 1.0;
+}
+
+struct Scenario {
+  std::string id;
+  int nodes = 7;
+  std::vector<std::vector<std::string>> faults;  // guts-sim ctl commands
+  std::vector<std::vector<std::string>> heals;
+  std::string stop_agent;                                 // the fault also kills this node's agent
+  v1::IncidentKind kind = v1::INCIDENT_KIND_UNSPECIFIED;  // UNSPECIFIED: nothing may open
+  v1::Severity severity = v1::SEVERITY_UNSPECIFIED;
+  std::vector<std::string> names;                // incident nodes, sorted
+  std::vector<std::vector<std::string>> groups;  // incident groups, sorted (when given)
+  absl::Duration detect_budget = absl::Seconds(10);
+  absl::Duration observe = absl::Seconds(30);  // decoys: how long nothing may open
+  // Kinds that may open beside the expected one without counting as false positives.
+  std::set<v1::IncidentKind> tolerated;
+};
+
+std::vector<std::string>& TableRows() {
+  static auto* rows = new std::vector<std::string>();
+  return *rows;
+}
+
+class PrintTable : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::printf("\n| id | verdicts | time to detect | time to clear | false positives |\n");
+    std::printf("|---|---|---|---|---|\n");
+    for (const std::string& row : TableRows()) std::printf("%s\n", row.c_str());
+  }
+};
+const auto* const kTable = ::testing::AddGlobalTestEnvironment(new PrintTable);
+
+std::string Secs(absl::Duration d) { return absl::StrFormat("%.1f s", absl::ToDoubleSeconds(d)); }
+
+class Fleet {
+ public:
+  Fleet(const std::string& name, int nodes, int range) : nodes_(nodes) {
+    dir_ = FreshTempDir(name);
+    base_ = absl::StrCat("127.", range, ".0.");
+    sim_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(nodes),
+                                 "--base-ip", base_ + "0", "--control-addr", "127.0.0.1:0",
+                                 "--state-dir", dir_ + "/sim", "--ready-file", dir_ + "/sim.ready"},
+        dir_ + "/sim.log");
+    collector_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{BinaryPath("guts-collector"), "--insecure", "--grpc-addr",
+                                 "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir",
+                                 dir_ + "/collector", "--ready-file", dir_ + "/collector.ready"},
+        dir_ + "/collector.log");
+  }
+
+  absl::Status Start() {
+    absl::StatusOr<std::string> sim = WaitForReadyFile(dir_ + "/sim.ready", absl::Seconds(20));
+    if (!sim.ok()) return sim.status();
+    control_ = nlohmann::json::parse(*sim).at("control").get<std::string>();
+    absl::StatusOr<std::string> col =
+        WaitForReadyFile(dir_ + "/collector.ready", absl::Seconds(20));
+    if (!col.ok()) return col.status();
+    grpc_ = nlohmann::json::parse(*col).at("grpc").get<std::string>();
+    for (int i = 1; i <= nodes_; ++i) StartAgent(absl::StrCat("v", i));
+    stub_ =
+        v1::FleetService::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
+    return absl::OkStatus();
+  }
+
+  void StartAgent(const std::string& node) {
+    int i = std::stoi(node.substr(1));
+    std::string ip = absl::StrCat(base_, i);
+    agents_[node] = std::make_unique<ChildProcess>(
+        std::vector<std::string>{BinaryPath("guts-agent"), "--insecure", "--collector", grpc_,
+                                 "--node-id", node, "--node-api",
+                                 absl::StrCat("http://", ip, ":8080"), "--node-p2p-addr",
+                                 absl::StrCat(ip, ":9000"), "--node-data-dir",
+                                 absl::StrCat(dir_, "/sim/", node, "/data"), "--node-log-file",
+                                 absl::StrCat(dir_, "/sim/", node, "/node.log"), "--state-dir",
+                                 absl::StrCat(dir_, "/agent-", node), "--http-addr", "127.0.0.1:0"},
+        absl::StrCat(dir_, "/agent-", node, ".log"));
+  }
+
+  void StopAgent(const std::string& node) { agents_[node]->Stop(9); }
+
+  absl::Status Ctl(const std::vector<std::string>& command) {
+    std::vector<std::string> argv = {BinaryPath("guts-sim"), "ctl", "--control", control_};
+    argv.insert(argv.end(), command.begin(), command.end());
+    ChildProcess ctl(argv, dir_ + "/ctl.log");
+    int status = ctl.Stop(0, absl::Seconds(10));
+    (void)status;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<v1::Incident>> Incidents(bool include_resolved) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    v1::ListIncidentsRequest request;
+    request.set_include_resolved(include_resolved);
+    v1::IncidentList list;
+    grpc::Status s = stub_->ListIncidents(&context, request, &list);
+    if (!s.ok()) return absl::UnavailableError(s.error_message());
+    return std::vector<v1::Incident>(list.incidents().begin(), list.incidents().end());
+  }
+
+  // Waits until every node is reported HEALTHY with a height.
+  bool WaitHealthy(absl::Duration timeout) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      v1::FleetStatus status;
+      if (stub_->GetFleetStatus(&context, v1::FleetStatusRequest(), &status).ok() &&
+          status.nodes_size() == nodes_ &&
+          std::all_of(status.nodes().begin(), status.nodes().end(), [](const v1::NodeStatus& n) {
+            return n.state() == v1::HEALTHY && n.height() > 0;
+          })) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
+  }
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  int nodes_;
+  std::string dir_, base_, control_, grpc_;
+  std::unique_ptr<ChildProcess> sim_, collector_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
+  std::unique_ptr<v1::FleetService::Stub> stub_;
+};
+
+std::string Describe(const v1::Incident& inc) {
+  std::vector<std::string> groups;
+  for (const auto& g : inc.groups()) groups.push_back(absl::StrJoin(g.nodes(), ","));
+  return absl::StrCat(v1::IncidentKind_Name(inc.kind()), " ", v1::Severity_Name(inc.severity()),
+                      " [", absl::StrJoin(inc.nodes(), ","), "]",
+                      groups.empty() ? "" : absl::StrCat(" {", absl::StrJoin(groups, "|"), "}"));
+}
+
+void RunScenario(const Scenario& sc, int range) {
+  const double factor = BudgetFactor();
+  Fleet fleet(absl::StrCat("scenario-", sc.id), sc.nodes, range);
+  ASSERT_TRUE(fleet.Start().ok()) << "logs in " << fleet.dir();
+  ASSERT_TRUE(fleet.WaitHealthy(absl::Seconds(30) * factor)) << "logs in " << fleet.dir();
+  // Settle: the analysis needs a few ticks of history before the fault.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+
+  absl::Time injected = absl::Now();
+  for (const auto& f : sc.faults) ASSERT_TRUE(fleet.Ctl(f).ok());
+  if (!sc.stop_agent.empty()) fleet.StopAgent(sc.stop_agent);
+
+  std::map<std::string, v1::Incident> seen;  // every incident ever listed, by id
+  absl::Duration detect = absl::InfiniteDuration();
+  std::string verdict = "none";
+  absl::Time deadline = injected + (sc.kind == v1::INCIDENT_KIND_UNSPECIFIED
+                                        ? sc.observe
+                                        : sc.detect_budget * factor + absl::Seconds(5));
+  while (absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto list = fleet.Incidents(true);
+    if (!list.ok()) continue;
+    for (const auto& inc : *list) {
+      seen[inc.id()] = inc;
+      if (inc.kind() == sc.kind && inc.state() == v1::OPEN && detect == absl::InfiniteDuration()) {
+        detect = absl::Now() - injected;
+        verdict = Describe(inc);
+      }
+    }
+    if (detect != absl::InfiniteDuration() && absl::Now() - injected > detect + absl::Seconds(3)) {
+      break;  // a little longer, so symptoms that would open beside it get their chance
+    }
+  }
+
+  absl::Duration clear = absl::InfiniteDuration();
+  if (sc.kind != v1::INCIDENT_KIND_UNSPECIFIED) {
+    absl::Time healed = absl::Now();
+    for (const auto& h : sc.heals) ASSERT_TRUE(fleet.Ctl(h).ok());
+    if (!sc.stop_agent.empty()) fleet.StartAgent(sc.stop_agent);
+    absl::Time clear_deadline = healed + absl::Seconds(40) * factor;
+    while (absl::Now() < clear_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      auto list = fleet.Incidents(true);
+      if (!list.ok()) continue;
+      bool open = false;
+      for (const auto& inc : *list) {
+        seen[inc.id()] = inc;
+        open |= inc.state() == v1::OPEN;
+      }
+      if (!open) {
+        clear = absl::Now() - healed;
+        break;
+      }
+    }
+  }
+
+  std::vector<std::string> false_positives;
+  const v1::Incident* expected = nullptr;
+  for (const auto& [id, inc] : seen) {
+    if (inc.kind() == sc.kind && expected == nullptr) {
+      expected = &inc;
+      continue;
+    }
+    if (sc.tolerated.count(inc.kind())) continue;
+    false_positives.push_back(Describe(inc));
+  }
+  TableRows().push_back(absl::StrCat(
+      "| ", sc.id, " | ", verdict, " | ", detect == absl::InfiniteDuration() ? "-" : Secs(detect),
+      " | ", clear == absl::InfiniteDuration() ? "-" : Secs(clear), " | ",
+      false_positives.empty() ? "none" : absl::StrJoin(false_positives, "; "), " |"));
+
+  EXPECT_TRUE(false_positives.empty())
+      << absl::StrJoin(false_positives, "; ") << "\nlogs in " << fleet.dir();
+  if (sc.kind == v1::INCIDENT_KIND_UNSPECIFIED) return;
+  ASSERT_NE(expected, nullptr) << "no " << v1::IncidentKind_Name(sc.kind) << "; logs in "
+                               << fleet.dir();
+  EXPECT_LE(detect, sc.detect_budget * factor) << "logs in " << fleet.dir();
+  EXPECT_EQ(expected->severity(), sc.severity) << Describe(*expected);
+  if (!sc.names.empty()) {
+    EXPECT_EQ(std::vector<std::string>(expected->nodes().begin(), expected->nodes().end()),
+              sc.names)
+        << Describe(*expected);
+  }
+  if (!sc.groups.empty()) {
+    std::vector<std::vector<std::string>> groups;
+    for (const auto& g : expected->groups())
+      groups.emplace_back(g.nodes().begin(), g.nodes().end());
+    std::sort(groups.begin(), groups.end());
+    EXPECT_EQ(groups, sc.groups) << Describe(*expected);
+  }
+  EXPECT_LE(clear, absl::Seconds(30) * factor) << "logs in " << fleet.dir();
+}
+
+std::vector<std::string> V(int first, int last) {
+  std::vector<std::string> out;
+  for (int i = first; i <= last; ++i) out.push_back(absl::StrCat("v", i));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Scenario, S01HealthyFleetOpensNothing) {
+  Scenario sc{.id = "S01", .observe = absl::Seconds(40)};
+  RunScenario(sc, 61);
+}
+
+TEST(Scenario, S02FiveTwoSplitIsPartitionNamingTheMinority) {
+  Scenario sc{.id = "S02",
+              .faults = {{"partition", "v1,v2,v3,v4,v5|v6,v7"}},
+              .heals = {{"heal"}},
+              .kind = v1::PARTITION,
+              .severity = v1::P2,
+              .names = V(6, 7),
+              .groups = {V(1, 5), V(6, 7)}};
+  RunScenario(sc, 62);
+}
+
+TEST(Scenario, S03FourThreeSplitOfSevenHaltsBothSides) {
+  Scenario sc{.id = "S03",
+              .faults = {{"partition", "v1,v2,v3,v4|v5,v6,v7"}},
+              .heals = {{"heal"}},
+              .kind = v1::PARTITION_NO_QUORUM,
+              .severity = v1::P1,
+              .groups = {V(1, 4), V(5, 7)}};
+  RunScenario(sc, 63);
+}
+
+TEST(Scenario, S06DroppedDirectionIsOneWayLink) {
+  Scenario sc{.id = "S06",
+              .faults = {{"drop", "v3", "v5"}},
+              .heals = {{"undrop", "v3", "v5"}},
+              .kind = v1::ONE_WAY_LINK,
+              .severity = v1::P3,
+              .names = {"v3", "v5"},
+              .detect_budget = absl::Seconds(15)};
+  RunScenario(sc, 66);
+}
+
+TEST(Scenario, S08NodeCutFromAllPeersIsIsolated) {
+  Scenario sc{.id = "S08",
+              .faults = {{"isolate", "v6"}},
+              .heals = {{"heal"}},
+              .kind = v1::NODE_ISOLATED,
+              .severity = v1::P2,
+              .names = {"v6"}};
+  RunScenario(sc, 68);
+}
+
+TEST(Scenario, S09KilledNodeIsDownConfirmedByPeers) {
+  Scenario sc{.id = "S09",
+              .faults = {{"kill", "v4"}},
+              .heals = {{"restart", "v4"}},
+              .stop_agent = "v4",
+              .kind = v1::NODE_DOWN,
+              .severity = v1::P2,
+              .names = {"v4"}};
+  RunScenario(sc, 69);
+}
+
+TEST(Scenario, S23ConfigFallbackIsP2) {
+  Scenario sc{.id = "S23",
+              .faults = {{"config-fallback", "v7"}},
+              .heals = {{"config-fallback", "v7", "off"}},
+              .kind = v1::CONFIG_FALLBACK,
+              .severity = v1::P2,
+              .names = {"v7"}};
+  RunScenario(sc, 73);
+}
+
+}  // namespace
+}  // namespace guts
