@@ -1,6 +1,6 @@
 #include "sim/netfilter.h"
 
-#include <sys/stat.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -27,12 +27,17 @@ absl::Status RunNft(const std::string& script) {
 }  // namespace
 
 bool InHostNetworkNamespace() {
-  struct stat self {
-  }, init{};
-  if (stat("/proc/self/ns/net", &self) != 0 || stat("/proc/1/ns/net", &init) != 0) {
-    return true;  // Cannot tell: assume the worst.
+  // Comparing with PID 1's namespace is unreliable in containers (PID 1 may live elsewhere,
+  // or its namespace may be unreadable). A namespace made by `unshare -n` holds nothing but
+  // the loopback interface; the host's always has more.
+  struct if_nameindex* names = if_nameindex();
+  if (names == nullptr) return true;  // Cannot tell: assume the worst.
+  bool other = false;
+  for (struct if_nameindex* n = names; n->if_index != 0; ++n) {
+    if (std::string(n->if_name) != "lo") other = true;
   }
-  return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+  if_freenameindex(names);
+  return other;
 }
 
 absl::StatusOr<NftLinkCuts> NftLinkCuts::Open(int p2p_port) {

@@ -2,8 +2,8 @@
 // packets, so the sim's own code keeps sending as a real node would.
 //
 // Safety: the rules live in one table ("inet guts_sim") and are only ever applied inside a
-// private network namespace. Open() refuses to run in the host's namespace (the one of PID 1),
-// so a mistaken flag can never touch the host's rules.
+// private network namespace. Open() refuses to run in a namespace that has any interface
+// besides loopback (the host's), so a mistaken flag can never touch the host's rules.
 //
 // Example:
 //   absl::StatusOr<NftLinkCuts> nft = NftLinkCuts::Open(9000);
@@ -42,7 +42,7 @@ class NftLinkCuts {
   int p2p_port_;
 };
 
-// True when this process shares the network namespace of PID 1 (the host's).
+// True unless this process's network namespace holds only the loopback interface.
 bool InHostNetworkNamespace();
 
 }  // namespace guts::sim

@@ -70,7 +70,7 @@ TEST(SimNetfilterTest, KernelDropsCutTheLinksInAPrivateNamespace) {
   sim.Wait(absl::Seconds(6));
   EXPECT_EQ(sim.Height(0), h);
   ASSERT_TRUE(sim.Ctl({"heal"}).ok());
-  EXPECT_EQ(Shell("nft list table inet guts_sim").find(" . "), std::string::npos);
+  EXPECT_EQ(Shell("nft list table inet guts_sim").find(sim.Ip(0) + " . "), std::string::npos);
   sim.Wait(absl::Seconds(6));
   EXPECT_GT(sim.Height(0), h + 2);
   EXPECT_GT(sim.Height(6), h + 2);
