@@ -2,11 +2,14 @@
 // sees on a terminal and off one.
 #include "ctl/app.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/ctl/test_collector.h"
 
@@ -113,7 +116,8 @@ TEST_F(AppTest, IncidentsExitThreeWhileTheP1IsOpen) {
 }
 
 TEST_F(AppTest, DiagCollectDownloadsVerifiesAndReportsPending) {
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "ctl-diag-collect";
+  std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / absl::StrCat("ctl-diag-collect-", getpid());
   std::filesystem::remove_all(dir);
   Outcome outcome =
       Gutsctl(With({"diag", "collect", "--nodes", "v1,v5,v6", "--output", dir.string()}));
@@ -124,6 +128,7 @@ TEST_F(AppTest, DiagCollectDownloadsVerifiesAndReportsPending) {
   EXPECT_TRUE(absl::StrContains(outcome.out, "gutsctl diag get b-0009"));
   EXPECT_TRUE(std::filesystem::exists(dir / "v1-20261130T025940Z.tar.gz"));
   EXPECT_TRUE(std::filesystem::exists(dir / "v5-20261130T025940Z.tar.gz"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(AppTest, DiagCollectNeedsExactlyOneTarget) {
@@ -136,10 +141,12 @@ TEST_F(AppTest, DiagListAndGet) {
   Outcome list = Gutsctl(With({"diag", "list"}));
   EXPECT_EQ(list.code, 0);
   EXPECT_TRUE(absl::StrContains(list.out, "b-0009"));
-  std::filesystem::path file = std::filesystem::path(::testing::TempDir()) / "ctl-get.tar.gz";
+  std::filesystem::path file =
+      std::filesystem::path(::testing::TempDir()) / absl::StrCat("ctl-get-", getpid(), ".tar.gz");
   Outcome get = Gutsctl(With({"diag", "get", "b-0008", "--output", file.string()}));
   EXPECT_EQ(get.code, 0) << get.err;
   EXPECT_EQ(std::filesystem::file_size(file), 3333u);
+  std::filesystem::remove(file);
 }
 
 TEST(AppHelpTest, EveryCommandHasExamples) {

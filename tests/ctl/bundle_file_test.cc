@@ -1,10 +1,13 @@
 #include "ctl/bundle_file.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/ctl/test_collector.h"
 
@@ -24,10 +27,16 @@ std::string Slurp(const std::string& path) {
 class BundleFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The pid keeps parallel runs of this test (other build dirs) apart.
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+           absl::StrCat("ctl-bundle-", getpid(), "-",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
   std::unique_ptr<FleetClient> Client(const std::string& address) {
     return *FleetClient::Connect({.collector = address, .tls = {.insecure = true}});

@@ -43,10 +43,14 @@ class BinaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("ctl-binary-",
+           absl::StrCat("ctl-binary-", getpid(), "-",
                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
 
   // Starts gutsctl with stdout/stderr in files; `env` entries are added to the environment.
