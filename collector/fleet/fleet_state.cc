@@ -71,6 +71,9 @@ void FleetState::AddSample(NodeObservation& node, const Snapshot& s, absl::Time 
 }
 
 void FleetState::Stored(const std::vector<SnapshotRecord>& records) {
+  // The latest snapshot is copied once per node and batch, not once per record: at fleet scale
+  // the copies dominated the writer thread.
+  std::map<std::string, const SnapshotRecord*> newest;
   absl::MutexLock lock(&mu_);
   for (const SnapshotRecord& r : records) {
     const Snapshot& s = r.snapshot;
@@ -78,10 +81,15 @@ void FleetState::Stored(const std::vector<SnapshotRecord>& records) {
     node.node_id = s.node_id();
     if (node.first_seen == absl::InfinitePast()) node.first_seen = r.first_seen;
     AddSample(node, s, r.received);
-    if (!node.has_latest || s.seq() > node.latest.seq()) {
+    const SnapshotRecord*& n = newest[s.node_id()];
+    if (n == nullptr || s.seq() > n->snapshot.seq()) n = &r;
+  }
+  for (const auto& [id, r] : newest) {
+    NodeObservation& node = nodes_[id];
+    if (!node.has_latest || r->snapshot.seq() > node.latest.seq()) {
       node.has_latest = true;
-      node.latest = s;
-      node.last_received = r.received;
+      node.latest = r->snapshot;
+      node.last_received = r->received;
     }
   }
 }
