@@ -145,7 +145,7 @@ TEST(SimNetworkTest, FourThreeSplitOfSevenHaltsBothSides) {
   sim.Wait(absl::Seconds(8));
   for (int i = 0; i < 7; ++i) EXPECT_EQ(sim.Height(i), before[i]) << "v" << i + 1;
   ASSERT_TRUE(sim.Ctl({"heal"}).ok());
-  sim.Wait(absl::Seconds(5));
+  sim.Wait(absl::Seconds(14));
   EXPECT_GT(sim.Height(0), before[0] + 2);
 }
 
