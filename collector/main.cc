@@ -51,10 +51,10 @@ int main(int argc, char** argv) {
   if (c.tls.insecure) spdlog::warn("running without TLS (--insecure)");
 
   absl::StatusOr<std::unique_ptr<guts::collector::Collector>> collector =
-      guts::collector::Collector::Start(c, [](guts::collector::Store* store,
-                                              guts::collector::IngestService* agents) {
-        return guts::collector::MakeCollectorBundles(store, agents, {});
-      });
+      guts::collector::Collector::Start(
+          c, [](guts::collector::Store* store, guts::collector::IngestService* agents) {
+            return guts::collector::MakeCollectorBundles(store, agents, {});
+          });
   if (!collector.ok()) {
     spdlog::error("cannot start: {}", collector.status().ToString());
     return 1;
