@@ -21,7 +21,8 @@ bool SameNamespaceAsInit(const char* ns) {
   struct stat self {
   }, init{};
   std::string mine = absl::StrCat("/proc/self/ns/", ns), pid1 = absl::StrCat("/proc/1/ns/", ns);
-  if (stat(mine.c_str(), &self) != 0 || stat(pid1.c_str(), &init) != 0) return true;
+  // PID 1's namespace is unreadable from inside a fresh `unshare -m`: that is not the host's.
+  if (stat(mine.c_str(), &self) != 0 || stat(pid1.c_str(), &init) != 0) return false;
   return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
 }
 
