@@ -133,8 +133,8 @@ void UpdateBlocks(const FleetModel& model, const std::vector<uint32_t>& numbers,
                   const AnalysisConfig& config, AnalysisHistory& h) {
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const NodeFacts& f = model.nodes[i];
-    if (!f.reporting || f.block_id.empty() || f.height == 0) continue;
-    std::vector<BlockSighting>& seen = h.blocks[f.height];
+    if (!f.reporting || f.block_id.empty() || f.block_height == 0) continue;
+    std::vector<BlockSighting>& seen = h.blocks[f.block_height];
     auto it = std::find_if(seen.begin(), seen.end(),
                            [&](const BlockSighting& s) { return s.block_id == f.block_id; });
     if (it == seen.end()) {

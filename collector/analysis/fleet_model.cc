@@ -134,6 +134,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
     f.height = obs.latest.consensus().finalized_height();
     f.view = obs.latest.consensus().view();
     f.block_id = obs.latest.consensus().last_block_id();
+    f.block_height = f.height;
+    if (f.block_id.empty() && !obs.latest.log().finalized_block_id().empty()) {
+      f.block_id = obs.latest.log().finalized_block_id();
+      f.block_height = obs.latest.log().finalized_height();
+    }
     f.has_peer_data = !PeerSourceFailed(obs.latest);
     ages.clear();
     for (const v1::PeerView& peer : obs.latest.peers()) {
