@@ -17,6 +17,11 @@ struct Rule {
 // Causes first, most encompassing first: an absorbed verdict absorbs nothing itself.
 const std::vector<Rule>& Rules() {
   static const std::vector<Rule>* rules = new std::vector<Rule>{
+      // Two chains that each finalize are the cause; the cut between their groups is how it
+      // happened, not a second incident.
+      {v1::FORK,
+       {v1::PARTITION_NO_QUORUM, v1::PARTITION, v1::PARTIAL_PARTITION, v1::CONSENSUS_STUCK,
+        v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::LOW_PEERS, v1::FLEET_PEER_LOSS}},
       {v1::PARTITION_NO_QUORUM,
        {v1::PARTITION, v1::PARTIAL_PARTITION, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION,
         v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::NODE_DOWN, v1::ONE_WAY_LINK,
@@ -29,7 +34,6 @@ const std::vector<Rule>& Rules() {
        {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK,
         v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
       {v1::COLLECTOR_DEGRADED, {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE}},
-      {v1::FORK, {v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
       {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ISOLATED}},
       {v1::NODE_DOWN, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
       {v1::NODE_ISOLATED, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},

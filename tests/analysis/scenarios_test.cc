@@ -307,6 +307,16 @@ TEST_F(ScenarioTest, TwoBlockIdsAtOneHeightIsFork) {  // S18
   EXPECT_EQ(inc.height(), 121u);
 }
 
+TEST_F(ScenarioTest, ForkBetweenTwoCutGroupsIsOneForkIncident) {
+  Warm();
+  fleet.Cut(fleet.Names(1, 4), fleet.Names(5, 7));
+  fleet.Fork(fleet.Names(5, 7));
+  Run(10);
+  v1::Incident inc = Only(t, v1::FORK);
+  EXPECT_NE(std::find(inc.absorbed().begin(), inc.absorbed().end(), "PARTITION"),
+            inc.absorbed().end());
+}
+
 TEST_F(ScenarioTest, FourNodesOneDownIsNodeDownAndQuorumAtRisk) {  // S19
   SyntheticFleet four(4);
   RunTicks(analyzer, four, 10, warmup);
