@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "collector/analysis_loop.h"
+#include "collector/auth/access_control.h"
 #include "collector/fleet/fleet_state.h"
 #include "collector/http/metrics.h"
 #include "collector/ingest/snapshot_writer.h"
@@ -48,6 +49,7 @@ struct Collector::Parts {
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<QueryService> queries;
   std::unique_ptr<BundleRpcs> bundles;
+  std::unique_ptr<AccessControl> access;
   std::unique_ptr<grpc::Server> server;
   HttpServer http;
   std::string grpc_address;
@@ -139,6 +141,11 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  absl::StatusOr<std::unique_ptr<AccessControl>> access =
+      AccessControl::Create({.tokens_file = config.tokens_file, .audit_log = config.audit_log});
+  if (!access.ok()) return access.status();
+  p->access = *std::move(access);
+  p->access->Install(config.tls.insecure, **creds, builder);
   int port = 0;
   builder.AddListeningPort(config.grpc_addr, *creds, &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));

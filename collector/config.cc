@@ -98,6 +98,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("tls-cert", &config.tls.cert_file, "PEM certificate of the collector");
   add("tls-key", &config.tls.key_file, "PEM private key of the collector");
   add("tls-ca", &config.tls.ca_file, "PEM CA that signs agents' and clients' certificates");
+  add("tokens-file", &config.tokens_file,
+      "Bearer tokens for clients without certificates: lines 'role sha256-hex name'");
+  add("audit-log", &config.audit_log, "Audit trail of bundle requests and downloads (default stderr)");
   add("log-level", &config.log_level, "trace, debug, info, warn, error");
   add("max-queue", &config.max_queue,
       "Snapshots waiting for the store before agents are told "
@@ -131,6 +134,8 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
     return absl::InvalidArgumentError(
         "--tls-cert, --tls-key and --tls-ca are required unless --insecure is given");
   }
+  // With tokens, clients may come without a certificate (a presented one is still verified).
+  config.tls.client_certificate_optional = !config.tokens_file.empty();
   return std::optional<CollectorConfig>(std::move(config));
 }
 

@@ -26,6 +26,10 @@ struct CollectorConfig {
   absl::Duration stall_threshold = absl::Seconds(120);
   std::string ready_file;
   TlsOptions tls;
+  // Bearer tokens for clients without certificates (collector/auth/token_file.h); "" = none.
+  std::string tokens_file;
+  // Audit trail of bundle requests and downloads; "" = stderr (collector/auth/audit_log.h).
+  std::string audit_log;
   std::string log_level = "info";
   // Ingest queue bound (snapshots); beyond it agents get RESOURCE_EXHAUSTED.
   uint32_t max_queue = 200000;

@@ -23,6 +23,9 @@ struct TlsOptions {
   std::string cert_file;  // PEM certificate of this process
   std::string key_file;   // PEM private key of this process
   std::string ca_file;    // PEM CA that signs the peers' certificates
+  // Server only: accept clients without a certificate (they authenticate with a bearer token
+  // instead); a certificate that is presented is still verified.
+  bool client_certificate_optional = false;
 };
 
 // Server credentials requiring and verifying a client certificate signed by `ca_file`.
