@@ -13,14 +13,14 @@
 #            through a fresh guts-collector and guts-agent per repeat: wall time of gutsctl
 #            (request to verified .tar.gz), peak RSS of the agent (VmHWM), the collector
 #            (VmHWM) and gutsctl (/usr/bin/time %M), bundle size.
-# Env: REPEATS (3), RATES ("5000 10000 20000 30000 40000 60000"), AGENTS (1000),
+# Env: REPEATS (3), RATES ("2500 5000 7500 10000 15000 20000 30000"), AGENTS (1000),
 #      DURATION (10), WARMUP (3), BUNDLE_LOG_MB (200), ONLY (ingest tick bundle).
 # Output: JSON lines on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 repeats="${REPEATS:-3}"
-rates="${RATES:-5000 10000 20000 30000 40000 60000}"
+rates="${RATES:-2500 5000 7500 10000 15000 20000 30000}"
 agents="${AGENTS:-1000}"
 duration="${DURATION:-10}"
 warmup="${WARMUP:-3}"
@@ -51,7 +51,8 @@ ingest() {
 }
 
 tick() {
-  "$bin/analysis_tick_bench" --benchmark_repetitions="$repeats" \
+  # Google Benchmark reports medians only from 2 repetitions on; 3 at least.
+  "$bin/analysis_tick_bench" --benchmark_repetitions="$((repeats < 3 ? 3 : repeats))" \
     --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null |
     jq -c '.benchmarks[] | select(.aggregate_name == "median") |
       {bench: "ceilings", measure: "analysis_tick", nodes: (.name | capture("/(?<n>[0-9]+)") | .n | tonumber),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Comparison 1: guts-collector against Prometheus (Debian package), the same simulated fleet.
 #
-# Prometheus side: guts-sim runs NODES nodes (light mode: each dials PEERS ring neighbours);
+# Prometheus side: guts-sim runs NODES nodes (light mode: each dials PEERS ring neighbours,
+# and every simulated duration x SIM_TIME_SCALE, so heartbeats and view timeouts are rare:
+# /metrics is all Prometheus reads, and a quiet simulator leaves the 2 cores to the measured);
 # Prometheus, started by hand on 127.77.0.20 with its own --storage.tsdb.path under build/,
 # scrapes every node's /metrics once a second and evaluates bench/compare/rules.yml once a
 # second (what an operator runs today).
@@ -23,7 +25,7 @@
 #     writes a day, plus the block's index bytes per series x series per node x 12 (one
 #     index per 2 h block; later compactions into longer blocks only shrink that part).
 #
-# Env: NODES (1000), PEERS (4), REPEATS (3), WARMUP (20), WINDOW (60), BLOCK_DURATION (2m),
+# Env: NODES (1000), PEERS (4), SIM_TIME_SCALE (20), REPEATS (3), WARMUP (20), WINDOW (60), BLOCK_DURATION (2m),
 # FULL_BLOCK (1: wait for a full block; 0: use the first, possibly partial, block; the block's
 # span is in the output: shorter blocks mean fewer samples per chunk, more bytes per sample).
 # Output: one JSON line per measurement on stdout.
@@ -32,6 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 nodes="${NODES:-1000}"
 peers="${PEERS:-4}"
+time_scale="${SIM_TIME_SCALE:-20}"
 repeats="${REPEATS:-3}"
 warmup="${WARMUP:-20}"
 window="${WINDOW:-60}"
@@ -44,7 +47,8 @@ case "$block" in
 esac
 prom_addr=127.77.0.20:9090
 
-start_sim "$work/fleet" 127.78.0.0 127.77.0.10 "$nodes" --peers-per-node "$peers"
+start_sim "$work/fleet" 127.78.0.0 127.77.0.10 "$nodes" --peers-per-node "$peers" \
+  --time-scale "$time_scale"
 echo "fleet of $nodes sim nodes up ($(pgrep -c -P "$sim_pid" || true) helper processes)" >&2
 
 prometheus_repeat() {

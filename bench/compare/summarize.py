@@ -71,6 +71,9 @@ def collector_vs_prometheus(rows):
     a = med([r.get("node_samples") for r in ours])
     b = med([r.get("node_samples") for r in theirs])
     print(f"| node-samples in the window | {fmt(a)} | {fmt(b)} | |")
+    tries = med([r.get("scrape_attempts") for r in theirs])
+    if tries:
+        print(f"| scrapes that succeeded | | {100 * b / tries:.1f} % of {fmt(tries)} | |")
     a = (ours or [{}])[0].get("snapshot_bytes")
     b = med([r.get("samples_per_node_sample") for r in theirs])
     print(f"| what one node-sample is | one snapshot, {fmt(a)} B protobuf | one scrape, {fmt(b)} samples | |")
