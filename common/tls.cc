@@ -4,8 +4,6 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 
 namespace guts {
 namespace {
@@ -72,19 +70,6 @@ std::string PeerCommonName(const grpc::ServerContextBase& context) {
   std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
   if (names.empty()) return "";
   return std::string(names.front().data(), names.front().size());
-}
-
-std::string PeerOrganizationalUnit(const grpc::ServerContextBase& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
-  std::vector<grpc::string_ref> subjects = auth->FindPropertyValues("x509_subject");
-  if (subjects.empty()) return "";
-  // gRPC renders the subject RFC 2253 style: "CN=v1,OU=agent,O=guts-diag dev".
-  std::string subject(subjects.front().data(), subjects.front().size());
-  for (absl::string_view part : absl::StrSplit(subject, ',')) {
-    if (absl::ConsumePrefix(&part, "OU=")) return std::string(part);
-  }
-  return "";
 }
 
 }  // namespace guts

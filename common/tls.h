@@ -42,8 +42,5 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
 // The verified client certificate's common name, or "" on an insecure or anonymous call.
 std::string PeerCommonName(const grpc::ServerContextBase& context);
 
-// The verified client certificate's organizational unit (OU), or "" when absent. The dev CA
-// (scripts/mint-dev-certs.sh) puts the client's role there: agent, operator or viewer.
-std::string PeerOrganizationalUnit(const grpc::ServerContextBase& context);
 
 }  // namespace guts

@@ -20,8 +20,7 @@ namespace v1 = ::guts::diag::v1;
 class WhoAmI final : public v1::FleetService::Service {
   grpc::Status GetFleetStatus(grpc::ServerContext* context, const v1::FleetStatusRequest*,
                               v1::FleetStatus* out) override {
-    out->mutable_collector()->set_version(
-        absl::StrCat(PeerCommonName(*context), "/", PeerOrganizationalUnit(*context)));
+    out->mutable_collector()->set_version(PeerCommonName(*context));
     return grpc::Status::OK;
   }
 };
@@ -77,7 +76,7 @@ class TlsTest : public ::testing::Test {
 
 std::string* TlsTest::dir_ = nullptr;
 
-TEST_F(TlsTest, AgentCertificateGivesNodeIdAndRole) {
+TEST_F(TlsTest, AgentCertificateGivesNodeId) {
   auto creds = ClientCredentials({.cert_file = Path("agent-v1.crt"),
                                   .key_file = Path("agent-v1.key"),
                                   .ca_file = Path("ca.crt")});
@@ -85,7 +84,7 @@ TEST_F(TlsTest, AgentCertificateGivesNodeIdAndRole) {
   std::string who;
   grpc::Status s = Call(*creds, &who);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(who, "v1/agent");
+  EXPECT_EQ(who, "v1");
 }
 
 TEST_F(TlsTest, ClientWithoutCertificateIsRefused) {
