@@ -54,6 +54,13 @@ results="$out/results.jsonl"
 } >"$out/machine.txt"
 cat "$out/machine.txt"
 
+# The machine's load while the comparisons run (1-minute load average every 10 s): the figures
+# are only as clean as this.
+( while :; do echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1 /proc/loadavg)"; sleep 10; done ) \
+  >"$out/logs/loadavg.txt" &
+loadavg_pid=$!
+trap 'kill "$loadavg_pid" 2>/dev/null || true' EXIT
+
 run() {  # run NAME SCRIPT [ENV=VALUE...]
   local name="$1" script="$2"; shift 2
   echo "== $name ($(date -u +%H:%M:%S))" >&2
@@ -86,5 +93,9 @@ else
   if want ceilings; then run ceilings ceilings.sh; fi
 fi
 
+kill "$loadavg_pid" 2>/dev/null || true
+echo "load average (1 min) during the run: $(awk '{ print $2 }' "$out/logs/loadavg.txt" | sort -g |
+  awk '{ v[NR] = $1 } END { printf "min %s, median %s, max %s", v[1], v[int((NR + 1) / 2)], v[NR] }')" |
+  tee -a "$out/machine.txt"
 python3 "$root/bench/compare/summarize.py" "$results" | tee "$out/summary.md"
 echo "results: $out" >&2

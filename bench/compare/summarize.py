@@ -55,28 +55,34 @@ def collector_vs_prometheus(rows):
     nodes = (ours or theirs)[0]["nodes"]
     print(f"### 1. Collector vs Prometheus ({nodes} nodes, 1 sample set per node per second)\n")
     print(f"repeats: collector {len(ours)}, Prometheus {len(theirs)} (medians)\n")
-    print("| figure | guts-collector | Prometheus | Prometheus / collector |")
-    print("|---|---:|---:|---:|")
+    print("| figure | guts-collector | Prometheus | Prometheus / collector | median of per-repeat ratios |")
+    print("|---|---:|---:|---:|---:|")
+    pairs = [(o, t) for o in ours for t in theirs if o["repeat"] == t["repeat"]]
     for key, label in [("cpu_s_per_1000_node_samples", "CPU s per 1000 node-samples"),
                        ("cpu_cores", "CPU (cores busy)"),
                        ("vmrss_mib", "RSS at end of window (MiB)"),
                        ("vmhwm_mib", "peak RSS, VmHWM (MiB)")]:
         a, b = med([r.get(key) for r in ours]), med([r.get(key) for r in theirs])
-        print(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio(b, a)} |")
+        pr = med([t[key] / o[key] for o, t in pairs if o.get(key)])
+        print(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio(b, a)} | {fmt(pr)}x |")
+    per_try = med([t["cpu_s"] * 1000 / t["scrape_attempts"] for t in theirs if t.get("scrape_attempts")])
+    ours_cpu = med([r.get("cpu_s_per_1000_node_samples") for r in ours])
+    if per_try is not None:
+        print(f"| (Prometheus per 1000 scrapes tried, failed ones included) | | {fmt(per_try)} | {ratio(per_try, ours_cpu)} | |")
     a = disk.get("collector", {}).get("bytes_per_node_day")
     b = disk.get("prometheus", {}).get("bytes_per_node_day")
     bc = disk.get("prometheus", {}).get("chunk_bytes_per_node_day")
-    print(f"| bytes on disk per node per day (MB) | {fmt(a and a / 1e6)} | {fmt(b and b / 1e6)} | {ratio(b, a)} |")
-    print(f"| (Prometheus chunks only, no index) | | {fmt(bc and bc / 1e6)} | {ratio(bc, a)} |")
+    print(f"| bytes on disk per node per day (MB) | {fmt(a and a / 1e6)} | {fmt(b and b / 1e6)} | {ratio(b, a)} | |")
+    print(f"| (Prometheus chunks only, no index) | | {fmt(bc and bc / 1e6)} | {ratio(bc, a)} | |")
     a = med([r.get("node_samples") for r in ours])
     b = med([r.get("node_samples") for r in theirs])
-    print(f"| node-samples in the window | {fmt(a)} | {fmt(b)} | |")
+    print(f"| node-samples in the window | {fmt(a)} | {fmt(b)} | | |")
     tries = med([r.get("scrape_attempts") for r in theirs])
     if tries:
-        print(f"| scrapes that succeeded | | {100 * b / tries:.1f} % of {fmt(tries)} | |")
+        print(f"| scrapes that succeeded | | {100 * b / tries:.1f} % of {fmt(tries)} | | |")
     a = (ours or [{}])[0].get("snapshot_bytes")
     b = med([r.get("samples_per_node_sample") for r in theirs])
-    print(f"| what one node-sample is | one snapshot, {fmt(a)} B protobuf | one scrape, {fmt(b)} samples | |")
+    print(f"| what one node-sample is | one snapshot, {fmt(a)} B protobuf | one scrape, {fmt(b)} samples | | |")
     print()
     for name, r in sorted(disk.items()):
         print(f"- disk, {name}: " + ", ".join(f"{k}={v}" for k, v in r.items()
