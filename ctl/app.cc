@@ -39,12 +39,15 @@ absl::StatusOr<int> Run(const GlobalFlags& flags, const CommandRun& selected, st
                         std::ostream& err, bool terminal) {
   absl::StatusOr<absl::Duration> deadline = ParseFlagDuration("--deadline", flags.deadline);
   if (!deadline.ok()) return deadline.status();
-  ClientOptions options{.collector = flags.collector,
-                        .tls = {.insecure = flags.insecure,
-                                .cert_file = flags.tls_cert,
-                                .key_file = flags.tls_key,
-                                .ca_file = flags.tls_ca},
-                        .deadline = *deadline};
+  // Member by member: GCC 12 at -O3 misreads a nested designated initializer here as
+  // "maybe uninitialized".
+  ClientOptions options;
+  options.collector = flags.collector;
+  options.tls.insecure = flags.insecure;
+  options.tls.cert_file = flags.tls_cert;
+  options.tls.key_file = flags.tls_key;
+  options.tls.ca_file = flags.tls_ca;
+  options.deadline = *deadline;
   Session session(options, Style{.color = ColorWanted(terminal, flags.no_color)},
                   flags.format == "json", terminal, out, err);
   return selected(session);
