@@ -1,7 +1,6 @@
 #include "common/http_server.h"
 
 #include <httplib.h>
-
 #include <sys/socket.h>
 
 #include <chrono>
@@ -44,9 +43,8 @@ HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Get(const std::string& path, std::function<HttpResponse()> handler) {
-  impl_->server.Get(path, [handler](const httplib::Request&, httplib::Response& res) {
-    Write(handler(), res);
-  });
+  impl_->server.Get(
+      path, [handler](const httplib::Request&, httplib::Response& res) { Write(handler(), res); });
 }
 
 void HttpServer::Get(const std::string& path,

@@ -5,9 +5,8 @@
 //   spdlog::info("connected to {}", addr);
 #pragma once
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace guts {
 

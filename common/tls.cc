@@ -39,8 +39,7 @@ absl::StatusOr<Pems> ReadAll(const TlsOptions& tls) {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
-    const TlsOptions& tls) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const TlsOptions& tls) {
   if (tls.insecure) return grpc::InsecureServerCredentials();
   absl::StatusOr<Pems> pems = ReadAll(tls);
   if (!pems.ok()) return pems.status();
@@ -52,8 +51,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
-    const TlsOptions& tls) {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(const TlsOptions& tls) {
   if (tls.insecure) return grpc::InsecureChannelCredentials();
   absl::StatusOr<Pems> pems = ReadAll(tls);
   if (!pems.ok()) return pems.status();

@@ -31,16 +31,13 @@ struct TlsOptions {
 // Server credentials requiring and verifying a client certificate signed by `ca_file`.
 // Returns INVALID_ARGUMENT when a file is missing or unreadable (naming the file), or when
 // neither `insecure` nor all three files are given.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
-    const TlsOptions& tls);
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const TlsOptions& tls);
 
 // Channel credentials presenting our certificate and verifying the server against `ca_file`.
 // Same errors as ServerCredentials.
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
-    const TlsOptions& tls);
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(const TlsOptions& tls);
 
 // The verified client certificate's common name, or "" on an insecure or anonymous call.
 std::string PeerCommonName(const grpc::ServerContextBase& context);
-
 
 }  // namespace guts

@@ -1,8 +1,8 @@
 // mTLS between real gRPC endpoints with certificates minted by scripts/mint-dev-certs.sh.
 #include "common/tls.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -118,8 +118,8 @@ TEST(TlsOptions, MissingFilesNameTheFlag) {
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("--tls-cert is required unless --insecure"),
             std::string::npos);
-  auto unreadable = ClientCredentials(
-      {.cert_file = "/nonexistent/a.crt", .key_file = "/x", .ca_file = "/y"});
+  auto unreadable =
+      ClientCredentials({.cert_file = "/nonexistent/a.crt", .key_file = "/x", .ca_file = "/y"});
   ASSERT_FALSE(unreadable.ok());
   EXPECT_EQ(unreadable.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(unreadable.status().message().find("/nonexistent/a.crt"), std::string::npos);

@@ -38,19 +38,18 @@ absl::StatusOr<v1::FleetStatus> FleetStatus(v1::FleetService::Stub& stub) {
 
 TEST(FirstPath, ThreeAgentsReportHealthyNodesWithRisingHeights) {
   std::string dir = FreshTempDir("e2e-first-path");
-  ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes),
-                    "--base-ip", kBaseIp, "--control-addr", "127.0.0.1:0", "--state-dir",
-                    dir + "/sim", "--ready-file", dir + "/sim.ready"},
+  ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes), "--base-ip",
+                    kBaseIp, "--control-addr", "127.0.0.1:0", "--state-dir", dir + "/sim",
+                    "--ready-file", dir + "/sim.ready"},
                    dir + "/sim.log");
   ASSERT_TRUE(sim.ok()) << sim.error();
-  ChildProcess collector({BinaryPath("guts-collector"), "--insecure", "--grpc-addr",
-                          "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir",
-                          dir + "/collector", "--ready-file", dir + "/collector.ready"},
-                         dir + "/collector.log");
+  ChildProcess collector(
+      {BinaryPath("guts-collector"), "--insecure", "--grpc-addr", "127.0.0.1:0", "--http-addr",
+       "127.0.0.1:0", "--data-dir", dir + "/collector", "--ready-file", dir + "/collector.ready"},
+      dir + "/collector.log");
   ASSERT_TRUE(collector.ok()) << collector.error();
   ASSERT_TRUE(WaitForReadyFile(dir + "/sim.ready", absl::Seconds(20)).ok());
-  absl::StatusOr<std::string> ready = WaitForReadyFile(dir + "/collector.ready",
-                                                       absl::Seconds(20));
+  absl::StatusOr<std::string> ready = WaitForReadyFile(dir + "/collector.ready", absl::Seconds(20));
   ASSERT_TRUE(ready.ok()) << ready.status();
   std::string grpc_addr = nlohmann::json::parse(*ready).at("grpc").get<std::string>();
 
@@ -58,19 +57,19 @@ TEST(FirstPath, ThreeAgentsReportHealthyNodesWithRisingHeights) {
   for (int i = 1; i <= kNodes; ++i) {
     std::string node = absl::StrCat("v", i);
     agents.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{
-            BinaryPath("guts-agent"), "--insecure", "--collector", grpc_addr, "--node-id",
-            node, "--node-api", absl::StrCat("http://", NodeIp(i), ":8080"),
-            "--node-p2p-addr", absl::StrCat(NodeIp(i), ":9000"), "--node-data-dir",
-            absl::StrCat(dir, "/sim/", node, "/data"), "--node-log-file",
-            absl::StrCat(dir, "/sim/", node, "/node.log"), "--state-dir",
-            absl::StrCat(dir, "/agent-", node), "--http-addr", "127.0.0.1:0"},
+        std::vector<std::string>{BinaryPath("guts-agent"), "--insecure", "--collector", grpc_addr,
+                                 "--node-id", node, "--node-api",
+                                 absl::StrCat("http://", NodeIp(i), ":8080"), "--node-p2p-addr",
+                                 absl::StrCat(NodeIp(i), ":9000"), "--node-data-dir",
+                                 absl::StrCat(dir, "/sim/", node, "/data"), "--node-log-file",
+                                 absl::StrCat(dir, "/sim/", node, "/node.log"), "--state-dir",
+                                 absl::StrCat(dir, "/agent-", node), "--http-addr", "127.0.0.1:0"},
         absl::StrCat(dir, "/agent-", node, ".log")));
     ASSERT_TRUE(agents.back()->ok()) << agents.back()->error();
   }
 
-  auto stub = v1::FleetService::NewStub(
-      grpc::CreateChannel(grpc_addr, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::FleetService::NewStub(grpc::CreateChannel(grpc_addr, grpc::InsecureChannelCredentials()));
   std::map<std::string, uint64_t> first_height;
   std::map<std::string, uint64_t> last_height;
   v1::FleetStatus last;
@@ -92,8 +91,7 @@ TEST(FirstPath, ThreeAgentsReportHealthyNodesWithRisingHeights) {
     }
     rising = status->nodes_size() == kNodes && healthy_and_rising == kNodes;
   }
-  EXPECT_TRUE(rising) << "fleet status after 10 s: " << last.DebugString()
-                      << "\nlogs in " << dir;
+  EXPECT_TRUE(rising) << "fleet status after 10 s: " << last.DebugString() << "\nlogs in " << dir;
   ASSERT_EQ(last.nodes_size(), kNodes);
   for (const v1::NodeStatus& node : last.nodes()) {
     EXPECT_EQ(node.state(), v1::HEALTHY) << node.node_id() << ": " << node.state_reason();
@@ -105,16 +103,15 @@ TEST(FirstPath, ThreeAgentsReportHealthyNodesWithRisingHeights) {
 
 TEST(FirstPath, UnknownNodeIsNotFound) {
   std::string dir = FreshTempDir("e2e-unknown-node");
-  ChildProcess collector({BinaryPath("guts-collector"), "--insecure", "--grpc-addr",
-                          "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir",
-                          dir + "/collector", "--ready-file", dir + "/collector.ready"},
-                         dir + "/collector.log");
-  absl::StatusOr<std::string> ready = WaitForReadyFile(dir + "/collector.ready",
-                                                       absl::Seconds(20));
+  ChildProcess collector(
+      {BinaryPath("guts-collector"), "--insecure", "--grpc-addr", "127.0.0.1:0", "--http-addr",
+       "127.0.0.1:0", "--data-dir", dir + "/collector", "--ready-file", dir + "/collector.ready"},
+      dir + "/collector.log");
+  absl::StatusOr<std::string> ready = WaitForReadyFile(dir + "/collector.ready", absl::Seconds(20));
   ASSERT_TRUE(ready.ok()) << ready.status();
-  auto stub = v1::FleetService::NewStub(grpc::CreateChannel(
-      nlohmann::json::parse(*ready).at("grpc").get<std::string>(),
-      grpc::InsecureChannelCredentials()));
+  auto stub = v1::FleetService::NewStub(
+      grpc::CreateChannel(nlohmann::json::parse(*ready).at("grpc").get<std::string>(),
+                          grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   v1::GetNodeRequest request;
   request.set_node_id("no-such-node");

@@ -68,9 +68,7 @@ int ChildProcess::Stop(int signal, absl::Duration grace) {
   return status;
 }
 
-std::string BinaryPath(const std::string& name) {
-  return absl::StrCat(GUTS_BINARY_DIR, "/", name);
-}
+std::string BinaryPath(const std::string& name) { return absl::StrCat(GUTS_BINARY_DIR, "/", name); }
 
 absl::StatusOr<std::string> WaitForReadyFile(const std::string& path, absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
@@ -83,8 +81,8 @@ absl::StatusOr<std::string> WaitForReadyFile(const std::string& path, absl::Dura
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat("no ready file at ", path, " after ",
-                                                  absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(
+      absl::StrCat("no ready file at ", path, " after ", absl::FormatDuration(timeout)));
 }
 
 std::string FreshTempDir(const std::string& name) {
