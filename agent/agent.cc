@@ -100,13 +100,24 @@ absl::StatusOr<uint64_t> Agent::TakeSnapshot() {
   metrics_.spool_dropped().Increment(static_cast<double>(dropped));
   uint64_t seq = spool_->NextSeq();
   snapshot.set_seq(seq);
-  absl::Status appended = spool_->Append(seq, snapshot.SerializeAsString());
+  std::string bytes = snapshot.SerializeAsString();
+  {
+    std::lock_guard<std::mutex> lock(recent_mu_);
+    recent_.push_back(bytes);
+    if (recent_.size() > kRecentSnapshots) recent_.pop_front();
+  }
+  absl::Status appended = spool_->Append(seq, bytes);
   metrics_.spool_depth().Set(static_cast<double>(spool_->depth()));
   metrics_.spool_bytes().Set(static_cast<double>(spool_->bytes()));
   if (!appended.ok()) return appended;
   metrics_.snapshots_taken().Increment();
   stream_->Notify();
   return seq;
+}
+
+std::vector<std::string> Agent::RecentSnapshots() const {
+  std::lock_guard<std::mutex> lock(recent_mu_);
+  return {recent_.begin(), recent_.end()};
 }
 
 }  // namespace guts::agent

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -47,6 +49,11 @@ class Agent {
   // thread, and by tests to step time themselves.
   absl::StatusOr<uint64_t> TakeSnapshot();
 
+  // The last snapshots taken (at most kRecentSnapshots), serialized, oldest first: what a
+  // diagnostic bundle shows as "the last snapshots the agent sent", acked or not.
+  static constexpr size_t kRecentSnapshots = 30;
+  std::vector<std::string> RecentSnapshots() const;
+
   AgentMetrics& metrics() { return metrics_; }
   Spool& spool() { return *spool_; }
   bool connected() const { return stream_->connected(); }
@@ -62,6 +69,8 @@ class Agent {
   SourceRunner runner_;
   std::unique_ptr<StreamClient> stream_;
   std::thread thread_;
+  mutable std::mutex recent_mu_;
+  std::deque<std::string> recent_;  // guarded by recent_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -48,17 +48,12 @@ std::shared_ptr<guts::agent::CommandHandler> MakeAgentBundleHandler(
     s.next_seq = spool.NextSeq();
     s.connected = agent->connected();
     s.metrics_text = agent->metrics().Serialize();
-    // Snapshots not yet acknowledged by the collector (the ones it may be missing).
-    absl::StatusOr<std::vector<guts::agent::SpoolRecord>> records =
-        spool.ReadAfter(spool.last_acked(), 20);
-    if (records.ok()) {
-      for (const guts::agent::SpoolRecord& r : *records) {
-        guts::diag::v1::Snapshot snap;
-        std::string json;
-        if (snap.ParseFromString(r.payload) &&
-            google::protobuf::util::MessageToJsonString(snap, &json).ok()) {
-          s.recent_snapshots_json.push_back(std::move(json));
-        }
+    for (const std::string& bytes : agent->RecentSnapshots()) {
+      guts::diag::v1::Snapshot snap;
+      std::string json;
+      if (snap.ParseFromString(bytes) &&
+          google::protobuf::util::MessageToJsonString(snap, &json).ok()) {
+        s.recent_snapshots_json.push_back(std::move(json));
       }
     }
     return s;

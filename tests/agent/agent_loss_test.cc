@@ -179,6 +179,25 @@ std::vector<std::unique_ptr<Source>> Padding() {
   return sources;
 }
 
+TEST(AgentLossTest, RecentSnapshotsKeepTheLastOnesTakenAckedOrNot) {
+  ScratchDir dir;
+  absl::StatusOr<std::unique_ptr<Agent>> agent =
+      Agent::Create(InProcessConfig(dir.path(), 1), Padding());
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  const int taken = static_cast<int>(Agent::kRecentSnapshots) + 5;
+  for (int i = 0; i < taken; ++i) ASSERT_TRUE((*agent)->TakeSnapshot().ok());
+  // Everything up to the last one is acked: the bundle still shows the recent snapshots.
+  ASSERT_TRUE((*agent)->spool().Ack(static_cast<uint64_t>(taken)).ok());
+
+  std::vector<std::string> recent = (*agent)->RecentSnapshots();
+  ASSERT_EQ(recent.size(), Agent::kRecentSnapshots);
+  v1::Snapshot oldest, newest;
+  ASSERT_TRUE(oldest.ParseFromString(recent.front()));
+  ASSERT_TRUE(newest.ParseFromString(recent.back()));
+  EXPECT_EQ(oldest.seq(), static_cast<uint64_t>(taken - Agent::kRecentSnapshots + 1));
+  EXPECT_EQ(newest.seq(), static_cast<uint64_t>(taken));
+}
+
 TEST(AgentLossTest, FullSpoolDropsOldestAndTheNextSnapshotAndMetricsCountThem) {
   ScratchDir dir;
   // No collector at all: everything stays in the 64 KiB spool.
