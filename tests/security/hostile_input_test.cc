@@ -65,7 +65,10 @@ int Connect(const Endpoint& to) {
 
 // Writes `bytes` on a fresh connection, reads whatever comes back until the peer closes or
 // goes quiet, and returns it.
-std::string Send(const Endpoint& to, const std::string& bytes) {
+// Sends `bytes` and reads until the peer closes. `half_close` shuts our side for writing first,
+// which ends garbage connections at once; a real request must not do that, because the HTTP
+// server then takes the client for gone and answers nothing.
+std::string Send(const Endpoint& to, const std::string& bytes, bool half_close = true) {
   // A refused connection is no failure here: what counts is that the process is up after.
   int fd = Connect(to);
   if (fd < 0) return "";
@@ -75,7 +78,7 @@ std::string Send(const Endpoint& to, const std::string& bytes) {
     if (n <= 0) break;  // the peer may well hang up on garbage
     sent += static_cast<size_t>(n);
   }
-  shutdown(fd, SHUT_WR);
+  if (half_close) shutdown(fd, SHUT_WR);
   std::string reply;
   char buffer[4096];
   while (true) {
@@ -109,7 +112,8 @@ void Hammer(const Endpoint& port) {
 }
 
 bool HealthzAnswers(const Endpoint& http) {
-  std::string reply = Send(http, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string reply = Send(http, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                           /*half_close=*/false);
   return reply.rfind("HTTP/1.1 200", 0) == 0;
 }
 
@@ -142,6 +146,8 @@ TEST(HostileInputTest, GarbageOnEveryPortLeavesCollectorAndAgentServing) {
   ASSERT_TRUE(ready.ok()) << ready.status() << ReadFile(dir + "/collector.log");
   nlohmann::json addresses = nlohmann::json::parse(*ready);
   Endpoint grpc_port = ParseEndpoint(addresses["grpc"].get<std::string>());
+  Endpoint collector_http = ParseEndpoint(addresses["http"].get<std::string>());
+  ASSERT_TRUE(HealthzAnswers(collector_http)) << ReadFile(dir + "/collector.log");
 
   // The agent watches a node that is not there; its own HTTP port is what gets hammered.
   Endpoint agent_http{.host = "127.0.97.1", .port = FreePort("127.0.97.1")};
@@ -177,11 +183,13 @@ TEST(HostileInputTest, GarbageOnEveryPortLeavesCollectorAndAgentServing) {
   ASSERT_TRUE(agent_up) << ReadFile(dir + "/agent.log");
 
   Hammer(grpc_port);
+  Hammer(collector_http);
   Hammer(agent_http);
 
   EXPECT_TRUE(collector.Running()) << ReadFile(dir + "/collector.log");
   EXPECT_TRUE(agent.Running()) << ReadFile(dir + "/agent.log");
   EXPECT_TRUE(HealthzAnswers(agent_http));
+  EXPECT_TRUE(HealthzAnswers(collector_http));
 
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = ReadFile(certs + "/ca.crt");
