@@ -25,7 +25,6 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   v.kind = v1::CONSENSUS_STUCK;
   v.severity = v1::P1;
   v.cause_key = "CONSENSUS_STUCK";
-  v.sustained = true;
   v.height = h.progress_height;
   std::vector<int> validators;
   for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
