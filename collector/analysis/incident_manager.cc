@@ -159,7 +159,7 @@ IncidentChanges IncidentManager::Apply(absl::Time now, const std::vector<Verdict
     cause.absent = 0;
     if (cause.open) {
       if (Refresh(now, *verdict, cause)) changes.changed.push_back(cause.incident);
-    } else if (verdict->sustained || cause.present >= config_.enter_ticks) {
+    } else if (cause.present >= config_.enter_ticks) {
       Open(now, *verdict, cause);
       changes.changed.push_back(cause.incident);
     }

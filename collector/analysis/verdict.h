@@ -23,9 +23,6 @@ struct Verdict {
   uint64_t height = 0;
   // Cause keys of symptoms folded under this verdict.
   std::vector<std::string> absorbed;
-  // The detector already required the condition to hold for its own window (the stall
-  // threshold), so the incident opens on the first tick instead of after enter_ticks more.
-  bool sustained = false;
 };
 
 }  // namespace guts::collector

@@ -44,18 +44,6 @@ TEST_F(IncidentManagerTest, OpensAfterEnterTicksAndResolvesAfterClearTicks) {
   EXPECT_GT(c.changed[0].resolved_unix_ms(), c.changed[0].opened_unix_ms());
 }
 
-TEST_F(IncidentManagerTest, SustainedVerdictOpensOnItsFirstTick) {
-  // A stuck chain has already held for the stall threshold when the detector reports it.
-  Verdict stuck;
-  stuck.kind = v1::CONSENSUS_STUCK;
-  stuck.severity = v1::P1;
-  stuck.cause_key = "CONSENSUS_STUCK";
-  stuck.sustained = true;
-  IncidentChanges c = Tick({stuck, Down("v4")});
-  ASSERT_EQ(c.open.size(), 1u);
-  EXPECT_EQ(c.open[0].kind(), v1::CONSENSUS_STUCK);
-}
-
 TEST_F(IncidentManagerTest, InterruptedVerdictDoesNotOpen) {
   Tick({Down("v4")});
   Tick({Down("v4")});
