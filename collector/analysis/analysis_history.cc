@@ -34,6 +34,10 @@ void UpdateProgress(const FleetModel& model, AnalysisHistory& h) {
   }
 }
 
+void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistory& h) {
+  if (graph.components.size() > 1) h.last_split_at = model.now;
+}
+
 void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
   for (const NodeFacts& f : model.nodes) {
     if (!f.reporting) continue;
@@ -161,10 +165,12 @@ void UpdateBlocks(const FleetModel& model, const std::vector<uint32_t>& numbers,
 
 }  // namespace
 
-void UpdateHistory(const FleetModel& model, const PeerGraph&, const std::vector<uint32_t>& numbers,
-                   const AnalysisConfig& config, AnalysisHistory& history) {
+void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
+                   const std::vector<uint32_t>& numbers, const AnalysisConfig& config,
+                   AnalysisHistory& history) {
   ++history.tick;
   UpdateProgress(model, history);
+  UpdateSplit(model, graph, history);
   UpdateNodes(model, config, history);
   UpdateLinks(model, numbers, config, history);
   UpdateBlocks(model, numbers, config, history);

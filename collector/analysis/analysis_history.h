@@ -48,6 +48,8 @@ struct AnalysisHistory {
   uint64_t progress_height = 0;
   absl::Time progress_at;
   uint64_t view_at_progress = 0;
+  // Last tick the peer graph had more than one component (a full split, not a bridge).
+  absl::Time last_split_at = absl::InfinitePast();
   // Node id -> stable number, so link keys survive nodes joining and leaving.
   absl::flat_hash_map<std::string, uint32_t> numbers;
   std::vector<std::string> names;  // number -> node id

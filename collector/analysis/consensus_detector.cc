@@ -19,7 +19,12 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   const AnalysisHistory& h = in.history;
   if (!h.started || model.reporting == 0) return;
-  absl::Duration stalled = model.now - h.progress_at;
+  // A stall that began while the network was split belongs to the partition, which absorbs
+  // it. Once the network is whole again the chain gets a full stall threshold to resume (views
+  // must time out and nullify first) before it counts as stuck on its own.
+  absl::Time since = h.progress_at;
+  if (in.graph.components.size() <= 1) since = std::max(since, h.last_split_at);
+  absl::Duration stalled = model.now - since;
   if (stalled < in.config.stall_threshold) return;
   Verdict v;
   v.kind = v1::CONSENSUS_STUCK;

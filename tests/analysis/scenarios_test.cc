@@ -110,6 +110,20 @@ TEST_F(ScenarioTest, PartitionClearsAfterHealWithinThirtySeconds) {
   EXPECT_EQ(inc.timeline().rbegin()->event(), "resolved");
 }
 
+TEST_F(ScenarioTest, ChainStillHaltedJustAfterALongSplitHealsIsNotAlsoStuck) {
+  Warm();
+  fleet.Cut(fleet.Names(1, 4), fleet.Names(5, 7));
+  fleet.SetAllRates(0);
+  Run(45);  // past the stall threshold: the halt is folded under the partition
+  fleet.Heal();
+  Run(10);  // whole again, blocks not yet resumed (views still timing out)
+  fleet.SetAllRates(1);
+  Run(8);
+  v1::Incident inc = Only(t, v1::PARTITION_NO_QUORUM);
+  EXPECT_EQ(inc.state(), v1::RESOLVED);
+  EXPECT_TRUE(t.Ever(v1::CONSENSUS_STUCK).empty());
+}
+
 TEST_F(ScenarioTest, ThreeWaySplitOfNineHasNoQuorum) {  // S04
   SyntheticFleet nine(9);
   RunTicks(analyzer, nine, 10, warmup);
