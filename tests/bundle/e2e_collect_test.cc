@@ -18,6 +18,7 @@
 #include "agent/bundle/archive_check.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/sim_agent.h"
 
 namespace guts {
 namespace {
@@ -26,6 +27,7 @@ namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 
 // A loopback range of its own, so this test can run beside others.
@@ -58,15 +60,7 @@ CtlRun Gutsctl(const std::string& collector, const std::vector<std::string>& arg
 std::unique_ptr<ChildProcess> StartAgent(const std::string& dir, const std::string& collector,
                                          int i) {
   const std::string node = absl::StrCat("v", i);
-  return std::make_unique<ChildProcess>(
-      std::vector<std::string>{BinaryPath("guts-agent"), "--insecure", "--collector", collector,
-                               "--node-id", node, "--node-api",
-                               absl::StrCat("http://", NodeIp(i), ":8080"), "--node-p2p-addr",
-                               absl::StrCat(NodeIp(i), ":9000"), "--node-data-dir",
-                               absl::StrCat(dir, "/sim/", node, "/data"), "--node-log-file",
-                               absl::StrCat(dir, "/sim/", node, "/node.log"), "--state-dir",
-                               absl::StrCat(dir, "/agent-", node), "--http-addr", "127.0.0.1:0"},
-      absl::StrCat(dir, "/agent-", node, ".log"));
+  return StartSimAgent(collector, dir, node, NodeIp(i));
 }
 
 // Waits until the collector sees `node` connected (or not).

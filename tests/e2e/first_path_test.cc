@@ -11,6 +11,7 @@
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/sim_agent.h"
 
 namespace guts {
 namespace {
@@ -19,6 +20,7 @@ namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 
 constexpr int kNodes = 3;
@@ -56,15 +58,7 @@ TEST(FirstPath, ThreeAgentsReportHealthyNodesWithRisingHeights) {
   std::vector<std::unique_ptr<ChildProcess>> agents;
   for (int i = 1; i <= kNodes; ++i) {
     std::string node = absl::StrCat("v", i);
-    agents.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{BinaryPath("guts-agent"), "--insecure", "--collector", grpc_addr,
-                                 "--node-id", node, "--node-api",
-                                 absl::StrCat("http://", NodeIp(i), ":8080"), "--node-p2p-addr",
-                                 absl::StrCat(NodeIp(i), ":9000"), "--node-data-dir",
-                                 absl::StrCat(dir, "/sim/", node, "/data"), "--node-log-file",
-                                 absl::StrCat(dir, "/sim/", node, "/node.log"), "--state-dir",
-                                 absl::StrCat(dir, "/agent-", node), "--http-addr", "127.0.0.1:0"},
-        absl::StrCat(dir, "/agent-", node, ".log")));
+    agents.push_back(StartSimAgent(grpc_addr, dir, node, NodeIp(i)));
     ASSERT_TRUE(agents.back()->ok()) << agents.back()->error();
   }
 

@@ -31,6 +31,7 @@
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/sim_agent.h"
 
 namespace guts {
 namespace {
@@ -39,6 +40,7 @@ namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 
 constexpr int kNodes = 7;
@@ -106,15 +108,7 @@ class Drill {
     std::string grpc_addr = nlohmann::json::parse(*col).at("grpc").get<std::string>();
     for (int i = 1; i <= kNodes; ++i) {
       std::string node = absl::StrCat("v", i);
-      agents_.push_back(std::make_unique<ChildProcess>(
-          std::vector<std::string>{
-              BinaryPath("guts-agent"), "--insecure", "--collector", grpc_addr, "--node-id", node,
-              "--node-api", absl::StrCat("http://", NodeIp(i), ":8080"), "--node-p2p-addr",
-              absl::StrCat(NodeIp(i), ":9000"), "--node-data-dir",
-              absl::StrCat(dir_, "/sim/", node, "/data"), "--node-log-file",
-              absl::StrCat(dir_, "/sim/", node, "/node.log"), "--state-dir",
-              absl::StrCat(dir_, "/agent-", node), "--http-addr", "127.0.0.1:0"},
-          absl::StrCat(dir_, "/agent-", node, ".log")));
+      agents_.push_back(StartSimAgent(grpc_addr, dir_, node, NodeIp(i)));
       if (!agents_.back()->ok()) return absl::InternalError(agents_.back()->error());
     }
     stub_ = v1::FleetService::NewStub(

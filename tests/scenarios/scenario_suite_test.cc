@@ -39,6 +39,7 @@
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/sim_agent.h"
 
 namespace guts {
 namespace {
@@ -47,6 +48,7 @@ namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 
 double BudgetFactor() {
@@ -142,15 +144,7 @@ class Fleet {
   void StartAgent(const std::string& node) {
     int i = std::stoi(node.substr(1));
     std::string ip = absl::StrCat(base_, i);
-    agents_[node] = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BinaryPath("guts-agent"), "--insecure", "--collector", grpc_,
-                                 "--node-id", node, "--node-api",
-                                 absl::StrCat("http://", ip, ":8080"), "--node-p2p-addr",
-                                 absl::StrCat(ip, ":9000"), "--node-data-dir",
-                                 absl::StrCat(dir_, "/sim/", node, "/data"), "--node-log-file",
-                                 absl::StrCat(dir_, "/sim/", node, "/node.log"), "--state-dir",
-                                 absl::StrCat(dir_, "/agent-", node), "--http-addr", "127.0.0.1:0"},
-        absl::StrCat(dir_, "/agent-", node, ".log"));
+    agents_[node] = StartSimAgent(grpc_, dir_, node, ip);
   }
 
   void StopAgent(const std::string& node) { agents_[node]->Stop(9); }
