@@ -127,8 +127,11 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
 
   p->ingest = std::make_unique<IngestService>(
       p->writer.get(), &p->fleet, &p->metrics,
-      IngestOptions{.require_client_identity = !config.tls.insecure,
-                    .limits = SnapshotLimits{.max_past = config.retention}});
+      IngestOptions{
+          .require_client_identity = !config.tls.insecure,
+          .limits = SnapshotLimits{.max_past = config.retention},
+          .rate_limit = {.per_second = config.max_snapshots_per_second_per_agent,
+                         .burst = static_cast<double>(config.max_snapshot_burst_per_agent)}});
   Parts* raw = p.get();
   p->queries = std::make_unique<QueryService>(p->store.get(), &p->fleet, p->analysis.get(),
                                               [raw] { return raw->Info(); });

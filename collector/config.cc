@@ -100,11 +100,17 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("tls-ca", &config.tls.ca_file, "PEM CA that signs agents' and clients' certificates");
   add("tokens-file", &config.tokens_file,
       "Bearer tokens for clients without certificates: lines 'role sha256-hex name'");
-  add("audit-log", &config.audit_log, "Audit trail of bundle requests and downloads (default stderr)");
+  add("audit-log", &config.audit_log,
+      "Audit trail of bundle requests and downloads (default stderr)");
   add("log-level", &config.log_level, "trace, debug, info, warn, error");
   add("max-queue", &config.max_queue,
       "Snapshots waiting for the store before agents are told "
       "to back off");
+  add("max-snapshots-per-second-per-agent", &config.max_snapshots_per_second_per_agent,
+      "Snapshots per second one agent may send, sustained; beyond, its stream is refused with "
+      "RESOURCE_EXHAUSTED (0: no limit; spool replays after an outage pass)");
+  add("max-snapshot-burst-per-agent", &config.max_snapshot_burst_per_agent,
+      "Snapshots one agent may send at once beyond its per-second rate");
   add("max-message-bytes", &config.max_message_bytes, "Largest gRPC message accepted");
   add("zstd-dict-bytes", &config.zstd_dict_bytes,
       "zstd dictionary size for stored snapshots (0 disables)");
@@ -129,6 +135,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
     *target = *d;
   }
   if (config.tick <= absl::ZeroDuration()) return absl::InvalidArgumentError("--tick must be > 0");
+  if (!(config.max_snapshots_per_second_per_agent >= 0)) {
+    return absl::InvalidArgumentError("--max-snapshots-per-second-per-agent must be >= 0");
+  }
   if (!config.tls.insecure &&
       (config.tls.cert_file.empty() || config.tls.key_file.empty() || config.tls.ca_file.empty())) {
     return absl::InvalidArgumentError(

@@ -33,6 +33,10 @@ struct CollectorConfig {
   std::string log_level = "info";
   // Ingest queue bound (snapshots); beyond it agents get RESOURCE_EXHAUSTED.
   uint32_t max_queue = 200000;
+  // Snapshots per second one agent may send, sustained (0 = no limit), and how many at once
+  // beyond that; a spool replay after an outage is credited apart (ingest/agent_rate_limit.h).
+  double max_snapshots_per_second_per_agent = 20;
+  uint32_t max_snapshot_burst_per_agent = 200;
   // Largest gRPC message accepted (bundle chunks are up to 1 MiB).
   uint32_t max_message_bytes = 4 << 20;
   // zstd dictionary per SST file of the snapshots CF (0 disables; for measurements).

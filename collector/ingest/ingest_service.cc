@@ -1,5 +1,6 @@
 #include "collector/ingest/ingest_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <utility>
@@ -92,9 +93,19 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
     }
     absl::Status s = Handle();
     if (!s.ok()) {
-      service_->metrics_->Rejected(ReasonOf(s.code())).Increment();
-      spdlog::warn("agent stream {} ({}) refused: {}", node_.empty() ? "?" : node_, peer_,
-                   s.ToString());
+      if (rate_limited_) {
+        // A flooding agent reconnects and is refused again and again: one line per node now
+        // and then, counting the rest, keeps the log readable.
+        service_->metrics_->Rejected("rate_limited").Increment();
+        if (uint64_t n = service_->rate_limit_.RefusalsToLog(node_, absl::Now()); n > 0) {
+          spdlog::warn("agent stream {} ({}) refused: {} ({} refusal(s) of {} since the last line)",
+                       node_, peer_, s.ToString(), n, node_);
+        }
+      } else {
+        service_->metrics_->Rejected(ReasonOf(s.code())).Increment();
+        spdlog::warn("agent stream {} ({}) refused: {}", node_.empty() ? "?" : node_, peer_,
+                     s.ToString());
+      }
       stream_->Finish(ToGrpc(s));
       return;
     }
@@ -154,6 +165,7 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
     }
     node_ = hello.node_id();
     absl::Time now = absl::Now();
+    ExpectBacklog(hello, now);
     service_->writer_->SubmitHello(hello);
     service_->fleet_->Connected(hello, now);
     service_->Register(node_, stream_);
@@ -180,6 +192,10 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
                                                      " after seq ", last_seq_,
                                                      " on the same stream: seq must increase"));
     }
+    if (absl::Status s = service_->rate_limit_.Admit(node_, now); !s.ok()) {
+      rate_limited_ = true;
+      return s;
+    }
     last_seq_ = snapshot->seq();
     snapshot->set_node_id(node_);
     service_->metrics_->snapshots_received.Increment();
@@ -190,6 +206,22 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
     return service_->writer_->Submit(std::move(pending));
   }
 
+  // Tells the rate limit how many spooled snapshots the agent is about to replay: the Hello's
+  // next_seq minus what is stored or acked already.
+  void ExpectBacklog(const guts::diag::v1::Hello& hello, absl::Time now) {
+    uint64_t done = std::max(service_->writer_->LastStoredSeq(node_), hello.last_acked_seq());
+    uint64_t spooled_up_to = hello.next_seq() == 0 ? 0 : hello.next_seq() - 1;
+    uint64_t backlog = spooled_up_to > done ? spooled_up_to - done : 0;
+    // Silent since the last stored snapshot; a node never stored since its agent started (as
+    // the agent says). Never before the oldest snapshot the limits accept.
+    absl::Time quiet_since = service_->writer_->LastStoredReceived(node_);
+    if (quiet_since == absl::InfinitePast()) {
+      quiet_since = absl::FromUnixMillis(hello.agent_start_unix_ms());
+    }
+    quiet_since = std::clamp(quiet_since, now - service_->options_.limits.max_past, now);
+    service_->rate_limit_.Connected(node_, backlog, quiet_since, now);
+  }
+
   IngestService* const service_;
   const std::string peer_;
   const std::string peer_cn_;
@@ -198,6 +230,7 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
   // Set by the Hello; only OnReadDone (one at a time) touches these.
   std::string node_;
   uint64_t last_seq_ = 0;
+  bool rate_limited_ = false;
 };
 
 void AgentStream::Send(CollectorMessage m) {
@@ -243,7 +276,11 @@ void AgentStream::StartNext() {
 
 IngestService::IngestService(SnapshotWriter* writer, FleetState* fleet, CollectorMetrics* metrics,
                              IngestOptions options)
-    : writer_(writer), fleet_(fleet), metrics_(metrics), options_(std::move(options)) {}
+    : writer_(writer),
+      fleet_(fleet),
+      metrics_(metrics),
+      options_(std::move(options)),
+      rate_limit_(options_.rate_limit) {}
 
 IngestService::~IngestService() = default;
 

@@ -6,8 +6,10 @@
 //
 // Statuses a stream may end with: INVALID_ARGUMENT (first message not a Hello, a second Hello,
 // malformed or out-of-bounds snapshot, seq not increasing, a message of unknown kind),
-// PERMISSION_DENIED (node id != certificate CN), RESOURCE_EXHAUSTED (ingest queue full: back
-// off), ALREADY_EXISTS (a newer stream of the same node took over), UNAVAILABLE (shutdown).
+// PERMISSION_DENIED (node id != certificate CN), RESOURCE_EXHAUSTED (ingest queue full, or the
+// node over its snapshot rate, see agent_rate_limit.h: back off), ALREADY_EXISTS (a newer
+// stream of the same node took over), UNAVAILABLE (shutdown). A refused snapshot is never
+// acked, so the agent keeps it and sends it again on its next stream.
 //
 // Example:
 //   IngestService ingest(&writer, &fleet, &metrics, {.require_client_identity = true});
@@ -26,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "collector/fleet/fleet_state.h"
 #include "collector/http/metrics.h"
+#include "collector/ingest/agent_rate_limit.h"
 #include "collector/ingest/snapshot_limits.h"
 #include "collector/ingest/snapshot_writer.h"
 #include "collector/query/bundle_rpcs.h"
@@ -37,6 +40,8 @@ struct IngestOptions {
   // Check the Hello's node id against the client certificate (mTLS). Off with --insecure.
   bool require_client_identity = true;
   SnapshotLimits limits;
+  // Snapshots per second and burst per node (--max-snapshots-per-second-per-agent).
+  RateLimitOptions rate_limit;
 };
 
 class AgentStream;
@@ -82,6 +87,7 @@ class IngestService final : public guts::diag::v1::AgentService::CallbackService
   CollectorMetrics* const metrics_;
   const IngestOptions options_;
   BundleRpcs* bundles_ = nullptr;
+  AgentRateLimit rate_limit_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<AgentStream>> streams_ ABSL_GUARDED_BY(mu_);

@@ -25,7 +25,9 @@ absl::Status SnapshotWriter::Start() {
   if (!latest.ok()) return latest.status();
   absl::MutexLock lock(&mu_);
   for (const LatestNode& n : *latest) {
-    if (n.snapshot) last_stored_[n.node_id] = n.snapshot->seq();
+    if (!n.snapshot) continue;
+    last_stored_[n.node_id] = n.snapshot->seq();
+    last_stored_received_[n.node_id] = n.received;
   }
   running_ = true;
   thread_ = std::thread([this] { Run(); });
@@ -63,6 +65,12 @@ uint64_t SnapshotWriter::LastStoredSeq(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
   auto it = last_stored_.find(node_id);
   return it == last_stored_.end() ? 0 : it->second;
+}
+
+absl::Time SnapshotWriter::LastStoredReceived(const std::string& node_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = last_stored_received_.find(node_id);
+  return it == last_stored_received_.end() ? absl::InfinitePast() : it->second;
 }
 
 CollectorHealth SnapshotWriter::Health(absl::Time now) const {
@@ -160,6 +168,10 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [node, seq] : stored_now) last_stored_[node] = seq;
+    for (const SnapshotRecord& r : records) {
+      absl::Time& at = last_stored_received_[r.snapshot.node_id()];
+      at = std::max(at, r.received);
+    }
     rate_count_ += records.size();
     absl::Duration since = now - rate_at_;
     if (since >= absl::Seconds(1)) {

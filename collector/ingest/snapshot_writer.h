@@ -77,6 +77,9 @@ class SnapshotWriter {
 
   // Highest seq of the node stored so far (0 when none).
   uint64_t LastStoredSeq(const std::string& node_id) const;
+  // When the node's latest stored snapshot was received (InfinitePast when none), across
+  // restarts of the collector: the start of its silence, for the ingest rate limit.
+  absl::Time LastStoredReceived(const std::string& node_id) const;
 
   // Ingest lag and overload, for the FleetView and /metrics.
   CollectorHealth Health(absl::Time now) const;
@@ -99,6 +102,7 @@ class SnapshotWriter {
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, uint64_t> last_stored_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> last_stored_received_ ABSL_GUARDED_BY(mu_);
   double rate_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time rate_at_ ABSL_GUARDED_BY(mu_);
   uint64_t rate_count_ ABSL_GUARDED_BY(mu_) = 0;

@@ -37,6 +37,24 @@ TEST(ConfigTest, FlagsParseIntoTheConfig) {
   EXPECT_TRUE((*c)->tls.insecure);
 }
 
+TEST(ConfigTest, PerAgentSnapshotRateHasDefaultsAndRefusesANegativeRate) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->max_snapshots_per_second_per_agent, 20);
+  EXPECT_EQ((*c)->max_snapshot_burst_per_agent, 200u);
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--max-snapshots-per-second-per-agent", "2.5",
+             "--max-snapshot-burst-per-agent", "50"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->max_snapshots_per_second_per_agent, 2.5);
+  EXPECT_EQ((*c)->max_snapshot_burst_per_agent, 50u);
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--max-snapshots-per-second-per-agent", "-1"});
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("--max-snapshots-per-second-per-agent"), std::string::npos)
+      << c.status();
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--max-snapshot-burst-per-agent", "lots"});
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ConfigTest, TlsFilesAreRequiredWithoutInsecure) {
   auto c = Parse({"--data-dir", "/tmp/x"});
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);

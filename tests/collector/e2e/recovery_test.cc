@@ -36,7 +36,9 @@ Running StartCollector(const std::string& dir, int run) {
   r.process = std::make_unique<ChildProcess>(
       std::vector<std::string>{BinaryPath("guts-collector"), "--grpc-addr", "127.0.0.1:0",
                                "--http-addr", "127.0.0.1:0", "--data-dir", dir + "/db",
-                               "--insecure", "--ready-file", ready, "--log-level", "warn"},
+                               "--insecure", "--ready-file", ready, "--log-level", "warn",
+                               // The agents here flood on purpose, to load the store.
+                               "--max-snapshots-per-second-per-agent", "0"},
       dir + "/collector.log");
   EXPECT_TRUE(r.process->ok()) << r.process->error();
   absl::StatusOr<std::string> text = guts::testing::WaitForReadyFile(ready, absl::Seconds(20));

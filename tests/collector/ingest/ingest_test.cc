@@ -2,8 +2,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "collector/collector.h"
@@ -339,6 +341,194 @@ TEST_F(IngestTest, MetricsShowTheFleetByStateAndTheCollectorIsReady) {
   EXPECT_NE(metrics->body.find("guts_node_finalized_height{node=\"v8\"} 1001"), std::string::npos);
   EXPECT_NE(metrics->body.find("guts_collector_snapshots_stored_total 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("guts_collector_streams 1"), std::string::npos);
+}
+
+// Stored seqs of `node`, in order.
+std::vector<uint64_t> StoredSeqs(v1::FleetService::Stub* fleet, const std::string& node) {
+  grpc::ClientContext ctx;
+  v1::NodeHistoryRequest req;
+  req.set_node_id(node);
+  auto reader = fleet->GetNodeHistory(&ctx, req);
+  std::vector<uint64_t> seqs;
+  v1::HistoryPoint p;
+  while (reader->Read(&p)) seqs.push_back(p.seq());
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) << s.error_message();
+  return seqs;
+}
+
+class RateLimitedIngestTest : public IngestTest {
+ protected:
+  void SetUp() override {
+    CollectorConfig config;
+    config.max_snapshots_per_second_per_agent = 2;
+    config.max_snapshot_burst_per_agent = 20;
+    Start(config);
+  }
+
+  // Stored seqs of `node` once the writer has caught up with what was queued.
+  std::vector<uint64_t> SettledSeqs(const std::string& node) {
+    std::vector<uint64_t> seqs = StoredSeqs(fleet_.get(), node);
+    for (int i = 0; i < 50; ++i) {
+      absl::SleepFor(absl::Milliseconds(50));
+      std::vector<uint64_t> again = StoredSeqs(fleet_.get(), node);
+      if (again == seqs) break;
+      seqs = std::move(again);
+    }
+    return seqs;
+  }
+
+  // Sends seq first..last as fast as the stream takes them (not waiting for acks), then reads
+  // until the collector ends the stream. Returns its status; `acked` gets the highest ack.
+  grpc::Status Flood(const v1::AgentMessage& hello, uint64_t first, uint64_t last,
+                     uint64_t* acked) {
+    grpc::ClientContext ctx;
+    auto stream = agents_->Connect(&ctx);
+    *acked = 0;
+    if (stream->Write(hello)) {
+      for (uint64_t seq = first; seq <= last; ++seq) {
+        if (!stream->Write(SnapshotOf(hello.hello().node_id(), seq))) break;
+      }
+    }
+    stream->WritesDone();
+    v1::CollectorMessage m;
+    while (stream->Read(&m)) {
+      if (m.has_ack()) *acked = std::max(*acked, m.ack().seq());
+    }
+    return stream->Finish();
+  }
+
+  std::string Metrics() {
+    httplib::Client http("http://" + collector_->http_address());
+    auto metrics = http.Get("/metrics");
+    return metrics ? metrics->body : "";
+  }
+};
+
+TEST_F(RateLimitedIngestTest, FloodingAgentIsRefusedAndWhatWasRefusedIsNeitherAckedNorStored) {
+  uint64_t acked = 0;
+  grpc::Status s = Flood(HelloOf("v1"), 1, 200, &acked);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("node v1"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("2 per second"), std::string::npos) << s.error_message();
+
+  // What passed is the burst (and what the rate refilled meanwhile): seq 1..k, nothing after
+  // the refused one, and no ack beyond what is stored, so the agent still holds the rest.
+  std::vector<uint64_t> stored = SettledSeqs("v1");
+  ASSERT_GE(stored.size(), 20u);
+  ASSERT_LT(stored.size(), 200u);
+  for (size_t i = 0; i < stored.size(); ++i) ASSERT_EQ(stored[i], i + 1);
+  EXPECT_LE(acked, stored.back());
+
+  // Reconnecting at once gives no fresh burst: the next flood is refused after a few.
+  v1::AgentMessage again = HelloOf("v1");
+  again.mutable_hello()->set_last_acked_seq(acked);
+  again.mutable_hello()->set_next_seq(201);
+  uint64_t first = stored.back() + 1;
+  s = Flood(again, first, first + 100, &acked);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  std::vector<uint64_t> after = SettledSeqs("v1");
+  EXPECT_LT(after.size() - stored.size(), 20u);
+
+  EXPECT_NE(Metrics().find("guts_collector_rejected_total{reason=\"rate_limited\"} 2"),
+            std::string::npos)
+      << Metrics();
+}
+
+TEST_F(RateLimitedIngestTest, CollectorKeepsServingOtherAgentsWhileOneFloods) {
+  std::atomic<bool> stop = false;
+  std::atomic<int> refused = 0;
+  std::thread flooder([&] {
+    for (uint64_t next = 1; !stop;) {
+      uint64_t acked = 0;
+      grpc::Status s = Flood(HelloOf("v1"), next, next + 500, &acked);
+      if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++refused;
+      next = std::max(next, acked + 1);
+    }
+  });
+  while (refused == 0) absl::SleepFor(absl::Milliseconds(5));
+  for (uint64_t seq = 1; seq <= 20; ++seq) {
+    // A well-behaved agent, one stream at a time, as after reconnects.
+    grpc::ClientContext ctx;
+    auto stream = Connect(&ctx, "v2");
+    ASSERT_TRUE(stream->Write(SnapshotOf("v2", seq)));
+    ASSERT_TRUE(AwaitAck(stream.get(), seq)) << "seq " << seq;
+    ctx.TryCancel();
+    stream->Finish();
+  }
+  EXPECT_GE(refused, 2) << "v1 kept flooding through v2's streams";
+  stop = true;
+  flooder.join();
+  EXPECT_EQ(StoredSeqs(fleet_.get(), "v2").size(), 20u);
+  grpc::ClientContext q;
+  v1::FleetStatus status;
+  EXPECT_TRUE(fleet_->GetFleetStatus(&q, {}, &status).ok());
+}
+
+TEST_F(RateLimitedIngestTest, SpoolReplayAfterAnHourOfOutageIsAcceptedWhole) {
+  // The agent started an hour ago and never reached the collector: 2000 snapshots spooled
+  // (far beyond the burst of 20), sent back to back as the agent replays its spool.
+  absl::Time now = absl::Now();
+  v1::AgentMessage hello = HelloOf("v3");
+  hello.mutable_hello()->set_agent_start_unix_ms(absl::ToUnixMillis(now - absl::Hours(1)));
+  hello.mutable_hello()->set_next_seq(2001);
+  grpc::ClientContext ctx;
+  auto stream = agents_->Connect(&ctx);
+  ASSERT_TRUE(stream->Write(hello));
+  for (uint64_t seq = 1; seq <= 2000; ++seq) {
+    ASSERT_TRUE(
+        stream->Write(SnapshotOf("v3", seq, now - absl::Hours(1) + seq * absl::Seconds(1))));
+  }
+  ASSERT_TRUE(AwaitAck(stream.get(), 2000));
+  EXPECT_EQ(StoredSeqs(fleet_.get(), "v3").size(), 2000u);
+  EXPECT_EQ(Metrics().find("reason=\"rate_limited\""), std::string::npos);
+
+  // The credit was the backlog, not more: a flood right after it is refused.
+  for (uint64_t seq = 2001; seq <= 2200; ++seq) {
+    if (!stream->Write(SnapshotOf("v3", seq))) break;
+  }
+  v1::CollectorMessage m;
+  while (stream->Read(&m)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(RateLimitedIngestTest, ReplayAfterACollectorRestartIsCreditedFromTheStore) {
+  {
+    grpc::ClientContext ctx;
+    auto stream = Connect(&ctx, "v4");
+    ASSERT_TRUE(stream->Write(SnapshotOf("v4", 1)));
+    ASSERT_TRUE(AwaitAck(stream.get(), 1));
+    stream->WritesDone();
+    stream->Finish();
+  }
+  collector_.reset();
+  // Down for three seconds while the agent spools 14 (at 5/s, the most its rate allows), more
+  // than the burst of 10: the restarted collector knows the silence from the store alone.
+  absl::SleepFor(absl::Seconds(3));
+  CollectorConfig config;
+  config.grpc_addr = "127.0.0.1:0";
+  config.http_addr = "127.0.0.1:0";
+  config.data_dir = dir_ + "/db";
+  config.tls.insecure = true;
+  config.max_snapshots_per_second_per_agent = 5;
+  config.max_snapshot_burst_per_agent = 10;
+  absl::StatusOr<std::unique_ptr<Collector>> c = Collector::Start(config);
+  ASSERT_TRUE(c.ok()) << c.status();
+  collector_ = *std::move(c);
+  auto channel =
+      grpc::CreateChannel(collector_->grpc_address(), grpc::InsecureChannelCredentials());
+  agents_ = v1::AgentService::NewStub(channel);
+  fleet_ = v1::FleetService::NewStub(channel);
+  v1::AgentMessage hello = HelloOf("v4");
+  hello.mutable_hello()->set_last_acked_seq(1);
+  hello.mutable_hello()->set_next_seq(16);
+  grpc::ClientContext ctx;
+  auto stream = agents_->Connect(&ctx);
+  ASSERT_TRUE(stream->Write(hello));
+  for (uint64_t seq = 2; seq <= 15; ++seq) ASSERT_TRUE(stream->Write(SnapshotOf("v4", seq)));
+  ASSERT_TRUE(AwaitAck(stream.get(), 15));
+  EXPECT_EQ(StoredSeqs(fleet_.get(), "v4").size(), 15u);
 }
 
 class MutualTlsIngestTest : public IngestTest {
