@@ -1,0 +1,347 @@
+#include "tests/scenarios/scenario_runner.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "tests/support/sim_agent.h"
+
+namespace guts::testing {
+namespace {
+
+std::vector<std::string>& TableRows() {
+  static auto* rows = new std::vector<std::string>();
+  return *rows;
+}
+
+class PrintTable : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::printf("\n| id | verdicts | time to detect | time to clear | false positives |\n");
+    std::printf("|---|---|---|---|---|\n");
+    for (const std::string& row : TableRows()) std::printf("%s\n", row.c_str());
+  }
+};
+const auto* const kTable = ::testing::AddGlobalTestEnvironment(new PrintTable);
+
+std::string Secs(absl::Duration d) { return absl::StrFormat("%.1f s", absl::ToDoubleSeconds(d)); }
+
+std::string Describe(const v1::Incident& inc) {
+  std::vector<std::string> groups;
+  for (const auto& g : inc.groups()) groups.push_back(absl::StrJoin(g.nodes(), ","));
+  return absl::StrCat(v1::IncidentKind_Name(inc.kind()), " ", v1::Severity_Name(inc.severity()),
+                      " [", absl::StrJoin(inc.nodes(), ","), "]",
+                      groups.empty() ? "" : absl::StrCat(" {", absl::StrJoin(groups, "|"), "}"));
+}
+
+// The leader most running nodes name for their current view, and the fleet's highest view and
+// height.
+struct Consensus {
+  std::string leader;
+  uint64_t view = 0, height = 0;
+};
+Consensus Summarize(const nlohmann::json& status) {
+  Consensus c;
+  std::map<std::string, int> votes;
+  for (const auto& n : status.at("nodes")) {
+    if (!n.value("running", false)) continue;
+    ++votes[n.value("leader", "")];
+    c.view = std::max(c.view, n.value("view", uint64_t{0}));
+    c.height = std::max(c.height, n.value("height", uint64_t{0}));
+  }
+  int best = 0;
+  for (const auto& [name, count] : votes) {
+    if (count > best) std::tie(c.leader, best) = std::tie(name, count);
+  }
+  return c;
+}
+
+}  // namespace
+
+double BudgetFactor() {
+  const char* f = std::getenv("GUTS_SCENARIO_BUDGET_FACTOR");
+  return f != nullptr && std::atof(f) > 0 ? std::atof(f) : 1.0;
+}
+
+std::vector<std::string> V(int first, int last) {
+  std::vector<std::string> out;
+  for (int i = first; i <= last; ++i) out.push_back(absl::StrCat("v", i));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Fleet::Fleet(const std::string& name, const FleetOptions& options) : options_(options) {
+  dir_ = FreshTempDir(name);
+  base_ = absl::StrCat("127.", options.range, ".0.");
+  sim_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{BinaryPath("guts-sim"), "run", "--nodes",
+                               absl::StrCat(options.nodes), "--base-ip", base_ + "0",
+                               "--control-addr", "127.0.0.1:0", "--state-dir", dir_ + "/sim",
+                               "--ready-file", dir_ + "/sim.ready"},
+      dir_ + "/sim.log");
+  std::vector<std::string> collector = {BinaryPath("guts-collector"),
+                                        "--insecure",
+                                        "--grpc-addr",
+                                        "127.0.0.1:0",
+                                        "--http-addr",
+                                        "127.0.0.1:0",
+                                        "--data-dir",
+                                        dir_ + "/collector",
+                                        "--ready-file",
+                                        dir_ + "/collector.ready"};
+  if (options.stall_threshold > absl::ZeroDuration()) {
+    collector.push_back("--stall-threshold");
+    collector.push_back(absl::FormatDuration(options.stall_threshold));
+  }
+  collector.insert(collector.end(), options.collector_args.begin(), options.collector_args.end());
+  collector_ = std::make_unique<ChildProcess>(collector, dir_ + "/collector.log");
+}
+
+absl::Status Fleet::Start() {
+  absl::StatusOr<std::string> sim = WaitForReadyFile(dir_ + "/sim.ready", absl::Seconds(20));
+  if (!sim.ok()) return sim.status();
+  control_ = nlohmann::json::parse(*sim).at("control").get<std::string>();
+  absl::StatusOr<std::string> col = WaitForReadyFile(dir_ + "/collector.ready", absl::Seconds(20));
+  if (!col.ok()) return col.status();
+  grpc_ = nlohmann::json::parse(*col).at("grpc").get<std::string>();
+  for (int i = 1; i <= options_.nodes; ++i) StartAgent(absl::StrCat("v", i));
+  stub_ = v1::FleetService::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
+  return absl::OkStatus();
+}
+
+std::string Fleet::NodeIp(int i) const { return absl::StrCat(base_, i); }
+
+void Fleet::StartAgent(const std::string& node, const std::vector<std::string>& prefix,
+                       const std::vector<std::string>& extra_args) {
+  agents_.erase(node);  // stops a running one first
+  agents_[node] =
+      StartSimAgent(grpc_, dir_, node, NodeIp(std::stoi(node.substr(1))), prefix, extra_args);
+}
+
+void Fleet::StopAgent(const std::string& node) { agents_[node]->Stop(9); }
+
+absl::Status Fleet::Ctl(const std::vector<std::string>& command) {
+  std::vector<std::string> argv = {BinaryPath("guts-sim"), "ctl", "--control", control_};
+  argv.insert(argv.end(), command.begin(), command.end());
+  ChildProcess ctl(argv, dir_ + "/ctl.log");
+  int status = ctl.Stop(0, absl::Seconds(10));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("guts-sim ctl ", absl::StrJoin(command, " "),
+                                            " failed; see ", dir_, "/ctl.log"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<nlohmann::json> Fleet::SimStatus() {
+  std::string out = absl::StrCat(dir_, "/status-", ++status_calls_, ".json");
+  ChildProcess ctl({BinaryPath("guts-sim"), "ctl", "--control", control_, "status"}, out);
+  ctl.Stop(0, absl::Seconds(10));
+  std::ifstream in(out);
+  nlohmann::json status = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (status.is_discarded() || !status.contains("nodes")) {
+    return absl::UnavailableError(absl::StrCat("no status from the sim; see ", out));
+  }
+  return status;
+}
+
+absl::StatusOr<std::vector<v1::Incident>> Fleet::Incidents(bool include_resolved) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  v1::ListIncidentsRequest request;
+  request.set_include_resolved(include_resolved);
+  v1::IncidentList list;
+  grpc::Status s = stub_->ListIncidents(&context, request, &list);
+  if (!s.ok()) return absl::UnavailableError(s.error_message());
+  return std::vector<v1::Incident>(list.incidents().begin(), list.incidents().end());
+}
+
+bool Fleet::WaitHealthy(absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    v1::FleetStatus status;
+    if (stub_->GetFleetStatus(&context, v1::FleetStatusRequest(), &status).ok() &&
+        status.nodes_size() == options_.nodes &&
+        std::all_of(status.nodes().begin(), status.nodes().end(), [](const v1::NodeStatus& n) {
+          return n.state() == v1::HEALTHY && n.height() > 0;
+        })) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return false;
+}
+
+void RunScenario(Scenario sc, int range) {
+  const double factor = BudgetFactor();
+  Fleet fleet(absl::StrCat("scenario-", sc.id), {.nodes = sc.nodes,
+                                                 .range = range,
+                                                 .stall_threshold = sc.stall_threshold,
+                                                 .collector_args = sc.collector_args});
+  ASSERT_TRUE(fleet.Start().ok()) << "logs in " << fleet.dir();
+  ASSERT_TRUE(fleet.WaitHealthy(absl::Seconds(30) * factor)) << "logs in " << fleet.dir();
+  if (sc.prepare) {
+    absl::Status s = sc.prepare(fleet);
+    ASSERT_TRUE(s.ok()) << s << "; logs in " << fleet.dir();
+  }
+  // Settle: the analysis needs a few ticks of history before the fault.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+
+  Consensus before;
+  if (sc.kill_leader) {
+    absl::StatusOr<nlohmann::json> status = fleet.SimStatus();
+    ASSERT_TRUE(status.ok()) << status.status();
+    before = Summarize(*status);
+    ASSERT_FALSE(before.leader.empty()) << status->dump();
+    sc.faults = {{"kill", before.leader}};
+    sc.heals = {{"restart", before.leader}};
+    sc.stop_agent = before.leader;
+    sc.names = {before.leader};
+  }
+
+  absl::Time injected = absl::Now();
+  for (const auto& f : sc.faults) {
+    absl::Status s = fleet.Ctl(f);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  if (sc.inject) {
+    absl::Status s = sc.inject(fleet);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  if (!sc.stop_agent.empty()) fleet.StopAgent(sc.stop_agent);
+
+  std::map<std::string, v1::Incident> seen;  // every incident ever listed, by id
+  absl::Duration detect = absl::InfiniteDuration();
+  std::string verdict = "none";
+  absl::Time deadline = injected + (sc.kind == v1::INCIDENT_KIND_UNSPECIFIED
+                                        ? sc.observe
+                                        : sc.detect_budget * factor + absl::Seconds(5));
+  while (absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto list = fleet.Incidents(true);
+    if (!list.ok()) continue;
+    for (const auto& inc : *list) {
+      seen[inc.id()] = inc;
+      if (inc.kind() == sc.kind && inc.state() == v1::OPEN && detect == absl::InfiniteDuration()) {
+        detect = absl::Now() - injected;
+        verdict = Describe(inc);
+      }
+    }
+    if (detect != absl::InfiniteDuration() && absl::Now() - injected > detect + absl::Seconds(3)) {
+      break;  // a little longer, so symptoms that would open beside it get their chance
+    }
+  }
+
+  absl::Time hold_until = absl::Now() + sc.hold;
+  while (absl::Now() < hold_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto list = fleet.Incidents(true);
+    if (!list.ok()) continue;
+    for (const auto& inc : *list) seen[inc.id()] = inc;
+  }
+
+  if (sc.kill_leader) {
+    // The dead leader's view times out and the next leader finalizes: the views climb past
+    // the blocks, and the height keeps rising.
+    Consensus after;
+    absl::Time until = absl::Now() + absl::Seconds(20) * factor;
+    do {
+      absl::StatusOr<nlohmann::json> status = fleet.SimStatus();
+      ASSERT_TRUE(status.ok()) << status.status();
+      after = Summarize(*status);
+    } while (after.view - before.view <= after.height - before.height && absl::Now() < until);
+    EXPECT_GT(after.view - before.view, after.height - before.height)
+        << "no view change seen; logs in " << fleet.dir();
+    EXPECT_GT(after.height, before.height) << "blocks did not resume; logs in " << fleet.dir();
+  }
+
+  absl::Duration clear = absl::InfiniteDuration();
+  if (sc.kind != v1::INCIDENT_KIND_UNSPECIFIED) {
+    absl::Time healed = absl::Now();
+    for (const auto& h : sc.heals) {
+      absl::Status s = fleet.Ctl(h);
+      ASSERT_TRUE(s.ok()) << s;
+    }
+    if (sc.heal) {
+      absl::Status s = sc.heal(fleet);
+      ASSERT_TRUE(s.ok()) << s;
+    }
+    if (!sc.stop_agent.empty()) fleet.StartAgent(sc.stop_agent);
+    absl::Time clear_deadline = healed + absl::Seconds(40) * factor;
+    while (absl::Now() < clear_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      auto list = fleet.Incidents(true);
+      if (!list.ok()) continue;
+      bool open = false;
+      for (const auto& inc : *list) {
+        seen[inc.id()] = inc;
+        open |= inc.state() == v1::OPEN;
+      }
+      if (!open) {
+        clear = absl::Now() - healed;
+        break;
+      }
+    }
+    absl::Time watch_until = absl::Now() + sc.watch_after_clear;
+    while (clear != absl::InfiniteDuration() && absl::Now() < watch_until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      auto list = fleet.Incidents(true);
+      if (!list.ok()) continue;
+      for (const auto& inc : *list) seen[inc.id()] = inc;
+    }
+  }
+
+  std::vector<std::string> false_positives;
+  const v1::Incident* expected = nullptr;
+  for (const auto& [id, inc] : seen) {
+    if (inc.kind() == sc.kind && expected == nullptr) {
+      expected = &inc;
+      continue;
+    }
+    if (sc.tolerated.count(inc.kind())) continue;
+    false_positives.push_back(Describe(inc));
+  }
+  TableRows().push_back(absl::StrCat(
+      "| ", sc.id, " | ", verdict, " | ", detect == absl::InfiniteDuration() ? "-" : Secs(detect),
+      " | ", clear == absl::InfiniteDuration() ? "-" : Secs(clear), " | ",
+      false_positives.empty() ? "none" : absl::StrJoin(false_positives, "; "), " |"));
+
+  EXPECT_TRUE(false_positives.empty())
+      << absl::StrJoin(false_positives, "; ") << "\nlogs in " << fleet.dir();
+  if (sc.kind == v1::INCIDENT_KIND_UNSPECIFIED) return;
+  ASSERT_NE(expected, nullptr) << "no " << v1::IncidentKind_Name(sc.kind) << "; logs in "
+                               << fleet.dir();
+  EXPECT_LE(detect, sc.detect_budget * factor) << "logs in " << fleet.dir();
+  EXPECT_EQ(expected->severity(), sc.severity) << Describe(*expected);
+  if (!sc.names.empty()) {
+    EXPECT_EQ(std::vector<std::string>(expected->nodes().begin(), expected->nodes().end()),
+              sc.names)
+        << Describe(*expected);
+  }
+  if (!sc.summary_contains.empty()) {
+    EXPECT_NE(expected->summary().find(sc.summary_contains), std::string::npos)
+        << expected->summary();
+  }
+  if (!sc.groups.empty()) {
+    std::vector<std::vector<std::string>> groups;
+    for (const auto& g : expected->groups())
+      groups.emplace_back(g.nodes().begin(), g.nodes().end());
+    std::sort(groups.begin(), groups.end());
+    EXPECT_EQ(groups, sc.groups) << Describe(*expected);
+  }
+  EXPECT_LE(clear, absl::Seconds(30) * factor) << "logs in " << fleet.dir();
+}
+
+}  // namespace guts::testing

@@ -1,0 +1,122 @@
+// The scenario runner: one SCENARIOS.md row run against real processes. A Fleet is guts-sim,
+// one real guts-agent per node and a real guts-collector (all --insecure, on a loopback range of
+// its own); RunScenario injects the fault, polls the collector's FleetService, asserts the
+// incident's kind, severity and names, the time to detect, the clearing after the heal and that
+// nothing else opened, and adds one row to the table the suite prints at exit:
+//   | id | verdicts | time to detect | time to clear | false positives |
+//
+// GUTS_SCENARIO_BUDGET_FACTOR (default 1.0) multiplies every time budget, for slow machines.
+//
+// Example:
+//   Scenario sc{.id = "S09", .faults = {{"kill", "v4"}}, .heals = {{"restart", "v4"}},
+//               .stop_agent = "v4", .kind = v1::NODE_DOWN, .severity = v1::P2,
+//               .names = {"v4"}};
+//   RunScenario(sc, /*range=*/149);   // the fleet lives on 127.149.0.0/16
+//
+// Not thread-safe: one scenario per test process (ctest runs each test in its own).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "guts/diag/v1/fleet.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/child_process.h"
+
+namespace guts::testing {
+
+namespace v1 = ::guts::diag::v1;
+
+// GUTS_SCENARIO_BUDGET_FACTOR, or 1.0.
+double BudgetFactor();
+
+// {"v<first>", ..., "v<last>"}, sorted as strings (the order incidents list nodes in).
+std::vector<std::string> V(int first, int last);
+
+struct FleetOptions {
+  int nodes = 7;
+  int range = 0;  // the fleet's loopback range: 127.<range>.0.0/16
+  absl::Duration stall_threshold = absl::ZeroDuration();  // zero: the collector's default
+  std::vector<std::string> collector_args;                // appended to its command line
+};
+
+class Fleet {
+ public:
+  Fleet(const std::string& name, const FleetOptions& options);
+  Fleet(const Fleet&) = delete;
+  Fleet& operator=(const Fleet&) = delete;
+
+  // Waits for the sim's and the collector's ready files, then starts every agent.
+  absl::Status Start();
+
+  // Starts (or restarts) the agent of `node` ("v3"); `prefix` goes before the agent's binary
+  // (e.g. {"env", "FAKETIME=+5m", ...}), `extra_args` after its usual flags.
+  void StartAgent(const std::string& node, const std::vector<std::string>& prefix = {},
+                  const std::vector<std::string>& extra_args = {});
+  void StopAgent(const std::string& node);
+
+  // Runs `guts-sim ctl <command...>` against this fleet's sim.
+  absl::Status Ctl(const std::vector<std::string>& command);
+  // The network's state as the sim sees it (`guts-sim ctl status`).
+  absl::StatusOr<nlohmann::json> SimStatus();
+  absl::StatusOr<std::vector<v1::Incident>> Incidents(bool include_resolved);
+  // Waits until every node is reported HEALTHY with a height.
+  bool WaitHealthy(absl::Duration timeout);
+
+  const std::string& dir() const { return dir_; }
+  const std::string& collector_grpc() const { return grpc_; }
+  std::string NodeIp(int i) const;
+
+ private:
+  FleetOptions options_;
+  std::string dir_, base_, control_, grpc_;
+  int status_calls_ = 0;
+  std::unique_ptr<ChildProcess> sim_, collector_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
+  std::unique_ptr<v1::FleetService::Stub> stub_;
+};
+
+struct Scenario {
+  std::string id;
+  int nodes = 7;
+  std::vector<std::vector<std::string>> faults;  // guts-sim ctl commands
+  std::vector<std::vector<std::string>> heals;
+  // Faults the sim cannot inject (kernel rules, the agents' side): run after `faults`, and
+  // `heal` after `heals`. A failing status fails the test.
+  std::function<absl::Status(Fleet&)> inject;
+  std::function<absl::Status(Fleet&)> heal;
+  std::string stop_agent;                                 // the fault also kills this node's agent
+  v1::IncidentKind kind = v1::INCIDENT_KIND_UNSPECIFIED;  // UNSPECIFIED: nothing may open
+  v1::Severity severity = v1::SEVERITY_UNSPECIFIED;
+  std::vector<std::string> names;                // incident nodes, sorted
+  std::vector<std::vector<std::string>> groups;  // incident groups, sorted (when given)
+  absl::Duration detect_budget = absl::Seconds(10);
+  absl::Duration observe = absl::Seconds(30);  // decoys: how long nothing may open
+  // Kinds that may open beside the expected one without counting as false positives.
+  std::set<v1::IncidentKind> tolerated;
+  absl::Duration stall_threshold = absl::ZeroDuration();  // the collector's --stall-threshold
+  std::vector<std::string> collector_args;
+  std::string summary_contains;  // e.g. the cause of a CONSENSUS_STUCK
+  // S13: the fault kills whichever node leads at injection time (node and agent), the heal
+  // restarts it, and the incident must name it; the views must climb past the dead leader.
+  bool kill_leader = false;
+  // How long the fault stays in place after the expected incident opened, before the heal.
+  absl::Duration hold = absl::ZeroDuration();
+  // How long to keep watching after everything cleared (a decoy's recovery: nothing reopens).
+  absl::Duration watch_after_clear = absl::ZeroDuration();
+  // Called once the fleet is healthy, before the fault (e.g. to restart an agent differently).
+  std::function<absl::Status(Fleet&)> prepare;
+};
+
+// Runs `sc` on a fresh fleet in 127.<range>.0.0/16 with gtest assertions, and adds its row to
+// the table printed when the test program exits.
+void RunScenario(Scenario sc, int range);
+
+}  // namespace guts::testing
