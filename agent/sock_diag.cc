@@ -123,54 +123,108 @@ absl::Status Dump(int fd, int family, const std::string& program, std::vector<Tc
              sizeof(kernel)) < 0) {
     return absl::UnavailableError(absl::StrCat("sock_diag send: ", std::strerror(errno)));
   }
-  alignas(nlmsghdr) char buffer[32 << 10];
+  // A dump datagram is at most 32 KiB (the kernel sizes dump skbs to the reader's buffer,
+  // capped there), so no message is ever cut short by this buffer.
+  char buffer[32 << 10];
   while (true) {
     ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       return absl::UnavailableError(absl::StrCat("sock_diag recv: ", std::strerror(errno)));
     }
-    int remaining = static_cast<int>(n);
-    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, remaining);
-         header = NLMSG_NEXT(header, remaining)) {
-      if (header->nlmsg_type == NLMSG_DONE) return absl::OkStatus();
-      if (header->nlmsg_type == NLMSG_ERROR) {
-        auto* error = static_cast<nlmsgerr*>(NLMSG_DATA(header));
-        return absl::UnavailableError(absl::StrCat("sock_diag: ", std::strerror(-error->error)));
-      }
-      if (header->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) {
-        return absl::DataLossError("sock_diag: short inet_diag_msg");
-      }
-      auto* diag = static_cast<inet_diag_msg*>(NLMSG_DATA(header));
-      TcpSession session;
-      session.local_ip = IpText(diag->idiag_family, diag->id.idiag_src);
-      session.remote_ip = IpText(diag->idiag_family, diag->id.idiag_dst);
-      session.local_port = ntohs(diag->id.idiag_sport);
-      session.remote_port = ntohs(diag->id.idiag_dport);
-      session.state =
-          diag->idiag_state < std::size(kStates) ? kStates[diag->idiag_state] : "UNKNOWN";
-      session.send_queue_bytes = diag->idiag_wqueue;
-      int attr_len = static_cast<int>(header->nlmsg_len - NLMSG_LENGTH(sizeof(*diag)));
-      for (auto* attr = reinterpret_cast<rtattr*>(diag + 1); RTA_OK(attr, attr_len);
-           attr = RTA_NEXT(attr, attr_len)) {
-        if (attr->rta_type != INET_DIAG_INFO) continue;
-        // Older kernels send a shorter tcp_info: copy what is there, the rest stays zero.
-        tcp_info info{};
-        std::memcpy(&info, RTA_DATA(attr), std::min<size_t>(RTA_PAYLOAD(attr), sizeof(info)));
-        session.has_info = true;
-        session.last_data_recv_ms = info.tcpi_last_data_recv;
-        session.last_data_sent_ms = info.tcpi_last_data_sent;
-        session.rtt_us = info.tcpi_rtt;
-        session.total_retrans = info.tcpi_total_retrans;
-        session.bytes_received = info.tcpi_bytes_received;
-        session.bytes_acked = info.tcpi_bytes_acked;
-      }
-      out.push_back(std::move(session));
-    }
+    absl::StatusOr<bool> done =
+        ParseSockDiagReply(absl::string_view(buffer, static_cast<size_t>(n)), out);
+    if (!done.ok()) return done.status();
+    if (*done) return absl::OkStatus();
   }
 }
 
+// One SOCK_DIAG_BY_FAMILY message's payload: an inet_diag_msg, then attributes.
+absl::Status ParseSession(absl::string_view payload, std::vector<TcpSession>& out) {
+  inet_diag_msg diag;
+  if (payload.size() < sizeof(diag)) {
+    return absl::DataLossError(absl::StrCat("sock_diag: inet_diag_msg of ", payload.size(),
+                                            " bytes, shorter than its ", sizeof(diag)));
+  }
+  std::memcpy(&diag, payload.data(), sizeof(diag));
+  TcpSession session;
+  session.local_ip = IpText(diag.idiag_family, diag.id.idiag_src);
+  session.remote_ip = IpText(diag.idiag_family, diag.id.idiag_dst);
+  session.local_port = ntohs(diag.id.idiag_sport);
+  session.remote_port = ntohs(diag.id.idiag_dport);
+  session.state = diag.idiag_state < std::size(kStates) ? kStates[diag.idiag_state] : "UNKNOWN";
+  session.send_queue_bytes = diag.idiag_wqueue;
+  payload.remove_prefix(std::min(payload.size(), static_cast<size_t>(NLMSG_ALIGN(sizeof(diag)))));
+  while (!payload.empty()) {
+    rtattr attr;
+    if (payload.size() < sizeof(attr)) {
+      return absl::DataLossError(
+          absl::StrCat("sock_diag: ", payload.size(), " trailing bytes after the attributes"));
+    }
+    std::memcpy(&attr, payload.data(), sizeof(attr));
+    if (attr.rta_len < sizeof(attr) || attr.rta_len > payload.size()) {
+      return absl::DataLossError(absl::StrCat("sock_diag: attribute of type ", attr.rta_type,
+                                              " claims ", attr.rta_len, " bytes, ", payload.size(),
+                                              " left"));
+    }
+    if (attr.rta_type == INET_DIAG_INFO) {
+      // Older kernels send a shorter tcp_info: copy what is there, the rest stays zero.
+      tcp_info info{};
+      const size_t info_bytes = attr.rta_len - RTA_LENGTH(0);
+      std::memcpy(&info, payload.data() + RTA_LENGTH(0), std::min(info_bytes, sizeof(info)));
+      session.has_info = true;
+      session.last_data_recv_ms = info.tcpi_last_data_recv;
+      session.last_data_sent_ms = info.tcpi_last_data_sent;
+      session.rtt_us = info.tcpi_rtt;
+      session.total_retrans = info.tcpi_total_retrans;
+      session.bytes_received = info.tcpi_bytes_received;
+      session.bytes_acked = info.tcpi_bytes_acked;
+    }
+    payload.remove_prefix(std::min(payload.size(), static_cast<size_t>(RTA_ALIGN(attr.rta_len))));
+  }
+  out.push_back(std::move(session));
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<bool> ParseSockDiagReply(absl::string_view datagram, std::vector<TcpSession>& out) {
+  while (!datagram.empty()) {
+    nlmsghdr header;
+    if (datagram.size() < sizeof(header)) {
+      return absl::DataLossError(absl::StrCat("sock_diag: ", datagram.size(),
+                                              " trailing bytes, shorter than a message header"));
+    }
+    std::memcpy(&header, datagram.data(), sizeof(header));
+    if (header.nlmsg_len < NLMSG_HDRLEN || header.nlmsg_len > datagram.size()) {
+      return absl::DataLossError(absl::StrCat("sock_diag: message of type ", header.nlmsg_type,
+                                              " claims ", header.nlmsg_len, " bytes, ",
+                                              datagram.size(), " left in the datagram"));
+    }
+    absl::string_view payload = datagram.substr(NLMSG_HDRLEN, header.nlmsg_len - NLMSG_HDRLEN);
+    if (header.nlmsg_type == NLMSG_DONE) return true;
+    if (header.nlmsg_type == NLMSG_ERROR) {
+      nlmsgerr error;
+      if (payload.size() < sizeof(error)) {
+        return absl::DataLossError(absl::StrCat("sock_diag: NLMSG_ERROR of ", payload.size(),
+                                                " bytes, shorter than its ", sizeof(error)));
+      }
+      std::memcpy(&error, payload.data(), sizeof(error));
+      // A negative errno; widened first, since negating INT_MIN overflows an int.
+      const int64_t code = -static_cast<int64_t>(error.error);
+      return absl::UnavailableError(absl::StrCat(
+          "sock_diag: ",
+          code > 0 && code <= INT32_MAX ? std::strerror(static_cast<int>(code)) : "error", " (",
+          error.error, ")"));
+    }
+    if (header.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+      if (absl::Status s = ParseSession(payload, out); !s.ok()) return s;
+    }
+    datagram.remove_prefix(
+        std::min(datagram.size(), static_cast<size_t>(NLMSG_ALIGN(header.nlmsg_len))));
+  }
+  return false;
+}
 
 absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& filter) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);

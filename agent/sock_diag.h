@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace guts::agent {
 
@@ -47,5 +48,13 @@ struct TcpSessionFilter {
 
 // Open TCP sessions matching `filter`, IPv4 and IPv6.
 absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& filter = {});
+
+// Parses one datagram of a sock_diag dump reply as received from the kernel, appending the
+// sessions it carries to `out`. True when the datagram ends the dump (NLMSG_DONE). Every length
+// in the datagram is checked before the bytes it covers are read: DATA_LOSS names a message, an
+// NLMSG_ERROR or an attribute that claims more bytes than it has; UNAVAILABLE carries the
+// kernel's error. Messages of other types (NLMSG_NOOP) are skipped. The bytes need no alignment.
+// ListTcpSessions feeds it every datagram; public so that tests and the fuzzer can too.
+absl::StatusOr<bool> ParseSockDiagReply(absl::string_view datagram, std::vector<TcpSession>& out);
 
 }  // namespace guts::agent

@@ -1,6 +1,16 @@
 #include "agent/sock_diag.h"
 
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <unistd.h>
+
+#include <climits>
+#include <cstddef>
+#include <cstring>
+#include <memory>
 
 #include "gtest/gtest.h"
 #include "tests/agent/socket_pair.h"
@@ -66,6 +76,168 @@ TEST(SockDiagTest, KernelPortFilterKeepsOnlyTheAskedSessions) {
             absl::StatusCode::kInvalidArgument);
 
   for (int fd : {client, server, other_client, other_server, listener, other_listener}) close(fd);
+}
+
+// Netlink messages built byte by byte, as the kernel would send them (or a broken one would).
+std::string Message(uint16_t type, const std::string& payload, uint32_t claimed_length = 0) {
+  nlmsghdr header{};
+  header.nlmsg_len =
+      claimed_length != 0 ? claimed_length : static_cast<uint32_t>(NLMSG_LENGTH(payload.size()));
+  header.nlmsg_type = type;
+  std::string out(reinterpret_cast<const char*>(&header), sizeof(header));
+  out += payload;
+  out.resize(NLMSG_ALIGN(out.size()), '\0');
+  return out;
+}
+
+std::string Attribute(uint16_t type, const std::string& payload) {
+  rtattr attr{};
+  attr.rta_type = type;
+  attr.rta_len = static_cast<uint16_t>(RTA_LENGTH(payload.size()));
+  std::string out(reinterpret_cast<const char*>(&attr), sizeof(attr));
+  out += payload;
+  out.resize(RTA_ALIGN(out.size()), '\0');
+  return out;
+}
+
+template <typename T>
+std::string Bytes(const T& value) {
+  return std::string(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+std::string SessionPayload(uint8_t state, const std::string& attributes = "") {
+  inet_diag_msg diag{};
+  diag.idiag_family = AF_INET;
+  diag.idiag_state = state;
+  diag.id.idiag_sport = htons(9000);
+  diag.id.idiag_dport = htons(41234);
+  inet_pton(AF_INET, "127.0.0.11", diag.id.idiag_src);
+  inet_pton(AF_INET, "127.0.0.12", diag.id.idiag_dst);
+  diag.idiag_wqueue = 77;
+  return Bytes(diag) + attributes;
+}
+
+// Parses `datagram` from a heap block of exactly its size, odd-aligned, so that a read past the
+// end is a heap overflow under AddressSanitizer and a misaligned read is caught by UBSan.
+absl::StatusOr<bool> Parse(const std::string& datagram, std::vector<TcpSession>& out) {
+  auto block = std::make_unique<char[]>(datagram.size() + 1);
+  std::memcpy(block.get() + 1, datagram.data(), datagram.size());
+  auto exact = std::make_unique<char[]>(datagram.size());
+  std::memcpy(exact.get(), datagram.data(), datagram.size());
+  std::vector<TcpSession> unaligned;
+  const size_t before = out.size();
+  absl::StatusOr<bool> misaligned =
+      ParseSockDiagReply(absl::string_view(block.get() + 1, datagram.size()), unaligned);
+  absl::StatusOr<bool> result =
+      ParseSockDiagReply(absl::string_view(exact.get(), datagram.size()), out);
+  EXPECT_EQ(misaligned.status(), result.status());
+  EXPECT_EQ(unaligned.size(), out.size() - before);
+  return result;
+}
+
+TEST(SockDiagReplyTest, SessionsWithTcpInfoAreReadAndDoneEndsTheDump) {
+  tcp_info info{};
+  info.tcpi_rtt = 1500;
+  info.tcpi_last_data_recv = 250;
+  info.tcpi_total_retrans = 3;
+  std::string datagram =
+      Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1, Attribute(INET_DIAG_INFO, Bytes(info)))) +
+      Message(NLMSG_NOOP, "") + Message(SOCK_DIAG_BY_FAMILY, SessionPayload(200));
+  std::vector<TcpSession> sessions;
+  absl::StatusOr<bool> done = Parse(datagram, sessions);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_FALSE(*done);
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions[0].local_ip, "127.0.0.11");
+  EXPECT_EQ(sessions[0].remote_ip, "127.0.0.12");
+  EXPECT_EQ(sessions[0].local_port, 9000);
+  EXPECT_EQ(sessions[0].remote_port, 41234);
+  EXPECT_EQ(sessions[0].state, "ESTABLISHED");
+  EXPECT_EQ(sessions[0].send_queue_bytes, 77u);
+  EXPECT_TRUE(sessions[0].has_info);
+  EXPECT_EQ(sessions[0].rtt_us, 1500u);
+  EXPECT_EQ(sessions[0].last_data_recv_ms, 250u);
+  EXPECT_EQ(sessions[0].total_retrans, 3u);
+  EXPECT_EQ(sessions[1].state, "UNKNOWN");
+  EXPECT_FALSE(sessions[1].has_info);
+
+  int zero = 0;
+  done = Parse(Message(NLMSG_DONE, Bytes(zero)), sessions);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_TRUE(*done);
+}
+
+TEST(SockDiagReplyTest, ShortTcpInfoOfAnOlderKernelLeavesTheRestZero) {
+  tcp_info info{};
+  info.tcpi_rtt = 900;
+  info.tcpi_bytes_acked = 12345;
+  const size_t old_size = offsetof(tcp_info, tcpi_bytes_acked);  // cut before bytes_acked
+  std::vector<TcpSession> sessions;
+  absl::StatusOr<bool> done =
+      Parse(Message(SOCK_DIAG_BY_FAMILY,
+                    SessionPayload(1, Attribute(INET_DIAG_INFO, Bytes(info).substr(0, old_size)))),
+            sessions);
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].rtt_us, 900u);
+  EXPECT_EQ(sessions[0].bytes_acked, 0u);
+}
+
+TEST(SockDiagReplyTest, NetlinkErrorCarriesTheKernelsErrno) {
+  nlmsgerr error{};
+  error.error = -EPERM;
+  std::vector<TcpSession> sessions;
+  absl::StatusOr<bool> done = Parse(Message(NLMSG_ERROR, Bytes(error)), sessions);
+  EXPECT_EQ(done.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(done.status().message().find(std::strerror(EPERM)), std::string::npos) << done.status();
+
+  error.error = INT_MIN;  // negating it as an int would overflow
+  done = Parse(Message(NLMSG_ERROR, Bytes(error)), sessions);
+  EXPECT_EQ(done.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// Regression (issue #10): an NLMSG_ERROR whose nlmsg_len covers less than a struct nlmsgerr was
+// read as a whole nlmsgerr, past the message and the datagram.
+TEST(SockDiagReplyTest, NetlinkErrorShorterThanNlmsgerrIsDataLossNotReadPastItsLength) {
+  std::vector<TcpSession> sessions;
+  for (size_t payload : {0, 2, 4, 19}) {
+    absl::StatusOr<bool> done =
+        Parse(Message(NLMSG_ERROR, std::string(payload, '\xf3')).substr(0, NLMSG_HDRLEN + payload),
+              sessions);
+    EXPECT_EQ(done.status().code(), absl::StatusCode::kDataLoss) << payload;
+    EXPECT_NE(done.status().message().find("NLMSG_ERROR"), std::string::npos) << done.status();
+  }
+  EXPECT_TRUE(sessions.empty());
+}
+
+TEST(SockDiagReplyTest, EveryLengthThatOverrunsItsContainerIsDataLoss) {
+  struct Case {
+    const char* what;
+    std::string datagram;
+  };
+  tcp_info info{};
+  std::string overlong_attribute = Attribute(INET_DIAG_INFO, Bytes(info));
+  overlong_attribute[0] = static_cast<char>(0xff);  // rta_len 0x..ff: beyond the message
+  std::string tiny_attribute = Attribute(INET_DIAG_INFO, "");
+  tiny_attribute[0] = 2;  // rta_len below the attribute header itself
+  std::string session = Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1));
+  const Case cases[] = {
+      {"header cut short", session.substr(0, 10)},
+      {"message longer than the datagram",
+       Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1), 4096).substr(0, session.size())},
+      {"message length below its header", Message(SOCK_DIAG_BY_FAMILY, "", 8)},
+      {"inet_diag_msg cut short", Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1).substr(0, 40))},
+      {"attribute longer than the message",
+       Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1, overlong_attribute))},
+      {"attribute length below its header",
+       Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1, tiny_attribute))},
+      {"bytes after the attributes", Message(SOCK_DIAG_BY_FAMILY, SessionPayload(1, "ab"))},
+      {"a good message, then a torn one", session + session.substr(0, 20)},
+  };
+  for (const Case& c : cases) {
+    std::vector<TcpSession> sessions;
+    EXPECT_EQ(Parse(c.datagram, sessions).status().code(), absl::StatusCode::kDataLoss) << c.what;
+  }
 }
 
 }  // namespace
