@@ -1,36 +1,17 @@
 #include "ctl/bundle_file.h"
 
-#include <openssl/evp.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <string_view>
+#include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "agent/bundle/archive_check.h"
+#include "agent/bundle/sha256.h"
 
 namespace guts::ctl {
 namespace {
-
-// SHA-256 over a stream of chunks.
-class Sha256 {
- public:
-  Sha256() : context_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr);
-  }
-  void Update(absl::string_view data) {
-    EVP_DigestUpdate(context_.get(), data.data(), data.size());
-  }
-  std::string HexDigest() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(context_.get(), digest, &length);
-    return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
-};
 
 std::string TargetPath(const std::string& path, const v1::BundleInfo& info) {
   if (path.empty()) return DefaultBundleFileName(info);
@@ -56,7 +37,7 @@ absl::StatusOr<DownloadedBundle> DownloadBundleFile(FleetClient& client, const s
   DownloadedBundle result;
   std::string part;
   std::ofstream out;
-  Sha256 sha;
+  bundle::Sha256 sha;
   uint64_t written = 0;
   v1::DownloadBundleRequest request;
   request.set_bundle_id(id);
@@ -76,7 +57,7 @@ absl::StatusOr<DownloadedBundle> DownloadBundleFile(FleetClient& client, const s
         }
         out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
         if (!out) return absl::ResourceExhaustedError(absl::StrCat("cannot write ", part));
-        sha.Update(chunk.data());
+        sha.Update(std::string_view(chunk.data().data(), chunk.data().size()));
         written += chunk.data().size();
         return absl::OkStatus();
       });
@@ -92,7 +73,7 @@ absl::StatusOr<DownloadedBundle> DownloadBundleFile(FleetClient& client, const s
   if (part.empty()) {
     return absl::DataLossError(absl::StrCat("bundle ", id, ": the collector sent no data"));
   }
-  std::string digest = sha.HexDigest();
+  std::string digest = sha.FinishHex();
   if (result.info.size_bytes() != 0 && result.info.size_bytes() != written) {
     discard();
     return absl::DataLossError(absl::StrCat("bundle ", id, ": got ", written,
@@ -109,6 +90,14 @@ absl::StatusOr<DownloadedBundle> DownloadBundleFile(FleetClient& client, const s
     discard();
     return absl::DataLossError(
         absl::StrCat("bundle ", id, ": the collector announced no sha256, cannot verify it"));
+  }
+  // The collector checked the entries on upload; checking again here means a file named like a
+  // bundle is always safe to extract, even from a collector that was compromised or is older.
+  absl::StatusOr<std::vector<std::string>> entries = bundle::CheckArchiveEntries(part);
+  if (!entries.ok()) {
+    discard();
+    return absl::DataLossError(
+        absl::StrCat("bundle ", id, ": unsafe archive, not kept: ", entries.status().message()));
   }
   std::error_code error;
   std::filesystem::rename(part, result.path, error);

@@ -1,8 +1,9 @@
 // BundleFile: downloads a stored diagnostic bundle to a local file and verifies it.
 //
 // The archive is written to "<path>.part" and renamed to <path> only once its SHA-256
-// (OpenSSL EVP) matches the one the collector announced, so a file named like a bundle is a
-// whole, verified bundle. Not thread-safe (uses the caller's client).
+// matches the one the collector announced and its entries pass the archive check (no absolute
+// or escaping names, no links or devices), so a file named like a bundle is a whole, verified,
+// safe-to-extract bundle. Not thread-safe (uses the caller's client).
 //
 // Example:
 //   absl::StatusOr<DownloadedBundle> got = DownloadBundleFile(client, "b-12", "", deadline);
@@ -27,8 +28,8 @@ std::string DefaultBundleFileName(const v1::BundleInfo& info);
 
 // Downloads bundle `id` into `path` (or, when `path` is empty, DefaultBundleFileName in the
 // current directory; when `path` is an existing directory, that name inside it).
-// DATA_LOSS when the checksum or size does not match (the partial file is removed); the
-// client's operator errors otherwise.
+// DATA_LOSS when the checksum or size does not match or an entry is unsafe (the partial file
+// is removed); the client's operator errors otherwise.
 absl::StatusOr<DownloadedBundle> DownloadBundleFile(FleetClient& client, const std::string& id,
                                                     const std::string& path,
                                                     absl::Duration deadline);

@@ -69,6 +69,24 @@ TEST_F(BundleFileTest, ChecksumMismatchLeavesNoFileBehind) {
   EXPECT_FALSE(std::filesystem::exists(path + ".part"));
 }
 
+TEST_F(BundleFileTest, ArchiveWithAnEscapingEntryIsNotKept) {
+  // The checksum matches: only the entry check can refuse it.
+  testing::FleetFixture fixture = FourThreeSplitOfSeven();
+  std::string hostile = testing::TarGz({{"node/node.log", "ok\n"}, {"../../.bashrc", "boom\n"}});
+  fixture.archives["b-0007"] = hostile;
+  fixture.bundles.mutable_bundles(0)->set_size_bytes(hostile.size());
+  fixture.bundles.mutable_bundles(0)->set_sha256(testing::Sha256Hex(hostile));
+  TestCollector collector(fixture);
+  std::string path = (dir_ / "v1.tar.gz").string();
+  absl::StatusOr<DownloadedBundle> got =
+      DownloadBundleFile(*Client(collector.address()), "b-0007", path, absl::Seconds(5));
+  ASSERT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
+  EXPECT_TRUE(absl::StrContains(got.status().message(), "unsafe archive")) << got.status();
+  EXPECT_TRUE(absl::StrContains(got.status().message(), "../../.bashrc")) << got.status();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".part"));
+}
+
 TEST_F(BundleFileTest, UnknownBundleSaysWhereToFindTheIds) {
   TestCollector collector(FourThreeSplitOfSeven());
   absl::StatusOr<DownloadedBundle> got = DownloadBundleFile(

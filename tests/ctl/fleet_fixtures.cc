@@ -1,5 +1,7 @@
 #include "tests/ctl/fleet_fixtures.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <openssl/evp.h>
 
 #include "absl/strings/escaping.h"
@@ -59,6 +61,8 @@ void AddTimeline(v1::Incident& incident, int64_t unix_ms, const std::string& eve
   entry->set_event(event);
 }
 
+// A real .tar.gz (gutsctl checks the entries of what it downloads) of about `size` bytes: one
+// entry of seeded pseudo-random, hence incompressible, bytes.
 std::string Archive(const std::string& seed, size_t size) {
   std::string bytes;
   uint32_t x = 2166136261u;
@@ -67,7 +71,7 @@ std::string Archive(const std::string& seed, size_t size) {
     x = x * 1103515245u + 12345u;
     bytes.push_back(static_cast<char>(x >> 16));
   }
-  return bytes;
+  return TarGz({{"node/node.log", bytes}});
 }
 
 v1::BundleInfo CompleteBundle(FleetFixture& fixture, const std::string& id, const std::string& node,
@@ -181,6 +185,28 @@ std::vector<v1::HistoryPoint> StallingHistory(uint64_t last_height, uint32_t pee
 }
 
 }  // namespace
+
+std::string TarGz(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<char> buffer(1 << 20);
+  size_t used = 0;
+  archive* a = archive_write_new();
+  archive_write_add_filter_gzip(a);
+  archive_write_set_format_pax_restricted(a);
+  archive_write_open_memory(a, buffer.data(), buffer.size(), &used);
+  for (const auto& [name, data] : files) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_entry_set_size(entry, static_cast<la_int64_t>(data.size()));
+    archive_write_header(a, entry);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return std::string(buffer.data(), used);
+}
 
 std::string Sha256Hex(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];

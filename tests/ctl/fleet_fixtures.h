@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "guts/diag/v1/fleet.pb.h"
@@ -39,6 +40,10 @@ FleetFixture FourThreeSplitOfSeven();
 // the collector, v5 lagging and reachable only through the bridge v3, a one-way link v2->v5,
 // v3's disk 93 % full.
 FleetFixture MixedFleetWithoutP1();
+
+// A .tar.gz in memory holding `files` (name, contents) as regular files, names as given (so
+// a test can build a hostile one). Up to 1 MiB.
+std::string TarGz(const std::vector<std::pair<std::string, std::string>>& files);
 
 // SHA-256 (hex) of `bytes`.
 std::string Sha256Hex(const std::string& bytes);

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -18,6 +19,9 @@ namespace {
 
 constexpr std::string_view kTimestampKey = "\"timestamp\":\"";
 constexpr size_t kStampLen = 19;  // "2026-11-30T02:57:57": compares lexicographically in UTC.
+// journalctl's JSON entries run to 1–2 KiB; asking for cap / 2 KiB of the newest entries keeps
+// the end of the window (where the trouble is) when the window holds more than the cap.
+constexpr uint64_t kJournalEntryBytes = 2048;
 
 // Offset of the first line whose timestamp is at or after `since`, or `size` if none is. Lines
 // without a timestamp belong to the window once it started. Reads in bounded blocks.
@@ -92,10 +96,11 @@ BundleSource NodeLogSource() {
     if (ctx.node.journal_unit.empty()) {
       return absl::FailedPreconditionError("neither a log file nor a journal unit is configured");
     }
-    return RunCommand(
-        {"journalctl", "-u", ctx.node.journal_unit, "--since",
-         absl::StrCat("@", absl::ToUnixSeconds(ctx.since)), "-o", "json", "--no-pager"},
-        timeout - absl::Seconds(1), out);
+    const uint64_t newest = std::max<uint64_t>(1, out.max_bytes() / kJournalEntryBytes);
+    return RunCommand({"journalctl", "-u", ctx.node.journal_unit, "--since",
+                       absl::StrCat("@", absl::ToUnixSeconds(ctx.since)), "--lines",
+                       absl::StrCat(newest), "-o", "json", "--no-pager"},
+                      timeout - absl::Seconds(1), out);
   };
   return s;
 }
