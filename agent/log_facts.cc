@@ -7,12 +7,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "agent/cri_log_line.h"
 #include "nlohmann/json.hpp"
 
 namespace guts::agent {
 namespace {
 
 constexpr size_t kRecentErrors = 5;
+// A line the kubelet split into more parts than this is not the node's log format; counted as
+// unparsed rather than held in memory.
+constexpr size_t kMaxPartialLineBytes = 1 << 20;
 
 std::string StripAnsi(absl::string_view text) {
   std::string out;
@@ -119,6 +123,33 @@ bool LogFactsBuilder::ParseText(absl::string_view raw, Line& line) const {
 }
 
 void LogFactsBuilder::Observe(absl::string_view raw, absl::Time read_at) {
+  absl::optional<CriLogLine> cri = ParseCriLogLine(raw);
+  if (!cri) {
+    ObserveLine(raw, read_at);
+    return;
+  }
+  if (partial_.empty() && !partial_overflow_ && !cri->partial) {
+    ObserveLine(cri->payload, read_at);
+    return;
+  }
+  if (partial_.size() + cri->payload.size() > kMaxPartialLineBytes) {
+    partial_overflow_ = true;
+    partial_.clear();
+  } else if (!partial_overflow_) {
+    partial_.append(cri->payload.data(), cri->payload.size());
+  }
+  if (cri->partial) return;
+  if (partial_overflow_) {
+    ++lines_read_;
+    ++lines_unparsed_;
+  } else {
+    ObserveLine(partial_, read_at);
+  }
+  partial_.clear();
+  partial_overflow_ = false;
+}
+
+void LogFactsBuilder::ObserveLine(absl::string_view raw, absl::Time read_at) {
   absl::string_view trimmed = absl::StripAsciiWhitespace(raw);
   if (trimmed.empty()) return;
   ++lines_read_;

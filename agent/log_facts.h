@@ -2,7 +2,9 @@
 // written, error and warning counts by kind, starts and stops, the config-fallback warning,
 // corruption and byzantine hints. Reads both of the node's formats: JSON lines (tracing's JSON
 // layer) and the pretty/full text format (ANSI colours stripped, continuation lines skipped),
-// plus the plain-stderr "Warning: Failed to load config file ... Using defaults".
+// plus the plain-stderr "Warning: Failed to load config file ... Using defaults". Lines read
+// from a kubelet container log (sidecar mode) lose their CRI prefix first, and the parts of a
+// long line (tag P) are joined again.
 //
 // Example:
 //   LogFactsBuilder facts;
@@ -41,10 +43,13 @@ class LogFactsBuilder {
     bool has_height = false;
     std::string block_id;
   };
+  void ObserveLine(absl::string_view raw, absl::Time read_at);
   bool ParseJson(absl::string_view raw, Line& line) const;
   bool ParseText(absl::string_view raw, Line& line) const;
   void Count(const Line& line);
 
+  std::string partial_;  // CRI parts (tag P) of a line not yet complete
+  bool partial_overflow_ = false;
   uint64_t finalized_height_ = 0;
   absl::Time finalized_time_;
   std::string finalized_block_id_;
