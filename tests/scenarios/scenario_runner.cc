@@ -84,12 +84,24 @@ std::vector<std::string> V(int first, int last) {
 Fleet::Fleet(const std::string& name, const FleetOptions& options) : options_(options) {
   dir_ = FreshTempDir(name);
   base_ = absl::StrCat("127.", options.range, ".0.");
-  sim_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BinaryPath("guts-sim"), "run", "--nodes",
-                               absl::StrCat(options.nodes), "--base-ip", base_ + "0",
-                               "--control-addr", "127.0.0.1:0", "--state-dir", dir_ + "/sim",
-                               "--ready-file", dir_ + "/sim.ready"},
-      dir_ + "/sim.log");
+  std::vector<std::string> sim = {BinaryPath("guts-sim"),
+                                  "run",
+                                  "--nodes",
+                                  absl::StrCat(options.nodes),
+                                  "--base-ip",
+                                  base_ + "0",
+                                  "--control-addr",
+                                  "127.0.0.1:0",
+                                  "--state-dir",
+                                  dir_ + "/sim",
+                                  "--ready-file",
+                                  dir_ + "/sim.ready"};
+  if (options.time_scale != 1.0) {
+    sim.push_back("--time-scale");
+    sim.push_back(absl::StrCat(options.time_scale));
+  }
+  sim.insert(sim.end(), options.sim_args.begin(), options.sim_args.end());
+  sim_ = std::make_unique<ChildProcess>(sim, dir_ + "/sim.log");
   std::vector<std::string> collector = {BinaryPath("guts-collector"),
                                         "--insecure",
                                         "--grpc-addr",
@@ -100,7 +112,15 @@ Fleet::Fleet(const std::string& name, const FleetOptions& options) : options_(op
                                         dir_ + "/collector",
                                         "--ready-file",
                                         dir_ + "/collector.ready"};
-  if (options.stall_threshold > absl::ZeroDuration()) {
+  if (options.time_scale != 1.0) {
+    absl::Duration stall = options.stall_threshold > absl::ZeroDuration()
+                               ? options.stall_threshold
+                               : absl::Seconds(120);  // the collector's default
+    collector.insert(collector.end(),
+                     {"--tick", absl::FormatDuration(Scaled(absl::Seconds(1))),
+                      "--analysis-time-scale", absl::StrCat(options.time_scale),
+                      "--stall-threshold", absl::FormatDuration(Scaled(stall))});
+  } else if (options.stall_threshold > absl::ZeroDuration()) {
     collector.push_back("--stall-threshold");
     collector.push_back(absl::FormatDuration(options.stall_threshold));
   }
@@ -115,6 +135,7 @@ absl::Status Fleet::Start() {
   absl::StatusOr<std::string> col = WaitForReadyFile(dir_ + "/collector.ready", absl::Seconds(20));
   if (!col.ok()) return col.status();
   grpc_ = nlohmann::json::parse(*col).at("grpc").get<std::string>();
+  http_ = nlohmann::json::parse(*col).at("http").get<std::string>();
   for (int i = 1; i <= options_.nodes; ++i) StartAgent(absl::StrCat("v", i));
   stub_ = v1::FleetService::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
   return absl::OkStatus();
@@ -125,11 +146,20 @@ std::string Fleet::NodeIp(int i) const { return absl::StrCat(base_, i); }
 void Fleet::StartAgent(const std::string& node, const std::vector<std::string>& prefix,
                        const std::vector<std::string>& extra_args) {
   agents_.erase(node);  // stops a running one first
-  agents_[node] =
-      StartSimAgent(grpc_, dir_, node, NodeIp(std::stoi(node.substr(1))), prefix, extra_args);
+  std::vector<std::string> args;
+  if (options_.time_scale != 1.0) {
+    args = {"--interval", absl::FormatDuration(Scaled(absl::Seconds(1)))};
+  }
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  agents_[node] = StartSimAgent(grpc_, dir_, node, NodeIp(std::stoi(node.substr(1))), prefix, args);
 }
 
 void Fleet::StopAgent(const std::string& node) { agents_[node]->Stop(9); }
+
+bool Fleet::SignalAgent(const std::string& node, int signal) {
+  auto it = agents_.find(node);
+  return it != agents_.end() && it->second->Signal(signal);
+}
 
 absl::Status Fleet::Ctl(const std::vector<std::string>& command) {
   std::vector<std::string> argv = {BinaryPath("guts-sim"), "ctl", "--control", control_};
@@ -189,7 +219,8 @@ void RunScenario(Scenario sc, int range) {
   Fleet fleet(absl::StrCat("scenario-", sc.id), {.nodes = sc.nodes,
                                                  .range = range,
                                                  .stall_threshold = sc.stall_threshold,
-                                                 .collector_args = sc.collector_args});
+                                                 .collector_args = sc.collector_args,
+                                                 .sim_args = sc.sim_args});
   ASSERT_TRUE(fleet.Start().ok()) << "logs in " << fleet.dir();
   ASSERT_TRUE(fleet.WaitHealthy(absl::Seconds(30) * factor)) << "logs in " << fleet.dir();
   if (sc.prepare) {
@@ -301,6 +332,11 @@ void RunScenario(Scenario sc, int range) {
       if (!list.ok()) continue;
       for (const auto& inc : *list) seen[inc.id()] = inc;
     }
+  }
+
+  if (sc.verify && clear != absl::InfiniteDuration()) {
+    absl::Status s = sc.verify(fleet);
+    EXPECT_TRUE(s.ok()) << s << "; logs in " << fleet.dir();
   }
 
   std::vector<std::string> false_positives;

@@ -7,6 +7,12 @@
 //
 // GUTS_SCENARIO_BUDGET_FACTOR (default 1.0) multiplies every time budget, for slow machines.
 //
+// Time scale: a Scenario's durations are real-scale values. With time_scale s the whole
+// pipeline runs s times real time: the sim gets --time-scale s, every agent --interval 1s x s,
+// the collector --tick 1s x s, --analysis-time-scale s and --stall-threshold x s, and every
+// budget and wait here (detect, observe, hold, clear, settle, the healthy wait) is multiplied
+// by s. At s = 1 nothing extra is passed.
+//
 // Example:
 //   Scenario sc{.id = "S09", .faults = {{"kill", "v4"}}, .heals = {{"restart", "v4"}},
 //               .stop_agent = "v4", .kind = v1::NODE_DOWN, .severity = v1::P2,
@@ -16,6 +22,7 @@
 // Not thread-safe: one scenario per test process (ctest runs each test in its own).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,6 +52,8 @@ struct FleetOptions {
   int range = 0;  // the fleet's loopback range: 127.<range>.0.0/16
   absl::Duration stall_threshold = absl::ZeroDuration();  // zero: the collector's default
   std::vector<std::string> collector_args;                // appended to its command line
+  double time_scale = 1.0;  // see the header comment; stall_threshold is real-scale
+  std::vector<std::string> sim_args;                      // appended to `guts-sim run`
 };
 
 class Fleet {
@@ -61,6 +70,9 @@ class Fleet {
   void StartAgent(const std::string& node, const std::vector<std::string>& prefix = {},
                   const std::vector<std::string>& extra_args = {});
   void StopAgent(const std::string& node);
+  // Sends `signal` to the agent of `node` (SIGSTOP/SIGCONT pause it); false if it is not running.
+  // May be called from a Scenario::during thread.
+  bool SignalAgent(const std::string& node, int signal);
 
   // Runs `guts-sim ctl <command...>` against this fleet's sim.
   absl::Status Ctl(const std::vector<std::string>& command);
@@ -72,11 +84,16 @@ class Fleet {
 
   const std::string& dir() const { return dir_; }
   const std::string& collector_grpc() const { return grpc_; }
+  const std::string& collector_http() const { return http_; }
+  pid_t collector_pid() const { return collector_->pid(); }
+  double time_scale() const { return options_.time_scale; }
+  // `d` (a real-scale duration) at this fleet's time scale.
+  absl::Duration Scaled(absl::Duration d) const { return d * options_.time_scale; }
   std::string NodeIp(int i) const;
 
  private:
   FleetOptions options_;
-  std::string dir_, base_, control_, grpc_;
+  std::string dir_, base_, control_, grpc_, http_;
   int status_calls_ = 0;
   std::unique_ptr<ChildProcess> sim_, collector_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
@@ -111,8 +128,19 @@ struct Scenario {
   absl::Duration hold = absl::ZeroDuration();
   // How long to keep watching after everything cleared (a decoy's recovery: nothing reopens).
   absl::Duration watch_after_clear = absl::ZeroDuration();
+  // The whole pipeline at this fraction of real time (see the header comment).
+  double time_scale = 1.0;
+  // Runs on a thread of its own from the injection until the heal (a decoy: until the end of
+  // `observe`), for faults that go on (flapping, pauses); it must return soon after `stop`
+  // turns true. Only Ctl, SignalAgent and the accessors may be used from it.
+  std::function<void(Fleet&, const std::atomic<bool>& stop)> during;
   // Called once the fleet is healthy, before the fault (e.g. to restart an agent differently).
   std::function<absl::Status(Fleet&)> prepare;
+  // Appended to `guts-sim run` (e.g. {"--data-dir-size", "64m"}).
+  std::vector<std::string> sim_args;
+  // Called once everything cleared, with the fleet still up (e.g. to check the stored
+  // history); a failing status fails the test.
+  std::function<absl::Status(Fleet&)> verify;
 };
 
 // Runs `sc` on a fresh fleet in 127.<range>.0.0/16 with gtest assertions, and adds its row to
