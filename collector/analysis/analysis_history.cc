@@ -5,14 +5,20 @@
 
 namespace guts::collector {
 
-std::vector<uint32_t> NumberNodes(const FleetModel& model, AnalysisHistory& history) {
-  std::vector<uint32_t> numbers(model.nodes.size());
-  for (size_t i = 0; i < model.nodes.size(); ++i) {
-    const std::string& id = *model.nodes[i].id;
+std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& history) {
+  std::vector<uint32_t> numbers(view.nodes.size());
+  const std::vector<uint32_t>& last = history.last_numbers;
+  for (size_t i = 0; i < view.nodes.size(); ++i) {
+    const std::string& id = view.nodes[i].node_id;
+    if (i < last.size() && history.names[last[i]] == id) {
+      numbers[i] = last[i];
+      continue;
+    }
     auto [it, inserted] = history.numbers.emplace(id, history.names.size());
     if (inserted) history.names.push_back(id);
     numbers[i] = it->second;
   }
+  history.last_numbers = numbers;
   return numbers;
 }
 
@@ -41,7 +47,9 @@ void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistor
 void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
   for (const NodeFacts& f : model.nodes) {
     if (!f.reporting) continue;
-    NodeHistory& nh = h.nodes[*f.id];
+    if (h.nodes.size() <= f.number) h.nodes.resize(h.names.size());
+    NodeHistory& nh = h.nodes[f.number];
+    nh.known = true;
     if (f.height != nh.height || nh.height_changed == absl::InfinitePast()) {
       nh.height = f.height;
       nh.height_changed = model.now;

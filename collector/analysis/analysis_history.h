@@ -14,11 +14,13 @@
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/fleet_model.h"
+#include "collector/analysis/liveness.h"
 #include "collector/analysis/peer_graph.h"
 
 namespace guts::collector {
 
 struct NodeHistory {
+  bool known = false;                               // the node has reported at least once
   std::deque<std::pair<absl::Time, uint64_t>> lag;  // within lag_window, oldest first
   uint64_t height = 0;
   absl::Time height_changed = absl::InfinitePast();
@@ -53,7 +55,13 @@ struct AnalysisHistory {
   // Node id -> stable number, so link keys survive nodes joining and leaving.
   absl::flat_hash_map<std::string, uint32_t> numbers;
   std::vector<std::string> names;  // number -> node id
-  absl::flat_hash_map<std::string, NodeHistory> nodes;
+  // The last tick's numbers in view order: a node at the same place as before needs no lookup.
+  std::vector<uint32_t> last_numbers;
+  // By stable number; Node() is the lookup.
+  std::vector<NodeHistory> nodes;
+  // By stable number: what phi and the clock-skew check read, kept so each tick folds in only
+  // the new samples.
+  std::vector<ArrivalWindow> arrivals;
   absl::flat_hash_map<uint64_t, LinkHistory> links;  // key: lower number << 32 | higher
   // Per stable node number: the numbers it heard at its last report (sorted). Links change
   // state when these change, so a tick compares lists instead of visiting every link.
@@ -61,14 +69,19 @@ struct AnalysisHistory {
   std::vector<char> heard_known;
   absl::flat_hash_map<uint64_t, std::vector<BlockSighting>> blocks;  // height -> ids seen
 
+  // The history of the node with stable number `number`, or nullptr before its first report.
+  const NodeHistory* Node(uint32_t number) const {
+    return number < nodes.size() && nodes[number].known ? &nodes[number] : nullptr;
+  }
+
   static uint64_t LinkKey(uint32_t a, uint32_t b) {
     if (a > b) std::swap(a, b);
     return (uint64_t{a} << 32) | b;
   }
 };
 
-// Per-tick stable number of every node in `model` (model order), assigning new ones as needed.
-std::vector<uint32_t> NumberNodes(const FleetModel& model, AnalysisHistory& history);
+// Per-tick stable number of every node in `view` (view order), assigning new ones as needed.
+std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& history);
 
 // Folds this tick into `history`. `numbers` comes from NumberNodes() for the same model.
 void UpdateHistory(const FleetModel& model, const PeerGraph& graph,

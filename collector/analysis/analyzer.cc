@@ -173,7 +173,8 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   State& s = *state_;
   AnalysisResult result;
   result.at = view.now;
-  FleetModel model = BuildFleetModel(view, s.config);
+  std::vector<uint32_t> numbers = NumberNodes(view, s.history);
+  FleetModel model = BuildFleetModel(view, s.config, numbers, s.history.arrivals);
   PeerGraph graph = BuildPeerGraph(model);
   result.max_height = model.max_height;
   result.quorum_height = model.quorum_height;
@@ -192,7 +193,6 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   result.changed_incidents = std::move(changes.changed);
 
   BuildTopology(model, graph, s.config, result.topology);
-  std::vector<uint32_t> numbers = NumberNodes(model, s.history);
   UpdateHistory(model, graph, numbers, s.config, s.history);
   return result;
 }

@@ -2,8 +2,6 @@
 // smallest offset of the last few snapshots is used, so transport delays and replayed spool
 // snapshots (old taken time, fresh receive time) do not look like skew. Nothing else uses the
 // agent's clock, so a skewed node raises this note and nothing more.
-#include <cstdlib>
-
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"
 
@@ -12,16 +10,10 @@ namespace guts::collector {
 namespace v1 = ::guts::diag::v1;
 
 void DetectClockSkew(const DetectorInput& in, std::vector<Verdict>& out) {
-  constexpr size_t kRecent = 5;
   for (const NodeFacts& f : in.model.nodes) {
-    const std::vector<SnapshotSample>& samples = f.observation->samples;
-    if (!f.reporting || samples.empty()) continue;
-    absl::Duration skew = absl::InfiniteDuration();
-    for (size_t i = samples.size() > kRecent ? samples.size() - kRecent : 0; i < samples.size();
-         ++i) {
-      absl::Duration offset = samples[i].taken - samples[i].received;
-      if (absl::AbsDuration(offset) < absl::AbsDuration(skew)) skew = offset;
-    }
+    // The offset of smallest magnitude over the last ArrivalWindow::kOffsets samples.
+    const absl::Duration skew = f.clock_offset;
+    if (!f.reporting || skew == absl::InfiniteDuration()) continue;
     if (absl::AbsDuration(skew) <= in.config.clock_skew_threshold) continue;
     Verdict v;
     v.kind = v1::CLOCK_SKEW;

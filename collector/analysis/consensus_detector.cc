@@ -60,9 +60,9 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
   for (const NodeFacts& f : model.nodes) {
     if (!f.reporting || f.height >= model.quorum_height) continue;
     uint64_t lag = model.quorum_height - f.height;
-    auto it = in.history.nodes.find(*f.id);
-    if (it == in.history.nodes.end()) continue;
-    const NodeHistory& nh = it->second;
+    const NodeHistory* found = in.history.Node(f.number);
+    if (found == nullptr) continue;
+    const NodeHistory& nh = *found;
     absl::Duration unchanged = model.now - nh.height_changed;
     if (nh.height == f.height && unchanged >= in.config.not_syncing_after) {
       Verdict v;

@@ -30,10 +30,12 @@ bool IsDown(const FleetModel& model, int node) {
 }
 
 std::vector<std::string> Names(const FleetModel& model, const std::vector<int>& nodes) {
+  std::vector<int> order(nodes);
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return model.rank[a] < model.rank[b]; });
   std::vector<std::string> names;
-  names.reserve(nodes.size());
-  for (int u : nodes) names.push_back(*model.nodes[u].id);
-  std::sort(names.begin(), names.end());
+  names.reserve(order.size());
+  for (int u : order) names.push_back(*model.nodes[u].id);
   return names;
 }
 

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 #include "collector/analysis/liveness.h"
+#include "collector/analysis/peer_address.h"
 
 namespace guts::collector {
 
@@ -28,28 +32,75 @@ namespace {
 
 // Maps P2P addresses to node indices: exact "ip:port" for outbound sessions (the peer's listening
 // port), ip alone for inbound ones (ephemeral remote port). An ip shared by several nodes is
-// ambiguous (-2) and resolves only through the exact address.
-struct PeerIdentity {
-  absl::flat_hash_map<std::string, int> by_addr;
-  absl::flat_hash_map<std::string, int> by_host;
-
+// ambiguous (-2) and resolves only through the exact address. Canonical IPv4 addresses are kept
+// by integer key (peer_address.h), everything else by text; a string and its key never meet,
+// since equal strings are both canonical or both not.
+class PeerIdentity {
+ public:
   void Add(std::string_view addr, int node) {
     if (addr.empty()) return;
-    by_addr.emplace(std::string(addr), node);
-    auto [it, inserted] = by_host.emplace(std::string(HostOf(addr)), node);
-    if (!inserted && it->second != node) it->second = -2;
+    if (std::optional<uint64_t> key = AddressKey(addr)) {
+      by_key_.emplace(*key, node);
+    } else {
+      by_addr_.emplace(std::string(addr), node);
+    }
+    std::string_view host = HostOf(addr);
+    if (std::optional<uint32_t> ip = HostKey(host)) {
+      MarkHost(by_ip_, *ip, node);
+    } else {
+      MarkHost(by_host_, std::string(host), node);
+    }
+  }
+
+  // The node listening on exactly `addr`, or -1.
+  int Find(std::string_view addr) const {
+    if (std::optional<uint64_t> key = AddressKey(addr)) return FindKey(*key);
+    auto it = by_addr_.find(absl::string_view(addr.data(), addr.size()));
+    return it == by_addr_.end() ? -1 : it->second;
   }
 
   int Resolve(const v1::PeerView& peer) const {
     const std::string& remote = peer.remote_addr();
-    if (peer.direction() != v1::PEER_DIRECTION_INBOUND) {
-      auto it = by_addr.find(remote);
-      if (it != by_addr.end()) return it->second;
+    bool inbound = peer.direction() == v1::PEER_DIRECTION_INBOUND;
+    if (std::optional<uint64_t> key = AddressKey(remote)) return ResolveKey(*key, inbound);
+    if (!inbound) {
+      auto it = by_addr_.find(remote);
+      if (it != by_addr_.end()) return it->second;
     }
     std::string_view host = HostOf(remote);
-    auto it = by_host.find(absl::string_view(host.data(), host.size()));
-    return it == by_host.end() || it->second < 0 ? -1 : it->second;
+    if (std::optional<uint32_t> ip = HostKey(host)) return FindHost(by_ip_, *ip);
+    return FindHost(by_host_, absl::string_view(host.data(), host.size()));
   }
+
+  int ResolveKey(uint64_t key, bool inbound) const {
+    if (!inbound) {
+      int node = FindKey(key);
+      if (node >= 0) return node;
+    }
+    return FindHost(by_ip_, KeyHost(key));
+  }
+
+  int FindKey(uint64_t key) const {
+    auto it = by_key_.find(key);
+    return it == by_key_.end() ? -1 : it->second;
+  }
+
+ private:
+  template <typename Map, typename Key>
+  static void MarkHost(Map& map, Key&& host, int node) {
+    auto [it, inserted] = map.emplace(std::forward<Key>(host), node);
+    if (!inserted && it->second != node) it->second = -2;
+  }
+  template <typename Map, typename Key>
+  static int FindHost(const Map& map, const Key& host) {
+    auto it = map.find(host);
+    return it == map.end() || it->second < 0 ? -1 : it->second;
+  }
+
+  absl::flat_hash_map<uint64_t, int> by_key_;
+  absl::flat_hash_map<uint32_t, int> by_ip_;
+  absl::flat_hash_map<std::string, int> by_addr_;
+  absl::flat_hash_map<std::string, int> by_host_;
 };
 
 bool PeerSourceFailed(const v1::Snapshot& s) {
@@ -67,6 +118,15 @@ void SortUnique(std::vector<int>& v) {
 }  // namespace
 
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) {
+  std::vector<uint32_t> numbers(view.nodes.size());
+  for (size_t i = 0; i < numbers.size(); ++i) numbers[i] = static_cast<uint32_t>(i);
+  std::vector<ArrivalWindow> arrivals;
+  return BuildFleetModel(view, config, numbers, arrivals);
+}
+
+FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
+                           const std::vector<uint32_t>& numbers,
+                           std::vector<ArrivalWindow>& arrivals) {
   FleetModel model;
   model.now = view.now;
   const int n = static_cast<int>(view.nodes.size());
@@ -78,8 +138,23 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
     NodeFacts& f = model.nodes[i];
     f.observation = &obs;
     f.id = &obs.node_id;
+    f.number = numbers[i];
     model.index.emplace(obs.node_id, i);
     identity.Add(obs.hello.p2p_addr(), i);
+  }
+
+  model.rank.resize(n);
+  bool in_order = true;
+  for (int i = 1; i < n && in_order; ++i)
+    in_order = view.nodes[i - 1].node_id <= view.nodes[i].node_id;
+  if (in_order) {
+    for (int i = 0; i < n; ++i) model.rank[i] = static_cast<uint32_t>(i);
+  } else {
+    std::vector<int> order(n);
+    for (int i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return view.nodes[a].node_id < view.nodes[b].node_id; });
+    for (int r = 0; r < n; ++r) model.rank[order[r]] = static_cast<uint32_t>(r);
   }
 
   // The validator list of the newest epoch any node reports gives weights and the quorum.
@@ -94,10 +169,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
     for (const v1::Validator& val : validators->validators()) {
       auto it = model.index.find(val.name());
       int node = it != model.index.end() ? it->second : -1;
-      if (node < 0 && !val.addr().empty()) {
-        auto a = identity.by_addr.find(val.addr());
-        if (a != identity.by_addr.end()) node = a->second;
-      }
+      if (node < 0 && !val.addr().empty()) node = identity.Find(val.addr());
       if (node < 0) {
         // A validator without an agent still counts towards the total weight.
         model.total_weight += val.weight();
@@ -119,6 +191,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
                             ? validators->quorum_weight()
                             : (2 * model.total_weight + 2) / 3;
 
+  // Milliseconds(age) <= peer_heard_within, in whole milliseconds.
+  const int64_t heard_within_ms =
+      absl::ToInt64Milliseconds(absl::Floor(config.peer_heard_within, absl::Milliseconds(1)));
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   for (int i = 0; i < n; ++i) {
     NodeFacts& f = model.nodes[i];
@@ -128,7 +203,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
     f.interval = obs.latest.interval_ms() > 0 ? absl::Milliseconds(obs.latest.interval_ms())
                                               : config.default_interval;
     f.silence = view.now - obs.last_received;
-    f.phi = ArrivalPhi(obs.samples, obs.last_received, view.now, f.interval);
+    if (arrivals.size() <= numbers[i]) arrivals.resize(numbers[i] + 1);
+    ArrivalWindow& window = arrivals[numbers[i]];
+    window.Follow(obs.samples);
+    f.phi = window.Phi(obs.last_received, view.now, f.interval);
+    f.clock_offset = window.ClockOffset();
     f.silent = f.phi >= config.phi_threshold;
     f.reporting = !f.silent;
     f.height = obs.latest.consensus().finalized_height();
@@ -141,12 +220,19 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
     }
     f.has_peer_data = !PeerSourceFailed(obs.latest);
     ages.clear();
-    for (const v1::PeerView& peer : obs.latest.peers()) {
-      int other = identity.Resolve(peer);
-      if (other < 0 || other == i) continue;
-      ages.emplace_back(other, peer.last_data_recv_age_ms());
-      if (absl::Milliseconds(peer.last_data_recv_age_ms()) <= config.peer_heard_within) {
-        f.hears.push_back(other);
+    auto add_session = [&](int other, uint32_t age_ms) {
+      if (other < 0 || other == i) return;
+      ages.emplace_back(other, age_ms);
+      if (static_cast<int64_t>(age_ms) <= heard_within_ms) f.hears.push_back(other);
+    };
+    const bool compact = obs.latest_peers.valid && obs.latest_peers.seq == obs.latest.seq();
+    if (compact) {
+      for (const PeerSession& peer : obs.latest_peers.sessions) {
+        add_session(identity.ResolveKey(peer.remote, peer.inbound), peer.last_data_recv_age_ms);
+      }
+    } else {
+      for (const v1::PeerView& peer : obs.latest.peers()) {
+        add_session(identity.Resolve(peer), peer.last_data_recv_age_ms());
       }
     }
     std::sort(ages.begin(), ages.end());
@@ -158,10 +244,17 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
       f.session_age_ms.push_back(age);
     }
     SortUnique(f.hears);
-    for (const v1::ProbeResult& probe : obs.latest.probes()) {
-      if (!probe.reachable()) continue;
-      auto it = identity.by_addr.find(probe.addr());
-      if (it != identity.by_addr.end() && it->second >= 0) f.reachable.push_back(it->second);
+    if (compact) {
+      for (uint64_t key : obs.latest_peers.reachable) {
+        int other = identity.FindKey(key);
+        if (other >= 0) f.reachable.push_back(other);
+      }
+    } else {
+      for (const v1::ProbeResult& probe : obs.latest.probes()) {
+        if (!probe.reachable()) continue;
+        int other = identity.Find(probe.addr());
+        if (other >= 0) f.reachable.push_back(other);
+      }
     }
     SortUnique(f.reachable);
     f.process_down = f.reporting && !obs.latest.health().reachable() && f.hears.empty();

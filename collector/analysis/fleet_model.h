@@ -7,12 +7,14 @@
 //   for (const NodeFacts& n : model.nodes) if (n.silent) ...
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
+#include "collector/analysis/liveness.h"
 #include "collector/fleet/fleet_view.h"
 
 namespace guts::collector {
@@ -20,10 +22,14 @@ namespace guts::collector {
 struct NodeFacts {
   const NodeObservation* observation = nullptr;
   const std::string* id = nullptr;
+  // Stable across ticks (AnalysisHistory::numbers); the index otherwise.
+  uint32_t number = 0;
   bool has_snapshot = false;
   // Phi accrual over snapshot arrivals; silent when phi >= config.phi_threshold.
   double phi = 0;
   bool silent = false;
+  // ArrivalWindow::ClockOffset() of the node's samples (InfiniteDuration() without samples).
+  absl::Duration clock_offset = absl::InfiniteDuration();
   absl::Duration silence = absl::ZeroDuration();  // now - last_received
   absl::Duration interval = absl::Seconds(1);
   // Reporting: a snapshot arrived and the node is not silent.
@@ -57,6 +63,9 @@ struct FleetModel {
   absl::Time now;
   std::vector<NodeFacts> nodes;  // same order as view.nodes
   absl::flat_hash_map<std::string, int> index;
+  // Position of each node's id in id order, so lists of nodes sort by name without comparing
+  // strings (FleetView promises id order; hand-built views may not keep it).
+  std::vector<uint32_t> rank;
   uint64_t total_weight = 0;
   uint64_t quorum_weight = 0;
   uint64_t max_height = 0;
@@ -69,6 +78,12 @@ struct FleetModel {
 };
 
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config);
+// The same, with the arrival windows the analyzer keeps between ticks: `arrivals[numbers[i]]`
+// belongs to view.nodes[i] (grown as needed), so each node's new samples are folded in instead
+// of its whole window being read again.
+FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
+                           const std::vector<uint32_t>& numbers,
+                           std::vector<ArrivalWindow>& arrivals);
 
 // Splits "ip:port" / "[v6]:port" into the ip part; the whole string when there is no port.
 std::string_view HostOf(std::string_view addr);

@@ -5,15 +5,76 @@
 
 namespace guts::collector {
 
-double ArrivalPhi(const std::vector<SnapshotSample>& samples, absl::Time last_received,
-                  absl::Time now, absl::Duration expected) {
+void ArrivalWindow::Clear() {
+  gaps_start_ = gaps_size_ = 0;
+  offsets_start_ = offsets_size_ = 0;
+  has_newest_ = false;
+}
+
+void ArrivalWindow::Fold(const SnapshotSample& sample, const SnapshotSample* previous) {
+  if (previous != nullptr) {
+    double gap = absl::ToDoubleSeconds(sample.received - previous->received);
+    if (gaps_size_ < gaps_.size()) {
+      gaps_[(gaps_start_ + gaps_size_++) % gaps_.size()] = gap;
+    } else {
+      gaps_[gaps_start_] = gap;
+      gaps_start_ = (gaps_start_ + 1) % gaps_.size();
+    }
+  }
+  absl::Duration offset = sample.taken - sample.received;
+  if (offsets_size_ < offsets_.size()) {
+    offsets_[(offsets_start_ + offsets_size_++) % offsets_.size()] = offset;
+  } else {
+    offsets_[offsets_start_] = offset;
+    offsets_start_ = (offsets_start_ + 1) % offsets_.size();
+  }
+  has_newest_ = true;
+  newest_received_ = sample.received;
+  newest_taken_ = sample.taken;
+  newest_seq_ = sample.seq;
+}
+
+void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
+  const size_t m = samples.size();
+  // Where the samples not yet folded in begin: after the newest one folded before.
+  size_t next = 0;
+  bool found = false;
+  if (has_newest_) {
+    for (size_t k = m; k-- > 0;) {
+      const SnapshotSample& s = samples[k];
+      if (s.received == newest_received_ && s.seq == newest_seq_ && s.taken == newest_taken_) {
+        next = k + 1;
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) {
+    Clear();
+    next = m > kArrivals ? m - kArrivals : 0;
+  }
+  for (size_t k = next; k < m; ++k) Fold(samples[k], k > 0 ? &samples[k - 1] : nullptr);
+  // Only the gaps between the last kArrivals samples count, however many were folded in.
+  size_t arrivals = std::min(m, kArrivals);
+  size_t keep_gaps = arrivals > 0 ? arrivals - 1 : 0;
+  while (gaps_size_ > keep_gaps) {
+    gaps_start_ = (gaps_start_ + 1) % gaps_.size();
+    --gaps_size_;
+  }
+  size_t keep_offsets = std::min(m, kOffsets);
+  while (offsets_size_ > keep_offsets) {
+    offsets_start_ = (offsets_start_ + 1) % offsets_.size();
+    --offsets_size_;
+  }
+  if (m == 0) Clear();
+}
+
+double ArrivalWindow::Phi(absl::Time last_received, absl::Time now, absl::Duration expected) const {
   const double expected_s = absl::ToDoubleSeconds(expected);
-  constexpr size_t kWindow = 30;
   double sum = 0, sum_sq = 0;
   int count = 0;
-  size_t first = samples.size() > kWindow ? samples.size() - kWindow : 0;
-  for (size_t i = first + 1; i < samples.size(); ++i) {
-    double gap = absl::ToDoubleSeconds(samples[i].received - samples[i - 1].received);
+  for (size_t i = 0; i < gaps_size_; ++i) {
+    double gap = gaps_[(gaps_start_ + i) % gaps_.size()];
     if (gap < expected_s / 4) continue;
     sum += gap;
     sum_sq += gap * gap;
@@ -33,6 +94,22 @@ double ArrivalPhi(const std::vector<SnapshotSample>& samples, absl::Time last_re
   double e = std::exp(-y * (1.5976 + 0.070566 * y * y));
   if (elapsed > mean) return -std::log10(e / (1.0 + e));
   return -std::log10(1.0 - 1.0 / (1.0 + e));
+}
+
+absl::Duration ArrivalWindow::ClockOffset() const {
+  absl::Duration best = absl::InfiniteDuration();
+  for (size_t i = 0; i < offsets_size_; ++i) {
+    absl::Duration offset = offsets_[(offsets_start_ + i) % offsets_.size()];
+    if (absl::AbsDuration(offset) < absl::AbsDuration(best)) best = offset;
+  }
+  return best;
+}
+
+double ArrivalPhi(const std::vector<SnapshotSample>& samples, absl::Time last_received,
+                  absl::Time now, absl::Duration expected) {
+  ArrivalWindow window;
+  window.Follow(samples);
+  return window.Phi(last_received, now, expected);
 }
 
 }  // namespace guts::collector

@@ -1,8 +1,23 @@
 // Phi accrual (Hayashibara et al.) over snapshot arrival times: how unlikely the current silence
 // is given the node's own arrival rhythm. Jittery agents get a wider margin than punctual ones,
 // so one late snapshot does not mark a node silent.
+//
+// ArrivalWindow keeps what phi and the clock-skew check read from a node's recent samples (the
+// gaps between its last arrivals, the clock offsets of its last snapshots) between ticks, so a
+// tick folds in only the samples that arrived since the previous one instead of re-reading the
+// whole window of every node. Its answers equal a fresh computation over the same samples.
+//
+// Example:
+//   ArrivalWindow& w = windows[node_number];   // kept across ticks
+//   w.Follow(observation.samples);
+//   bool silent = w.Phi(observation.last_received, now, interval) >= 8.0;
+//
+// Not thread-safe; each window is owned by one analyzer.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -10,10 +25,43 @@
 
 namespace guts::collector {
 
-// phi of the silence since `last_received`, from the inter-arrival times in `samples` (received
-// on the collector clock, oldest first). `expected` is the node's snapshot interval; it stands
-// in for the history when fewer than three arrivals are known, and replay bursts (gaps below a
-// quarter of it) are ignored.
+class ArrivalWindow {
+ public:
+  // Arrivals phi looks at, and snapshots whose clock offset counts.
+  static constexpr size_t kArrivals = 30;
+  static constexpr size_t kOffsets = 5;
+
+  // Brings the window up to `samples` (received on the collector clock, oldest first). Samples
+  // are expected to be appended between calls (old ones may drop off the front, as the fleet
+  // state's bounded window does); when the newest sample seen before is gone, the window is
+  // rebuilt from `samples`.
+  void Follow(const std::vector<SnapshotSample>& samples);
+
+  // phi of the silence since `last_received`. `expected` is the node's snapshot interval; it
+  // stands in for the history when fewer than three arrivals are known, and replay bursts (gaps
+  // below a quarter of it) are ignored.
+  double Phi(absl::Time last_received, absl::Time now, absl::Duration expected) const;
+
+  // The offset (agent clock minus collector clock) of smallest magnitude over the last
+  // kOffsets samples; InfiniteDuration() when there are none.
+  absl::Duration ClockOffset() const;
+
+ private:
+  void Clear();
+  void Fold(const SnapshotSample& sample, const SnapshotSample* previous);
+
+  // Rings, oldest at [start]: gaps between consecutive arrivals (seconds), and clock offsets.
+  std::array<double, kArrivals - 1> gaps_{};
+  size_t gaps_start_ = 0, gaps_size_ = 0;
+  std::array<absl::Duration, kOffsets> offsets_{};
+  size_t offsets_start_ = 0, offsets_size_ = 0;
+  // The newest sample folded in, to find where the next call's new samples begin.
+  bool has_newest_ = false;
+  absl::Time newest_received_, newest_taken_;
+  uint64_t newest_seq_ = 0;
+};
+
+// phi over `samples` from scratch (one ArrivalWindow that follows them once).
 double ArrivalPhi(const std::vector<SnapshotSample>& samples, absl::Time last_received,
                   absl::Time now, absl::Duration expected);
 

@@ -21,9 +21,9 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
     const NodeFacts& f = model.nodes[u];
     if (!f.reporting || !f.has_peer_data || f.process_down) continue;
     ++judged;
-    auto it = in.history.nodes.find(*f.id);
-    if (it == in.history.nodes.end() || it->second.peers_baseline < 2) continue;
-    uint32_t baseline = it->second.peers_baseline;
+    const NodeHistory* nh = in.history.Node(f.number);
+    if (nh == nullptr || nh->peers_baseline < 2) continue;
+    uint32_t baseline = nh->peers_baseline;
     uint32_t silent_peers = 0;
     for (int v : f.sessions) silent_peers += model.nodes[v].reporting ? 0 : 1;
     uint32_t heard = static_cast<uint32_t>(f.hears.size());
@@ -45,7 +45,7 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
   for (int u : affected) {
     v.evidence[absl::StrCat(*model.nodes[u].id, " peers heard")] =
         absl::StrCat(model.nodes[u].hears.size(), " (was ",
-                     in.history.nodes.at(*model.nodes[u].id).peers_baseline, ")");
+                     in.history.Node(model.nodes[u].number)->peers_baseline, ")");
     if (v.evidence.size() >= 20) break;
   }
   out.push_back(std::move(v));

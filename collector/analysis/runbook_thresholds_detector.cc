@@ -98,11 +98,9 @@ void ApiErrors(const NodeFacts& f, std::vector<Verdict>& out) {
 void Corruption(const DetectorInput& in, const NodeFacts& f, std::vector<Verdict>& out) {
   uint64_t lines = f.observation->latest.log().corruption_lines();
   if (lines == 0) return;
-  auto it = in.history.nodes.find(*f.id);
+  const NodeHistory* nh = in.history.Node(f.number);
   absl::Time grew = in.model.now;
-  if (it != in.history.nodes.end() && it->second.corruption_lines >= lines) {
-    grew = it->second.corruption_grew;
-  }
+  if (nh != nullptr && nh->corruption_lines >= lines) grew = nh->corruption_grew;
   if (in.model.now - grew > in.config.corruption_window) return;
   Verdict v = NodeVerdict(v1::DATA_CORRUPTION, v1::P1, *f.id,
                           absl::StrCat(*f.id, " logged ", lines, " data corruption lines"));

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "collector/analysis/peer_address.h"
+
 namespace guts::collector {
 
 using guts::diag::v1::Hello;
@@ -26,6 +28,7 @@ absl::Status FleetState::Restore(const Store& store, absl::Time now) {
     if (!n.snapshot) continue;
     node.has_latest = true;
     node.latest = *std::move(n.snapshot);
+    node.latest_peers = CompactPeersOf(node.latest);
     node.last_received = n.received;
     absl::Status s = store.History(
         n.node_id, now - reach, absl::InfiniteFuture(), [&](const Snapshot& snapshot) {
@@ -89,6 +92,7 @@ void FleetState::Stored(const std::vector<SnapshotRecord>& records) {
     if (!node.has_latest || r->snapshot.seq() > node.latest.seq()) {
       node.has_latest = true;
       node.latest = r->snapshot;
+      node.latest_peers = CompactPeersOf(node.latest);
       node.last_received = r->received;
     }
   }

@@ -7,6 +7,7 @@
 //   AnalysisResult result = analyzer.Tick(view);
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,30 @@ namespace guts::collector {
 
 // Compact figures of one received snapshot, kept in a short per-node window.
 struct SnapshotSample {
-  absl::Time received;        // collector clock
-  absl::Time taken;           // agent clock (Snapshot.taken_unix_ms)
+  absl::Time received;  // collector clock
+  absl::Time taken;     // agent clock (Snapshot.taken_unix_ms)
   uint64_t seq = 0;
-  uint64_t height = 0;        // ConsensusView.finalized_height
-  uint64_t view = 0;          // ConsensusView.view
-  std::string block_id;       // ConsensusView.last_block_id
+  uint64_t height = 0;   // ConsensusView.finalized_height
+  uint64_t view = 0;     // ConsensusView.view
+  std::string block_id;  // ConsensusView.last_block_id
+};
+
+// One PeerView of a snapshot, reduced to what the analysis reads.
+struct PeerSession {
+  uint64_t remote = 0;  // AddressKey(remote_addr), collector/analysis/peer_address.h
+  uint32_t last_data_recv_age_ms = 0;
+  bool inbound = false;  // PEER_DIRECTION_INBOUND
+};
+
+// A snapshot's peers and reachable probes as integer address keys, made once per snapshot at
+// ingest (CompactPeersOf) so the analysis tick does not walk every PeerView message. Not valid
+// when the snapshot has addresses without a key (IPv6, names): the analysis then reads the
+// snapshot.
+struct CompactPeers {
+  bool valid = false;
+  uint64_t seq = 0;                   // Snapshot.seq it was made from
+  std::vector<PeerSession> sessions;  // in PeerView order
+  std::vector<uint64_t> reachable;    // keys of the probes that connected, in probe order
 };
 
 // Everything known about one node.
@@ -34,6 +53,9 @@ struct NodeObservation {
   // Latest snapshot; has_latest is false until the first one arrives.
   bool has_latest = false;
   guts::diag::v1::Snapshot latest;
+  // CompactPeersOf(latest), set together with `latest` by the fleet state. Hand-built views
+  // may leave it invalid; the analysis uses it only when valid and of latest's seq.
+  CompactPeers latest_peers;
   // Collector clock: when `latest` arrived, and when the node was first seen.
   absl::Time last_received = absl::InfinitePast();
   absl::Time first_seen = absl::InfinitePast();
@@ -56,7 +78,7 @@ struct CollectorHealth {
 };
 
 struct FleetView {
-  absl::Time now;  // collector clock at the moment of the copy
+  absl::Time now;                      // collector clock at the moment of the copy
   std::vector<NodeObservation> nodes;  // sorted by node_id
   CollectorHealth collector;
 };

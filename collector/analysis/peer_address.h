@@ -1,0 +1,38 @@
+// PeerAddress: a canonical IPv4 P2P address ("10.0.3.7:9000", or "10.0.3.7" without a port) as
+// one integer key, so the analysis can match peers to nodes with integer lookups, and the
+// fleet state can reduce a snapshot's PeerViews to a compact table once, at ingest, instead of
+// the analysis walking every PeerView message on every tick.
+//
+// The mapping is exact: two canonical strings are equal exactly when their keys are. Anything
+// else (IPv6, host names, leading zeros, a missing port number after ':') has no key and is
+// compared as text by the analysis, so using keys never changes which peer matches which node.
+//
+// Example:
+//   std::optional<uint64_t> key = AddressKey("10.0.3.7:9000");
+//   uint32_t ip = KeyHost(*key);                       // == *HostKey("10.0.3.7")
+//   CompactPeers compact = CompactPeersOf(snapshot);   // at ingest, stored with the snapshot
+//
+// Thread-safe: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "collector/fleet/fleet_view.h"
+#include "guts/diag/v1/snapshot.pb.h"
+
+namespace guts::collector {
+
+// Key of a canonical "a.b.c.d:port" or "a.b.c.d"; nullopt for anything else.
+std::optional<uint64_t> AddressKey(std::string_view addr);
+// Key of a canonical "a.b.c.d" (the host part of an address); nullopt for anything else.
+std::optional<uint32_t> HostKey(std::string_view host);
+// The host part of an address key: equal to HostKey(HostOf(addr)).
+uint32_t KeyHost(uint64_t key);
+
+// `snapshot`'s PeerViews and reachable probes as keys. `valid` is false when any of them has
+// no key (the analysis then reads the snapshot itself).
+CompactPeers CompactPeersOf(const guts::diag::v1::Snapshot& snapshot);
+
+}  // namespace guts::collector
