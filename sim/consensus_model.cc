@@ -97,7 +97,14 @@ void Replica::OnTick(absl::Time now) {
 
 void Replica::SendNullify(absl::Time now) {
   nullify_sent_ = now;
-  Broadcast(Message(MessageType::kNullify));
+  if (nullify_to_next_leaders_) {
+    for (uint64_t v : {view_ + 1, view_ + 2}) {
+      uint32_t leader = validators_->LeaderOf(v);
+      if (leader != me_) effects_.send(leader, Message(MessageType::kNullify));
+    }
+  } else {
+    Broadcast(Message(MessageType::kNullify));
+  }
   WireMessage own = Message(MessageType::kNullify);
   own.from = me_;
   OnNullify(own, now);

@@ -76,6 +76,12 @@ class Replica {
   // The last `n` finalized blocks, newest first (genesis excluded).
   std::vector<BlockHeader> LastBlocks(size_t n) const;
 
+  // Light mode (relayed messages, see overlay.h): a nullify vote goes only to the leaders of
+  // the next two views, which gather them and broadcast the nullification, instead of to
+  // every validator: N messages a failed view instead of N^2, relayed over several hops each.
+  // Two leaders, so that one dead node does not stop the views from climbing.
+  void set_nullify_to_next_leaders(bool on) { nullify_to_next_leaders_ = on; }
+
   void set_halted(bool halted) { halted_ = halted; }
   void set_withhold_proposals(bool withhold) { withhold_ = withhold; }
   // 1.0 is normal; 0.5 finalizes at half the network's pace. REQUIRES: speed > 0.
@@ -132,6 +138,7 @@ class Replica {
   absl::Time last_slow_apply_ = absl::InfinitePast();
   uint64_t last_conflict_height_ = 0;
 
+  bool nullify_to_next_leaders_ = false;
   bool halted_ = false;
   bool withhold_ = false;
   double speed_ = 1.0;

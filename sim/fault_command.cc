@@ -13,7 +13,9 @@ const char kFaultUsage[] =
     "commands: partition G1|G2[|G3..] (groups like v1,v2,v3), heal, drop A B, undrop A B, "
     "link A B down|up, isolate A [inbound|outbound|both], kill A, restart A, pause A, resume A, "
     "halt, stall, unhalt, slow A FACTOR, peer-drop NODE_FRACTION PEER_FRACTION, fork G1|G2, "
-    "disk A RATIO, config-fallback A [off], clock A OFFSET, status";
+    "disk A RATIO, config-fallback A [off] (restarts A on defaults: API on 127.0.0.1 only), "
+    "clock A OFFSET (e.g. +5m: shifts only A's log timestamps; a real host's skewed clock also "
+    "moves its agent's clock, which the sim cannot do: run that agent under faketime), status";
 
 namespace {
 

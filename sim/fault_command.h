@@ -17,8 +17,11 @@
 //                               their peers (links cut among the affected nodes)
 //   fork G1|G2                  each group finalizes its own block at its next height
 //   disk A R                    fill A's data dir filesystem to ratio R (0 frees it)
-//   config-fallback A [off]     restart A on default config (warning printed) / fixed
-//   clock A OFFSET              skew A's clock (log and block timestamps), e.g. +5m, -30s
+//   config-fallback A [off]     restart A on default config (warning printed, API bound on
+//                               the default 127.0.0.1:<api port> only, as the real node) / fixed
+//   clock A OFFSET              skew A's log timestamps, e.g. +5m, -30s. That is all of a
+//                               skewed host clock the sim owns: on a real host the same clock
+//                               also moves the agent's; tests run that agent under faketime
 //   status                      the network's state as JSON
 //
 // Example:

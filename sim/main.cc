@@ -288,7 +288,8 @@ int main(int argc, char** argv) {
   run->add_option("--time-scale", o.time_scale,
                   "multiplies every simulated duration (0.1 = ten times faster)");
   run->add_option("--peers-per-node", o.peers_per_node,
-                  "light mode for large networks: dial only K ring neighbours (0 = full mesh)")
+                  "light mode for large networks: dial K ring neighbours plus chords at "
+                  "distances 2^j and relay consensus messages (0 = full mesh)")
       ->check(CLI::NonNegativeNumber);
   run->add_flag("--netfilter", o.netfilter,
                 "apply link cuts as nftables rules (inside a private network namespace only)");

@@ -16,7 +16,11 @@ std::vector<uint64_t> WeightsOf(const SimOptions& o) {
 }  // namespace
 
 Network::Network(asio::io_context& io, SimOptions options)
-    : io_(io), options_(std::move(options)), validators_(WeightsOf(options_)), tick_(io) {}
+    : io_(io),
+      options_(std::move(options)),
+      validators_(WeightsOf(options_)),
+      overlay_(options_.nodes, options_.peers_per_node),
+      tick_(io) {}
 
 Network::~Network() { Stop(); }
 
@@ -61,19 +65,14 @@ absl::Status Network::Start() {
     id.log_path = absl::StrCat(id.dir, "/node.log");
     id.data_dir = absl::StrCat(id.dir, "/data");
     nodes_[i] = (std::make_unique<SimNode>(
-        io_, options_, &validators_, id,
+        io_, options_, &validators_, &overlay_, id,
         [this](uint32_t from, uint32_t to) { return !cut_[from * size() + to]; }));
   }
   for (int i = options_.FirstLocal(); i < options_.EndLocal(); ++i) {
     std::map<uint32_t, asio::ip::tcp::endpoint> peers;
-    int k = options_.peers_per_node;
-    for (int j = 0; j < n; ++j) {
-      if (j == i) continue;
-      // Light mode: the K ring neighbours (K/2 each side), a symmetric relation.
-      int distance = std::min((j - i + n) % n, (i - j + n) % n);
-      if (k > 0 && distance > (k + 1) / 2) continue;
-      peers[static_cast<uint32_t>(j)] = asio::ip::tcp::endpoint(
-          asio::ip::make_address(IpOf(j)), static_cast<uint16_t>(options_.p2p_port));
+    for (uint32_t j : overlay_.Peers(static_cast<uint32_t>(i))) {
+      peers[j] = asio::ip::tcp::endpoint(asio::ip::make_address(IpOf(static_cast<int>(j))),
+                                         static_cast<uint16_t>(options_.p2p_port));
     }
     SimNode& node = *nodes_[i];
     if (!options_.data_dir_size.empty()) {

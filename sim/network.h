@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "sim/netfilter.h"
+#include "sim/overlay.h"
 #include "sim/sim_node.h"
 #include "sim/sim_options.h"
 #include "sim/validator_set.h"
@@ -73,6 +74,7 @@ class Network {
   asio::io_context& io_;
   SimOptions options_;
   ValidatorSet validators_;
+  Overlay overlay_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<bool> cut_;
   std::vector<bool> committed_cut_;

@@ -15,6 +15,7 @@
 #include "sim/fault_command.h"
 #include "sim/faults.h"
 #include "sim/network.h"
+#include "sim/overlay.h"
 
 namespace guts::sim {
 namespace {
@@ -91,7 +92,7 @@ int ShardsNeeded(const SimOptions& o) {
   struct rlimit lim {};
   getrlimit(RLIMIT_NOFILE, &lim);
   double n = o.nodes;
-  double peers = o.peers_per_node > 0 ? std::min<double>(o.peers_per_node, n - 1) : n - 1;
+  double peers = Overlay(o.nodes, o.peers_per_node).MaxPeers();
   // Per process: 2 sockets per link direction touching its nodes, listeners, log files, and
   // room for the agents' HTTP connections.
   double sockets = 2 * n * peers + 6 * n;

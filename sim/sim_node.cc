@@ -25,10 +25,11 @@ ConsensusTiming TimingOf(const SimOptions& o) {
 }  // namespace
 
 SimNode::SimNode(asio::io_context& io, const SimOptions& options, const ValidatorSet* validators,
-                 NodeIdentity identity, LinkOpen link_open)
+                 const Overlay* overlay, NodeIdentity identity, LinkOpen link_open)
     : io_(io),
       options_(options),
       validators_(validators),
+      overlay_(overlay),
       id_(std::move(identity)),
       link_open_(std::move(link_open)),
       replica_(validators, id_.index, TimingOf(options),
@@ -36,7 +37,9 @@ SimNode::SimNode(asio::io_context& io, const SimOptions& options, const Validato
                    .send = [this](uint32_t to, const WireMessage& m) { Send(to, m); },
                    .finalized = [this](const BlockHeader& b) { OnFinalized(b); },
                    .conflict = [this](uint64_t h, const BlockHeader& b) { OnConflict(h, b); },
-               }) {}
+               }) {
+  replica_.set_nullify_to_next_leaders(!overlay_->full_mesh());
+}
 
 absl::Status SimNode::Start(const std::map<uint32_t, asio::ip::tcp::endpoint>& peers,
                             std::vector<std::string> validator_addrs) {
@@ -60,13 +63,16 @@ absl::Status SimNode::Launch() {
   }
   log_.Write("INFO", "guts_node", "Starting Guts node", {{"version", kNodeVersion}},
              "crates/guts-node/src/main.rs", 62);
-  std::string api_addr = absl::StrCat(id_.ip, ":", options_.api_port);
+  // A node on defaults binds the default API address, loopback only: agents and operators
+  // that reach it on the host's own address find nothing.
+  std::string api_ip = config_fallback_ ? "127.0.0.1" : id_.ip;
+  std::string api_addr = absl::StrCat(api_ip, ":", options_.api_port);
   std::string p2p_addr = absl::StrCat(id_.ip, ":", options_.p2p_port);
   metrics_.Reset();
   api_ = std::make_unique<HttpListener>(
       io_, [this](const HttpRequest& r) { return Serve(r); },
       [this](int delta) { delta > 0 ? metrics_.ConnectionOpened() : metrics_.ConnectionClosed(); });
-  s = api_->Listen(id_.ip, options_.api_port);
+  s = api_->Listen(api_ip, options_.api_port);
   if (!s.ok()) {
     log_.Write("ERROR", "guts_node", "Failed to bind to address",
                {{"addr", api_addr}, {"error", std::string(s.message())}},
@@ -81,9 +87,8 @@ absl::Status SimNode::Launch() {
               {"consensus", options_.mode == ApiMode::kSimplex ? "simplex" : "simulation"},
               {"config_loaded", !config_fallback_}},
              "crates/guts-node/src/main.rs", 88);
-  links_ = std::make_unique<PeerLinks>(io_, id_.index, [this](const WireMessage& m) {
-    if (running_ && !paused_) replica_.OnMessage(m, absl::Now());
-  });
+  links_ =
+      std::make_unique<PeerLinks>(io_, id_.index, [this](const WireMessage& m) { Receive(m); });
   s = links_->Listen(id_.ip, options_.p2p_port);
   if (!s.ok()) {
     log_.Write("ERROR", "guts_node", "Failed to start Simplex BFT consensus",
@@ -123,8 +128,22 @@ void SimNode::Tick(absl::Time now) {
 }
 
 void SimNode::Send(uint32_t to, const WireMessage& m) {
-  if (!running_ || paused_ || !links_ || !link_open_(id_.index, to)) return;
-  links_->Send(to, m);
+  if (!running_ || paused_ || !links_) return;
+  uint32_t hop = overlay_->NextHop(id_.index, to);
+  if (!link_open_(id_.index, hop)) return;
+  if (hop == to) return links_->Send(to, m);
+  WireMessage relayed = m;
+  relayed.to = to;
+  links_->Send(hop, relayed);
+}
+
+void SimNode::Receive(const WireMessage& m) {
+  if (!running_ || paused_) return;
+  if (m.to != kToReceiver && m.to != id_.index) {
+    if (m.to < validators_->size()) Send(m.to, m);
+    return;
+  }
+  replica_.OnMessage(m, absl::Now());
 }
 
 void SimNode::OnFinalized(const BlockHeader& b) {

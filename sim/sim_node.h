@@ -2,7 +2,7 @@
 // process-level faults that act on it (kill/restart, pause/resume, config fallback).
 //
 // Example:
-//   SimNode node(io, options, &validators, identity, can_send);
+//   SimNode node(io, options, &validators, &overlay, identity, can_send);
 //   absl::Status s = node.Start(peer_endpoints);
 //   node.Tick(absl::Now());  // From the network's tick.
 //   node.Kill();
@@ -25,6 +25,7 @@
 #include "sim/http_listener.h"
 #include "sim/http_metrics.h"
 #include "sim/node_log.h"
+#include "sim/overlay.h"
 #include "sim/p2p_transport.h"
 #include "sim/sim_options.h"
 #include "sim/validator_set.h"
@@ -45,8 +46,9 @@ class SimNode {
   // Whether this node's messages to `to` may leave (in-process link faults).
   using LinkOpen = std::function<bool(uint32_t from, uint32_t to)>;
 
+  // `overlay` says which peers this node dials and how it relays (light mode).
   SimNode(asio::io_context& io, const SimOptions& options, const ValidatorSet* validators,
-          NodeIdentity identity, LinkOpen link_open);
+          const Overlay* overlay, NodeIdentity identity, LinkOpen link_open);
 
   // Creates the directories, opens the log, binds the API and P2P listeners and dials the
   // peers. UNAVAILABLE when an address cannot be bound; INTERNAL on file errors.
@@ -79,7 +81,10 @@ class SimNode {
 
  private:
   absl::Status Launch();
+  // To `to` directly, or (light mode) through the overlay's next hop towards it.
   void Send(uint32_t to, const WireMessage& m);
+  // A message from a peer: for this node's replica, or relayed on towards its destination.
+  void Receive(const WireMessage& m);
   void OnFinalized(const BlockHeader& b);
   void OnConflict(uint64_t height, const BlockHeader& theirs);
   HttpReply Serve(const HttpRequest& request);
@@ -87,6 +92,7 @@ class SimNode {
   asio::io_context& io_;
   const SimOptions& options_;
   const ValidatorSet* validators_;
+  const Overlay* overlay_;
   NodeIdentity id_;
   LinkOpen link_open_;
   std::map<uint32_t, asio::ip::tcp::endpoint> peers_;

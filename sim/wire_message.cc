@@ -46,6 +46,7 @@ std::string EncodeFrame(const WireMessage& m) {
   Put<uint64_t>(body, static_cast<uint64_t>(b.timestamp_ms));
   Put<uint32_t>(body, b.tx_count);
   Put<uint32_t>(body, b.signature_count);
+  Put<uint32_t>(body, m.to);
   std::string frame;
   frame.reserve(kFrameHeaderBytes + body.size());
   Put<uint32_t>(frame, static_cast<uint32_t>(body.size()));
@@ -61,7 +62,7 @@ absl::StatusOr<WireMessage> DecodeBody(absl::string_view body) {
   bool ok = Take(body, type) && Take(body, m.from) && Take(body, m.view) && Take(body, m.height) &&
             Take(body, b.height) && Take(body, b.view) && TakeId(body, b.id) &&
             TakeId(body, b.parent) && Take(body, b.producer) && Take(body, ts) &&
-            Take(body, b.tx_count) && Take(body, b.signature_count);
+            Take(body, b.tx_count) && Take(body, b.signature_count) && Take(body, m.to);
   if (!ok) return absl::InvalidArgumentError("truncated P2P message");
   if (type < 1 || type > 8) {
     return absl::InvalidArgumentError(absl::StrCat("unknown P2P message type ", type));

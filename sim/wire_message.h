@@ -29,9 +29,15 @@ enum class MessageType : uint8_t {
   kNullification = 8,  // view: nullify votes of the quorum weight skipped view.
 };
 
+// WireMessage::to of a message meant for whoever receives it (every message of a full mesh).
+inline constexpr uint32_t kToReceiver = 0xffffffff;
+
 struct WireMessage {
   MessageType type = MessageType::kHeartbeat;
   uint32_t from = 0;  // Sender's validator index (0-based).
+  // The destination's index when the message is relayed (light mode, see overlay.h): a
+  // receiver that is not `to` forwards it.
+  uint32_t to = kToReceiver;
   uint64_t view = 0;
   uint64_t height = 0;
   BlockHeader block;

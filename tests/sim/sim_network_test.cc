@@ -1,6 +1,7 @@
 // guts-sim end to end: the real binary, real TCP on loopback, compressed time (x0.2: leader
 // timeout 200 ms, block time 200 ms). Each test owns a loopback range (127.4x.0.0).
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -219,12 +220,33 @@ TEST(SimNetworkTest, PausedNodeKeepsItsSocketsButAnswersNothing) {
   EXPECT_TRUE(sim.Get(1, "/health").ok());
 }
 
-TEST(SimNetworkTest, ConfigFallbackPrintsTheWarningAndControlRejectsUnknownNodes) {
-  SimRun sim("sim_config", "127.47.0.10", 4, kFast);
+// The real node on defaults binds its API on 127.0.0.1 only. An API port of this test's own,
+// so that the loopback bind does not meet another test's fallen-back node.
+bool AnswersLive(const std::string& ip, int port) {
+  httplib::Client client(ip, port);
+  client.set_connection_timeout(2);
+  client.set_read_timeout(2);
+  auto res = client.Get("/health/live");
+  return res && res->status == 200;
+}
+
+TEST(SimNetworkTest, ConfigFallbackPrintsTheWarningBindsLoopbackOnlyAndControlRejectsUnknownNodes) {
+  constexpr int kApiPort = 18047;
+  std::vector<std::string> args = kFast;
+  args.insert(args.end(), {"--api-port", std::to_string(kApiPort)});
+  SimRun sim("sim_config", "127.47.0.10", 4, args);
   ASSERT_TRUE(sim.status().ok()) << sim.status();
+  ASSERT_TRUE(AnswersLive(sim.Ip(3), kApiPort));
   ASSERT_TRUE(sim.Ctl({"config-fallback", "v4"}).ok());
-  EXPECT_NE(Slurp(sim.dir() + "/state/v4/node.log").find("Warning: Failed to load config file"),
-            std::string::npos);
+  std::string log = Slurp(sim.dir() + "/state/v4/node.log");
+  EXPECT_NE(log.find("Warning: Failed to load config file"), std::string::npos);
+  EXPECT_NE(log.find(absl::StrCat("\"api_addr\":\"127.0.0.1:", kApiPort, "\"")), std::string::npos)
+      << log;
+  EXPECT_FALSE(AnswersLive(sim.Ip(3), kApiPort)) << "still on its own address";
+  EXPECT_TRUE(AnswersLive("127.0.0.1", kApiPort));
+  ASSERT_TRUE(sim.Ctl({"config-fallback", "v4", "off"}).ok());
+  EXPECT_TRUE(AnswersLive(sim.Ip(3), kApiPort));
+  EXPECT_FALSE(AnswersLive("127.0.0.1", kApiPort));
   absl::StatusOr<nlohmann::json> bad = sim.Ctl({"kill", "v9"});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("unknown node 'v9'"), std::string::npos);
@@ -262,6 +284,31 @@ TEST(SimNetworkTest, ScenarioFileDrivesTheTimeline) {
   sim.Wait(absl::Seconds(5));
   EXPECT_EQ(sim.Height(0), h);
   EXPECT_EQ(sim.View(0), v);
+}
+
+// Light mode: each of 300 nodes dials 4 ring neighbours and its chords (16 links, not 299),
+// and votes, proposals and certificates for nodes it has no link to are relayed hop by hop.
+// The chain must still finalize everywhere on the ring, near the leader and across it.
+TEST(SimNetworkTest, LightModeNetworkOfThreeHundredNodesFinalizesThroughRelays) {
+  constexpr int kNodes = 300;
+  SimRun sim("sim_light", "127.51.0.10", kNodes, {"--peers-per-node", "4"});
+  ASSERT_TRUE(sim.status().ok()) << sim.status();
+  const std::vector<int> sample = {0, 1, 74, 149, 150, 223, 299};
+  absl::Time deadline = absl::Now() + absl::Seconds(90);
+  bool finalized = false;
+  while (!finalized && absl::Now() < deadline) {
+    absl::SleepFor(absl::Seconds(2));
+    finalized = true;
+    for (int i : sample) finalized = finalized && sim.Height(i) >= 5;
+  }
+  std::string heights;
+  for (int i : sample) absl::StrAppend(&heights, " v", i + 1, "=", sim.Height(i));
+  EXPECT_TRUE(finalized) << "heights after 90 s:" << heights << "; see " << sim.dir();
+  absl::StatusOr<nlohmann::json> status = sim.Ctl({"status"});
+  ASSERT_TRUE(status.ok()) << status.status();
+  for (const auto& node : (*status)["nodes"]) {
+    ASSERT_LE(node["outbound_established"].get<int>(), 16) << node.dump();
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ TEST(WireMessageTest, FrameRoundTripsEveryField) {
   m.height = 42;
   m.block = NextBlock(GenesisBlock(), 3, 2, absl::FromUnixMillis(1700000000123), "");
   m.block.signature_count = 5;
+  m.to = 17;
   std::string frame = EncodeFrame(m);
   absl::StatusOr<WireMessage> back = DecodeBody(frame.substr(kFrameHeaderBytes));
   ASSERT_TRUE(back.ok()) << back.status();
@@ -24,6 +25,8 @@ TEST(WireMessageTest, FrameRoundTripsEveryField) {
   EXPECT_EQ(back->block.parent, m.block.parent);
   EXPECT_EQ(back->block.timestamp_ms, 1700000000123);
   EXPECT_EQ(back->block.signature_count, 5u);
+  EXPECT_EQ(back->to, 17u);
+  EXPECT_EQ(DecodeBody(EncodeFrame(WireMessage{}).substr(kFrameHeaderBytes))->to, kToReceiver);
 }
 
 TEST(WireMessageTest, TruncatedOrUnknownBodiesAreRejected) {
