@@ -15,9 +15,10 @@ AnalysisLoop::~AnalysisLoop() { Stop(); }
 
 absl::Status AnalysisLoop::Start() {
 #ifdef GUTS_HAVE_ANALYSIS
-  AnalysisConfig config;
+  AnalysisConfig config = ScaleWindows(AnalysisConfig{}, options_.time_scale);
   config.tick = options_.tick;
   config.stall_threshold = options_.stall_threshold;
+  config.maintenance = options_.maintenance;
   analyzer_ = std::make_unique<Analyzer>(config);
   absl::StatusOr<std::vector<guts::diag::v1::Incident>> stored = store_->LoadIncidents();
   if (!stored.ok()) return stored.status();

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -31,6 +32,9 @@ namespace guts::collector {
 struct AnalysisLoopOptions {
   absl::Duration tick = absl::Seconds(1);
   absl::Duration stall_threshold = absl::Minutes(2);
+  // Every detector window is multiplied by this (ScaleWindows); tick and stall_threshold not.
+  double time_scale = 1.0;
+  std::vector<AnalysisConfig::MaintenanceWindow> maintenance;
   absl::Duration retention = absl::Hours(24 * 7);
   absl::Duration retention_every = absl::Hours(1);
 };

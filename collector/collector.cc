@@ -115,14 +115,20 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   p->store = *std::move(store);
   if (absl::Status s = p->fleet.Restore(*p->store, absl::Now()); !s.ok()) return s;
 
-  p->writer = std::make_unique<SnapshotWriter>(p->store.get(), &p->fleet, &p->metrics,
-                                               WriterOptions{.max_queue = config.max_queue});
+  WriterOptions writer{.max_queue = config.max_queue};
+  // The overload lag is measured against the nodes' silence windows, so it scales with them.
+  writer.overload_lag *= config.analysis_time_scale;
+  p->writer = std::make_unique<SnapshotWriter>(p->store.get(), &p->fleet, &p->metrics, writer);
   if (absl::Status s = p->writer->Start(); !s.ok()) return s;
+  AnalysisLoopOptions analysis{.tick = config.tick,
+                               .stall_threshold = config.stall_threshold,
+                               .time_scale = config.analysis_time_scale,
+                               .retention = config.retention};
+  for (const auto& [start, end] : config.maintenance_windows) {
+    analysis.maintenance.push_back({.start = start, .end = end});
+  }
   p->analysis =
-      std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(),
-                                     AnalysisLoopOptions{.tick = config.tick,
-                                                         .stall_threshold = config.stall_threshold,
-                                                         .retention = config.retention});
+      std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);
   if (absl::Status s = p->analysis->Start(); !s.ok()) return s;
 
   p->ingest = std::make_unique<IngestService>(

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "common/version.h"
 #include "yaml-cpp/yaml.h"
 
@@ -73,6 +74,26 @@ absl::StatusOr<absl::Duration> ParseConfigDuration(const std::string& text) {
   return d;
 }
 
+absl::StatusOr<std::pair<absl::Time, absl::Time>> ParseMaintenanceWindow(const std::string& text) {
+  auto invalid = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("--maintenance-window \"", text, "\": ", why,
+                                                   " (e.g. 2026-11-30T08:00:00Z/"
+                                                   "2026-11-30T09:00:00Z)"));
+  };
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  if (parts.size() != 2) return invalid("want START/END");
+  absl::Time start, end;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, parts[0], &start, &error)) {
+    return invalid(absl::StrCat("start is not an RFC 3339 time: ", error));
+  }
+  if (!absl::ParseTime(absl::RFC3339_full, parts[1], &end, &error)) {
+    return invalid(absl::StrCat("end is not an RFC 3339 time: ", error));
+  }
+  if (end <= start) return invalid("the end is not after the start");
+  return std::pair{start, end};
+}
+
 absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
                                                                     const char* const* argv) {
   CollectorConfig config;
@@ -94,6 +115,12 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("retention", &retention, "How long snapshots are kept");
   add("tick", &tick, "Analysis tick");
   add("stall-threshold", &stall, "No finalized block fleet-wide for this long: consensus stuck");
+  add("analysis-time-scale", &config.analysis_time_scale,
+      "Multiplies every detector window and the overload lag (tests: 0.1); not --tick or "
+      "--stall-threshold");
+  std::vector<std::string> maintenance;
+  add("maintenance-window", &maintenance,
+      "Declared maintenance START/END (RFC 3339), repeatable: pages inside become P3 notes");
   add("ready-file", &config.ready_file, "Written with the bound addresses once serving");
   add("tls-cert", &config.tls.cert_file, "PEM certificate of the collector");
   add("tls-key", &config.tls.key_file, "PEM private key of the collector");
@@ -135,6 +162,14 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
     *target = *d;
   }
   if (config.tick <= absl::ZeroDuration()) return absl::InvalidArgumentError("--tick must be > 0");
+  if (!(config.analysis_time_scale > 0)) {
+    return absl::InvalidArgumentError("--analysis-time-scale must be > 0");
+  }
+  for (const std::string& text : maintenance) {
+    absl::StatusOr<std::pair<absl::Time, absl::Time>> window = ParseMaintenanceWindow(text);
+    if (!window.ok()) return window.status();
+    config.maintenance_windows.push_back(*window);
+  }
   if (!(config.max_snapshots_per_second_per_agent >= 0)) {
     return absl::InvalidArgumentError("--max-snapshots-per-second-per-agent must be >= 0");
   }

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,6 +26,12 @@ struct CollectorConfig {
   absl::Duration retention = absl::Hours(168);
   absl::Duration tick = absl::Seconds(1);
   absl::Duration stall_threshold = absl::Seconds(120);
+  // Every detector window and the ingest lag that counts as overload, multiplied by this
+  // (tests run the whole pipeline at 0.1); the tick and the stall threshold are their own flags.
+  double analysis_time_scale = 1.0;
+  // Declared maintenance windows [start, end): pages inside them become P3 notes (rolling
+  // restarts). From --maintenance-window START/END in RFC 3339, repeatable.
+  std::vector<std::pair<absl::Time, absl::Time>> maintenance_windows;
   std::string ready_file;
   TlsOptions tls;
   // Bearer tokens for clients without certificates (collector/auth/token_file.h); "" = none.
@@ -45,6 +53,10 @@ struct CollectorConfig {
 
 // A duration like "168h", "1s", "250ms" or "7d". INVALID_ARGUMENT otherwise or when negative.
 absl::StatusOr<absl::Duration> ParseConfigDuration(const std::string& text);
+
+// A maintenance window "2026-11-30T08:00:00Z/2026-11-30T09:00:00Z" (RFC 3339 times, start
+// before end). INVALID_ARGUMENT naming --maintenance-window otherwise.
+absl::StatusOr<std::pair<absl::Time, absl::Time>> ParseMaintenanceWindow(const std::string& text);
 
 // Parses argv. INVALID_ARGUMENT (with the usage problem) for a bad flag, value or YAML file;
 // nullopt when --help or --version was printed.

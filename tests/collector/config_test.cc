@@ -55,6 +55,49 @@ TEST(ConfigTest, PerAgentSnapshotRateHasDefaultsAndRefusesANegativeRate) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigTest, AnalysisTimeScaleDefaultsToRealTimeAndMustBePositive) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->analysis_time_scale, 1.0);
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--analysis-time-scale", "0.1"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->analysis_time_scale, 0.1);
+  for (const char* bad : {"0", "-2", "fast"}) {
+    c = Parse({"--data-dir", "/tmp/x", "--insecure", "--analysis-time-scale", bad});
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(c.status().message().find("analysis-time-scale"), std::string::npos) << c.status();
+  }
+}
+
+TEST(ConfigTest, MaintenanceWindowsAreRepeatableRfc3339Ranges) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure", "--maintenance-window",
+                  "2026-11-30T08:00:00Z/2026-11-30T09:00:00Z", "--maintenance-window",
+                  "2026-12-01T10:00:00+01:00/2026-12-01T10:30:00+01:00"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  const auto& windows = (*c)->maintenance_windows;
+  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(windows[0].first, absl::FromUnixSeconds(1796025600));
+  EXPECT_EQ(windows[0].second - windows[0].first, absl::Hours(1));
+  EXPECT_EQ(windows[1].first, absl::FromUnixSeconds(1796115600));
+  EXPECT_EQ(windows[1].second - windows[1].first, absl::Minutes(30));
+  EXPECT_TRUE(Parse({"--data-dir", "/tmp/x", "--insecure"}).value()->maintenance_windows.empty());
+}
+
+TEST(ConfigTest, BadMaintenanceWindowNamesTheFlagAndTheProblem) {
+  for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
+           {"2026-11-30T08:00:00Z", "START/END"},
+           {"2026-11-30T08:00:00Z/2026-11-30T09:00:00Z/x", "START/END"},
+           {"tomorrow/2026-11-30T09:00:00Z", "start is not"},
+           {"2026-11-30T08:00:00Z/later", "end is not"},
+           {"2026-11-30T09:00:00Z/2026-11-30T08:00:00Z", "not after the start"},
+           {"2026-11-30T08:00:00Z/2026-11-30T08:00:00Z", "not after the start"}}) {
+    auto c = Parse({"--data-dir", "/tmp/x", "--insecure", "--maintenance-window", bad});
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(c.status().message().find("--maintenance-window"), std::string::npos) << c.status();
+    EXPECT_NE(c.status().message().find(why), std::string::npos) << c.status();
+  }
+}
+
 TEST(ConfigTest, TlsFilesAreRequiredWithoutInsecure) {
   auto c = Parse({"--data-dir", "/tmp/x"});
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
