@@ -32,7 +32,8 @@ ingest() {
   for r in $(seq "$repeats"); do
     ceiling=0
     for rate in $rates; do
-      start_collector "$work/ingest-$r-$rate" 127.77.0.34
+      # Up to 30 snapshots/s per simulated agent: above the per-agent default limit of 20.
+      start_collector "$work/ingest-$r-$rate" 127.77.0.34 --max-snapshots-per-second-per-agent 0
       out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
         --collector-pid "$collector_pid" --agents "$agents" --rate "$rate" \
         --duration "$duration" --warmup "$warmup" --channels 16)"

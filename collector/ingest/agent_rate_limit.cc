@@ -8,15 +8,17 @@
 namespace guts::collector {
 
 AgentRateLimit::Bucket& AgentRateLimit::Refilled(const std::string& node_id, absl::Time now) {
+  // A bucket smaller than one snapshot would refuse everything.
+  const double size = std::max(1.0, options_.burst);
   auto [it, created] = buckets_.try_emplace(node_id);
   Bucket& bucket = it->second;
   if (created) {
-    bucket.tokens = options_.burst;
-  } else if (bucket.tokens < options_.burst) {
-    // Tokens above the burst are a replay's credit: refilling must not cut them back.
+    bucket.tokens = size;
+  } else if (bucket.tokens < size) {
+    // Tokens above the size are a replay's credit: refilling must not cut them back.
     double earned = options_.per_second *
                     absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), now - bucket.updated));
-    bucket.tokens = std::min(options_.burst, bucket.tokens + earned);
+    bucket.tokens = std::min(size, bucket.tokens + earned);
   }
   bucket.updated = std::max(bucket.updated, now);
   return bucket;
@@ -26,12 +28,17 @@ void AgentRateLimit::Connected(const std::string& node_id, uint64_t backlog, abs
                                absl::Time now) {
   if (!enabled()) return;
   absl::MutexLock lock(&mu_);
+  auto it = buckets_.find(node_id);
+  const double before = it == buckets_.end() ? std::max(1.0, options_.burst) : it->second.tokens;
   Bucket& bucket = Refilled(node_id, now);
   // What the node could have produced at its rate while nothing of it was stored: the bound
   // that keeps a claimed backlog honest.
   double earned = options_.per_second *
                   absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), now - quiet_since));
-  bucket.tokens = std::max(bucket.tokens, std::min(static_cast<double>(backlog), earned));
+  // The credit comes on top of the level the bucket had before the silence, so the replay
+  // leaves the burst for the live snapshots right behind it; and it replaces the refill over
+  // that silence rather than adding to it, so reconnecting never earns twice.
+  bucket.tokens = std::max(bucket.tokens, before + std::min(static_cast<double>(backlog), earned));
 }
 
 absl::Status AgentRateLimit::Admit(const std::string& node_id, absl::Time now) {

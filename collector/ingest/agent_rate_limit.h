@@ -6,11 +6,13 @@
 //
 // Replay: after an outage an agent sends its whole spool at once, as fast as the stream takes
 // it (3600 snapshots after an hour at the default 1 s interval), before anything new. Its Hello
-// says how many that are (next_seq - 1 - the highest seq stored or acked), and Connected() lifts
-// the bucket to that backlog, but never above what the node could have sent at `per_second`
-// since `quiet_since` (when the collector last stored a snapshot of it). So a replay passes
-// whole, while a node that floods gets no more than `per_second` on average over the time
-// since it was last heard, plus one burst, however often it reconnects or what it claims.
+// says how many that are (next_seq - 1 - the highest seq stored or acked), and Connected() adds
+// that backlog to the level the bucket had when the node fell silent, but never more than the
+// node could have sent at `per_second` since `quiet_since` (when the collector last stored a
+// snapshot of it); this credit replaces the refill over the silence. So a replay passes whole
+// and leaves the burst for the live snapshots behind it, while a node that floods gets no more
+// than `per_second` on average over the time since it was last heard, plus one burst, however
+// often it reconnects or whatever it claims.
 //
 // Example:
 //   AgentRateLimit limit({.per_second = 20, .burst = 200});
@@ -34,7 +36,7 @@ namespace guts::collector {
 struct RateLimitOptions {
   // Snapshots per second per node, sustained; 0 = no limit.
   double per_second = 20;
-  // Snapshots a node may send at once beyond its rate (the size of its bucket).
+  // Snapshots a node may send at once beyond its rate (the size of its bucket; at least 1).
   double burst = 200;
   // At most one refusal log line per node this often; it counts the refusals not logged.
   absl::Duration log_every = absl::Seconds(10);

@@ -35,11 +35,14 @@ TEST(AgentRateLimitTest, EachNodeHasItsOwnBucket) {
   EXPECT_EQ(Admitted(limit, "v2", kStart), 50);
 }
 
-TEST(AgentRateLimitTest, SpoolReplayOfAnHourPassesWholeThenTheRateHoldsAgain) {
+TEST(AgentRateLimitTest, SpoolReplayOfAnHourPassesWholeAndLeavesTheBurstForLiveSnapshots) {
   AgentRateLimit limit({.per_second = 20, .burst = 200});
-  // Stored last an hour ago; the agent spooled one snapshot a second meanwhile.
+  EXPECT_EQ(Admitted(limit, "v3", kStart - absl::Hours(1), 5), 5);
+  // Silent for an hour while the agent spooled one snapshot a second; the bucket had 195 left.
   limit.Connected("v3", 3600, kStart - absl::Hours(1), kStart);
-  EXPECT_EQ(Admitted(limit, "v3", kStart), 3600);
+  EXPECT_EQ(Admitted(limit, "v3", kStart, 3600), 3600);
+  // The live snapshots right behind the replay find the level the bucket had, not nothing.
+  EXPECT_EQ(Admitted(limit, "v3", kStart), 195);
   EXPECT_EQ(Admitted(limit, "v3", kStart + absl::Seconds(1)), 20);
 }
 
@@ -49,13 +52,14 @@ TEST(AgentRateLimitTest, ReplayCreditOutlivesAStreamThatBrokeMidReplay) {
   EXPECT_EQ(Admitted(limit, "v3", kStart, 1000), 1000);
   // Reconnected a second later: the rest is still owed, although the node was just stored.
   limit.Connected("v3", 2600, kStart, kStart + absl::Seconds(1));
-  EXPECT_EQ(Admitted(limit, "v3", kStart + absl::Seconds(1)), 2600);
+  EXPECT_EQ(Admitted(limit, "v3", kStart + absl::Seconds(1), 2600), 2600);
 }
 
 TEST(AgentRateLimitTest, ClaimedBacklogIsBoundedByTheRateOverTheNodesSilence) {
   AgentRateLimit limit({.per_second = 20, .burst = 200});
   limit.Connected("v4", 1'000'000, kStart - absl::Minutes(1), kStart);
-  EXPECT_EQ(Admitted(limit, "v4", kStart), 1200);  // 20/s over 60 s, whatever was claimed
+  // The burst, plus 20/s over the 60 s of silence, whatever was claimed.
+  EXPECT_EQ(Admitted(limit, "v4", kStart), 200 + 1200);
 }
 
 TEST(AgentRateLimitTest, ReconnectingDoesNotRefillTheBucket) {
@@ -66,6 +70,12 @@ TEST(AgentRateLimitTest, ReconnectingDoesNotRefillTheBucket) {
     limit.Connected("v5", 5000, now - absl::Milliseconds(100), now);
     EXPECT_EQ(Admitted(limit, "v5", now), 2) << "reconnect " << i;
   }
+}
+
+TEST(AgentRateLimitTest, ZeroBurstStillLetsTheRateThrough) {
+  AgentRateLimit limit({.per_second = 2, .burst = 0});
+  EXPECT_EQ(Admitted(limit, "v6", kStart), 1);
+  EXPECT_EQ(Admitted(limit, "v6", kStart + absl::Milliseconds(500)), 1);
 }
 
 TEST(AgentRateLimitTest, ZeroRateIsNoLimit) {

@@ -483,7 +483,7 @@ TEST_F(RateLimitedIngestTest, SpoolReplayAfterAnHourOfOutageIsAcceptedWhole) {
   EXPECT_EQ(StoredSeqs(fleet_.get(), "v3").size(), 2000u);
   EXPECT_EQ(Metrics().find("reason=\"rate_limited\""), std::string::npos);
 
-  // The credit was the backlog, not more: a flood right after it is refused.
+  // The credit was the backlog (on top of the burst), not more: a flood right after is refused.
   for (uint64_t seq = 2001; seq <= 2200; ++seq) {
     if (!stream->Write(SnapshotOf("v3", seq))) break;
   }
@@ -491,6 +491,10 @@ TEST_F(RateLimitedIngestTest, SpoolReplayAfterAnHourOfOutageIsAcceptedWhole) {
   while (stream->Read(&m)) {
   }
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // The live snapshots right behind the replay found the burst still there.
+  std::vector<uint64_t> stored = SettledSeqs("v3");
+  EXPECT_GE(stored.size(), 2020u);
+  EXPECT_LT(stored.size(), 2200u);
 }
 
 TEST_F(RateLimitedIngestTest, ReplayAfterACollectorRestartIsCreditedFromTheStore) {
