@@ -52,8 +52,8 @@ struct FleetOptions {
   int range = 0;  // the fleet's loopback range: 127.<range>.0.0/16
   absl::Duration stall_threshold = absl::ZeroDuration();  // zero: the collector's default
   std::vector<std::string> collector_args;                // appended to its command line
-  double time_scale = 1.0;  // see the header comment; stall_threshold is real-scale
   std::vector<std::string> sim_args;                      // appended to `guts-sim run`
+  double time_scale = 1.0;  // see the header comment; stall_threshold is real-scale
 };
 
 class Fleet {
@@ -118,6 +118,9 @@ struct Scenario {
   absl::Duration observe = absl::Seconds(30);  // decoys: how long nothing may open
   // Kinds that may open beside the expected one without counting as false positives.
   std::set<v1::IncidentKind> tolerated;
+  // P3 incidents of any kind are notes, not false positives (S21: maintenance pages nobody);
+  // the row lists them beside the verdict.
+  bool notes_tolerated = false;
   absl::Duration stall_threshold = absl::ZeroDuration();  // the collector's --stall-threshold
   std::vector<std::string> collector_args;
   std::string summary_contains;  // e.g. the cause of a CONSENSUS_STUCK

@@ -50,9 +50,12 @@ bool ChildProcess::Running() {
   return true;
 }
 
+bool ChildProcess::Signal(int signal) { return Running() && kill(pid_, signal) == 0; }
+
 int ChildProcess::Stop(int signal, absl::Duration grace) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);
+  if (signal != SIGCONT) kill(pid_, SIGCONT);
   absl::Time deadline = absl::Now() + grace;
   int status = 0;
   while (absl::Now() < deadline) {

@@ -35,8 +35,13 @@ class ChildProcess {
   // True while the process has not exited.
   bool Running();
 
-  // Sends `signal` and waits up to `grace` for the exit; SIGKILL after that. Returns the exit
-  // status as waitpid reports it, or -1 when the process was not running. Idempotent.
+  // Sends `signal` (e.g. SIGSTOP, SIGCONT to pause and resume it) without waiting. False when
+  // the process is not running.
+  bool Signal(int signal);
+
+  // Sends `signal` and waits up to `grace` for the exit; SIGKILL after that (a stopped process is
+  // continued so it can exit). Returns the exit status as waitpid reports it, or -1 when the
+  // process was not running. Idempotent.
   int Stop(int signal = 15, absl::Duration grace = absl::Seconds(10));
 
  private:

@@ -1,0 +1,143 @@
+// S24, the collector overloaded (decoy): the collector's snapshot writer is starved of CPU (a
+// cgroup v1 cpu group of its own, 1 ms of CPU a second), so received snapshots wait in the
+// ingest queue for many seconds and the nodes look silent from the store's side while they are
+// fine. The collector must say it is degraded (COLLECTOR_DEGRADED, P2, within 15 s) and must not
+// call the late nodes down; once the writer runs again everything clears.
+//
+// Runs at GUTS_SCENARIO_TIME_SCALE (default 0.1) like the soak suite; at real scale:
+//   GUTS_SCENARIO_TIME_SCALE=1 ctest --test-dir build/<name> -R CollectorOverload
+// Needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (CI has both); without
+// them the test fails saying so. Owns the loopback range 127.164.0.0.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "tests/scenarios/scenario_runner.h"
+
+namespace guts::testing {
+namespace {
+
+double TimeScale() {
+  const char* s = std::getenv("GUTS_SCENARIO_TIME_SCALE");
+  return s != nullptr && std::atof(s) > 0 ? std::atof(s) : 0.1;
+}
+
+constexpr char kCpuRoot[] = "/sys/fs/cgroup/cpu";
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text << std::flush;
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write '", text, "' to ", path));
+  return absl::OkStatus();
+}
+
+// The collector's snapshot writer thread: of the threads the collector names after itself
+// (the store's RocksDB and gRPC's threads carry their own names), the first one that sleeps
+// without a deadline (an untimed futex wait, /proc/.../syscall) -- Collector::Start starts it
+// right after opening the store; RocksDB's periodic-task timer before it and the analysis loop
+// after it wait with deadlines, the HTTP workers come later. Sampled a few times, since the
+// writer is sometimes busy writing. Were the wrong thread picked, COLLECTOR_DEGRADED would not
+// open and this test would fail.
+absl::StatusOr<pid_t> WriterThread(pid_t collector) {
+  std::string tasks = absl::StrCat("/proc/", collector, "/task");
+  pid_t writer = 0;
+  for (int sample = 0; sample < 10; ++sample) {
+    DIR* dir = opendir(tasks.c_str());
+    if (dir == nullptr) return absl::NotFoundError(absl::StrCat("no ", tasks));
+    while (dirent* e = readdir(dir)) {
+      int tid = 0;
+      if (!absl::SimpleAtoi(e->d_name, &tid) || tid == collector) continue;
+      std::ifstream comm(absl::StrCat(tasks, "/", tid, "/comm"));
+      std::string name;
+      std::getline(comm, name);
+      std::ifstream syscall(absl::StrCat(tasks, "/", tid, "/syscall"));
+      std::string number, futex, op, value, timeout;
+      syscall >> number >> futex >> op >> value >> timeout;
+      bool untimed_futex = number == "202" && timeout == "0x0";  // futex(2), no deadline
+      if (name == "guts-collector" && untimed_futex && (writer == 0 || tid < writer)) {
+        writer = tid;
+      }
+    }
+    closedir(dir);
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (writer == 0) return absl::NotFoundError("found no snapshot writer thread in the collector");
+  return writer;
+}
+
+// Moves one thread into a cpu cgroup of its own with 1 ms of CPU per second; Stop (or the
+// destructor) moves it back and removes the group.
+class WriterStarvation {
+ public:
+  explicit WriterStarvation(pid_t collector)
+      : collector_(collector), group_(absl::StrCat(kCpuRoot, "/guts-s24-", getpid())) {}
+  ~WriterStarvation() { Stop().IgnoreError(); }
+
+  absl::Status Start() {
+    absl::StatusOr<pid_t> tid = WriterThread(collector_);
+    if (!tid.ok()) return tid.status();
+    if (mkdir(group_.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot create ", group_, " (S24 needs root and cgroup v1 cpu)"));
+    }
+    for (auto [file, value] :
+         {std::pair{"cpu.cfs_period_us", "1000000"}, std::pair{"cpu.cfs_quota_us", "1000"}}) {
+      if (absl::Status s = WriteFile(absl::StrCat(group_, "/", file), value); !s.ok()) return s;
+    }
+    if (absl::Status s = WriteFile(group_ + "/tasks", absl::StrCat(*tid)); !s.ok()) return s;
+    tid_ = *tid;
+    return absl::OkStatus();
+  }
+
+  absl::Status Stop() {
+    if (tid_ != 0) {
+      if (absl::Status s = WriteFile(absl::StrCat(kCpuRoot, "/tasks"), absl::StrCat(tid_));
+          !s.ok()) {
+        return s;
+      }
+      tid_ = 0;
+    }
+    if (rmdir(group_.c_str()) != 0 && errno != ENOENT) {
+      return absl::UnavailableError(absl::StrCat("cannot remove ", group_));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  pid_t collector_;
+  std::string group_;
+  pid_t tid_ = 0;
+};
+
+TEST(CollectorOverload, S24LaggingIngestIsCollectorDegradedAndNoLateNodeIsDown) {
+  std::unique_ptr<WriterStarvation> starvation;
+  Scenario sc{.id = "S24",
+              .kind = v1::COLLECTOR_DEGRADED,
+              .severity = v1::P2,
+              .detect_budget = absl::Seconds(15),
+              // Late for long enough that a silence verdict would have opened many times over.
+              .hold = absl::Seconds(30),
+              .time_scale = TimeScale()};
+  sc.inject = [&](Fleet& fleet) {
+    starvation = std::make_unique<WriterStarvation>(fleet.collector_pid());
+    return starvation->Start();
+  };
+  sc.heal = [&](Fleet&) { return starvation->Stop(); };
+  RunScenario(sc, 164);
+}
+
+}  // namespace
+}  // namespace guts::testing
