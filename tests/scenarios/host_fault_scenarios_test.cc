@@ -227,13 +227,26 @@ TEST(HostFaultScenario, S10CollectorCutOffFromTwoAgentsIsUnreachableAndTheSpoolR
                 kCutGroup, " tcp dport ", CollectorPort(fleet), " drop"));
           },
       .heal =
-          [&](Fleet&) {
+          [&](Fleet& fleet) {
+            // The names are checked here, while both are cut off: once the heal lets the
+            // first of them through, the incident rightly narrows to the one still missing.
+            absl::StatusOr<std::vector<v1::Incident>> open = fleet.Incidents(false);
             healed = absl::Now();
-            return RunShell("nft delete table inet guts_s10");
+            absl::Status s = RunShell("nft delete table inet guts_s10");
+            if (!open.ok()) return open.status();
+            std::string seen;
+            for (const v1::Incident& incident : *open) {
+              if (incident.kind() != v1::COLLECTOR_UNREACHABLE) continue;
+              std::vector<std::string> names(incident.nodes().begin(), incident.nodes().end());
+              if (names == std::vector<std::string>{"v2", "v3"}) return s;
+              seen = absl::StrJoin(names, ",");
+            }
+            return absl::FailedPreconditionError(absl::StrCat(
+                "before the heal, no open COLLECTOR_UNREACHABLE named v2,v3 (one named: [", seen,
+                "])"));
           },
       .kind = v1::COLLECTOR_UNREACHABLE,
       .severity = v1::P3,
-      .names = {"v2", "v3"},
       .detect_budget = absl::Seconds(15),
       .hold = S10Outage(),
       .prepare =
