@@ -43,9 +43,9 @@ void Analyzer::RestoreIncidents(const std::vector<v1::Incident>& open) {
 namespace {
 
 bool UnderMaintenance(const FleetModel& model, const std::string& node) {
-  auto it = model.index.find(node);
-  if (it == model.index.end()) return false;
-  const auto& labels = model.nodes[it->second].observation->hello.labels();
+  int index = model.Find(node);
+  if (index < 0) return false;
+  const auto& labels = model.nodes[index].observation->hello.labels();
   auto label = labels.find("maintenance");
   return label != labels.end() && label->second == "true";
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "collector/analysis/liveness.h"
 #include "collector/analysis/peer_address.h"
 
@@ -23,6 +24,12 @@ std::string_view HostOf(std::string_view addr) {
   return addr.substr(0, colon);
 }
 
+int FleetModel::Find(std::string_view id) const {
+  auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                             [&](int node, std::string_view x) { return *nodes[node].id < x; });
+  return it != by_id.end() && *nodes[*it].id == id ? *it : -1;
+}
+
 bool FleetModel::Hears(int u, int v) const {
   const std::vector<int>& h = nodes[u].hears;
   return std::binary_search(h.begin(), h.end(), v);
@@ -37,6 +44,11 @@ namespace {
 // since equal strings are both canonical or both not.
 class PeerIdentity {
  public:
+  void Reserve(size_t nodes) {
+    by_key_.reserve(nodes);
+    by_ip_.reserve(nodes);
+  }
+
   void Add(std::string_view addr, int node) {
     if (addr.empty()) return;
     if (std::optional<uint64_t> key = AddressKey(addr)) {
@@ -110,6 +122,18 @@ bool PeerSourceFailed(const v1::Snapshot& s) {
   return false;
 }
 
+// The per-node parts of a view live in separately allocated messages; the tick is bound by
+// fetching them, so it asks for those of a node a few places ahead while working on this one.
+constexpr int kAhead = 4;
+
+void Prefetch(const NodeObservation& obs) {
+  __builtin_prefetch(&obs.latest.consensus());
+  __builtin_prefetch(&obs.latest.health());
+  __builtin_prefetch(&obs.latest.log());
+  __builtin_prefetch(obs.latest_peers.sessions.data());
+  if (!obs.samples.empty()) __builtin_prefetch(&obs.samples.back());
+}
+
 void SortUnique(std::vector<int>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -131,35 +155,35 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.now = view.now;
   const int n = static_cast<int>(view.nodes.size());
   model.nodes.resize(n);
-  model.index.reserve(n);
   PeerIdentity identity;
+  identity.Reserve(n);
   for (int i = 0; i < n; ++i) {
     const NodeObservation& obs = view.nodes[i];
     NodeFacts& f = model.nodes[i];
     f.observation = &obs;
     f.id = &obs.node_id;
     f.number = numbers[i];
-    model.index.emplace(obs.node_id, i);
     identity.Add(obs.hello.p2p_addr(), i);
   }
 
-  model.rank.resize(n);
+  model.by_id.resize(n);
+  for (int i = 0; i < n; ++i) model.by_id[i] = i;
   bool in_order = true;
-  for (int i = 1; i < n && in_order; ++i)
+  for (int i = 1; i < n && in_order; ++i) {
     in_order = view.nodes[i - 1].node_id <= view.nodes[i].node_id;
-  if (in_order) {
-    for (int i = 0; i < n; ++i) model.rank[i] = static_cast<uint32_t>(i);
-  } else {
-    std::vector<int> order(n);
-    for (int i = 0; i < n; ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int a, int b) { return view.nodes[a].node_id < view.nodes[b].node_id; });
-    for (int r = 0; r < n; ++r) model.rank[order[r]] = static_cast<uint32_t>(r);
   }
+  if (!in_order) {
+    std::stable_sort(model.by_id.begin(), model.by_id.end(),
+                     [&](int a, int b) { return view.nodes[a].node_id < view.nodes[b].node_id; });
+  }
+  model.rank.resize(n);
+  for (int r = 0; r < n; ++r) model.rank[model.by_id[r]] = static_cast<uint32_t>(r);
 
   // The validator list of the newest epoch any node reports gives weights and the quorum.
   const v1::ValidatorSet* validators = nullptr;
-  for (const NodeObservation& obs : view.nodes) {
+  for (int i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&view.nodes[i + kAhead].latest.validators());
+    const NodeObservation& obs = view.nodes[i];
     if (!obs.has_latest || obs.latest.validators().validators_size() == 0) continue;
     if (validators == nullptr || obs.latest.validators().epoch() > validators->epoch()) {
       validators = &obs.latest.validators();
@@ -167,8 +191,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   }
   if (validators != nullptr) {
     for (const v1::Validator& val : validators->validators()) {
-      auto it = model.index.find(val.name());
-      int node = it != model.index.end() ? it->second : -1;
+      int node = model.Find(val.name());
       if (node < 0 && !val.addr().empty()) node = identity.Find(val.addr());
       if (node < 0) {
         // A validator without an agent still counts towards the total weight.
@@ -196,6 +219,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       absl::ToInt64Milliseconds(absl::Floor(config.peer_heard_within, absl::Milliseconds(1)));
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   for (int i = 0; i < n; ++i) {
+    if (i + kAhead < n) Prefetch(view.nodes[i + kAhead]);
     NodeFacts& f = model.nodes[i];
     const NodeObservation& obs = *f.observation;
     f.has_snapshot = obs.has_latest;
@@ -220,6 +244,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     }
     f.has_peer_data = !PeerSourceFailed(obs.latest);
     ages.clear();
+    f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()
+                                           : static_cast<size_t>(obs.latest.peers_size()));
     auto add_session = [&](int other, uint32_t age_ms) {
       if (other < 0 || other == i) return;
       ages.emplace_back(other, age_ms);

@@ -9,9 +9,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/liveness.h"
@@ -62,9 +62,10 @@ struct NodeFacts {
 struct FleetModel {
   absl::Time now;
   std::vector<NodeFacts> nodes;  // same order as view.nodes
-  absl::flat_hash_map<std::string, int> index;
-  // Position of each node's id in id order, so lists of nodes sort by name without comparing
-  // strings (FleetView promises id order; hand-built views may not keep it).
+  // Node indices in id order (stable: equal ids keep view order), and the position of each
+  // node in it, so lists of nodes sort by name without comparing strings. FleetView promises id
+  // order, which makes both the identity; hand-built views may not keep it.
+  std::vector<int> by_id;
   std::vector<uint32_t> rank;
   uint64_t total_weight = 0;
   uint64_t quorum_weight = 0;
@@ -75,6 +76,8 @@ struct FleetModel {
   int reporting = 0;
 
   bool Hears(int u, int v) const;
+  // Index of the (first) node with this id, or -1.
+  int Find(std::string_view id) const;
 };
 
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config);

@@ -38,9 +38,8 @@ void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
     for (const std::string& name : names) {
       group->add_nodes(name);
       all.push_back(name);
-      auto it = in.model.index.find(name);
-      if (it != in.model.index.end())
-        group->set_weight(group->weight() + in.model.nodes[it->second].weight);
+      int node = in.model.Find(name);
+      if (node >= 0) group->set_weight(group->weight() + in.model.nodes[node].weight);
     }
     group->set_height(fork_height);
     v.evidence[absl::StrCat("block ", s.block_id)] = GroupText(*group);

@@ -59,6 +59,7 @@ PeerGraph BuildPeerGraph(const FleetModel& model) {
   for (int u = 0; u < n; ++u) {
     const NodeFacts& f = model.nodes[u];
     if (!InGraph(f)) continue;
+    g.mutual[u].reserve(f.hears.size());
     for (int v : f.hears) {
       if (!InGraph(model.nodes[v])) continue;
       if (model.Hears(v, u)) {
