@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace guts::collector {
 namespace {
 
@@ -43,6 +46,92 @@ TEST(LivenessTest, ReplayBurstDoesNotShrinkTheExpectedInterval) {
     samples.push_back({.received = samples.back().received + absl::Milliseconds(2)});
   absl::Time last = samples.back().received;
   EXPECT_LT(ArrivalPhi(samples, last, last + absl::Milliseconds(1500), absl::Seconds(1)), 8.0);
+}
+
+// phi and the clock offset computed straight from the samples, the way the analysis did before
+// it kept windows between ticks: the window must give the very same numbers.
+double ReferencePhi(const std::vector<SnapshotSample>& samples, absl::Time last_received,
+                    absl::Time now, absl::Duration expected) {
+  const double expected_s = absl::ToDoubleSeconds(expected);
+  double sum = 0, sum_sq = 0;
+  int count = 0;
+  size_t first = samples.size() > 30 ? samples.size() - 30 : 0;
+  for (size_t i = first + 1; i < samples.size(); ++i) {
+    double gap = absl::ToDoubleSeconds(samples[i].received - samples[i - 1].received);
+    if (gap < expected_s / 4) continue;
+    sum += gap;
+    sum_sq += gap * gap;
+    ++count;
+  }
+  double mean = expected_s, stddev = expected_s / 4;
+  if (count >= 3) {
+    mean = sum / count;
+    stddev = std::sqrt(std::max(0.0, sum_sq / count - mean * mean));
+  }
+  stddev = std::max(stddev, std::max(mean, expected_s) / 4);
+  mean = std::max(mean, expected_s);
+  double elapsed = absl::ToDoubleSeconds(now - last_received);
+  double y = (elapsed - mean) / stddev;
+  double e = std::exp(-y * (1.5976 + 0.070566 * y * y));
+  if (elapsed > mean) return -std::log10(e / (1.0 + e));
+  return -std::log10(1.0 - 1.0 / (1.0 + e));
+}
+
+absl::Duration ReferenceOffset(const std::vector<SnapshotSample>& samples) {
+  absl::Duration skew = absl::InfiniteDuration();
+  for (size_t i = samples.size() > 5 ? samples.size() - 5 : 0; i < samples.size(); ++i) {
+    absl::Duration offset = samples[i].taken - samples[i].received;
+    if (absl::AbsDuration(offset) < absl::AbsDuration(skew)) skew = offset;
+  }
+  return skew;
+}
+
+// Arrivals with jitter, pauses, replay bursts and a drifting agent clock; the fleet state's
+// window (`keep`) drops the oldest.
+void FollowTickByTick(size_t keep) {
+  absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  uint64_t rng = 7;
+  std::vector<SnapshotSample> samples;
+  ArrivalWindow window;
+  for (uint64_t seq = 1; seq <= 400; ++seq) {
+    rng = rng * 6364136223846793005u + 1442695040888963407u;
+    int r = static_cast<int>((rng >> 33) % 1000);
+    absl::Duration gap = absl::Milliseconds(700 + r * 0.6);
+    if (seq % 97 == 0) gap = absl::Seconds(9);                        // a pause
+    if (seq % 50 > 44) gap = absl::Microseconds(1500 + r);            // a replay burst
+    t += gap + absl::Nanoseconds(r % 4 == 0 ? 0.25 * (r % 3) : 0.0);  // sub-ns ticks too
+    absl::Duration drift = absl::Milliseconds(static_cast<int>(seq % 40) * 900 - 18000);
+    samples.push_back({.received = t, .taken = t + drift, .seq = seq});
+    if (samples.size() > keep) samples.erase(samples.begin());
+    // Several arrivals between two ticks now and then.
+    if (seq % 7 == 3) continue;
+    window.Follow(samples);
+    for (double silence_s : {0.2, 1.3, 2.9, 7.0}) {
+      absl::Time now = t + absl::Seconds(silence_s);
+      ASSERT_EQ(window.Phi(t, now, absl::Seconds(1)),
+                ReferencePhi(samples, t, now, absl::Seconds(1)))
+          << "seq " << seq;
+    }
+    ASSERT_EQ(window.ClockOffset(), ReferenceOffset(samples)) << "seq " << seq;
+  }
+}
+
+TEST(LivenessTest, WindowFollowedTickByTickGivesThePhiOfTheWholeSamples) { FollowTickByTick(120); }
+
+TEST(LivenessTest, WindowFollowsAFleetStateWindowShorterThanItsOwn) { FollowTickByTick(3); }
+
+TEST(LivenessTest, WindowRebuildsWhenTheSamplesAreReplaced) {
+  absl::Time start = absl::FromUnixSeconds(1000);
+  ArrivalWindow window;
+  window.Follow(Arrivals(start, std::vector<double>(40, 1.0)));
+  // A restart: the samples come back from the store, different and fewer.
+  auto restored = Arrivals(start + absl::Hours(1), {2.0, 2.0, 2.0, 2.0, 2.0});
+  window.Follow(restored);
+  absl::Time last = restored.back().received;
+  EXPECT_EQ(window.Phi(last, last + absl::Seconds(3), absl::Seconds(1)),
+            ReferencePhi(restored, last, last + absl::Seconds(3), absl::Seconds(1)));
+  window.Follow({});
+  EXPECT_EQ(window.ClockOffset(), absl::InfiniteDuration());
 }
 
 }  // namespace

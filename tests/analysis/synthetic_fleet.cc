@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "collector/analysis/peer_address.h"
 
 namespace guts::collector::testing {
 
@@ -244,6 +245,7 @@ FleetView SyntheticFleet::View() const {
         p->set_tcp_state("ESTABLISHED");
       }
     }
+    if (compact_peers_) obs.latest_peers = CompactPeersOf(obs.latest);
     view.nodes.push_back(std::move(obs));
   }
   std::sort(

@@ -64,6 +64,11 @@ class SyntheticFleet {
   // Snapshot arrivals jitter by up to this much around the interval.
   void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
 
+  // Whether View() also fills NodeObservation::latest_peers (CompactPeersOf), as the
+  // collector's fleet state does at ingest; on by default. Off, the analysis reads the
+  // PeerViews themselves (hand-built views).
+  void SetCompactPeers(bool on) { compact_peers_ = on; }
+
   // Advances time by one interval (plus jitter) and records arrivals.
   void Step();
   FleetView View() const;
@@ -102,6 +107,7 @@ class SyntheticFleet {
   uint64_t rng_ = 12345;
   bool views_climb_ = false;
   bool overloaded_ = false;
+  bool compact_peers_ = true;
   absl::Duration ingest_lag_ = absl::ZeroDuration();
 };
 

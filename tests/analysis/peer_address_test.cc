@@ -1,0 +1,175 @@
+#include "collector/analysis/peer_address.h"
+
+#include <gtest/gtest.h>
+
+#include "collector/analysis/fleet_model.h"
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+
+TEST(PeerAddressTest, CanonicalIpv4AddressesHaveKeysThatSeparateEveryPart) {
+  std::optional<uint64_t> a = AddressKey("10.0.3.7:9000");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(AddressKey("10.0.3.7:9000"), a);
+  EXPECT_NE(AddressKey("10.0.3.7:9001"), a);
+  EXPECT_NE(AddressKey("10.0.3.8:9000"), a);
+  EXPECT_NE(AddressKey("10.0.3.7"), a);
+  EXPECT_NE(AddressKey("10.0.3.7:0"), AddressKey("10.0.3.7"));
+  EXPECT_TRUE(AddressKey("255.255.255.255:65535").has_value());
+  EXPECT_TRUE(AddressKey("0.0.0.0").has_value());
+  EXPECT_EQ(KeyHost(*a), HostKey("10.0.3.7"));
+  EXPECT_EQ(KeyHost(*AddressKey("10.0.3.7")), HostKey("10.0.3.7"));
+}
+
+TEST(PeerAddressTest, AnythingButCanonicalIpv4HasNoKey) {
+  for (const char* text :
+       {"", "010.0.3.7:9000", "10.0.3.7:09000", "10.0.3.7:", "10.0.3:9000", "10.0.3.7.1:9000",
+        "256.0.0.1:9000", "10.0.3.7:65536", "[::1]:9000", "::1", "node-4:9000", "10.0.3.7:9000:1",
+        " 10.0.3.7:9000", "10.0.3.7:9000 ", "10.0.3.7:+900", "1000.0.0.1:9000"}) {
+    EXPECT_FALSE(AddressKey(text).has_value()) << text;
+  }
+  EXPECT_FALSE(HostKey("10.0.3.7:9000").has_value());
+  EXPECT_FALSE(HostKey("10.00.3.7").has_value());
+  EXPECT_FALSE(HostKey("localhost").has_value());
+}
+
+TEST(PeerAddressTest, CompactPeersKeepPeerOrderAndOnlyReachableProbes) {
+  v1::Snapshot s;
+  s.set_seq(42);
+  v1::PeerView* out = s.add_peers();
+  out->set_direction(v1::PEER_DIRECTION_OUTBOUND);
+  out->set_remote_addr("10.0.0.2:9000");
+  out->set_last_data_recv_age_ms(150);
+  v1::PeerView* in = s.add_peers();
+  in->set_direction(v1::PEER_DIRECTION_INBOUND);
+  in->set_remote_addr("10.0.0.3:51234");
+  in->set_last_data_recv_age_ms(70000);
+  v1::ProbeResult* up = s.add_probes();
+  up->set_addr("10.0.0.2:9000");
+  up->set_reachable(true);
+  v1::ProbeResult* down = s.add_probes();
+  down->set_addr("10.0.0.4:9000");
+  down->set_reachable(false);
+
+  CompactPeers c = CompactPeersOf(s);
+  ASSERT_TRUE(c.valid);
+  EXPECT_EQ(c.seq, 42u);
+  ASSERT_EQ(c.sessions.size(), 2u);
+  EXPECT_EQ(c.sessions[0].remote, *AddressKey("10.0.0.2:9000"));
+  EXPECT_FALSE(c.sessions[0].inbound);
+  EXPECT_EQ(c.sessions[0].last_data_recv_age_ms, 150u);
+  EXPECT_EQ(c.sessions[1].remote, *AddressKey("10.0.0.3:51234"));
+  EXPECT_TRUE(c.sessions[1].inbound);
+  EXPECT_EQ(c.reachable, std::vector<uint64_t>{*AddressKey("10.0.0.2:9000")});
+}
+
+TEST(PeerAddressTest, OneIpv6PeerLeavesTheSnapshotToTheAnalysis) {
+  v1::Snapshot s;
+  s.add_peers()->set_remote_addr("10.0.0.2:9000");
+  s.add_peers()->set_remote_addr("[fd00::3]:9000");
+  EXPECT_FALSE(CompactPeersOf(s).valid);
+  v1::Snapshot named;
+  v1::ProbeResult* probe = named.add_probes();
+  probe->set_addr("validator-3.example:9000");
+  probe->set_reachable(true);
+  EXPECT_FALSE(CompactPeersOf(named).valid);
+}
+
+// A view whose address shapes take every path: outbound by exact address, inbound by ip, an ip
+// shared by two nodes (ambiguous for inbound), a node known only by its validator address, a
+// non-canonical hello address, unknown peers, probes, and ids out of order.
+FleetView MixedView() {
+  FleetView view;
+  view.now = absl::FromUnixSeconds(1000);
+  const char* ids[] = {"v3", "v1", "v2", "v5", "v4", "v6"};
+  const char* hellos[] = {"10.0.0.3:9000", "10.0.0.1:9000", "10.0.0.2:9000", "10.0.0.9:9000", "",
+                          "10.0.0.6:09000"};
+  for (int i = 0; i < 6; ++i) {
+    NodeObservation& n = view.nodes.emplace_back();
+    n.node_id = ids[i];
+    n.hello.set_p2p_addr(hellos[i]);
+    n.has_latest = true;
+    n.last_received = view.now;
+    n.latest.set_seq(7);
+  }
+  // v5 shares 10.0.0.9 with a second port held by v2's validator entry below.
+  v1::ValidatorSet* set = view.nodes[1].latest.mutable_validators();
+  set->set_epoch(2);
+  for (auto [name, addr] : {std::pair{"v4", "10.0.0.4:9000"}, std::pair{"v2", "10.0.0.9:9001"}}) {
+    v1::Validator* v = set->add_validators();
+    v->set_name(name);
+    v->set_addr(addr);
+    v->set_weight(100);
+  }
+  auto add = [&](int node, const char* remote, bool inbound, uint32_t age) {
+    v1::PeerView* p = view.nodes[node].latest.add_peers();
+    p->set_remote_addr(remote);
+    p->set_direction(inbound ? v1::PEER_DIRECTION_INBOUND : v1::PEER_DIRECTION_OUTBOUND);
+    p->set_last_data_recv_age_ms(age);
+  };
+  add(0, "10.0.0.1:9000", false, 100);   // v1 exact
+  add(0, "10.0.0.2:40001", true, 100);   // v2 by ip
+  add(0, "10.0.0.9:40002", true, 100);   // ambiguous ip: nobody
+  add(0, "10.0.0.9:9001", false, 9000);  // v2's validator address, stale
+  add(0, "10.0.0.4:9000", false, 100);   // v4 only through the validator list
+  add(0, "10.9.9.9:1", false, 100);      // stranger
+  add(1, "10.0.0.3:9000", false, 100);
+  add(1, "10.0.0.3:40003", true, 4000);  // second session with v3, older
+  add(1, "10.0.0.6:40006", true, 100);   // v6's hello is not canonical, its host is
+  add(2, "10.0.0.9:9000", false, 100);   // v5 exact
+  for (auto [node, addr, up] :
+       {std::tuple{0, "10.0.0.1:9000", true}, std::tuple{0, "10.0.0.4:9000", true},
+        std::tuple{0, "10.0.0.5:9000", true}, std::tuple{2, "10.0.0.9:9001", true},
+        std::tuple{2, "10.0.0.3:9000", false}}) {
+    v1::ProbeResult* p = view.nodes[node].latest.add_probes();
+    p->set_addr(addr);
+    p->set_reachable(up);
+  }
+  return view;
+}
+
+void ExpectSameResolution(const FleetModel& a, const FleetModel& b) {
+  ASSERT_EQ(a.nodes.size(), b.nodes.size());
+  for (size_t i = 0; i < a.nodes.size(); ++i) {
+    SCOPED_TRACE(*a.nodes[i].id);
+    EXPECT_EQ(a.nodes[i].hears, b.nodes[i].hears);
+    EXPECT_EQ(a.nodes[i].sessions, b.nodes[i].sessions);
+    EXPECT_EQ(a.nodes[i].session_age_ms, b.nodes[i].session_age_ms);
+    EXPECT_EQ(a.nodes[i].reachable, b.nodes[i].reachable);
+    EXPECT_EQ(a.nodes[i].heard_by, b.nodes[i].heard_by);
+    EXPECT_EQ(a.nodes[i].weight, b.nodes[i].weight);
+  }
+}
+
+TEST(PeerAddressTest, CompactPeersResolveToTheSameNodesAsThePeerViews) {
+  FleetView view = MixedView();
+  FleetModel from_views = BuildFleetModel(view, AnalysisConfig{});
+  // What the text path concludes, so the comparison below is not between two empty models.
+  EXPECT_EQ(from_views.nodes[0].sessions, (std::vector<int>{1, 2, 4}));
+  EXPECT_EQ(from_views.nodes[0].hears, (std::vector<int>{1, 2, 4}));
+  EXPECT_EQ(from_views.nodes[0].reachable, (std::vector<int>{1, 4}));
+  EXPECT_EQ(from_views.nodes[1].sessions, (std::vector<int>{0, 5}));
+  EXPECT_EQ(from_views.nodes[1].session_age_ms, (std::vector<uint32_t>{100, 100}));
+  EXPECT_EQ(from_views.nodes[2].reachable, std::vector<int>{2});
+  EXPECT_EQ(from_views.Find("v4"), 4);
+  EXPECT_EQ(from_views.Find("v7"), -1);
+
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+  EXPECT_TRUE(view.nodes[0].latest_peers.valid);
+  ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
+}
+
+TEST(PeerAddressTest, CompactPeersOfAnOlderSnapshotAreIgnored) {
+  FleetView view = MixedView();
+  FleetModel from_views = BuildFleetModel(view, AnalysisConfig{});
+  v1::Snapshot older = view.nodes[0].latest;
+  older.set_seq(6);
+  older.clear_peers();
+  view.nodes[0].latest_peers = CompactPeersOf(older);
+  ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
+}
+
+}  // namespace
+}  // namespace guts::collector
