@@ -14,7 +14,6 @@
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/fleet_model.h"
-#include "collector/analysis/liveness.h"
 #include "collector/analysis/peer_graph.h"
 
 namespace guts::collector {
@@ -59,9 +58,8 @@ struct AnalysisHistory {
   std::vector<uint32_t> last_numbers;
   // By stable number; Node() is the lookup.
   std::vector<NodeHistory> nodes;
-  // By stable number: what phi and the clock-skew check read, kept so each tick folds in only
-  // the new samples.
-  std::vector<ArrivalWindow> arrivals;
+  // What the fleet model keeps between ticks (arrival windows, the address book).
+  ModelMemory model_memory;
   absl::flat_hash_map<uint64_t, LinkHistory> links;  // key: lower number << 32 | higher
   // Per stable node number: the numbers it heard at its last report (sorted). Links change
   // state when these change, so a tick compares lists instead of visiting every link.

@@ -174,7 +174,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   AnalysisResult result;
   result.at = view.now;
   std::vector<uint32_t> numbers = NumberNodes(view, s.history);
-  FleetModel model = BuildFleetModel(view, s.config, numbers, s.history.arrivals);
+  FleetModel model = BuildFleetModel(view, s.config, numbers, s.history.model_memory);
   PeerGraph graph = BuildPeerGraph(model);
   result.max_height = model.max_height;
   result.quorum_height = model.quorum_height;

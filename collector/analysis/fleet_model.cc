@@ -141,29 +141,80 @@ void SortUnique(std::vector<int>& v) {
 
 }  // namespace
 
+// The last tick's PeerIdentity with what it was built from.
+struct ModelMemory::AddressBook {
+  std::vector<uint32_t> numbers;  // node at each view index
+  std::vector<std::string> p2p_addrs;
+  std::vector<std::pair<std::string, std::string>> validators;  // name, addr
+  bool has_validators = false;
+  PeerIdentity identity;
+  std::vector<int> validator_nodes;  // node of each validator, -1 for none
+
+  bool Matches(const FleetView& view, const std::vector<uint32_t>& now_numbers,
+               const v1::ValidatorSet* set) const {
+    if (now_numbers != numbers || has_validators != (set != nullptr)) return false;
+    if (set != nullptr) {
+      if (static_cast<size_t>(set->validators_size()) != validators.size()) return false;
+      for (size_t k = 0; k < validators.size(); ++k) {
+        const v1::Validator& val = set->validators(static_cast<int>(k));
+        if (val.name() != validators[k].first || val.addr() != validators[k].second) return false;
+      }
+    }
+    for (size_t i = 0; i < p2p_addrs.size(); ++i) {
+      if (view.nodes[i].hello.p2p_addr() != p2p_addrs[i]) return false;
+    }
+    return true;
+  }
+
+  void Build(const FleetView& view, const FleetModel& model,
+             const std::vector<uint32_t>& now_numbers, const v1::ValidatorSet* set) {
+    const size_t n = view.nodes.size();
+    numbers = now_numbers;
+    p2p_addrs.resize(n);
+    identity = PeerIdentity();
+    identity.Reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      p2p_addrs[i] = view.nodes[i].hello.p2p_addr();
+      identity.Add(p2p_addrs[i], static_cast<int>(i));
+    }
+    has_validators = set != nullptr;
+    validators.clear();
+    validator_nodes.clear();
+    if (set == nullptr) return;
+    for (const v1::Validator& val : set->validators()) {
+      validators.emplace_back(val.name(), val.addr());
+      int node = model.Find(val.name());
+      if (node < 0 && !val.addr().empty()) node = identity.Find(val.addr());
+      validator_nodes.push_back(node);
+      if (node >= 0) identity.Add(val.addr(), node);
+    }
+  }
+};
+
+ModelMemory::ModelMemory() : book_(std::make_unique<AddressBook>()) {}
+ModelMemory::~ModelMemory() = default;
+ModelMemory::ModelMemory(ModelMemory&&) noexcept = default;
+ModelMemory& ModelMemory::operator=(ModelMemory&&) noexcept = default;
+
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) {
   std::vector<uint32_t> numbers(view.nodes.size());
   for (size_t i = 0; i < numbers.size(); ++i) numbers[i] = static_cast<uint32_t>(i);
-  std::vector<ArrivalWindow> arrivals;
-  return BuildFleetModel(view, config, numbers, arrivals);
+  ModelMemory memory;
+  return BuildFleetModel(view, config, numbers, memory);
 }
 
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
-                           const std::vector<uint32_t>& numbers,
-                           std::vector<ArrivalWindow>& arrivals) {
+                           const std::vector<uint32_t>& numbers, ModelMemory& memory) {
   FleetModel model;
   model.now = view.now;
   const int n = static_cast<int>(view.nodes.size());
   model.nodes.resize(n);
-  PeerIdentity identity;
-  identity.Reserve(n);
   for (int i = 0; i < n; ++i) {
     const NodeObservation& obs = view.nodes[i];
     NodeFacts& f = model.nodes[i];
     f.observation = &obs;
     f.id = &obs.node_id;
     f.number = numbers[i];
-    identity.Add(obs.hello.p2p_addr(), i);
   }
 
   model.by_id.resize(n);
@@ -189,19 +240,20 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       validators = &obs.latest.validators();
     }
   }
+  // Node P2P addresses first, then each validator's address for its node (found by name, else
+  // by address): peers are matched against both.
+  ModelMemory::AddressBook& book = *memory.book_;
+  if (!book.Matches(view, numbers, validators)) book.Build(view, model, numbers, validators);
+  const PeerIdentity& identity = book.identity;
   if (validators != nullptr) {
-    for (const v1::Validator& val : validators->validators()) {
-      int node = model.Find(val.name());
-      if (node < 0 && !val.addr().empty()) node = identity.Find(val.addr());
-      if (node < 0) {
-        // A validator without an agent still counts towards the total weight.
-        model.total_weight += val.weight();
-        continue;
-      }
-      identity.Add(val.addr(), node);
+    for (int k = 0; k < validators->validators_size(); ++k) {
+      const v1::Validator& val = validators->validators(k);
+      int node = book.validator_nodes[k];
+      // A validator without an agent still counts towards the total weight.
+      model.total_weight += val.weight();
+      if (node < 0) continue;
       model.nodes[node].validator = true;
       model.nodes[node].weight = val.weight();
-      model.total_weight += val.weight();
     }
   } else {
     for (NodeFacts& f : model.nodes) {
@@ -227,8 +279,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.interval = obs.latest.interval_ms() > 0 ? absl::Milliseconds(obs.latest.interval_ms())
                                               : config.default_interval;
     f.silence = view.now - obs.last_received;
-    if (arrivals.size() <= numbers[i]) arrivals.resize(numbers[i] + 1);
-    ArrivalWindow& window = arrivals[numbers[i]];
+    if (memory.arrivals_.size() <= numbers[i]) memory.arrivals_.resize(numbers[i] + 1);
+    ArrivalWindow& window = memory.arrivals_[numbers[i]];
     window.Follow(obs.samples);
     f.phi = window.Phi(obs.last_received, view.now, f.interval);
     f.clock_offset = window.ClockOffset();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,13 +81,30 @@ struct FleetModel {
   int Find(std::string_view id) const;
 };
 
+// What BuildFleetModel keeps between ticks so that a tick reads only what changed: each node's
+// arrival window, by stable node number, and the book of P2P addresses, reused as long as no
+// node's id or P2P address and not the validator list changed. Owned by the analyzer.
+class ModelMemory {
+ public:
+  ModelMemory();
+  ~ModelMemory();
+  ModelMemory(ModelMemory&&) noexcept;
+  ModelMemory& operator=(ModelMemory&&) noexcept;
+
+ private:
+  friend FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
+                                    const std::vector<uint32_t>& numbers, ModelMemory& memory);
+  struct AddressBook;
+  std::vector<ArrivalWindow> arrivals_;
+  std::unique_ptr<AddressBook> book_;
+};
+
+// From scratch (no memory; node numbers are the indices).
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config);
-// The same, with the arrival windows the analyzer keeps between ticks: `arrivals[numbers[i]]`
-// belongs to view.nodes[i] (grown as needed), so each node's new samples are folded in instead
-// of its whole window being read again.
+// With the analyzer's memory: `numbers[i]` is view.nodes[i]'s stable number (NumberNodes). The
+// model equals a from-scratch one.
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
-                           const std::vector<uint32_t>& numbers,
-                           std::vector<ArrivalWindow>& arrivals);
+                           const std::vector<uint32_t>& numbers, ModelMemory& memory);
 
 // Splits "ip:port" / "[v6]:port" into the ip part; the whole string when there is no port.
 std::string_view HostOf(std::string_view addr);

@@ -171,5 +171,34 @@ TEST(PeerAddressTest, CompactPeersOfAnOlderSnapshotAreIgnored) {
   ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
 }
 
+// The analyzer keeps the address book between ticks; a moved node, a changed validator address
+// or a node joining must show at once, as if the model were built from scratch.
+TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins) {
+  FleetView view = MixedView();
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+  ModelMemory memory;
+  std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
+  auto check = [&](const char* step) {
+    SCOPED_TRACE(step);
+    ExpectSameResolution(BuildFleetModel(view, AnalysisConfig{}),
+                         BuildFleetModel(view, AnalysisConfig{}, numbers, memory));
+  };
+  check("first tick");
+  check("nothing changed");
+  view.nodes[2].hello.set_p2p_addr("10.0.0.4:9000");  // v2 moves onto v4's validator address
+  check("moved");
+  (*view.nodes[1].latest.mutable_validators()->mutable_validators(0)).set_addr("10.0.0.2:9000");
+  check("validator address changed");
+  NodeObservation joined = view.nodes[5];
+  joined.node_id = "v7";
+  joined.hello.set_p2p_addr("10.0.0.7:9000");
+  view.nodes.push_back(joined);
+  numbers.push_back(6);
+  view.nodes[0].latest.add_peers()->set_remote_addr("10.0.0.7:9000");
+  view.nodes[0].latest_peers = CompactPeersOf(view.nodes[0].latest);
+  check("joined");
+  EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}, numbers, memory).nodes[0].sessions.back(), 6);
+}
+
 }  // namespace
 }  // namespace guts::collector
