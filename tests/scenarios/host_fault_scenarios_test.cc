@@ -2,7 +2,7 @@
 // the real sim, agents and collector (scenario_runner.h), with the host-side half of the fault
 // made for real by the test.
 //
-//   S20 clock skew (decoy): v3's agent runs under libfaketime at +5 min (its host clock) and
+//   S20 clock skew (decoy): v3's agent runs with libfaketime at +5 min (its host clock) and
 //       `guts-sim ctl clock v3 +5m` shifts v3's log timestamps (all of the clock the sim owns).
 //       CLOCK_SKEW P3 naming v3, and nothing else.
 //   S22 disk filling: the test moves into a private mount namespace (root), the sim mounts a
@@ -80,16 +80,27 @@ ino_t NamespaceInode(const char* kind) {
   return stat(absl::StrCat("/proc/self/ns/", kind).c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-// v3's host clock 5 minutes ahead: libfaketime shifts the agent's wall clock only
-// (CLOCK_MONOTONIC stays real, so gRPC's and absl's timers and deadlines are unaffected);
-// the multi-threaded variant (-m) because the agent runs gRPC threads.
+// v3's host clock 5 minutes ahead: libfaketime (the multi-threaded variant: the agent runs
+// gRPC threads) preloaded into the agent itself, shifting its wall clock only
+// (CLOCK_MONOTONIC stays real, so gRPC's and absl's timers and deadlines are unaffected). Not
+// the `faketime` wrapper: it forks, and stopping the wrapper would leave the agent running.
+// ld.so expands $LIB to the architecture's library directory.
+constexpr char kFakeTimePreload[] = "LD_PRELOAD=/usr/$LIB/faketime/libfaketimeMT.so.1";
 std::vector<std::string> FiveMinutesAhead() {
-  return {OnPath("env"), "FAKETIME_DONT_FAKE_MONOTONIC=1", OnPath("faketime"), "-m", "-f", "+5m"};
+  return {OnPath("env"), kFakeTimePreload, "FAKETIME=+5m", "FAKETIME_DONT_FAKE_MONOTONIC=1"};
+}
+
+// Whether the preload really moves the clock (the library is installed).
+bool FakeTimeWorks() {
+  ShellResult faked = Shell(absl::StrCat("env '", kFakeTimePreload, "' FAKETIME=+5m date +%s"));
+  ShellResult real = Shell("date +%s");
+  long shift = std::atol(faked.output.c_str()) - std::atol(real.output.c_str());
+  return faked.status == 0 && shift > 290 && shift < 310;
 }
 
 TEST(HostFaultScenario, S20ClockFiveMinutesAheadIsClockSkewOnly) {
-  if (Shell("faketime -m -f +5m true").status != 0) {
-    GTEST_SKIP() << "needs faketime (apt-get install faketime; see scripts/apt-packages.txt)";
+  if (!FakeTimeWorks()) {
+    GTEST_SKIP() << "needs libfaketime (apt-get install faketime; see scripts/apt-packages.txt)";
   }
   Scenario sc{.id = "S20",
               .faults = {{"clock", "v3", "+5m"}},
