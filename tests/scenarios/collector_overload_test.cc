@@ -1,6 +1,7 @@
 // S24, the collector overloaded (decoy): the collector's snapshot writer is starved of CPU (a
-// cgroup v1 cpu group of its own, 1 ms of CPU a second), so received snapshots wait in the
-// ingest queue for many seconds and the nodes look silent from the store's side while they are
+// cgroup v1 cpu group with 1 ms of CPU a second, shared with busy neighbours), so it writes
+// fewer snapshots than the agents send and received snapshots wait in the ingest queue for many
+// seconds and the nodes look silent from the store's side while they are
 // fine. The collector must say it is degraded (COLLECTOR_DEGRADED, P2, within 15 s) and must not
 // call the late nodes down; once the writer runs again everything clears.
 //
@@ -19,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -78,8 +80,9 @@ absl::StatusOr<pid_t> WriterThread(pid_t collector) {
   return writer;
 }
 
-// Moves one thread into a cpu cgroup of its own with 1 ms of CPU per second; Stop (or the
-// destructor) moves it back and removes the group.
+// Moves one thread into a cpu cgroup of its own with 1 ms of CPU per second, shared with three
+// busy-looping neighbours, so the thread gets about a quarter of that; Stop (or the destructor)
+// moves it back, ends the neighbours and removes the group. The host loses 1 ms a second.
 class WriterStarvation {
  public:
   explicit WriterStarvation(pid_t collector)
@@ -97,6 +100,12 @@ class WriterStarvation {
          {std::pair{"cpu.cfs_period_us", "1000000"}, std::pair{"cpu.cfs_quota_us", "1000"}}) {
       if (absl::Status s = WriteFile(absl::StrCat(group_, "/", file), value); !s.ok()) return s;
     }
+    for (int i = 0; i < 3; ++i) {
+      neighbours_.push_back(std::make_unique<ChildProcess>(
+          std::vector<std::string>{"/bin/sh", "-c", "while :; do :; done"}, "/dev/null"));
+      absl::Status s = WriteFile(group_ + "/tasks", absl::StrCat(neighbours_.back()->pid()));
+      if (!s.ok()) return s;
+    }
     if (absl::Status s = WriteFile(group_ + "/tasks", absl::StrCat(*tid)); !s.ok()) return s;
     tid_ = *tid;
     return absl::OkStatus();
@@ -110,6 +119,14 @@ class WriterStarvation {
       }
       tid_ = 0;
     }
+    // Out of the group first: a throttled process would take its time to die.
+    for (const auto& n : neighbours_) {
+      if (absl::Status s = WriteFile(absl::StrCat(kCpuRoot, "/tasks"), absl::StrCat(n->pid()));
+          !s.ok()) {
+        return s;
+      }
+    }
+    neighbours_.clear();
     if (rmdir(group_.c_str()) != 0 && errno != ENOENT) {
       return absl::UnavailableError(absl::StrCat("cannot remove ", group_));
     }
@@ -120,6 +137,7 @@ class WriterStarvation {
   pid_t collector_;
   std::string group_;
   pid_t tid_ = 0;
+  std::vector<std::unique_ptr<ChildProcess>> neighbours_;
 };
 
 TEST(CollectorOverload, S24LaggingIngestIsCollectorDegradedAndNoLateNodeIsDown) {
