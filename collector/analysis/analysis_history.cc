@@ -150,7 +150,7 @@ void UpdateBlocks(const FleetModel& model, const std::vector<uint32_t>& numbers,
     auto it = std::find_if(seen.begin(), seen.end(),
                            [&](const BlockSighting& s) { return s.block_id == f.block_id; });
     if (it == seen.end()) {
-      seen.push_back({f.block_id, model.now, {}});
+      seen.push_back({std::string(f.block_id), model.now, {}});
       it = seen.end() - 1;
     }
     it->last_seen = model.now;

@@ -46,7 +46,8 @@ struct NodeFacts {
   uint64_t view = 0;
   // A finalized block id and its height: ConsensusView.last_block_id at the finalized height,
   // else the node log's last "finalized block" line (API mode carries no block id).
-  std::string block_id;
+  // Points into the view's snapshot (block ids are long hashes; no copy per node and tick).
+  std::string_view block_id;
   uint64_t block_height = 0;
   // Indices of nodes this node received data from within peer_heard_within (sorted, unique).
   std::vector<int> hears;
