@@ -5,8 +5,9 @@
 // runs the sim, the agents' snapshots, the collector's tick and every detector window and
 // budget at that fraction of real time. Durations below are real-scale.
 //
-// The same suite at real scale (about 35 minutes):
-//   GUTS_SCENARIO_TIME_SCALE=1 ctest --test-dir build/<name> -R Soak
+// The same suite at real scale (about 30 minutes one at a time; with S24 of
+// collector_overload_test.cc):
+//   GUTS_SCENARIO_TIME_SCALE=1 ctest --test-dir build/<name> -R 'Soak|CollectorOverload' -j2
 //
 // The fault schedules (jitter, pauses, churn, flaps) come from fixed seeds, so a run is
 // repeatable and a failure reproduces. Each test owns a loopback range 127.<k>.0.0.
