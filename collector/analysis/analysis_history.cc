@@ -70,7 +70,7 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
         nh.peers_baseline_at = model.now;
       }
     }
-    uint64_t corruption = f.observation->latest.log().corruption_lines();
+    uint64_t corruption = f.corruption_lines;
     if (corruption > nh.corruption_lines) nh.corruption_grew = model.now;
     nh.corruption_lines = corruption;
   }
@@ -86,28 +86,35 @@ void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
   h.heard.resize(h.names.size());
   h.heard_known.resize(h.names.size(), 0);
   std::vector<int> index_of(h.names.size(), -1);
-  // This tick's lists for reporting nodes. Silent nodes keep their last list: a node that
-  // stops reporting is not a link going down (its peers' lists say that), and one that comes
-  // back is not a flap.
-  std::vector<std::vector<uint32_t>> fresh(n);
+  // This tick's lists for reporting nodes, kept only where they differ from the last tick's
+  // (most do not, and copying them all was the bulk of this step). Silent nodes keep their last
+  // list: a node that stops reporting is not a link going down (its peers' lists say that), and
+  // one that comes back is not a flap.
+  std::vector<int> fresh_of(n, -1);  // node -> its new list in `fresh`, when it changed
+  std::vector<std::vector<uint32_t>> fresh;
+  std::vector<uint32_t> list;
   for (size_t u = 0; u < n; ++u) {
     const NodeFacts& f = model.nodes[u];
     if (!f.reporting || !f.has_peer_data) continue;
-    index_of[numbers[u]] = static_cast<int>(u);
-    fresh[u].reserve(f.hears.size());
-    for (int v : f.hears) fresh[u].push_back(numbers[v]);
-    std::sort(fresh[u].begin(), fresh[u].end());
+    uint32_t a = numbers[u];
+    index_of[a] = static_cast<int>(u);
+    list.clear();
+    for (int v : f.hears) list.push_back(numbers[v]);
+    std::sort(list.begin(), list.end());
+    if (h.heard_known[a] && h.heard[a] == list) continue;
+    fresh_of[u] = static_cast<int>(fresh.size());
+    fresh.push_back(list);
   }
   auto now_list = [&](uint32_t x) -> const std::vector<uint32_t>& {
-    return index_of[x] >= 0 ? fresh[index_of[x]] : h.heard[x];
+    int u = index_of[x];
+    return u >= 0 && fresh_of[u] >= 0 ? fresh[fresh_of[u]] : h.heard[x];
   };
   std::vector<uint32_t> changed;
   for (size_t u = 0; u < n; ++u) {
     uint32_t a = numbers[u];
-    if (index_of[a] < 0 || !h.heard_known[a]) continue;
+    if (fresh_of[u] < 0 || !h.heard_known[a]) continue;
     const std::vector<uint32_t>& before = h.heard[a];
-    const std::vector<uint32_t>& after = fresh[u];
-    if (before == after) continue;
+    const std::vector<uint32_t>& after = fresh[fresh_of[u]];
     changed.clear();
     std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(),
                                   std::back_inserter(changed));
@@ -124,8 +131,8 @@ void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
     }
   }
   for (size_t u = 0; u < n; ++u) {
-    if (index_of[numbers[u]] < 0) continue;
-    h.heard[numbers[u]] = std::move(fresh[u]);
+    if (fresh_of[u] < 0) continue;
+    h.heard[numbers[u]] = std::move(fresh[fresh_of[u]]);
     h.heard_known[numbers[u]] = 1;
   }
   for (auto it = h.links.begin(); it != h.links.end();) {
@@ -152,6 +159,7 @@ void UpdateBlocks(const FleetModel& model, const std::vector<uint32_t>& numbers,
     if (it == seen.end()) {
       seen.push_back({std::string(f.block_id), model.now, {}});
       it = seen.end() - 1;
+      it->nodes.reserve(model.nodes.size());
     }
     it->last_seen = model.now;
     it->nodes.insert(numbers[i]);

@@ -290,10 +290,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.view = obs.latest.consensus().view();
     f.block_id = obs.latest.consensus().last_block_id();
     f.block_height = f.height;
-    if (f.block_id.empty() && !obs.latest.log().finalized_block_id().empty()) {
-      f.block_id = obs.latest.log().finalized_block_id();
-      f.block_height = obs.latest.log().finalized_height();
+    const v1::LogFacts& log = obs.latest.log();
+    if (f.block_id.empty() && !log.finalized_block_id().empty()) {
+      f.block_id = log.finalized_block_id();
+      f.block_height = log.finalized_height();
     }
+    f.config_fallback = log.config_fallback();
+    f.corruption_lines = log.corruption_lines();
     f.has_peer_data = !PeerSourceFailed(obs.latest);
     ages.clear();
     f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()

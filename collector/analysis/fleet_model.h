@@ -49,6 +49,9 @@ struct NodeFacts {
   // Points into the view's snapshot (block ids are long hashes; no copy per node and tick).
   std::string_view block_id;
   uint64_t block_height = 0;
+  // The node log's figures (read here once; the log message is a separate allocation).
+  bool config_fallback = false;
+  uint64_t corruption_lines = 0;
   // Indices of nodes this node received data from within peer_heard_within (sorted, unique).
   std::vector<int> hears;
   // Indices of nodes this node has any session with (sorted, unique), and the smallest

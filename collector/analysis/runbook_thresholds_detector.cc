@@ -41,7 +41,7 @@ void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
 }
 
 void ConfigFallback(const NodeFacts& f, std::vector<Verdict>& out) {
-  if (!f.observation->latest.log().config_fallback()) return;
+  if (!f.config_fallback) return;
   Verdict v =
       NodeVerdict(v1::CONFIG_FALLBACK, v1::P2, *f.id,
                   absl::StrCat(*f.id,
@@ -96,7 +96,7 @@ void ApiErrors(const NodeFacts& f, std::vector<Verdict>& out) {
 }
 
 void Corruption(const DetectorInput& in, const NodeFacts& f, std::vector<Verdict>& out) {
-  uint64_t lines = f.observation->latest.log().corruption_lines();
+  uint64_t lines = f.corruption_lines;
   if (lines == 0) return;
   const NodeHistory* nh = in.history.Node(f.number);
   absl::Time grew = in.model.now;
@@ -112,7 +112,10 @@ void Corruption(const DetectorInput& in, const NodeFacts& f, std::vector<Verdict
 
 void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
-  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+  const int n = static_cast<int>(model.nodes.size());
+  for (int u = 0; u < n; ++u) {
+    // The system facts are a separate message per node: ask for a later node's early.
+    if (u + 8 < n) __builtin_prefetch(&model.nodes[u + 8].observation->latest.system());
     const NodeFacts& f = model.nodes[u];
     if (!f.has_snapshot) continue;
     Disk(f, out);
