@@ -77,8 +77,13 @@ CollectorHealth SnapshotWriter::Health(absl::Time now) const {
   CollectorHealth health;
   health.started = started_;
   absl::MutexLock lock(&mu_);
-  if (!queue_.empty())
-    health.ingest_lag = std::max(absl::ZeroDuration(), now - queue_.front().received);
+  // A batch taken off the queue but not yet stored is still lag: a stalled write empties the
+  // queue and stores nothing.
+  absl::Time oldest = writing_since_;
+  if (!queue_.empty()) oldest = std::min(oldest, queue_.front().received);
+  if (oldest != absl::InfiniteFuture()) {
+    health.ingest_lag = std::max(absl::ZeroDuration(), now - oldest);
+  }
   health.overloaded =
       health.ingest_lag > options_.overload_lag || queue_.size() >= options_.max_queue / 2;
   return health;
@@ -107,12 +112,15 @@ void SnapshotWriter::Run() {
         queue_.pop_front();
       }
       hellos.swap(hellos_);
+      writing_since_ = batch.empty() ? absl::InfiniteFuture() : batch.front().received;
       metrics_->queue_depth.Set(static_cast<double>(queue_.size()));
       metrics_->ingest_lag_seconds.Set(
           queue_.empty() ? 0 : absl::ToDoubleSeconds(absl::Now() - queue_.front().received));
     }
     WriteBatch(batch, hellos);
     hellos.clear();
+    absl::MutexLock lock(&mu_);
+    writing_since_ = absl::InfiniteFuture();
   }
 }
 

@@ -98,6 +98,8 @@ class SnapshotWriter {
 
   mutable absl::Mutex mu_;
   std::deque<PendingSnapshot> queue_ ABSL_GUARDED_BY(mu_);
+  // Oldest receive time in the batch being written (InfiniteFuture: none); counts in the lag.
+  absl::Time writing_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   std::vector<guts::diag::v1::Hello> hellos_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
