@@ -86,8 +86,9 @@ struct FleetModel {
 };
 
 // What BuildFleetModel keeps between ticks so that a tick reads only what changed: each node's
-// arrival window, by stable node number, and the book of P2P addresses, reused as long as no
-// node's id or P2P address and not the validator list changed. Owned by the analyzer.
+// arrival window, by stable node number, and the book of P2P addresses, reused while neither a
+// node's id or P2P address nor the validator list changed. Owned by the analyzer; not
+// thread-safe.
 class ModelMemory {
  public:
   ModelMemory();
