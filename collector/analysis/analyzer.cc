@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/analysis_history.h"
 #include "collector/analysis/detector.h"
@@ -16,10 +17,12 @@ namespace guts::collector {
 namespace v1 = ::guts::diag::v1;
 
 AnalysisConfig ScaleWindows(AnalysisConfig c, double factor) {
-  for (absl::Duration* d : {&c.tick, &c.default_interval, &c.peer_heard_within, &c.stall_threshold,
-                            &c.clock_skew_threshold, &c.progress_stall, &c.lag_window,
-                            &c.not_syncing_after, &c.fork_window, &c.flap_window, &c.flap_quiet,
-                            &c.peer_baseline_window, &c.corruption_window, &c.reopen_cooldown}) {
+  // clock_skew_threshold is an offset between two clocks, not a window: a compressed run
+  // skews clocks by as much as a real one.
+  for (absl::Duration* d :
+       {&c.tick, &c.default_interval, &c.peer_heard_within, &c.stall_threshold, &c.progress_stall,
+        &c.lag_window, &c.not_syncing_after, &c.fork_window, &c.flap_window, &c.flap_quiet,
+        &c.peer_baseline_window, &c.corruption_window, &c.reopen_cooldown}) {
     *d = *d * factor;
   }
   return c;
@@ -83,6 +86,25 @@ int StateRank(v1::NodeState s) {
   }
 }
 
+// Why one node is in the state a verdict gives it, in that node's terms: fleet status lists
+// every node, and the incident's own summary repeated on each row says nothing about the row.
+std::string NodeReason(const Verdict& v, const std::string& node, const NodeAssessment& a) {
+  if (v.nodes.size() == 1) return v.summary;  // about this node alone already
+  const std::string heard =
+      absl::StrCat("hears ", a.peers_heard, " of ", a.peers_expected, " peers");
+  for (size_t g = 0; g < v.groups.size(); ++g) {
+    const v1::NodeGroup& group = v.groups[g];
+    if (std::find(group.nodes().begin(), group.nodes().end(), node) == group.nodes().end())
+      continue;
+    return absl::StrCat("side ", g + 1, " of ", v.groups.size(), " (", group.nodes_size(),
+                        " nodes, weight ", group.weight(),
+                        group.has_quorum() ? ", quorum" : ", no quorum", "); ", heard);
+  }
+  std::string kind = absl::AsciiStrToLower(v1::IncidentKind_Name(v.kind));
+  std::replace(kind.begin(), kind.end(), '_', ' ');
+  return absl::StrCat(kind, "; ", heard);
+}
+
 void AssessNodes(const FleetView& view, const FleetModel& model,
                  const std::vector<Verdict>& verdicts, AnalysisResult& result) {
   int validators_known = 0;
@@ -121,7 +143,7 @@ void AssessNodes(const FleetView& view, const FleetModel& model,
       if (it == result.nodes.end() || it->second.state == v1::UNKNOWN) continue;
       if (StateRank(state) > StateRank(it->second.state)) {
         it->second.state = state;
-        it->second.reason = v.summary;
+        it->second.reason = NodeReason(v, node, it->second);
       }
     }
   }

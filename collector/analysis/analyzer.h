@@ -76,7 +76,8 @@ struct AnalysisConfig {
 };
 
 // Every window, threshold age and interval of `config` multiplied by `factor` (tests run at
-// 0.1 or 0.2 of real time). Counts and ratios are unchanged.
+// 0.1 or 0.2 of real time). Counts, ratios and the clock skew threshold (an offset between
+// clocks, not a time span) are unchanged.
 AnalysisConfig ScaleWindows(AnalysisConfig config, double factor);
 
 // What the analysis concludes about one node, for fleet status.

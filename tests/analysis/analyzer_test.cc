@@ -9,6 +9,28 @@
 namespace guts::collector {
 namespace {
 
+TEST(AnalyzerTest, ScaledRunKeepsTheClockSkewThresholdButScalesTheWindows) {
+  AnalysisConfig real;
+  AnalysisConfig fast = ScaleWindows(real, 0.1);
+  EXPECT_EQ(fast.clock_skew_threshold, real.clock_skew_threshold);
+  EXPECT_EQ(fast.flap_window, real.flap_window * 0.1);
+  EXPECT_EQ(fast.stall_threshold, real.stall_threshold * 0.1);
+}
+
+TEST(AnalyzerTest, EachNodeOfASplitSaysWhichSideItIsOnAndWhatItHears) {
+  testing::SyntheticFleet fleet(7);
+  Analyzer analyzer(testing::TestConfig());
+  testing::Timeline warmup, t;
+  RunTicks(analyzer, fleet, 20, warmup);
+  fleet.Cut(fleet.Names(1, 4), fleet.Names(5, 7));
+  RunTicks(analyzer, fleet, 15, t);
+  ASSERT_EQ(t.Ever(::guts::diag::v1::PARTITION_NO_QUORUM).size(), 1u);
+  EXPECT_EQ(t.last.nodes.at("v1").reason,
+            "side 1 of 2 (4 nodes, weight 400, no quorum); hears 3 of 6 peers");
+  EXPECT_EQ(t.last.nodes.at("v7").reason,
+            "side 2 of 2 (3 nodes, weight 300, no quorum); hears 2 of 6 peers");
+}
+
 TEST(AnalyzerTest, NodeNeverReportedIsUnknown) {
   Analyzer analyzer{AnalysisConfig{}};
   FleetView view;
