@@ -5,6 +5,8 @@
 
 namespace guts::collector {
 
+namespace v1 = ::guts::diag::v1;
+
 std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& history) {
   std::vector<uint32_t> numbers(view.nodes.size());
   const std::vector<uint32_t>& last = history.last_numbers;
@@ -44,11 +46,53 @@ void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistor
   if (graph.components.size() > 1) h.last_split_at = model.now;
 }
 
-void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
+// A node that turned unsettled this tick, and from when its links' transitions are its own.
+struct Unsettling {
+  uint32_t number;
+  absl::Time since;
+};
+
+// Marks the node unsettled while it is down or silent and for a while after, or after evidence
+// that it restarted even though no snapshot caught it down (uptime went back, the agent saw a
+// new node process, the agent reconnected). Returns true when it turned unsettled this tick.
+bool NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisConfig& config,
+                  NodeHistory& nh, absl::Time& since) {
+  const NodeObservation& obs = *f.observation;
+  const v1::NodeHealth& health = obs.latest.health();
+  uint32_t node_restarts = obs.latest.system().node_restarts();
+  bool restarted =
+      f.process_down ||
+      (nh.known && health.reachable() && health.uptime_seconds() < nh.uptime_seconds) ||
+      (nh.known && node_restarts > nh.node_restarts) ||
+      (obs.connected && nh.connection_changed != absl::InfinitePast() &&
+       obs.connection_changed != nh.connection_changed);
+  if (health.reachable() && health.uptime_seconds() > 0) {
+    nh.uptime_seconds = health.uptime_seconds();
+  }
+  nh.node_restarts = node_restarts;
+  nh.connection_changed = obs.connection_changed;
+  // How long the node's own view of an event and its peers' can disagree: a peer's session
+  // ages past peer_heard_within, and their snapshots arrive an interval or two apart.
+  const absl::Duration settle = config.peer_heard_within + 2 * f.interval;
+  absl::Duration hold = restarted ? config.flap_window : f.silent ? settle : absl::ZeroDuration();
+  if (hold == absl::ZeroDuration()) return false;
+  bool turned = nh.unsettled_until < model.now;
+  nh.unsettled_until = std::max(nh.unsettled_until, model.now + hold);
+  since = model.now - settle;
+  return turned;
+}
+
+// Returns the nodes that turned unsettled this tick.
+std::vector<Unsettling> UpdateNodes(const FleetModel& model, const AnalysisConfig& config,
+                                    AnalysisHistory& h) {
+  std::vector<Unsettling> unsettling;
   for (const NodeFacts& f : model.nodes) {
-    if (!f.reporting) continue;
+    if (!f.has_snapshot) continue;
     if (h.nodes.size() <= f.number) h.nodes.resize(h.names.size());
     NodeHistory& nh = h.nodes[f.number];
+    absl::Time since;
+    if (NoteLiveness(f, model, config, nh, since)) unsettling.push_back({f.number, since});
+    if (!f.reporting) continue;
     nh.known = true;
     if (f.height != nh.height || nh.height_changed == absl::InfinitePast()) {
       nh.height = f.height;
@@ -74,6 +118,7 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
     if (corruption > nh.corruption_lines) nh.corruption_grew = model.now;
     nh.corruption_lines = corruption;
   }
+  return unsettling;
 }
 
 bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
@@ -81,7 +126,11 @@ bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
 }
 
 void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
-                 const AnalysisConfig& config, AnalysisHistory& h) {
+                 const std::vector<Unsettling>& unsettling, const AnalysisConfig& config,
+                 AnalysisHistory& h) {
+  auto unsettled = [&](uint32_t x) {
+    return x < h.nodes.size() && model.now <= h.nodes[x].unsettled_until;
+  };
   const size_t n = model.nodes.size();
   h.heard.resize(h.names.size());
   h.heard_known.resize(h.names.size(), 0);
@@ -123,6 +172,11 @@ void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
       bool was_up = Contains(h.heard[a], b) || Contains(h.heard[b], a);
       bool is_up = Contains(after, b) || Contains(now_list(b), a);
       if (was_up == is_up) continue;
+      if (unsettled(a) || unsettled(b)) {
+        auto it = h.links.find(AnalysisHistory::LinkKey(a, b));
+        if (it != h.links.end()) it->second.up = is_up;
+        continue;
+      }
       LinkHistory& link = h.links[AnalysisHistory::LinkKey(a, b)];
       if (link.changed_tick == h.tick) continue;  // seen from the other side already
       link.changed_tick = h.tick;
@@ -135,8 +189,19 @@ void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
     h.heard[numbers[u]] = std::move(fresh[fresh_of[u]]);
     h.heard_known[numbers[u]] = 1;
   }
+  // A peer may see a link drop a little before the node's own snapshot shows it down: what its
+  // links did since then was the node too.
+  absl::flat_hash_map<uint32_t, absl::Time> since;
+  for (const Unsettling& u : unsettling) since[u.number] = u.since;
   for (auto it = h.links.begin(); it != h.links.end();) {
     LinkHistory& link = it->second;
+    for (uint32_t x : {static_cast<uint32_t>(it->first >> 32), static_cast<uint32_t>(it->first)}) {
+      auto s = since.find(x);
+      if (s == since.end()) continue;
+      while (!link.transitions.empty() && link.transitions.back() >= s->second) {
+        link.transitions.pop_back();
+      }
+    }
     while (!link.transitions.empty() && model.now - link.transitions.front() > config.flap_window) {
       link.transitions.pop_front();
     }
@@ -187,8 +252,8 @@ void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
   ++history.tick;
   UpdateProgress(model, history);
   UpdateSplit(model, graph, history);
-  UpdateNodes(model, config, history);
-  UpdateLinks(model, numbers, config, history);
+  std::vector<Unsettling> unsettling = UpdateNodes(model, config, history);
+  UpdateLinks(model, numbers, unsettling, config, history);
   UpdateBlocks(model, numbers, config, history);
 }
 

@@ -27,9 +27,19 @@ struct NodeHistory {
   absl::Time peers_baseline_at = absl::InfinitePast();
   uint64_t corruption_lines = 0;
   absl::Time corruption_grew = absl::InfinitePast();
+  // Until when a change of the node's links is the node itself coming and going, not a flap:
+  // the flap window after it was down or restarted, a short settle after it was silent.
+  absl::Time unsettled_until = absl::InfinitePast();
+  // The restart evidence last seen: /health uptime (while reachable), the agent's count of node
+  // process changes, and when the agent's stream last connected or dropped.
+  uint64_t uptime_seconds = 0;
+  uint32_t node_restarts = 0;
+  absl::Time connection_changed = absl::InfinitePast();
 };
 
 // Only links that changed state within the flap window are kept; a steady link costs nothing.
+// Transitions while an endpoint is unsettled (NodeHistory::unsettled_until) are not kept: a
+// link flaps when it goes up and down while both its nodes stay up.
 struct LinkHistory {
   bool up = false;
   int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)

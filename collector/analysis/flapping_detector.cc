@@ -1,5 +1,7 @@
 // FLAPPING_LINK: a link (either side hearing the other) going up and down repeatedly within
-// the flap window. One incident per pair; it clears once the link has been steady for
+// the flap window while both its nodes stay up. A node going down, silent or restarting takes
+// its links with it; AnalysisHistory does not count those changes (S21 rolling restarts are not
+// flapping links). One incident per pair; it clears once the link has been steady for
 // flap_quiet.
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"

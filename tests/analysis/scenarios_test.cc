@@ -311,6 +311,31 @@ TEST_F(ScenarioTest, LinkGoingUpAndDownIsOneFlappingLinkThatClears) {  // S17
   EXPECT_TRUE(t.last.open_incidents.empty());
 }
 
+// Issue #6: a restart takes a node's links down and up again; two neighbours restarting a
+// minute apart (S21 without the maintenance window) made four changes of their link within the
+// flap window, which is not a flapping link.
+TEST_F(ScenarioTest, NeighboursRestartingAMinuteApartOpenNoFlappingLink) {
+  Warm();
+  for (const char* node : {"v2", "v3"}) {
+    fleet.ProcessDown(node);  // the agent keeps reporting: the node is seen down, not silent
+    fleet.SetRate(node, 0);
+    Run(15);
+    fleet.Restart(node);
+    fleet.SetRate(node, 2);
+    Run(10);
+    fleet.SetRate(node, 1);
+    Run(35);
+  }
+  EXPECT_TRUE(t.Ever(v1::FLAPPING_LINK).empty()) << t.Ever(v1::FLAPPING_LINK)[0].summary();
+  // The restarts were seen for what they were.
+  std::vector<std::string> down;
+  for (const v1::Incident& inc : t.Ever(v1::NODE_DOWN)) {
+    for (const std::string& node : NodesOf(inc)) down.push_back(node);
+  }
+  std::sort(down.begin(), down.end());
+  EXPECT_THAT(down, ElementsAre("v2", "v3"));
+}
+
 TEST_F(ScenarioTest, TwoBlockIdsAtOneHeightIsFork) {  // S18
   Warm();
   fleet.Fork({"v5", "v6", "v7"});
