@@ -336,6 +336,24 @@ TEST_F(ScenarioTest, NeighboursRestartingAMinuteApartOpenNoFlappingLink) {
   EXPECT_THAT(down, ElementsAre("v2", "v3"));
 }
 
+// The same with restarts too quick for any snapshot to catch the node down: the agent's signs
+// of a restart are enough.
+TEST(RestartScenarioTest, NeighboursRestartingQuicklyAMinuteApartOpenNothing) {
+  using RestartSeen = SyntheticFleet::RestartSeen;
+  for (RestartSeen seen : {RestartSeen::kUptime, RestartSeen::kNewPid}) {
+    SCOPED_TRACE(seen == RestartSeen::kUptime ? "uptime went back" : "new node process");
+    Analyzer analyzer(TestConfig());
+    SyntheticFleet fleet(7);
+    Timeline warmup, t;
+    RunTicks(analyzer, fleet, 20, warmup);
+    for (const char* node : {"v2", "v3"}) {
+      fleet.QuickRestart(node, seen);
+      RunTicks(analyzer, fleet, 60, t);
+    }
+    EXPECT_TRUE(t.incidents.empty()) << t.incidents.begin()->second.summary();
+  }
+}
+
 TEST_F(ScenarioTest, TwoBlockIdsAtOneHeightIsFork) {  // S18
   Warm();
   fleet.Fork({"v5", "v6", "v7"});

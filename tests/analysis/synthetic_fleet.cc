@@ -102,6 +102,13 @@ void SyntheticFleet::ProcessDown(const std::string& node) {
   nodes_[Index(node)].process_up = false;
 }
 
+void SyntheticFleet::QuickRestart(const std::string& node, RestartSeen seen) {
+  Node& n = nodes_[Index(node)];
+  n.reconnecting = 3;  // counted down by Step(): two snapshots without sessions
+  if (seen == RestartSeen::kUptime) n.process_started = now_;
+  if (seen == RestartSeen::kNewPid) ++n.restarts;
+}
+
 void SyntheticFleet::SetRate(const std::string& node, double rate) {
   nodes_[Index(node)].rate = rate;
 }
@@ -157,6 +164,7 @@ void SyntheticFleet::Step() {
   }
   now_ += interval_;
   for (Node& n : nodes_) {
+    if (n.reconnecting > 0) --n.reconnecting;
     if (n.process_up) {
       n.height += n.rate;
       if (views_climb_) n.view += 1;
@@ -219,6 +227,11 @@ FleetView SyntheticFleet::View() const {
     s.set_interval_ms(1000);
     s.mutable_health()->set_reachable(n.process_up);
     s.mutable_health()->set_status(n.process_up ? "up" : "unknown");
+    if (n.process_up) {
+      s.mutable_health()->set_uptime_seconds(
+          static_cast<uint64_t>(absl::ToInt64Seconds(now_ - n.process_started)));
+    }
+    s.mutable_system()->set_node_restarts(n.restarts);
     s.mutable_consensus()->set_observed(true);
     s.mutable_consensus()->set_finalized_height(last.height);
     s.mutable_consensus()->set_view(last.view);
@@ -233,6 +246,7 @@ FleetView SyntheticFleet::View() const {
       for (int j = 0; j < size(); ++j) {
         const Node& peer = nodes_[j];
         if (j == i || !session_[i][j] || !peer.process_up) continue;
+        if (n.reconnecting > 0 || peer.reconnecting > 0) continue;
         v1::PeerView* p = s.add_peers();
         bool outbound = i < j;
         p->set_direction(outbound ? v1::PEER_DIRECTION_OUTBOUND : v1::PEER_DIRECTION_INBOUND);

@@ -45,6 +45,11 @@ class SyntheticFleet {
   void Restart(const std::string& node);  // both back, height stays where it was
   void AgentCutFromCollector(const std::string& node, bool cut);
   void ProcessDown(const std::string& node);  // agent reports, node process gone
+  // The node process is replaced between two snapshots, so the agent never sees it down; its
+  // sessions are gone for two snapshots. The agent sees one sign of it: /health uptime going
+  // back, or (its pid source) a new node process, so that a test can tell which one counted.
+  enum class RestartSeen { kUptime, kNewPid };
+  void QuickRestart(const std::string& node, RestartSeen seen);
 
   // Consensus: heights advance by `rate` blocks per tick.
   void SetRate(const std::string& node, double rate);
@@ -81,6 +86,9 @@ class SyntheticFleet {
     bool agent_up = true;
     bool agent_reaches_collector = true;
     bool process_up = true;
+    absl::Time process_started = absl::FromUnixSeconds(1'800'000'000);
+    uint32_t restarts = 0;  // SystemFacts.node_restarts
+    int reconnecting = 0;   // snapshots until the sessions are back
     double height = 100;
     double rate = 1;
     uint64_t view = 1000;
