@@ -46,17 +46,11 @@ void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistor
   if (graph.components.size() > 1) h.last_split_at = model.now;
 }
 
-// A node that turned unsettled this tick, and from when its links' transitions are its own.
-struct Unsettling {
-  uint32_t number;
-  absl::Time since;
-};
-
 // Marks the node unsettled while it is down or silent and for a while after, or after evidence
 // that it restarted even though no snapshot caught it down (uptime went back, the agent saw a
-// new node process, the agent reconnected). Returns true when it turned unsettled this tick.
-bool NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisConfig& config,
-                  NodeHistory& nh, absl::Time& since) {
+// new node process, the agent reconnected).
+void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisConfig& config,
+                  NodeHistory& nh) {
   const NodeObservation& obs = *f.observation;
   const v1::NodeHealth& health = obs.latest.health();
   uint32_t node_restarts = obs.latest.system().node_restarts();
@@ -66,32 +60,25 @@ bool NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
       (nh.known && node_restarts > nh.node_restarts) ||
       (obs.connected && nh.connection_changed != absl::InfinitePast() &&
        obs.connection_changed != nh.connection_changed);
-  if (health.reachable() && health.uptime_seconds() > 0) {
-    nh.uptime_seconds = health.uptime_seconds();
-  }
+  if (health.reachable()) nh.uptime_seconds = health.uptime_seconds();
   nh.node_restarts = node_restarts;
   nh.connection_changed = obs.connection_changed;
-  // How long the node's own view of an event and its peers' can disagree: a peer's session
-  // ages past peer_heard_within, and their snapshots arrive an interval or two apart.
-  const absl::Duration settle = config.peer_heard_within + 2 * f.interval;
-  absl::Duration hold = restarted ? config.flap_window : f.silent ? settle : absl::ZeroDuration();
-  if (hold == absl::ZeroDuration()) return false;
-  bool turned = nh.unsettled_until < model.now;
-  nh.unsettled_until = std::max(nh.unsettled_until, model.now + hold);
-  since = model.now - settle;
-  return turned;
+  if (restarted) {
+    nh.unsettled_until = std::max(nh.unsettled_until, model.now + config.flap_window);
+  } else if (f.silent) {
+    // After a silence the node's list and its peers' can disagree for a while: a peer's session
+    // ages past peer_heard_within, and their snapshots arrive an interval or two apart.
+    nh.unsettled_until =
+        std::max(nh.unsettled_until, model.now + config.peer_heard_within + 2 * f.interval);
+  }
 }
 
-// Returns the nodes that turned unsettled this tick.
-std::vector<Unsettling> UpdateNodes(const FleetModel& model, const AnalysisConfig& config,
-                                    AnalysisHistory& h) {
-  std::vector<Unsettling> unsettling;
+void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
   for (const NodeFacts& f : model.nodes) {
     if (!f.has_snapshot) continue;
     if (h.nodes.size() <= f.number) h.nodes.resize(h.names.size());
     NodeHistory& nh = h.nodes[f.number];
-    absl::Time since;
-    if (NoteLiveness(f, model, config, nh, since)) unsettling.push_back({f.number, since});
+    NoteLiveness(f, model, config, nh);
     if (!f.reporting) continue;
     nh.known = true;
     if (f.height != nh.height || nh.height_changed == absl::InfinitePast()) {
@@ -118,7 +105,6 @@ std::vector<Unsettling> UpdateNodes(const FleetModel& model, const AnalysisConfi
     if (corruption > nh.corruption_lines) nh.corruption_grew = model.now;
     nh.corruption_lines = corruption;
   }
-  return unsettling;
 }
 
 bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
@@ -126,8 +112,7 @@ bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
 }
 
 void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
-                 const std::vector<Unsettling>& unsettling, const AnalysisConfig& config,
-                 AnalysisHistory& h) {
+                 const AnalysisConfig& config, AnalysisHistory& h) {
   auto unsettled = [&](uint32_t x) {
     return x < h.nodes.size() && model.now <= h.nodes[x].unsettled_until;
   };
@@ -172,6 +157,8 @@ void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
       bool was_up = Contains(h.heard[a], b) || Contains(h.heard[b], a);
       bool is_up = Contains(after, b) || Contains(now_list(b), a);
       if (was_up == is_up) continue;
+      // The node coming and going. Its peers may see it go a snapshot before its own agent
+      // does; that first change counts, but no more from either end within the flap window.
       if (unsettled(a) || unsettled(b)) {
         auto it = h.links.find(AnalysisHistory::LinkKey(a, b));
         if (it != h.links.end()) it->second.up = is_up;
@@ -189,19 +176,8 @@ void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
     h.heard[numbers[u]] = std::move(fresh[fresh_of[u]]);
     h.heard_known[numbers[u]] = 1;
   }
-  // A peer may see a link drop a little before the node's own snapshot shows it down: what its
-  // links did since then was the node too.
-  absl::flat_hash_map<uint32_t, absl::Time> since;
-  for (const Unsettling& u : unsettling) since[u.number] = u.since;
   for (auto it = h.links.begin(); it != h.links.end();) {
     LinkHistory& link = it->second;
-    for (uint32_t x : {static_cast<uint32_t>(it->first >> 32), static_cast<uint32_t>(it->first)}) {
-      auto s = since.find(x);
-      if (s == since.end()) continue;
-      while (!link.transitions.empty() && link.transitions.back() >= s->second) {
-        link.transitions.pop_back();
-      }
-    }
     while (!link.transitions.empty() && model.now - link.transitions.front() > config.flap_window) {
       link.transitions.pop_front();
     }
@@ -252,8 +228,8 @@ void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
   ++history.tick;
   UpdateProgress(model, history);
   UpdateSplit(model, graph, history);
-  std::vector<Unsettling> unsettling = UpdateNodes(model, config, history);
-  UpdateLinks(model, numbers, unsettling, config, history);
+  UpdateNodes(model, config, history);
+  UpdateLinks(model, numbers, config, history);
   UpdateBlocks(model, numbers, config, history);
 }
 

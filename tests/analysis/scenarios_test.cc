@@ -340,8 +340,11 @@ TEST_F(ScenarioTest, NeighboursRestartingAMinuteApartOpenNoFlappingLink) {
 // of a restart are enough.
 TEST(RestartScenarioTest, NeighboursRestartingQuicklyAMinuteApartOpenNothing) {
   using RestartSeen = SyntheticFleet::RestartSeen;
-  for (RestartSeen seen : {RestartSeen::kUptime, RestartSeen::kNewPid}) {
-    SCOPED_TRACE(seen == RestartSeen::kUptime ? "uptime went back" : "new node process");
+  for (RestartSeen seen :
+       {RestartSeen::kUptime, RestartSeen::kNewPid, RestartSeen::kAgentReconnect}) {
+    SCOPED_TRACE(seen == RestartSeen::kUptime   ? "uptime went back"
+                 : seen == RestartSeen::kNewPid ? "new node process"
+                                                : "agent reconnected");
     Analyzer analyzer(TestConfig());
     SyntheticFleet fleet(7);
     Timeline warmup, t;

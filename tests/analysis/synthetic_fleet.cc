@@ -107,6 +107,7 @@ void SyntheticFleet::QuickRestart(const std::string& node, RestartSeen seen) {
   n.reconnecting = 3;  // counted down by Step(): two snapshots without sessions
   if (seen == RestartSeen::kUptime) n.process_started = now_;
   if (seen == RestartSeen::kNewPid) ++n.restarts;
+  if (seen == RestartSeen::kAgentReconnect) n.connection_changed = now_;
 }
 
 void SyntheticFleet::SetRate(const std::string& node, double rate) {
@@ -212,6 +213,7 @@ FleetView SyntheticFleet::View() const {
     for (const auto& [k, val] : n.labels) (*obs.hello.mutable_labels())[k] = val;
     obs.first_seen = absl::FromUnixSeconds(1'800'000'000);
     obs.connected = n.agent_up && n.agent_reaches_collector;
+    obs.connection_changed = n.connection_changed;
     if (n.seq == 0) {
       view.nodes.push_back(std::move(obs));
       continue;

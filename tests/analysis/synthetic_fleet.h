@@ -46,9 +46,10 @@ class SyntheticFleet {
   void AgentCutFromCollector(const std::string& node, bool cut);
   void ProcessDown(const std::string& node);  // agent reports, node process gone
   // The node process is replaced between two snapshots, so the agent never sees it down; its
-  // sessions are gone for two snapshots. The agent sees one sign of it: /health uptime going
-  // back, or (its pid source) a new node process, so that a test can tell which one counted.
-  enum class RestartSeen { kUptime, kNewPid };
+  // sessions are gone for two snapshots. The collector sees one sign of it, so that a test can
+  // tell which one counted: /health uptime going back, the agent's pid source finding a new
+  // node process, or the agent's stream reconnecting (the agent restarted with its node).
+  enum class RestartSeen { kUptime, kNewPid, kAgentReconnect };
   void QuickRestart(const std::string& node, RestartSeen seen);
 
   // Consensus: heights advance by `rate` blocks per tick.
@@ -89,6 +90,7 @@ class SyntheticFleet {
     absl::Time process_started = absl::FromUnixSeconds(1'800'000'000);
     uint32_t restarts = 0;  // SystemFacts.node_restarts
     int reconnecting = 0;   // snapshots until the sessions are back
+    absl::Time connection_changed = absl::FromUnixSeconds(1'800'000'000);
     double height = 100;
     double rate = 1;
     uint64_t view = 1000;
