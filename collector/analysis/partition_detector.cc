@@ -86,8 +86,9 @@ void IsolatedNodes(const DetectorInput& in, std::vector<Verdict>& out) {
     v.cause_key = absl::StrCat("NODE_ISOLATED:", v.nodes[0]);
     v.summary = absl::StrCat(v.nodes[0], " reports but hears no peer and no peer hears it");
     v.evidence["sessions"] = absl::StrCat(model.nodes[u].sessions.size());
-    v.evidence["peers heard"] = "0";
-    v.evidence["heard by"] = "0";
+    // emplace, not `= "0"`: that trips GCC 12's -Wrestrict at -O3 (a false positive).
+    v.evidence.emplace("peers heard", "0");
+    v.evidence.emplace("heard by", "0");
     out.push_back(std::move(v));
   }
 }
