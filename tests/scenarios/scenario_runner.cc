@@ -366,7 +366,7 @@ void RunScenario(Scenario sc, int range) {
       continue;
     }
     if (sc.tolerated.count(inc.kind())) continue;
-    if (sc.notes_tolerated && inc.severity() == v1::P3) {
+    if (sc.notes_tolerated && inc.severity() == v1::P3 && !sc.notes_refused.count(inc.kind())) {
       notes.push_back(Describe(inc));
       continue;
     }

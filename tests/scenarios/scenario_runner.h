@@ -121,6 +121,8 @@ struct Scenario {
   // P3 incidents of any kind are notes, not false positives (S21: maintenance pages nobody);
   // the row lists them beside the verdict.
   bool notes_tolerated = false;
+  // Kinds that stay false positives even as P3 notes (S21: a restart is no flapping link).
+  std::set<v1::IncidentKind> notes_refused;
   absl::Duration stall_threshold = absl::ZeroDuration();  // the collector's --stall-threshold
   std::vector<std::string> collector_args;
   std::string summary_contains;  // e.g. the cause of a CONSENSUS_STUCK
