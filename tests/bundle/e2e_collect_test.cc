@@ -27,6 +27,8 @@ namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::Shell;
+using ::guts::testing::ShellResult;
 using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 
@@ -34,25 +36,12 @@ using ::guts::testing::WaitForReadyFile;
 constexpr char kBaseIp[] = "127.47.0.0";
 std::string NodeIp(int i) { return absl::StrCat("127.47.0.", i); }
 
-struct CtlRun {
-  int exit_code = -1;
-  std::string output;
-};
-
 // Runs gutsctl to completion, capturing stdout and stderr.
-CtlRun Gutsctl(const std::string& collector, const std::vector<std::string>& args) {
+ShellResult Gutsctl(const std::string& collector, const std::vector<std::string>& args) {
   std::string cmd =
       absl::StrCat(BinaryPath("gutsctl"), " --collector ", collector, " --insecure --no-color");
   for (const std::string& a : args) absl::StrAppend(&cmd, " '", a, "'");
-  absl::StrAppend(&cmd, " 2>&1");
-  CtlRun run;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) run.output.append(buf, n);
-  const int status = ::pclose(p);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ShellResult run = Shell(cmd);
   std::cout << "$ gutsctl " << absl::StrJoin(args, " ") << "\n" << run.output << std::flush;
   return run;
 }
@@ -107,8 +96,8 @@ TEST(DiagCollect, OneNodeThenAllWithOneAgentDownThenThePendingOneAfterReconnect)
 
   // One node, to a file.
   const std::string file = dir + "/v1.tar.gz";
-  CtlRun one = Gutsctl(addr, {"diag", "collect", "--node", "v1", "--since", "10m", "--output", file,
-                              "--timeout", "60s"});
+  ShellResult one = Gutsctl(addr, {"diag", "collect", "--node", "v1", "--since", "10m", "--output",
+                                   file, "--timeout", "60s"});
   ASSERT_EQ(one.exit_code, 0) << one.output;
   absl::StatusOr<std::vector<std::string>> entries = bundle::CheckArchiveEntries(file);
   ASSERT_TRUE(entries.ok()) << entries.status();
@@ -121,8 +110,8 @@ TEST(DiagCollect, OneNodeThenAllWithOneAgentDownThenThePendingOneAfterReconnect)
   // v2's agent dies: --all returns v1 and reports v2 pending, without failing.
   agent2->Stop(SIGKILL);
   ASSERT_TRUE(WaitConnected(*stub, "v2", false));
-  CtlRun all = Gutsctl(addr, {"diag", "collect", "--all", "--output", dir + "/all", "--timeout",
-                              "60s", "-o", "json"});
+  ShellResult all = Gutsctl(addr, {"diag", "collect", "--all", "--output", dir + "/all",
+                                   "--timeout", "60s", "-o", "json"});
   ASSERT_EQ(all.exit_code, 0) << all.output;
   const nlohmann::json outcome = nlohmann::json::parse(all.output.substr(all.output.find('{')));
   std::map<std::string, std::string> state;
@@ -135,7 +124,7 @@ TEST(DiagCollect, OneNodeThenAllWithOneAgentDownThenThePendingOneAfterReconnect)
   ASSERT_TRUE(WaitConnected(*stub, "v2", true));
   bool v2_complete = false;
   for (int i = 0; i < 100 && !v2_complete; ++i) {
-    CtlRun list = Gutsctl(addr, {"diag", "list", "-o", "json"});
+    ShellResult list = Gutsctl(addr, {"diag", "list", "-o", "json"});
     const nlohmann::json bundles = nlohmann::json::parse(list.output.substr(list.output.find('{')));
     for (const auto& b : bundles.value("bundles", nlohmann::json::array())) {
       if (b.at("node_id") == "v2" && b.at("state") == "BUNDLE_COMPLETE") v2_complete = true;

@@ -40,6 +40,7 @@ namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::Shell;
 using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 
@@ -53,16 +54,6 @@ std::string NodeIp(int i) { return absl::StrCat("127.60.0.", i); }
 ino_t NetworkNamespaceInode() {
   struct stat st {};
   return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
-
-std::string Shell(const std::string& command) {
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return "";
-  std::string out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
-  pclose(pipe);
-  return out;
 }
 
 std::string Describe(const v1::Incident& incident) {
@@ -197,7 +188,7 @@ TEST(NetnsDrill, KernelCutFourThreeSplitOfSevenOpensNoQuorumP1AndHealResolvesIt)
 
   ASSERT_TRUE(drill.Ctl({"partition", "v1,v2,v3,v4|v5,v6,v7"}).ok()) << "logs in " << drill.dir();
   // The cut is in the kernel: the sim's nftables table lists v1 -> v5 (and back) as dropped.
-  std::string rules = Shell("nft list table inet guts_sim");
+  std::string rules = Shell("nft list table inet guts_sim").output;
   EXPECT_NE(rules.find(NodeIp(1) + " . " + NodeIp(5)), std::string::npos) << rules;
   EXPECT_NE(rules.find(NodeIp(5) + " . " + NodeIp(1)), std::string::npos) << rules;
 
@@ -227,7 +218,8 @@ TEST(NetnsDrill, KernelCutFourThreeSplitOfSevenOpensNoQuorumP1AndHealResolvesIt)
       << Describe(opened);
 
   ASSERT_TRUE(drill.Ctl({"heal"}).ok()) << "logs in " << drill.dir();
-  EXPECT_EQ(Shell("nft list table inet guts_sim").find(NodeIp(1) + " . "), std::string::npos);
+  EXPECT_EQ(Shell("nft list table inet guts_sim").output.find(NodeIp(1) + " . "),
+            std::string::npos);
 
   v1::Incident resolved;
   deadline = absl::Now() + absl::Seconds(45);

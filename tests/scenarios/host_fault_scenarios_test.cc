@@ -43,24 +43,9 @@
 namespace guts::testing {
 namespace {
 
-// Runs `command` in a shell; its output (stdout and stderr) and exit status.
-struct ShellResult {
-  int status = -1;
-  std::string output;
-};
-ShellResult Shell(const std::string& command) {
-  ShellResult r;
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof(buf), pipe)) r.output.append(buf, n);
-  r.status = pclose(pipe);
-  return r;
-}
-
 absl::Status RunShell(const std::string& command) {
   ShellResult r = Shell(command);
-  if (r.status == 0) return absl::OkStatus();
+  if (r.exit_code == 0) return absl::OkStatus();
   return absl::InternalError(absl::StrCat("`", command, "` failed: ", r.output));
 }
 
@@ -95,7 +80,7 @@ bool FakeTimeWorks() {
   ShellResult faked = Shell(absl::StrCat("env '", kFakeTimePreload, "' FAKETIME=+5m date +%s"));
   ShellResult real = Shell("date +%s");
   long shift = std::atol(faked.output.c_str()) - std::atol(real.output.c_str());
-  return faked.status == 0 && shift > 290 && shift < 310;
+  return faked.exit_code == 0 && shift > 290 && shift < 310;
 }
 
 TEST(HostFaultScenario, S20ClockFiveMinutesAheadIsClockSkewOnly) {
@@ -213,10 +198,10 @@ absl::Status CheckReplayed(const Fleet& fleet, const std::string& node, absl::Ti
 
 TEST(HostFaultScenario, S10CollectorCutOffFromTwoAgentsIsUnreachableAndTheSpoolReplaysInOrder) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace (not root)";
-  if (Shell("nft --version").status != 0) {
+  if (Shell("nft --version").exit_code != 0) {
     GTEST_SKIP() << "needs nftables (the nft command is missing)";
   }
-  if (Shell("setpriv --version").status != 0) GTEST_SKIP() << "needs setpriv (util-linux)";
+  if (Shell("setpriv --version").exit_code != 0) GTEST_SKIP() << "needs setpriv (util-linux)";
   // Into a private network namespace before any child or gRPC thread exists.
   ino_t host = NamespaceInode("net");
   ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET) failed";

@@ -5,9 +5,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <regex>
-
 #include "absl/strings/str_cat.h"
 #include "sim/netfilter.h"
 #include "tests/sim/sim_run.h"
@@ -15,23 +12,7 @@
 namespace guts::sim {
 namespace {
 
-std::string Shell(const std::string& cmd) {
-  std::FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return "";
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-long LastReceiveMs(const std::string& to_ip, const std::string& from_ip) {
-  std::string out =
-      Shell(absl::StrCat("ss -tinH state established src ", to_ip, ":9000 dst ", from_ip));
-  std::smatch m;
-  if (!std::regex_search(out, m, std::regex(R"(lastrcv:(\d+))"))) return -1;
-  return std::stol(m[1]);
-}
+using ::guts::testing::Shell;
 
 TEST(NftLinkCutsTest, ScriptDropsEachCutDirectionToTheP2pPort) {
   std::string script = NftLinkCuts::Script(9000, {{"127.0.0.13", "127.0.0.15"}});
@@ -55,7 +36,7 @@ TEST(SimNetfilterTest, KernelDropsCutTheLinksInAPrivateNamespace) {
 
   // One-way: v3 -> v5 dropped by the kernel, v5 -> v3 flows.
   ASSERT_TRUE(sim.Ctl({"drop", "v3", "v5"}).ok());
-  EXPECT_NE(Shell("nft list table inet guts_sim").find(sim.Ip(2) + " . " + sim.Ip(4)),
+  EXPECT_NE(Shell("nft list table inet guts_sim").output.find(sim.Ip(2) + " . " + sim.Ip(4)),
             std::string::npos);
   absl::SleepFor(absl::Seconds(2));
   EXPECT_GT(LastReceiveMs(sim.Ip(4), sim.Ip(2)), 1500);
@@ -70,7 +51,8 @@ TEST(SimNetfilterTest, KernelDropsCutTheLinksInAPrivateNamespace) {
   sim.Wait(absl::Seconds(6));
   EXPECT_EQ(sim.Height(0), h);
   ASSERT_TRUE(sim.Ctl({"heal"}).ok());
-  EXPECT_EQ(Shell("nft list table inet guts_sim").find(sim.Ip(0) + " . "), std::string::npos);
+  EXPECT_EQ(Shell("nft list table inet guts_sim").output.find(sim.Ip(0) + " . "),
+            std::string::npos);
   // Both sides sit in a view they nullified; the nullify retry (10 s) restarts the views.
   sim.Wait(absl::Seconds(14));
   EXPECT_GT(sim.Height(0), h + 2);

@@ -175,22 +175,6 @@ TEST(SimNetworkTest, KillingTheLeaderRaisesTheViewAndBlocksResume) {
   EXPECT_GE(sim.Height(leader_index) + 2, sim.Height(other));
 }
 
-// Last receive age (ms) of the session from `from_ip` into `to_ip`:9000, as the kernel
-// reports it (ss -ti, tcp_info's last_data_recv); -1 when there is no such session.
-long LastReceiveMs(const std::string& to_ip, const std::string& from_ip) {
-  std::string cmd =
-      absl::StrCat("ss -tinH state established src ", to_ip, ":9000 dst ", from_ip, " 2>/dev/null");
-  std::FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
-  pclose(p);
-  std::smatch m;
-  if (!std::regex_search(out, m, std::regex(R"(lastrcv:(\d+))"))) return -1;
-  return std::stol(m[1]);
-}
-
 TEST(SimNetworkTest, OneWayDropShowsAsOneSidedLastReceiveAgesInTheKernel) {
   SimRun sim("sim_one_way", "127.45.0.10", 5, kFast);
   ASSERT_TRUE(sim.status().ok()) << sim.status();
@@ -261,15 +245,11 @@ TEST(SimNetworkTest, BadScenarioFileStopsTheStartNamingTheLine) {
   std::ofstream(dir + "/s.txt") << "# a comment\n10s partition v1,v2|v3\n20s explode v1\n";
   std::string cmd = absl::StrCat(guts::testing::BinaryPath("guts-sim"),
                                  " run --nodes 3 --base-ip 127.48.0.10 --control-addr 127.0.0.1:0",
-                                 " --state-dir ", dir, "/state --scenario ", dir, "/s.txt 2>&1");
-  std::FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
-  int status = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(status), 2);
-  EXPECT_NE(out.find(dir + "/s.txt:3: unknown command 'explode'"), std::string::npos) << out;
+                                 " --state-dir ", dir, "/state --scenario ", dir, "/s.txt");
+  guts::testing::ShellResult run = guts::testing::Shell(cmd);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.output.find(dir + "/s.txt:3: unknown command 'explode'"), std::string::npos)
+      << run.output;
 }
 
 TEST(SimNetworkTest, ScenarioFileDrivesTheTimeline) {

@@ -2,8 +2,11 @@
 
 #include <httplib.h>
 
+#include <regex>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace guts::sim {
 
@@ -90,6 +93,16 @@ std::string SimRun::BlockIdAt(int i, uint64_t height) {
     if (b.value("height", uint64_t{0}) == height) return b.value("block_id", "");
   }
   return "";
+}
+
+long LastReceiveMs(const std::string& to_ip, const std::string& from_ip, int port) {
+  guts::testing::ShellResult ss = guts::testing::Shell(
+      absl::StrCat("ss -tinH state established src ", to_ip, ":", port, " dst ", from_ip));
+  const std::string& out = ss.output;
+  if (ss.exit_code != 0 || absl::StripAsciiWhitespace(out).empty()) return -1;
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(lastrcv:(\d+))"))) return 0;
+  return std::stol(m[1]);
 }
 
 }  // namespace guts::sim

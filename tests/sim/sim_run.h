@@ -50,4 +50,10 @@ class SimRun {
   absl::Status status_;
 };
 
+// Last receive age (ms) of the established session from `from_ip` into `to_ip`:`port`, as the
+// kernel reports it (`ss -ti`, tcp_info's last_data_recv); -1 when there is no such session.
+// ss prints `lastrcv:` only when it is non-zero, so a session without it heard data this very
+// millisecond: 0.
+long LastReceiveMs(const std::string& to_ip, const std::string& from_ip, int port = 9000);
+
 }  // namespace guts::sim

@@ -96,4 +96,15 @@ std::string FreshTempDir(const std::string& name) {
   return dir.string();
 }
 
+ShellResult Shell(const std::string& command) {
+  ShellResult r;
+  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof(buf), pipe)) r.output.append(buf, n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
 }  // namespace guts::testing

@@ -49,6 +49,16 @@ class ChildProcess {
   std::string error_;
 };
 
+// What a shell command printed (stdout and stderr together) and its exit code (-1 when it could
+// not run or a signal ended it).
+struct ShellResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs `command` with /bin/sh to completion.
+ShellResult Shell(const std::string& command);
+
 // Path of a binary built by this project (the directory is compiled in by CMake).
 std::string BinaryPath(const std::string& name);
 
