@@ -11,8 +11,7 @@ Agent::Agent(const AgentConfig& config, std::unique_ptr<Spool> spool,
     : config_(config), spool_(std::move(spool)), runner_(std::move(sources)) {}
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentConfig& config,
-                                                     std::vector<std::unique_ptr<Source>> sources,
-                                                     absl::Duration backoff_max) {
+                                                     std::vector<std::unique_ptr<Source>> sources) {
   absl::StatusOr<std::unique_ptr<Spool>> spool =
       Spool::Open(config.state_dir + "/spool", config.spool_max_bytes);
   if (!spool.ok()) return spool.status();
@@ -21,8 +20,9 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentConfig& config,
   if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<Agent> agent(new Agent(config, *std::move(spool), std::move(sources)));
-  StreamClientOptions options{
-      .collector = config.collector, .credentials = *credentials, .backoff_max = backoff_max};
+  StreamClientOptions options{.collector = config.collector,
+                              .credentials = *credentials,
+                              .backoff_max = config.reconnect_max_delay};
   v1::Hello& hello = options.hello;
   hello.set_node_id(config.node_id);
   hello.set_agent_version(kVersion);

@@ -35,8 +35,7 @@ class Agent {
   // Opens the spool under config.state_dir and prepares the stream. Errors: the spool's
   // (naming the path) or the TLS files'.
   static absl::StatusOr<std::unique_ptr<Agent>> Create(
-      const AgentConfig& config, std::vector<std::unique_ptr<Source>> sources,
-      absl::Duration backoff_max = absl::Seconds(30));
+      const AgentConfig& config, std::vector<std::unique_ptr<Source>> sources);
   ~Agent();
 
   // REQUIRES: before Start().

@@ -24,8 +24,8 @@ namespace {
 // through the same validation below and errors name the setting the operator typed.
 struct RawSettings {
   std::string collector, node_id, node_api, node_p2p_addr, node_data_dir, node_log_file,
-      journal_unit, state_dir, interval, http_addr, role, spool_max_bytes, tls_cert, tls_key,
-      tls_ca, log_level, node_process_name, config;
+      journal_unit, state_dir, interval, http_addr, role, spool_max_bytes, reconnect_max_delay,
+      tls_cert, tls_key, tls_ca, log_level, node_process_name, config;
   std::vector<std::string> labels;
   bool insecure = false;
 };
@@ -140,6 +140,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
       .http_addr = defaults.http_addr,
       .role = defaults.role,
       .spool_max_bytes = "64MiB",
+      .reconnect_max_delay = "10s",
       .log_level = defaults.log_level,
       .node_process_name = defaults.node_process_name,
   };
@@ -156,6 +157,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
       {"http-addr", &raw.http_addr},
       {"role", &raw.role},
       {"spool-max-bytes", &raw.spool_max_bytes},
+      {"reconnect-max-delay", &raw.reconnect_max_delay},
       {"tls-cert", &raw.tls_cert},
       {"tls-key", &raw.tls_key},
       {"tls-ca", &raw.tls_ca},
@@ -235,6 +237,12 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
   if (!spool.ok()) return Invalid("spool-max-bytes", spool.status().message());
   if (*spool < (64u << 10)) return Invalid("spool-max-bytes", "must be at least 64KiB");
   config.spool_max_bytes = *spool;
+  if (!absl::ParseDuration(raw.reconnect_max_delay, &config.reconnect_max_delay) ||
+      config.reconnect_max_delay < absl::Seconds(1) ||
+      config.reconnect_max_delay > absl::Minutes(10)) {
+    return Invalid("reconnect-max-delay", absl::StrCat("'", raw.reconnect_max_delay,
+                                                       "' is not a duration between 1s and 10m"));
+  }
   config.tls = TlsOptions{.insecure = raw.insecure,
                           .cert_file = raw.tls_cert,
                           .key_file = raw.tls_key,

@@ -33,6 +33,9 @@ struct AgentConfig {
   std::string role = "validator";
   std::map<std::string, std::string> labels;
   uint64_t spool_max_bytes = 64ull << 20;
+  // Longest wait between two attempts to reach the collector. The backoff doubles from 0.5 s
+  // up to this; it bounds how long after a collector outage heals the agent takes to resend.
+  absl::Duration reconnect_max_delay = absl::Seconds(10);
   TlsOptions tls;
   std::string log_level = "info";
   // Name of the node process in /proc/<pid>/comm (for RSS, fds and restarts).

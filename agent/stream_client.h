@@ -1,8 +1,8 @@
 // The agent's one long-lived Connect stream to the collector. It sends a Hello, then every
 // spooled snapshot in seq order (replaying whatever is unacked after a reconnect), applies the
 // collector's cumulative acks to the spool, and hands Commands to the CommandHandler.
-// Reconnects with exponential backoff and jitter (0.5 s doubling to 30 s, each delay drawn in
-// [d/2, d]); the backoff restarts after a stream that got its HelloAck.
+// Reconnects with exponential backoff and jitter (backoff_min doubling to backoff_max, each
+// delay drawn in [d/2, d]); the backoff restarts after a stream that got its HelloAck.
 //
 // The snapshot thread never waits on the network: it appends to the spool and calls Notify().
 //
@@ -36,7 +36,7 @@ struct StreamClientOptions {
   // Sent at every connect; last_acked_seq, next_seq and sent_unix_ms are filled in then.
   ::guts::diag::v1::Hello hello;
   absl::Duration backoff_min = absl::Milliseconds(500);
-  absl::Duration backoff_max = absl::Seconds(30);
+  absl::Duration backoff_max = absl::Seconds(10);
   // A stream without HelloAck this long after the Hello is abandoned and retried.
   absl::Duration hello_timeout = absl::Seconds(10);
 };

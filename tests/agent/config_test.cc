@@ -42,6 +42,8 @@ TEST(AgentConfigTest, AgreedCommandLineParses) {
                                               "rack=r2",
                                               "--spool-max-bytes",
                                               "1MiB",
+                                              "--reconnect-max-delay",
+                                              "3s",
                                               "--insecure"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->node_id, "v1");
@@ -51,6 +53,7 @@ TEST(AgentConfigTest, AgreedCommandLineParses) {
   EXPECT_EQ(config->labels.at("region"), "eu");
   EXPECT_EQ(config->labels.at("rack"), "r2");
   EXPECT_EQ(config->spool_max_bytes, 1u << 20);
+  EXPECT_EQ(config->reconnect_max_delay, absl::Seconds(3));
   EXPECT_TRUE(config->tls.insecure);
 }
 
@@ -92,20 +95,22 @@ TEST_P(BadAgentConfigTest, FailsAtStartNamingTheSetting) {
 
 INSTANTIATE_TEST_SUITE_P(
     Settings, BadAgentConfigTest,
-    ::testing::Values(BadConfig{{"--insecure", "--interval", "soon"}, "--interval"},
-                      BadConfig{{"--insecure", "--interval", "1ms"}, "--interval"},
-                      BadConfig{{"--insecure", "--collector", "nowhere"}, "--collector"},
-                      BadConfig{{"--insecure", "--node-api", "127.0.0.1:8080"}, "--node-api"},
-                      BadConfig{{"--insecure", "--node-p2p-addr", "x"}, "--node-p2p-addr"},
-                      BadConfig{{"--insecure", "--role", "king"}, "--role"},
-                      BadConfig{{"--insecure", "--label", "novalue"}, "--label"},
-                      BadConfig{{"--insecure", "--spool-max-bytes", "lots"}, "--spool-max-bytes"},
-                      BadConfig{{"--insecure", "--spool-max-bytes", "1KiB"}, "--spool-max-bytes"},
-                      BadConfig{{"--tls-cert", "a.crt"}, "--tls-cert"},
-                      BadConfig{{"--insecure", "--node-log-file", "a", "--journal-unit", "b"},
-                                "--node-log-file"},
-                      BadConfig{{"--insecure", "--no-such-flag"}, "--no-such-flag"},
-                      BadConfig{{"--insecure", "--config", "/nonexistent.yaml"}, "--config"}));
+    ::testing::Values(
+        BadConfig{{"--insecure", "--interval", "soon"}, "--interval"},
+        BadConfig{{"--insecure", "--interval", "1ms"}, "--interval"},
+        BadConfig{{"--insecure", "--collector", "nowhere"}, "--collector"},
+        BadConfig{{"--insecure", "--node-api", "127.0.0.1:8080"}, "--node-api"},
+        BadConfig{{"--insecure", "--node-p2p-addr", "x"}, "--node-p2p-addr"},
+        BadConfig{{"--insecure", "--role", "king"}, "--role"},
+        BadConfig{{"--insecure", "--label", "novalue"}, "--label"},
+        BadConfig{{"--insecure", "--spool-max-bytes", "lots"}, "--spool-max-bytes"},
+        BadConfig{{"--insecure", "--spool-max-bytes", "1KiB"}, "--spool-max-bytes"},
+        BadConfig{{"--insecure", "--reconnect-max-delay", "100ms"}, "--reconnect-max-delay"},
+        BadConfig{{"--insecure", "--reconnect-max-delay", "1d"}, "--reconnect-max-delay"},
+        BadConfig{{"--tls-cert", "a.crt"}, "--tls-cert"},
+        BadConfig{{"--insecure", "--node-log-file", "a", "--journal-unit", "b"}, "--node-log-file"},
+        BadConfig{{"--insecure", "--no-such-flag"}, "--no-such-flag"},
+        BadConfig{{"--insecure", "--config", "/nonexistent.yaml"}, "--config"}));
 
 TEST(AgentConfigTest, UnknownYamlSettingIsNamed) {
   char dir[] = "/tmp/guts-agent-config-XXXXXX";

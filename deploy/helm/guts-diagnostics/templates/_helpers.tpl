@@ -141,6 +141,7 @@ args:
   - --interval={{ .Values.agent.interval }}
   - --role={{ .Values.agent.role }}
   - --spool-max-bytes={{ .Values.agent.spoolMaxBytes }}
+  - --reconnect-max-delay={{ .Values.agent.reconnectMaxDelay }}
   - --log-level={{ .Values.agent.logLevel }}
   {{- range $k, $v := .Values.agent.labels }}
   - --label={{ $k }}={{ $v }}
