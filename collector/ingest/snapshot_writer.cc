@@ -26,8 +26,7 @@ absl::Status SnapshotWriter::Start() {
   absl::MutexLock lock(&mu_);
   for (const LatestNode& n : *latest) {
     if (!n.snapshot) continue;
-    last_stored_[n.node_id] = n.snapshot->seq();
-    last_stored_received_[n.node_id] = n.received;
+    last_stored_[n.node_id] = {.seq = n.snapshot->seq(), .received = n.received};
   }
   running_ = true;
   thread_ = std::thread([this] { Run(); });
@@ -64,13 +63,13 @@ void SnapshotWriter::SubmitHello(const Hello& hello) {
 uint64_t SnapshotWriter::LastStoredSeq(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
   auto it = last_stored_.find(node_id);
-  return it == last_stored_.end() ? 0 : it->second;
+  return it == last_stored_.end() ? 0 : it->second.seq;
 }
 
 absl::Time SnapshotWriter::LastStoredReceived(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
-  auto it = last_stored_received_.find(node_id);
-  return it == last_stored_received_.end() ? absl::InfinitePast() : it->second;
+  auto it = last_stored_.find(node_id);
+  return it == last_stored_.end() ? absl::InfinitePast() : it->second.received;
 }
 
 CollectorHealth SnapshotWriter::Health(absl::Time now) const {
@@ -144,7 +143,7 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
     absl::MutexLock lock(&mu_);
     for (PendingSnapshot& p : batch) {
       const std::string& node = p.snapshot.node_id();
-      uint64_t& last = stored_now.try_emplace(node, last_stored_[node]).first->second;
+      uint64_t& last = stored_now.try_emplace(node, last_stored_[node].seq).first->second;
       if (p.snapshot.seq() <= last) {
         metrics_->snapshots_duplicate.Increment();
         continue;
@@ -175,9 +174,9 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   }
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [node, seq] : stored_now) last_stored_[node] = seq;
+    for (const auto& [node, seq] : stored_now) last_stored_[node].seq = seq;
     for (const SnapshotRecord& r : records) {
-      absl::Time& at = last_stored_received_[r.snapshot.node_id()];
+      absl::Time& at = last_stored_[r.snapshot.node_id()].received;
       at = std::max(at, r.received);
     }
     rate_count_ += records.size();

@@ -103,8 +103,13 @@ class SnapshotWriter {
   std::vector<guts::diag::v1::Hello> hellos_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<std::string, uint64_t> last_stored_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, absl::Time> last_stored_received_ ABSL_GUARDED_BY(mu_);
+  // What is durably stored of each node: its highest seq, and the latest arrival among its
+  // stored snapshots (a replay after a reconnect stores older arrivals later).
+  struct StoredMark {
+    uint64_t seq = 0;
+    absl::Time received = absl::InfinitePast();
+  };
+  std::map<std::string, StoredMark> last_stored_ ABSL_GUARDED_BY(mu_);
   double rate_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time rate_at_ ABSL_GUARDED_BY(mu_);
   uint64_t rate_count_ ABSL_GUARDED_BY(mu_) = 0;

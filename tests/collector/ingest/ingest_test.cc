@@ -42,11 +42,22 @@ class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override { Start({}); }
 
-  void Start(CollectorConfig config) {
+  // Starts a collector on a fresh data dir.
+  void Start(const CollectorConfig& config) {
     dir_ = std::filesystem::temp_directory_path() /
            absl::StrCat("guts-ingest-test-", getpid(), "-",
                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
+    Open(config);
+  }
+
+  // Stops the collector and starts a new one on the same data dir.
+  void Restart(const CollectorConfig& config) {
+    collector_.reset();
+    Open(config);
+  }
+
+  void Open(CollectorConfig config) {
     config.grpc_addr = "127.0.0.1:0";
     config.http_addr = "127.0.0.1:0";
     config.data_dir = dir_ + "/db";
@@ -75,6 +86,17 @@ class IngestTest : public ::testing::Test {
     EXPECT_TRUE(m.has_hello_ack());
     if (last_stored != nullptr) *last_stored = m.hello_ack().last_stored_seq();
     return stream;
+  }
+
+  // Stores seqs first..last of `node` on one stream, acked, then closes the stream.
+  void StoreAndClose(const std::string& node, uint64_t first, uint64_t last) {
+    grpc::ClientContext ctx;
+    auto stream = Connect(&ctx, node);
+    for (uint64_t seq = first; seq <= last; ++seq)
+      ASSERT_TRUE(stream->Write(SnapshotOf(node, seq)));
+    ASSERT_TRUE(AwaitAck(stream.get(), last));
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
   }
 
   // Reads acks until one covers `seq`; false if the stream ends first.
@@ -142,14 +164,7 @@ TEST_F(IngestTest, SnapshotsAreAckedAfterTheWriteAndShowInFleetStatus) {
 }
 
 TEST_F(IngestTest, ReplayedSnapshotsAreAckedButStoredOnce) {
-  {
-    grpc::ClientContext ctx;
-    auto stream = Connect(&ctx, "v2");
-    for (uint64_t seq = 1; seq <= 3; ++seq) ASSERT_TRUE(stream->Write(SnapshotOf("v2", seq)));
-    ASSERT_TRUE(AwaitAck(stream.get(), 3));
-    stream->WritesDone();
-    EXPECT_TRUE(stream->Finish().ok());
-  }
+  StoreAndClose("v2", 1, 3);
   grpc::ClientContext ctx;
   uint64_t last = 0;
   auto stream = Connect(&ctx, "v2", &last);
@@ -293,32 +308,13 @@ TEST_F(IngestTest, BundleRpcsAreUnimplementedWithoutTheBundleRoom) {
 }
 
 TEST_F(IngestTest, FleetStateSurvivesARestartOfTheCollector) {
-  {
-    grpc::ClientContext ctx;
-    auto stream = Connect(&ctx, "v6");
-    ASSERT_TRUE(stream->Write(SnapshotOf("v6", 1)));
-    ASSERT_TRUE(AwaitAck(stream.get(), 1));
-    stream->WritesDone();
-    stream->Finish();
-  }
-  std::string dir = dir_;
-  collector_.reset();
-  CollectorConfig config;
-  config.grpc_addr = "127.0.0.1:0";
-  config.http_addr = "127.0.0.1:0";
-  config.data_dir = dir + "/db";
-  config.tls.insecure = true;
-  absl::StatusOr<std::unique_ptr<Collector>> c = Collector::Start(config);
-  ASSERT_TRUE(c.ok()) << c.status();
-  collector_ = *std::move(c);
-  auto channel =
-      grpc::CreateChannel(collector_->grpc_address(), grpc::InsecureChannelCredentials());
-  auto fleet = v1::FleetService::NewStub(channel);
+  StoreAndClose("v6", 1, 1);
+  Restart({});
   grpc::ClientContext ctx;
   v1::GetNodeRequest req;
   req.set_node_id("v6");
   v1::NodeDetail detail;
-  ASSERT_TRUE(fleet->GetNode(&ctx, req, &detail).ok());
+  ASSERT_TRUE(fleet_->GetNode(&ctx, req, &detail).ok());
   EXPECT_EQ(detail.latest().seq(), 1u);
   EXPECT_EQ(detail.status().role(), "validator");
   EXPECT_FALSE(detail.status().connected());
@@ -498,32 +494,15 @@ TEST_F(RateLimitedIngestTest, SpoolReplayAfterAnHourOfOutageIsAcceptedWhole) {
 }
 
 TEST_F(RateLimitedIngestTest, ReplayAfterACollectorRestartIsCreditedFromTheStore) {
-  {
-    grpc::ClientContext ctx;
-    auto stream = Connect(&ctx, "v4");
-    ASSERT_TRUE(stream->Write(SnapshotOf("v4", 1)));
-    ASSERT_TRUE(AwaitAck(stream.get(), 1));
-    stream->WritesDone();
-    stream->Finish();
-  }
+  StoreAndClose("v4", 1, 1);
   collector_.reset();
   // Down for three seconds while the agent spools 14 (at 5/s, the most its rate allows), more
   // than the burst of 10: the restarted collector knows the silence from the store alone.
   absl::SleepFor(absl::Seconds(3));
   CollectorConfig config;
-  config.grpc_addr = "127.0.0.1:0";
-  config.http_addr = "127.0.0.1:0";
-  config.data_dir = dir_ + "/db";
-  config.tls.insecure = true;
   config.max_snapshots_per_second_per_agent = 5;
   config.max_snapshot_burst_per_agent = 10;
-  absl::StatusOr<std::unique_ptr<Collector>> c = Collector::Start(config);
-  ASSERT_TRUE(c.ok()) << c.status();
-  collector_ = *std::move(c);
-  auto channel =
-      grpc::CreateChannel(collector_->grpc_address(), grpc::InsecureChannelCredentials());
-  agents_ = v1::AgentService::NewStub(channel);
-  fleet_ = v1::FleetService::NewStub(channel);
+  Restart(config);
   v1::AgentMessage hello = HelloOf("v4");
   hello.mutable_hello()->set_last_acked_seq(1);
   hello.mutable_hello()->set_next_seq(16);
