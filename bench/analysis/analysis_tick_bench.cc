@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/peer_address.h"
+#include "collector/analysis/snapshot_figures.h"
 
 namespace guts::collector {
 namespace {
@@ -93,6 +94,7 @@ void Advance(FleetView& view, int tick) {
     obs.latest.mutable_consensus()->set_finalized_height(s.height);
     obs.latest.mutable_consensus()->set_last_block_id(s.block_id);
     obs.latest_peers = CompactPeersOf(obs.latest);  // the fleet state's part, at ingest
+    obs.latest_figures = SnapshotFiguresOf(obs.latest);
   }
 }
 

@@ -52,16 +52,14 @@ void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistor
 void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisConfig& config,
                   NodeHistory& nh) {
   const NodeObservation& obs = *f.observation;
-  const v1::NodeHealth& health = obs.latest.health();
-  uint32_t node_restarts = obs.latest.system().node_restarts();
-  bool restarted =
-      f.process_down ||
-      (nh.known && health.reachable() && health.uptime_seconds() < nh.uptime_seconds) ||
-      (nh.known && node_restarts > nh.node_restarts) ||
-      (obs.connected && nh.connection_changed != absl::InfinitePast() &&
-       obs.connection_changed != nh.connection_changed);
-  if (health.reachable()) nh.uptime_seconds = health.uptime_seconds();
-  nh.node_restarts = node_restarts;
+  const SnapshotFigures& fig = *f.figures;
+  bool restarted = f.process_down ||
+                   (nh.known && fig.api_reachable && fig.uptime_seconds < nh.uptime_seconds) ||
+                   (nh.known && fig.node_restarts > nh.node_restarts) ||
+                   (obs.connected && nh.connection_changed != absl::InfinitePast() &&
+                    obs.connection_changed != nh.connection_changed);
+  if (fig.api_reachable) nh.uptime_seconds = fig.uptime_seconds;
+  nh.node_restarts = fig.node_restarts;
   nh.connection_changed = obs.connection_changed;
   if (restarted) {
     nh.unsettled_until = std::max(nh.unsettled_until, model.now + config.flap_window);
@@ -74,15 +72,16 @@ void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
 }
 
 void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
-  // NoteLiveness reads each node's health and system facts, separate allocations that are cold
-  // by now: ask for those of a node a few places ahead.
+  // NoteLiveness reads each node's figures and observation, cold by now: ask for those of a
+  // node a few places ahead.
   constexpr size_t kAhead = 8;
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const NodeFacts& f = model.nodes[i];
-    if (i + kAhead < model.nodes.size()) {
-      const v1::Snapshot& ahead = model.nodes[i + kAhead].observation->latest;
-      __builtin_prefetch(&ahead.health());
-      __builtin_prefetch(&ahead.system());
+    if (i + kAhead < model.nodes.size() && model.nodes[i + kAhead].has_snapshot) {
+      const NodeFacts& ahead = model.nodes[i + kAhead];
+      __builtin_prefetch(ahead.figures);
+      __builtin_prefetch(reinterpret_cast<const char*>(ahead.figures) + 64);
+      __builtin_prefetch(&ahead.observation->connection_changed);
     }
     if (!f.has_snapshot) continue;
     if (h.nodes.size() <= f.number) h.nodes.resize(h.names.size());
@@ -110,7 +109,7 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
         nh.peers_baseline_at = model.now;
       }
     }
-    uint64_t corruption = f.corruption_lines;
+    uint64_t corruption = f.figures->corruption_lines;
     if (corruption > nh.corruption_lines) nh.corruption_grew = model.now;
     nh.corruption_lines = corruption;
   }

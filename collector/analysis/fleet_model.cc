@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "collector/analysis/liveness.h"
 #include "collector/analysis/peer_address.h"
+#include "collector/analysis/snapshot_figures.h"
 
 namespace guts::collector {
 
@@ -115,23 +116,15 @@ class PeerIdentity {
   absl::flat_hash_map<std::string, int> by_host_;
 };
 
-bool PeerSourceFailed(const v1::Snapshot& s) {
-  for (const v1::SourceError& e : s.source_errors()) {
-    if (e.source() == "p2p_sockets") return true;
-  }
-  return false;
-}
-
-// The per-node parts of a view live in separately allocated messages; the tick is bound by
-// fetching them, so it asks for those of a node a few places ahead while working on this one.
+// The per-node parts of a view live in separate allocations; the tick is bound by fetching
+// them, so it asks for those of a node a few places ahead while working on this one.
 constexpr int kAhead = 8;
 
-void Prefetch(const NodeObservation& obs) {
-  __builtin_prefetch(&obs.latest.consensus());
-  __builtin_prefetch(&obs.latest.health());
-  __builtin_prefetch(&obs.latest.log());
-  __builtin_prefetch(obs.latest_peers.sessions.data());
-  if (!obs.samples.empty()) __builtin_prefetch(&obs.samples.back());
+void Prefetch(const NodeFacts& f) {
+  __builtin_prefetch(f.figures);
+  __builtin_prefetch(reinterpret_cast<const char*>(f.figures) + 64);
+  __builtin_prefetch(f.observation->latest_peers.sessions.data());
+  if (!f.observation->samples.empty()) __builtin_prefetch(&f.observation->samples.back());
 }
 
 void SortUnique(std::vector<int>& v) {
@@ -215,6 +208,16 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.observation = &obs;
     f.id = &obs.node_id;
     f.number = numbers[i];
+    f.has_snapshot = obs.has_latest;
+    if (!obs.has_latest) continue;
+    if (FiguresCurrent(obs)) {
+      f.figures = &obs.latest_figures;
+    } else {
+      f.figures =
+          model.made_figures
+              .emplace_back(std::make_unique<SnapshotFigures>(SnapshotFiguresOf(obs.latest)))
+              .get();
+    }
   }
 
   model.by_id.resize(n);
@@ -233,11 +236,10 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   // The validator list of the newest epoch any node reports gives weights and the quorum.
   const v1::ValidatorSet* validators = nullptr;
   for (int i = 0; i < n; ++i) {
-    if (i + kAhead < n) __builtin_prefetch(&view.nodes[i + kAhead].latest.validators());
-    const NodeObservation& obs = view.nodes[i];
-    if (!obs.has_latest || obs.latest.validators().validators_size() == 0) continue;
-    if (validators == nullptr || obs.latest.validators().epoch() > validators->epoch()) {
-      validators = &obs.latest.validators();
+    const SnapshotFigures* fig = model.nodes[i].figures;
+    if (fig == nullptr || fig->validators == 0) continue;
+    if (validators == nullptr || fig->validators_epoch > validators->epoch()) {
+      validators = &view.nodes[i].latest.validators();
     }
   }
   // Node P2P addresses first, then each validator's address for its node (found by name, else
@@ -271,13 +273,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       absl::ToInt64Milliseconds(absl::Floor(config.peer_heard_within, absl::Milliseconds(1)));
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   for (int i = 0; i < n; ++i) {
-    if (i + kAhead < n) Prefetch(view.nodes[i + kAhead]);
+    if (i + kAhead < n && model.nodes[i + kAhead].has_snapshot) Prefetch(model.nodes[i + kAhead]);
     NodeFacts& f = model.nodes[i];
+    if (!f.has_snapshot) continue;
     const NodeObservation& obs = *f.observation;
-    f.has_snapshot = obs.has_latest;
-    if (!obs.has_latest) continue;
-    f.interval = obs.latest.interval_ms() > 0 ? absl::Milliseconds(obs.latest.interval_ms())
-                                              : config.default_interval;
+    const SnapshotFigures& fig = *f.figures;
+    f.interval =
+        fig.interval_ms > 0 ? absl::Milliseconds(fig.interval_ms) : config.default_interval;
     f.silence = view.now - obs.last_received;
     if (memory.arrivals_.size() <= numbers[i]) memory.arrivals_.resize(numbers[i] + 1);
     ArrivalWindow& window = memory.arrivals_[numbers[i]];
@@ -286,18 +288,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.clock_offset = window.ClockOffset();
     f.silent = f.phi >= config.phi_threshold;
     f.reporting = !f.silent;
-    f.height = obs.latest.consensus().finalized_height();
-    f.view = obs.latest.consensus().view();
-    f.block_id = obs.latest.consensus().last_block_id();
-    f.block_height = f.height;
-    const v1::LogFacts& log = obs.latest.log();
-    if (f.block_id.empty() && !log.finalized_block_id().empty()) {
-      f.block_id = log.finalized_block_id();
-      f.block_height = log.finalized_height();
-    }
-    f.config_fallback = log.config_fallback();
-    f.corruption_lines = log.corruption_lines();
-    f.has_peer_data = !PeerSourceFailed(obs.latest);
+    f.height = fig.finalized_height;
+    f.view = fig.view;
+    f.block_id = fig.block_id;
+    f.block_height = fig.block_height;
+    f.has_peer_data = !fig.peer_source_failed;
     ages.clear();
     f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()
                                            : static_cast<size_t>(obs.latest.peers_size()));
@@ -338,7 +333,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       }
     }
     SortUnique(f.reachable);
-    f.process_down = f.reporting && !obs.latest.health().reachable() && f.hears.empty();
+    f.process_down = f.reporting && !fig.api_reachable && f.hears.empty();
     if (f.reporting) {
       ++model.reporting;
       model.max_height = std::max(model.max_height, f.height);

@@ -23,6 +23,10 @@ namespace guts::collector {
 struct NodeFacts {
   const NodeObservation* observation = nullptr;
   const std::string* id = nullptr;
+  // The latest snapshot's figures: the view's own (made at ingest) when current, else made for
+  // this model from the snapshot (FleetModel::made_figures). Null without a snapshot. Read
+  // these rather than observation->latest: the snapshot's parts are cold, scattered messages.
+  const SnapshotFigures* figures = nullptr;
   // Stable across ticks (AnalysisHistory::numbers); the index otherwise.
   uint32_t number = 0;
   bool has_snapshot = false;
@@ -46,12 +50,9 @@ struct NodeFacts {
   uint64_t view = 0;
   // A finalized block id and its height: ConsensusView.last_block_id at the finalized height,
   // else the node log's last "finalized block" line (API mode carries no block id).
-  // Points into the view's snapshot (block ids are long hashes; no copy per node and tick).
+  // Points into `figures` (block ids are long hashes; no copy per node and tick).
   std::string_view block_id;
   uint64_t block_height = 0;
-  // The node log's figures (read here once; the log message is a separate allocation).
-  bool config_fallback = false;
-  uint64_t corruption_lines = 0;
   // Indices of nodes this node received data from within peer_heard_within (sorted, unique).
   std::vector<int> hears;
   // Indices of nodes this node has any session with (sorted, unique), and the smallest
@@ -79,6 +80,9 @@ struct FleetModel {
   // Highest height that reporting nodes holding the quorum weight have reached (0 if none).
   uint64_t quorum_height = 0;
   int reporting = 0;
+  // Figures made during the build for nodes whose view carries none current (hand-built
+  // views); NodeFacts::figures points into them, so the model is moved, never copied.
+  std::vector<std::unique_ptr<SnapshotFigures>> made_figures;
 
   bool Hears(int u, int v) const;
   // Index of the (first) node with this id, or -1.

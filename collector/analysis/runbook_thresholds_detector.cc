@@ -26,22 +26,22 @@ Verdict NodeVerdict(v1::IncidentKind kind, v1::Severity severity, const std::str
 std::string Percent(double ratio) { return absl::StrFormat("%.1f %%", ratio * 100); }
 
 void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
-  const v1::SystemFacts& s = f.observation->latest.system();
-  if (s.disk_total_bytes() == 0) return;
-  double free = static_cast<double>(s.disk_available_bytes()) / s.disk_total_bytes();
+  const SnapshotFigures& s = *f.figures;
+  if (s.disk_total_bytes == 0) return;
+  double free = static_cast<double>(s.disk_available_bytes) / s.disk_total_bytes;
   if (free >= 0.20) return;
   v1::Severity severity = free < 0.10 ? v1::P1 : v1::P3;
   Verdict v = NodeVerdict(
       v1::DISK_FULL, severity, *f.id,
       absl::StrCat(*f.id, " data dir ", Percent(1 - free), " used (", Percent(free), " free)"));
-  v.evidence["data_dir"] = s.data_dir();
+  v.evidence["data_dir"] = f.observation->latest.system().data_dir();
   v.evidence["free"] = Percent(free);
   v.evidence["threshold"] = "free < 20 % warn, < 10 % critical";
   out.push_back(std::move(v));
 }
 
 void ConfigFallback(const NodeFacts& f, std::vector<Verdict>& out) {
-  if (!f.config_fallback) return;
+  if (!f.figures->config_fallback) return;
   Verdict v =
       NodeVerdict(v1::CONFIG_FALLBACK, v1::P2, *f.id,
                   absl::StrCat(*f.id,
@@ -52,9 +52,9 @@ void ConfigFallback(const NodeFacts& f, std::vector<Verdict>& out) {
 }
 
 void Memory(const NodeFacts& f, std::vector<Verdict>& out) {
-  const v1::SystemFacts& s = f.observation->latest.system();
-  uint64_t limit = s.cgroup_memory_max_bytes();
-  uint64_t used = s.node_rss_bytes() > 0 ? s.node_rss_bytes() : s.cgroup_memory_current_bytes();
+  const SnapshotFigures& s = *f.figures;
+  uint64_t limit = s.cgroup_memory_max_bytes;
+  uint64_t used = s.node_rss_bytes > 0 ? s.node_rss_bytes : s.cgroup_memory_current_bytes;
   if (limit == 0 || used * 10 <= limit * 9) return;
   double ratio = static_cast<double>(used) / limit;
   Verdict v = NodeVerdict(v1::HIGH_MEMORY, v1::P3, *f.id,
@@ -83,20 +83,20 @@ void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
 }
 
 void ApiErrors(const NodeFacts& f, std::vector<Verdict>& out) {
-  const v1::NodeMetrics& m = f.observation->latest.metrics();
-  bool errors = m.http_5xx_ratio() > 0.01;
-  bool slow = m.http_p99_seconds() > 1.0;
+  const SnapshotFigures& m = *f.figures;
+  bool errors = m.http_5xx_ratio > 0.01;
+  bool slow = m.http_p99_seconds > 1.0;
   if (!errors && !slow) return;
   Verdict v = NodeVerdict(v1::API_ERRORS, v1::P3, *f.id,
-                          absl::StrCat(*f.id, " API: 5xx ", Percent(m.http_5xx_ratio()), ", p99 ",
-                                       absl::StrFormat("%.2f s", m.http_p99_seconds())));
-  v.evidence["5xx_ratio"] = Percent(m.http_5xx_ratio());
-  v.evidence["p99"] = absl::StrFormat("%.2f s", m.http_p99_seconds());
+                          absl::StrCat(*f.id, " API: 5xx ", Percent(m.http_5xx_ratio), ", p99 ",
+                                       absl::StrFormat("%.2f s", m.http_p99_seconds)));
+  v.evidence["5xx_ratio"] = Percent(m.http_5xx_ratio);
+  v.evidence["p99"] = absl::StrFormat("%.2f s", m.http_p99_seconds);
   out.push_back(std::move(v));
 }
 
 void Corruption(const DetectorInput& in, const NodeFacts& f, std::vector<Verdict>& out) {
-  uint64_t lines = f.corruption_lines;
+  uint64_t lines = f.figures->corruption_lines;
   if (lines == 0) return;
   const NodeHistory* nh = in.history.Node(f.number);
   absl::Time grew = in.model.now;
@@ -114,8 +114,8 @@ void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out)
   const FleetModel& model = in.model;
   const int n = static_cast<int>(model.nodes.size());
   for (int u = 0; u < n; ++u) {
-    // The system facts are a separate message per node: ask for a later node's early.
-    if (u + 8 < n) __builtin_prefetch(&model.nodes[u + 8].observation->latest.system());
+    // The figures are cold by now: ask for a later node's early.
+    if (u + 8 < n) __builtin_prefetch(model.nodes[u + 8].figures);
     const NodeFacts& f = model.nodes[u];
     if (!f.has_snapshot) continue;
     Disk(f, out);

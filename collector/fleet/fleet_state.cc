@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "collector/analysis/peer_address.h"
+#include "collector/analysis/snapshot_figures.h"
 
 namespace guts::collector {
 
@@ -29,6 +30,7 @@ absl::Status FleetState::Restore(const Store& store, absl::Time now) {
     node.has_latest = true;
     node.latest = *std::move(n.snapshot);
     node.latest_peers = CompactPeersOf(node.latest);
+    node.latest_figures = SnapshotFiguresOf(node.latest);
     node.last_received = n.received;
     absl::Status s = store.History(
         n.node_id, now - reach, absl::InfiniteFuture(), [&](const Snapshot& snapshot) {
@@ -93,6 +95,7 @@ void FleetState::Stored(const std::vector<SnapshotRecord>& records) {
       node.has_latest = true;
       node.latest = r->snapshot;
       node.latest_peers = CompactPeersOf(node.latest);
+      node.latest_figures = SnapshotFiguresOf(node.latest);
       node.last_received = r->received;
     }
   }

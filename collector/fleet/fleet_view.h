@@ -45,6 +45,45 @@ struct CompactPeers {
   std::vector<uint64_t> reachable;    // keys of the probes that connected, in probe order
 };
 
+// The few figures of a snapshot the analysis reads for every node on every tick, copied out of
+// the snapshot's separately allocated parts (consensus, health, log, system, metrics,
+// validators) once at ingest (SnapshotFiguresOf, collector/analysis/snapshot_figures.h), so the
+// tick reads one contiguous struct per node instead of six messages. Not valid in hand-built
+// views: the analysis then reads the snapshot.
+struct SnapshotFigures {
+  bool valid = false;
+  uint64_t seq = 0;  // Snapshot.seq it was made from
+  uint32_t interval_ms = 0;
+  // A source error named "p2p_sockets": the snapshot's peers say nothing.
+  bool peer_source_failed = false;
+  // ConsensusView.
+  uint64_t finalized_height = 0;
+  uint64_t view = 0;
+  // The newest finalized block id known and its height: ConsensusView.last_block_id at the
+  // finalized height, else the node log's last "finalized block" line.
+  std::string block_id;
+  uint64_t block_height = 0;
+  // NodeHealth.
+  bool api_reachable = false;
+  uint64_t uptime_seconds = 0;
+  // LogFacts.
+  bool config_fallback = false;
+  uint64_t corruption_lines = 0;
+  // SystemFacts.
+  uint32_t node_restarts = 0;
+  uint64_t disk_total_bytes = 0;
+  uint64_t disk_available_bytes = 0;
+  uint64_t cgroup_memory_max_bytes = 0;
+  uint64_t cgroup_memory_current_bytes = 0;
+  uint64_t node_rss_bytes = 0;
+  // NodeMetrics.
+  double http_5xx_ratio = 0;
+  double http_p99_seconds = 0;
+  // ValidatorSet: how many validators it lists, and its epoch.
+  int validators = 0;
+  uint64_t validators_epoch = 0;
+};
+
 // Everything known about one node.
 struct NodeObservation {
   std::string node_id;
@@ -56,6 +95,8 @@ struct NodeObservation {
   // CompactPeersOf(latest), set together with `latest` by the fleet state. Hand-built views
   // may leave it invalid; the analysis uses it only when valid and of latest's seq.
   CompactPeers latest_peers;
+  // SnapshotFiguresOf(latest), likewise; used only when valid and of latest's seq.
+  SnapshotFigures latest_figures;
   // Collector clock: when `latest` arrived, and when the node was first seen.
   absl::Time last_received = absl::InfinitePast();
   absl::Time first_seen = absl::InfinitePast();

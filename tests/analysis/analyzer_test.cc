@@ -54,12 +54,13 @@ std::string Deterministic(const google::protobuf::Message& m) {
   return out;
 }
 
-// The collector hands the analysis peers compacted at ingest; views built by hand carry only
-// PeerViews. A run through splits, one-way links, a kill and a heal must see the same.
-TEST(AnalyzerTest, CompactPeersAndPeerViewsGiveTheSameIncidentsAndTopology) {
-  auto run = [](bool compact) {
+// The collector hands the analysis peers and figures made at ingest; views built by hand carry
+// only the snapshots. A run through splits, one-way links, a kill, a heal, quick restarts and
+// the runbook's thresholds must see the same.
+TEST(AnalyzerTest, FactsMadeAtIngestAndTheSnapshotsGiveTheSameIncidentsAndTopology) {
+  auto run = [](bool made_at_ingest) {
     testing::SyntheticFleet fleet(9);
-    fleet.SetCompactPeers(compact);
+    fleet.SetMadeAtIngest(made_at_ingest);
     Analyzer analyzer(testing::TestConfig());
     testing::Timeline t;
     std::vector<std::string> seen;
@@ -77,11 +78,19 @@ TEST(AnalyzerTest, CompactPeersAndPeerViewsGiveTheSameIncidentsAndTopology) {
     fleet.SetHears("v2", "v7", false);
     fleet.Kill("v4");
     record(12);
+    fleet.Restart("v4");
+    fleet.SetDiskUsed("v1", 0.95);
+    fleet.SetConfigFallback("v2");
+    fleet.SetCorruptionLines("v3", 4);
+    fleet.QuickRestart("v5", testing::SyntheticFleet::RestartSeen::kUptime);
+    fleet.QuickRestart("v6", testing::SyntheticFleet::RestartSeen::kNewPid);
+    record(12);
     return std::make_pair(seen, t.incidents.size());
   };
   auto [compact, compact_incidents] = run(true);
   auto [views, views_incidents] = run(false);
-  EXPECT_GE(compact_incidents, 3u);  // the split, the one-way link, the kill
+  // The split, the one-way link, the kill, the full disk, the fallback, the corruption.
+  EXPECT_GE(compact_incidents, 6u);
   EXPECT_EQ(compact_incidents, views_incidents);
   ASSERT_EQ(compact.size(), views.size());
   for (size_t i = 0; i < compact.size(); ++i) ASSERT_TRUE(compact[i] == views[i]) << "item " << i;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/peer_address.h"
+#include "collector/analysis/snapshot_figures.h"
 
 namespace guts::collector::testing {
 
@@ -261,7 +262,10 @@ FleetView SyntheticFleet::View() const {
         p->set_tcp_state("ESTABLISHED");
       }
     }
-    if (compact_peers_) obs.latest_peers = CompactPeersOf(obs.latest);
+    if (made_at_ingest_) {
+      obs.latest_peers = CompactPeersOf(obs.latest);
+      obs.latest_figures = SnapshotFiguresOf(obs.latest);
+    }
     view.nodes.push_back(std::move(obs));
   }
   std::sort(

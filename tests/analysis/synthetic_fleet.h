@@ -70,10 +70,10 @@ class SyntheticFleet {
   // Snapshot arrivals jitter by up to this much around the interval.
   void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
 
-  // Whether View() also fills NodeObservation::latest_peers (CompactPeersOf), as the
-  // collector's fleet state does at ingest; on by default. Off, the analysis reads the
-  // PeerViews themselves (hand-built views).
-  void SetCompactPeers(bool on) { compact_peers_ = on; }
+  // Whether View() also fills NodeObservation::latest_peers (CompactPeersOf) and
+  // latest_figures (SnapshotFiguresOf), as the collector's fleet state does at ingest; on by
+  // default. Off, the analysis reads the snapshots themselves (hand-built views).
+  void SetMadeAtIngest(bool on) { made_at_ingest_ = on; }
 
   // Advances time by one interval (plus jitter) and records arrivals.
   void Step();
@@ -117,7 +117,7 @@ class SyntheticFleet {
   uint64_t rng_ = 12345;
   bool views_climb_ = false;
   bool overloaded_ = false;
-  bool compact_peers_ = true;
+  bool made_at_ingest_ = true;
   absl::Duration ingest_lag_ = absl::ZeroDuration();
 };
 

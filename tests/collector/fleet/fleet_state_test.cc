@@ -32,6 +32,10 @@ TEST(FleetStateTest, SamplesAreBoundedToTheWindowOldestFirst) {
   EXPECT_EQ(view.nodes[0].samples.front().seq, 3u);
   EXPECT_EQ(view.nodes[0].samples.back().height, 50u);
   EXPECT_EQ(view.nodes[0].latest.seq(), 5u);
+  // The analysis' per-snapshot facts are made with the newest snapshot, not an older one.
+  EXPECT_EQ(view.nodes[0].latest_figures.seq, 5u);
+  EXPECT_EQ(view.nodes[0].latest_figures.finalized_height, 50u);
+  EXPECT_EQ(view.nodes[0].latest_peers.seq, 5u);
 }
 
 TEST(FleetStateTest, ConnectAndDisconnectFlipTheFlag) {
@@ -74,6 +78,8 @@ TEST(FleetStateTest, RestoreRebuildsLatestHelloAndRecentSamplesFromTheStore) {
   ASSERT_TRUE(v1.has_value());
   EXPECT_TRUE(v1->has_latest);
   EXPECT_EQ(v1->latest.seq(), 3u);
+  EXPECT_TRUE(v1->latest_figures.valid);
+  EXPECT_EQ(v1->latest_figures.finalized_height, 30u);
   EXPECT_EQ(v1->hello.p2p_addr(), "127.0.0.11:9000");
   EXPECT_FALSE(v1->connected);
   // The five-hour-old snapshot is outside the sample window's reach.

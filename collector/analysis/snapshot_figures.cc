@@ -1,0 +1,48 @@
+#include "collector/analysis/snapshot_figures.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
+  SnapshotFigures f;
+  f.valid = true;
+  f.seq = snapshot.seq();
+  f.interval_ms = snapshot.interval_ms();
+  for (const v1::SourceError& e : snapshot.source_errors()) {
+    if (e.source() == "p2p_sockets") f.peer_source_failed = true;
+  }
+  const v1::ConsensusView& consensus = snapshot.consensus();
+  f.finalized_height = consensus.finalized_height();
+  f.view = consensus.view();
+  const v1::LogFacts& log = snapshot.log();
+  if (!consensus.last_block_id().empty() || log.finalized_block_id().empty()) {
+    f.block_id = consensus.last_block_id();
+    f.block_height = consensus.finalized_height();
+  } else {
+    f.block_id = log.finalized_block_id();
+    f.block_height = log.finalized_height();
+  }
+  f.api_reachable = snapshot.health().reachable();
+  f.uptime_seconds = snapshot.health().uptime_seconds();
+  f.config_fallback = log.config_fallback();
+  f.corruption_lines = log.corruption_lines();
+  const v1::SystemFacts& system = snapshot.system();
+  f.node_restarts = system.node_restarts();
+  f.disk_total_bytes = system.disk_total_bytes();
+  f.disk_available_bytes = system.disk_available_bytes();
+  f.cgroup_memory_max_bytes = system.cgroup_memory_max_bytes();
+  f.cgroup_memory_current_bytes = system.cgroup_memory_current_bytes();
+  f.node_rss_bytes = system.node_rss_bytes();
+  f.http_5xx_ratio = snapshot.metrics().http_5xx_ratio();
+  f.http_p99_seconds = snapshot.metrics().http_p99_seconds();
+  f.validators = snapshot.validators().validators_size();
+  f.validators_epoch = snapshot.validators().epoch();
+  return f;
+}
+
+bool FiguresCurrent(const NodeObservation& obs) {
+  return obs.latest_figures.valid && obs.latest_figures.seq == obs.latest.seq();
+}
+
+}  // namespace guts::collector
