@@ -72,8 +72,8 @@ void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
 }
 
 void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
-  // NoteLiveness reads each node's figures and observation, cold by now: ask for those of a
-  // node a few places ahead.
+  // NoteLiveness reads each node's figures and observation, and every node's history is
+  // updated, all cold by now: ask for those of a node a few places ahead.
   constexpr size_t kAhead = 8;
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const NodeFacts& f = model.nodes[i];
@@ -82,6 +82,10 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
       __builtin_prefetch(ahead.figures);
       __builtin_prefetch(reinterpret_cast<const char*>(ahead.figures) + 64);
       __builtin_prefetch(&ahead.observation->connection_changed);
+      if (ahead.number < h.nodes.size()) {
+        const char* nh = reinterpret_cast<const char*>(&h.nodes[ahead.number]);
+        for (size_t at = 0; at < sizeof(NodeHistory); at += 64) __builtin_prefetch(nh + at);
+      }
     }
     if (!f.has_snapshot) continue;
     if (h.nodes.size() <= f.number) h.nodes.resize(h.names.size());

@@ -120,11 +120,37 @@ class PeerIdentity {
 // them, so it asks for those of a node a few places ahead while working on this one.
 constexpr int kAhead = 8;
 
-void Prefetch(const NodeFacts& f) {
-  __builtin_prefetch(f.figures);
-  __builtin_prefetch(reinterpret_cast<const char*>(f.figures) + 64);
-  __builtin_prefetch(f.observation->latest_peers.sessions.data());
-  if (!f.observation->samples.empty()) __builtin_prefetch(&f.observation->samples.back());
+// What the first pass reads of an observation: its id, whether it has a snapshot, the
+// snapshot's seq (protobuf keeps scalars at the end of the message, next to latest_peers) and
+// the head of its figures.
+void PrefetchHead(const NodeObservation& obs) {
+  __builtin_prefetch(&obs.node_id);
+  __builtin_prefetch(&obs.has_latest);
+  __builtin_prefetch(&obs.latest_peers);
+  __builtin_prefetch(&obs.latest_figures);
+}
+
+// What the main pass reads: the figures' head and the observation's lines that point to the
+// compact peers and the arrival samples (those two are prefetched themselves one stage later,
+// by PrefetchPeersAndSamples, once the pointers are in cache).
+void PrefetchBody(const NodeObservation& obs) {
+  __builtin_prefetch(&obs.latest_figures);
+  __builtin_prefetch(reinterpret_cast<const char*>(&obs.latest_figures) + 64);
+  __builtin_prefetch(&obs.latest_peers.sessions);
+  __builtin_prefetch(&obs.last_received);
+  __builtin_prefetch(&obs.samples);
+}
+
+void PrefetchPeersAndSamples(const NodeObservation& obs) {
+  __builtin_prefetch(obs.latest_peers.sessions.data());
+  if (!obs.samples.empty()) __builtin_prefetch(&obs.samples.back());
+}
+
+// Phi reads a node's whole arrival window (a few hundred bytes, by stable number).
+void PrefetchWindow(const std::vector<ArrivalWindow>& windows, uint32_t number) {
+  if (number >= windows.size()) return;
+  const char* p = reinterpret_cast<const char*>(&windows[number]);
+  for (size_t at = 0; at < sizeof(ArrivalWindow); at += 64) __builtin_prefetch(p + at);
 }
 
 void SortUnique(std::vector<int>& v) {
@@ -202,12 +228,20 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.now = view.now;
   const int n = static_cast<int>(view.nodes.size());
   model.nodes.resize(n);
+  // One pass over the view for the figures, the id order and the newest validator list: each
+  // pass over 10 000 observations misses the cache anew.
+  bool in_order = true;
+  // The validator list of the newest epoch any node reports gives weights and the quorum.
+  const v1::ValidatorSet* validators = nullptr;
+  uint64_t validators_epoch = 0;
   for (int i = 0; i < n; ++i) {
+    if (i + kAhead < n) PrefetchHead(view.nodes[i + kAhead]);
     const NodeObservation& obs = view.nodes[i];
     NodeFacts& f = model.nodes[i];
     f.observation = &obs;
     f.id = &obs.node_id;
     f.number = numbers[i];
+    if (i > 0 && in_order) in_order = view.nodes[i - 1].node_id <= obs.node_id;
     f.has_snapshot = obs.has_latest;
     if (!obs.has_latest) continue;
     if (FiguresCurrent(obs)) {
@@ -218,14 +252,15 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
               .emplace_back(std::make_unique<SnapshotFigures>(SnapshotFiguresOf(obs.latest)))
               .get();
     }
+    const SnapshotFigures& fig = *f.figures;
+    if (fig.validators > 0 && (validators == nullptr || fig.validators_epoch > validators_epoch)) {
+      validators = &obs.latest.validators();
+      validators_epoch = fig.validators_epoch;
+    }
   }
 
   model.by_id.resize(n);
   for (int i = 0; i < n; ++i) model.by_id[i] = i;
-  bool in_order = true;
-  for (int i = 1; i < n && in_order; ++i) {
-    in_order = view.nodes[i - 1].node_id <= view.nodes[i].node_id;
-  }
   if (!in_order) {
     std::stable_sort(model.by_id.begin(), model.by_id.end(),
                      [&](int a, int b) { return view.nodes[a].node_id < view.nodes[b].node_id; });
@@ -233,15 +268,6 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.rank.resize(n);
   for (int r = 0; r < n; ++r) model.rank[model.by_id[r]] = static_cast<uint32_t>(r);
 
-  // The validator list of the newest epoch any node reports gives weights and the quorum.
-  const v1::ValidatorSet* validators = nullptr;
-  for (int i = 0; i < n; ++i) {
-    const SnapshotFigures* fig = model.nodes[i].figures;
-    if (fig == nullptr || fig->validators == 0) continue;
-    if (validators == nullptr || fig->validators_epoch > validators->epoch()) {
-      validators = &view.nodes[i].latest.validators();
-    }
-  }
   // Node P2P addresses first, then each validator's address for its node (found by name, else
   // by address): peers are matched against both.
   ModelMemory::AddressBook& book = *memory.book_;
@@ -273,7 +299,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       absl::ToInt64Milliseconds(absl::Floor(config.peer_heard_within, absl::Milliseconds(1)));
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   for (int i = 0; i < n; ++i) {
-    if (i + kAhead < n && model.nodes[i + kAhead].has_snapshot) Prefetch(model.nodes[i + kAhead]);
+    if (i + 2 * kAhead < n) PrefetchBody(view.nodes[i + 2 * kAhead]);
+    if (i + kAhead < n) {
+      PrefetchPeersAndSamples(view.nodes[i + kAhead]);
+      PrefetchWindow(memory.arrivals_, numbers[i + kAhead]);
+    }
     NodeFacts& f = model.nodes[i];
     if (!f.has_snapshot) continue;
     const NodeObservation& obs = *f.observation;

@@ -51,26 +51,29 @@ struct CompactPeers {
 // tick reads one contiguous struct per node instead of six messages. Not valid in hand-built
 // views: the analysis then reads the snapshot.
 struct SnapshotFigures {
+  // Read first (whether they are current, the validator list to use, the node's facts), so
+  // kept together at the front.
   bool valid = false;
-  uint64_t seq = 0;  // Snapshot.seq it was made from
-  uint32_t interval_ms = 0;
   // A source error named "p2p_sockets": the snapshot's peers say nothing.
   bool peer_source_failed = false;
+  bool api_reachable = false;  // NodeHealth.reachable
+  uint32_t interval_ms = 0;
+  uint64_t seq = 0;  // Snapshot.seq it was made from
+  // ValidatorSet: how many validators it lists, and its epoch.
+  int validators = 0;
+  uint64_t validators_epoch = 0;
   // ConsensusView.
   uint64_t finalized_height = 0;
   uint64_t view = 0;
   // The newest finalized block id known and its height: ConsensusView.last_block_id at the
   // finalized height, else the node log's last "finalized block" line.
-  std::string block_id;
   uint64_t block_height = 0;
-  // NodeHealth.
-  bool api_reachable = false;
+  std::string block_id;
+  // NodeHealth, SystemFacts and LogFacts for restarts and the runbook's thresholds.
   uint64_t uptime_seconds = 0;
-  // LogFacts.
+  uint32_t node_restarts = 0;
   bool config_fallback = false;
   uint64_t corruption_lines = 0;
-  // SystemFacts.
-  uint32_t node_restarts = 0;
   uint64_t disk_total_bytes = 0;
   uint64_t disk_available_bytes = 0;
   uint64_t cgroup_memory_max_bytes = 0;
@@ -79,9 +82,6 @@ struct SnapshotFigures {
   // NodeMetrics.
   double http_5xx_ratio = 0;
   double http_p99_seconds = 0;
-  // ValidatorSet: how many validators it lists, and its epoch.
-  int validators = 0;
-  uint64_t validators_epoch = 0;
 };
 
 // Everything known about one node.
