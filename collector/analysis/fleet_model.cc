@@ -85,12 +85,14 @@ class PeerIdentity {
     return FindHost(by_host_, absl::string_view(host.data(), host.size()));
   }
 
+  // One lookup for most sessions: Add marks every exact address under its host too, so a host
+  // held by one node answers for all its exact addresses, and a host nobody holds for none of
+  // them. Only a shared host sends an outbound session on to its exact address.
   int ResolveKey(uint64_t key, bool inbound) const {
-    if (!inbound) {
-      int node = FindKey(key);
-      if (node >= 0) return node;
-    }
-    return FindHost(by_ip_, KeyHost(key));
+    auto it = by_ip_.find(KeyHost(key));
+    if (it == by_ip_.end()) return -1;
+    if (it->second >= 0) return it->second;
+    return inbound ? -1 : FindKey(key);
   }
 
   int FindKey(uint64_t key) const {

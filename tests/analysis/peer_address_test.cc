@@ -118,6 +118,8 @@ FleetView MixedView() {
   add(1, "10.0.0.3:9000", false, 100);
   add(1, "10.0.0.3:40003", true, 4000);  // second session with v3, older
   add(1, "10.0.0.6:40006", true, 100);   // v6's hello is not canonical, its host is
+  add(1, "10.0.0.2:7000", false, 200);   // v2's host, another port: v2 by ip
+  add(1, "10.0.0.9:7000", false, 100);   // the shared ip, another port: nobody
   add(2, "10.0.0.9:9000", false, 100);   // v5 exact
   for (auto [node, addr, up] :
        {std::tuple{0, "10.0.0.1:9000", true}, std::tuple{0, "10.0.0.4:9000", true},
@@ -150,8 +152,8 @@ TEST(PeerAddressTest, CompactPeersResolveToTheSameNodesAsThePeerViews) {
   EXPECT_EQ(from_views.nodes[0].sessions, (std::vector<int>{1, 2, 4}));
   EXPECT_EQ(from_views.nodes[0].hears, (std::vector<int>{1, 2, 4}));
   EXPECT_EQ(from_views.nodes[0].reachable, (std::vector<int>{1, 4}));
-  EXPECT_EQ(from_views.nodes[1].sessions, (std::vector<int>{0, 5}));
-  EXPECT_EQ(from_views.nodes[1].session_age_ms, (std::vector<uint32_t>{100, 100}));
+  EXPECT_EQ(from_views.nodes[1].sessions, (std::vector<int>{0, 2, 5}));
+  EXPECT_EQ(from_views.nodes[1].session_age_ms, (std::vector<uint32_t>{100, 200, 100}));
   EXPECT_EQ(from_views.nodes[2].reachable, std::vector<int>{2});
   EXPECT_EQ(from_views.Find("v4"), 4);
   EXPECT_EQ(from_views.Find("v7"), -1);
