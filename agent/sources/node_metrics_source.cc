@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/metrics_text.h"
@@ -44,6 +45,11 @@ double Quantile(double q, const std::map<double, double>& cumulative) {
   return highest_finite;
 }
 
+// Health and metrics probes, from this agent and the orchestrator: not API traffic.
+bool IsProbePath(absl::string_view path) {
+  return absl::StartsWith(path, "/health") || path == "/metrics";
+}
+
 }  // namespace
 
 NodeMetricsSource::NodeMetricsSource(std::string base_url) : base_url_(std::move(base_url)) {}
@@ -67,13 +73,18 @@ absl::Status NodeMetricsSource::Collect(absl::Time deadline, v1::Snapshot& part)
 absl::Status NodeMetricsSource::Observe(absl::string_view body, v1::NodeMetrics& metrics) {
   absl::StatusOr<std::vector<MetricSample>> samples = ParseMetricsText(body);
   if (!samples.ok()) return samples.status();
-  double total = 0, errors = 0;
+  double total = 0, errors = 0, api_total = 0, api_errors = 0;
   std::map<double, double> buckets;
   for (const MetricSample& sample : *samples) {
     if (!sample.name.starts_with("guts_")) continue;
     if (sample.name == "guts_http_requests_total") {
+      bool failed = sample.Label("status").starts_with("5");
       total += sample.value;
-      if (sample.Label("status").starts_with("5")) errors += sample.value;
+      if (failed) errors += sample.value;
+      if (!IsProbePath(sample.Label("path"))) {
+        api_total += sample.value;
+        if (failed) api_errors += sample.value;
+      }
     } else if (sample.name == "guts_http_request_duration_seconds_bucket") {
       double le = 0;
       std::string bound = sample.Label("le");
@@ -105,12 +116,14 @@ absl::Status NodeMetricsSource::Observe(absl::string_view body, v1::NodeMetrics&
     delta[le] = count - before;
   }
   if (reset) delta = buckets;
-  double requests = reset ? total : total - prev_total_;
-  double failed = reset ? errors : errors - prev_5xx_;
+  double requests = reset ? api_total : api_total - prev_api_total_;
+  double failed = reset ? api_errors : api_errors - prev_api_5xx_;
   metrics.set_http_5xx_ratio(requests > 0 ? failed / requests : 0);
   metrics.set_http_p99_seconds(Quantile(0.99, delta));
   prev_total_ = total;
   prev_5xx_ = errors;
+  prev_api_total_ = api_total;
+  prev_api_5xx_ = api_errors;
   prev_buckets_ = std::move(buckets);
   return absl::OkStatus();
 }

@@ -30,12 +30,44 @@ TEST(NodeMetricsSourceTest, RatioAndP99ComeFromTheDeltaBetweenScrapes) {
   v1::NodeMetrics first, second;
   ASSERT_TRUE(source.Observe(testing::ReadFixture("metrics_scrape1.txt"), first).ok());
   ASSERT_TRUE(source.Observe(testing::ReadFixture("metrics_scrape2.txt"), second).ok());
-  // Between the scrapes: 80 more /health (all 200, 50-500 ms) and 20 POSTs that failed 500
-  // (all above 500 ms).
-  EXPECT_DOUBLE_EQ(second.http_5xx_ratio(), 20.0 / 100.0);
+  // Between the scrapes: 80 more /health (all 200, 50-500 ms), 30 more consensus status (200,
+  // under 5 ms) and 20 POSTs that failed 500 (all above 500 ms). The ratio is over the 50 API
+  // requests; the health probes are not API traffic.
+  EXPECT_DOUBLE_EQ(second.http_5xx_ratio(), 20.0 / 50.0);
   EXPECT_EQ(second.http_5xx_total(), 20);
-  // 100 requests in the delta: rank 99 falls in +Inf, reported as the highest finite bound.
+  EXPECT_EQ(second.http_requests_total(), 280);
+  // 130 requests in the delta: rank 128.7 falls in +Inf, reported as the highest finite bound.
   EXPECT_DOUBLE_EQ(second.http_p99_seconds(), 0.5);
+}
+
+TEST(NodeMetricsSourceTest, NotReadyNodeAnsweringItsProbes503HasNoApiErrors) {
+  NodeMetricsSource source("http://127.0.0.1:1");
+  v1::NodeMetrics first, second;
+  // Starting up: every readiness probe got 503, the agent's own consensus calls got 200.
+  ASSERT_TRUE(
+      source
+          .Observe("guts_http_requests_total{path=\"/health/ready\",status=\"503\"} 6\n"
+                   "guts_http_requests_total{path=\"/health\",status=\"503\"} 6\n"
+                   "guts_http_requests_total{path=\"/metrics\",status=\"200\"} 6\n"
+                   "guts_http_requests_total{path=\"/api/consensus/status\",status=\"200\"} "
+                   "6\n",
+                   first)
+          .ok());
+  EXPECT_EQ(first.http_5xx_total(), 12);
+  EXPECT_EQ(first.http_5xx_ratio(), 0);
+  // Then one consensus call fails: 1 of the 4 API requests since.
+  ASSERT_TRUE(
+      source
+          .Observe("guts_http_requests_total{path=\"/health/ready\",status=\"503\"} 10\n"
+                   "guts_http_requests_total{path=\"/health\",status=\"503\"} 10\n"
+                   "guts_http_requests_total{path=\"/metrics\",status=\"200\"} 10\n"
+                   "guts_http_requests_total{path=\"/api/consensus/status\",status=\"200\"} "
+                   "9\n"
+                   "guts_http_requests_total{path=\"/api/consensus/status\",status=\"500\"} "
+                   "1\n",
+                   second)
+          .ok());
+  EXPECT_DOUBLE_EQ(second.http_5xx_ratio(), 1.0 / 4.0);
 }
 
 TEST(NodeMetricsSourceTest, NoRequestsBetweenScrapesGivesNoP99) {
