@@ -86,7 +86,6 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
   if (assessment != nullptr) {
     row.set_state(assessment->state);
     row.set_state_reason(assessment->reason);
-    row.set_lag(assessment->lag);
     row.set_peers_heard(assessment->peers_heard);
     row.set_peers_expected(assessment->peers_expected);
     return row;
@@ -124,7 +123,12 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
     const auto& validators = node.latest.validators();
     total_weight = std::max(total_weight, validators.total_weight());
     quorum_weight = std::max(quorum_weight, validators.quorum_weight());
-    if (node.has_latest && row->role() == "validator") {
+    // The headline counts the validators that report now; a silent node's last height stays in
+    // its row but would drag the quorum height down.
+    bool reporting = row->state() != guts::diag::v1::DOWN &&
+                     row->state() != guts::diag::v1::UNREACHABLE &&
+                     row->state() != guts::diag::v1::UNKNOWN;
+    if (node.has_latest && reporting && row->role() == "validator") {
       height_weight.emplace_back(row->height(), row->weight() > 0 ? row->weight() : 1);
     }
   }
@@ -143,18 +147,14 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
       break;
     }
   }
+  // Heights and lags come from the rows as shown rather than from the analysis, which ran up to
+  // a tick earlier on older snapshots: the headline and the table must agree.
   out.set_max_height(height_weight.empty() ? 0 : height_weight.front().first);
   out.set_quorum_height(quorum_height);
-  if (analysis != nullptr) {
-    out.set_max_height(analysis->max_height);
-    out.set_quorum_height(analysis->quorum_height);
-  }
   out.set_total_weight(total_weight);
   out.set_quorum_weight(quorum_weight);
-  if (analysis == nullptr) {
-    for (NodeStatus& row : *out.mutable_nodes()) {
-      if (row.height() < quorum_height) row.set_lag(quorum_height - row.height());
-    }
+  for (NodeStatus& row : *out.mutable_nodes()) {
+    if (row.height() < quorum_height) row.set_lag(quorum_height - row.height());
   }
   return out;
 }

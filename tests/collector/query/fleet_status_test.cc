@@ -1,0 +1,72 @@
+#include "collector/query/fleet_status.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+
+// Four validators of weight 100 (quorum 267) at `heights`; node i last reported at `received`.
+FleetView FourValidators(const std::vector<uint64_t>& heights,
+                         const std::vector<absl::Time>& received, absl::Time now) {
+  FleetView view;
+  view.now = now;
+  for (int i = 0; i < 4; ++i) {
+    NodeObservation node;
+    node.node_id = absl::StrCat("v", i + 1);
+    node.has_latest = true;
+    node.connected = true;
+    node.last_received = received[i];
+    node.latest.set_node_id(node.node_id);
+    node.latest.set_interval_ms(1000);
+    node.latest.mutable_consensus()->set_finalized_height(heights[i]);
+    v1::ValidatorSet* validators = node.latest.mutable_validators();
+    for (int j = 0; j < 4; ++j) {
+      v1::Validator* v = validators->add_validators();
+      v->set_name(absl::StrCat("v", j + 1));
+      v->set_weight(100);
+    }
+    validators->set_total_weight(400);
+    validators->set_quorum_weight(267);
+    view.nodes.push_back(std::move(node));
+  }
+  return view;
+}
+
+TEST(FleetStatusTest, HeadlineAndLagsAgreeWithTheRowsThoughTheAnalysisIsATickOlder) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  // v4 went silent a minute ago at height 3; the others report heights 10, 10 and 9.
+  FleetView view = FourValidators({10, 10, 9, 3}, {now, now, now, now - absl::Minutes(1)}, now);
+  AnalysisResult analysis;  // one tick earlier: everyone one block lower
+  analysis.max_height = 9;
+  analysis.quorum_height = 8;
+  for (const char* id : {"v1", "v2", "v3"}) analysis.nodes[id] = {.state = v1::HEALTHY};
+  analysis.nodes["v4"] = {.state = v1::DOWN, .reason = "silent", .lag = 5};
+
+  v1::FleetStatus status = BuildFleetStatus(view, &analysis, v1::CollectorInfo());
+  EXPECT_EQ(status.max_height(), 10u);
+  // Reporting weight at or above 9 is 300 >= 267; the silent v4 does not count.
+  EXPECT_EQ(status.quorum_height(), 9u);
+  EXPECT_EQ(status.total_weight(), 400u);
+  EXPECT_EQ(status.quorum_weight(), 267u);
+  ASSERT_EQ(status.nodes_size(), 4);
+  EXPECT_EQ(status.nodes(0).lag(), 0u);
+  EXPECT_EQ(status.nodes(2).lag(), 0u);
+  EXPECT_EQ(status.nodes(3).state(), v1::DOWN);
+  EXPECT_EQ(status.nodes(3).lag(), 6u);
+}
+
+TEST(FleetStatusTest, WithoutAnAnalysisTheLastSeenRuleDecidesWhoCounts) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  FleetView view = FourValidators({10, 10, 9, 3}, {now, now, now, now - absl::Minutes(1)}, now);
+  v1::FleetStatus status = BuildFleetStatus(view, nullptr, v1::CollectorInfo());
+  EXPECT_EQ(status.nodes(3).state(), v1::DOWN);
+  EXPECT_EQ(status.quorum_height(), 9u);
+  EXPECT_EQ(status.nodes(3).lag(), 6u);
+}
+
+}  // namespace
+}  // namespace guts::collector
