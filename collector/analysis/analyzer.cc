@@ -216,6 +216,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
 
   BuildTopology(model, graph, s.config, result.topology);
   UpdateHistory(model, graph, numbers, s.config, s.history);
+  s.history.model_memory.Recycle(std::move(model));
   return result;
 }
 

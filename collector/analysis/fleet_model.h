@@ -100,12 +100,18 @@ class ModelMemory {
   ModelMemory(ModelMemory&&) noexcept;
   ModelMemory& operator=(ModelMemory&&) noexcept;
 
+  // Takes back a model built with this memory once the tick is done with it: the next build
+  // reuses its per-node facts and their lists' storage (allocating and freeing the lists of
+  // every node on every tick was a tenth of a 10 000-node tick).
+  void Recycle(FleetModel&& model);
+
  private:
   friend FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                                     const std::vector<uint32_t>& numbers, ModelMemory& memory);
   struct AddressBook;
   std::vector<ArrivalWindow> arrivals_;
   std::unique_ptr<AddressBook> book_;
+  std::vector<NodeFacts> spare_nodes_;
 };
 
 // From scratch (no memory; node numbers are the indices).

@@ -142,6 +142,11 @@ void ExpectSameResolution(const FleetModel& a, const FleetModel& b) {
     EXPECT_EQ(a.nodes[i].reachable, b.nodes[i].reachable);
     EXPECT_EQ(a.nodes[i].heard_by, b.nodes[i].heard_by);
     EXPECT_EQ(a.nodes[i].weight, b.nodes[i].weight);
+    EXPECT_EQ(a.nodes[i].validator, b.nodes[i].validator);
+    EXPECT_EQ(a.nodes[i].has_snapshot, b.nodes[i].has_snapshot);
+    EXPECT_EQ(a.nodes[i].reporting, b.nodes[i].reporting);
+    EXPECT_EQ(a.nodes[i].process_down, b.nodes[i].process_down);
+    EXPECT_EQ(a.nodes[i].height, b.nodes[i].height);
   }
 }
 
@@ -173,8 +178,9 @@ TEST(PeerAddressTest, CompactPeersOfAnOlderSnapshotAreIgnored) {
   ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
 }
 
-// The analyzer keeps the address book between ticks; a moved node, a changed validator address
-// or a node joining must show at once, as if the model were built from scratch.
+// The analyzer keeps the address book and the last model's storage between ticks; a moved
+// node, a changed validator address, a node joining or leaving must show at once, as if the
+// model were built from scratch.
 TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins) {
   FleetView view = MixedView();
   for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
@@ -182,8 +188,9 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
   std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
   auto check = [&](const char* step) {
     SCOPED_TRACE(step);
-    ExpectSameResolution(BuildFleetModel(view, AnalysisConfig{}),
-                         BuildFleetModel(view, AnalysisConfig{}, numbers, memory));
+    FleetModel remembered = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
+    ExpectSameResolution(BuildFleetModel(view, AnalysisConfig{}), remembered);
+    memory.Recycle(std::move(remembered));  // as the analyzer does: the next build reuses it
   };
   check("first tick");
   check("nothing changed");
@@ -200,6 +207,10 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
   view.nodes[0].latest_peers = CompactPeersOf(view.nodes[0].latest);
   check("joined");
   EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}, numbers, memory).nodes[0].sessions.back(), 6);
+  view.nodes.erase(view.nodes.begin() + 1);  // v1 leaves
+  numbers.erase(numbers.begin() + 1);
+  check("left");
+  check("left, recycled again");
 }
 
 }  // namespace
