@@ -1,9 +1,9 @@
 // One Analyzer::Tick on a healthy fleet of N nodes, each with 20 peer sessions (ring
 // neighbours, half inbound with ephemeral ports), 30 arrival samples and a validator list.
 // Every iteration sees fresh snapshots (seq, arrival, height and block id move, and the fleet
-// state's per-snapshot compaction of the peers is redone outside the timed region, as ingest
-// does it), as in production where every node reports once per tick. The view is sorted by
-// node id, as FleetState::View() hands it out.
+// state's per-snapshot compaction of the peers and copy of the figures are redone outside the
+// timed region, as ingest does them), as in production where every node reports once per
+// tick. The view is sorted by node id, as FleetState::View() hands it out.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -131,6 +131,19 @@ void BM_CompactPeersAtIngest(benchmark::State& state) {
   state.counters["peer_sessions"] = snapshot.peers_size();
 }
 BENCHMARK(BM_CompactPeersAtIngest)->Unit(benchmark::kMicrosecond);
+
+// Also once per snapshot at ingest: copying the figures the tick reads out of the snapshot's
+// sub-messages (NodeObservation::latest_figures).
+void BM_SnapshotFiguresAtIngest(benchmark::State& state) {
+  FleetView view = MakeFleet(100, absl::FromUnixSeconds(1'800'000'000));
+  Advance(view, 1);
+  const v1::Snapshot& snapshot = view.nodes[0].latest;
+  for (auto _ : state) {
+    SnapshotFigures figures = SnapshotFiguresOf(snapshot);
+    benchmark::DoNotOptimize(figures);
+  }
+}
+BENCHMARK(BM_SnapshotFiguresAtIngest)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace guts::collector
