@@ -10,8 +10,10 @@
 namespace guts::ctl {
 namespace {
 
+// An empty value (the node's API did not answer) shows as "-", never as a blank.
 std::string Field(absl::string_view name, absl::string_view value, const Style& style) {
-  return absl::StrCat("  ", Paint(absl::StrFormat("%-12s", name), Tone::kBold, style), value, "\n");
+  return absl::StrCat("  ", Paint(absl::StrFormat("%-12s", name), Tone::kBold, style),
+                      value.empty() ? "-" : value, "\n");
 }
 
 std::string Section(absl::string_view title, const Style& style) {
@@ -86,7 +88,9 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
   absl::StrAppend(
       &out,
       Field("versions",
-            absl::StrCat("node ", node.node_version(), ", agent ", node.agent_version()), style));
+            absl::StrCat("node ", node.node_version().empty() ? "-" : node.node_version(),
+                         ", agent ", node.agent_version().empty() ? "-" : node.agent_version()),
+            style));
   absl::StrAppend(&out, Field("health", node.health_status(), style));
   absl::StrAppend(
       &out, Field("last seen",

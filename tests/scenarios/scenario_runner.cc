@@ -317,6 +317,9 @@ void RunScenario(Scenario sc, int range) {
   }
 
   during.Join();
+  // The incidents as they stand under the fault: what the verdict is asserted on. After the
+  // heal an incident may name fewer nodes as they recover one by one, before it resolves.
+  const std::map<std::string, v1::Incident> under_fault = seen;
   absl::Duration clear = absl::InfiniteDuration();
   if (sc.kind != v1::INCIDENT_KIND_UNSPECIFIED) {
     absl::Time healed = absl::Now();
@@ -360,11 +363,14 @@ void RunScenario(Scenario sc, int range) {
 
   std::vector<std::string> false_positives, notes;
   const v1::Incident* expected = nullptr;
-  for (const auto& [id, inc] : seen) {
-    if (inc.kind() == sc.kind && expected == nullptr) {
+  for (const auto& [id, inc] : under_fault) {
+    if (inc.kind() == sc.kind) {
       expected = &inc;
-      continue;
+      break;
     }
+  }
+  for (const auto& [id, inc] : seen) {
+    if (expected != nullptr && id == expected->id()) continue;
     if (sc.tolerated.count(inc.kind())) continue;
     if (sc.notes_tolerated && inc.severity() == v1::P3 && !sc.notes_refused.count(inc.kind())) {
       notes.push_back(Describe(inc));
