@@ -67,16 +67,19 @@ void Memory(const NodeFacts& f, std::vector<Verdict>& out) {
 void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
   const NodeFacts& f = model.nodes[u];
   if (!f.has_peer_data || f.process_down) return;
-  // Only peers that could be heard count: down or silent peers are their own verdicts.
+  // Only peers that could be heard count: down or silent peers are their own verdicts, and so
+  // is a node whose process is gone while its agent still reports.
   int available = 0;
   for (int v = 0; v < static_cast<int>(model.nodes.size()) && available < 4; ++v) {
-    if (v != u && model.nodes[v].reporting) ++available;
+    const NodeFacts& peer = model.nodes[v];
+    if (v != u && peer.reporting && !peer.process_down) ++available;
   }
   int heard = static_cast<int>(f.hears.size());
   int wanted = std::min(3, available);
   if (heard >= wanted) return;
   Verdict v = NodeVerdict(v1::LOW_PEERS, v1::P3, *f.id,
-                          absl::StrCat(*f.id, " hears ", heard, " peers (", wanted, " expected)"));
+                          absl::StrCat(*f.id, " hears ", heard, heard == 1 ? " peer (" : " peers (",
+                                       wanted, " expected)"));
   v.evidence["peers heard"] = absl::StrCat(heard);
   v.evidence["threshold"] = "< 3 warn, 0 critical";
   out.push_back(std::move(v));

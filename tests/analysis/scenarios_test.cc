@@ -389,6 +389,17 @@ TEST_F(ScenarioTest, FourNodesOneDownIsNodeDownAndQuorumAtRisk) {  // S19
   EXPECT_THAT(NodesOf(t.Ever(v1::NODE_DOWN)[0]), ElementsAre("v4"));
 }
 
+TEST_F(ScenarioTest, FourNodesOneProcessGoneWhileItsAgentReportsRaisesNoLowPeers) {
+  // A devnet of four: each node expects three peers. v4's process dies but its agent keeps
+  // reporting; the others hearing two peers is v4's absence, not three more incidents.
+  SyntheticFleet four(4);
+  RunTicks(analyzer, four, 10, warmup);
+  four.ProcessDown("v4");
+  RunTicks(analyzer, four, 10, t);
+  EXPECT_EQ(t.KindsEver(), (std::set<v1::IncidentKind>{v1::NODE_DOWN, v1::QUORUM_AT_RISK}));
+  EXPECT_THAT(NodesOf(t.Ever(v1::NODE_DOWN)[0]), ElementsAre("v4"));
+}
+
 TEST_F(ScenarioTest, SkewedClockRaisesClockSkewOnly) {  // S20
   Warm();
   fleet.SetClockOffset("v3", absl::Minutes(5));
