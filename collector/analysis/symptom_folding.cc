@@ -40,6 +40,8 @@ const std::vector<Rule>& Rules() {
       {v1::NODE_ONE_WAY_ISOLATION,
        {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK}},
       {v1::FLAPPING_LINK, {v1::ONE_WAY_LINK}},
+      // A small fleet's node that stops receiving from one peer falls below the peer minimum.
+      {v1::ONE_WAY_LINK, {v1::LOW_PEERS}},
       {v1::CONSENSUS_STUCK, {v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
   };
   return *rules;

@@ -164,6 +164,15 @@ TEST_F(ScenarioTest, DroppedDirectionIsOneWayLinkNamingTheOrderedPair) {  // S06
   EXPECT_EQ(inc.links(0).to(), "v5");
 }
 
+TEST_F(ScenarioTest, OneWayLinkInADevnetOfFourFoldsTheLowPeersItCauses) {
+  // v4 expects three peers; losing what v3 sends leaves it two: the one-way link is the cause.
+  SyntheticFleet four(4);
+  RunTicks(analyzer, four, 10, warmup);
+  four.SetHears("v4", "v3", false);
+  RunTicks(analyzer, four, 15, t);
+  EXPECT_EQ(t.KindsEver(), (std::set<v1::IncidentKind>{v1::ONE_WAY_LINK}));
+}
+
 TEST_F(ScenarioTest, NodeReceivingNothingIsOneWayIsolatedInbound) {  // S07
   Warm();
   for (int j = 1; j <= 7; ++j) {
