@@ -118,6 +118,7 @@ void AssessNodes(const FleetView& view, const FleetModel& model,
                            ? static_cast<uint32_t>(validators_known - 1)
                            : static_cast<uint32_t>(f.sessions.size());
     a.lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
+    a.weight = f.validator ? f.weight : 0;
     if (!f.has_snapshot) {
       a.state = v1::UNKNOWN;
       a.reason = "no snapshot yet";

@@ -85,6 +85,9 @@ struct NodeAssessment {
   guts::diag::v1::NodeState state = guts::diag::v1::UNKNOWN;
   std::string reason;
   uint64_t lag = 0;
+  // From the newest validator list any node reports: known even when this node's own API is
+  // down and its snapshot carries no list.
+  uint64_t weight = 0;
   uint32_t peers_heard = 0;
   uint32_t peers_expected = 0;
 };

@@ -86,6 +86,7 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
   if (assessment != nullptr) {
     row.set_state(assessment->state);
     row.set_state_reason(assessment->reason);
+    if (row.weight() == 0) row.set_weight(assessment->weight);
     row.set_peers_heard(assessment->peers_heard);
     row.set_peers_expected(assessment->peers_expected);
     return row;

@@ -503,6 +503,8 @@ TEST_F(ScenarioTest, NodeProcessGoneWhileAgentReportsIsDown) {
   Run(10);
   v1::Incident inc = Only(t, v1::NODE_DOWN);
   EXPECT_THAT(NodesOf(inc), ElementsAre("v3"));
+  // Its own snapshot has no validator list now; the fleet's list still gives its weight.
+  EXPECT_EQ(t.last.nodes.at("v3").weight, 100u);
 }
 
 // Variants: other sizes, uneven weights, several faults at once.

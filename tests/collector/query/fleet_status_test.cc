@@ -59,6 +59,17 @@ TEST(FleetStatusTest, HeadlineAndLagsAgreeWithTheRowsThoughTheAnalysisIsATickOld
   EXPECT_EQ(status.nodes(3).lag(), 6u);
 }
 
+TEST(FleetStatusTest, NodeWhoseApiIsDownKeepsTheWeightTheFleetKnows) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  FleetView view = FourValidators({10, 10, 10, 10}, {now, now, now, now}, now);
+  view.nodes[1].latest.clear_validators();  // v2's agent cannot reach its node's API
+  AnalysisResult analysis;
+  for (const char* id : {"v1", "v3", "v4"}) analysis.nodes[id] = {.state = v1::HEALTHY};
+  analysis.nodes["v2"] = {.state = v1::DOWN, .weight = 100};
+  v1::NodeStatus row = MakeNodeStatus(view.nodes[1], &analysis.nodes["v2"], now);
+  EXPECT_EQ(row.weight(), 100u);
+}
+
 TEST(FleetStatusTest, WithoutAnAnalysisTheLastSeenRuleDecidesWhoCounts) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 9, 3}, {now, now, now, now - absl::Minutes(1)}, now);
