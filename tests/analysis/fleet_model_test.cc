@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "tests/analysis/synthetic_fleet.h"
 
 namespace guts::collector {
@@ -14,8 +15,8 @@ TEST(FleetModelTest, InboundSessionsMatchByIpOutboundByIpAndPort) {
   view.now = absl::FromUnixSeconds(1000);
   for (int i = 0; i < 3; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
-    n.node_id = "v" + std::to_string(i + 1);
-    n.hello.set_p2p_addr("10.0.0." + std::to_string(i + 1) + ":9000");
+    n.node_id = absl::StrCat("v", i + 1);
+    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
     n.has_latest = true;
     n.last_received = view.now;
   }
