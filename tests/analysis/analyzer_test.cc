@@ -1,7 +1,5 @@
 #include "collector/analysis/analyzer.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
 
 #include "tests/analysis/synthetic_fleet.h"
@@ -42,18 +40,6 @@ TEST(AnalyzerTest, NodeNeverReportedIsUnknown) {
   EXPECT_EQ(result.nodes.at("v1").state, guts::diag::v1::UNKNOWN);
 }
 
-// Evidence is a map; its wire order is fixed only when asked for.
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
 // The collector hands the analysis peers and figures made at ingest; views built by hand carry
 // only the snapshots. A run through splits, one-way links, a kill, a heal, quick restarts and
 // the runbook's thresholds must see the same.
@@ -67,8 +53,8 @@ TEST(AnalyzerTest, FactsMadeAtIngestAndTheSnapshotsGiveTheSameIncidentsAndTopolo
     auto record = [&](int ticks) {
       for (int i = 0; i < ticks; ++i) {
         testing::RunTicks(analyzer, fleet, 1, t);
-        seen.push_back(Deterministic(t.last.topology));
-        for (const auto& inc : t.last.open_incidents) seen.push_back(Deterministic(inc));
+        seen.push_back(testing::Deterministic(t.last.topology));
+        for (const auto& inc : t.last.open_incidents) seen.push_back(testing::Deterministic(inc));
       }
     };
     record(10);

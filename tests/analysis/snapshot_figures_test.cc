@@ -1,7 +1,5 @@
 #include "collector/analysis/snapshot_figures.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -204,18 +202,6 @@ TEST(SnapshotFiguresTest, FiguresOfAnOlderSnapshotAreIgnored) {
   ExpectSameFacts(BuildFleetModel(bare, AnalysisConfig{}), model);
 }
 
-// Evidence is a map; its wire order is fixed only when asked for.
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
 TEST(SnapshotFiguresTest, AnalyzerGivesTheSameVerdictsFromFiguresAsFromSnapshots) {
   Analyzer from_snapshots(testing::TestConfig());
   Analyzer from_figures(testing::TestConfig());
@@ -227,10 +213,11 @@ TEST(SnapshotFiguresTest, AnalyzerGivesTheSameVerdictsFromFiguresAsFromSnapshots
     AnalysisResult b = from_figures.Tick(WithFigures(bare));
     ASSERT_EQ(a.open_incidents.size(), b.open_incidents.size());
     for (size_t k = 0; k < a.open_incidents.size(); ++k) {
-      EXPECT_EQ(Deterministic(a.open_incidents[k]), Deterministic(b.open_incidents[k]));
+      EXPECT_EQ(testing::Deterministic(a.open_incidents[k]),
+                testing::Deterministic(b.open_incidents[k]));
       kinds.insert(a.open_incidents[k].kind());
     }
-    EXPECT_EQ(Deterministic(a.topology), Deterministic(b.topology));
+    EXPECT_EQ(testing::Deterministic(a.topology), testing::Deterministic(b.topology));
     ASSERT_EQ(a.nodes.size(), b.nodes.size());
     for (const auto& [id, assessment] : a.nodes) {
       EXPECT_EQ(assessment.state, b.nodes.at(id).state) << id;

@@ -1,5 +1,8 @@
 #include "tests/analysis/synthetic_fleet.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -304,6 +307,17 @@ AnalysisConfig TestConfig() {
   AnalysisConfig c;
   c.stall_threshold = absl::Seconds(30);
   return c;
+}
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
 }
 
 }  // namespace guts::collector::testing

@@ -143,4 +143,7 @@ void RunTicks(Analyzer& analyzer, SyntheticFleet& fleet, int ticks, Timeline& ti
 // Config for tests: 1 s ticks, enter after 3, clear after 5, stall threshold 30 s.
 AnalysisConfig TestConfig();
 
+// `m`'s bytes with map fields in a fixed order (evidence is a map), for comparing results.
+std::string Deterministic(const google::protobuf::Message& m);
+
 }  // namespace guts::collector::testing
