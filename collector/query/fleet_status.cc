@@ -86,6 +86,7 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
   if (assessment != nullptr) {
     row.set_state(assessment->state);
     row.set_state_reason(assessment->reason);
+    row.set_lag(assessment->lag);  // BuildFleetStatus recomputes it against its headline
     if (row.weight() == 0) row.set_weight(assessment->weight);
     row.set_peers_heard(assessment->peers_heard);
     row.set_peers_expected(assessment->peers_expected);
@@ -155,7 +156,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
   out.set_total_weight(total_weight);
   out.set_quorum_weight(quorum_weight);
   for (NodeStatus& row : *out.mutable_nodes()) {
-    if (row.height() < quorum_height) row.set_lag(quorum_height - row.height());
+    row.set_lag(row.height() < quorum_height ? quorum_height - row.height() : 0);
   }
   return out;
 }

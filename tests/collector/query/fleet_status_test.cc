@@ -70,6 +70,13 @@ TEST(FleetStatusTest, NodeWhoseApiIsDownKeepsTheWeightTheFleetKnows) {
   EXPECT_EQ(row.weight(), 100u);
 }
 
+TEST(FleetStatusTest, OneNodesRowCarriesTheLagTheAnalysisFound) {  // gutsctl node show
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  FleetView view = FourValidators({10, 10, 10, 4}, {now, now, now, now}, now);
+  NodeAssessment lagging{.state = v1::DEGRADED, .lag = 6};
+  EXPECT_EQ(MakeNodeStatus(view.nodes[3], &lagging, now).lag(), 6u);
+}
+
 TEST(FleetStatusTest, WithoutAnAnalysisTheLastSeenRuleDecidesWhoCounts) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 9, 3}, {now, now, now, now - absl::Minutes(1)}, now);
