@@ -42,6 +42,9 @@ struct NodeFacts {
   // Reporting, but the agent cannot reach the node's API and the node hears no peer: the node
   // process itself is gone while its agent still reports.
   bool process_down = false;
+  // Reporting with its process running: a peer others could hear. A peer that is not up
+  // explains a node hearing fewer peers.
+  bool Up() const { return reporting && !process_down; }
   // The p2p_sockets source worked, so `hears` is meaningful.
   bool has_peer_data = false;
   bool validator = false;

@@ -24,11 +24,11 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
     const NodeHistory* nh = in.history.Node(f.number);
     if (nh == nullptr || nh->peers_baseline < 2) continue;
     uint32_t baseline = nh->peers_baseline;
-    uint32_t silent_peers = 0;
-    for (int v : f.sessions) silent_peers += model.nodes[v].reporting ? 0 : 1;
+    uint32_t down_peers = 0;
+    for (int v : f.sessions) down_peers += model.nodes[v].Up() ? 0 : 1;
     uint32_t heard = static_cast<uint32_t>(f.hears.size());
     uint32_t lost = baseline > heard ? baseline - heard : 0;
-    lost = lost > silent_peers ? lost - silent_peers : 0;
+    lost = lost > down_peers ? lost - down_peers : 0;
     if (2 * lost >= baseline) affected.push_back(u);
   }
   size_t needed =

@@ -67,12 +67,10 @@ void Memory(const NodeFacts& f, std::vector<Verdict>& out) {
 void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
   const NodeFacts& f = model.nodes[u];
   if (!f.has_peer_data || f.process_down) return;
-  // Only peers that could be heard count: down or silent peers are their own verdicts, and so
-  // is a node whose process is gone while its agent still reports.
+  // Only peers that could be heard count: peers that are not up are their own verdicts.
   int available = 0;
   for (int v = 0; v < static_cast<int>(model.nodes.size()) && available < 4; ++v) {
-    const NodeFacts& peer = model.nodes[v];
-    if (v != u && peer.reporting && !peer.process_down) ++available;
+    if (v != u && model.nodes[v].Up()) ++available;
   }
   int heard = static_cast<int>(f.hears.size());
   int wanted = std::min(3, available);
