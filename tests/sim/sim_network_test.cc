@@ -244,8 +244,9 @@ TEST(SimNetworkTest, BadScenarioFileStopsTheStartNamingTheLine) {
   std::string dir = guts::testing::FreshTempDir("sim_bad_scenario");
   std::ofstream(dir + "/s.txt") << "# a comment\n10s partition v1,v2|v3\n20s explode v1\n";
   std::string cmd = absl::StrCat(guts::testing::BinaryPath("guts-sim"),
-                                 " run --nodes 3 --base-ip 127.48.0.10 --control-addr 127.0.0.1:0",
-                                 " --state-dir ", dir, "/state --scenario ", dir, "/s.txt");
+                                 " run --mode simulation --nodes 3 --base-ip 127.48.0.10",
+                                 " --control-addr 127.0.0.1:0", " --state-dir ", dir,
+                                 "/state --scenario ", dir, "/s.txt");
   guts::testing::ShellResult run = guts::testing::Shell(cmd);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.output.find(dir + "/s.txt:3: unknown command 'explode'"), std::string::npos)
