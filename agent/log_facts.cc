@@ -154,6 +154,7 @@ bool LogFactsBuilder::ParseJson(absl::string_view raw, Line& line) const {
     std::string addr = JsonText(*fields, "listen_addr");
     if (addr.empty()) addr = JsonText(*fields, "p2p_addr");
     line.listen_addr = addr.substr(0, 256);
+    line.external_addr = JsonText(*fields, "external_addr").substr(0, 256);
   } else if (auto m = entry.find("message"); m != entry.end() && m->is_string()) {
     line.message = m->get<std::string>();
   }
@@ -194,6 +195,7 @@ bool LogFactsBuilder::ParseText(absl::string_view raw, Line& line) const {
   if (FindField(rest, "listen_addr", value) || FindField(rest, "p2p_addr", value)) {
     line.listen_addr = value.substr(0, 256);
   }
+  if (FindField(rest, "external_addr", value)) line.external_addr = value.substr(0, 256);
   return true;
 }
 
@@ -279,7 +281,8 @@ void LogFactsBuilder::Count(const Line& line) {
   if (absl::StrContains(message, "Guts node stopped")) stopped_ = true;
 
   // Simplex lines.
-  if (message == "proposed new block" && line.has_round_view) {
+  // The full text format has no comma after the message: "proposed new block round=...".
+  if (absl::StartsWith(message, "proposed new block") && line.has_round_view) {
     if (line.round_view > proposed_view_ || proposed_time_ == absl::Time()) {
       proposed_time_ = line.time;
     }
@@ -302,7 +305,15 @@ void LogFactsBuilder::Count(const Line& line) {
   }
   if (absl::StrContains(message, "P2P network started")) {
     if (!line.public_key.empty()) public_key_ = line.public_key;
-    if (!line.listen_addr.empty()) p2p_listen_addr_ = line.listen_addr;
+    // A wildcard listen address says nothing about where peers reach the node; the external
+    // address does.
+    bool wildcard = absl::StartsWith(line.listen_addr, "0.0.0.0:") ||
+                    absl::StartsWith(line.listen_addr, "[::]:");
+    if (wildcard && !line.external_addr.empty()) {
+      p2p_listen_addr_ = line.external_addr;
+    } else if (!line.listen_addr.empty()) {
+      p2p_listen_addr_ = line.listen_addr;
+    }
   }
 
   std::string kind;

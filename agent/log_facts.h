@@ -52,6 +52,7 @@ class LogFactsBuilder {
     bool success = true;
     std::string public_key;
     std::string listen_addr;  // listen_addr, else p2p_addr
+    std::string external_addr;
   };
   void ObserveLine(absl::string_view raw, absl::Time read_at);
   bool ParseJson(absl::string_view raw, Line& line) const;
