@@ -5,8 +5,8 @@
 // the node prints on stderr before logging starts (the config-fallback warning).
 //
 // Values the node logs with Rust's Debug format (`?round`, `?digest`) are strings in JSON and
-// bare text in the pretty format; plain strings are quoted there. Name the Debug fields in
-// `debug_fields`.
+// bare text in the pretty format, as are Display values (`%addr`); plain strings are quoted
+// there. Name the Debug and Display fields in `debug_fields`.
 //
 // Example:
 //   NodeLog log;

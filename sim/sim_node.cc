@@ -82,7 +82,7 @@ void SimNode::LogSimplexStartup(const std::string& p2p_addr) {
   const size_t participants = validator_addrs_.size() - refused_.size();
   const char* node_file = "crates/guts-node/src/consensus_simplex.rs";
   log_.Write("INFO", "guts_node::consensus_simplex", "Starting Simplex BFT consensus",
-             {{"public_key", key}, {"p2p_addr", p2p_addr}}, node_file, 84);
+             {{"public_key", key}, {"p2p_addr", p2p_addr}}, node_file, 84, {"p2p_addr"});
   log_.Write("INFO", "guts_node::consensus_simplex", "Parsed validator set",
              {{"participant_count", participants}}, node_file, 102);
   log_.Write("INFO", "guts_node::consensus_simplex", "Consensus engine starting",
@@ -92,7 +92,7 @@ void SimNode::LogSimplexStartup(const std::string& p2p_addr) {
               {"listen_addr", p2p_addr},
               {"external_addr", p2p_addr},
               {"bootstrappers", participants - 1}},
-             "crates/guts-node/src/p2p.rs", 286, {"public_key"});
+             "crates/guts-node/src/p2p.rs", 286, {"public_key", "listen_addr", "external_addr"});
   log_.Write("INFO", "guts_node::consensus_simplex", "P2P network initialized",
              {{"public_key", key}}, node_file, 193);
   log_.Write("INFO", "guts_consensus::simplex::engine", "created Simplex BFT consensus engine",
