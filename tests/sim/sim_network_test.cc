@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "tests/sim/sim_run.h"
 
 namespace guts::sim {
@@ -119,7 +120,21 @@ TEST(SimNetworkTest, SimplexModeSpeaksTheRealSimplexSurface) {
   args.insert(args.end(), {"--mode", "simplex"});
   SimRun sim("sim_simplex", "127.41.0.10", 4, args);
   ASSERT_TRUE(sim.status().ok()) << sim.status();
-  sim.Wait(absl::Seconds(3));
+  // Until v1 has led a view and every node logged a few blocks (bounded: a loaded machine
+  // slows the network, it does not change what it writes).
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  auto formed = [&] {
+    if (LinesWith(Slurp(sim.dir() + "/state/v1/node.log"), "proposed new block").empty()) {
+      return false;
+    }
+    for (int i = 0; i < 4; ++i) {
+      std::string text = Slurp(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
+      if (LinesWith(text, "processed finalized block").size() < 3) return false;
+    }
+    return true;
+  };
+  while (!formed() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(formed());
   auto status = sim.Get(0, "/api/consensus/status");
   EXPECT_EQ(status->second["enabled"], false);
   EXPECT_EQ(status->second["state"], "Disabled");
