@@ -37,6 +37,10 @@ std::string Names(const std::vector<std::string>& names) {
 
 }  // namespace
 
+bool HearsNode(const v1::NodeStatus& node) {
+  return node.connected() && node.state() != v1::UNREACHABLE && node.state() != v1::DOWN;
+}
+
 std::vector<std::string> ParseCollectorList(const std::string& flag) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
@@ -59,7 +63,7 @@ std::vector<ReplicaView> AskEveryCollector(const ClientOptions& options,
         client.ok() ? (*client)->FleetStatus() : absl::StatusOr<v1::FleetStatus>(client.status());
     if (!view.status.ok()) continue;
     for (const v1::NodeStatus& node : view.status->nodes()) {
-      if (node.connected()) view.heard.insert(node.node_id());
+      if (HearsNode(node)) view.heard.insert(node.node_id());
     }
     for (const v1::Incident& incident : view.status->open_incidents()) {
       view.open_causes.insert(incident.cause_key().empty() ? incident.id() : incident.cause_key());

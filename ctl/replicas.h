@@ -25,6 +25,11 @@
 
 namespace guts::ctl {
 
+// Whether the replica that sent `node` hears its agent now: the stream is up and the replica
+// has not judged the node silent (UNREACHABLE or DOWN). A stream cut without a reset stays
+// "connected" until keepalive ends it; the silence shows first.
+bool HearsNode(const v1::NodeStatus& node);
+
 // "a:7400, b:7400" -> {"a:7400", "b:7400"}; empty items are skipped, repeats kept once.
 std::vector<std::string> ParseCollectorList(const std::string& flag);
 
@@ -32,7 +37,7 @@ std::vector<std::string> ParseCollectorList(const std::string& flag);
 struct ReplicaView {
   std::string collector;
   absl::StatusOr<v1::FleetStatus> status;
-  // Nodes whose agent stream is connected to this replica now.
+  // Nodes this replica hears now (HearsNode).
   std::set<std::string> heard;
   // Cause keys of its open incidents.
   std::set<std::string> open_causes;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ctl/replicas.h"
 
 namespace guts::ctl {
 
@@ -44,7 +45,7 @@ absl::StatusOr<FleetClient*> Session::ClientHearing(const std::string& node_id) 
       }
       bool hears = node_id.empty();
       for (const v1::NodeStatus& node : status->nodes()) {
-        if (node.node_id() == node_id && node.connected()) hears = true;
+        if (node.node_id() == node_id && HearsNode(node)) hears = true;
       }
       if (hears) {
         client_ = *std::move(client);

@@ -60,10 +60,14 @@ absl::StatusOr<v1::FleetStatus> Status(v1::FleetService::Stub& stub) {
   return status;
 }
 
+// Nodes a replica hears: stream up and not judged silent (as gutsctl counts them; a stream
+// whose packets the kernel drops stays "connected" until keepalive ends it).
 std::set<std::string> Heard(const v1::FleetStatus& status) {
   std::set<std::string> heard;
   for (const v1::NodeStatus& node : status.nodes()) {
-    if (node.connected()) heard.insert(node.node_id());
+    if (node.connected() && node.state() != v1::UNREACHABLE && node.state() != v1::DOWN) {
+      heard.insert(node.node_id());
+    }
   }
   return heard;
 }
