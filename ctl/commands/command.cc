@@ -31,7 +31,7 @@ absl::StatusOr<FleetClient*> Session::ClientHearing(const std::string& node_id) 
   if (client_ == nullptr && collectors_.size() > 1) {
     if (options_.tls.insecure) err_ << "gutsctl: warning: running without TLS (--insecure)\n";
     // Replicas in order: the first healthy one (that hears `node_id`, when one does) answers.
-    std::vector<std::string> skipped;
+    std::vector<std::string> skipped, failures;
     std::unique_ptr<FleetClient> fallback;
     for (const std::string& collector : collectors_) {
       ClientOptions one = options_;
@@ -40,7 +40,14 @@ absl::StatusOr<FleetClient*> Session::ClientHearing(const std::string& node_id) 
       if (!client.ok()) return client.status();
       absl::StatusOr<v1::FleetStatus> status = (*client)->FleetStatus();
       if (!status.ok()) {
-        skipped.push_back(absl::StrCat(collector, " (", status.status().message(), ")"));
+        // Short on the "answering from" line; the whole reasons when none answers.
+        const absl::Status& why = status.status();
+        skipped.push_back(absl::StrCat(collector, " (",
+                                       absl::IsUnavailable(why)        ? "unreachable"
+                                       : absl::IsDeadlineExceeded(why) ? "no answer in time"
+                                                                       : why.message(),
+                                       ")"));
+        failures.push_back(std::string(why.message()));
         continue;
       }
       bool hears = node_id.empty();
@@ -51,16 +58,21 @@ absl::StatusOr<FleetClient*> Session::ClientHearing(const std::string& node_id) 
         client_ = *std::move(client);
         break;
       }
-      skipped.push_back(absl::StrCat(collector, " (does not hear ", node_id, ")"));
-      if (fallback == nullptr) fallback = *std::move(client);
+      if (fallback == nullptr) {
+        fallback = *std::move(client);
+      } else {
+        skipped.push_back(absl::StrCat(collector, " (does not hear ", node_id, ")"));
+      }
     }
+    bool hearing = client_ != nullptr;
     if (client_ == nullptr) client_ = std::move(fallback);
     if (client_ == nullptr) {
       return absl::UnavailableError(
-          absl::StrCat("no collector answered: ", absl::StrJoin(skipped, "; ")));
+          absl::StrCat("no collector answered: ", absl::StrJoin(failures, "; ")));
     }
     options_.collector = client_->collector();
     err_ << "gutsctl: answering from collector " << client_->collector();
+    if (!hearing) err_ << " (no replica hears " << node_id << " now)";
     if (!skipped.empty()) err_ << " (skipped " << absl::StrJoin(skipped, "; ") << ")";
     err_ << "\n";
   }
