@@ -239,6 +239,14 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
     ExpectNoHole(seqs_b, "replica B, " + node);
   }
 
+  // A bundle asked of B (second in every agent's list) is uploaded to B, the replica that asked.
+  std::string bundle_b = dir + "/v2-bundle.tar.gz";
+  testing::ShellResult via_b = Shell(absl::StrCat(
+      BinaryPath("gutsctl"), " --insecure --collector ", kReplica[1],
+      " diag collect --node v2 --since 5m --timeout 60s --output ", bundle_b, " 2>&1"));
+  EXPECT_EQ(via_b.exit_code, 0) << via_b.output;
+  EXPECT_EQ(Shell(absl::StrCat("tar tzf ", bundle_b, " >/dev/null")).exit_code, 0) << via_b.output;
+
   // gutsctl names where it answers from and shows both replicas' views.
   testing::ShellResult all =
       Shell(absl::StrCat(BinaryPath("gutsctl"), " --insecure --collector ", kReplica[0], ",",
