@@ -205,6 +205,12 @@ if "$helm" template guts "$notes_chart" --show-only templates/notes-render.yaml 
 else
   ok "NOTES quiet with mTLS on"
 fi
+if "$helm" template guts "$notes_chart" -f "$values/replicas.yaml" --namespace guts \
+  --show-only templates/notes-render.yaml | grep -q "Collector replicas (2, independent"; then
+  ok "NOTES list the collector replicas"
+else
+  not_ok "NOTES do not list the collector replicas"
+fi
 
 # --- container files ------------------------------------------------------------------------------
 # No container engine here: check what can be checked without one.
