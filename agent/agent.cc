@@ -12,18 +12,16 @@ Agent::Agent(const AgentConfig& config, std::unique_ptr<Spool> spool,
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentConfig& config,
                                                      std::vector<std::unique_ptr<Source>> sources) {
+  const std::vector<std::string> collectors = CollectorList(config);
   absl::StatusOr<std::unique_ptr<Spool>> spool =
-      Spool::Open(config.state_dir + "/spool", config.spool_max_bytes);
+      Spool::Open(config.state_dir + "/spool", config.spool_max_bytes, collectors);
   if (!spool.ok()) return spool.status();
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       ClientCredentials(config.tls);
   if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<Agent> agent(new Agent(config, *std::move(spool), std::move(sources)));
-  StreamClientOptions options{.collector = config.collector,
-                              .credentials = *credentials,
-                              .backoff_max = config.reconnect_max_delay};
-  v1::Hello& hello = options.hello;
+  v1::Hello hello;
   hello.set_node_id(config.node_id);
   hello.set_agent_version(kVersion);
   for (const auto& [k, v] : config.labels) (*hello.mutable_labels())[k] = v;
@@ -32,19 +30,41 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentConfig& config,
   hello.set_agent_start_unix_ms(absl::ToUnixMillis(absl::Now()));
   hello.set_interval_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(config.interval)));
   hello.set_role(config.role);
-  agent->stream_ =
-      std::make_unique<StreamClient>(std::move(options), agent->spool_.get(), &agent->metrics_);
+  // One stream per collector, each on its own spool cursor and threads.
+  for (size_t i = 0; i < collectors.size(); ++i) {
+    StreamClientOptions options{.collector = collectors[i],
+                                .spool_cursor = i,
+                                .credentials = *credentials,
+                                .hello = hello,
+                                .backoff_max = config.reconnect_max_delay};
+    agent->streams_.push_back(
+        std::make_unique<StreamClient>(std::move(options), agent->spool_.get(), &agent->metrics_));
+    agent->collector_metrics_.push_back(agent->metrics_.ForCollector(collectors[i]));
+  }
+  agent->dropped_reported_.assign(collectors.size(), 0);
   return agent;
 }
 
 Agent::~Agent() { Stop(); }
 
+std::vector<std::string> CollectorList(const AgentConfig& config) {
+  if (!config.collectors.empty()) return config.collectors;
+  return {config.collector};
+}
+
 void Agent::SetCommandHandler(std::shared_ptr<CommandHandler> handler) {
-  stream_->SetCommandHandler(std::move(handler));
+  for (auto& stream : streams_) stream->SetCommandHandler(handler);
+}
+
+bool Agent::connected() const {
+  for (const auto& stream : streams_) {
+    if (stream->connected()) return true;
+  }
+  return false;
 }
 
 void Agent::Start() {
-  stream_->Start();
+  for (auto& stream : streams_) stream->Start();
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -55,7 +75,7 @@ void Agent::Stop() {
     cv_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
-  stream_->Stop();
+  for (auto& stream : streams_) stream->Stop();
 }
 
 void Agent::Loop() {
@@ -133,9 +153,15 @@ absl::StatusOr<uint64_t> Agent::TakeSnapshot() {
   absl::Status appended = spool_->Append(seq, bytes);
   metrics_.spool_depth().Set(static_cast<double>(spool_->depth()));
   metrics_.spool_bytes().Set(static_cast<double>(spool_->bytes()));
+  for (size_t i = 0; i < streams_.size(); ++i) {
+    uint64_t total = spool_->dropped_for(i);
+    collector_metrics_[i].spool_dropped->Increment(
+        static_cast<double>(total - dropped_reported_[i]));
+    dropped_reported_[i] = total;
+  }
   if (!appended.ok()) return appended;
   metrics_.snapshots_taken().Increment();
-  stream_->Notify();
+  for (auto& stream : streams_) stream->Notify();
   return seq;
 }
 

@@ -1,6 +1,7 @@
 // The agent: every interval it runs the sources (SourceRunner), numbers the snapshot from the
-// spool's durable seq, spools it and wakes the stream client. A snapshot is taken every
-// interval whatever the sources or the collector do; the sources get 80 % of the interval.
+// spool's durable seq, spools it and wakes the stream clients (one per collector in its list). A
+// snapshot is taken every interval whatever the sources or the collector do; the sources get 80 %
+// of the interval.
 //
 // Example:
 //   absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Create(config, std::move(sources));
@@ -35,6 +36,9 @@ namespace guts::agent {
 // sets the observed consensus mode. Called on every snapshot before it is spooled.
 void FillConsensusFromLogAndConfig(::guts::diag::v1::Snapshot& snapshot);
 
+// The collectors the agent streams to, in order: config.collectors, or {config.collector}.
+std::vector<std::string> CollectorList(const AgentConfig& config);
+
 class Agent {
  public:
   // Opens the spool under config.state_dir and prepares the stream. Errors: the spool's
@@ -60,7 +64,8 @@ class Agent {
 
   AgentMetrics& metrics() { return metrics_; }
   Spool& spool() { return *spool_; }
-  bool connected() const { return stream_->connected(); }
+  // True while the stream to at least one collector is up.
+  bool connected() const;
 
  private:
   Agent(const AgentConfig& config, std::unique_ptr<Spool> spool,
@@ -71,7 +76,9 @@ class Agent {
   AgentMetrics metrics_;
   std::unique_ptr<Spool> spool_;
   SourceRunner runner_;
-  std::unique_ptr<StreamClient> stream_;
+  std::vector<std::unique_ptr<StreamClient>> streams_;  // one per collector, in list order
+  std::vector<AgentMetrics::Collector> collector_metrics_;
+  std::vector<uint64_t> dropped_reported_;  // per collector; touched by the snapshot thread
   std::thread thread_;
   mutable std::mutex recent_mu_;
   std::deque<std::string> recent_;  // guarded by recent_mu_

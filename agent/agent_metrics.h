@@ -1,6 +1,7 @@
 // The agent's own metrics, served on its HTTP port at /metrics in Prometheus text format:
 // snapshots taken/sent/acked, spool depth and bytes, drops, reconnects, and per-source errors
-// and durations.
+// and durations; per collector (label `collector`, its "host:port"): connected, last acked
+// seq, reconnects and spool drops before that collector acked.
 //
 // Example:
 //   AgentMetrics metrics;
@@ -24,6 +25,16 @@ namespace guts::agent {
 class AgentMetrics {
  public:
   AgentMetrics();
+
+  // One collector's series. Owned by the registry; valid as long as the AgentMetrics.
+  struct Collector {
+    prometheus::Gauge* connected;
+    prometheus::Gauge* last_acked_seq;
+    prometheus::Counter* reconnects;
+    prometheus::Counter* spool_dropped;
+  };
+  // The series of the collector at `address` (created on first use).
+  Collector ForCollector(const std::string& address);
 
   prometheus::Counter& snapshots_taken() { return *snapshots_taken_; }
   prometheus::Counter& snapshots_sent() { return *snapshots_sent_; }
@@ -52,6 +63,10 @@ class AgentMetrics {
   prometheus::Gauge* connected_;
   prometheus::Family<prometheus::Counter>* source_errors_;
   prometheus::Family<prometheus::Gauge>* source_duration_;
+  prometheus::Family<prometheus::Gauge>* collector_connected_;
+  prometheus::Family<prometheus::Gauge>* collector_last_acked_;
+  prometheus::Family<prometheus::Counter>* collector_reconnects_;
+  prometheus::Family<prometheus::Counter>* collector_dropped_;
 };
 
 }  // namespace guts::agent

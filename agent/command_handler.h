@@ -17,6 +17,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <utility>
 
 #include "guts/diag/v1/agent.pb.h"
 
@@ -34,6 +36,15 @@ class CommandHandler {
   // it is connected; the oldest are dropped beyond 256 waiting.
   virtual void Handle(const ::guts::diag::v1::Command& command,
                       std::function<void(::guts::diag::v1::CommandStatus)> report) = 0;
+
+  // The same, saying which collector ("host:port" from the agent's list) sent the command: an
+  // agent streaming to several collectors answers on the stream that asked (`report` already
+  // does) and uploads there. The default ignores the collector.
+  virtual void HandleFrom(const std::string& collector, const ::guts::diag::v1::Command& command,
+                          std::function<void(::guts::diag::v1::CommandStatus)> report) {
+    (void)collector;
+    Handle(command, std::move(report));
+  }
 };
 
 }  // namespace guts::agent

@@ -194,8 +194,17 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
   }
 
   AgentConfig config;
-  config.collector = raw.collector;
-  if (absl::Status s = CheckHostPort("collector", raw.collector); !s.ok()) return s;
+  // "a:7400,b:7400": the agent streams to every collector in the list (independent replicas).
+  for (absl::string_view part : absl::StrSplit(raw.collector, ',', absl::SkipWhitespace())) {
+    std::string address(absl::StripAsciiWhitespace(part));
+    if (absl::Status s = CheckHostPort("collector", address); !s.ok()) return s;
+    for (const std::string& seen : config.collectors) {
+      if (seen == address) return Invalid("collector", absl::StrCat(address, " is listed twice"));
+    }
+    config.collectors.push_back(std::move(address));
+  }
+  if (config.collectors.empty()) return Invalid("collector", "no collector address given");
+  config.collector = config.collectors.front();
   config.node_id = raw.node_id;
   if (config.node_id.empty()) {
     char host[256] = {};

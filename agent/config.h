@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -20,7 +21,11 @@
 namespace guts::agent {
 
 struct AgentConfig {
+  // The first of `collectors` (the only one in a single-collector setup).
   std::string collector = "127.0.0.1:7400";
+  // Every collector the agent streams to ("host:port", --collector a,b), each with its own
+  // spool cursor and stream. Empty means {collector}.
+  std::vector<std::string> collectors;
   std::string node_id;
   std::string node_api = "http://127.0.0.1:8080";
   std::string node_p2p_addr = "127.0.0.1:9000";

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "agent/agent.h"
 #include "agent/bundle/agent_bundle_handler.h"
 #include "agent/config.h"
@@ -64,9 +65,9 @@ int main(int argc, char** argv) {
     spdlog::critical("--http-addr {}: {}", config->http_addr, std::string(s.message()));
     return 1;
   }
-  spdlog::info("guts-agent for node {} (next seq {}): collector {}, http {}:{}", config->node_id,
-               (*agent)->spool().NextSeq(), config->collector, config->http_addr.substr(0, colon),
-               http.port());
+  spdlog::info("guts-agent for node {} (next seq {}): collectors {}, http {}:{}", config->node_id,
+               (*agent)->spool().NextSeq(), absl::StrJoin(guts::agent::CollectorList(*config), ","),
+               config->http_addr.substr(0, colon), http.port());
 
   (*agent)->SetCommandHandler(guts::bundle::MakeAgentBundleHandler(*config, agent->get()));
   (*agent)->Start();

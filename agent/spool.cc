@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -86,36 +87,62 @@ void SyncDir(const std::string& dir) {
 
 }  // namespace
 
-Spool::Spool(std::string dir, uint64_t max_bytes)
+Spool::Spool(std::string dir, uint64_t max_bytes, std::vector<std::string> names)
     : dir_(std::move(dir)),
       max_bytes_(max_bytes),
       // Eight or more segments per budget, so dropping one for space loses a small slice.
-      segment_bytes_(std::clamp<uint64_t>(max_bytes / 8, 8 << 10, 1 << 20)) {}
+      segment_bytes_(std::clamp<uint64_t>(max_bytes / 8, 8 << 10, 1 << 20)),
+      names_(std::move(names)),
+      cursors_(names_.size()) {}
 
 Spool::~Spool() {
   if (active_fd_ >= 0) close(active_fd_);
 }
 
-absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint64_t max_bytes) {
+absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint64_t max_bytes,
+                                                   std::vector<std::string> collectors) {
   if (max_bytes < (64u << 10)) {
     return absl::InvalidArgumentError(absl::StrCat("spool size ", max_bytes, " below 64 KiB"));
+  }
+  if (collectors.empty()) collectors.push_back("");
+  for (size_t i = 0; i < collectors.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (collectors[i] == collectors[j]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("collector ", collectors[i], " is listed twice"));
+      }
+    }
   }
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
     return absl::InternalError(absl::StrCat("create spool dir ", dir, ": ", error.message()));
   }
-  std::unique_ptr<Spool> spool(new Spool(dir, max_bytes));
+  std::unique_ptr<Spool> spool(new Spool(dir, max_bytes, std::move(collectors)));
   if (absl::Status s = spool->Load(); !s.ok()) return s;
   return spool;
 }
 
 absl::Status Spool::Load() {
-  std::string text;
-  if (ReadWhole(dir_ + "/acked", text)) {
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &acked_)) {
-      return absl::DataLossError(absl::StrCat(dir_, "/acked: not a number: '", text, "'"));
+  auto read_number = [&](const std::string& file, uint64_t& out) -> absl::Status {
+    std::string text;
+    if (ReadWhole(dir_ + "/" + file, text) &&
+        !absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &out)) {
+      return absl::DataLossError(absl::StrCat(dir_, "/", file, ": not a number: '", text, "'"));
     }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = read_number("acked", acked_); !s.ok()) return s;
+  uint64_t highest = acked_;
+  for (size_t i = 0; i < cursors_.size(); ++i) {
+    Cursor& cursor = cursors_[i];
+    cursor.acked = acked_;
+    if (!names_[i].empty()) {
+      if (absl::Status s = read_number(CursorFile(i), cursor.acked); !s.ok()) return s;
+      cursor.acked = std::max(cursor.acked, acked_);
+    }
+    cursor.persisted = cursor.acked;
+    highest = std::max(highest, cursor.acked);
   }
   std::vector<std::pair<uint64_t, std::string>> files;
   DIR* d = opendir(dir_.c_str());
@@ -131,7 +158,6 @@ absl::Status Spool::Load() {
   closedir(d);
   std::sort(files.begin(), files.end());
 
-  uint64_t highest = acked_;
   std::string data;
   for (const auto& [first, path] : files) {
     if (!ReadWhole(path, data)) return Errno("read spool segment", path);
@@ -164,6 +190,16 @@ uint64_t Spool::NextSeq() const {
   return next_seq_;
 }
 
+std::string Spool::CursorFile(size_t collector) const {
+  // The collector's address as a file name: anything but [A-Za-z0-9.-] becomes '_'.
+  std::string name = "acked-" + names_[collector];
+  for (size_t i = 6; i < name.size(); ++i) {
+    char c = name[i];
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') name[i] = '_';
+  }
+  return name;
+}
+
 void Spool::DropOldestLocked() {
   Segment oldest = segments_.front();
   segments_.pop_front();
@@ -172,7 +208,14 @@ void Spool::DropOldestLocked() {
     active_fd_ = -1;
   }
   unlink(oldest.path.c_str());
-  uint64_t lost = UnackedIn(oldest);
+  // Each collector lost what it had not acked; the snapshot reports the worst of them (the
+  // cursors are prefixes, so that is also how many records some collector never got).
+  uint64_t lost = 0;
+  for (Cursor& cursor : cursors_) {
+    uint64_t lost_here = UnackedIn(oldest, cursor.acked);
+    cursor.dropped += lost_here;
+    lost = std::max(lost, lost_here);
+  }
   dropped_since_take_ += lost;
   dropped_total_ += lost;
   while (!recent_.empty() && recent_.front().seq <= oldest.last_seq) recent_.pop_front();
@@ -180,10 +223,10 @@ void Spool::DropOldestLocked() {
                lost, std::max(oldest.first_seq, acked_ + 1), oldest.last_seq);
 }
 
-uint64_t Spool::UnackedIn(const Segment& segment) const {
-  if (segment.last_seq <= acked_) return 0;
-  if (segment.first_seq > acked_) return segment.records;
-  return segment.last_seq - acked_;  // seqs within a segment are consecutive
+uint64_t Spool::UnackedIn(const Segment& segment, uint64_t acked) {
+  if (segment.last_seq <= acked) return 0;
+  if (segment.first_seq > acked) return segment.records;
+  return segment.last_seq - acked;  // seqs within a segment are consecutive
 }
 
 absl::Status Spool::Append(uint64_t seq, const std::string& payload) {
@@ -263,8 +306,8 @@ absl::StatusOr<std::vector<SpoolRecord>> Spool::ReadAfter(uint64_t after, size_t
   return out;
 }
 
-absl::Status Spool::WriteAcked(uint64_t seq) {
-  std::string tmp = dir_ + "/acked.tmp";
+absl::Status Spool::WriteNumber(const std::string& file, uint64_t seq) {
+  std::string tmp = absl::StrCat(dir_, "/", file, ".tmp");
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("write", tmp);
   std::string text = absl::StrCat(seq, "\n");
@@ -272,25 +315,54 @@ absl::Status Spool::WriteAcked(uint64_t seq) {
             fdatasync(fd) == 0;
   close(fd);
   if (!ok) return Errno("write", tmp);
-  if (rename(tmp.c_str(), (dir_ + "/acked").c_str()) != 0) return Errno("rename", tmp);
+  if (rename(tmp.c_str(), absl::StrCat(dir_, "/", file).c_str()) != 0) {
+    return Errno("rename", tmp);
+  }
   return absl::OkStatus();
 }
 
 absl::Status Spool::Ack(uint64_t seq) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (seq <= acked_) return absl::OkStatus();
-  // The ack only has to be on disk before a segment goes (or when it runs ahead of every
-  // spooled seq): that is what keeps the seq counter from going back. Between those moments a
-  // restart resends at most one segment the collector already has, and it drops them by seq.
-  bool beyond = seq >= next_seq_;
-  bool retiring = segments_.size() > 1 && segments_.front().last_seq <= seq;
-  if (beyond || retiring) {
-    if (absl::Status s = WriteAcked(seq); !s.ok()) return s;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (absl::Status s = Ack(i, seq); !s.ok()) return s;
   }
-  acked_ = seq;
+  return absl::OkStatus();
+}
+
+absl::Status Spool::Ack(size_t collector, uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Cursor& cursor = cursors_[collector];
+  if (seq <= cursor.acked) return absl::OkStatus();
+  bool beyond = seq >= next_seq_;
+  // A named cursor is written when it runs ahead of every spooled seq (that keeps the seq
+  // counter from going back) or when it enters a new segment (so that a restart resends a
+  // collector at most about one segment it already has).
+  if (!names_[collector].empty()) {
+    bool entered_segment = beyond;
+    for (const Segment& segment : segments_) {
+      if (segment.first_seq > cursor.persisted && segment.first_seq <= seq) entered_segment = true;
+    }
+    if (entered_segment) {
+      if (absl::Status s = WriteNumber(CursorFile(collector), seq); !s.ok()) return s;
+      cursor.persisted = seq;
+    }
+  }
+  cursor.acked = seq;
   next_seq_ = std::max(next_seq_, seq + 1);
+
+  uint64_t floor = cursor.acked;
+  for (const Cursor& other : cursors_) floor = std::min(floor, other.acked);
+  if (floor <= acked_) return absl::OkStatus();
+  // The floor only has to be on disk before a segment goes (or when it runs ahead of every
+  // spooled seq). Between those moments a restart resends at most one segment the collectors
+  // already have, and they drop them by seq.
+  bool floor_beyond = beyond && floor == seq;
+  bool retiring = segments_.size() > 1 && segments_.front().last_seq <= floor;
+  if (floor_beyond || retiring) {
+    if (absl::Status s = WriteNumber("acked", floor); !s.ok()) return s;
+  }
+  acked_ = floor;
   while (!segments_.empty() && segments_.front().last_seq <= acked_ &&
-         (segments_.size() > 1 || beyond)) {
+         (segments_.size() > 1 || floor_beyond)) {
     if (segments_.size() == 1 && active_fd_ >= 0) {
       close(active_fd_);
       active_fd_ = -1;
@@ -307,10 +379,20 @@ uint64_t Spool::last_acked() const {
   return acked_;
 }
 
+uint64_t Spool::last_acked(size_t collector) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cursors_[collector].acked;
+}
+
+uint64_t Spool::dropped_for(size_t collector) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cursors_[collector].dropped;
+}
+
 uint64_t Spool::depth() const {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t n = 0;
-  for (const Segment& segment : segments_) n += UnackedIn(segment);
+  for (const Segment& segment : segments_) n += UnackedIn(segment, acked_);
   return n;
 }
 

@@ -43,6 +43,7 @@ StreamClient::StreamClient(StreamClientOptions options, Spool* spool, AgentMetri
     : options_(std::move(options)),
       spool_(spool),
       metrics_(metrics),
+      collector_metrics_(metrics->ForCollector(options_.collector)),
       state_(std::make_shared<State>()) {}
 
 StreamClient::~StreamClient() { Stop(); }
@@ -88,7 +89,10 @@ void StreamClient::Run() {
       std::lock_guard<std::mutex> lock(state_->mu);
       if (state_->stopping) return;
     }
-    if (!first) metrics_->reconnects().Increment();
+    if (!first) {
+      metrics_->reconnects().Increment();
+      collector_metrics_.reconnects->Increment();
+    }
     first = false;
     if (RunStream()) failures = 0;
     absl::Duration delay =
@@ -108,6 +112,7 @@ bool StreamClient::RunStream() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  const size_t cursor_index = options_.spool_cursor;
   auto channel = grpc::CreateCustomChannel(options_.collector, options_.credentials, args);
   auto stub = v1::AgentService::NewStub(channel);
   grpc::ClientContext context;
@@ -121,7 +126,7 @@ bool StreamClient::RunStream() {
   v1::AgentMessage hello_message;
   v1::Hello& hello = *hello_message.mutable_hello();
   hello = options_.hello;
-  hello.set_last_acked_seq(spool_->last_acked());
+  hello.set_last_acked_seq(spool_->last_acked(cursor_index));
   hello.set_next_seq(spool_->NextSeq());
   hello.set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
 
@@ -133,16 +138,18 @@ bool StreamClient::RunStream() {
       v1::CollectorMessage message;
       while (stream->Read(&message)) {
         if (message.has_hello_ack()) {
-          if (absl::Status s = spool_->Ack(message.hello_ack().last_stored_seq()); !s.ok()) {
+          if (absl::Status s = spool_->Ack(cursor_index, message.hello_ack().last_stored_seq());
+              !s.ok()) {
             spdlog::error("spool ack: {}", std::string(s.message()));
           }
           std::lock_guard<std::mutex> lock(state_->mu);
           hello_acked = true;
           state_->connected = true;
-          metrics_->connected().Set(1);
+          metrics_->connected().Increment();
+          collector_metrics_.connected->Set(1);
           state_->cv.notify_all();
         } else if (message.has_ack()) {
-          if (absl::Status s = spool_->Ack(message.ack().seq()); !s.ok()) {
+          if (absl::Status s = spool_->Ack(cursor_index, message.ack().seq()); !s.ok()) {
             spdlog::error("spool ack: {}", std::string(s.message()));
           }
         } else if (message.has_command()) {
@@ -156,7 +163,7 @@ bool StreamClient::RunStream() {
             state->cv.notify_all();
           };
           if (handler_) {
-            handler_->Handle(message.command(), report);
+            handler_->HandleFrom(options_.collector, message.command(), report);
           } else {
             v1::CommandStatus rejected;
             rejected.set_command_id(message.command().id());
@@ -179,14 +186,14 @@ bool StreamClient::RunStream() {
                                    [&] { return hello_acked || broken || state_->stopping; });
   if (ready && hello_acked && !broken && !state_->stopping) {
     spdlog::info("connected to collector {}; replaying from seq {}", options_.collector,
-                 spool_->last_acked() + 1);
+                 spool_->last_acked(cursor_index) + 1);
     uint64_t cursor = 0;  // highest seq written on this stream
     bool failed = false;
     while (!failed) {
-      cursor = std::max(cursor, spool_->last_acked());
+      cursor = std::max(cursor, spool_->last_acked(cursor_index));
       state_->cv.wait(lock, [&] {
         return broken || state_->stopping || !state_->statuses.empty() ||
-               spool_->NextSeq() - 1 > std::max(cursor, spool_->last_acked());
+               spool_->NextSeq() - 1 > std::max(cursor, spool_->last_acked(cursor_index));
       });
       if (broken || state_->stopping) break;
       std::deque<v1::CommandStatus> statuses;
@@ -220,15 +227,19 @@ bool StreamClient::RunStream() {
         }
       }
       metrics_->last_acked_seq().Set(static_cast<double>(spool_->last_acked()));
+      collector_metrics_.last_acked_seq->Set(static_cast<double>(spool_->last_acked(cursor_index)));
       lock.lock();
     }
   } else if (!hello_acked && !broken && !state_->stopping) {
     spdlog::warn("collector {} sent no HelloAck within {}; reconnecting", options_.collector,
                  absl::FormatDuration(options_.hello_timeout));
   }
+  if (state_->connected) {
+    metrics_->connected().Decrement();
+    collector_metrics_.connected->Set(0);
+  }
   state_->connected = false;
   state_->context = nullptr;
-  metrics_->connected().Set(0);
   lock.unlock();
 
   context.TryCancel();

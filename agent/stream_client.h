@@ -1,6 +1,9 @@
-// The agent's one long-lived Connect stream to the collector. It sends a Hello, then every
-// spooled snapshot in seq order (replaying whatever is unacked after a reconnect), applies the
-// collector's cumulative acks to the spool, and hands Commands to the CommandHandler.
+// The agent's long-lived Connect stream to one collector (one client per collector in the
+// agent's list, each with its own spool cursor, threads and backoff, so a dead collector never
+// slows the stream to another). It sends a Hello, then every spooled snapshot in seq order
+// (replaying whatever this collector has not acked after a reconnect), applies the collector's
+// cumulative acks to its spool cursor, and hands Commands to the CommandHandler, saying which
+// collector asked.
 // Reconnects with exponential backoff and jitter (backoff_min doubling to backoff_max, each
 // delay drawn in [d/2, d]); the backoff restarts after a stream that got its HelloAck.
 //
@@ -32,6 +35,8 @@ namespace guts::agent {
 
 struct StreamClientOptions {
   std::string collector;  // "host:port"
+  // This collector's ack cursor in the spool (its index in the list the spool was opened with).
+  size_t spool_cursor = 0;
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   // Sent at every connect; last_acked_seq, next_seq and sent_unix_ms are filled in then.
   ::guts::diag::v1::Hello hello;
@@ -71,6 +76,7 @@ class StreamClient {
   StreamClientOptions options_;
   Spool* spool_;
   AgentMetrics* metrics_;
+  AgentMetrics::Collector collector_metrics_;
   std::shared_ptr<CommandHandler> handler_;
   std::shared_ptr<State> state_;
 };

@@ -12,6 +12,7 @@
 #include "ctl/commands/incidents.h"
 #include "ctl/commands/net.h"
 #include "ctl/commands/node.h"
+#include "ctl/replicas.h"
 
 namespace guts::ctl {
 namespace {
@@ -23,6 +24,7 @@ constexpr char kFooter[] =
     "  gutsctl net graph -o png --file fleet.png  # the peer graph as a picture\n"
     "  gutsctl incident show inc-7                # evidence and runbook\n"
     "  gutsctl diag collect --node v3             # a diagnostic bundle from v3\n"
+    "  gutsctl --collector c0:7400,c1:7400 --all-collectors fleet status  # replicas\n"
     "  GUTSCTL_COLLECTOR=10.0.0.5:7400 gutsctl --tls-cert me.crt --tls-key me.key \\\n"
     "      --tls-ca ca.crt fleet status -o json\n"
     "\n"
@@ -50,6 +52,7 @@ absl::StatusOr<int> Run(const GlobalFlags& flags, const CommandRun& selected, st
   options.deadline = *deadline;
   Session session(options, Style{.color = ColorWanted(terminal, flags.no_color)},
                   flags.format == "json", terminal, out, err);
+  session.set_collectors(ParseCollectorList(flags.collector), flags.all_collectors);
   return selected(session);
 }
 
@@ -63,9 +66,13 @@ int RunGutsctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   app.footer(kFooter);
   app.set_version_flag("--version", kVersion);
   GlobalFlags flags;
-  app.add_option("--collector", flags.collector, "Collector gRPC address host:port")
+  app.add_option("--collector", flags.collector,
+                 "Collector gRPC address host:port, or replicas a:7400,b:7400 (the first "
+                 "healthy one answers)")
       ->envname("GUTSCTL_COLLECTOR")
       ->capture_default_str();
+  app.add_flag("--all-collectors", flags.all_collectors,
+               "Ask every collector replica and show where they disagree");
   app.add_flag("--insecure", flags.insecure, "Plain text, no TLS (development only)")
       ->envname("GUTSCTL_INSECURE");
   app.add_option("--tls-cert", flags.tls_cert, "PEM client certificate")

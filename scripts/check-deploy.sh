@@ -63,6 +63,7 @@ cases=(
   "tls-off-dev|$values/tls-off-dev.yaml|sidecar|insecure|no"
   "existing-secret|$values/existing-secret.yaml|daemonset|mtls|yes"
   "collector-only|$values/collector-only.yaml|none|mtls|yes"
+  "replicas|$values/replicas.yaml|daemonset|mtls|yes"
 )
 for case in "${cases[@]}"; do
   IFS='|' read -r name file mode tls pvc <<<"$case"
@@ -88,6 +89,33 @@ for case in "${cases[@]}"; do
     not_ok "schemas, agent mounts and hardening ($name)"
   fi
 done
+
+# --- collector replicas: one StatefulSet, a PVC each, apart on hosts, agents dial every one --------
+replica_checks() {
+  local out="$work/replicas.yaml" sts="guts-guts-diagnostics-collector"
+  [[ -f "$out" ]] || { not_ok "replicas: not rendered"; return; }
+  local want_addrs="--collector=$sts-0.$sts-headless.guts.svc:7400,$sts-1.$sts-headless.guts.svc:7400"
+  grep -qE '^  replicas: 2$' "$out" && ok "replicas: StatefulSet runs 2" \
+    || not_ok "replicas: StatefulSet does not run 2"
+  grep -q 'requiredDuringSchedulingIgnoredDuringExecution' "$out" \
+    && grep -q 'topologyKey: kubernetes.io/hostname' "$out" \
+    && ok "replicas: pod anti-affinity on kubernetes.io/hostname" \
+    || not_ok "replicas: no pod anti-affinity between replicas"
+  grep -q '^  volumeClaimTemplates:' "$out" && ok "replicas: each replica its own PVC" \
+    || not_ok "replicas: no volumeClaimTemplates"
+  grep -qF -- "$want_addrs" "$out" && ok "replicas: agents stream to every replica ($want_addrs)" \
+    || not_ok "replicas: agent --collector does not list every replica"
+  grep -qF "*.$sts-headless.guts.svc" "$out" && ok "replicas: server certificate names each Pod" \
+    || not_ok "replicas: server certificate lacks the headless Pod names"
+  # One replica (the default) keeps the single Service address and no anti-affinity.
+  if grep -qF -- "--collector=$sts.guts.svc:7400" "$work/daemonset.yaml" \
+    && ! grep -q 'podAntiAffinity' "$work/daemonset.yaml"; then
+    ok "replicas: one replica keeps the Service address"
+  else
+    not_ok "replicas: one replica does not keep the Service address"
+  fi
+}
+replica_checks
 
 # --- the checker bites: a writable node data mount and a broken object must be caught ---------------
 sed '/mountPath: \/data$/{n;s/readOnly: true/readOnly: false/}' "$work/sidecar.yaml" >"$work/bad-mount.yaml"
@@ -142,6 +170,8 @@ expect_refusal "schema: unknown agent mode" 'agent.mode must be one of the follo
   -f "$values/invalid-schema.yaml"
 expect_refusal "schema: string port" 'collector.grpcPort: Invalid type. Expected: integer' \
   -f "$values/invalid-schema.yaml"
+expect_refusal "schema: zero collector replicas" 'collector.replicas: Must be greater than or equal to 1' \
+  --set collector.replicas=0
 expect_refusal "TLS off without the explicit insecure flag" 'needs tls.insecure=true' \
   --set tls.enabled=false
 expect_refusal "insecure while TLS is on" 'contradict each other' --set tls.insecure=true
@@ -174,6 +204,12 @@ if "$helm" template guts "$notes_chart" --show-only templates/notes-render.yaml 
   not_ok "NOTES warn although mTLS is on"
 else
   ok "NOTES quiet with mTLS on"
+fi
+if "$helm" template guts "$notes_chart" -f "$values/replicas.yaml" --namespace guts \
+  --show-only templates/notes-render.yaml | grep -q "Collector replicas (2, independent"; then
+  ok "NOTES list the collector replicas"
+else
+  not_ok "NOTES do not list the collector replicas"
 fi
 
 # --- container files ------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 # CA, RocksDB under build/demo/), waits until every node has reported, prints the fleet status,
 # then splits the network 4|3, shows the P1 incident and the partition, heals, and shows it
 # resolved. Everything it started is stopped when it ends or on Ctrl-C.
+# --two-collectors: a second guts-collector replica; the agents stream to both, gutsctl asks
+# both, and the first replica is killed mid-split: the other keeps the picture.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 nodes=7
@@ -31,8 +33,9 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 "$root/scripts/mint-dev-certs.sh" "$run/certs" $(seq -f 'v%g' 1 "$nodes")
 certs="$run/certs"
+collectors=127.0.0.1:7400  # the agents' and gutsctl's --collector (see --two-collectors)
 ctl() {
-  "$bin/gutsctl" --collector 127.0.0.1:7400 --tls-cert "$certs/operator.crt" \
+  "$bin/gutsctl" --collector "$collectors" --tls-cert "$certs/operator.crt" \
     --tls-key "$certs/operator.key" --tls-ca "$certs/ca.crt" "$@"
 }
 
@@ -60,10 +63,38 @@ wait_for_file() {
 wait_for_file "$run/sim.ready" "guts-sim"
 wait_for_file "$run/collector.ready" "guts-collector"
 
+# --- two collector replicas (--two-collectors) -------------------------------------------------
+# Self-contained: a second, independent replica on 127.0.0.1:7410 (its own store), the agents
+# and gutsctl given both, and a hook that kills the first replica mid-split.
+two_collectors=0
+[[ " $* " == *" --two-collectors "* ]] && two_collectors=1
+replica0_pid="${pids[-1]}"
+kill_replica_mid_split() { :; }
+if ((two_collectors)); then
+  step "starting a second guts-collector replica on 127.0.0.1:7410 (its own store)"
+  "$bin/guts-collector" --grpc-addr 127.0.0.1:7410 --http-addr 127.0.0.1:7411 \
+    --data-dir "$run/collector-2" --ready-file "$run/collector-2.ready" \
+    --tls-cert "$certs/collector.crt" --tls-key "$certs/collector.key" --tls-ca "$certs/ca.crt" \
+    >"$run/logs/collector-2.log" 2>&1 &
+  pids+=($!)
+  wait_for_file "$run/collector-2.ready" "the second guts-collector"
+  collectors=127.0.0.1:7400,127.0.0.1:7410
+  kill_replica_mid_split() {
+    step "gutsctl --all-collectors fleet status (both replicas see the split)"
+    ctl --all-collectors fleet status || true
+    step "killing the first collector replica (127.0.0.1:7400) mid-split"
+    kill -KILL "$replica0_pid"
+    sleep 2
+    step "gutsctl fleet status (answered by the surviving replica: the picture is kept)"
+    ctl fleet status || true
+  }
+fi
+# --- end of the two-replica block ----------------------------------------------------------------
+
 step "starting $nodes guts-agents"
 for i in $(seq 1 "$nodes"); do
   ip="127.0.0.$((10 + i))"
-  "$bin/guts-agent" --collector 127.0.0.1:7400 --node-id "v$i" \
+  "$bin/guts-agent" --collector "$collectors" --node-id "v$i" \
     --node-api "http://$ip:8080" --node-p2p-addr "$ip:9000" \
     --node-data-dir "$run/sim/v$i/data" --node-log-file "$run/sim/v$i/node.log" \
     --state-dir "$run/agent-v$i" --http-addr "127.0.0.1:0" \
@@ -101,6 +132,7 @@ step "gutsctl fleet status"
 ctl fleet status || true
 step "gutsctl net partitions"
 ctl net partitions || true
+kill_replica_mid_split
 
 step "healing the network"
 "$bin/guts-sim" ctl --control 127.0.0.1:7070 heal

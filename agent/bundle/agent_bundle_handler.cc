@@ -4,8 +4,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "agent/bundle/bundle_command_handler.h"
 #include "common/tls.h"
 #include "guts/diag/v1/snapshot.pb.h"
@@ -35,14 +37,26 @@ std::shared_ptr<guts::agent::CommandHandler> MakeAgentBundleHandler(
     opts.node.config_paths.push_back(config.node_config);
   }
   opts.work_dir = config.state_dir + "/bundles";
-  opts.stub = guts::diag::v1::AgentService::NewStub(grpc::CreateChannel(config.collector, *creds));
+  // One upload stub per collector: a bundle goes back to the collector that asked for it.
+  auto stubs = std::make_shared<
+      std::map<std::string, std::shared_ptr<guts::diag::v1::AgentService::StubInterface>>>();
+  for (const std::string& collector : guts::agent::CollectorList(config)) {
+    (*stubs)[collector] =
+        guts::diag::v1::AgentService::NewStub(grpc::CreateChannel(collector, *creds));
+  }
+  opts.stub = stubs->begin()->second;
+  opts.stub_for = [stubs](const std::string& collector)
+      -> std::shared_ptr<guts::diag::v1::AgentService::StubInterface> {
+    auto it = stubs->find(collector);
+    return it == stubs->end() ? nullptr : it->second;
+  };
   const std::string config_text = absl::StrCat(
-      "collector: ", config.collector, "\nnode_id: ", config.node_id,
-      "\nnode_api: ", config.node_api, "\nnode_p2p_addr: ", config.node_p2p_addr,
-      "\nnode_data_dir: ", config.node_data_dir, "\nnode_log_file: ", config.node_log_file,
-      "\njournal_unit: ", config.journal_unit, "\nstate_dir: ", config.state_dir,
-      "\ninterval: ", absl::FormatDuration(config.interval), "\nrole: ", config.role,
-      "\nspool_max_bytes: ", config.spool_max_bytes,
+      "collector: ", absl::StrJoin(guts::agent::CollectorList(config), ","),
+      "\nnode_id: ", config.node_id, "\nnode_api: ", config.node_api,
+      "\nnode_p2p_addr: ", config.node_p2p_addr, "\nnode_data_dir: ", config.node_data_dir,
+      "\nnode_log_file: ", config.node_log_file, "\njournal_unit: ", config.journal_unit,
+      "\nstate_dir: ", config.state_dir, "\ninterval: ", absl::FormatDuration(config.interval),
+      "\nrole: ", config.role, "\nspool_max_bytes: ", config.spool_max_bytes,
       "\ninsecure: ", config.tls.insecure ? "true" : "false", "\ntls_cert: ", config.tls.cert_file,
       "\n");
   opts.node.agent_state = [agent, config_text] {

@@ -33,6 +33,11 @@ BundleCommandHandler::~BundleCommandHandler() {
 
 void BundleCommandHandler::Handle(const v1::Command& command,
                                   std::function<void(v1::CommandStatus)> report) {
+  HandleFrom("", command, std::move(report));
+}
+
+void BundleCommandHandler::HandleFrom(const std::string& collector, const v1::Command& command,
+                                      std::function<void(v1::CommandStatus)> report) {
   if (!command.has_bundle()) {
     report(Status(command.id(), v1::CommandStatus::REJECTED, "unknown command"));
     return;
@@ -51,10 +56,15 @@ void BundleCommandHandler::Handle(const v1::Command& command,
   busy_ = true;
   current_id_ = command.id();
   report(Status(command.id(), v1::CommandStatus::ACCEPTED));
-  worker_ = std::thread(&BundleCommandHandler::Run, this, command, std::move(report));
+  worker_ = std::thread(&BundleCommandHandler::Run, this, collector, command, std::move(report));
 }
 
-void BundleCommandHandler::Run(v1::Command command, std::function<void(v1::CommandStatus)> report) {
+void BundleCommandHandler::Run(std::string collector, v1::Command command,
+                               std::function<void(v1::CommandStatus)> report) {
+  std::shared_ptr<v1::AgentService::StubInterface> stub = options_.stub;
+  if (options_.stub_for && !collector.empty()) {
+    if (auto routed = options_.stub_for(collector); routed != nullptr) stub = std::move(routed);
+  }
   const v1::BundleRequest& req = command.bundle();
   const std::string id = command.id();
   BundlePlan plan;
@@ -84,7 +94,7 @@ void BundleCommandHandler::Run(v1::Command command, std::function<void(v1::Comma
   absl::StatusOr<BuiltBundle> built = BuildBundle(plan);
   if (!built.ok()) {
     final_status = Status(id, v1::CommandStatus::FAILED, std::string(built.status().message()));
-  } else if (options_.stub == nullptr) {
+  } else if (stub == nullptr) {
     final_status = Status(id, v1::CommandStatus::FAILED, "no collector connection for the upload");
   } else {
     UploadOptions upload = options_.upload;
@@ -97,7 +107,7 @@ void BundleCommandHandler::Run(v1::Command command, std::function<void(v1::Comma
       s.set_bytes(sent);
       report(s);
     };
-    const absl::Status up = UploadBundleArchive(*options_.stub, options_.node.node_id, id,
+    const absl::Status up = UploadBundleArchive(*stub, options_.node.node_id, id,
                                                 built->archive_path, built->summary, upload);
     final_status = up.ok() ? Status(id, v1::CommandStatus::DONE)
                            : Status(id, v1::CommandStatus::FAILED,

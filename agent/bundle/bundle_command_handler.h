@@ -5,7 +5,8 @@
 // with sources done/total, UPLOADING with bytes, DONE or FAILED), uploads the archive with
 // resume (UploadBundleArchive) and deletes the local archive afterwards. One bundle at a time:
 // a second request while one runs is REJECTED; a repeat of the running or a finished id (the
-// collector re-sends pending requests after a reconnect) is ignored.
+// collector re-sends pending requests after a reconnect) is ignored, whichever collector sends
+// it: a bundle is built once per command id, and uploaded to the collector that asked.
 //
 // Thread-safe. The destructor stops the upload and waits for the worker, which waits at most
 // for the bundle's own deadline.
@@ -40,6 +41,11 @@ struct BundleAgentOptions {
   NodeTarget node;
   std::string work_dir;
   std::shared_ptr<guts::diag::v1::AgentService::StubInterface> stub;
+  // With several collectors: the stub for the collector ("host:port") that sent the command,
+  // so the bundle goes back to the collector that asked. Unset, or nullptr returned: `stub`.
+  std::function<std::shared_ptr<guts::diag::v1::AgentService::StubInterface>(
+      const std::string& collector)>
+      stub_for;
   // Defaults for a request that leaves them at 0.
   absl::Duration default_since = absl::Hours(1);
   absl::Duration default_timeout = absl::Minutes(2);
@@ -56,9 +62,11 @@ class BundleCommandHandler final : public guts::agent::CommandHandler {
 
   void Handle(const guts::diag::v1::Command& command,
               std::function<void(guts::diag::v1::CommandStatus)> report) override;
+  void HandleFrom(const std::string& collector, const guts::diag::v1::Command& command,
+                  std::function<void(guts::diag::v1::CommandStatus)> report) override;
 
  private:
-  void Run(guts::diag::v1::Command command,
+  void Run(std::string collector, guts::diag::v1::Command command,
            std::function<void(guts::diag::v1::CommandStatus)> report);
 
   const BundleAgentOptions options_;

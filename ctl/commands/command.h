@@ -17,6 +17,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
@@ -35,7 +36,10 @@ enum ExitCode : int {
 
 // Flags accepted before or after any command.
 struct GlobalFlags {
+  // One collector, or several replicas "a:7400,b:7400" (answers come from the first healthy).
   std::string collector = "127.0.0.1:7400";
+  // Ask every replica and show where they disagree.
+  bool all_collectors = false;
   bool insecure = false;
   std::string tls_cert;
   std::string tls_key;
@@ -51,8 +55,19 @@ class Session {
   Session(ClientOptions options, Style style, bool json, bool terminal, std::ostream& out,
           std::ostream& err);
 
-  // The collector client, connected on first use.
+  // The collector client, connected on first use. With several collectors (set_collectors),
+  // the first that answers a FleetStatus within the deadline; its address is named on stderr,
+  // with why the ones before it were skipped. The error names every collector when none does.
   absl::StatusOr<FleetClient*> Client();
+  // The same, preferring the first healthy collector whose agent stream from `node_id` is up
+  // (a bundle can only come through a collector that hears the node).
+  absl::StatusOr<FleetClient*> ClientHearing(const std::string& node_id);
+
+  // The collector replicas gutsctl was given (at least options().collector), and whether
+  // --all-collectors was asked for.
+  void set_collectors(std::vector<std::string> collectors, bool all);
+  const std::vector<std::string>& collectors() const { return collectors_; }
+  bool all_collectors() const { return all_collectors_; }
 
   const ClientOptions& options() const { return options_; }
   const Style& style() const { return style_; }
@@ -71,6 +86,8 @@ class Session {
   std::ostream& out_;
   std::ostream& err_;
   std::unique_ptr<FleetClient> client_;
+  std::vector<std::string> collectors_;
+  bool all_collectors_ = false;
 };
 
 using CommandRun = std::function<absl::StatusOr<int>(Session&)>;

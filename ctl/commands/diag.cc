@@ -77,7 +77,9 @@ absl::StatusOr<int> Collect(Session& session, const DiagFlags& flags) {
   request.set_since_ms(absl::ToInt64Milliseconds(*since));
   request.set_timeout_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(*timeout)));
 
-  absl::StatusOr<FleetClient*> client = session.Client();
+  // With collector replicas: one that hears the node (its bundle comes through that one).
+  absl::StatusOr<FleetClient*> client =
+      request.node_ids_size() == 1 ? session.ClientHearing(request.node_ids(0)) : session.Client();
   if (!client.ok()) return client.status();
   bool bar = session.terminal() && !session.json();
   std::ostream& progress_out = session.json() ? session.err() : session.out();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ctl/render/json.h"
 #include "ctl/render/table.h"
+#include "ctl/replicas.h"
 
 namespace guts::ctl {
 namespace {
@@ -25,12 +26,33 @@ std::string RenderStatus(Session& session, const v1::FleetStatus& status) {
   return session.json() ? RenderJson(status) : RenderFleetStatusTable(status, session.style());
 }
 
+// With several collector replicas: every replica's view, and where they disagree. On a table
+// it follows the fleet; with -o json the JSON stays one FleetStatus and the comparison goes to
+// stderr.
+void ShowReplicas(Session& session) {
+  if (session.collectors().size() < 2) return;
+  std::vector<ReplicaView> views = AskEveryCollector(session.options(), session.collectors());
+  std::ostream& to = session.json() ? session.err() : session.out();
+  if (session.all_collectors()) {
+    to << "\n" << RenderReplicaComparison(views, session.style());
+    return;
+  }
+  std::string split = ReplicaSplitWarning(views);
+  if (!split.empty()) {
+    to << "\n"
+       << Paint(absl::StrCat(split, "  (gutsctl --all-collectors fleet status shows each view)"),
+                Tone::kWarn, session.style())
+       << "\n";
+  }
+}
+
 absl::StatusOr<int> ShowOnce(Session& session) {
   absl::StatusOr<FleetClient*> client = session.Client();
   if (!client.ok()) return client.status();
   absl::StatusOr<v1::FleetStatus> status = (*client)->FleetStatus();
   if (!status.ok()) return status.status();
   session.out() << RenderStatus(session, *status);
+  ShowReplicas(session);
   return ExitCodeFor(status->open_incidents());
 }
 

@@ -99,6 +99,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{{"--insecure", "--interval", "soon"}, "--interval"},
         BadConfig{{"--insecure", "--interval", "1ms"}, "--interval"},
         BadConfig{{"--insecure", "--collector", "nowhere"}, "--collector"},
+        BadConfig{{"--insecure", "--collector", "a:7400,nowhere"}, "--collector"},
+        BadConfig{{"--insecure", "--collector", "a:7400,a:7400"}, "--collector"},
+        BadConfig{{"--insecure", "--collector", ","}, "--collector"},
         BadConfig{{"--insecure", "--node-api", "127.0.0.1:8080"}, "--node-api"},
         BadConfig{{"--insecure", "--node-p2p-addr", "x"}, "--node-p2p-addr"},
         BadConfig{{"--insecure", "--role", "king"}, "--role"},
@@ -111,6 +114,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{{"--insecure", "--node-log-file", "a", "--journal-unit", "b"}, "--node-log-file"},
         BadConfig{{"--insecure", "--no-such-flag"}, "--no-such-flag"},
         BadConfig{{"--insecure", "--config", "/nonexistent.yaml"}, "--config"}));
+
+TEST(AgentConfigTest, SeveralCollectorsAreAListAndOneStaysOne) {
+  absl::StatusOr<AgentConfig> two =
+      Parse({"--insecure", "--collector", "c0.guts:7400, c1.guts:7400"});
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->collectors, (std::vector<std::string>{"c0.guts:7400", "c1.guts:7400"}));
+  EXPECT_EQ(two->collector, "c0.guts:7400");
+  absl::StatusOr<AgentConfig> one = Parse({"--insecure", "--collector", "c0.guts:7400"});
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->collectors, (std::vector<std::string>{"c0.guts:7400"}));
+}
 
 TEST(AgentConfigTest, UnknownYamlSettingIsNamed) {
   char dir[] = "/tmp/guts-agent-config-XXXXXX";

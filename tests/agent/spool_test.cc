@@ -206,5 +206,77 @@ TEST_F(SpoolTest, TooSmallBudgetIsRejected) {
   EXPECT_EQ(spool.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SpoolTest, RecordLeavesOnlyWhenEveryCollectorAckedIt) {
+  const std::vector<std::string> two = {"collector-a:7400", "collector-b:7400"};
+  absl::StatusOr<std::unique_ptr<Spool>> opened = Spool::Open(dir_, 256 << 10, two);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Spool& spool = **opened;
+  ASSERT_EQ(spool.collectors(), 2u);
+  AppendN(spool, 300, 500);  // several 32 KiB segments, within the budget
+  ASSERT_EQ(spool.total_dropped(), 0u);
+  ASSERT_TRUE(spool.Ack(0, 300).ok());
+  // A has everything, B nothing: all of it stays, for B.
+  EXPECT_EQ(spool.last_acked(0), 300u);
+  EXPECT_EQ(spool.last_acked(1), 0u);
+  EXPECT_EQ(spool.last_acked(), 0u);
+  EXPECT_EQ(Seqs(spool, spool.last_acked(1)).size(), 300u);
+  ASSERT_TRUE(spool.Ack(1, 120).ok());
+  EXPECT_EQ(spool.last_acked(), 120u);
+  std::vector<uint64_t> rest = Seqs(spool, 120);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.front(), 121u);
+  EXPECT_EQ(rest.back(), 300u);
+}
+
+TEST_F(SpoolTest, EachCollectorsCursorSurvivesReopenApart) {
+  const std::vector<std::string> two = {"10.0.0.1:7400", "10.0.0.2:7400"};
+  {
+    absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open(dir_, 256 << 10, two);
+    ASSERT_TRUE(spool.ok());
+    AppendN(**spool, 200, 500);
+    ASSERT_TRUE((*spool)->Ack(0, 200).ok());
+    ASSERT_TRUE((*spool)->Ack(1, 50).ok());
+  }
+  absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open(dir_, 256 << 10, two);
+  ASSERT_TRUE(spool.ok());
+  EXPECT_EQ((*spool)->NextSeq(), 201u);
+  // Persisted when the cursor entered its last segment: a restart resends A at most one
+  // segment, not everything B still needs.
+  EXPECT_GT((*spool)->last_acked(0), 150u);
+  EXPECT_LE((*spool)->last_acked(0), 200u);
+  EXPECT_LE((*spool)->last_acked(1), 50u);
+  EXPECT_EQ(Seqs(**spool, 50).front(), 51u);
+  // A collector added to the list starts at the floor: it gets what is still spooled.
+  spool->reset();
+  absl::StatusOr<std::unique_ptr<Spool>> three =
+      Spool::Open(dir_, 256 << 10, {two[0], two[1], "10.0.0.3:7400"});
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ((*three)->last_acked(2), (*three)->last_acked());
+}
+
+TEST_F(SpoolTest, FullSpoolCountsTheDropForEachCollectorThatLacked) {
+  absl::StatusOr<std::unique_ptr<Spool>> opened =
+      Spool::Open(dir_, 64 << 10, {"up:7400", "down:7400"});
+  ASSERT_TRUE(opened.ok());
+  Spool& spool = **opened;
+  for (int i = 0; i < 400; ++i) {
+    AppendN(spool, 1, 500);
+    ASSERT_TRUE(spool.Ack(0, spool.NextSeq() - 1).ok());  // "up" keeps up, "down" is down
+  }
+  EXPECT_EQ(spool.dropped_for(0), 0u);
+  EXPECT_GT(spool.dropped_for(1), 100u);
+  EXPECT_EQ(spool.total_dropped(), spool.dropped_for(1));
+  EXPECT_LE(spool.bytes(), 64u << 10);
+  std::vector<uint64_t> rest = Seqs(spool, spool.last_acked(1));
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back(), 400u);
+  EXPECT_EQ(rest.front(), spool.dropped_for(1) + 1);
+}
+
+TEST_F(SpoolTest, ACollectorListedTwiceIsRefused) {
+  absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open(dir_, 64 << 20, {"a:1", "a:1"});
+  EXPECT_EQ(spool.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace guts::agent

@@ -335,6 +335,9 @@ TEST_F(IngestTest, MetricsShowTheFleetByStateAndTheCollectorIsReady) {
   EXPECT_NE(metrics->body.find("guts_fleet_nodes{state=\"HEALTHY\"} 1"), std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("guts_node_finalized_height{node=\"v8\"} 1001"), std::string::npos);
+  // Which agents this collector hears (replicas compare them).
+  EXPECT_NE(metrics->body.find("guts_node_agent_connected{node=\"v8\"} 1"), std::string::npos)
+      << metrics->body;
   EXPECT_NE(metrics->body.find("guts_collector_snapshots_stored_total 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("guts_collector_streams 1"), std::string::npos);
 }

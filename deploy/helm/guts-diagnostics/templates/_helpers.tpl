@@ -37,6 +37,24 @@
 {{- printf "%s.%s.svc:%d" (include "gd.collectorName" .) .Release.Namespace (int .Values.collector.grpcPort) -}}
 {{- end -}}
 
+{{/*
+Every collector replica's gRPC address, comma-separated, for the agents' --collector: the
+Service with one replica, else each Pod's stable name under the headless Service.
+*/}}
+{{- define "gd.collectorAddrs" -}}
+{{- $n := int .Values.collector.replicas -}}
+{{- if le $n 1 -}}
+{{- include "gd.collectorAddr" . -}}
+{{- else -}}
+{{- $name := include "gd.collectorName" . -}}
+{{- $addrs := list -}}
+{{- range $i := until $n -}}
+{{- $addrs = append $addrs (printf "%s-%d.%s-headless.%s.svc:%d" $name $i $name $.Release.Namespace (int $.Values.collector.grpcPort)) -}}
+{{- end -}}
+{{- join "," $addrs -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Labels. Call with (dict "ctx" $ "component" "collector"). */}}
 {{- define "gd.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "gd.name" .ctx }}
@@ -128,7 +146,7 @@ name: guts-agent
 image: {{ include "gd.image" (dict "ctx" . "image" .Values.images.agent) }}
 imagePullPolicy: {{ .Values.images.agent.pullPolicy }}
 args:
-  - --collector={{ include "gd.collectorAddr" . }}
+  - --collector={{ include "gd.collectorAddrs" . }}
   - --node-id=$(POD_NAME)
   - --node-api=http://127.0.0.1:{{ $s.nodeApiPort }}
   - --node-p2p-addr=$(POD_IP):{{ $s.nodeP2pPort }}
