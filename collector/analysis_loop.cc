@@ -81,6 +81,7 @@ void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
     spdlog::info("incident {} {} {}: {}", i.id(), guts::diag::v1::IncidentState_Name(i.state()),
                  guts::diag::v1::Severity_Name(i.severity()), i.summary());
   }
+  if (options_.after_tick) options_.after_tick(*result);
   absl::MutexLock lock(&mu_);
   latest_ = std::move(result);
 #endif

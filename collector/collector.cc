@@ -1,12 +1,15 @@
 #include "collector/collector.h"
 
 #include <atomic>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "collector/alerting/alert_pusher.h"
 #include "collector/analysis_loop.h"
 #include "collector/auth/access_control.h"
 #include "collector/fleet/fleet_state.h"
+#include "collector/http/fleet_series.h"
 #include "collector/http/metrics.h"
 #include "collector/ingest/snapshot_writer.h"
 #include "collector/query/fleet_service.h"
@@ -45,6 +48,7 @@ struct Collector::Parts {
   FleetState fleet;
   CollectorMetrics metrics;
   std::unique_ptr<SnapshotWriter> writer;
+  std::unique_ptr<AlertPusher> alerts;
   std::unique_ptr<AnalysisLoop> analysis;
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<QueryService> queries;
@@ -72,6 +76,15 @@ struct Collector::Parts {
     return info;
   }
 
+  // The analysis' incidents, nodes, topology and the alert pusher as series (fleet_series.h).
+  std::string FleetSeries(const guts::diag::v1::FleetStatus& fleet_now) const {
+    std::shared_ptr<const AnalysisResult> latest = analysis->Latest();
+    std::optional<AlertPusherFigures> pushing;
+    if (alerts) pushing = alerts->Figures();
+    return RenderFleetSeries(fleet_now, latest ? &latest->topology : nullptr,
+                             pushing ? &*pushing : nullptr, config.fleet_series);
+  }
+
   void RegisterHttp() {
     http.Get("/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; });
     http.Get("/readyz", [this] {
@@ -79,8 +92,9 @@ struct Collector::Parts {
       return HttpResponse{503, "text/plain", "not ready\n"};
     });
     http.Get("/metrics", [this] {
+      guts::diag::v1::FleetStatus fleet_now = queries->FleetStatusNow();
       return HttpResponse{200, "text/plain; version=0.0.4",
-                          metrics.Render(queries->FleetStatusNow(), store->Figures())};
+                          metrics.Render(fleet_now, store->Figures()) + FleetSeries(fleet_now)};
     });
     http.Post("/admin/compact", [this](const HttpRequest&) {
       absl::Status s = store->Compact();
@@ -124,6 +138,16 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
                                .stall_threshold = config.stall_threshold,
                                .time_scale = config.analysis_time_scale,
                                .retention = config.retention};
+  if (!config.alerting.endpoints.empty()) {
+    absl::StatusOr<std::unique_ptr<AlertPusher>> pusher =
+        AlertPusher::Start(p->store.get(), config.alerting);
+    if (!pusher.ok()) return pusher.status();
+    p->alerts = *std::move(pusher);
+    analysis.after_tick = [pusher = p->alerts.get()](const AnalysisResult& r) {
+      pusher->Observe(r.open_incidents, r.changed_incidents, r.at);
+    };
+    spdlog::info("pushing incidents to {} alert endpoint(s)", config.alerting.endpoints.size());
+  }
   for (const auto& [start, end] : config.maintenance_windows) {
     analysis.maintenance.push_back({.start = start, .end = end});
   }
@@ -185,6 +209,7 @@ void Collector::Shutdown() {
   p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   p.writer->Stop();
   p.analysis->Stop();
+  if (p.alerts) p.alerts->Stop();
   p.http.Stop();
 }
 
