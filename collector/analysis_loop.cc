@@ -72,6 +72,7 @@ void AnalysisLoop::Run() {
 
 void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
 #ifdef GUTS_HAVE_ANALYSIS
+  if (options_.maintenance_now) analyzer_->SetMaintenance(options_.maintenance_now());
   FleetView view = fleet_->View(now);
   view.collector = writer_->Health(now);
   auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));

@@ -40,6 +40,9 @@ struct AnalysisLoopOptions {
   absl::Duration retention_every = absl::Hours(1);
   // Called on the loop's thread after every tick, with its result (the alert pusher).
   std::function<void(const AnalysisResult&)> after_tick;
+  // Called before every tick for the maintenance windows then declared (replacing
+  // `maintenance`); unset: `maintenance` holds for the loop's life.
+  std::function<std::vector<AnalysisConfig::MaintenanceWindow>()> maintenance_now;
 };
 
 class AnalysisLoop {

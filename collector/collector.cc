@@ -12,6 +12,8 @@
 #include "collector/http/fleet_series.h"
 #include "collector/http/metrics.h"
 #include "collector/ingest/snapshot_writer.h"
+#include "collector/maintenance/maintenance_desk.h"
+#include "collector/maintenance/maintenance_service.h"
 #include "collector/query/fleet_service.h"
 #include "common/http_server.h"
 #include "common/version.h"
@@ -48,6 +50,8 @@ struct Collector::Parts {
   FleetState fleet;
   CollectorMetrics metrics;
   std::unique_ptr<SnapshotWriter> writer;
+  std::unique_ptr<MaintenanceDesk> maintenance;
+  std::unique_ptr<MaintenanceRpcs> maintenance_rpcs;
   std::unique_ptr<AlertPusher> alerts;
   std::unique_ptr<AnalysisLoop> analysis;
   std::unique_ptr<IngestService> ingest;
@@ -148,9 +152,15 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
     };
     spdlog::info("pushing incidents to {} alert endpoint(s)", config.alerting.endpoints.size());
   }
-  for (const auto& [start, end] : config.maintenance_windows) {
-    analysis.maintenance.push_back({.start = start, .end = end});
-  }
+  // Maintenance windows: the flags' and those declared at run time (gutsctl maintenance).
+  absl::StatusOr<std::unique_ptr<MaintenanceDesk>> desk =
+      MaintenanceDesk::Open(p->store.get(), config.maintenance_windows);
+  if (!desk.ok()) return desk.status();
+  p->maintenance = *std::move(desk);
+  p->maintenance_rpcs = std::make_unique<MaintenanceRpcs>(p->maintenance.get());
+  analysis.maintenance_now = [desk = p->maintenance.get()] {
+    return desk->ForAnalysis(absl::Now());
+  };
   p->analysis =
       std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);
   if (absl::Status s = p->analysis->Start(); !s.ok()) return s;
@@ -184,6 +194,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
   builder.RegisterService(p->ingest.get());
   builder.RegisterService(p->queries.get());
+  builder.RegisterService(p->maintenance_rpcs.get());
   p->server = builder.BuildAndStart();
   if (p->server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", config.grpc_addr));
