@@ -72,6 +72,7 @@ void AnalysisLoop::Run() {
 
 void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
 #ifdef GUTS_HAVE_ANALYSIS
+  if (options_.maintenance_now) analyzer_->SetMaintenance(options_.maintenance_now());
   FleetView view = fleet_->View(now);
   view.collector = writer_->Health(now);
   auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));
@@ -81,6 +82,7 @@ void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
     spdlog::info("incident {} {} {}: {}", i.id(), guts::diag::v1::IncidentState_Name(i.state()),
                  guts::diag::v1::Severity_Name(i.severity()), i.summary());
   }
+  if (options_.after_tick) options_.after_tick(*result);
   absl::MutexLock lock(&mu_);
   latest_ = std::move(result);
 #endif

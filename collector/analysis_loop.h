@@ -14,6 +14,7 @@
 // Thread-safe: Latest() may be called from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -37,6 +38,11 @@ struct AnalysisLoopOptions {
   std::vector<AnalysisConfig::MaintenanceWindow> maintenance;
   absl::Duration retention = absl::Hours(24 * 7);
   absl::Duration retention_every = absl::Hours(1);
+  // Called on the loop's thread after every tick, with its result (the alert pusher).
+  std::function<void(const AnalysisResult&)> after_tick;
+  // Called before every tick for the maintenance windows then declared (replacing
+  // `maintenance`); unset: `maintenance` holds for the loop's life.
+  std::function<std::vector<AnalysisConfig::MaintenanceWindow>()> maintenance_now;
 };
 
 class AnalysisLoop {

@@ -1,14 +1,19 @@
 #include "collector/collector.h"
 
 #include <atomic>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "collector/alerting/alert_pusher.h"
 #include "collector/analysis_loop.h"
 #include "collector/auth/access_control.h"
 #include "collector/fleet/fleet_state.h"
+#include "collector/http/fleet_series.h"
 #include "collector/http/metrics.h"
 #include "collector/ingest/snapshot_writer.h"
+#include "collector/maintenance/maintenance_desk.h"
+#include "collector/maintenance/maintenance_service.h"
 #include "collector/query/fleet_service.h"
 #include "common/http_server.h"
 #include "common/version.h"
@@ -45,6 +50,9 @@ struct Collector::Parts {
   FleetState fleet;
   CollectorMetrics metrics;
   std::unique_ptr<SnapshotWriter> writer;
+  std::unique_ptr<MaintenanceDesk> maintenance;
+  std::unique_ptr<MaintenanceRpcs> maintenance_rpcs;
+  std::unique_ptr<AlertPusher> alerts;
   std::unique_ptr<AnalysisLoop> analysis;
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<QueryService> queries;
@@ -72,6 +80,15 @@ struct Collector::Parts {
     return info;
   }
 
+  // The analysis' incidents, nodes, topology and the alert pusher as series (fleet_series.h).
+  std::string FleetSeries(const guts::diag::v1::FleetStatus& fleet_now) const {
+    std::shared_ptr<const AnalysisResult> latest = analysis->Latest();
+    std::optional<AlertPusherFigures> pushing;
+    if (alerts) pushing = alerts->Figures();
+    return RenderFleetSeries(fleet_now, latest ? &latest->topology : nullptr,
+                             pushing ? &*pushing : nullptr, config.fleet_series);
+  }
+
   void RegisterHttp() {
     http.Get("/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; });
     http.Get("/readyz", [this] {
@@ -79,8 +96,9 @@ struct Collector::Parts {
       return HttpResponse{503, "text/plain", "not ready\n"};
     });
     http.Get("/metrics", [this] {
+      guts::diag::v1::FleetStatus fleet_now = queries->FleetStatusNow();
       return HttpResponse{200, "text/plain; version=0.0.4",
-                          metrics.Render(queries->FleetStatusNow(), store->Figures())};
+                          metrics.Render(fleet_now, store->Figures()) + FleetSeries(fleet_now)};
     });
     http.Post("/admin/compact", [this](const HttpRequest&) {
       absl::Status s = store->Compact();
@@ -124,9 +142,25 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
                                .stall_threshold = config.stall_threshold,
                                .time_scale = config.analysis_time_scale,
                                .retention = config.retention};
-  for (const auto& [start, end] : config.maintenance_windows) {
-    analysis.maintenance.push_back({.start = start, .end = end});
+  if (!config.alerting.endpoints.empty()) {
+    absl::StatusOr<std::unique_ptr<AlertPusher>> pusher =
+        AlertPusher::Start(p->store.get(), config.alerting);
+    if (!pusher.ok()) return pusher.status();
+    p->alerts = *std::move(pusher);
+    analysis.after_tick = [pusher = p->alerts.get()](const AnalysisResult& r) {
+      pusher->Observe(r.open_incidents, r.changed_incidents, r.at);
+    };
+    spdlog::info("pushing incidents to {} alert endpoint(s)", config.alerting.endpoints.size());
   }
+  // Maintenance windows: the flags' and those declared at run time (gutsctl maintenance).
+  absl::StatusOr<std::unique_ptr<MaintenanceDesk>> desk =
+      MaintenanceDesk::Open(p->store.get(), config.maintenance_windows);
+  if (!desk.ok()) return desk.status();
+  p->maintenance = *std::move(desk);
+  p->maintenance_rpcs = std::make_unique<MaintenanceRpcs>(p->maintenance.get());
+  analysis.maintenance_now = [desk = p->maintenance.get()] {
+    return desk->ForAnalysis(absl::Now());
+  };
   p->analysis =
       std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);
   if (absl::Status s = p->analysis->Start(); !s.ok()) return s;
@@ -160,6 +194,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
   builder.RegisterService(p->ingest.get());
   builder.RegisterService(p->queries.get());
+  builder.RegisterService(p->maintenance_rpcs.get());
   p->server = builder.BuildAndStart();
   if (p->server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", config.grpc_addr));
@@ -185,6 +220,7 @@ void Collector::Shutdown() {
   p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   p.writer->Stop();
   p.analysis->Stop();
+  if (p.alerts) p.alerts->Stop();
   p.http.Stop();
 }
 

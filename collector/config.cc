@@ -1,13 +1,16 @@
 #include "collector/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <istream>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -141,6 +144,48 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("max-message-bytes", &config.max_message_bytes, "Largest gRPC message accepted");
   add("zstd-dict-bytes", &config.zstd_dict_bytes,
       "zstd dictionary size for stored snapshots (0 disables)");
+  // Alerting (collector/alerting/): Alertmanager's v2 API and webhooks, TLS and auth as
+  // Alertmanager deployments use them.
+  std::vector<std::string> am_urls, webhook_urls;
+  AlertEndpoint am_auth, webhook_auth;
+  std::string resend = "1m", webhook_repeat = "4h", resolved_retention = "15m";
+  AlertContext& context = config.alerting.context;
+  add("alertmanager-url", &am_urls,
+      "Alertmanager base URL (http[s]://host:9093), repeatable: open incidents are pushed to "
+      "<url>/api/v2/alerts");
+  add("alertmanager-ca", &am_auth.ca_file, "PEM CA of the Alertmanagers' server certificates");
+  add("alertmanager-cert", &am_auth.cert_file, "PEM client certificate for the Alertmanagers");
+  add("alertmanager-key", &am_auth.key_file, "PEM client key for the Alertmanagers");
+  add("alertmanager-bearer-token-file", &am_auth.bearer_token_file,
+      "File holding a bearer token for the Alertmanagers (re-read at every push)");
+  add("alertmanager-basic-auth-user", &am_auth.basic_auth_user,
+      "Basic auth user for the Alertmanagers");
+  add("alertmanager-basic-auth-password-file", &am_auth.basic_auth_password_file,
+      "File holding the basic auth password for the Alertmanagers");
+  add("alert-webhook-url", &webhook_urls,
+      "URL receiving Alertmanager's webhook payload (version 4) on every change, repeatable");
+  add("alert-webhook-ca", &webhook_auth.ca_file, "PEM CA of the webhooks' server certificates");
+  add("alert-webhook-bearer-token-file", &webhook_auth.bearer_token_file,
+      "File holding a bearer token for the webhooks");
+  add("alert-resend-interval", &resend,
+      "Open incidents are re-sent this often; keep it below Alertmanager's resolve_timeout");
+  add("alert-webhook-repeat-interval", &webhook_repeat,
+      "A webhook hears again of what still fires after this long without a change");
+  add("alert-resolved-retention", &resolved_retention,
+      "Resolved alerts are re-sent to Alertmanagers this long after the resolution");
+  add("network-name", &context.network, "The `network` label of every alert");
+  add("alert-runbook-url-base", &context.runbook_url_base,
+      "runbook_url of an alert: this followed by the runbook's name");
+  add("external-url", &context.external_url,
+      "Where operators reach this collector (alerts' generatorURL)");
+  add("alert-gutsctl", &context.gutsctl,
+      "How an alert's `command` annotation starts (e.g. gutsctl --collector host:7400)");
+  app.add_flag("--metrics-link-series", config.fleet_series.link_series,
+               "Export guts_link_heard{from,to} on /metrics: N² series, see "
+               "--metrics-max-link-series")
+      ->envname(EnvName("metrics-link-series"));
+  add("metrics-max-link-series", &config.fleet_series.max_link_series,
+      "Above this many links no per-link series is written (guts_fleet_link_series_truncated)");
   app.add_flag("--insecure", config.tls.insecure, "Plain-text gRPC (development only)")
       ->envname(EnvName("insecure"));
   try {
@@ -164,6 +209,43 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   if (config.tick <= absl::ZeroDuration()) return absl::InvalidArgumentError("--tick must be > 0");
   if (!(config.analysis_time_scale > 0)) {
     return absl::InvalidArgumentError("--analysis-time-scale must be > 0");
+  }
+  {
+    absl::StatusOr<absl::Duration> d = ParseConfigDuration(resend);
+    if (!d.ok()) return d.status();
+    if (*d < absl::Seconds(1)) return absl::InvalidArgumentError("--alert-resend-interval < 1s");
+    config.alerting.resend_interval = *d;
+    d = ParseConfigDuration(webhook_repeat);
+    if (!d.ok()) return d.status();
+    config.alerting.webhook_repeat_interval = std::max(*d, absl::Seconds(1));
+    d = ParseConfigDuration(resolved_retention);
+    if (!d.ok()) return d.status();
+    config.alerting.resolved_retention = *d;
+  }
+  for (auto [urls, kind, auth] :
+       {std::tuple{&am_urls, AlertEndpoint::kAlertmanager, &am_auth},
+        std::tuple{&webhook_urls, AlertEndpoint::kWebhook, &webhook_auth}}) {
+    for (const std::string& url : *urls) {
+      if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("alert endpoint \"", url, "\" is not an http:// or https:// URL"));
+      }
+      AlertEndpoint e = *auth;
+      e.url = url;
+      e.kind = kind;
+      config.alerting.endpoints.push_back(std::move(e));
+    }
+  }
+  if (am_auth.cert_file.empty() != am_auth.key_file.empty()) {
+    return absl::InvalidArgumentError("--alertmanager-cert and --alertmanager-key go together");
+  }
+  if (!am_auth.basic_auth_user.empty() && am_auth.basic_auth_password_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--alertmanager-basic-auth-user needs --alertmanager-basic-auth-password-file");
+  }
+  if (!am_auth.basic_auth_user.empty() && !am_auth.bearer_token_file.empty()) {
+    return absl::InvalidArgumentError(
+        "basic auth or a bearer token for the Alertmanagers, not both");
   }
   for (const std::string& text : maintenance) {
     absl::StatusOr<std::pair<absl::Time, absl::Time>> window = ParseMaintenanceWindow(text);

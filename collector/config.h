@@ -15,6 +15,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collector/alerting/alert_pusher.h"
+#include "collector/http/fleet_series.h"
 #include "common/tls.h"
 
 namespace guts::collector {
@@ -47,6 +49,11 @@ struct CollectorConfig {
   uint32_t max_snapshot_burst_per_agent = 200;
   // Largest gRPC message accepted (bundle chunks are up to 1 MiB).
   uint32_t max_message_bytes = 4 << 20;
+  // Alertmanagers and webhooks the open incidents are pushed to, with the network label,
+  // runbook links and intervals (collector/alerting/alert_pusher.h). No endpoint: no pushing.
+  AlertPusherOptions alerting;
+  // Per-link series on /metrics (N², off by default) and their bound.
+  FleetSeriesOptions fleet_series;
   // zstd dictionary per SST file of the snapshots CF (0 disables; for measurements).
   uint32_t zstd_dict_bytes = 16 * 1024;
 };

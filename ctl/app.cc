@@ -10,6 +10,7 @@
 #include "ctl/commands/diag.h"
 #include "ctl/commands/fleet.h"
 #include "ctl/commands/incidents.h"
+#include "ctl/commands/maintenance.h"
 #include "ctl/commands/net.h"
 #include "ctl/commands/node.h"
 #include "ctl/replicas.h"
@@ -91,6 +92,7 @@ int RunGutsctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   AddNodeCommands(app, selected);
   AddNetCommands(app, selected);
   AddIncidentCommands(app, selected);
+  AddMaintenanceCommands(app, selected);
   AddDiagCommands(app, selected);
   AddCompletionCommand(app, selected);
 

@@ -72,11 +72,59 @@ absl::StatusOr<std::unique_ptr<FleetClient>> FleetClient::Connect(const ClientOp
     credentials = *std::move(tls);
   }
   std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(options.collector, credentials);
-  return std::unique_ptr<FleetClient>(new FleetClient(options, v1::FleetService::NewStub(channel)));
+  return std::unique_ptr<FleetClient>(new FleetClient(options, channel));
 }
 
-FleetClient::FleetClient(ClientOptions options, std::unique_ptr<v1::FleetService::Stub> stub)
-    : options_(std::move(options)), stub_(std::move(stub)) {}
+FleetClient::FleetClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      stub_(v1::FleetService::NewStub(channel)),
+      maintenance_stub_(v1::MaintenanceService::NewStub(channel)) {}
+
+absl::StatusOr<v1::MaintenanceWindow> FleetClient::DeclareMaintenance(
+    const v1::DeclareMaintenanceRequest& request) {
+  grpc::ClientContext context;
+  Prepare(context, options_.deadline);
+  v1::MaintenanceWindow reply;
+  grpc::Status status = maintenance_stub_->DeclareMaintenance(&context, request, &reply);
+  if (!status.ok()) {
+    return OperatorError(status, options_.collector,
+                         {.role = "operator", .action = "declaring maintenance"},
+                         options_.deadline);
+  }
+  return reply;
+}
+
+absl::StatusOr<v1::MaintenanceList> FleetClient::Maintenance(bool include_past) {
+  grpc::ClientContext context;
+  Prepare(context, options_.deadline);
+  v1::ListMaintenanceRequest request;
+  request.set_include_past(include_past);
+  v1::MaintenanceList reply;
+  grpc::Status status = maintenance_stub_->ListMaintenance(&context, request, &reply);
+  if (!status.ok()) {
+    return OperatorError(status, options_.collector, {.action = "reading maintenance windows"},
+                         options_.deadline);
+  }
+  return reply;
+}
+
+absl::StatusOr<v1::MaintenanceWindow> FleetClient::EndMaintenance(const std::string& id) {
+  grpc::ClientContext context;
+  Prepare(context, options_.deadline);
+  v1::EndMaintenanceRequest request;
+  request.set_id(id);
+  v1::MaintenanceWindow reply;
+  grpc::Status status = maintenance_stub_->EndMaintenance(&context, request, &reply);
+  if (!status.ok()) {
+    return OperatorError(status, options_.collector,
+                         {.kind = "maintenance window",
+                          .name = id,
+                          .role = "operator",
+                          .action = "ending maintenance"},
+                         options_.deadline);
+  }
+  return reply;
+}
 
 void FleetClient::Prepare(grpc::ClientContext& context, absl::Duration deadline) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));

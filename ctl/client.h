@@ -27,6 +27,7 @@
 #include "common/tls.h"
 #include "grpcpp/support/status.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
+#include "guts/diag/v1/maintenance.grpc.pb.h"
 
 namespace guts::ctl {
 
@@ -77,14 +78,21 @@ class FleetClient {
   absl::Status DownloadBundle(const v1::DownloadBundleRequest& request, absl::Duration deadline,
                               const std::function<absl::Status(const v1::BundleData&)>& on_chunk);
 
+  // Maintenance windows (MaintenanceService): declaring and ending need the operator role.
+  absl::StatusOr<v1::MaintenanceWindow> DeclareMaintenance(
+      const v1::DeclareMaintenanceRequest& request);
+  absl::StatusOr<v1::MaintenanceList> Maintenance(bool include_past);
+  absl::StatusOr<v1::MaintenanceWindow> EndMaintenance(const std::string& id);
+
   const std::string& collector() const { return options_.collector; }
 
  private:
-  FleetClient(ClientOptions options, std::unique_ptr<v1::FleetService::Stub> stub);
+  FleetClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
   void Prepare(grpc::ClientContext& context, absl::Duration deadline) const;
 
   ClientOptions options_;
   std::unique_ptr<v1::FleetService::Stub> stub_;
+  std::unique_ptr<v1::MaintenanceService::Stub> maintenance_stub_;
 };
 
 }  // namespace guts::ctl

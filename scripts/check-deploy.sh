@@ -64,6 +64,7 @@ cases=(
   "existing-secret|$values/existing-secret.yaml|daemonset|mtls|yes"
   "collector-only|$values/collector-only.yaml|none|mtls|yes"
   "replicas|$values/replicas.yaml|daemonset|mtls|yes"
+  "monitoring|$values/monitoring.yaml|sidecar|mtls|yes"
 )
 for case in "${cases[@]}"; do
   IFS='|' read -r name file mode tls pvc <<<"$case"
@@ -116,6 +117,30 @@ replica_checks() {
   fi
 }
 replica_checks
+# --- issue 18: paging, rules, dashboard, and the chart parity items -----------------------------
+# expect_rendered NAME FILE PATTERN: the rendered case FILE holds a line matching PATTERN.
+expect_rendered() {
+  if grep -qE -- "$3" "$work/$2.yaml"; then ok "$1"; else not_ok "$1 (no /$3/ in $2)"; fi
+}
+expect_rendered "collector pushes to every Alertmanager" monitoring \
+  '--alertmanager-url=https://alertmanager-1.monitoring:9093$'
+expect_rendered "Alertmanager client certificate from the alerting Secret" monitoring \
+  '--alertmanager-cert=/etc/guts-diag/alerting/tls.crt$'
+expect_rendered "Alertmanager bearer token from the alerting Secret" monitoring \
+  '--alertmanager-bearer-token-file=/etc/guts-diag/alerting/token$'
+expect_rendered "alerting Secret mounted" monitoring 'secretName: guts-alerting$'
+expect_rendered "PrometheusRule with the recording rules" monitoring 'record: guts:fleet_height:max'
+expect_rendered "PrometheusRule pages on P1" monitoring 'alert: GutsIncidentP1'
+expect_rendered "PrometheusRule carries its selector label" monitoring 'release: kube-prometheus-stack'
+expect_rendered "dashboard ConfigMap labelled for the Grafana sidecar" monitoring \
+  'grafana_dashboard: "1"'
+expect_rendered "dashboard JSON inside the ConfigMap" monitoring '"uid": "guts-diag-fleet"'
+if grep -q 'alert: GutsIncidentP1' "$work/default.yaml" || grep -q 'kind: PrometheusRule' "$work/default.yaml"; then
+  not_ok "no PrometheusRule unless asked"
+else
+  ok "no PrometheusRule unless asked"
+fi
+expect_rendered "DaemonSet honours agent.reconnectMaxDelay" daemonset '--reconnect-max-delay='
 
 # --- the checker bites: a writable node data mount and a broken object must be caught ---------------
 sed '/mountPath: \/data$/{n;s/readOnly: true/readOnly: false/}' "$work/sidecar.yaml" >"$work/bad-mount.yaml"
@@ -164,6 +189,10 @@ expect_refusal() {
     not_ok "$what: refused without the expected message /$pattern/"
   fi
 }
+expect_refusal "alerting keys without their Secret" 'collector.alerting: the \*Key settings' \
+  --set collector.alerting.caKey=ca.crt
+expect_refusal "schema: an Alertmanager URL that is not http(s)" 'alertmanagers.0: Does not match pattern' \
+  --set 'collector.alerting.alertmanagers[0]=alertmanager:9093'
 expect_refusal "schema: misspelt key" "collector: Additional property retension is not allowed" \
   -f "$values/invalid-schema.yaml"
 expect_refusal "schema: unknown agent mode" 'agent.mode must be one of the following' \
@@ -280,6 +309,21 @@ for want in "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" "NoNewPriv
     not_ok "guts-agent.service lacks $want"
   fi
 done
+for unit in guts-agent guts-collector; do
+  for want in "SystemCallFilter=~@privileged @resources" "PrivateMounts=yes" "IPAddressDeny=any" \
+    "IPAddressAllow=localhost 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7"; do
+    if grep -qxF "$want" "$root/deploy/systemd/$unit.service"; then
+      ok "$unit.service has $want"
+    else
+      not_ok "$unit.service lacks $want"
+    fi
+  done
+done
+if grep -qxF "PrivateUsers=yes" "$root/deploy/systemd/guts-collector.service"; then
+  ok "guts-collector.service has PrivateUsers=yes"
+else
+  not_ok "guts-collector.service lacks PrivateUsers=yes"
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -44,6 +44,31 @@ step "starting guts-sim: $nodes validators on 127.0.0.11-127.0.0.$((10 + nodes))
   --state-dir "$run/sim" --ready-file "$run/sim.ready" >"$run/logs/sim.log" 2>&1 &
 pids+=($!)
 
+# --- Alertmanager (issue 18): the collector pages through a local Alertmanager --------------
+# Self-contained: the collector reads its Alertmanager settings from the environment.
+am_url=http://127.0.0.1:9093
+step "starting Alertmanager on $am_url (the collector pushes every open incident to it)"
+mkdir -p "$run/alertmanager"
+cat >"$run/alertmanager/alertmanager.yml" <<'AMCONF'
+route:
+  receiver: on-call
+  group_by: [network, alertname]
+  group_wait: 5s
+  group_interval: 10s
+receivers:
+  - name: on-call
+AMCONF
+prometheus-alertmanager --config.file="$run/alertmanager/alertmanager.yml" \
+  --storage.path="$run/alertmanager" --web.listen-address=127.0.0.1:9093 \
+  --cluster.listen-address= >"$run/logs/alertmanager.log" 2>&1 &
+pids+=($!)
+export GUTS_COLLECTOR_ALERTMANAGER_URL=$am_url GUTS_COLLECTOR_ALERT_RESEND_INTERVAL=5s \
+  GUTS_COLLECTOR_NETWORK_NAME=demo
+am_alerts() {  # the pages as Alertmanager holds them
+  amtool --alertmanager.url="$am_url" alert query -o extended || true
+}
+# --- end of the Alertmanager block ---------------------------------------------------------------
+
 step "starting guts-collector on 127.0.0.1:7400 (gRPC, mTLS) and 127.0.0.1:7401 (HTTP)"
 "$bin/guts-collector" --grpc-addr 127.0.0.1:7400 --http-addr 127.0.0.1:7401 \
   --data-dir "$run/collector" --ready-file "$run/collector.ready" \
@@ -133,6 +158,14 @@ ctl fleet status || true
 step "gutsctl net partitions"
 ctl net partitions || true
 kill_replica_mid_split
+# Alertmanager block: the same incident as the on-call's pager sees it.
+step "the page in Alertmanager (amtool alert query)"
+for _ in $(seq 1 30); do
+  amtool --alertmanager.url="$am_url" alert query alertname=PARTITION_NO_QUORUM 2>/dev/null \
+    | grep -q PARTITION_NO_QUORUM && break
+  sleep 1
+done
+am_alerts
 
 step "healing the network"
 "$bin/guts-sim" ctl --control 127.0.0.1:7070 heal
@@ -140,6 +173,14 @@ wait_until '[.open_incidents[]? | select(.kind == "PARTITION_NO_QUORUM")] | leng
   "the partition incident to resolve"
 step "gutsctl incidents --all (the partition, resolved)"
 ctl incidents --all || true
+# Alertmanager block: the collector sent the resolution; Alertmanager holds no page any more.
+step "Alertmanager after the heal (amtool alert query: nothing firing)"
+for _ in $(seq 1 30); do
+  amtool --alertmanager.url="$am_url" alert query alertname=PARTITION_NO_QUORUM 2>/dev/null \
+    | grep -q PARTITION_NO_QUORUM || break
+  sleep 1
+done
+am_alerts
 step "gutsctl fleet status"
 ctl fleet status || true
 echo

@@ -4,10 +4,14 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
+# Names an installed package provides count as installed (e.g. a nodejs build that ships npm).
+provided=" $(dpkg-query -W -f='${Status} ${Provides}\n' 2>/dev/null | grep '^install ok installed' |
+  cut -d' ' -f4- | tr ',' '\n' | sed 's/ *(.*//; s/^ *//' | tr '\n' ' ') "
 missing=()
 while read -r pkg; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" &&
+    [[ "$provided" != *" $pkg "* ]]; then
     missing+=("$pkg")
   fi
 done <"$here/apt-packages.txt"

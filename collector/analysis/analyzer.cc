@@ -43,6 +43,10 @@ void Analyzer::RestoreIncidents(const std::vector<v1::Incident>& open) {
   state_->incidents.Restore(open);
 }
 
+void Analyzer::SetMaintenance(std::vector<AnalysisConfig::MaintenanceWindow> windows) {
+  state_->config.maintenance = std::move(windows);
+}
+
 namespace {
 
 bool UnderMaintenance(const FleetModel& model, const std::string& node) {
@@ -53,18 +57,26 @@ bool UnderMaintenance(const FleetModel& model, const std::string& node) {
   return label != labels.end() && label->second == "true";
 }
 
-// Declared maintenance turns pages into notes (S21: rolling restarts page nobody).
+// Declared maintenance turns pages into notes (S21: rolling restarts page nobody). A fork or
+// corrupted data is never a maintenance artefact: those keep their severity.
 void CapForMaintenance(const FleetModel& model, const AnalysisConfig& config,
                        std::vector<Verdict>& verdicts) {
-  bool window = std::any_of(config.maintenance.begin(), config.maintenance.end(),
-                            [&](const AnalysisConfig::MaintenanceWindow& w) {
-                              return model.now >= w.start && model.now < w.end;
-                            });
   for (Verdict& v : verdicts) {
+    if (v.severity >= v1::P3 || v.kind == v1::FORK || v.kind == v1::DATA_CORRUPTION) continue;
+    bool window =
+        std::any_of(config.maintenance.begin(), config.maintenance.end(),
+                    [&](const AnalysisConfig::MaintenanceWindow& w) {
+                      if (model.now < w.start || model.now >= w.end) return false;
+                      if (w.nodes.empty()) return true;
+                      return !v.nodes.empty() &&
+                             std::all_of(v.nodes.begin(), v.nodes.end(), [&](const std::string& n) {
+                               return std::find(w.nodes.begin(), w.nodes.end(), n) != w.nodes.end();
+                             });
+                    });
     bool labelled = !v.nodes.empty() &&
                     std::all_of(v.nodes.begin(), v.nodes.end(),
                                 [&](const std::string& n) { return UnderMaintenance(model, n); });
-    if ((window || labelled) && v.severity < v1::P3) {
+    if (window || labelled) {
       v.severity = v1::P3;
       v.evidence["maintenance"] = window ? "declared window" : "nodes labelled maintenance=true";
     }

@@ -66,9 +66,12 @@ struct AnalysisConfig {
   absl::Duration reopen_cooldown = absl::Minutes(5);
   // Declared maintenance (S21 rolling restarts): verdicts are capped at P3 inside a window for
   // the whole fleet, and for nodes whose agent carries the label `maintenance=true`.
+  // FORK and DATA_CORRUPTION are never capped. A window with nodes covers a verdict only when
+  // every node it names is listed.
   struct MaintenanceWindow {
     absl::Time start;
     absl::Time end;
+    std::vector<std::string> nodes;  // empty: the whole network
   };
   std::vector<MaintenanceWindow> maintenance;
   // The reachability matrix in Topology is O(n^2); it is filled only up to this many nodes.
@@ -114,6 +117,9 @@ class Analyzer {
   // Reloads incidents that were open when the collector stopped, so a restart neither loses
   // nor duplicates them.
   void RestoreIncidents(const std::vector<guts::diag::v1::Incident>& open);
+
+  // Replaces the declared maintenance windows (run-time declarations, gutsctl maintenance).
+  void SetMaintenance(std::vector<AnalysisConfig::MaintenanceWindow> windows);
 
   // Runs one analysis tick on `view`.
   AnalysisResult Tick(const FleetView& view);

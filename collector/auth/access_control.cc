@@ -14,6 +14,7 @@
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "guts/diag/v1/fleet.pb.h"
+#include "guts/diag/v1/maintenance.pb.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
@@ -36,8 +37,14 @@ constexpr absl::string_view kCollect = "/guts.diag.v1.FleetService/CollectBundle
 constexpr absl::string_view kList = "/guts.diag.v1.FleetService/ListBundles";
 constexpr absl::string_view kDownload = "/guts.diag.v1.FleetService/DownloadBundle";
 
+constexpr absl::string_view kDeclareMaintenance =
+    "/guts.diag.v1.MaintenanceService/DeclareMaintenance";
+constexpr absl::string_view kEndMaintenance = "/guts.diag.v1.MaintenanceService/EndMaintenance";
+
+// Bundle calls and maintenance declarations go to the audit log.
 bool IsBundleMethod(absl::string_view method) {
-  return method == kCollect || method == kList || method == kDownload;
+  return method == kCollect || method == kList || method == kDownload ||
+         method == kDeclareMaintenance || method == kEndMaintenance;
 }
 
 std::string ShortName(absl::string_view method) {
@@ -146,6 +153,15 @@ std::string Describe(absl::string_view method, const void* message) {
   } else if (method == kList) {
     const auto& r = *static_cast<const v1::ListBundlesRequest*>(message);
     absl::StrAppend(&what, " node=", Quoted(r.node_id()));
+  } else if (method == kDeclareMaintenance) {
+    const auto& r = *static_cast<const v1::DeclareMaintenanceRequest*>(message);
+    std::vector<std::string> nodes;
+    for (const std::string& node : r.nodes()) nodes.push_back(Quoted(node));
+    absl::StrAppend(&what, " nodes=[", absl::StrJoin(nodes, ","), "] start_ms=", r.start_unix_ms(),
+                    " duration_ms=", r.duration_ms(), " reason=", Quoted(r.reason()));
+  } else if (method == kEndMaintenance) {
+    const auto& r = *static_cast<const v1::EndMaintenanceRequest*>(message);
+    absl::StrAppend(&what, " window=", Quoted(r.id()));
   }
   return what;
 }

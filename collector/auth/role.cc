@@ -12,6 +12,7 @@ namespace {
 
 constexpr absl::string_view kAgentService = "/guts.diag.v1.AgentService/";
 constexpr absl::string_view kFleetService = "/guts.diag.v1.FleetService/";
+constexpr absl::string_view kMaintenanceService = "/guts.diag.v1.MaintenanceService/";
 
 // Roles allowed to call `method`; empty for a method no role may call.
 std::vector<Role> AllowedRoles(absl::string_view method) {
@@ -20,6 +21,11 @@ std::vector<Role> AllowedRoles(absl::string_view method) {
   }
   if (absl::StartsWith(method, "/grpc.reflection.")) return {Role::kViewer, Role::kOperator};
   if (absl::StartsWith(method, kAgentService)) return {Role::kAgent};
+  if (absl::ConsumePrefix(&method, kMaintenanceService)) {
+    if (method == "ListMaintenance") return {Role::kViewer, Role::kOperator};
+    if (method == "DeclareMaintenance" || method == "EndMaintenance") return {Role::kOperator};
+    return {};
+  }
   if (absl::ConsumePrefix(&method, kFleetService)) {
     for (absl::string_view read : {"GetFleetStatus", "GetNode", "GetNodeHistory", "GetTopology",
                                    "ListIncidents", "GetIncident"}) {

@@ -130,4 +130,8 @@ bool ValidNodeId(absl::string_view node) {
   return true;
 }
 
+std::string RoomRecordKey(absl::string_view room, absl::string_view id) {
+  return absl::StrCat(room, "/", id);
+}
+
 }  // namespace guts::collector::keys

@@ -68,6 +68,9 @@ absl::StatusOr<uint64_t> ParseBundleChunkOffset(absl::string_view key);
 
 // meta CF.
 inline constexpr char kStoreVersionKey[] = "store_version";
+// A room's small record: "<room>/<id>" (rooms: "alerting", "maintenance"). The '/' keeps them
+// apart from kStoreVersionKey and from each other.
+std::string RoomRecordKey(absl::string_view room, absl::string_view id);
 
 // Node ids: 1..128 bytes of [A-Za-z0-9._:-]. Everything the collector keys by a node id
 // passes through this check first.

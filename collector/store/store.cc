@@ -323,6 +323,33 @@ absl::Status Store::DeleteSnapshotsBefore(absl::Time cutoff) {
   return FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "retention");
 }
 
+absl::Status Store::PutRecord(absl::string_view room, absl::string_view id,
+                              absl::string_view value) {
+  return FromRocks(
+      impl_->db->Put(rocksdb::WriteOptions(), impl_->cf(kMeta), keys::RoomRecordKey(room, id),
+                     rocksdb::Slice(value.data(), value.size())),
+      absl::StrCat("write ", room, " record"));
+}
+
+absl::Status Store::DeleteRecord(absl::string_view room, absl::string_view id) {
+  return FromRocks(
+      impl_->db->Delete(rocksdb::WriteOptions(), impl_->cf(kMeta), keys::RoomRecordKey(room, id)),
+      absl::StrCat("delete ", room, " record"));
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::Records(
+    absl::string_view room) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string prefix = keys::RoomRecordKey(room, "");
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(kMeta)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(prefix.size()), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), room);
+  return out;
+}
+
 absl::Status Store::Compact() {
   rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->cfs);
   if (!s.ok()) return FromRocks(s, "flush");

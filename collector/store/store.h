@@ -5,7 +5,8 @@
 //   incidents    id -> Incident
 //   bundles      id -> BundleInfo
 //   bundle_data  id|be64 offset -> bytes                           (blob files)
-//   meta         "store_version" -> decimal version, for migrations
+//   meta         "store_version" -> decimal version, for migrations;
+//                "<room>/<id>" -> a room's small record (alerting outbox, maintenance windows)
 //
 // Writes go through the WAL without an fsync per write: a write that returned OK survives a
 // crash of the process (kill -9), not necessarily a power loss.
@@ -23,10 +24,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "guts/diag/v1/agent.pb.h"
 #include "guts/diag/v1/bundle.pb.h"
@@ -111,6 +114,13 @@ class Store {
 
   // Deletes every snapshot taken before `cutoff`, by whole key ranges per node.
   absl::Status DeleteSnapshotsBefore(absl::Time cutoff);
+
+  // Small records other rooms keep (keys::RoomRecordKey(room, id)). Records(room) returns
+  // every (id, value) of the room in id order; deleting an unknown id is not an error.
+  absl::Status PutRecord(absl::string_view room, absl::string_view id, absl::string_view value);
+  absl::Status DeleteRecord(absl::string_view room, absl::string_view id);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Records(
+      absl::string_view room) const;
 
   // Flushes memtables and compacts the snapshots CF (used by the benchmark).
   absl::Status Compact();

@@ -1,0 +1,312 @@
+#include "collector/alerting/alert_pusher.h"
+
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+
+constexpr char kRoom[] = "alerting";
+
+// A resolved alert on its way out.
+struct Resolution {
+  Alert alert;
+  std::set<size_t> pending;  // endpoints that have not accepted it yet
+  absl::Time resolved_at;
+};
+
+struct EndpointState {
+  AlertEndpoint config;
+  absl::Time next_at = absl::InfinitePast();
+  absl::Time last_push = absl::InfinitePast();
+  absl::Duration backoff = absl::ZeroDuration();
+  bool dirty = true;
+  AlertEndpointFigures figures;
+};
+
+}  // namespace
+
+struct AlertPusher::State {
+  Store* store = nullptr;
+  AlertPusherOptions options;
+  mutable absl::Mutex mu;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  bool woken ABSL_GUARDED_BY(mu) = false;
+  std::map<std::string, Alert> firing ABSL_GUARDED_BY(mu);  // by identity
+  std::map<std::string, Resolution> resolved ABSL_GUARDED_BY(mu);
+  std::vector<EndpointState> endpoints ABSL_GUARDED_BY(mu);
+  std::mt19937_64 rng ABSL_GUARDED_BY(mu){std::random_device{}()};
+  std::thread thread;
+
+  void Persist(const Resolution& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    nlohmann::json pending = nlohmann::json::array();
+    for (size_t i : r.pending) pending.push_back(endpoints[i].config.url);
+    nlohmann::json j{{"alert", AlertToJson(r.alert)},
+                     {"pending", pending},
+                     {"resolved_at_ms", absl::ToUnixMillis(r.resolved_at)}};
+    absl::Status s = store->PutRecord(kRoom, AlertFingerprint(r.alert), j.dump());
+    if (!s.ok()) spdlog::error("alerting: cannot store a resolution: {}", s.ToString());
+  }
+
+  void Forget(const Alert& alert) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    absl::Status s = store->DeleteRecord(kRoom, AlertFingerprint(alert));
+    if (!s.ok()) spdlog::error("alerting: cannot delete a resolution: {}", s.ToString());
+  }
+
+  void AddResolution(const std::string& identity, Alert alert, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    Resolution r{.alert = std::move(alert), .resolved_at = now};
+    for (size_t i = 0; i < endpoints.size(); ++i) r.pending.insert(i);
+    Persist(r);
+    resolved[identity] = std::move(r);
+  }
+
+  absl::Status Load() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> records =
+        store->Records(kRoom);
+    if (!records.ok()) return records.status();
+    for (const auto& [id, value] : *records) {
+      nlohmann::json j = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+      absl::StatusOr<Alert> alert = j.is_object() && j.contains("alert")
+                                        ? AlertFromJson(j["alert"])
+                                        : absl::InvalidArgumentError("no alert");
+      if (!alert.ok()) {
+        spdlog::warn("alerting: dropping an unreadable stored resolution {}: {}", id,
+                     alert.status().ToString());
+        (void)store->DeleteRecord(kRoom, id);
+        continue;
+      }
+      Resolution r{.alert = *alert};
+      r.resolved_at = j.contains("resolved_at_ms") && j["resolved_at_ms"].is_number_integer()
+                          ? absl::FromUnixMillis(j["resolved_at_ms"].get<int64_t>())
+                          : alert->ends_at;
+      if (j.contains("pending") && j["pending"].is_array()) {
+        for (const auto& url : j["pending"]) {
+          for (size_t i = 0; i < endpoints.size(); ++i) {
+            if (url.is_string() && url.get<std::string>() == endpoints[i].config.url) {
+              r.pending.insert(i);
+            }
+          }
+        }
+      }
+      resolved[AlertIdentity(*alert)] = std::move(r);
+    }
+    if (!resolved.empty()) {
+      spdlog::info("alerting: {} resolutions still to deliver or re-send", resolved.size());
+    }
+    return absl::OkStatus();
+  }
+
+  void Wake(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    for (EndpointState& e : endpoints) {
+      e.dirty = true;
+      // An endpoint that is failing keeps its backoff; the change goes out with its next try.
+      if (e.backoff == absl::ZeroDuration()) e.next_at = now;
+    }
+    woken = true;
+  }
+};
+
+AlertPusher::AlertPusher(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+AlertPusher::~AlertPusher() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<AlertPusher>> AlertPusher::Start(Store* store,
+                                                                AlertPusherOptions options) {
+  auto state = std::make_unique<State>();
+  state->store = store;
+  state->options = std::move(options);
+  {
+    absl::MutexLock lock(&state->mu);
+    for (const AlertEndpoint& e : state->options.endpoints) {
+      EndpointState es{.config = e};
+      es.figures.url = e.url;
+      state->endpoints.push_back(std::move(es));
+    }
+    if (absl::Status s = state->Load(); !s.ok()) return s;
+  }
+  std::unique_ptr<AlertPusher> pusher(new AlertPusher(std::move(state)));
+  pusher->state_->thread = std::thread([p = pusher.get()] { p->Run(); });
+  return pusher;
+}
+
+void AlertPusher::Stop() {
+  {
+    absl::MutexLock lock(&state_->mu);
+    state_->stopping = true;
+  }
+  if (state_->thread.joinable()) state_->thread.join();
+}
+
+void AlertPusher::Observe(const std::vector<v1::Incident>& open,
+                          const std::vector<v1::Incident>& changed, absl::Time now) {
+  State& s = *state_;
+  std::map<std::string, Alert> firing;
+  for (const v1::Incident& inc : open) {
+    Alert a = AlertForIncident(inc, s.options.context);
+    firing.emplace(AlertIdentity(a), std::move(a));
+  }
+  std::map<std::string, Alert> just_resolved;
+  for (const v1::Incident& inc : changed) {
+    if (inc.state() != v1::RESOLVED) continue;
+    Alert a = AlertForIncident(inc, s.options.context);
+    just_resolved.emplace(AlertIdentity(a), std::move(a));
+  }
+  absl::MutexLock lock(&s.mu);
+  bool set_changed = false;
+  for (auto& [identity, alert] : s.firing) {
+    if (firing.contains(identity)) continue;
+    // Resolved, or replaced by a new label set (severity or kind changed): either way this
+    // label set ends now.
+    auto r = just_resolved.find(identity);
+    Alert ended = r != just_resolved.end() ? r->second : alert;
+    if (ended.ends_at == absl::InfiniteFuture()) ended.ends_at = now;
+    s.AddResolution(identity, std::move(ended), now);
+    set_changed = true;
+  }
+  for (auto& [identity, alert] : just_resolved) {
+    if (firing.contains(identity) || s.firing.contains(identity) || s.resolved.contains(identity)) {
+      continue;
+    }
+    s.AddResolution(identity, alert, now);  // opened and resolved between two observations
+    set_changed = true;
+  }
+  for (const auto& [identity, alert] : firing) {
+    if (s.firing.contains(identity)) continue;
+    set_changed = true;
+    auto r = s.resolved.find(identity);
+    if (r != s.resolved.end()) {
+      s.Forget(r->second.alert);
+      s.resolved.erase(r);
+    }
+  }
+  s.firing = std::move(firing);
+  if (set_changed) s.Wake(absl::Now());
+}
+
+AlertPusherFigures AlertPusher::Figures() const {
+  absl::MutexLock lock(&state_->mu);
+  AlertPusherFigures f;
+  f.firing = state_->firing.size();
+  for (const auto& [id, r] : state_->resolved) f.resolutions_pending += r.pending.empty() ? 0 : 1;
+  for (const EndpointState& e : state_->endpoints) f.endpoints.push_back(e.figures);
+  return f;
+}
+
+void AlertPusher::Run() {
+  State& s = *state_;
+  const AlertPusherOptions& o = s.options;
+  for (;;) {
+    struct Push {
+      size_t endpoint;
+      std::string body;
+      std::vector<std::string> resolutions;  // identities the body carries
+    };
+    std::vector<Push> pushes;
+    absl::Time now;
+    {
+      absl::MutexLock lock(&s.mu);
+      absl::Time wake = absl::InfiniteFuture();
+      for (const EndpointState& e : s.endpoints) wake = std::min(wake, e.next_at);
+      auto ready = [&s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) { return s.stopping || s.woken; };
+      s.mu.AwaitWithDeadline(absl::Condition(&ready), wake);
+      if (s.stopping) return;
+      s.woken = false;
+      now = absl::Now();
+      for (size_t i = 0; i < s.endpoints.size(); ++i) {
+        EndpointState& e = s.endpoints[i];
+        if (e.next_at > now) continue;
+        bool webhook = e.config.kind == AlertEndpoint::kWebhook;
+        Push p{.endpoint = i};
+        std::vector<Alert> alerts;
+        for (const auto& [id, a] : s.firing) alerts.push_back(a);
+        for (const auto& [id, r] : s.resolved) {
+          bool owed = r.pending.contains(i);
+          // Alertmanager gets a resolution for a while after (it may have restarted and lost
+          // it); a webhook gets it once.
+          if (owed || (!webhook && now - r.resolved_at < o.resolved_retention)) {
+            alerts.push_back(r.alert);
+            if (owed) p.resolutions.push_back(id);
+          }
+        }
+        if (webhook) {
+          // A webhook hears of changes and, past the repeat interval, of what still fires.
+          bool repeat_due = now - e.last_push >= o.webhook_repeat_interval;
+          if (alerts.empty() || !(e.dirty || !p.resolutions.empty() || repeat_due)) {
+            e.dirty = false;
+            e.next_at =
+                alerts.empty() ? absl::InfiniteFuture() : e.last_push + o.webhook_repeat_interval;
+            continue;
+          }
+        }
+        p.body = webhook ? WebhookPayload(alerts, o.context, now).dump()
+                         : AlertmanagerPayload(alerts, now + 4 * o.resend_interval).dump();
+        // Until this push is answered, nothing else is due for this endpoint.
+        e.next_at = absl::InfiniteFuture();
+        pushes.push_back(std::move(p));
+      }
+    }
+    for (Push& p : pushes) {
+      AlertEndpoint config;
+      {
+        absl::MutexLock lock(&s.mu);
+        config = s.endpoints[p.endpoint].config;
+      }
+      absl::Status result = PostAlerts(config, p.body);
+      absl::MutexLock lock(&s.mu);
+      EndpointState& e = s.endpoints[p.endpoint];
+      absl::Time done = absl::Now();
+      if (result.ok()) {
+        if (!e.figures.up && e.figures.pushes_failed > 0) {
+          spdlog::info("alerting: {} accepts alerts again", e.config.url);
+        }
+        e.figures.up = true;
+        ++e.figures.pushes_ok;
+        e.figures.last_success = done;
+        e.last_push = done;
+        e.backoff = absl::ZeroDuration();
+        e.dirty = false;
+        e.next_at = done + (config.kind == AlertEndpoint::kWebhook ? o.webhook_repeat_interval
+                                                                   : o.resend_interval);
+        for (const std::string& id : p.resolutions) {
+          auto r = s.resolved.find(id);
+          if (r == s.resolved.end() || r->second.pending.erase(p.endpoint) == 0) continue;
+          s.Persist(r->second);
+        }
+      } else {
+        if (e.figures.up || e.figures.pushes_failed == 0) {
+          spdlog::warn("alerting: push to {} failed, retrying with backoff: {}", e.config.url,
+                       result.ToString());
+        }
+        e.figures.up = false;
+        ++e.figures.pushes_failed;
+        e.backoff = e.backoff == absl::ZeroDuration() ? o.min_backoff
+                                                      : std::min(2 * e.backoff, o.max_backoff);
+        std::uniform_real_distribution<double> jitter(0.8, 1.2);
+        e.next_at = done + e.backoff * jitter(s.rng);
+      }
+    }
+    absl::MutexLock lock(&s.mu);
+    absl::Time t = absl::Now();
+    for (auto it = s.resolved.begin(); it != s.resolved.end();) {
+      if (it->second.pending.empty() && t - it->second.resolved_at >= o.resolved_retention) {
+        s.Forget(it->second.alert);
+        it = s.resolved.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,89 @@
+// /metrics' fleet series: per incident, per node, fleet, and the per-link bound.
+#include "collector/http/fleet_series.h"
+
+#include "gtest/gtest.h"
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+
+v1::FleetStatus SplitFleet() {
+  v1::FleetStatus f;
+  for (const char* id : {"v1", "v2"}) {
+    v1::NodeStatus* n = f.add_nodes();
+    n->set_node_id(id);
+    n->set_lag(3);
+    n->set_view(12);
+    n->set_peers_heard(1);
+    n->set_peers_expected(6);
+    n->set_weight(100);
+    n->set_connected(std::string(id) == "v1");
+  }
+  v1::Incident* i = f.add_open_incidents();
+  i->set_id("inc-1-a");
+  i->set_kind(v1::PARTITION_NO_QUORUM);
+  i->set_severity(v1::P1);
+  i->set_cause_key("PARTITION");
+  i->set_opened_unix_ms(5000);
+  return f;
+}
+
+v1::Topology Split(int cells) {
+  v1::Topology t;
+  t.add_components()->set_weight(400);
+  t.add_components()->set_weight(300);
+  t.set_quorum_weight(467);
+  t.set_total_weight(700);
+  for (int c = 0; c < cells; ++c) {
+    v1::MatrixCell* m = t.add_matrix();
+    m->set_from("v" + std::to_string(c));
+    m->set_to("v" + std::to_string(c + 1));
+    m->set_heard(c % 2 == 0);
+  }
+  return t;
+}
+
+TEST(FleetSeriesTest, SplitShowsItsIncidentNodesAndNegativeMargin) {
+  v1::Topology t = Split(2);
+  std::string text = RenderFleetSeries(SplitFleet(), &t, nullptr, {});
+  EXPECT_NE(text.find("guts_incident_open{cause=\"PARTITION\",id=\"inc-1-a\","
+                      "kind=\"PARTITION_NO_QUORUM\",severity=\"P1\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("guts_node_lag_blocks{node=\"v2\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("guts_node_peers_expected{node=\"v1\"} 6"), std::string::npos);
+  EXPECT_NE(text.find("guts_node_agent_connected{node=\"v2\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("guts_fleet_components 2"), std::string::npos);
+  EXPECT_NE(text.find("guts_fleet_quorum_margin -67"), std::string::npos) << text;
+  EXPECT_EQ(text.find("guts_link_heard"), std::string::npos) << "links only behind the flag";
+}
+
+TEST(FleetSeriesTest, LinkSeriesAreBounded) {
+  v1::Topology small = Split(3);
+  std::string text =
+      RenderFleetSeries(SplitFleet(), &small, nullptr, {.link_series = true, .max_link_series = 3});
+  EXPECT_NE(text.find("guts_link_heard{from=\"v0\",to=\"v1\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("guts_fleet_link_series_truncated 0"), std::string::npos);
+  v1::Topology big = Split(4);
+  text =
+      RenderFleetSeries(SplitFleet(), &big, nullptr, {.link_series = true, .max_link_series = 3});
+  EXPECT_EQ(text.find("guts_link_heard{"), std::string::npos) << text;
+  EXPECT_NE(text.find("guts_fleet_link_series_truncated 1"), std::string::npos);
+}
+
+TEST(FleetSeriesTest, AlertPushFiguresAreSeries) {
+  AlertPusherFigures f{.firing = 2, .resolutions_pending = 1};
+  f.endpoints.push_back({.url = "http://am:9093", .up = false, .pushes_ok = 4, .pushes_failed = 7});
+  std::string text = RenderFleetSeries(SplitFleet(), nullptr, &f, {});
+  EXPECT_NE(text.find("guts_collector_alert_endpoint_up{endpoint=\"http://am:9093\"} 0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("guts_collector_alert_pushes_total{endpoint=\"http://am:9093\","
+                      "result=\"failed\"} 7"),
+            std::string::npos);
+  EXPECT_NE(text.find("guts_collector_alert_resolutions_pending 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace guts::collector
