@@ -1,15 +1,20 @@
 #include "collector/analysis/analyzer.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "collector/analysis/analysis_history.h"
+#include "collector/analysis/cause_memory.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/finality_throughput.h"
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/incident_manager.h"
 #include "collector/analysis/peer_graph.h"
+#include "collector/analysis/quorum_margin.h"
 #include "collector/analysis/symptom_folding.h"
 
 namespace guts::collector {
@@ -22,7 +27,8 @@ AnalysisConfig ScaleWindows(AnalysisConfig c, double factor) {
   for (absl::Duration* d :
        {&c.tick, &c.default_interval, &c.peer_heard_within, &c.stall_threshold, &c.progress_stall,
         &c.lag_window, &c.not_syncing_after, &c.fork_window, &c.flap_window, &c.flap_quiet,
-        &c.peer_baseline_window, &c.corruption_window, &c.reopen_cooldown}) {
+        &c.peer_baseline_window, &c.corruption_window, &c.reopen_cooldown,
+        &c.throughput_baseline_window}) {
     *d = *d * factor;
   }
   return c;
@@ -32,6 +38,8 @@ struct Analyzer::State {
   explicit State(const AnalysisConfig& c) : config(c), incidents(c) {}
   AnalysisConfig config;
   AnalysisHistory history;
+  CauseMemory causes;
+  FinalityThroughput throughput;
   IncidentManager incidents;
 };
 
@@ -162,6 +170,39 @@ void AssessNodes(const FleetView& view, const FleetModel& model,
   }
 }
 
+// A partial partition's groups and cut links, which the components alone do not show (the
+// bridge keeps them one component).
+void AddBridgedGroups(const Verdict* partial, v1::Topology& topo) {
+  if (partial == nullptr) return;
+  for (const v1::NodeGroup& g : partial->groups) *topo.add_bridged_groups() = g;
+  for (const v1::Link& l : partial->links) *topo.add_cut_edges() = l;
+}
+
+// Each member of a partial partition's groups says which group it is in and through which
+// bridge it reaches the others, instead of the low-peer symptom the partition absorbs.
+void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
+  const std::string bridges = absl::StrJoin(partial.nodes, ",");
+  auto assess = [&](const std::string& node, std::string reason) {
+    auto it = result.nodes.find(node);
+    if (it == result.nodes.end()) return;
+    NodeAssessment& a = it->second;
+    if (StateRank(a.state) > StateRank(v1::DEGRADED) || a.state == v1::UNKNOWN) return;
+    a.state = v1::DEGRADED;
+    a.reason = absl::StrCat(reason, "; hears ", a.peers_heard, " of ", a.peers_expected, " peers");
+  };
+  std::vector<std::string> texts;
+  for (const v1::NodeGroup& g : partial.groups) texts.push_back(GroupText(g));
+  for (size_t g = 0; g < partial.groups.size(); ++g) {
+    for (const std::string& node : partial.groups[g].nodes()) {
+      assess(node, absl::StrCat("group ", g + 1, " of ", partial.groups.size(),
+                                ", reaches the others only through bridge ", bridges));
+    }
+  }
+  for (const std::string& bridge : partial.nodes) {
+    assess(bridge, absl::StrCat("bridge: the only link between ", absl::StrJoin(texts, " and ")));
+  }
+}
+
 void BuildTopology(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
                    v1::Topology& topo) {
   topo.set_total_weight(model.total_weight);
@@ -213,13 +254,37 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   PeerGraph graph = BuildPeerGraph(model);
   result.max_height = model.max_height;
   result.quorum_height = model.quorum_height;
+  {
+    QuorumMargin m = ComputeQuorumMargin(model, graph);
+    v1::QuorumMargin& out = result.quorum_margin;
+    out.set_up_weight(m.up_weight);
+    out.set_total_weight(m.total_weight);
+    out.set_quorum_weight(m.quorum_weight);
+    out.set_margin(m.margin);
+    out.set_heaviest_up(m.heaviest);
+    out.set_heaviest_up_weight(m.heaviest_weight);
+    out.set_one_loss_halts(m.one_loss_halts);
+    for (const std::string& n : m.lost) out.add_lost(n);
+    out.set_text(QuorumMarginText(m));
+  }
 
   std::vector<Verdict> verdicts;
   DetectorInput input{view, model, graph, s.history, s.config};
   for (const Detector& d : AllDetectors()) d.run(input, verdicts);
+  s.throughput.Record(view.now, model.max_height, s.config);
+  RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
   AssessNodes(view, model, verdicts, result);
+  std::optional<Verdict> partial;
+  for (const Verdict& v : verdicts) {
+    if (v.kind == v1::PARTIAL_PARTITION) partial = v;
+  }
+  if (partial) AssessBridgedGroups(*partial, result);
+  // Before folding: a cause absorbed this tick (an isolated node inside a partition) still cut
+  // its links.
+  s.causes.Remember(view.now, verdicts);
   FoldSymptoms(verdicts);
+  FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 
   std::set<v1::IncidentKind> held;
   if (view.collector.overloaded) held = {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE};
@@ -228,6 +293,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   result.changed_incidents = std::move(changes.changed);
 
   BuildTopology(model, graph, s.config, result.topology);
+  AddBridgedGroups(partial ? &*partial : nullptr, result.topology);
   UpdateHistory(model, graph, numbers, s.config, s.history);
   s.history.model_memory.Recycle(std::move(model));
   return result;

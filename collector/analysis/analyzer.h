@@ -44,7 +44,12 @@ struct AnalysisConfig {
   // Liveness: a node is silent when the phi of its snapshot arrivals reaches this.
   double phi_threshold = 8.0;
   // No fleet height progress for this long counts as "height stalls" (PARTIAL_PARTITION -> P1).
+  // It is also the hold period of the throughput rule: a PARTIAL_PARTITION becomes P1 when the
+  // fleet's finalized blocks per second stay below throughput_collapse_ratio of their rate over
+  // the throughput_baseline_window before the partition began, for the whole hold period.
   absl::Duration progress_stall = absl::Seconds(15);
+  absl::Duration throughput_baseline_window = absl::Seconds(60);
+  double throughput_collapse_ratio = 0.1;
   // NODE_LAGGING: at least this many blocks behind the quorum height, and growing over the window.
   uint64_t lag_threshold = 5;
   absl::Duration lag_window = absl::Seconds(20);
@@ -101,6 +106,7 @@ struct AnalysisResult {
   guts::diag::v1::Topology topology;
   uint64_t max_height = 0;
   uint64_t quorum_height = 0;
+  guts::diag::v1::QuorumMargin quorum_margin;
   // Every open incident after this tick, most severe first.
   std::vector<guts::diag::v1::Incident> open_incidents;
   // Incidents opened, updated or resolved in this tick, to persist.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/quorum_margin.h"
 
 namespace guts::collector {
 
@@ -102,38 +103,27 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
   }
 }
 
+// Losing the heaviest validator still counted as up would halt the chain. With some weight
+// already lost (down, isolated, unheard) it pages (P2); a validator set whose heaviest member
+// alone exceeds the margin with every validator up is a note (P3): nothing failed yet.
 void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   if (in.view.collector.overloaded || model.quorum_weight == 0) return;
-  uint64_t up = 0, smallest = 0;
-  std::vector<int> down;
-  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
-    const NodeFacts& f = model.nodes[u];
-    if (!f.validator || f.weight == 0) continue;
-    if (IsDown(model, u)) {
-      down.push_back(u);
-      continue;
-    }
-    up += f.weight;
-    smallest = smallest == 0 ? f.weight : std::min(smallest, f.weight);
-  }
-  // Validators without an agent cannot be judged; count them as up.
-  uint64_t known = 0;
-  for (const NodeFacts& f : model.nodes) known += f.validator ? f.weight : 0;
-  up += model.total_weight - known;
-  if (down.empty() || up < model.quorum_weight || up - smallest >= model.quorum_weight) return;
+  QuorumMargin m = ComputeQuorumMargin(model, in.graph);
+  if (!m.one_loss_halts) return;
   Verdict v;
   v.kind = v1::QUORUM_AT_RISK;
-  v.severity = v1::P2;
+  v.severity = m.lost.empty() ? v1::P3 : v1::P2;
   v.cause_key = "QUORUM_AT_RISK";
-  v.nodes = Names(model, down);
-  uint64_t margin = up - model.quorum_weight;
+  v.nodes = m.lost.empty() ? std::vector<std::string>{m.heaviest} : m.lost;
   v.summary = absl::StrCat(
-      "up weight ", up, " vs quorum ", model.quorum_weight, " (margin ", margin,
-      "): one more validator loss halts the chain; down: ", absl::StrJoin(v.nodes, ","));
-  v.evidence["up weight"] = absl::StrCat(up);
-  v.evidence["quorum_weight"] = absl::StrCat(model.quorum_weight);
-  v.evidence["margin"] = absl::StrCat(margin);
+      QuorumMarginText(m),
+      m.lost.empty() ? "; no validator lost yet" : "; lost: ", absl::StrJoin(m.lost, ","));
+  v.evidence["up weight"] = absl::StrCat(m.up_weight);
+  v.evidence["quorum_weight"] = absl::StrCat(m.quorum_weight);
+  v.evidence["margin"] = absl::StrCat(m.margin);
+  v.evidence["heaviest up"] = absl::StrCat(m.heaviest, " (", m.heaviest_weight, ")");
+  if (!m.lost.empty()) v.evidence["lost"] = absl::StrJoin(m.lost, ",");
   out.push_back(std::move(v));
 }
 

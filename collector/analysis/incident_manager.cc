@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "collector/analysis/natural_order.h"
 #include "collector/analysis/runbook.h"
 
 namespace guts::collector {
@@ -14,6 +15,32 @@ namespace v1 = ::guts::diag::v1;
 namespace {
 
 constexpr int kMaxTimeline = 64;
+constexpr int kMaxEpisodes = 32;
+
+void BeginEpisode(v1::Incident& inc, absl::Time now) {
+  v1::IncidentEpisode* e = inc.add_episodes();
+  e->set_opened_unix_ms(absl::ToUnixMillis(now));
+  inc.set_episode_count(inc.episode_count() + 1);
+  if (inc.episodes_size() > kMaxEpisodes) {
+    // Keep the first episode; drop the oldest after it.
+    inc.mutable_episodes()->DeleteSubrange(1, 1);
+  }
+}
+
+void EndEpisode(v1::Incident& inc, absl::Time now) {
+  if (inc.episodes_size() == 0) return;
+  v1::IncidentEpisode* e = inc.mutable_episodes(inc.episodes_size() - 1);
+  if (e->resolved_unix_ms() == 0) e->set_resolved_unix_ms(absl::ToUnixMillis(now));
+}
+
+// Incidents stored before episodes were recorded have had one, from their opening.
+void EnsureFirstEpisode(v1::Incident& inc) {
+  if (inc.episodes_size() > 0 || inc.opened_unix_ms() == 0) return;
+  v1::IncidentEpisode* e = inc.add_episodes();
+  e->set_opened_unix_ms(inc.opened_unix_ms());
+  if (inc.state() == v1::RESOLVED) e->set_resolved_unix_ms(inc.resolved_unix_ms());
+  inc.set_episode_count(std::max<uint32_t>(inc.episode_count(), 1));
+}
 
 // FNV-1a: a deterministic short hash of the cause for readable, collision-resistant ids.
 uint32_t Fnv1a(const std::string& s) {
@@ -49,15 +76,26 @@ std::string LinksText(const v1::Incident& inc) {
   return absl::StrJoin(parts, " ");
 }
 
+// Names in natural order (v2 before v10), as the operator counts them.
+void SortNaturally(google::protobuf::RepeatedPtrField<std::string>& names) {
+  std::stable_sort(names.begin(), names.end(),
+                   [](const std::string& a, const std::string& b) { return NaturalLess(a, b); });
+}
+
 void CopyVerdict(const Verdict& v, v1::Incident& inc) {
   inc.set_kind(v.kind);
   inc.set_summary(v.summary);
   inc.clear_nodes();
   for (const std::string& n : v.nodes) inc.add_nodes(n);
+  SortNaturally(*inc.mutable_nodes());
   inc.clear_links();
   for (const v1::Link& l : v.links) *inc.add_links() = l;
   inc.clear_groups();
-  for (const v1::NodeGroup& g : v.groups) *inc.add_groups() = g;
+  for (const v1::NodeGroup& g : v.groups) {
+    v1::NodeGroup* group = inc.add_groups();
+    *group = g;
+    SortNaturally(*group->mutable_nodes());
+  }
   inc.mutable_evidence()->clear();
   for (const auto& [k, val] : v.evidence) (*inc.mutable_evidence())[k] = val;
   inc.clear_absorbed();
@@ -82,6 +120,7 @@ void IncidentManager::Restore(const std::vector<v1::Incident>& open) {
     Cause& cause = causes_[inc.cause_key()];
     cause.kind = inc.kind();
     cause.incident = inc;
+    EnsureFirstEpisode(cause.incident);
     cause.open = true;
     cause.ever_opened = true;
     cause.present = config_.enter_ticks;
@@ -98,6 +137,8 @@ void IncidentManager::Open(absl::Time now, const Verdict& v, Cause& cause) {
     inc.set_id(absl::StrFormat("inc-%d-%08x", ms, Fnv1a(v.cause_key)));
     inc.set_opened_unix_ms(ms);
   }
+  if (reopen) EnsureFirstEpisode(inc);
+  BeginEpisode(inc, now);
   CopyVerdict(v, inc);
   inc.set_severity(v.severity);
   inc.set_state(v1::OPEN);
@@ -105,7 +146,7 @@ void IncidentManager::Open(absl::Time now, const Verdict& v, Cause& cause) {
   inc.set_updated_unix_ms(absl::ToUnixMillis(now));
   *inc.mutable_runbook() = RunbookFor(v.kind);
   AddTimeline(inc, now,
-              reopen ? absl::StrCat("reopened: ", v.summary)
+              reopen ? absl::StrCat("reopened (episode ", inc.episode_count(), "): ", v.summary)
                      : absl::StrCat("opened ", v1::Severity_Name(v.severity), ": ", v.summary));
   cause.open = true;
   cause.ever_opened = true;
@@ -179,6 +220,7 @@ IncidentChanges IncidentManager::Apply(absl::Time now, const std::vector<Verdict
       inc.set_state(v1::RESOLVED);
       inc.set_resolved_unix_ms(absl::ToUnixMillis(now));
       inc.set_updated_unix_ms(absl::ToUnixMillis(now));
+      EndEpisode(inc, now);
       AddTimeline(inc, now, "resolved");
       changes.changed.push_back(inc);
     }

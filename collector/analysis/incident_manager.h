@@ -1,8 +1,10 @@
 // IncidentManager: turns each tick's folded verdicts into incidents with hysteresis. A cause
 // (verdict cause_key) opens an incident after `enter_ticks` consecutive ticks and resolves it
 // after `clear_ticks` ticks without it; a cause that comes back within `reopen_cooldown`
-// reopens its old incident (same id) instead of opening a new one. Severity, names and groups
-// changes are recorded in the incident's timeline.
+// reopens its old incident (same id) as a new episode instead of opening a new incident: a
+// partition healed and cut again a minute later is one cause, and its episodes say how often it
+// came back. Past the cooldown the cause is forgotten and a recurrence is a new incident.
+// Severity, names and groups changes are recorded in the incident's timeline.
 //
 // Example:
 //   IncidentManager incidents(config);

@@ -132,6 +132,21 @@ void Bridges(const DetectorInput& in, std::vector<Verdict>& out) {
   v.summary = absl::StrCat("groups ", absl::StrJoin(texts, " and "), " linked only through ",
                            absl::StrJoin(v.nodes, ","),
                            halted ? "; no block since " + Seconds(stalled) : "");
+  // Every link between two groups is cut: the groups are apart in the hearing graph. Listed
+  // (up to a cap) so that the incident and `net partitions` name them.
+  constexpr size_t kMaxLinks = 256;
+  size_t cut = 0;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    for (size_t j = i + 1; j < groups.size(); ++j) {
+      for (int a : groups[i]) {
+        for (int b : groups[j]) {
+          ++cut;
+          if (v.links.size() < kMaxLinks) v.links.push_back(MakeLink(model, a, b));
+        }
+      }
+    }
+  }
+  v.evidence["cut links"] = absl::StrCat(cut);
   v.evidence["bridges"] = absl::StrJoin(v.nodes, ",");
   v.evidence["groups"] = absl::StrJoin(texts, " ");
   v.evidence["no new block for"] = Seconds(stalled);

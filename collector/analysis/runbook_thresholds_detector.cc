@@ -80,6 +80,16 @@ void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
                                        wanted, " expected)"));
   v.evidence["peers heard"] = absl::StrCat(heard);
   v.evidence["threshold"] = "< 3 warn, 0 critical";
+  // Which up peers are missing, for folding under the cause that silenced them (an isolated
+  // peer). Few in the fleets where three peers are a shortfall; capped for the others.
+  constexpr size_t kMaxUnheard = 64;
+  for (int p = 0; p < static_cast<int>(model.nodes.size()) && v.unheard_peers.size() < kMaxUnheard;
+       ++p) {
+    if (p == u || !model.nodes[p].Up()) continue;
+    if (std::binary_search(f.hears.begin(), f.hears.end(), p)) continue;
+    v.unheard_peers.push_back(*model.nodes[p].id);
+  }
+  v.peer_shortfall = wanted - heard;
   out.push_back(std::move(v));
 }
 

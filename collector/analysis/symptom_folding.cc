@@ -69,6 +69,46 @@ bool Covers(const std::set<std::string>& scope, const Verdict& symptom) {
                      [&](const std::string& n) { return scope.count(n) > 0; });
 }
 
+// Causes that silence the nodes they name for their peers.
+bool SilencesItsNodes(v1::IncidentKind kind) {
+  return kind == v1::NODE_ISOLATED || kind == v1::NODE_DOWN || kind == v1::NODE_ONE_WAY_ISOLATION;
+}
+
+// A node that hears too few peers because some of them are isolated, dead or cut one way is
+// an echo of those peers' causes, not a fault of its own: with the silenced peers counted back
+// it would hear enough. Folds it under the cause that silenced most of its missing peers (an
+// isolated v4 in a fleet of four leaves v1..v3 hearing two peers each).
+void FoldPeerShortfalls(std::vector<Verdict>& verdicts, std::vector<char>& absorbed) {
+  std::vector<size_t> causes;
+  std::set<std::string> silenced;
+  for (size_t c = 0; c < verdicts.size(); ++c) {
+    if (absorbed[c] || !SilencesItsNodes(verdicts[c].kind)) continue;
+    causes.push_back(c);
+    silenced.insert(verdicts[c].nodes.begin(), verdicts[c].nodes.end());
+  }
+  if (causes.empty()) return;
+  for (size_t s = 0; s < verdicts.size(); ++s) {
+    Verdict& symptom = verdicts[s];
+    if (absorbed[s] || symptom.kind != v1::LOW_PEERS || symptom.peer_shortfall <= 0) continue;
+    int explained = 0;
+    for (const std::string& peer : symptom.unheard_peers) explained += silenced.count(peer);
+    if (explained < symptom.peer_shortfall) continue;
+    size_t best = causes[0];
+    int best_count = -1;
+    for (size_t c : causes) {
+      const std::vector<std::string>& named = verdicts[c].nodes;
+      int count = 0;
+      for (const std::string& peer : symptom.unheard_peers) {
+        count += std::find(named.begin(), named.end(), peer) != named.end() ? 1 : 0;
+      }
+      if (count > best_count) best = c, best_count = count;
+    }
+    absorbed[s] = 1;
+    verdicts[best].absorbed.push_back(symptom.cause_key);
+    std::sort(verdicts[best].absorbed.begin(), verdicts[best].absorbed.end());
+  }
+}
+
 }  // namespace
 
 void FoldSymptoms(std::vector<Verdict>& verdicts) {
@@ -93,6 +133,7 @@ void FoldSymptoms(std::vector<Verdict>& verdicts) {
       std::sort(verdicts[c].absorbed.begin(), verdicts[c].absorbed.end());
     }
   }
+  FoldPeerShortfalls(verdicts, absorbed);
   size_t kept = 0;
   for (size_t i = 0; i < verdicts.size(); ++i) {
     if (absorbed[i]) continue;

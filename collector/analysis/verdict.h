@@ -23,6 +23,10 @@ struct Verdict {
   uint64_t height = 0;
   // Cause keys of symptoms folded under this verdict.
   std::vector<std::string> absorbed;
+  // LOW_PEERS: the up peers the node does not hear (at most a few dozen) and how many more it
+  // would need. A cause that silences enough of these peers explains the shortfall.
+  std::vector<std::string> unheard_peers;
+  int peer_shortfall = 0;
 };
 
 }  // namespace guts::collector

@@ -155,6 +155,9 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
   out.set_quorum_height(quorum_height);
   out.set_total_weight(total_weight);
   out.set_quorum_weight(quorum_weight);
+  if (analysis != nullptr && analysis->quorum_margin.quorum_weight() > 0) {
+    *out.mutable_quorum_margin() = analysis->quorum_margin;
+  }
   for (NodeStatus& row : *out.mutable_nodes()) {
     row.set_lag(row.height() < quorum_height ? quorum_height - row.height() : 0);
   }

@@ -64,6 +64,12 @@ std::string FleetHeadline(const v1::FleetStatus& status, const Style& style) {
                                   " nodes, ", healthy, " healthy  |  height ", status.max_height(),
                                   " (quorum height ", status.quorum_height(), ")  |  weight ",
                                   status.total_weight(), ", quorum ", status.quorum_weight(), "\n");
+  if (status.has_quorum_margin()) {
+    const v1::QuorumMargin& m = status.quorum_margin();
+    Tone tone = m.margin() < 0 ? Tone::kBad : m.one_loss_halts() ? Tone::kWarn : Tone::kGood;
+    absl::StrAppend(&line, Paint("QUORUM", Tone::kBold, style), "  ", Paint(m.text(), tone, style),
+                    "\n");
+  }
   const v1::CollectorInfo& collector = status.collector();
   if (collector.degraded()) {
     absl::StrAppend(&line,

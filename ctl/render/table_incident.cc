@@ -21,6 +21,20 @@ std::string Field(absl::string_view name, absl::string_view value, const Style& 
                       std::string(name.size() < 10 ? 10 - name.size() : 1, ' '), value, "\n");
 }
 
+// Episodes counted before the episode list existed are one: the opening.
+uint32_t EpisodeCount(const v1::Incident& incident) {
+  return std::max<uint32_t>(incident.episode_count(), 1);
+}
+
+int64_t LastEpisodeBeganMs(const v1::Incident& incident) {
+  if (incident.episodes().empty()) return incident.opened_unix_ms();
+  return incident.episodes(incident.episodes_size() - 1).opened_unix_ms();
+}
+
+std::string AgoMs(int64_t unix_ms, absl::Time now) {
+  return absl::StrCat(FormatAge(now - absl::FromUnixMillis(unix_ms)), " ago");
+}
+
 }  // namespace
 
 std::string RenderIncidentListTable(const v1::IncidentList& list, absl::Time now,
@@ -33,13 +47,13 @@ std::string RenderIncidentListTable(const v1::IncidentList& list, absl::Time now
     if (a.severity() != b.severity()) return a.severity() < b.severity();
     return a.opened_unix_ms() > b.opened_unix_ms();
   });
-  TextTable table({"ID", "SEV", "KIND", "STATE", "OPENED", "WHAT AND WHERE"});
+  TextTable table(
+      {"ID", "SEV", "KIND", "STATE", "OPENED", "EPISODES", "LAST BEGAN", "WHAT AND WHERE"});
   for (const auto& incident : incidents) {
-    table.AddRow(
-        {incident.id(), SeverityLabel(incident.severity(), style),
-         v1::IncidentKind_Name(incident.kind()), StateLabel(incident, style),
-         absl::StrCat(FormatAge(now - absl::FromUnixMillis(incident.opened_unix_ms())), " ago"),
-         incident.summary()});
+    table.AddRow({incident.id(), SeverityLabel(incident.severity(), style),
+                  v1::IncidentKind_Name(incident.kind()), StateLabel(incident, style),
+                  AgoMs(incident.opened_unix_ms(), now), absl::StrCat(EpisodeCount(incident)),
+                  AgoMs(LastEpisodeBeganMs(incident), now), incident.summary()});
   }
   return table.Render(style);
 }
@@ -55,6 +69,19 @@ std::string RenderIncidentTable(const v1::Incident& incident, absl::Time now, co
   absl::StrAppend(&out, Field("opened", opened, style));
   if (incident.resolved_unix_ms() != 0) {
     absl::StrAppend(&out, Field("resolved", FormatUtcMs(incident.resolved_unix_ms()), style));
+  }
+  absl::StrAppend(&out, Field("episodes", absl::StrCat(EpisodeCount(incident)), style));
+  for (int i = 0; i < incident.episodes_size(); ++i) {
+    const v1::IncidentEpisode& e = incident.episodes(i);
+    absl::StrAppend(
+        &out, "  ", FormatUtcMs(e.opened_unix_ms()), " -> ",
+        e.resolved_unix_ms() != 0 ? FormatUtcMs(e.resolved_unix_ms()) : std::string("open"),
+        e.resolved_unix_ms() != 0
+            ? absl::StrCat("  (",
+                           FormatAge(absl::Milliseconds(e.resolved_unix_ms() - e.opened_unix_ms())),
+                           ")")
+            : std::string(),
+        "\n");
   }
   if (!incident.nodes().empty()) {
     absl::StrAppend(&out, Field("nodes", absl::StrJoin(incident.nodes(), " "), style));

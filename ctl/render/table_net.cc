@@ -27,9 +27,18 @@ std::string CutEdges(const v1::Topology& topology, const Style& style) {
   for (int c = 0; c < topology.components_size(); ++c) {
     for (const std::string& node : topology.components(c).nodes()) component_of[node] = c;
   }
+  std::map<std::string, int> bridged_group_of;
+  for (int g = 0; g < topology.bridged_groups_size(); ++g) {
+    for (const std::string& node : topology.bridged_groups(g).nodes()) bridged_group_of[node] = g;
+  }
+  auto apart = [](const std::map<std::string, int>& of, const v1::Link& link) {
+    auto a = of.find(link.from()), b = of.find(link.to());
+    return a != of.end() && b != of.end() && a->second != b->second;
+  };
   auto across = [&](const v1::Link& link) {
     auto a = component_of.find(link.from()), b = component_of.find(link.to());
-    return a == component_of.end() || b == component_of.end() || a->second != b->second;
+    return a == component_of.end() || b == component_of.end() || a->second != b->second ||
+           apart(bridged_group_of, link);
   };
   std::map<std::string, std::vector<std::string>, decltype(&NaturalLess)> lost(NaturalLess);
   std::vector<std::string> only_paths;
@@ -63,6 +72,10 @@ std::string RenderPartitionsTable(const v1::Topology& topology, const Style& sty
   std::string verdict;
   if (topology.components_size() == 0) {
     verdict = Paint("no data: no node has reported fresh peer data", Tone::kWarn, style);
+  } else if (!split && topology.bridged_groups_size() > 1) {
+    verdict = Paint(absl::StrCat("PARTIAL PARTITION: ", topology.bridged_groups_size(),
+                                 " groups linked only through ", Joined(topology.bridges())),
+                    Tone::kWarn, style);
   } else if (!split) {
     verdict = Paint("connected: one component", Tone::kGood, style);
   } else if (any_quorum) {
@@ -88,7 +101,23 @@ std::string RenderPartitionsTable(const v1::Topology& topology, const Style& sty
          group.has_quorum() ? Paint("yes", Tone::kGood, style) : Paint("no", Tone::kBad, style),
          absl::StrCat(group.height())});
   }
-  absl::StrAppend(&out, components.Render(style), "\n", CutEdges(topology, style), "\n");
+  absl::StrAppend(&out, components.Render(style), "\n");
+  if (!topology.bridged_groups().empty()) {
+    absl::StrAppend(&out, Section("GROUPS LINKED ONLY THROUGH A BRIDGE", style));
+    TextTable groups({"#", "NODES", "WEIGHT", "QUORUM", "HEIGHT"});
+    groups.AlignRight(2);
+    groups.AlignRight(4);
+    int g = 0;
+    for (const v1::NodeGroup& group : topology.bridged_groups()) {
+      groups.AddRow(
+          {absl::StrCat(++g), Joined(group.nodes()), absl::StrCat(group.weight()),
+           group.has_quorum() ? Paint("yes", Tone::kGood, style) : Paint("no", Tone::kBad, style),
+           absl::StrCat(group.height())});
+    }
+    absl::StrAppend(&out, groups.Render(style),
+                    "  bridge: ", Paint(Joined(topology.bridges()), Tone::kWarn, style), "\n\n");
+  }
+  absl::StrAppend(&out, CutEdges(topology, style), "\n");
 
   absl::StrAppend(&out, Section(absl::StrCat("BRIDGES (", topology.bridges_size(), ")"), style));
   if (topology.bridges().empty()) {

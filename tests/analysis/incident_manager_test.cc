@@ -63,6 +63,61 @@ TEST_F(IncidentManagerTest, CauseReturningWithinCooldownReopensTheSameIncident) 
   EXPECT_EQ(c.open[0].timeline().rbegin()->event().rfind("reopened", 0), 0u);
 }
 
+TEST_F(IncidentManagerTest, EachReturnWithinCooldownIsAnEpisodeWithItsOpenAndClose) {
+  v1::Incident inc;
+  for (int episode = 0; episode < 3; ++episode) {
+    for (int i = 0; i < 3; ++i) Tick({Down("v4")});
+    for (int i = 0; i < 5; ++i) {
+      IncidentChanges c = Tick({});
+      if (!c.changed.empty()) inc = c.changed[0];
+    }
+  }
+  EXPECT_EQ(inc.state(), v1::RESOLVED);
+  EXPECT_EQ(inc.episode_count(), 3u);
+  ASSERT_EQ(inc.episodes_size(), 3);
+  // Open on the third tick of each 8-tick round, resolved on its eighth.
+  const int64_t start = absl::ToUnixMillis(absl::FromUnixSeconds(1'800'000'000));
+  for (int e = 0; e < 3; ++e) {
+    EXPECT_EQ(inc.episodes(e).opened_unix_ms(), start + (8 * e + 3) * 1000) << e;
+    EXPECT_EQ(inc.episodes(e).resolved_unix_ms(), start + (8 * e + 8) * 1000) << e;
+  }
+  EXPECT_EQ(inc.opened_unix_ms(), inc.episodes(0).opened_unix_ms());
+}
+
+TEST_F(IncidentManagerTest, CauseReturningAfterTheCooldownIsANewIncidentWithOneEpisode) {
+  std::string first;
+  for (int i = 0; i < 3; ++i) Tick({Down("v4")});
+  first = Tick({Down("v4")}).open[0].id();
+  for (int i = 0; i < 5; ++i) Tick({});
+  now += config.reopen_cooldown + absl::Seconds(1);
+  for (int i = 0; i < 5; ++i) Tick({});  // forgotten past the cooldown
+  for (int i = 0; i < 2; ++i) Tick({Down("v4")});
+  IncidentChanges c = Tick({Down("v4")});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_NE(c.open[0].id(), first);
+  EXPECT_EQ(c.open[0].episode_count(), 1u);
+  EXPECT_EQ(c.open[0].episodes_size(), 1);
+  EXPECT_EQ(c.open[0].episodes(0).resolved_unix_ms(), 0);
+}
+
+TEST_F(IncidentManagerTest, NodesAndGroupsAreInNaturalOrder) {
+  Verdict v;
+  v.kind = v1::PARTITION;
+  v.cause_key = "PARTITION";
+  v.nodes = {"v1", "v10", "v11", "v2", "v9"};
+  v1::NodeGroup& g = v.groups.emplace_back();
+  for (const char* n : {"v10", "v2", "v3"}) g.add_nodes(n);
+  v1::Incident inc;
+  for (int i = 0; i < 3; ++i) {
+    IncidentChanges c = Tick({v});
+    if (!c.open.empty()) inc = c.open[0];
+  }
+  EXPECT_EQ(std::vector<std::string>(inc.nodes().begin(), inc.nodes().end()),
+            (std::vector<std::string>{"v1", "v2", "v9", "v10", "v11"}));
+  EXPECT_EQ(std::vector<std::string>(inc.groups(0).nodes().begin(), inc.groups(0).nodes().end()),
+            (std::vector<std::string>{"v2", "v3", "v10"}));
+}
+
 TEST_F(IncidentManagerTest, SeverityChangeIsOneIncidentWithATimelineEntry) {
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   IncidentChanges c = Tick({Down("v4", v1::P1)});

@@ -273,6 +273,12 @@ FleetFixture FourThreeSplitOfSeven() {
   split.add_absorbed("NODE_ISOLATED v5");
   split.add_absorbed("CONSENSUS_STUCK");
   split.set_cause_key("partition:v1,v2,v3,v4|v5,v6,v7");
+  // Cut, healed after 30 s, cut again 10 s later: one incident, two episodes.
+  v1::IncidentEpisode* first = split.add_episodes();
+  first->set_opened_unix_ms(kNowUnixMs - 95000);
+  first->set_resolved_unix_ms(kNowUnixMs - 65000);
+  split.add_episodes()->set_opened_unix_ms(kNowUnixMs - 55000);
+  split.set_episode_count(2);
   AddTimeline(split, kNowUnixMs - 95000, "opened: split 4|3, no side holds the quorum");
   AddTimeline(split, kNowUnixMs - 35000, "updated: absorbed CONSENSUS_STUCK (no block 60 s)");
   *status.add_open_incidents() = split;
@@ -359,6 +365,17 @@ FleetFixture MixedFleetWithoutP1() {
   status.set_quorum_height(20511);
   status.set_total_weight(500);
   status.set_quorum_weight(334);
+  // v4 down: 400 up, margin 66; losing any one more validator (100) halts the chain.
+  v1::QuorumMargin& margin = *status.mutable_quorum_margin();
+  margin.set_up_weight(400);
+  margin.set_total_weight(500);
+  margin.set_quorum_weight(334);
+  margin.set_margin(66);
+  margin.set_heaviest_up("v1");
+  margin.set_heaviest_up_weight(100);
+  margin.set_one_loss_halts(true);
+  margin.add_lost("v4");
+  margin.set_text("up 400 of 500, quorum 334, margin 66: losing v1 (100) halts the chain");
   v1::CollectorInfo& collector = *status.mutable_collector();
   collector.set_version("0.1.0");
   collector.set_now_unix_ms(kNowUnixMs);

@@ -377,7 +377,7 @@ void RunScenario(Scenario sc, int range) {
   }
   for (const auto& [id, inc] : seen) {
     if (expected != nullptr && id == expected->id()) continue;
-    if (sc.tolerated.count(inc.kind())) continue;
+    if (sc.tolerated.count(inc.kind()) || sc.required.count(inc.kind())) continue;
     if (sc.notes_tolerated && inc.severity() == v1::P3 && !sc.notes_refused.count(inc.kind())) {
       notes.push_back(Describe(inc));
       continue;
@@ -401,6 +401,17 @@ void RunScenario(Scenario sc, int range) {
     EXPECT_EQ(std::vector<std::string>(expected->nodes().begin(), expected->nodes().end()),
               sc.names)
         << Describe(*expected);
+  }
+  for (v1::IncidentKind kind : sc.required) {
+    bool opened = std::any_of(under_fault.begin(), under_fault.end(),
+                              [&](const auto& entry) { return entry.second.kind() == kind; });
+    EXPECT_TRUE(opened) << "no " << v1::IncidentKind_Name(kind) << " beside " << Describe(*expected)
+                        << "; logs in " << fleet.dir();
+  }
+  if (!sc.links.empty()) {
+    std::vector<std::pair<std::string, std::string>> links;
+    for (const v1::Link& l : expected->links()) links.emplace_back(l.from(), l.to());
+    EXPECT_EQ(links, sc.links) << Describe(*expected);
   }
   if (!sc.summary_contains.empty()) {
     EXPECT_NE(expected->summary().find(sc.summary_contains), std::string::npos)

@@ -118,6 +118,10 @@ struct Scenario {
   absl::Duration observe = absl::Seconds(30);  // decoys: how long nothing may open
   // Kinds that may open beside the expected one without counting as false positives.
   std::set<v1::IncidentKind> tolerated;
+  // Kinds that must open beside the expected one while the fault holds (S19: QUORUM_AT_RISK).
+  std::set<v1::IncidentKind> required;
+  // The expected incident's links, in order, as (from, to) (S06: the dropped direction).
+  std::vector<std::pair<std::string, std::string>> links;
   // P3 incidents of any kind are notes, not false positives (S21: maintenance pages nobody);
   // the row lists them beside the verdict.
   bool notes_tolerated = false;

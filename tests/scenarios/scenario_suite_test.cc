@@ -45,7 +45,8 @@ TEST(Scenario, S06DroppedDirectionIsOneWayLink) {
               .kind = v1::ONE_WAY_LINK,
               .severity = v1::P3,
               .names = {"v3", "v5"},
-              .detect_budget = absl::Seconds(15)};
+              .detect_budget = absl::Seconds(15),
+              .links = {{"v3", "v5"}}};
   RunScenario(sc, 146);
 }
 
@@ -145,7 +146,7 @@ TEST(Scenario, S19FourNodesOneDownIsNodeDownAndQuorumAtRisk) {
               .kind = v1::NODE_DOWN,
               .severity = v1::P2,
               .names = {"v4"},
-              .tolerated = {v1::QUORUM_AT_RISK}};
+              .required = {v1::QUORUM_AT_RISK}};
   RunScenario(sc, 159);
 }
 

@@ -73,6 +73,38 @@ TEST(TableTest, PartitionsShowBridgeOneWayLinkAndSilentNode) {
   EXPECT_TRUE(absl::StrContains(text, "connected: one component"));
 }
 
+TEST(TableTest, PartialPartitionShowsTheGroupsTheBridgeAndEveryCutLink) {
+  // {v1,v2,v3} and {v5,v6,v7} reach each other only through v4: one component, nine cut links.
+  v1::Topology topo;
+  v1::NodeGroup* all = topo.add_components();
+  for (const char* n : {"v1", "v2", "v3", "v4", "v5", "v6", "v7"}) all->add_nodes(n);
+  all->set_weight(700);
+  all->set_has_quorum(true);
+  topo.add_bridges("v4");
+  v1::NodeGroup* a = topo.add_bridged_groups();
+  v1::NodeGroup* b = topo.add_bridged_groups();
+  for (const char* n : {"v1", "v2", "v3"}) a->add_nodes(n);
+  for (const char* n : {"v5", "v6", "v7"}) b->add_nodes(n);
+  a->set_weight(300);
+  b->set_weight(300);
+  for (const std::string& from : a->nodes()) {
+    for (const std::string& to : b->nodes()) {
+      v1::Link* link = topo.add_cut_edges();
+      link->set_from(from);
+      link->set_to(to);
+    }
+  }
+  topo.set_total_weight(700);
+  topo.set_quorum_weight(467);
+  std::string text = RenderPartitionsTable(topo, kPlain);
+  EXPECT_TRUE(absl::StrContains(text, "PARTIAL PARTITION: 2 groups linked only through v4"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "GROUPS LINKED ONLY THROUGH A BRIDGE")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "CUT EDGES (9)")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "v1 -x- v5 v6 v7")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "===")) << "cut links are not working only-paths";
+}
+
 TEST(TableTest, MatrixMarksLinksNotHeard) {
   ExpectGolden("net_matrix_4_3.txt", RenderMatrixTable(FourThreeSplitOfSeven().topology, kPlain));
   ExpectGolden("net_matrix_4_3_color.txt",

@@ -1,0 +1,121 @@
+#include "collector/analysis/cause_memory.h"
+
+#include <algorithm>
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+// A cause remembers only a few shapes (a partition that comes back with other groups).
+constexpr size_t kMaxCuts = 64;
+
+bool SeparatesNodes(v1::IncidentKind kind) {
+  return kind == v1::PARTITION || kind == v1::PARTITION_NO_QUORUM ||
+         kind == v1::PARTIAL_PARTITION || kind == v1::NODE_ISOLATED ||
+         kind == v1::NODE_ONE_WAY_ISOLATION;
+}
+
+}  // namespace
+
+void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts) {
+  for (const Verdict& v : verdicts) {
+    if (!SeparatesNodes(v.kind)) continue;
+    bool isolation = v.kind == v1::NODE_ISOLATED || v.kind == v1::NODE_ONE_WAY_ISOLATION;
+    size_t members = 0;
+    if (isolation) {
+      members = v.nodes.size();
+    } else {
+      for (const v1::NodeGroup& g : v.groups) members += g.nodes_size();
+    }
+    auto same = [&](const Cut& cut) {
+      if (cut.cause_key != v.cause_key || cut.side.size() != members) return false;
+      if (isolation) {
+        return std::all_of(v.nodes.begin(), v.nodes.end(),
+                           [&](const std::string& n) { return cut.side.contains(n); });
+      }
+      for (int g = 0; g < static_cast<int>(v.groups.size()); ++g) {
+        for (const std::string& n : v.groups[g].nodes()) {
+          auto it = cut.side.find(n);
+          if (it == cut.side.end() || it->second != g) return false;
+        }
+      }
+      return true;
+    };
+    auto found = std::find_if(cuts_.begin(), cuts_.end(), same);
+    if (found != cuts_.end()) {
+      found->last_seen = now;
+      continue;
+    }
+    Cut cut;
+    cut.cause_key = v.cause_key;
+    cut.last_seen = now;
+    cut.others_are_a_side = isolation;
+    if (isolation) {
+      for (const std::string& n : v.nodes) cut.side.emplace(n, 0);
+    } else {
+      for (int g = 0; g < static_cast<int>(v.groups.size()); ++g) {
+        for (const std::string& n : v.groups[g].nodes()) cut.side.emplace(n, g);
+      }
+    }
+    if (cuts_.size() >= kMaxCuts) {
+      cuts_.erase(std::min_element(cuts_.begin(), cuts_.end(), [](const Cut& a, const Cut& b) {
+        return a.last_seen < b.last_seen;
+      }));
+    }
+    cuts_.push_back(std::move(cut));
+  }
+}
+
+bool CauseMemory::Separates(const Cut& cut, absl::string_view a, absl::string_view b) {
+  auto sa = cut.side.find(a);
+  auto sb = cut.side.find(b);
+  if (cut.others_are_a_side) return (sa == cut.side.end()) != (sb == cut.side.end());
+  return sa != cut.side.end() && sb != cut.side.end() && sa->second != sb->second;
+}
+
+std::string CauseMemory::Explains(absl::Time now, absl::Duration window, absl::string_view a,
+                                  absl::string_view b) {
+  cuts_.erase(std::remove_if(cuts_.begin(), cuts_.end(),
+                             [&](const Cut& c) { return now - c.last_seen > window; }),
+              cuts_.end());
+  for (const Cut& cut : cuts_) {
+    if (Separates(cut, a, b)) return cut.cause_key;
+  }
+  return "";
+}
+
+void FoldFlappingUnderCauses(absl::Time now, absl::Duration window, CauseMemory& memory,
+                             std::vector<Verdict>& verdicts) {
+  std::vector<char> folded(verdicts.size(), 0);
+  bool any = false;
+  for (size_t s = 0; s < verdicts.size(); ++s) {
+    const Verdict& symptom = verdicts[s];
+    if (symptom.kind != v1::FLAPPING_LINK || symptom.links.empty()) continue;
+    std::string cause =
+        memory.Explains(now, window, symptom.links[0].from(), symptom.links[0].to());
+    if (cause.empty()) continue;
+    folded[s] = 1;
+    any = true;
+    // The cause itself, or the verdict that absorbed it this tick.
+    for (Verdict& v : verdicts) {
+      bool holds = v.cause_key == cause ||
+                   std::find(v.absorbed.begin(), v.absorbed.end(), cause) != v.absorbed.end();
+      if (!holds || v.kind == v1::FLAPPING_LINK) continue;
+      v.absorbed.push_back(symptom.cause_key);
+      std::sort(v.absorbed.begin(), v.absorbed.end());
+      break;
+    }
+  }
+  if (!any) return;
+  size_t kept = 0;
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    if (folded[i]) continue;
+    if (kept != i) verdicts[kept] = std::move(verdicts[i]);
+    ++kept;
+  }
+  verdicts.resize(kept);
+}
+
+}  // namespace guts::collector
