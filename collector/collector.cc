@@ -10,6 +10,7 @@
 #include "collector/http/metrics.h"
 #include "collector/ingest/snapshot_writer.h"
 #include "collector/query/fleet_service.h"
+#include "collector/validators_file.h"
 #include "common/http_server.h"
 #include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -126,6 +127,12 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
                                .retention = config.retention};
   for (const auto& [start, end] : config.maintenance_windows) {
     analysis.maintenance.push_back({.start = start, .end = end});
+  }
+  if (!config.validators_file.empty()) {
+    absl::StatusOr<std::vector<ValidatorEntry>> validators =
+        LoadValidatorsFile(config.validators_file);
+    if (!validators.ok()) return validators.status();
+    analysis.operator_validators = *std::move(validators);
   }
   p->analysis =
       std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);

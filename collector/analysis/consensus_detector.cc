@@ -37,8 +37,10 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   }
   v.nodes = Names(model, validators);
   std::string cause;
+  const bool simplex = model.mode == v1::CONSENSUS_MODE_SIMPLEX;
   if (model.max_view == 0) {
-    cause = "unknown (the nodes expose no view)";
+    cause = simplex ? "unknown (no `proposed new block` round seen)"
+                    : "unknown (the nodes expose no view)";
   } else if (model.max_view >= h.view_at_progress + 2) {
     cause = "views climbing";
   } else {
@@ -51,6 +53,7 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   v.evidence["no new block for"] = Seconds(stalled);
   v.evidence["view at last block"] = absl::StrCat(h.view_at_progress);
   v.evidence["view now"] = absl::StrCat(model.max_view);
+  v.evidence["views from"] = simplex ? "rounds of `proposed new block` log lines" : "node API";
   out.push_back(std::move(v));
 }
 
@@ -117,16 +120,32 @@ void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
     up += f.weight;
     smallest = smallest == 0 ? f.weight : std::min(smallest, f.weight);
   }
-  // Validators without an agent cannot be judged; count them as up.
+  // Validators without an agent count as up while an observed node hears them; one that no
+  // observed node hears counts as lost (down or cut off: either way it does not vote).
   uint64_t known = 0;
   for (const NodeFacts& f : model.nodes) known += f.validator ? f.weight : 0;
-  up += model.total_weight - known;
-  if (down.empty() || up < model.quorum_weight || up - smallest >= model.quorum_weight) return;
+  std::vector<std::string> unheard;
+  for (const UnobservedValidator& u : model.unobserved) {
+    known += u.entry->weight;
+    if (u.heard_by.empty() && !model.observers.empty()) {
+      unheard.push_back(u.entry->name);
+      continue;
+    }
+    up += u.entry->weight;
+    smallest = smallest == 0 ? u.entry->weight : std::min(smallest, u.entry->weight);
+  }
+  up += model.total_weight > known ? model.total_weight - known : 0;
+  if ((down.empty() && unheard.empty()) || up < model.quorum_weight ||
+      up - smallest >= model.quorum_weight) {
+    return;
+  }
   Verdict v;
   v.kind = v1::QUORUM_AT_RISK;
   v.severity = v1::P2;
   v.cause_key = "QUORUM_AT_RISK";
   v.nodes = Names(model, down);
+  v.nodes.insert(v.nodes.end(), unheard.begin(), unheard.end());
+  std::sort(v.nodes.begin(), v.nodes.end());
   uint64_t margin = up - model.quorum_weight;
   v.summary = absl::StrCat(
       "up weight ", up, " vs quorum ", model.quorum_weight, " (margin ", margin,
