@@ -30,6 +30,11 @@
 
 namespace guts::agent {
 
+// Completes snapshot.consensus from the log and config parts (Simplex mode: height and digest
+// from `processed finalized block`, the view from `proposed new block`, engine failure) and
+// sets the observed consensus mode. Called on every snapshot before it is spooled.
+void FillConsensusFromLogAndConfig(::guts::diag::v1::Snapshot& snapshot);
+
 class Agent {
  public:
   // Opens the spool under config.state_dir and prepares the stream. Errors: the spool's

@@ -24,8 +24,8 @@ namespace {
 // through the same validation below and errors name the setting the operator typed.
 struct RawSettings {
   std::string collector, node_id, node_api, node_p2p_addr, node_data_dir, node_log_file,
-      journal_unit, state_dir, interval, http_addr, role, spool_max_bytes, reconnect_max_delay,
-      tls_cert, tls_key, tls_ca, log_level, node_process_name, config;
+      node_config, journal_unit, state_dir, interval, http_addr, role, spool_max_bytes,
+      reconnect_max_delay, tls_cert, tls_key, tls_ca, log_level, node_process_name, config;
   std::vector<std::string> labels;
   bool insecure = false;
 };
@@ -135,6 +135,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
       .node_api = defaults.node_api,
       .node_p2p_addr = defaults.node_p2p_addr,
       .node_data_dir = defaults.node_data_dir,
+      .node_config = defaults.node_config,
       .state_dir = defaults.state_dir,
       .interval = "1s",
       .http_addr = defaults.http_addr,
@@ -151,6 +152,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
       {"node-p2p-addr", &raw.node_p2p_addr},
       {"node-data-dir", &raw.node_data_dir},
       {"node-log-file", &raw.node_log_file},
+      {"node-config", &raw.node_config},
       {"journal-unit", &raw.journal_unit},
       {"state-dir", &raw.state_dir},
       {"interval", &raw.interval},
@@ -212,6 +214,8 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(int argc, const char* const* argv) 
     return Invalid("node-log-file", "give either --node-log-file or --journal-unit, not both");
   }
   config.node_log_file = raw.node_log_file;
+  config.node_config = raw.node_config == "none" ? "" : raw.node_config;
+  config.node_config_explicit = raw.node_config != defaults.node_config;
   config.journal_unit = raw.journal_unit;
   if (raw.state_dir.empty()) return Invalid("state-dir", "must not be empty");
   config.state_dir = raw.state_dir;

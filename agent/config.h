@@ -26,6 +26,10 @@ struct AgentConfig {
   std::string node_p2p_addr = "127.0.0.1:9000";
   std::string node_data_dir = "/var/lib/guts";
   std::string node_log_file;  // empty: use the journal unit (when set) or no log source
+  // The node's config.yaml (the `node_config` source); "" or "none": no such source. The
+  // default is the host install's path; pods point it at the node's working dir (chart).
+  std::string node_config = "/etc/guts/config.yaml";
+  bool node_config_explicit = false;  // Given by flag, environment or file.
   std::string journal_unit;
   std::string state_dir = "/var/lib/guts-agent";
   absl::Duration interval = absl::Seconds(1);

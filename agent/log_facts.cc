@@ -58,6 +58,59 @@ bool FindField(absl::string_view text, absl::string_view key, std::string& value
   return false;
 }
 
+// A value the node wrote with Rust's Debug format, reduced to its hex when it is a key or a
+// digest: `"ab12"`, `0xAB12`, `Digest(ab12)`, `PublicKey(ab12)` -> "ab12". Other text is kept
+// (bounded) as written.
+std::string DebugHex(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (size_t open = text.find('('); open != absl::string_view::npos && text.back() == ')') {
+    text = text.substr(open + 1, text.size() - open - 2);
+  }
+  text = absl::StripAsciiWhitespace(text);
+  while (!text.empty() && (text.front() == '"' || text.front() == '\'')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == '"' || text.back() == '\'')) text.remove_suffix(1);
+  absl::ConsumePrefix(&text, "0x");
+  std::string out(text.substr(0, 256));
+  bool hex = !out.empty();
+  for (char c : out) hex = hex && absl::ascii_isxdigit(c);
+  if (hex) absl::AsciiStrToLower(&out);
+  return out;
+}
+
+// The view out of a Debug-formatted round: `Round { epoch: 0, view: 12 }`, `view=12`, or a
+// tuple `(0, 12)` (the view last).
+bool ViewOfRound(absl::string_view text, uint64_t& view) {
+  size_t at = 0;
+  while ((at = text.find("view", at)) != absl::string_view::npos) {
+    bool word_start = at == 0 || !(absl::ascii_isalnum(text[at - 1]) || text[at - 1] == '_');
+    at += 4;
+    if (!word_start) continue;
+    size_t i = at;
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i >= text.size() || (text[i] != ':' && text[i] != '=')) continue;
+    ++i;
+    while (i < text.size() && text[i] == ' ') ++i;
+    size_t end = i;
+    while (end < text.size() && absl::ascii_isdigit(text[end])) ++end;
+    if (end > i && absl::SimpleAtoi(text.substr(i, end - i), &view)) return true;
+  }
+  size_t close = text.rfind(')');
+  size_t open = text.rfind('(');
+  if (close != absl::string_view::npos && open != absl::string_view::npos && open < close) {
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(text.substr(open + 1, close - open - 1), ',');
+    return absl::SimpleAtoi(absl::StripAsciiWhitespace(parts.back()), &view);
+  }
+  return false;
+}
+
+std::string JsonText(const nlohmann::json& fields, const char* key) {
+  auto it = fields.find(key);
+  if (it == fields.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
 bool IsLevel(absl::string_view word) {
   return word == "TRACE" || word == "DEBUG" || word == "INFO" || word == "WARN" || word == "ERROR";
 }
@@ -88,7 +141,20 @@ bool LogFactsBuilder::ParseJson(absl::string_view raw, Line& line) const {
     }
     if (auto b = fields->find("block_id"); b != fields->end() && b->is_string()) {
       line.block_id = b->get<std::string>();
+    } else if (fields->contains("digest")) {
+      line.block_id = DebugHex(JsonText(*fields, "digest"));
     }
+    if (fields->contains("round")) {
+      line.has_round_view = ViewOfRound(JsonText(*fields, "round"), line.round_view);
+    }
+    if (auto ok = fields->find("success"); ok != fields->end()) {
+      line.success = ok->is_boolean() ? ok->get<bool>() : JsonText(*fields, "success") == "true";
+    }
+    if (fields->contains("public_key")) line.public_key = DebugHex(JsonText(*fields, "public_key"));
+    std::string addr = JsonText(*fields, "listen_addr");
+    if (addr.empty()) addr = JsonText(*fields, "p2p_addr");
+    line.listen_addr = addr.substr(0, 256);
+    line.external_addr = JsonText(*fields, "external_addr").substr(0, 256);
   } else if (auto m = entry.find("message"); m != entry.end() && m->is_string()) {
     line.message = m->get<std::string>();
   }
@@ -118,7 +184,18 @@ bool LogFactsBuilder::ParseText(absl::string_view raw, Line& line) const {
   line.message = std::string(comma == absl::string_view::npos ? rest : rest.substr(0, comma));
   std::string value;
   if (FindField(rest, "height", value)) line.has_height = absl::SimpleAtoi(value, &line.height);
-  if (FindField(rest, "block_id", value)) line.block_id = value;
+  if (FindField(rest, "block_id", value)) {
+    line.block_id = value;
+  } else if (FindField(rest, "digest", value)) {
+    line.block_id = DebugHex(value);
+  }
+  if (absl::StrContains(rest, "round")) line.has_round_view = ViewOfRound(rest, line.round_view);
+  if (FindField(rest, "success", value)) line.success = value == "true";
+  if (FindField(rest, "public_key", value)) line.public_key = DebugHex(value);
+  if (FindField(rest, "listen_addr", value) || FindField(rest, "p2p_addr", value)) {
+    line.listen_addr = value.substr(0, 256);
+  }
+  if (FindField(rest, "external_addr", value)) line.external_addr = value.substr(0, 256);
   return true;
 }
 
@@ -203,6 +280,42 @@ void LogFactsBuilder::Count(const Line& line) {
   }
   if (absl::StrContains(message, "Guts node stopped")) stopped_ = true;
 
+  // Simplex lines.
+  // The full text format has no comma after the message: "proposed new block round=...".
+  if (absl::StartsWith(message, "proposed new block") && line.has_round_view) {
+    if (line.round_view > proposed_view_ || proposed_time_ == absl::Time()) {
+      proposed_time_ = line.time;
+    }
+    proposed_view_ = std::max(proposed_view_, line.round_view);
+    ++(line.success ? proposals_succeeded_ : proposals_failed_);
+  }
+  if (absl::StrContains(message, "Starting Guts node")) {
+    engine_failed_ = false;
+    simplex_started_ = false;
+  }
+  if (absl::StrContains(message, "Consensus engine task failed") ||
+      absl::StrContains(message, "Consensus engine stopped unexpectedly")) {
+    engine_failed_ = true;
+    engine_failed_time_ = line.time;
+  }
+  if (absl::StrContains(message, "Starting Simplex BFT consensus")) {
+    simplex_started_ = true;
+    if (!line.public_key.empty()) public_key_ = line.public_key;
+    if (!line.listen_addr.empty()) p2p_listen_addr_ = line.listen_addr;
+  }
+  if (absl::StrContains(message, "P2P network started")) {
+    if (!line.public_key.empty()) public_key_ = line.public_key;
+    // A wildcard listen address says nothing about where peers reach the node; the external
+    // address does.
+    bool wildcard = absl::StartsWith(line.listen_addr, "0.0.0.0:") ||
+                    absl::StartsWith(line.listen_addr, "[::]:");
+    if (wildcard && !line.external_addr.empty()) {
+      p2p_listen_addr_ = line.external_addr;
+    } else if (!line.listen_addr.empty()) {
+      p2p_listen_addr_ = line.listen_addr;
+    }
+  }
+
   std::string kind;
   if (absl::StrContains(text, "checksum mismatch") || absl::StrContains(text, "corrupted object") ||
       absl::StrContains(text, "corruption detected")) {
@@ -221,6 +334,9 @@ void LogFactsBuilder::Count(const Line& line) {
     kind = "consensus_start_failed";
   } else if (absl::StrContains(message, "Consensus engine error")) {
     kind = "consensus_engine_error";
+  } else if (absl::StrContains(message, "Consensus engine task failed") ||
+             absl::StrContains(message, "Consensus engine stopped unexpectedly")) {
+    kind = "consensus_engine_failed";
   } else if (absl::StrContains(message, "API error")) {
     kind = "api_error";
   } else if (line.level == "ERROR") {
@@ -251,6 +367,21 @@ void LogFactsBuilder::Fill(absl::Time now, ::guts::diag::v1::LogFacts& facts) co
   facts.set_lines_read(lines_read_);
   facts.set_lines_unparsed(lines_unparsed_);
   for (const std::string& error : recent_errors_) facts.add_recent_errors(error);
+  facts.set_proposed_view(proposed_view_);
+  if (proposed_time_ != absl::Time()) {
+    facts.set_proposed_age_ms(
+        std::max<int64_t>(0, absl::ToInt64Milliseconds(now - proposed_time_)));
+  }
+  facts.set_proposals_succeeded(proposals_succeeded_);
+  facts.set_proposals_failed(proposals_failed_);
+  facts.set_engine_failed(engine_failed_);
+  if (engine_failed_) {
+    facts.set_engine_failed_age_ms(
+        std::max<int64_t>(0, absl::ToInt64Milliseconds(now - engine_failed_time_)));
+  }
+  facts.set_public_key(public_key_);
+  facts.set_p2p_listen_addr(p2p_listen_addr_);
+  facts.set_simplex_started(simplex_started_);
 }
 
 }  // namespace guts::agent

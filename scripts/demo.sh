@@ -37,7 +37,7 @@ ctl() {
 }
 
 step "starting guts-sim: $nodes validators on 127.0.0.11-127.0.0.$((10 + nodes))"
-"$bin/guts-sim" run --nodes "$nodes" --base-ip 127.0.0.10 --control-addr 127.0.0.1:7070 \
+"$bin/guts-sim" run --mode simulation --nodes "$nodes" --base-ip 127.0.0.10 --control-addr 127.0.0.1:7070 \
   --state-dir "$run/sim" --ready-file "$run/sim.ready" >"$run/logs/sim.log" 2>&1 &
 pids+=($!)
 

@@ -70,9 +70,12 @@ void Replica::EnterView(uint64_t view, absl::Time now) {
 
 void Replica::Propose(absl::Time now) {
   // A leader that knows it is behind, or whose application is stuck, proposes nothing and
-  // lets the view time out.
-  if (halted_ || withhold_ || speed_ < 1.0 || Behind(now)) return;
+  // lets the view time out. One whose proposals are withheld builds the block but fails to
+  // hand it over (the real node logs `proposed new block` with success false).
+  if (halted_ || speed_ < 1.0 || Behind(now)) return;
   BlockHeader b = NextBlock(tip(), view_, me_, now, "");
+  if (effects_.proposed) effects_.proposed(view_, b, !withhold_);
+  if (withhold_) return;
   proposal_ = b;
   votes_[me_] = validators_->weight(me_);
   WireMessage m = Message(MessageType::kPropose);

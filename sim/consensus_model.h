@@ -57,6 +57,9 @@ class Replica {
     std::function<void(const BlockHeader&)> finalized;
     // A peer offered a block that conflicts with this node's chain at `height`.
     std::function<void(uint64_t height, const BlockHeader& theirs)> conflict;
+    // This node led `view` and built `b`; `success` false when the proposal could not be
+    // handed to the engine (proposals withheld: the view times out). Optional.
+    std::function<void(uint64_t view, const BlockHeader& b, bool success)> proposed;
   };
 
   Replica(const ValidatorSet* validators, uint32_t me, ConsensusTiming timing, Effects effects);

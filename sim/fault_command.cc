@@ -15,7 +15,9 @@ const char kFaultUsage[] =
     "halt, stall, unhalt, slow A FACTOR, peer-drop NODE_FRACTION PEER_FRACTION, fork G1|G2, "
     "disk A RATIO, config-fallback A [off] (restarts A on defaults: API on 127.0.0.1 only), "
     "clock A OFFSET (e.g. +5m: shifts only A's log timestamps; a real host's skewed clock also "
-    "moves its agent's clock, which the sim cannot do: run that agent under faketime), status";
+    "moves its agent's clock, which the sim cannot do: run that agent under faketime), "
+    "engine-fail A (A's consensus thread dies, its API stays up), disallow A B / allow A B "
+    "(B leaves / rejoins A's p2p.allowed_peers: the pair cannot connect), status";
 
 namespace {
 
@@ -170,6 +172,16 @@ absl::StatusOr<FaultCommand> ParseFaultCommand(const std::vector<std::string>& w
       return absl::InvalidArgumentError("usage: config-fallback A [off]");
     }
     c.off = words.size() == 3;
+  } else if (verb == "engine-fail") {
+    RETURN_IF_ERROR(want(1, 1, "engine-fail A"));
+    c.kind = FaultKind::kEngineFail;
+    RETURN_IF_ERROR(nodes_from(1, 1));
+  } else if (verb == "disallow" || verb == "allow") {
+    RETURN_IF_ERROR(want(2, 2, "disallow|allow A B (B leaves/rejoins A's allowed_peers)"));
+    c.kind = FaultKind::kDisallow;
+    c.off = verb == "allow";
+    RETURN_IF_ERROR(nodes_from(1, 2));
+    if (c.nodes[0] == c.nodes[1]) return absl::InvalidArgumentError("a pair needs two nodes");
   } else if (verb == "clock") {
     RETURN_IF_ERROR(want(2, 2, "clock A OFFSET (e.g. +5m, -30s, 0s)"));
     c.kind = FaultKind::kClock;

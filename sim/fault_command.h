@@ -22,6 +22,11 @@
 //   clock A OFFSET              skew A's log timestamps, e.g. +5m, -30s. That is all of a
 //                               skewed host clock the sim owns: on a real host the same clock
 //                               also moves the agent's; tests run that agent under faketime
+//   engine-fail A               A's consensus thread dies (`Consensus engine task failed`): its
+//                               P2P sessions close, its API stays up; restart A or heal
+//   disallow A B / allow A B    B leaves / rejoins A's p2p.allowed_peers (config.yaml is
+//                               rewritten): A's authenticated P2P layer refuses B, so neither
+//                               direction of the pair connects
 //   status                      the network's state as JSON
 //
 // Example:
@@ -58,6 +63,8 @@ enum class FaultKind {
   kDisk,
   kConfigFallback,
   kClock,
+  kEngineFail,
+  kDisallow,
   kStatus,
 };
 
@@ -69,7 +76,7 @@ struct FaultCommand {
   std::vector<int> nodes;                // 0-based node indexes of the node arguments.
   double value = 0;                      // slow factor, disk ratio, peer-drop node fraction.
   double value2 = 0;                     // peer-drop peer fraction.
-  bool off = false;                      // link ... up, config-fallback ... off.
+  bool off = false;                      // link ... up, config-fallback ... off, allow.
   Direction direction = Direction::kBoth;
   absl::Duration offset;           // clock.
   std::string text;                // The command as given, for logs and replies.

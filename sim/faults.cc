@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "sim/disk_fill.h"
@@ -51,7 +52,8 @@ absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
   bool one_node = c.kind == FaultKind::kKill || c.kind == FaultKind::kRestart ||
                   c.kind == FaultKind::kPause || c.kind == FaultKind::kResume ||
                   c.kind == FaultKind::kSlow || c.kind == FaultKind::kDisk ||
-                  c.kind == FaultKind::kConfigFallback || c.kind == FaultKind::kClock;
+                  c.kind == FaultKind::kConfigFallback || c.kind == FaultKind::kClock ||
+                  c.kind == FaultKind::kEngineFail || c.kind == FaultKind::kDisallow;
   if (one_node && !net.local(c.nodes[0])) return nlohmann::json{{"ok", true}, {"applied", c.text}};
   absl::Status s;
   switch (c.kind) {
@@ -130,6 +132,16 @@ absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
     case FaultKind::kClock:
       node(0).log().set_clock_offset(c.offset);
       break;
+    case FaultKind::kEngineFail:
+      if (!node(0).running()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(node(0).identity().name, " is not running"));
+      }
+      node(0).FailEngine();
+      break;
+    case FaultKind::kDisallow:
+      s = node(0).RefusePeer(static_cast<uint32_t>(c.nodes[1]), net.PeerIp(c.nodes[1]), !c.off);
+      break;
     case FaultKind::kHeal:
       net.ClearCuts();
       s = net.CommitLinks();
@@ -142,7 +154,12 @@ absl::StatusOr<nlohmann::json> ApplyFault(Network& net, const FaultCommand& c) {
         n.replica().set_speed(1.0);
         n.log().set_clock_offset(absl::ZeroDuration());
         n.Resume();
-        if (!n.running() || n.config_fallback()) {
+        std::set<uint32_t> refused = n.refused_peers();
+        for (uint32_t peer : refused) {
+          absl::Status r = n.RefusePeer(peer, net.PeerIp(static_cast<int>(peer)), false);
+          if (s.ok()) s = r;
+        }
+        if (!n.running() || n.config_fallback() || n.engine_failed()) {
           absl::Status r = n.Restart(false);
           if (s.ok()) s = r;
         }

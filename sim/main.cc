@@ -1,6 +1,7 @@
 // guts-sim: a simulated Guts network (run) and its fault-injection client (ctl).
 //   guts-sim run --nodes 7 [--base-ip 127.0.0.10] [--api-port 8080] [--p2p-port 9000]
-//       [--control-addr 127.0.0.1:7070] [--state-dir DIR] [--mode simulation|simplex]
+//       [--control-addr 127.0.0.1:7070] [--state-dir DIR] [--mode simplex|simulation]
+//       [--log-format json|pretty]
 //       [--scenario FILE] [--weights 100,100,...] [--block-time 1s] [--time-scale 1.0]
 //       [--heartbeat 500ms] [--peers-per-node K] [--netfilter] [--data-dir-size 64m]
 //       [--ready-file PATH]
@@ -35,7 +36,8 @@ namespace {
 
 struct RunFlags {
   SimOptions options;
-  std::string mode = "simulation";
+  std::string mode = "simplex";
+  std::string log_format = "json";
   std::string weights;
   std::string block_time = "1s";
   std::string heartbeat = "500ms";
@@ -59,6 +61,13 @@ absl::Status Finish(RunFlags& f) {
     o.mode = ApiMode::kSimplex;
   } else {
     return absl::InvalidArgumentError("--mode must be simulation or simplex");
+  }
+  if (f.log_format == "json") {
+    o.log_format = LogFormat::kJson;
+  } else if (f.log_format == "pretty") {
+    o.log_format = LogFormat::kPretty;
+  } else {
+    return absl::InvalidArgumentError("--log-format must be json or pretty");
   }
   if (!absl::ParseDuration(f.block_time, &o.block_time) || o.block_time <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("bad --block-time '", f.block_time, "'"));
@@ -280,7 +289,11 @@ int main(int argc, char** argv) {
   run->add_option("--p2p-port", o.p2p_port, "P2P port of every node")->check(CLI::Range(1, 65535));
   run->add_option("--control-addr", o.control_addr, "control API HOST:PORT (port 0 allowed)");
   run->add_option("--state-dir", o.state_dir, "logs and data dirs: <dir>/vI/{node.log,data}");
-  run->add_option("--mode", flags.mode, "simulation (API reports consensus) or simplex");
+  run->add_option("--mode", flags.mode,
+                  "simplex (default, as production: consensus API disabled, facts in the log "
+                  "and config.yaml) or simulation (API reports consensus, weighted validators)");
+  run->add_option("--log-format", flags.log_format,
+                  "node log format: json (default) or pretty (the node's --local text)");
   run->add_option("--scenario", o.scenario_file, "timeline of faults (see fault_command.h)");
   run->add_option("--weights", flags.weights, "comma-separated validator weights");
   run->add_option("--block-time", flags.block_time, "pause between blocks (real scale)");

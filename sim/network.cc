@@ -18,11 +18,15 @@ std::vector<uint64_t> WeightsOf(const SimOptions& o) {
 Network::Network(asio::io_context& io, SimOptions options)
     : io_(io),
       options_(std::move(options)),
-      validators_(WeightsOf(options_)),
+      validators_(WeightsOf(options_), options_.mode == ApiMode::kSimplex
+                                           ? QuorumRule::kSimplexParticipants
+                                           : QuorumRule::kTwoThirdsOfWeight),
       overlay_(options_.nodes, options_.peers_per_node),
       tick_(io) {}
 
 Network::~Network() { Stop(); }
+
+std::string Network::PeerIp(int i) const { return IpOf(i); }
 
 std::string Network::IpOf(int i) const {
   asio::ip::address_v4 base = asio::ip::make_address_v4(options_.base_ip);
@@ -64,6 +68,7 @@ absl::Status Network::Start() {
     id.dir = absl::StrCat(options_.state_dir, "/", id.name);
     id.log_path = absl::StrCat(id.dir, "/node.log");
     id.data_dir = absl::StrCat(id.dir, "/data");
+    id.config_path = absl::StrCat(id.dir, "/config.yaml");
     nodes_[i] = (std::make_unique<SimNode>(
         io_, options_, &validators_, &overlay_, id,
         [this](uint32_t from, uint32_t to) { return !cut_[from * size() + to]; }));
@@ -164,12 +169,19 @@ nlohmann::json Network::ReadyJson(const std::string& control_addr) const {
                      {"api", absl::StrCat(id.ip, ":", node->api_port())},
                      {"p2p", absl::StrCat(id.ip, ":", node->p2p_port())},
                      {"log", id.log_path},
-                     {"data_dir", id.data_dir}});
+                     {"data_dir", id.data_dir},
+                     {"config", id.config_path},
+                     {"public_key", ValidatorSet::PublicKeyHex(id.index)}});
   }
   return {{"control", control_addr}, {"nodes", nodes}};
 }
 
 nlohmann::json Network::StatusJson() {
+  auto RefusedNames = [](const SimNode& node) {
+    nlohmann::json names = nlohmann::json::array();
+    for (uint32_t peer : node.refused_peers()) names.push_back(ValidatorSet::Name(peer));
+    return names;
+  };
   nlohmann::json nodes = nlohmann::json::array();
   for (auto& node : nodes_) {
     if (!node) continue;
@@ -183,6 +195,8 @@ nlohmann::json Network::StatusJson() {
                      {"leader", ValidatorSet::Name(r.leader())},
                      {"speed", r.speed()},
                      {"config_fallback", node->config_fallback()},
+                     {"engine_failed", node->engine_failed()},
+                     {"refused_peers", RefusedNames(*node)},
                      {"outbound_established", node->links() ? node->links()->established() : 0}});
   }
   nlohmann::json cuts = nlohmann::json::array();
@@ -194,6 +208,7 @@ nlohmann::json Network::StatusJson() {
   }
   return {{"nodes", nodes},
           {"cut_links", cuts},
+          {"mode", options_.mode == ApiMode::kSimplex ? "simplex" : "simulation"},
           {"quorum_weight", validators_.quorum_weight()},
           {"total_weight", validators_.total_weight()},
           {"netfilter", nft_ != nullptr}};

@@ -48,6 +48,8 @@ class Network {
   SimNode& node(int i) { return *nodes_[i]; }
   const SimOptions& options() const { return options_; }
   const ValidatorSet& validators() const { return validators_; }
+  // Node i's address (base-ip + i + 1), whichever process hosts it.
+  std::string PeerIp(int i) const;
 
   // Link state. SetCut only records; CommitLinks applies (nft rules in --netfilter mode).
   bool Cut(int from, int to) const { return cut_[from * size() + to]; }
@@ -62,7 +64,7 @@ class Network {
   // Data dirs filled by the `disk` fault, freed by the heal.
   std::vector<int>& filled_disks() { return filled_disks_; }
 
-  // {"control": ..., "nodes": [{name, api, p2p, log, data_dir}...]}.
+  // {"control": ..., "nodes": [{name, api, p2p, log, data_dir, config, public_key}...]}.
   nlohmann::json ReadyJson(const std::string& control_addr) const;
   // The state of this process's nodes and the cut links.
   nlohmann::json StatusJson();

@@ -23,14 +23,50 @@ void NodeLog::Close() {
   file_ = nullptr;
 }
 
+namespace {
+
+// tracing's pretty format: level coloured, target dimmed, fields after the message.
+std::string PrettyLine(const std::string& time, const char* level, const std::string& target,
+                       const std::string& message, const nlohmann::json& fields,
+                       const char* filename, int line,
+                       std::initializer_list<const char*> debug_fields) {
+  std::string_view lv = level;
+  const char* colour = lv == "ERROR" ? "31" : lv == "WARN" ? "33" : "32";
+  std::string out = absl::StrCat("  ", time, " \x1b[", colour, "m", lv.size() == 4 ? " " : "",
+                                 level, "\x1b[0m \x1b[2m", target, "\x1b[0m: ", message);
+  for (const auto& [key, value] : fields.items()) {
+    if (key == "message") continue;
+    bool debug = false;
+    for (const char* d : debug_fields) debug = debug || key == d;
+    std::string text = value.is_string()
+                           ? (debug ? value.get<std::string>()
+                                    : absl::StrCat("\"", value.get<std::string>(), "\""))
+                           : value.dump();
+    absl::StrAppend(&out, ", ", key, ": ", text);
+  }
+  absl::StrAppend(&out, "\n    at ", filename, ":", line, "\n\n");
+  return out;
+}
+
+}  // namespace
+
 void NodeLog::Write(const char* level, const std::string& target, const std::string& message,
-                    nlohmann::json fields, const char* filename, int line) {
+                    nlohmann::json fields, const char* filename, int line,
+                    std::initializer_list<const char*> debug_fields) {
   if (file_ == nullptr) return;
   if (!fields.is_object()) fields = nlohmann::json::object();
+  std::string time =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now() + clock_offset_, absl::UTCTimeZone());
+  if (format_ == LogFormat::kPretty) {
+    std::string text =
+        PrettyLine(time, level, target, message, fields, filename, line, debug_fields);
+    std::fwrite(text.data(), 1, text.size(), file_);
+    std::fflush(file_);
+    return;
+  }
   fields["message"] = message;
   nlohmann::json j;
-  j["timestamp"] =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now() + clock_offset_, absl::UTCTimeZone());
+  j["timestamp"] = time;
   j["level"] = level;
   j["fields"] = std::move(fields);
   j["target"] = target;

@@ -1,7 +1,12 @@
-// One simulated node's log file in the real node's format: one JSON object per line as
+// One simulated node's log file in the real node's formats: one JSON object per line as
 // tracing's JSON layer writes it ({timestamp, level, fields: {message, ...}, target, filename,
-// line_number, span}), plus plain lines for what the node prints on stderr before logging
-// starts (the config-fallback warning).
+// line_number, span}), or tracing's pretty text (`  <time>  INFO <target>: <message>, k: v`
+// with ANSI colours, then `    at <file>:<line>` and a blank line), plus plain lines for what
+// the node prints on stderr before logging starts (the config-fallback warning).
+//
+// Values the node logs with Rust's Debug format (`?round`, `?digest`) are strings in JSON and
+// bare text in the pretty format, as are Display values (`%addr`); plain strings are quoted
+// there. Name the Debug and Display fields in `debug_fields`.
 //
 // Example:
 //   NodeLog log;
@@ -12,11 +17,13 @@
 #pragma once
 
 #include <cstdio>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "sim/sim_options.h"
 
 namespace guts::sim {
 
@@ -33,7 +40,8 @@ class NodeLog {
 
   // Writes one JSON line. `fields` must be an object; "message" is added to it.
   void Write(const char* level, const std::string& target, const std::string& message,
-             nlohmann::json fields, const char* filename, int line);
+             nlohmann::json fields, const char* filename, int line,
+             std::initializer_list<const char*> debug_fields = {});
   void Info(const std::string& target, const std::string& message, nlohmann::json fields = {});
   void Warn(const std::string& target, const std::string& message, nlohmann::json fields = {});
 
@@ -42,10 +50,12 @@ class NodeLog {
 
   // Shifts this node's timestamps (a skewed host clock).
   void set_clock_offset(absl::Duration offset) { clock_offset_ = offset; }
+  void set_format(LogFormat format) { format_ = format; }
 
  private:
   std::FILE* file_ = nullptr;
   absl::Duration clock_offset_;
+  LogFormat format_ = LogFormat::kJson;
 };
 
 }  // namespace guts::sim

@@ -33,8 +33,13 @@ struct PeerLinks::Outbound {
 };
 
 struct PeerLinks::Inbound {
-  explicit Inbound(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+  explicit Inbound(asio::ip::tcp::socket s) : socket(std::move(s)) {
+    std::error_code ec;
+    asio::ip::tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (!ec) remote_ip = remote.address().to_string();
+  }
   asio::ip::tcp::socket socket;
+  std::string remote_ip;
   std::string buffer;
   std::array<char, 8192> chunk;
 };
@@ -79,6 +84,14 @@ void PeerLinks::Accept() {
       return;
     }
     auto in = std::make_shared<Inbound>(std::move(s));
+    for (const auto& [peer, ip] : refused_) {
+      if (ip == in->remote_ip) {
+        std::error_code ignored;
+        in->socket.close(ignored);  // The handshake fails: not an allowed peer.
+        break;
+      }
+    }
+    if (!in->socket.is_open()) return Accept();
     std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
     inbound_.push_back(in);
     ReadInbound(in);
@@ -131,6 +144,7 @@ void PeerLinks::Dial(const std::map<uint32_t, asio::ip::tcp::endpoint>& peers,
 
 void PeerLinks::StartDial(const std::shared_ptr<Outbound>& out) {
   uint64_t generation = ++out->generation;
+  if (refused_.count(out->peer) > 0) return;  // Not an allowed peer: never dialled.
   std::error_code ec;
   out->socket = asio::ip::tcp::socket(io_);
   out->socket.open(asio::ip::tcp::v4(), ec);
@@ -213,6 +227,34 @@ void PeerLinks::Redial(uint32_t peer) {
   it->second->writing = false;
   it->second->queued.clear();
   StartDial(it->second);
+}
+
+void PeerLinks::Refuse(uint32_t peer, const std::string& ip, bool refused) {
+  if (!refused) {
+    if (refused_.erase(peer) == 0) return;
+    auto it = outbound_.find(peer);
+    if (it != outbound_.end() && acceptor_ != nullptr && !it->second->connected) {
+      StartDial(it->second);
+    }
+    return;
+  }
+  refused_[peer] = ip;
+  for (auto& weak : inbound_) {
+    auto in = weak.lock();
+    if (in && in->remote_ip == ip) {
+      std::error_code ignored;
+      in->socket.close(ignored);
+    }
+  }
+  auto it = outbound_.find(peer);
+  if (it == outbound_.end()) return;
+  ++it->second->generation;
+  std::error_code ignored;
+  it->second->socket.close(ignored);
+  it->second->timer.cancel();
+  it->second->connected = false;
+  it->second->writing = false;
+  it->second->queued.clear();
 }
 
 int PeerLinks::established() const {

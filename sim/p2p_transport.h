@@ -56,6 +56,11 @@ class PeerLinks {
   // whose data stays unacknowledged and redials).
   void Redial(uint32_t peer);
 
+  // The authenticated handshake refuses `peer` (whose address is `ip`): its inbound sessions
+  // close as soon as they open, and this node does not dial it. `refused` false lifts that.
+  // Kept across Close() (it is the node's configuration, not a session's state).
+  void Refuse(uint32_t peer, const std::string& ip, bool refused);
+
   // Outbound connections currently established.
   int established() const;
 
@@ -81,6 +86,7 @@ class PeerLinks {
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::map<uint32_t, std::shared_ptr<Outbound>> outbound_;
   std::vector<std::weak_ptr<Inbound>> inbound_;
+  std::map<uint32_t, std::string> refused_;  // peer -> its IP
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

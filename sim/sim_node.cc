@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "sim/node_api.h"
+#include "sim/node_config_file.h"
+#include "sim/node_key.h"
 
 namespace guts::sim {
 namespace {
@@ -37,6 +39,8 @@ SimNode::SimNode(asio::io_context& io, const SimOptions& options, const Validato
                    .send = [this](uint32_t to, const WireMessage& m) { Send(to, m); },
                    .finalized = [this](const BlockHeader& b) { OnFinalized(b); },
                    .conflict = [this](uint64_t h, const BlockHeader& b) { OnConflict(h, b); },
+                   .proposed = [this](uint64_t v, const BlockHeader& b,
+                                      bool ok) { OnProposed(v, b, ok); },
                }) {
   replica_.set_nullify_to_next_leaders(!overlay_->full_mesh());
 }
@@ -50,12 +54,62 @@ absl::Status SimNode::Start(const std::map<uint32_t, asio::ip::tcp::endpoint>& p
   if (ec) {
     return absl::InternalError(absl::StrCat("cannot create ", id_.data_dir, ": ", ec.message()));
   }
+  absl::Status s = WriteConfig();
+  if (!s.ok()) return s;
   return Launch();
+}
+
+absl::Status SimNode::WriteConfig() const {
+  NodeConfigSpec spec;
+  spec.api_addr = absl::StrCat(id_.ip, ":", options_.api_port);
+  spec.p2p_addr = absl::StrCat(id_.ip, ":", options_.p2p_port);
+  spec.private_key = NodeKeyOf(id_.index).private_hex;
+  for (uint32_t i = 0; i < validator_addrs_.size(); ++i) {
+    if (i == id_.index || refused_.count(i) > 0) continue;
+    std::string key = ValidatorSet::PublicKeyHex(i);
+    spec.allowed_peers.push_back(key);
+    spec.bootstrappers.push_back(absl::StrCat(key, "@", validator_addrs_[i]));
+  }
+  spec.use_simplex_bft = options_.mode == ApiMode::kSimplex;
+  spec.block_time_ms = absl::ToInt64Milliseconds(options_.block_time);
+  spec.data_dir = id_.data_dir;
+  spec.log_format = options_.log_format == LogFormat::kPretty ? "pretty" : "json";
+  return WriteNodeConfigFile(id_.config_path, spec);
+}
+
+void SimNode::LogSimplexStartup(const std::string& p2p_addr) {
+  const std::string key = ValidatorSet::PublicKeyHex(id_.index);
+  const size_t participants = validator_addrs_.size() - refused_.size();
+  const char* node_file = "crates/guts-node/src/consensus_simplex.rs";
+  log_.Write("INFO", "guts_node::consensus_simplex", "Starting Simplex BFT consensus",
+             {{"public_key", key}, {"p2p_addr", p2p_addr}}, node_file, 84, {"p2p_addr"});
+  log_.Write("INFO", "guts_node::consensus_simplex", "Parsed validator set",
+             {{"participant_count", participants}}, node_file, 102);
+  log_.Write("INFO", "guts_node::consensus_simplex", "Consensus engine starting",
+             {{"public_key", key}}, node_file, 175);
+  log_.Write("INFO", "guts_node::p2p", "P2P network started",
+             {{"public_key", key},
+              {"listen_addr", p2p_addr},
+              {"external_addr", p2p_addr},
+              {"bootstrappers", participants - 1}},
+             "crates/guts-node/src/p2p.rs", 286, {"public_key", "listen_addr", "external_addr"});
+  log_.Write("INFO", "guts_node::consensus_simplex", "P2P network initialized",
+             {{"public_key", key}}, node_file, 193);
+  log_.Write("INFO", "guts_consensus::simplex::engine", "created Simplex BFT consensus engine",
+             {{"participants", participants}}, "crates/guts-consensus/src/simplex/engine.rs", 318);
+  log_.Write("INFO", "guts_node::consensus_simplex", "Simplex BFT engine created, starting...", {},
+             node_file, 209);
+  log_.Write("INFO", "guts_node::consensus_simplex", "Simplex BFT consensus running", {}, node_file,
+             220);
+  log_.Write("INFO", "guts_node", "Simplex BFT consensus started", {{"public_key", key}},
+             "crates/guts-node/src/main.rs", 185);
 }
 
 absl::Status SimNode::Launch() {
   absl::Status s = log_.Open(id_.log_path);
   if (!s.ok()) return s;
+  log_.set_format(options_.log_format);
+  engine_failed_ = false;
   if (config_fallback_) {
     log_.Plain(
         "Warning: Failed to load config file config.yaml: No such file or directory (os error "
@@ -96,7 +150,9 @@ absl::Status SimNode::Launch() {
     api_->Close();
     return s;
   }
+  for (const auto& [peer, ip] : refused_ips_) links_->Refuse(peer, ip, true);
   links_->Dial(peers_, options_.Scaled(absl::Seconds(1)));
+  if (options_.mode == ApiMode::kSimplex) LogSimplexStartup(p2p_addr);
   absl::Time now = absl::Now();
   running_ = true;
   paused_ = false;
@@ -117,6 +173,7 @@ void SimNode::Tick(absl::Time now) {
     log_.Write("INFO", "guts_node", "Node startup complete, ready to accept connections", {},
                "crates/guts-node/src/main.rs", 241);
   }
+  if (engine_failed_) return;  // No consensus thread: no heartbeats, no timers.
   if (now >= next_heartbeat_) {
     absl::Duration period = options_.Scaled(options_.heartbeat);
     next_heartbeat_ += period;
@@ -128,7 +185,8 @@ void SimNode::Tick(absl::Time now) {
 }
 
 void SimNode::Send(uint32_t to, const WireMessage& m) {
-  if (!running_ || paused_ || !links_) return;
+  if (!running_ || paused_ || engine_failed_ || !links_) return;
+  if (refused_.count(to) > 0) return;
   uint32_t hop = overlay_->NextHop(id_.index, to);
   if (!link_open_(id_.index, hop)) return;
   if (hop == to) return links_->Send(to, m);
@@ -138,7 +196,8 @@ void SimNode::Send(uint32_t to, const WireMessage& m) {
 }
 
 void SimNode::Receive(const WireMessage& m) {
-  if (!running_ || paused_) return;
+  if (!running_ || paused_ || engine_failed_) return;
+  if (refused_.count(m.from) > 0) return;
   if (m.to != kToReceiver && m.to != id_.index) {
     if (m.to < validators_->size()) Send(m.to, m);
     return;
@@ -148,9 +207,48 @@ void SimNode::Receive(const WireMessage& m) {
 
 void SimNode::OnFinalized(const BlockHeader& b) {
   last_block_at_ = absl::Now();
+  if (options_.mode == ApiMode::kSimplex) {
+    // `digest = ?block.digest()`: a Debug value, the block's id.
+    log_.Write("INFO", "guts_consensus::simplex::application", "processed finalized block",
+               {{"height", b.height}, {"digest", HexId(b.id)}},
+               "crates/guts-consensus/src/simplex/application.rs", 329, {"digest"});
+    return;
+  }
   log_.Write("INFO", "guts_node::consensus", "finalized block",
              {{"height", b.height}, {"block_id", HexId(b.id)}, {"view", b.view}},
              "crates/guts-node/src/consensus.rs", 312);
+}
+
+void SimNode::OnProposed(uint64_t view, const BlockHeader& b, bool success) {
+  if (options_.mode != ApiMode::kSimplex) return;
+  // `info!(?round, ?digest, success, "proposed new block")`, by the view's leader only.
+  log_.Write("INFO", "guts_consensus::simplex::application", "proposed new block",
+             {{"round", absl::StrCat("Round { epoch: 0, view: ", view, " }")},
+              {"digest", HexId(b.id)},
+              {"success", success}},
+             "crates/guts-consensus/src/simplex/application.rs", 255, {"round", "digest"});
+}
+
+void SimNode::FailEngine() {
+  if (!running_ || engine_failed_) return;
+  engine_failed_ = true;
+  // The P2P network runs inside the consensus runtime: its listener and sessions go with it.
+  if (links_) links_->Close();
+  log_.Write("ERROR", "guts_node::consensus_simplex", "Consensus engine task failed",
+             {{"e", "Closed"}}, "crates/guts-node/src/consensus_simplex.rs", 224, {"e"});
+}
+
+absl::Status SimNode::RefusePeer(uint32_t peer, const std::string& ip, bool refused) {
+  if (peer == id_.index) return absl::OkStatus();
+  if (refused) {
+    refused_.insert(peer);
+    refused_ips_[peer] = ip;
+  } else {
+    refused_.erase(peer);
+    refused_ips_.erase(peer);
+  }
+  if (links_ && running_ && !engine_failed_) links_->Refuse(peer, ip, refused);
+  return WriteConfig();
 }
 
 void SimNode::OnConflict(uint64_t height, const BlockHeader& theirs) {

@@ -1,5 +1,12 @@
-// One simulated validator: its log file, HTTP API, P2P sockets and consensus replica, and the
-// process-level faults that act on it (kill/restart, pause/resume, config fallback).
+// One simulated validator: its log file, config.yaml, HTTP API, P2P sockets and consensus
+// replica, and the process-level faults that act on it (kill/restart, pause/resume, config
+// fallback, the consensus thread dying, peers missing from its allowed_peers).
+//
+// In Simplex mode it writes the real node's Simplex lines: the startup sequence (`Starting
+// Simplex BFT consensus`, `P2P network started`, `created Simplex BFT consensus engine`, ...),
+// `proposed new block` {round, digest, success} when it leads a view and `processed finalized
+// block` {height, digest} for every block; in simulation mode `finalized block` {height,
+// block_id, view}.
 //
 // Example:
 //   SimNode node(io, options, &validators, &overlay, identity, can_send);
@@ -16,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,9 +44,10 @@ struct NodeIdentity {
   uint32_t index = 0;  // 0-based; the name is v<index + 1>.
   std::string name;
   std::string ip;
-  std::string dir;       // <state-dir>/vI
-  std::string log_path;  // <dir>/node.log
-  std::string data_dir;  // <dir>/data
+  std::string dir;          // <state-dir>/vI
+  std::string log_path;     // <dir>/node.log
+  std::string data_dir;     // <dir>/data
+  std::string config_path;  // <dir>/config.yaml
 };
 
 class SimNode {
@@ -68,6 +77,12 @@ class SimNode {
   void Resume();
   // The clean end of the process: logs "Guts node stopped" and closes everything.
   void Stop();
+  // The consensus thread dies (`Consensus engine task failed`): its P2P sessions close, the
+  // replica stops, the process and its API keep running. A restart brings it back.
+  void FailEngine();
+  // `peer` (at `ip`) leaves (refused) or rejoins this node's p2p.allowed_peers: config.yaml is
+  // rewritten and the authenticated P2P layer refuses that peer both ways.
+  absl::Status RefusePeer(uint32_t peer, const std::string& ip, bool refused);
 
   Replica& replica() { return replica_; }
   const NodeIdentity& identity() const { return id_; }
@@ -75,6 +90,8 @@ class SimNode {
   bool running() const { return running_; }
   bool paused() const { return paused_; }
   bool config_fallback() const { return config_fallback_; }
+  bool engine_failed() const { return engine_failed_; }
+  const std::set<uint32_t>& refused_peers() const { return refused_; }
   int api_port() const { return api_ ? api_->port() : 0; }
   int p2p_port() const { return links_ ? links_->port() : 0; }
   NodeLog& log() { return log_; }
@@ -87,6 +104,9 @@ class SimNode {
   void Receive(const WireMessage& m);
   void OnFinalized(const BlockHeader& b);
   void OnConflict(uint64_t height, const BlockHeader& theirs);
+  void OnProposed(uint64_t view, const BlockHeader& b, bool success);
+  absl::Status WriteConfig() const;
+  void LogSimplexStartup(const std::string& p2p_addr);
   HttpReply Serve(const HttpRequest& request);
 
   asio::io_context& io_;
@@ -108,6 +128,9 @@ class SimNode {
   bool paused_ = false;
   bool started_ = false;  // Startup complete (ready).
   bool config_fallback_ = false;
+  bool engine_failed_ = false;
+  std::set<uint32_t> refused_;
+  std::map<uint32_t, std::string> refused_ips_;
   absl::Time launched_at_;
   absl::Time last_block_at_;
   absl::Time next_heartbeat_;

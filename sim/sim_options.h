@@ -13,7 +13,11 @@
 
 namespace guts::sim {
 
+// Simplex (production, the default): the consensus API answers disabled, the log and
+// config.yaml tell the consensus. Simulation: the consensus API answers, weighted validators.
 enum class ApiMode { kSimulation, kSimplex };
+// The node's two log formats: JSON lines (production) or the pretty text (--local).
+enum class LogFormat { kJson, kPretty };
 
 struct SimOptions {
   int nodes = 7;
@@ -22,7 +26,8 @@ struct SimOptions {
   int p2p_port = 9000;
   std::string control_addr = "127.0.0.1:7070";
   std::string state_dir = "guts-sim-state";
-  ApiMode mode = ApiMode::kSimulation;
+  ApiMode mode = ApiMode::kSimplex;
+  LogFormat log_format = LogFormat::kJson;
   std::string scenario_file;
   std::vector<uint64_t> weights;  // Empty: 100 each.
   absl::Duration block_time = absl::Seconds(1);

@@ -1,5 +1,6 @@
-// The weighted validator set every simulated node shares: names v1..vN, weights, the quorum
-// weight (ceil(2/3 x total)) and the round-robin leader of a view.
+// The validator set every simulated node shares: names v1..vN, weights, the quorum weight and
+// the round-robin leader of a view. Simulation mode: weighted, quorum = ceil(2/3 x total).
+// Simplex mode: one vote per participant, quorum = n - floor((n-1)/3) (GUTS_NODE.md).
 //
 // Example:
 //   ValidatorSet set({100, 100, 100, 100});
@@ -15,10 +16,14 @@
 
 namespace guts::sim {
 
+enum class QuorumRule { kTwoThirdsOfWeight, kSimplexParticipants };
+
 class ValidatorSet {
  public:
-  // REQUIRES: weights is not empty and every weight > 0.
-  explicit ValidatorSet(std::vector<uint64_t> weights);
+  // REQUIRES: weights is not empty and every weight > 0. kSimplexParticipants ignores the
+  // weights' values: every participant has one vote.
+  explicit ValidatorSet(std::vector<uint64_t> weights,
+                        QuorumRule rule = QuorumRule::kTwoThirdsOfWeight);
 
   size_t size() const { return weights_.size(); }
   uint64_t weight(size_t i) const { return weights_[i]; }
@@ -28,7 +33,7 @@ class ValidatorSet {
 
   // "v1" for index 0.
   static std::string Name(size_t index);
-  // A stable ed25519-sized public key (hex) for the validator at `index`.
+  // The ed25519 public key (hex) of the validator at `index` (see node_key.h).
   static std::string PublicKeyHex(size_t index);
 
  private:

@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "agent/bundle/bundle_command_handler.h"
 #include "common/tls.h"
@@ -26,6 +28,12 @@ std::shared_ptr<guts::agent::CommandHandler> MakeAgentBundleHandler(
   opts.node.data_dir = config.node_data_dir;
   opts.node.p2p_addr = config.node_p2p_addr;
   opts.node.process_name = config.node_process_name;
+  // The node's config file as the node_config source reads it (redacted in the bundle).
+  if (!config.node_config.empty() &&
+      std::find(opts.node.config_paths.begin(), opts.node.config_paths.end(), config.node_config) ==
+          opts.node.config_paths.end()) {
+    opts.node.config_paths.push_back(config.node_config);
+  }
   opts.work_dir = config.state_dir + "/bundles";
   opts.stub = guts::diag::v1::AgentService::NewStub(grpc::CreateChannel(config.collector, *creds));
   const std::string config_text = absl::StrCat(

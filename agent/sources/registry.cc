@@ -4,6 +4,7 @@
 #include "agent/known_validators.h"
 #include "agent/log_file_tail.h"
 #include "agent/sources/node_api_source.h"
+#include "agent/sources/node_config_source.h"
 #include "agent/sources/node_log_source.h"
 #include "agent/sources/node_metrics_source.h"
 #include "agent/sources/p2p_probe_source.h"
@@ -20,6 +21,10 @@ std::vector<std::unique_ptr<Source>> BuildSources(const AgentConfig& config) {
       .data_dir = config.node_data_dir, .node_process_name = config.node_process_name}));
   sources.push_back(std::make_unique<NodeApiSource>(config.node_api, validators));
   sources.push_back(std::make_unique<NodeMetricsSource>(config.node_api));
+  if (!config.node_config.empty()) {
+    sources.push_back(
+        std::make_unique<NodeConfigSource>(config.node_config, config.node_config_explicit));
+  }
   if (!config.node_log_file.empty()) {
     sources.push_back(
         std::make_unique<NodeLogSource>(std::make_unique<LogFileTail>(config.node_log_file)));

@@ -98,7 +98,7 @@ start_collector() {
 start_sim() {
   local dir="$1" base="$2" ctl_ip="$3" nodes="$4"; shift 4
   mkdir -p "$dir"
-  start "sim-$(basename "$dir")" "$bin/guts-sim" run --nodes "$nodes" --base-ip "$base" \
+  start "sim-$(basename "$dir")" "$bin/guts-sim" run --mode simulation --nodes "$nodes" --base-ip "$base" \
     --control-addr "$ctl_ip:0" --state-dir "$dir/state" --ready-file "$dir/ready" "$@"
   sim_pid=$pid
   wait_file "$dir/ready" 300

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -84,6 +86,8 @@ TEST_P(AgentSimTest, SnapshotsCarryHeightValidatorsPeerAgesAndSystemFigures) {
   config.node_p2p_addr = absl::StrCat(prefix, "1:9000");
   config.node_data_dir = dir_ + "/sim/v1/data";
   config.node_log_file = dir_ + "/sim/v1/node.log";
+  config.node_config = dir_ + "/sim/v1/config.yaml";
+  config.node_config_explicit = true;
   config.state_dir = dir_ + "/agent";
   config.interval = absl::Milliseconds(200);
   config.tls.insecure = true;
@@ -100,7 +104,10 @@ TEST_P(AgentSimTest, SnapshotsCarryHeightValidatorsPeerAgesAndSystemFigures) {
         seen = collector.store().stored.back();
         int reachable = 0;
         for (const v1::ProbeResult& p : seen.probes()) reachable += p.reachable();
-        return seen.consensus().finalized_height() >= 3 && seen.peers_size() >= 6 && reachable == 3;
+        // Simplex: v1 leads one view in four; wait until it has proposed once.
+        bool proposed = !simplex || seen.consensus().proposed_view() > 0;
+        return seen.consensus().finalized_height() >= 3 && seen.peers_size() >= 6 &&
+               reachable == 3 && proposed;
       },
       absl::Seconds(30));
   (*agent)->Stop();
@@ -116,6 +123,43 @@ TEST_P(AgentSimTest, SnapshotsCarryHeightValidatorsPeerAgesAndSystemFigures) {
     EXPECT_GT(seen.consensus().view(), 0u);
   }
   EXPECT_GT(seen.log().finalized_height(), 0u);
+  EXPECT_EQ(seen.consensus().mode(),
+            simplex ? v1::CONSENSUS_MODE_SIMPLEX : v1::CONSENSUS_MODE_SIMULATION);
+  // The block id at the height: the API's in simulation mode, the `digest` of `processed
+  // finalized block` in Simplex mode; 64 hex digits either way.
+  EXPECT_TRUE(std::regex_match(seen.log().finalized_block_id(), std::regex("[0-9a-f]{64}")))
+      << seen.log().finalized_block_id();
+  if (simplex) {
+    EXPECT_EQ(seen.consensus().last_block_id(), seen.log().finalized_block_id());
+    EXPECT_GT(seen.consensus().view(), 0u);  // From `proposed new block`'s round.
+    EXPECT_EQ(seen.consensus().view(), seen.log().proposed_view());
+    EXPECT_EQ(seen.consensus().proposed_view() % 4, 0u);  // v1 leads views 4, 8, ...
+    EXPECT_FALSE(seen.consensus().engine_failed());
+  }
+  // The node's identity and the participants: from the sim's config.yaml (both modes) and,
+  // in Simplex mode, from the log; the key the sim says v1 has.
+  std::ifstream ready_in(dir_ + "/ready.json");
+  nlohmann::json ready = nlohmann::json::parse(ready_in);
+  const std::string v1_key = ready["nodes"][0]["public_key"];
+  EXPECT_EQ(seen.config().public_key(), v1_key);
+  EXPECT_TRUE(seen.config().loaded());
+  EXPECT_EQ(seen.config().use_simplex_bft(), simplex);
+  ASSERT_EQ(seen.config().participants_size(), 4);
+  for (const v1::Participant& p : seen.config().participants()) {
+    bool found = false;
+    for (const auto& node : ready["nodes"]) {
+      if (node["public_key"] != p.public_key()) continue;
+      found = true;
+      EXPECT_EQ(p.addr(), node["p2p"].get<std::string>());
+      EXPECT_EQ(p.self(), node["name"] == "v1");
+    }
+    EXPECT_TRUE(found) << p.public_key();
+  }
+  if (simplex) {
+    EXPECT_EQ(seen.log().public_key(), v1_key);
+    EXPECT_EQ(seen.log().p2p_listen_addr(), prefix + "1:9000");
+    EXPECT_TRUE(seen.log().simplex_started());
+  }
   // Simplex mode: the API lists no validators; probes then use the addresses the node dialled.
   EXPECT_EQ(seen.validators().validators_size(), simplex ? 0 : 4);
   int inbound = 0, outbound = 0;

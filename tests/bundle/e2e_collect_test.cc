@@ -71,10 +71,10 @@ bool WaitConnected(v1::FleetService::Stub& stub, const std::string& node, bool w
 
 TEST(DiagCollect, OneNodeThenAllWithOneAgentDownThenThePendingOneAfterReconnect) {
   const std::string dir = FreshTempDir("e2e-bundle-collect");
-  ChildProcess sim(
-      {BinaryPath("guts-sim"), "run", "--nodes", "2", "--base-ip", kBaseIp, "--control-addr",
-       "127.0.0.1:0", "--state-dir", dir + "/sim", "--ready-file", dir + "/sim.ready"},
-      dir + "/sim.log");
+  ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", "2", "--base-ip", kBaseIp,
+                    "--control-addr", "127.0.0.1:0", "--state-dir", dir + "/sim", "--mode",
+                    "simulation", "--ready-file", dir + "/sim.ready"},
+                   dir + "/sim.log");
   ASSERT_TRUE(sim.ok()) << sim.error();
   ChildProcess collector(
       {BinaryPath("guts-collector"), "--insecure", "--grpc-addr", "127.0.0.1:0", "--http-addr",

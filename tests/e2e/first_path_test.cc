@@ -41,8 +41,8 @@ absl::StatusOr<v1::FleetStatus> FleetStatus(v1::FleetService::Stub& stub) {
 TEST(FirstPath, ThreeAgentsReportHealthyNodesWithRisingHeights) {
   std::string dir = FreshTempDir("e2e-first-path");
   ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes), "--base-ip",
-                    kBaseIp, "--control-addr", "127.0.0.1:0", "--state-dir", dir + "/sim",
-                    "--ready-file", dir + "/sim.ready"},
+                    kBaseIp, "--control-addr", "127.0.0.1:0", "--state-dir", dir + "/sim", "--mode",
+                    "simulation", "--ready-file", dir + "/sim.ready"},
                    dir + "/sim.log");
   ASSERT_TRUE(sim.ok()) << sim.error();
   ChildProcess collector(

@@ -100,6 +100,12 @@ Fleet::Fleet(const std::string& name, const FleetOptions& options) : options_(op
     sim.push_back("--time-scale");
     sim.push_back(absl::StrCat(options.time_scale));
   }
+  // The suite's rows were written against simulation mode (the consensus API); a row that
+  // wants Simplex passes --mode in its sim_args.
+  if (std::find(options.sim_args.begin(), options.sim_args.end(), "--mode") ==
+      options.sim_args.end()) {
+    sim.insert(sim.end(), {"--mode", "simulation"});
+  }
   sim.insert(sim.end(), options.sim_args.begin(), options.sim_args.end());
   sim_ = std::make_unique<ChildProcess>(sim, dir_ + "/sim.log");
   std::vector<std::string> collector = {BinaryPath("guts-collector"),

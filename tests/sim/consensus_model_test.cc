@@ -6,6 +6,8 @@
 #include <memory>
 #include <set>
 
+#include "sim/node_key.h"
+
 namespace guts::sim {
 namespace {
 
@@ -68,6 +70,36 @@ class Cluster {
   std::deque<std::pair<uint32_t, WireMessage>> queue_;
   std::set<std::pair<int, int>> cut_;
 };
+
+TEST(ValidatorSetTest, SimplexQuorumIsNMinusFOneVoteEachForEveryNUpTo31) {
+  for (uint64_t n = 1; n <= 31; ++n) {
+    // Weights are ignored: one vote per participant.
+    ValidatorSet set(std::vector<uint64_t>(n, 100), QuorumRule::kSimplexParticipants);
+    EXPECT_EQ(set.total_weight(), n);
+    EXPECT_EQ(set.quorum_weight(), n - (n - 1) / 3) << n;
+    // The smallest q with 3q >= 2n + 1.
+    uint64_t q = set.quorum_weight();
+    EXPECT_GE(3 * q, 2 * n + 1) << n;
+    EXPECT_LT(3 * (q - 1), 2 * n + 1) << n;
+  }
+  // The values GUTS_NODE.md lists, and where the simulation rule differs (n = 6: 5 vs 4).
+  EXPECT_EQ(
+      ValidatorSet(std::vector<uint64_t>(7, 1), QuorumRule::kSimplexParticipants).quorum_weight(),
+      5u);
+  EXPECT_EQ(
+      ValidatorSet(std::vector<uint64_t>(6, 1), QuorumRule::kSimplexParticipants).quorum_weight(),
+      5u);
+  EXPECT_EQ(ValidatorSet(std::vector<uint64_t>(6, 1)).quorum_weight(), 4u);
+}
+
+TEST(ValidatorSetTest, KeysAreRealEd25519AndStable) {
+  NodeKey k = NodeKeyOf(0);
+  EXPECT_EQ(k.private_hex.size(), 64u);
+  EXPECT_EQ(k.public_hex.size(), 64u);
+  EXPECT_EQ(ValidatorSet::PublicKeyHex(0), k.public_hex);
+  EXPECT_NE(NodeKeyOf(1).public_hex, k.public_hex);
+  EXPECT_EQ(NodeKeyOf(1).public_hex, NodeKeyOf(1).public_hex);
+}
 
 TEST(ValidatorSetTest, QuorumIsTwoThirdsOfTheWeightRoundedUp) {
   EXPECT_EQ(ValidatorSet({100, 100, 100, 100}).quorum_weight(), 267u);

@@ -6,10 +6,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "tests/sim/sim_run.h"
 
 namespace guts::sim {
@@ -97,19 +100,178 @@ TEST(SimNetworkTest, HttpSurfaceHasTheNodeFieldNamesAndStatusCodes) {
           R"(\{"fields":\{"block_id":"[0-9a-f]{64}","height":\d+,"message":"finalized block")")));
 }
 
-TEST(SimNetworkTest, SimplexModeAnswersDisabledAndLogsTheHeight) {
+std::vector<std::string> LinesWith(const std::string& text, const std::string& what) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+nlohmann::json ReadyNodes(const SimRun& sim) {
+  return nlohmann::json::parse(Slurp(sim.dir() + "/ready.json"))["nodes"];
+}
+
+// The node's Simplex lines as GUTS_NODE.md ("Simplex mode") spells them, its config.yaml, the
+// disabled API and the participants' quorum.
+TEST(SimNetworkTest, SimplexModeSpeaksTheRealSimplexSurface) {
   std::vector<std::string> args = kFast;
   args.insert(args.end(), {"--mode", "simplex"});
   SimRun sim("sim_simplex", "127.41.0.10", 4, args);
   ASSERT_TRUE(sim.status().ok()) << sim.status();
-  sim.Wait(absl::Seconds(3));
+  // Until v1 has led a view and every node logged a few blocks (bounded: a loaded machine
+  // slows the network, it does not change what it writes).
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  auto formed = [&] {
+    if (LinesWith(Slurp(sim.dir() + "/state/v1/node.log"), "proposed new block").empty()) {
+      return false;
+    }
+    for (int i = 0; i < 4; ++i) {
+      std::string text = Slurp(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
+      if (LinesWith(text, "processed finalized block").size() < 3) return false;
+    }
+    return true;
+  };
+  while (!formed() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(formed());
   auto status = sim.Get(0, "/api/consensus/status");
   EXPECT_EQ(status->second["enabled"], false);
+  EXPECT_EQ(status->second["state"], "Disabled");
   EXPECT_EQ(status->second["finalized_height"], 0);
   EXPECT_EQ(status->second["view"], 0);
   EXPECT_EQ(sim.Get(0, "/api/consensus/validators")->second["validator_count"], 0);
-  EXPECT_NE(Slurp(sim.dir() + "/state/v1/node.log").find("\"message\":\"finalized block\""),
-            std::string::npos);
+  auto net = sim.Ctl({"status"});
+  ASSERT_TRUE(net.ok()) << net.status();
+  EXPECT_EQ((*net)["mode"], "simplex");
+  EXPECT_EQ((*net)["quorum_weight"], 3);  // 4 - floor(3/3), one vote each
+  EXPECT_EQ((*net)["total_weight"], 4);
+
+  nlohmann::json nodes = ReadyNodes(sim);
+  ASSERT_EQ(nodes.size(), 4u);
+  std::string log = Slurp(sim.dir() + "/state/v1/node.log");
+  auto start = LinesWith(log, "\"Starting Simplex BFT consensus\"");
+  ASSERT_EQ(start.size(), 1u);
+  nlohmann::json fields = nlohmann::json::parse(start[0])["fields"];
+  EXPECT_EQ(fields["public_key"], nodes[0]["public_key"]);
+  EXPECT_EQ(fields["p2p_addr"], "127.41.0.11:9000");
+  auto p2p = LinesWith(log, "\"P2P network started\"");
+  ASSERT_EQ(p2p.size(), 1u);
+  fields = nlohmann::json::parse(p2p[0])["fields"];
+  EXPECT_EQ(fields["listen_addr"], "127.41.0.11:9000");
+  EXPECT_EQ(fields["bootstrappers"], 3);
+  auto engine = LinesWith(log, "\"created Simplex BFT consensus engine\"");
+  ASSERT_EQ(engine.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(engine[0])["fields"]["participants"], 4);
+  for (const char* line : {"Parsed validator set", "Consensus engine starting",
+                           "P2P network initialized", "Simplex BFT engine created, starting...",
+                           "Simplex BFT consensus running", "Simplex BFT consensus started"}) {
+    EXPECT_NE(log.find(line), std::string::npos) << line;
+  }
+  // No simulation-mode line.
+  EXPECT_EQ(log.find("\"message\":\"finalized block\""), std::string::npos);
+
+  // `proposed new block` from the leader of that view only (v1 leads views 4, 8, ...).
+  auto proposed = LinesWith(log, "\"proposed new block\"");
+  ASSERT_FALSE(proposed.empty());
+  std::regex round(R"(^Round \{ epoch: 0, view: (\d+) \}$)");
+  for (const std::string& line : proposed) {
+    nlohmann::json f = nlohmann::json::parse(line)["fields"];
+    std::smatch m;
+    std::string text = f["round"];
+    ASSERT_TRUE(std::regex_match(text, m, round)) << text;
+    EXPECT_EQ(std::stoull(m[1]) % 4, 0u) << text;
+    EXPECT_TRUE(std::regex_match(f["digest"].get<std::string>(), std::regex("[0-9a-f]{64}")));
+    EXPECT_TRUE(f["success"].is_boolean());
+  }
+  // `processed finalized block` on every node, one digest per height across nodes.
+  std::map<uint64_t, std::set<std::string>> digests;
+  for (int i = 0; i < 4; ++i) {
+    std::string text = Slurp(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
+    auto finalized = LinesWith(text, "\"processed finalized block\"");
+    EXPECT_GE(finalized.size(), 3u) << "v" << i + 1;
+    for (const std::string& line : finalized) {
+      nlohmann::json f = nlohmann::json::parse(line)["fields"];
+      digests[f["height"].get<uint64_t>()].insert(f["digest"].get<std::string>());
+    }
+  }
+  ASSERT_TRUE(digests.count(2));
+  for (const auto& [height, ids] : digests) EXPECT_EQ(ids.size(), 1u) << height;
+
+  // config.yaml like the node's: the other three as allowed peers and bootstrappers.
+  std::string config = Slurp(sim.dir() + "/state/v1/config.yaml");
+  EXPECT_TRUE(std::regex_search(config, std::regex(R"(private_key: "[0-9a-f]{64}")")));
+  EXPECT_NE(config.find("use_simplex_bft: true"), std::string::npos);
+  EXPECT_NE(config.find("addr: \"127.41.0.11:9000\""), std::string::npos);
+  for (int i = 1; i < 4; ++i) {
+    std::string key = nodes[i]["public_key"];
+    EXPECT_NE(config.find(absl::StrCat("- \"", key, "\"")), std::string::npos);
+    EXPECT_NE(config.find(absl::StrCat("- \"", key, "@127.41.0.1", i + 1, ":9000\"")),
+              std::string::npos);
+  }
+  EXPECT_EQ(config.find(nodes[0]["public_key"].get<std::string>()), std::string::npos);
+}
+
+// The two Simplex faults, in the pretty log format: the consensus thread dies under a live
+// API, and a peer missing from allowed_peers cannot connect either way.
+TEST(SimNetworkTest, EngineFailureAndAPeerMissingFromAllowedPeers) {
+  std::vector<std::string> args = kFast;
+  args.insert(args.end(), {"--mode", "simplex", "--log-format", "pretty"});
+  SimRun sim("sim_simplex_faults", "127.52.0.10", 4, args);
+  ASSERT_TRUE(sim.status().ok()) << sim.status();
+  sim.Wait(absl::Seconds(2));
+  const std::string v1 = sim.Ip(0), v2 = sim.Ip(1), v3 = sim.Ip(2);
+  EXPECT_GE(LastReceiveMs(v1, v2), 0);
+  ASSERT_TRUE(sim.Ctl({"engine-fail", "v2"}).ok());
+  sim.Wait(absl::Seconds(2));
+  std::string log2 = Slurp(sim.dir() + "/state/v2/node.log");
+  EXPECT_EQ(LinesWith(log2, "ERROR").size(), 1u);
+  EXPECT_EQ(LinesWith(log2, "Consensus engine task failed").size(), 1u);
+  EXPECT_EQ(sim.Get(1, "/health")->first, 200);  // The API stays up.
+  EXPECT_EQ(LastReceiveMs(v1, v2), -1);          // Its P2P sessions are gone, both ways.
+  EXPECT_EQ(LastReceiveMs(v2, v1), -1);
+  auto net = sim.Ctl({"status"});
+  ASSERT_TRUE(net.ok());
+  EXPECT_EQ((*net)["nodes"][1]["engine_failed"], true);
+  uint64_t stuck = (*net)["nodes"][1]["height"], others = (*net)["nodes"][0]["height"];
+  sim.Wait(absl::Seconds(10));
+  net = sim.Ctl({"status"});
+  EXPECT_EQ((*net)["nodes"][1]["height"], stuck);
+  EXPECT_GE((*net)["nodes"][0]["height"].get<uint64_t>(), others + 2);  // 3 of 4 still finalize.
+
+  // By now v1 has led a few views.
+  std::string pretty = Slurp(sim.dir() + "/state/v1/node.log");
+  EXPECT_TRUE(std::regex_search(
+      pretty,
+      std::regex("\x1b\\[32m INFO\x1b\\[0m \x1b\\[2mguts_consensus::simplex::application"
+                 "\x1b\\[0m: processed finalized block, digest: [0-9a-f]{64}, height: \\d+\n"
+                 "    at crates/guts-consensus/src/simplex/application.rs:329\n")));
+  EXPECT_TRUE(std::regex_search(
+      pretty,
+      std::regex(
+          R"(proposed new block, digest: [0-9a-f]{64}, round: Round \{ epoch: 0, view: \d+ \}, success: true)")));
+
+  ASSERT_TRUE(sim.Ctl({"disallow", "v1", "v3"}).ok());
+  sim.Wait(absl::Seconds(2));
+  EXPECT_EQ(LastReceiveMs(v1, v3), -1);
+  EXPECT_EQ(LastReceiveMs(v3, v1), -1);
+  EXPECT_GE(LastReceiveMs(v1, sim.Ip(3)), 0);
+  nlohmann::json nodes = ReadyNodes(sim);
+  std::string config = Slurp(sim.dir() + "/state/v1/config.yaml");
+  EXPECT_EQ(config.find(nodes[2]["public_key"].get<std::string>()), std::string::npos);
+  EXPECT_NE(config.find(nodes[3]["public_key"].get<std::string>()), std::string::npos);
+
+  ASSERT_TRUE(sim.Ctl({"heal"}).ok());
+  sim.Wait(absl::Seconds(3));
+  EXPECT_GE(LastReceiveMs(v1, v3), 0);
+  EXPECT_GE(LastReceiveMs(v1, v2), 0);
+  log2 = Slurp(sim.dir() + "/state/v2/node.log");
+  EXPECT_EQ(LinesWith(log2, "Starting Guts node").size(), 2u);  // Restarted by the heal.
+  config = Slurp(sim.dir() + "/state/v1/config.yaml");
+  EXPECT_NE(config.find(nodes[2]["public_key"].get<std::string>()), std::string::npos);
+  net = sim.Ctl({"status"});
+  EXPECT_EQ((*net)["nodes"][1]["engine_failed"], false);
+  EXPECT_GT((*net)["nodes"][1]["height"].get<uint64_t>(), stuck);
 }
 
 TEST(SimNetworkTest, FiveTwoSplitOfSevenKeepsFinalizingOnTheFiveSideAndStallsTheTwo) {
@@ -244,8 +406,9 @@ TEST(SimNetworkTest, BadScenarioFileStopsTheStartNamingTheLine) {
   std::string dir = guts::testing::FreshTempDir("sim_bad_scenario");
   std::ofstream(dir + "/s.txt") << "# a comment\n10s partition v1,v2|v3\n20s explode v1\n";
   std::string cmd = absl::StrCat(guts::testing::BinaryPath("guts-sim"),
-                                 " run --nodes 3 --base-ip 127.48.0.10 --control-addr 127.0.0.1:0",
-                                 " --state-dir ", dir, "/state --scenario ", dir, "/s.txt");
+                                 " run --mode simulation --nodes 3 --base-ip 127.48.0.10",
+                                 " --control-addr 127.0.0.1:0", " --state-dir ", dir,
+                                 "/state --scenario ", dir, "/s.txt");
   guts::testing::ShellResult run = guts::testing::Shell(cmd);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.output.find(dir + "/s.txt:3: unknown command 'explode'"), std::string::npos)

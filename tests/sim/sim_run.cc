@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "absl/strings/numbers.h"
@@ -27,6 +28,10 @@ SimRun::SimRun(const std::string& name, const std::string& base_ip, int nodes,
                                    dir_ + "/ready.json"};
   for (size_t i = 0; i + 1 < extra_args.size(); ++i) {
     if (extra_args[i] == "--time-scale") absl::SimpleAtod(extra_args[i + 1], &scale_);
+  }
+  // Simplex is the sim's default; these tests assert simulation mode unless they ask.
+  if (std::find(extra_args.begin(), extra_args.end(), "--mode") == extra_args.end()) {
+    argv.insert(argv.end(), {"--mode", "simulation"});
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<guts::testing::ChildProcess>(argv, dir_ + "/sim.log");

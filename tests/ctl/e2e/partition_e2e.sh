@@ -29,7 +29,7 @@ wait_for_file() {
   fail "$2 did not start"
 }
 
-"$bin/guts-sim" run --nodes 7 --base-ip 127.88.0.10 --control-addr 127.88.0.1:0 \
+"$bin/guts-sim" run --mode simulation --nodes 7 --base-ip 127.88.0.10 --control-addr 127.88.0.1:0 \
   --state-dir "$work/sim" --ready-file "$work/sim.ready" >"$work/logs/sim.log" 2>&1 &
 pids+=($!)
 "$bin/guts-collector" --grpc-addr 127.88.0.1:0 --http-addr 127.88.0.1:0 --insecure \

@@ -133,6 +133,11 @@ args:
   - --node-api=http://127.0.0.1:{{ $s.nodeApiPort }}
   - --node-p2p-addr=$(POD_IP):{{ $s.nodeP2pPort }}
   - --node-data-dir=/data
+  {{- if $s.nodeConfigVolume }}
+  - --node-config={{ $s.nodeConfigPath }}
+  {{- else }}
+  - --node-config=none
+  {{- end }}
   {{- if $s.podLogs.enabled }}
   - --node-log-file=/var/log/pods/$(POD_NAMESPACE)_$(POD_NAME)_$(POD_UID)/{{ $s.podLogs.nodeContainerName }}/0.log
   {{- end }}
@@ -173,6 +178,11 @@ volumeMounts:
   - name: {{ $s.nodeDataVolume }}
     mountPath: /data
     readOnly: true
+  {{- if $s.nodeConfigVolume }}
+  - name: {{ $s.nodeConfigVolume }}
+    mountPath: {{ dir $s.nodeConfigPath }}
+    readOnly: true
+  {{- end }}
   - name: guts-agent-state
     mountPath: /var/lib/guts-agent
   - name: guts-agent-tmp
