@@ -81,8 +81,8 @@ class Drill {
     sim_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes),
                                  "--base-ip", kBaseIp, "--control-addr", "127.0.0.1:0",
-                                 "--state-dir", dir_ + "/sim", "--netfilter", "--mode",
-                                 "simplex", "--ready-file", dir_ + "/sim.ready"},
+                                 "--state-dir", dir_ + "/sim", "--netfilter", "--mode", "simplex",
+                                 "--ready-file", dir_ + "/sim.ready"},
         dir_ + "/sim.log");
     if (!sim_->ok()) return absl::InternalError(sim_->error());
     collector_ = std::make_unique<ChildProcess>(
