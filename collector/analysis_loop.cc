@@ -19,6 +19,7 @@ absl::Status AnalysisLoop::Start() {
   config.tick = options_.tick;
   config.stall_threshold = options_.stall_threshold;
   config.maintenance = options_.maintenance;
+  config.operator_validators = options_.operator_validators;
   analyzer_ = std::make_unique<Analyzer>(config);
   absl::StatusOr<std::vector<guts::diag::v1::Incident>> stored = store_->LoadIncidents();
   if (!stored.ok()) return stored.status();

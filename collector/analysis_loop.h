@@ -36,6 +36,8 @@ struct AnalysisLoopOptions {
   // Every detector window is multiplied by this (ScaleWindows); tick and stall_threshold not.
   double time_scale = 1.0;
   std::vector<AnalysisConfig::MaintenanceWindow> maintenance;
+  // The --validators file's entries (empty: none given).
+  std::vector<ValidatorEntry> operator_validators;
   absl::Duration retention = absl::Hours(24 * 7);
   absl::Duration retention_every = absl::Hours(1);
   // Called on the loop's thread after every tick, with its result (the alert pusher).

@@ -15,6 +15,7 @@
 #include "collector/maintenance/maintenance_desk.h"
 #include "collector/maintenance/maintenance_service.h"
 #include "collector/query/fleet_service.h"
+#include "collector/validators_file.h"
 #include "common/http_server.h"
 #include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -161,6 +162,12 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   analysis.maintenance_now = [desk = p->maintenance.get()] {
     return desk->ForAnalysis(absl::Now());
   };
+  if (!config.validators_file.empty()) {
+    absl::StatusOr<std::vector<ValidatorEntry>> validators =
+        LoadValidatorsFile(config.validators_file);
+    if (!validators.ok()) return validators.status();
+    analysis.operator_validators = *std::move(validators);
+  }
   p->analysis =
       std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);
   if (absl::Status s = p->analysis->Start(); !s.ok()) return s;

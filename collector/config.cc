@@ -124,6 +124,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   std::vector<std::string> maintenance;
   add("maintenance-window", &maintenance,
       "Declared maintenance START/END (RFC 3339), repeatable: pages inside become P3 notes");
+  add("validators", &config.validators_file,
+      "YAML validator set (name, public_key, p2p_addr, weight, organisation): wins over the "
+      "node API and the agents' participants; names validators without an agent");
   add("ready-file", &config.ready_file, "Written with the bound addresses once serving");
   add("tls-cert", &config.tls.cert_file, "PEM certificate of the collector");
   add("tls-key", &config.tls.key_file, "PEM private key of the collector");

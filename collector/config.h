@@ -34,6 +34,9 @@ struct CollectorConfig {
   // Declared maintenance windows [start, end): pages inside them become P3 notes (rolling
   // restarts). From --maintenance-window START/END in RFC 3339, repeatable.
   std::vector<std::pair<absl::Time, absl::Time>> maintenance_windows;
+  // The operator's validator file (--validators, collector/validators_file.h); "" = none: the
+  // set comes from the node API or the agents' participants.
+  std::string validators_file;
   std::string ready_file;
   TlsOptions tls;
   // Bearer tokens for clients without certificates (collector/auth/token_file.h); "" = none.

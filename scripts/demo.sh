@@ -40,7 +40,7 @@ ctl() {
 }
 
 step "starting guts-sim: $nodes validators on 127.0.0.11-127.0.0.$((10 + nodes))"
-"$bin/guts-sim" run --mode simulation --nodes "$nodes" --base-ip 127.0.0.10 --control-addr 127.0.0.1:7070 \
+"$bin/guts-sim" run --mode simplex --nodes "$nodes" --base-ip 127.0.0.10 --control-addr 127.0.0.1:7070 \
   --state-dir "$run/sim" --ready-file "$run/sim.ready" >"$run/logs/sim.log" 2>&1 &
 pids+=($!)
 
@@ -122,6 +122,7 @@ for i in $(seq 1 "$nodes"); do
   "$bin/guts-agent" --collector "$collectors" --node-id "v$i" \
     --node-api "http://$ip:8080" --node-p2p-addr "$ip:9000" \
     --node-data-dir "$run/sim/v$i/data" --node-log-file "$run/sim/v$i/node.log" \
+    --node-config "$run/sim/v$i/config.yaml" \
     --state-dir "$run/agent-v$i" --http-addr "127.0.0.1:0" \
     --tls-cert "$certs/agent-v$i.crt" --tls-key "$certs/agent-v$i.key" \
     --tls-ca "$certs/ca.crt" >"$run/logs/agent-v$i.log" 2>&1 &
@@ -153,6 +154,10 @@ step "fault: splitting the network 4|3 (v1..v4 | v5..v7): no side holds the quor
 "$bin/guts-sim" ctl --control 127.0.0.1:7070 partition "v1,v2,v3,v4|v5,v6,v7"
 wait_until '[.open_incidents[]? | select(.kind == "PARTITION_NO_QUORUM")] | length > 0' 60 \
   "the partition incident"
+# Simplex: the quorum comes from the participants in the nodes' config.yaml, one vote each.
+split_status="$(ctl -o json fleet status 2>/dev/null)" || true
+grep -q "quorum 5 of 7 votes" <<<"$split_status" ||
+  { echo "demo: the partition incident does not say 'quorum 5 of 7 votes'" >&2; exit 1; }
 step "gutsctl fleet status"
 ctl fleet status || true
 step "gutsctl net partitions"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <iterator>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -129,6 +130,7 @@ void AssessNodes(const FleetView& view, const FleetModel& model,
                  const std::vector<Verdict>& verdicts, AnalysisResult& result) {
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
+  validators_known += static_cast<int>(model.unobserved.size());
   for (const NodeFacts& f : model.nodes) {
     // view.nodes is sorted by id, so every insertion lands at the end.
     NodeAssessment& a =
@@ -203,16 +205,65 @@ void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
   }
 }
 
+std::string NameList(const FleetModel& model, const std::vector<int>& nodes) {
+  return absl::StrJoin(Names(model, nodes), ", ");
+}
+
+// What the observed nodes know of each validator without an agent, and from whom.
+void AssessUnobserved(const FleetModel& model, const std::vector<Verdict>& verdicts,
+                      AnalysisResult& result) {
+  for (const UnobservedValidator& u : model.unobserved) {
+    UnobservedAssessment& a = result.unobserved.emplace_back();
+    a.name = u.entry->name;
+    a.public_key = u.entry->public_key;
+    a.addr = u.entry->addr;
+    a.organisation = u.entry->organisation;
+    a.weight = u.entry->weight;
+    a.heard_by = static_cast<uint32_t>(u.heard_by.size());
+    a.observers = static_cast<uint32_t>(model.observers.size());
+    std::vector<int> not_heard;
+    std::set_difference(model.observers.begin(), model.observers.end(), u.heard_by.begin(),
+                        u.heard_by.end(), std::back_inserter(not_heard));
+    if (model.observers.empty()) {
+      a.reason = "no agent; no observed node reports peer data";
+    } else if (u.heard_by.empty()) {
+      a.reason = absl::StrCat("no agent; heard by no observed node (not by ",
+                              NameList(model, not_heard), "): down or cut off?");
+    } else if (not_heard.empty()) {
+      a.reason = absl::StrCat("no agent; heard by ", NameList(model, u.heard_by));
+    } else {
+      a.reason = absl::StrCat("no agent; heard by ", NameList(model, u.heard_by), "; not by ",
+                              NameList(model, not_heard));
+    }
+    if (!u.reached_by.empty() && u.heard_by.empty()) {
+      absl::StrAppend(&a.reason, "; probes from ", NameList(model, u.reached_by), " connect");
+    }
+    for (const Verdict& v : verdicts) {
+      if (std::find(v.nodes.begin(), v.nodes.end(), a.name) == v.nodes.end()) continue;
+      std::string kind = absl::AsciiStrToLower(v1::IncidentKind_Name(v.kind));
+      std::replace(kind.begin(), kind.end(), '_', ' ');
+      absl::StrAppend(&a.reason, "; ", kind);
+    }
+  }
+}
+
 void BuildTopology(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
                    v1::Topology& topo) {
   topo.set_total_weight(model.total_weight);
   topo.set_quorum_weight(model.quorum_weight);
+  topo.set_mode(model.mode);
+  if (model.validator_set != nullptr) {
+    topo.set_validator_source(std::string(ValidatorSourceName(model.validator_set->source)));
+  }
   for (const NodeFacts& f : model.nodes) {
     topo.add_nodes(*f.id);
     if (f.has_snapshot && !f.reporting) topo.add_silent_nodes(*f.id);
   }
-  for (const auto& c : graph.components)
-    *topo.add_components() = Group(model, c, model.quorum_weight);
+  for (const UnobservedValidator& u : model.unobserved) {
+    topo.add_nodes(u.entry->name);
+    topo.add_unobserved(u.entry->name);
+  }
+  for (const Side& side : Sides(model, graph)) *topo.add_components() = SideGroup(model, side);
   for (int u : graph.cut_vertices) topo.add_bridges(*model.nodes[u].id);
   for (const auto& [from, to] : graph.one_way)
     *topo.add_one_way_links() = MakeLink(model, from, to);
@@ -239,6 +290,18 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
       cell->set_heard(model.Hears(u, v));
       cell->set_last_heard_age_ms(age[v]);
       cell->set_reachable(std::binary_search(f.reachable.begin(), f.reachable.end(), v));
+    }
+    // Columns for the validators without an agent (they have no row: nobody reports for them).
+    for (const UnobservedValidator& w : model.unobserved) {
+      v1::MatrixCell* cell = topo.add_matrix();
+      cell->set_from(*f.id);
+      cell->set_to(w.entry->name);
+      cell->set_heard(std::binary_search(w.heard_by.begin(), w.heard_by.end(), u));
+      auto at = std::lower_bound(w.sessions_by.begin(), w.sessions_by.end(), u);
+      cell->set_last_heard_age_ms(at != w.sessions_by.end() && *at == u
+                                      ? w.session_age_ms[at - w.sessions_by.begin()]
+                                      : -1);
+      cell->set_reachable(std::binary_search(w.reached_by.begin(), w.reached_by.end(), u));
     }
   }
 }
@@ -267,6 +330,13 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
     for (const std::string& n : m.lost) out.add_lost(n);
     out.set_text(QuorumMarginText(m));
   }
+  result.mode = model.mode;
+  result.total_weight = model.total_weight;
+  result.quorum_weight = model.quorum_weight;
+  if (model.validator_set != nullptr) {
+    result.validator_source = std::string(ValidatorSourceName(model.validator_set->source));
+    result.validator_count = static_cast<uint32_t>(model.validator_set->validators.size());
+  }
 
   std::vector<Verdict> verdicts;
   DetectorInput input{view, model, graph, s.history, s.config};
@@ -283,6 +353,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   // Before folding: a cause absorbed this tick (an isolated node inside a partition) still cut
   // its links.
   s.causes.Remember(view.now, verdicts);
+  AssessUnobserved(model, verdicts, result);
   FoldSymptoms(verdicts);
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 

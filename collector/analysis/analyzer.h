@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/analysis/validator_set.h"
 #include "collector/fleet/fleet_view.h"
 #include "guts/diag/v1/fleet.pb.h"
 #include "guts/diag/v1/incident.pb.h"
@@ -81,6 +82,9 @@ struct AnalysisConfig {
   std::vector<MaintenanceWindow> maintenance;
   // The reachability matrix in Topology is O(n^2); it is filled only up to this many nodes.
   size_t matrix_max_nodes = 256;
+  // The operator's validator file (--validators): when given, the validator set, naming
+  // validators without an agent. Empty: the node API's list or the agents' participants.
+  std::vector<ValidatorEntry> operator_validators;
 };
 
 // Every window, threshold age and interval of `config` multiplied by `factor` (tests run at
@@ -100,9 +104,31 @@ struct NodeAssessment {
   uint32_t peers_expected = 0;
 };
 
+// A validator without an agent, as fleet status shows it.
+struct UnobservedAssessment {
+  std::string name;
+  std::string public_key;
+  std::string addr;
+  std::string organisation;
+  uint64_t weight = 0;
+  // Who hears it and who does not ("heard by v1, v2; not by v3"), and the incidents' view.
+  std::string reason;
+  uint32_t heard_by = 0;
+  uint32_t observers = 0;
+};
+
 struct AnalysisResult {
   absl::Time at;
   std::map<std::string, NodeAssessment> nodes;
+  // Validators without an agent, in the validator set's order.
+  std::vector<UnobservedAssessment> unobserved;
+  // The consensus mode, the validator set's source and its size, and the quorum arithmetic
+  // (unobserved validators included).
+  guts::diag::v1::ConsensusMode mode = guts::diag::v1::CONSENSUS_MODE_SIMULATION;
+  std::string validator_source;
+  uint32_t validator_count = 0;
+  uint64_t total_weight = 0;
+  uint64_t quorum_weight = 0;
   guts::diag::v1::Topology topology;
   uint64_t max_height = 0;
   uint64_t quorum_height = 0;

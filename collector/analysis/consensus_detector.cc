@@ -38,8 +38,10 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   }
   v.nodes = Names(model, validators);
   std::string cause;
+  const bool simplex = model.mode == v1::CONSENSUS_MODE_SIMPLEX;
   if (model.max_view == 0) {
-    cause = "unknown (the nodes expose no view)";
+    cause = simplex ? "unknown (no `proposed new block` round seen)"
+                    : "unknown (the nodes expose no view)";
   } else if (model.max_view >= h.view_at_progress + 2) {
     cause = "views climbing";
   } else {
@@ -52,6 +54,7 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   v.evidence["no new block for"] = Seconds(stalled);
   v.evidence["view at last block"] = absl::StrCat(h.view_at_progress);
   v.evidence["view now"] = absl::StrCat(model.max_view);
+  v.evidence["views from"] = simplex ? "rounds of `proposed new block` log lines" : "node API";
   out.push_back(std::move(v));
 }
 

@@ -42,6 +42,8 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out);
 void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out);
 void DetectClockSkew(const DetectorInput& in, std::vector<Verdict>& out);
 void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out);
+void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out);
+void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>& out);
 
 // Shared by detectors.
 // Silent to the collector (or its node process gone) and no reporting peer hears it.
@@ -52,5 +54,20 @@ guts::diag::v1::NodeGroup Group(const FleetModel& model, const std::vector<int>&
 std::string GroupText(const guts::diag::v1::NodeGroup& group);  // "{v1,v2} (200)"
 std::string Seconds(absl::Duration d);                          // "12.3 s"
 guts::diag::v1::Link MakeLink(const FleetModel& model, int from, int to);
+
+// One side of the network: a component of observed nodes with the unobserved validators its
+// members hear, or (`unheard`) the unobserved validators no observed node hears: they may be
+// together, apart or down, which nobody can tell without an agent.
+struct Side {
+  std::vector<int> nodes;       // into model.nodes
+  std::vector<int> unobserved;  // into model.unobserved
+  uint64_t weight = 0;
+  bool unheard = false;
+  size_t size() const { return nodes.size() + unobserved.size(); }
+};
+// The graph's components with the unobserved validators placed (each in the component most of
+// its hearers are in), plus the unheard side; heaviest first.
+std::vector<Side> Sides(const FleetModel& model, const PeerGraph& graph);
+guts::diag::v1::NodeGroup SideGroup(const FleetModel& model, const Side& side);
 
 }  // namespace guts::collector

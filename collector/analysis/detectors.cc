@@ -20,6 +20,8 @@ const std::vector<Detector>& AllDetectors() {
       {"flapping_link", DetectFlappingLinks},
       {"clock_skew", DetectClockSkew},
       {"runbook_thresholds", DetectRunbookThresholds},
+      {"validator_set_drift", DetectValidatorSetDrift},
+      {"consensus_engine", DetectConsensusEngineFailures},
   };
   return *detectors;
 }

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -179,22 +181,28 @@ void SortUnique(std::vector<int>& v) {
 
 }  // namespace
 
-// The last tick's PeerIdentity with what it was built from.
+// The last tick's validator set and PeerIdentity with what they were built from: rebuilt only
+// when a node's number, P2P address or identity facts, or the API's validator list changed.
 struct ModelMemory::AddressBook {
   std::vector<uint32_t> numbers;  // node at each view index
   std::vector<std::string> p2p_addrs;
-  std::vector<std::pair<std::string, std::string>> validators;  // name, addr
+  std::vector<std::pair<std::string, std::string>> validators;  // the API list: name, addr
   bool has_validators = false;
+  uint64_t signature = 0;
+  bool built = false;
   PeerIdentity identity;
-  std::vector<int> validator_nodes;  // node of each validator, -1 for none
+  std::shared_ptr<const ValidatorSet> set;
 
   bool Matches(const FleetView& view, const std::vector<uint32_t>& now_numbers,
-               const v1::ValidatorSet* set) const {
-    if (now_numbers != numbers || has_validators != (set != nullptr)) return false;
-    if (set != nullptr) {
-      if (static_cast<size_t>(set->validators_size()) != validators.size()) return false;
+               const v1::ValidatorSet* api, uint64_t now_signature) const {
+    if (!built || now_numbers != numbers || has_validators != (api != nullptr) ||
+        now_signature != signature) {
+      return false;
+    }
+    if (api != nullptr) {
+      if (static_cast<size_t>(api->validators_size()) != validators.size()) return false;
       for (size_t k = 0; k < validators.size(); ++k) {
-        const v1::Validator& val = set->validators(static_cast<int>(k));
+        const v1::Validator& val = api->validators(static_cast<int>(k));
         if (val.name() != validators[k].first || val.addr() != validators[k].second) return false;
       }
     }
@@ -204,10 +212,14 @@ struct ModelMemory::AddressBook {
     return true;
   }
 
-  void Build(const FleetView& view, const FleetModel& model,
-             const std::vector<uint32_t>& now_numbers, const v1::ValidatorSet* set) {
+  void Build(const FleetView& view, const std::vector<uint32_t>& now_numbers,
+             const v1::ValidatorSet* api, uint64_t now_signature,
+             const std::vector<const SnapshotFigures*>& figures,
+             const std::vector<ValidatorEntry>& operator_file) {
     const size_t n = view.nodes.size();
+    built = true;
     numbers = now_numbers;
+    signature = now_signature;
     p2p_addrs.resize(n);
     identity = PeerIdentity();
     identity.Reserve(n);
@@ -215,17 +227,28 @@ struct ModelMemory::AddressBook {
       p2p_addrs[i] = view.nodes[i].hello.p2p_addr();
       identity.Add(p2p_addrs[i], static_cast<int>(i));
     }
-    has_validators = set != nullptr;
+    has_validators = api != nullptr;
     validators.clear();
-    validator_nodes.clear();
-    if (set == nullptr) return;
-    for (const v1::Validator& val : set->validators()) {
-      validators.emplace_back(val.name(), val.addr());
-      int node = model.Find(val.name());
-      if (node < 0 && !val.addr().empty()) node = identity.Find(val.addr());
-      validator_nodes.push_back(node);
-      if (node >= 0) identity.Add(val.addr(), node);
+    if (api != nullptr) {
+      for (const v1::Validator& val : api->validators()) {
+        validators.emplace_back(val.name(), val.addr());
+      }
     }
+    auto resolved =
+        std::make_shared<ValidatorSet>(ResolveValidatorSet(view, figures, operator_file));
+    // Unobserved validators take the indices after the nodes': a session with one resolves to
+    // n + its place among the unobserved.
+    int unobserved = 0;
+    for (size_t k = 0; k < resolved->validators.size(); ++k) {
+      const int node = resolved->nodes[k];
+      const std::string& addr = resolved->validators[k].addr;
+      if (node >= 0) {
+        identity.Add(addr, node);
+      } else {
+        identity.Add(addr, static_cast<int>(n) + unobserved++);
+      }
+    }
+    set = std::move(resolved);
   }
 };
 
@@ -255,9 +278,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   // One pass over the view for the figures, the id order and the newest validator list: each
   // pass over 10 000 observations misses the cache anew.
   bool in_order = true;
-  // The validator list of the newest epoch any node reports gives weights and the quorum.
+  // The validator list of the newest epoch any node reports, and what the validator set is
+  // resolved from: a change in any of them rebuilds the set and the address book.
   const v1::ValidatorSet* validators = nullptr;
   uint64_t validators_epoch = 0;
+  std::vector<const SnapshotFigures*> figures(n, nullptr);
+  uint64_t signature = 1469598103934665603ULL;
+  auto mix = [&signature](uint64_t x) { signature = (signature ^ x) * 1099511628211ULL; };
   for (int i = 0; i < n; ++i) {
     if (i + kAhead < n) PrefetchHead(view.nodes[i + kAhead]);
     const NodeObservation& obs = view.nodes[i];
@@ -278,12 +305,17 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
               .get();
     }
     const SnapshotFigures& fig = *f.figures;
+    figures[i] = &fig;
     if (fig.validators > 0 && (validators == nullptr || fig.validators_epoch > validators_epoch)) {
       validators = &obs.latest.validators();
       validators_epoch = fig.validators_epoch;
     }
+    if (fig.mode == v1::CONSENSUS_MODE_SIMPLEX) {
+      mix(static_cast<uint64_t>(i) + 1);
+      mix(fig.participants_hash);
+      mix(std::hash<std::string_view>{}(fig.public_key));
+    }
   }
-
   model.by_id.resize(n);
   for (int i = 0; i < n; ++i) model.by_id[i] = i;
   if (!in_order) {
@@ -293,31 +325,36 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.rank.resize(n);
   for (int r = 0; r < n; ++r) model.rank[model.by_id[r]] = static_cast<uint32_t>(r);
 
-  // Node P2P addresses first, then each validator's address for its node (found by name, else
-  // by address): peers are matched against both.
+  // Node P2P addresses first, then each validator's address for its node (found by name, key,
+  // else address), and the unobserved validators' after them: peers are matched against all.
   ModelMemory::AddressBook& book = *memory.book_;
-  if (!book.Matches(view, numbers, validators)) book.Build(view, model, numbers, validators);
+  if (!book.Matches(view, numbers, validators, signature)) {
+    book.Build(view, numbers, validators, signature, figures, config.operator_validators);
+  }
   const PeerIdentity& identity = book.identity;
-  if (validators != nullptr) {
-    for (int k = 0; k < validators->validators_size(); ++k) {
-      const v1::Validator& val = validators->validators(k);
-      int node = book.validator_nodes[k];
-      // A validator without an agent still counts towards the total weight.
-      model.total_weight += val.weight();
-      if (node < 0) continue;
-      model.nodes[node].validator = true;
-      model.nodes[node].weight = val.weight();
-    }
-  } else {
+  model.validator_set = book.set;
+  const ValidatorSet& set = *book.set;
+  model.mode = set.mode;
+  model.total_weight = set.total_weight;
+  model.quorum_weight = set.quorum_weight;
+  if (set.source == ValidatorSource::kAgents) {
     for (NodeFacts& f : model.nodes) {
       f.validator = f.observation->hello.role() != "observer";
       f.weight = f.validator ? 1 : 0;
-      model.total_weight += f.weight;
+    }
+  } else {
+    for (size_t k = 0; k < set.validators.size(); ++k) {
+      const int node = set.nodes[k];
+      if (node < 0) {
+        model.unobserved.emplace_back().entry = &set.validators[k];
+        continue;
+      }
+      model.nodes[node].validator = true;
+      model.nodes[node].weight = set.validators[k].weight;
     }
   }
-  model.quorum_weight = validators != nullptr && validators->quorum_weight() > 0
-                            ? validators->quorum_weight()
-                            : (2 * model.total_weight + 2) / 3;
+  // Sessions and probes that reach unobserved validators: (unobserved, node, age or -1).
+  std::vector<std::tuple<int, int, int64_t>> unobserved_seen;
 
   // Milliseconds(age) <= peer_heard_within, in whole milliseconds.
   const int64_t heard_within_ms =
@@ -353,6 +390,10 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                                            : static_cast<size_t>(obs.latest.peers_size()));
     auto add_session = [&](int other, uint32_t age_ms) {
       if (other < 0 || other == i) return;
+      if (other >= n) {
+        unobserved_seen.emplace_back(other - n, i, static_cast<int64_t>(age_ms));
+        return;
+      }
       ages.emplace_back(other, age_ms);
       if (static_cast<int64_t>(age_ms) <= heard_within_ms) f.hears.push_back(other);
     };
@@ -378,13 +419,15 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (compact) {
       for (uint64_t key : obs.latest_peers.reachable) {
         int other = identity.FindKey(key);
-        if (other >= 0) f.reachable.push_back(other);
+        if (other >= n) unobserved_seen.emplace_back(other - n, i, -1);
+        if (other >= 0 && other < n) f.reachable.push_back(other);
       }
     } else {
       for (const v1::ProbeResult& probe : obs.latest.probes()) {
         if (!probe.reachable()) continue;
         int other = identity.Find(probe.addr());
-        if (other >= 0) f.reachable.push_back(other);
+        if (other >= n) unobserved_seen.emplace_back(other - n, i, -1);
+        if (other >= 0 && other < n) f.reachable.push_back(other);
       }
     }
     SortUnique(f.reachable);
@@ -402,6 +445,24 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     for (int v : f.hears) ++heard_by[v];
   }
   for (int i = 0; i < n; ++i) model.nodes[i].heard_by = heard_by[i];
+  for (int i = 0; i < n; ++i) {
+    if (model.nodes[i].reporting && model.nodes[i].has_peer_data) model.observers.push_back(i);
+  }
+  // Sorted, a node's sessions with one validator are together, smallest age first.
+  std::sort(unobserved_seen.begin(), unobserved_seen.end());
+  for (const auto& [k, node, age] : unobserved_seen) {
+    const NodeFacts& f = model.nodes[node];
+    UnobservedValidator& u = model.unobserved[k];
+    if (age < 0) {
+      u.reached_by.push_back(node);
+    } else if (f.reporting && f.has_peer_data) {
+      if (!u.sessions_by.empty() && u.sessions_by.back() == node) continue;
+      u.sessions_by.push_back(node);
+      u.session_age_ms.push_back(static_cast<uint32_t>(age));
+      if (age <= heard_within_ms) u.heard_by.push_back(node);
+    }
+  }
+  for (UnobservedValidator& u : model.unobserved) SortUnique(u.reached_by);
 
   // Quorum height: walk reporting validators from the highest height down until their weight
   // reaches the quorum.

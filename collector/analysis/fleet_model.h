@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/liveness.h"
+#include "collector/analysis/validator_set.h"
 #include "collector/fleet/fleet_view.h"
 
 namespace guts::collector {
@@ -68,6 +69,18 @@ struct NodeFacts {
   int heard_by = 0;
 };
 
+// A validator without an agent, as the observed nodes see it. "Observers" are the reporting
+// nodes with peer data: the ones that could have heard it.
+struct UnobservedValidator {
+  const ValidatorEntry* entry = nullptr;  // in FleetModel::validator_set
+  // Observers whose session with it received data within peer_heard_within, observers with
+  // any session with it, and nodes whose probe connected to its address (each sorted).
+  std::vector<int> heard_by;
+  std::vector<int> sessions_by;
+  std::vector<uint32_t> session_age_ms;  // the smallest age over each sessions_by node's
+  std::vector<int> reached_by;
+};
+
 struct FleetModel {
   absl::Time now;
   std::vector<NodeFacts> nodes;  // same order as view.nodes
@@ -76,6 +89,13 @@ struct FleetModel {
   // order, which makes both the identity; hand-built views may not keep it.
   std::vector<int> by_id;
   std::vector<uint32_t> rank;
+  // Where the validators come from, and the mode whose quorum rule applies.
+  std::shared_ptr<const ValidatorSet> validator_set;
+  guts::diag::v1::ConsensusMode mode = guts::diag::v1::CONSENSUS_MODE_SIMULATION;
+  std::vector<UnobservedValidator> unobserved;
+  // Reporting nodes with peer data (whose sessions say who they hear).
+  std::vector<int> observers;
+  // Total weight counts unobserved validators too.
   uint64_t total_weight = 0;
   uint64_t quorum_weight = 0;
   uint64_t max_height = 0;

@@ -25,52 +25,106 @@ bool FullyCut(const FleetModel& model, int u) {
   return true;
 }
 
-void AddGroups(const FleetModel& model, const PeerGraph& g, Verdict& v) {
-  for (size_t c = 0; c < g.components.size(); ++c) {
-    v.groups.push_back(Group(model, g.components[c], model.quorum_weight));
-    v.evidence[absl::StrCat("group ", c + 1)] = GroupText(v.groups.back());
+std::vector<std::string> SideNames(const FleetModel& model, const std::vector<const Side*>& sides) {
+  std::vector<std::string> names;
+  for (const Side* side : sides) {
+    for (const std::string& name : Names(model, side->nodes)) names.push_back(name);
+    for (int k : side->unobserved) names.push_back(model.unobserved[k].entry->name);
   }
-  v.evidence["quorum_weight"] = absl::StrCat(model.quorum_weight);
-  v.evidence["total_weight"] = absl::StrCat(model.total_weight);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
-  const PeerGraph& g = in.graph;
+  const std::vector<Side> sides = Sides(model, in.graph);
   int multi = 0;
-  for (const auto& c : g.components) multi += c.size() >= 2 ? 1 : 0;
-  bool quorum_side = !g.components.empty() && g.component_weight[0] >= model.quorum_weight;
+  for (const Side& side : sides) multi += side.size() >= 2 ? 1 : 0;
+  bool quorum_side = !sides.empty() && sides[0].weight >= model.quorum_weight;
   Verdict v;
-  if (!quorum_side && g.components.size() >= 2) {
+  std::vector<const Side*> named;
+  if (!quorum_side && sides.size() >= 2) {
     v.kind = v1::PARTITION_NO_QUORUM;
     v.severity = v1::P1;
-    std::vector<int> all;
-    for (const auto& c : g.components) all.insert(all.end(), c.begin(), c.end());
-    v.nodes = Names(model, all);
+    for (const Side& side : sides) named.push_back(&side);
   } else if (quorum_side && multi >= 2) {
     v.kind = v1::PARTITION;
     v.severity = v1::P2;
-    std::vector<int> minority;
-    for (size_t c = 1; c < g.components.size(); ++c) {
-      minority.insert(minority.end(), g.components[c].begin(), g.components[c].end());
-    }
-    v.nodes = Names(model, minority);
+    for (size_t c = 1; c < sides.size(); ++c) named.push_back(&sides[c]);
   } else {
     return;
   }
+  v.nodes = SideNames(model, named);
   v.cause_key = "PARTITION";
-  AddGroups(model, g, v);
-  std::vector<std::string> sides;
-  for (const v1::NodeGroup& group : v.groups) sides.push_back(absl::StrCat(group.nodes_size()));
+  std::vector<std::string> unobserved;
+  for (size_t c = 0; c < sides.size(); ++c) {
+    v.groups.push_back(SideGroup(model, sides[c]));
+    v.evidence[absl::StrCat("group ", c + 1)] = GroupText(v.groups.back());
+    for (int k : sides[c].unobserved) unobserved.push_back(model.unobserved[k].entry->name);
+    if (sides[c].unheard) {
+      v.evidence[absl::StrCat("group ", c + 1, " is")] =
+          "validators without an agent that no observed node hears: down or cut off cannot be "
+          "told apart without an agent";
+    }
+  }
+  v.evidence["quorum_weight"] = absl::StrCat(model.quorum_weight);
+  v.evidence["total_weight"] = absl::StrCat(model.total_weight);
+  if (!unobserved.empty()) {
+    std::sort(unobserved.begin(), unobserved.end());
+    v.evidence["unobserved"] =
+        absl::StrCat(absl::StrJoin(unobserved, ","), " (no agent: placed by who hears them)");
+  }
+  std::vector<std::string> sizes;
+  for (const v1::NodeGroup& group : v.groups) sizes.push_back(absl::StrCat(group.nodes_size()));
+  const bool simplex = model.mode == v1::CONSENSUS_MODE_SIMPLEX;
+  std::string quorum_text =
+      simplex ? absl::StrCat("largest side ", sides[0].weight, " of ", model.total_weight,
+                             " votes, quorum ", model.quorum_weight, " of ", model.total_weight,
+                             " votes")
+              : absl::StrCat(sides[0].weight, " of ", model.quorum_weight, " needed");
   v.summary =
       v.kind == v1::PARTITION_NO_QUORUM
-          ? absl::StrCat("network split ", absl::StrJoin(sides, "|"), ", no side holds quorum (",
-                         g.component_weight[0], " of ", model.quorum_weight,
-                         " needed): chain halted")
-          : absl::StrCat("network split ", absl::StrJoin(sides, "|"), "; quorum side ",
+          ? absl::StrCat("network split ", absl::StrJoin(sizes, "|"), ", no side holds quorum (",
+                         quorum_text, "): chain halted")
+          : absl::StrCat("network split ", absl::StrJoin(sizes, "|"), "; quorum side ",
                          GroupText(v.groups[0]), ", cut off: ", absl::StrJoin(v.nodes, ","));
+  if (!unobserved.empty()) absl::StrAppend(&v.summary, "; unobserved: ", v.evidence["unobserved"]);
   v.height = model.max_height;
   out.push_back(std::move(v));
+}
+
+// A validator without an agent that no observed node hears: the observed side can say only
+// that it is not heard (and whether probes connect), not whether it is down or cut off.
+void UnreachableValidators(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  if (model.observers.empty()) return;
+  for (const UnobservedValidator& u : model.unobserved) {
+    if (!u.heard_by.empty()) continue;
+    const std::string& name = u.entry->name;
+    Verdict v;
+    v.kind = v1::VALIDATOR_UNREACHABLE;
+    v.severity = v1::P2;
+    v.nodes = {name};
+    v.cause_key = absl::StrCat("VALIDATOR_UNREACHABLE:", name);
+    std::string probes =
+        u.reached_by.empty()
+            ? "no probe connects to its P2P port"
+            : absl::StrCat("probes from ", absl::StrJoin(Names(model, u.reached_by), ","),
+                           " still connect to its P2P port");
+    v.summary = absl::StrCat(name, " (no agent) is heard by no observed node (",
+                             absl::StrJoin(Names(model, model.observers), ","), "); ", probes,
+                             "; down or cut off cannot be told apart without an agent");
+    v.evidence["not heard by"] = absl::StrJoin(Names(model, model.observers), ",");
+    v.evidence["sessions from"] =
+        u.sessions_by.empty() ? "none" : absl::StrJoin(Names(model, u.sessions_by), ",");
+    v.evidence["probe connects from"] =
+        u.reached_by.empty() ? "none" : absl::StrJoin(Names(model, u.reached_by), ",");
+    if (!u.entry->addr.empty()) v.evidence["p2p address"] = u.entry->addr;
+    if (!u.entry->public_key.empty()) v.evidence["public key"] = u.entry->public_key;
+    if (!u.entry->organisation.empty()) v.evidence["organisation"] = u.entry->organisation;
+    v.evidence["cannot tell"] = "down or cut off: no agent runs beside it";
+    out.push_back(std::move(v));
+  }
 }
 
 void IsolatedNodes(const DetectorInput& in, std::vector<Verdict>& out) {
@@ -156,8 +210,50 @@ void Bridges(const DetectorInput& in, std::vector<Verdict>& out) {
 
 }  // namespace
 
+std::vector<Side> Sides(const FleetModel& model, const PeerGraph& g) {
+  std::vector<Side> sides(g.components.size());
+  for (size_t c = 0; c < g.components.size(); ++c) {
+    sides[c].nodes = g.components[c];
+    sides[c].weight = g.component_weight[c];
+  }
+  Side unheard;
+  unheard.unheard = true;
+  for (size_t k = 0; k < model.unobserved.size(); ++k) {
+    const UnobservedValidator& u = model.unobserved[k];
+    // The component most of its hearers are in (a validator heard from two sides bridges
+    // them; the larger count places it).
+    std::vector<int> count(g.components.size(), 0);
+    for (int node : u.heard_by) {
+      int c = g.component_of[node];
+      if (c >= 0) ++count[c];
+    }
+    auto best = std::max_element(count.begin(), count.end());
+    Side* side = best != count.end() && *best > 0 ? &sides[best - count.begin()] : &unheard;
+    side->unobserved.push_back(static_cast<int>(k));
+    side->weight += u.entry->weight;
+  }
+  if (!unheard.unobserved.empty() && !model.observers.empty()) sides.push_back(std::move(unheard));
+  std::stable_sort(sides.begin(), sides.end(),
+                   [](const Side& a, const Side& b) { return a.weight > b.weight; });
+  return sides;
+}
+
+v1::NodeGroup SideGroup(const FleetModel& model, const Side& side) {
+  v1::NodeGroup group = Group(model, side.nodes, model.quorum_weight);
+  if (side.unobserved.empty()) return group;
+  std::vector<std::string> names(group.nodes().begin(), group.nodes().end());
+  for (int k : side.unobserved) names.push_back(model.unobserved[k].entry->name);
+  std::sort(names.begin(), names.end());
+  group.clear_nodes();
+  for (const std::string& name : names) group.add_nodes(name);
+  group.set_weight(side.weight);
+  group.set_has_quorum(model.quorum_weight > 0 && side.weight >= model.quorum_weight);
+  return group;
+}
+
 void DetectPartitions(const DetectorInput& in, std::vector<Verdict>& out) {
   SplitVerdict(in, out);
+  UnreachableValidators(in, out);
   IsolatedNodes(in, out);
   Bridges(in, out);
 }

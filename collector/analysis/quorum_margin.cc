@@ -1,6 +1,9 @@
 #include "collector/analysis/quorum_margin.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "collector/analysis/natural_order.h"
 #include "collector/analysis/detector.h"
 
 namespace guts::collector {
@@ -44,15 +47,37 @@ QuorumMargin ComputeQuorumMargin(const FleetModel& model, const PeerGraph& graph
       heaviest = u;
     }
   }
-  // Validators without an agent cannot be judged: counted as up, never named as the heaviest.
-  m.up_weight += model.total_weight > known ? model.total_weight - known : 0;
   m.lost = Names(model, lost);
+  // A validator without an agent counts as up while an observed node hears it, and as lost when
+  // none does (down or cut off: either way its votes reach nobody). An observed validator wins
+  // the heaviest among equals, since it can be named with what its agent says.
+  std::string heaviest_unobserved;
+  uint64_t heaviest_unobserved_weight = 0;
+  for (const UnobservedValidator& u : model.unobserved) {
+    known += u.entry->weight;
+    if (u.heard_by.empty() && !model.observers.empty()) {
+      m.lost.push_back(u.entry->name);
+      continue;
+    }
+    m.up_weight += u.entry->weight;
+    if (u.entry->weight > heaviest_unobserved_weight) {
+      heaviest_unobserved = u.entry->name;
+      heaviest_unobserved_weight = u.entry->weight;
+    }
+  }
+  // Weight the validator set holds beyond every known entry cannot be judged: counted as up.
+  m.up_weight += model.total_weight > known ? model.total_weight - known : 0;
+  std::sort(m.lost.begin(), m.lost.end(), NaturalLess);
   m.margin = static_cast<int64_t>(m.up_weight) - static_cast<int64_t>(m.quorum_weight);
   if (heaviest >= 0) {
     m.heaviest = *model.nodes[heaviest].id;
     m.heaviest_weight = model.nodes[heaviest].weight;
   }
-  m.one_loss_halts = m.quorum_weight > 0 && m.margin >= 0 && heaviest >= 0 &&
+  if (heaviest_unobserved_weight > m.heaviest_weight) {
+    m.heaviest = heaviest_unobserved;
+    m.heaviest_weight = heaviest_unobserved_weight;
+  }
+  m.one_loss_halts = m.quorum_weight > 0 && m.margin >= 0 && !m.heaviest.empty() &&
                      m.up_weight - m.heaviest_weight < m.quorum_weight;
   return m;
 }

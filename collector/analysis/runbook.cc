@@ -61,6 +61,24 @@ v1::Runbook RunbookFor(v1::IncidentKind kind) {
       return Make("node-not-syncing", {"gutsctl node history <node>: height and peers over time",
                                        "check the node's CPU, disk and peer count",
                                        "collect a bundle: gutsctl diag collect --node <node>"});
+    case v1::VALIDATOR_SET_DRIFT:
+      return Make("validator-set-drift",
+                  {"compare p2p.allowed_peers and p2p.bootstrappers in each named node's "
+                   "config.yaml with the agreed validator set",
+                   "add the missing keys on the nodes that lack them and restart those nodes",
+                   "gutsctl net matrix: the pair connects again once both lists agree"});
+    case v1::CONSENSUS_ENGINE_FAILED:
+      return Make("consensus-engine-failed",
+                  {"journalctl -u guts-node: the lines before 'Consensus engine task failed'",
+                   "the API and /health stay up, but the node no longer votes: restart it",
+                   "collect a bundle first: gutsctl diag collect --node <node>"});
+    case v1::VALIDATOR_UNREACHABLE:
+      return Make("validator-unreachable",
+                  {"no agent runs beside this validator: ask its operator (organisation in the "
+                   "validators file) whether it runs",
+                   "from an observed node: nc -vz <its P2P address> to tell refused from "
+                   "timed out",
+                   "gutsctl fleet status: which observed nodes still hear it"});
     case v1::DISK_FULL:
       return Make("disk-full", {"df -h on the data dir", "free space or grow the volume",
                                 "the node stops writing blocks when the disk is full"});

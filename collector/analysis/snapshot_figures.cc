@@ -1,5 +1,11 @@
 #include "collector/analysis/snapshot_figures.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "collector/analysis/validator_set.h"
+
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
@@ -38,6 +44,28 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   f.http_p99_seconds = snapshot.metrics().http_p99_seconds();
   f.validators = snapshot.validators().validators_size();
   f.validators_epoch = snapshot.validators().epoch();
+  const v1::NodeConfig& config = snapshot.config();
+  f.mode = consensus.mode();
+  if (f.mode == v1::CONSENSUS_MODE_UNSPECIFIED &&
+      (config.use_simplex_bft() || log.simplex_started())) {
+    f.mode = v1::CONSENSUS_MODE_SIMPLEX;
+  }
+  f.proposed_view = std::max(consensus.proposed_view(), log.proposed_view());
+  f.engine_failed = consensus.engine_failed() || log.engine_failed();
+  f.public_key = !config.public_key().empty() ? config.public_key() : log.public_key();
+  if (config.participants_size() > 0) {
+    std::vector<std::string> keys = ParticipantKeys(snapshot);
+    f.participants = static_cast<int>(keys.size());
+    // FNV-1a over the sorted keys, each ended by a separator: equal sets, equal hashes.
+    uint64_t h = 1469598103934665603ULL;
+    for (const std::string& key : keys) {
+      for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+      h = (h ^ 0xffU) * 1099511628211ULL;
+    }
+    f.participants_hash = h;
+  }
+  // Simplex leaves the API's view at 0: the proposed rounds are the view there.
+  if (f.view == 0) f.view = f.proposed_view;
   return f;
 }
 

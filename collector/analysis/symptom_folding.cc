@@ -33,6 +33,18 @@ const std::vector<Rule>& Rules() {
       {v1::PARTIAL_PARTITION,
        {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK,
         v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
+      // Unobserved validators nobody hears, on the unheard side of a split.
+      {v1::PARTITION_NO_QUORUM, {v1::VALIDATOR_UNREACHABLE}},
+      {v1::PARTITION, {v1::VALIDATOR_UNREACHABLE}},
+      // A node whose consensus thread died closes its sessions and stops finalizing.
+      {v1::CONSENSUS_ENGINE_FAILED,
+       {v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION, v1::LOW_PEERS, v1::NODE_LAGGING,
+        v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK, v1::FLAPPING_LINK, v1::CONSENSUS_STUCK}},
+      // Nodes missing from each other's allowed_peers never connect: that is the cause, not
+      // a link or peer-count problem of the pair.
+      {v1::VALIDATOR_SET_DRIFT,
+       {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ONE_WAY_ISOLATION, v1::FLAPPING_LINK,
+        v1::NODE_ISOLATED, v1::PARTIAL_PARTITION, v1::VALIDATOR_UNREACHABLE}},
       {v1::COLLECTOR_DEGRADED, {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE}},
       {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ISOLATED}},
       {v1::NODE_DOWN, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},

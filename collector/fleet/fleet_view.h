@@ -82,6 +82,15 @@ struct SnapshotFigures {
   // NodeMetrics.
   double http_5xx_ratio = 0;
   double http_p99_seconds = 0;
+  // Simplex: the consensus mode the agent observed, the highest proposed view (from
+  // `proposed new block`), the consensus thread's death, the node's own public key (config,
+  // else log) and its participant set (config) as a count and an order-free hash of the keys.
+  guts::diag::v1::ConsensusMode mode = guts::diag::v1::CONSENSUS_MODE_UNSPECIFIED;
+  uint64_t proposed_view = 0;
+  bool engine_failed = false;
+  int participants = 0;
+  uint64_t participants_hash = 0;
+  std::string public_key;
 };
 
 // Everything known about one node.

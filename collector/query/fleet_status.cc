@@ -134,6 +134,30 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
       height_weight.emplace_back(row->height(), row->weight() > 0 ? row->weight() : 1);
     }
   }
+  if (analysis != nullptr && analysis->total_weight > 0) {
+    // The analysis' validator set counts validators without an agent and follows the mode's
+    // quorum rule (Simplex: one vote each, n - floor((n-1)/3)).
+    total_weight = analysis->total_weight;
+    quorum_weight = analysis->quorum_weight;
+    out.set_mode(analysis->mode);
+    out.set_validator_source(analysis->validator_source);
+    out.set_validator_count(analysis->validator_count);
+    for (const UnobservedAssessment& u : analysis->unobserved) {
+      NodeStatus* row = out.add_nodes();
+      row->set_node_id(u.name);
+      row->set_role("validator");
+      row->set_state(guts::diag::v1::UNOBSERVED);
+      row->set_state_reason(u.reason);
+      row->set_unobserved(true);
+      row->set_public_key(u.public_key);
+      row->set_organisation(u.organisation);
+      row->set_weight(u.weight);
+      row->set_p2p_addr(u.addr);
+      row->set_peers_heard(0);
+      row->set_last_seen_age_ms(-1);
+      for (const std::string& id : incidents_of[u.name]) row->add_incident_ids(id);
+    }
+  }
   if (total_weight == 0) {
     for (const auto& [h, w] : height_weight) total_weight += w;
   }
@@ -159,6 +183,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
     *out.mutable_quorum_margin() = analysis->quorum_margin;
   }
   for (NodeStatus& row : *out.mutable_nodes()) {
+    if (row.unobserved()) continue;  // no height known
     row.set_lag(row.height() < quorum_height ? quorum_height - row.height() : 0);
   }
   return out;

@@ -48,6 +48,7 @@ std::string RenderDot(const v1::Topology& topology) {
     any_quorum |= topology.components(c).has_quorum();
   }
   std::set<std::string> bridges(topology.bridges().begin(), topology.bridges().end());
+  std::set<std::string> unobserved(topology.unobserved().begin(), topology.unobserved().end());
 
   std::string title;
   if (topology.components_size() <= 1) {
@@ -79,7 +80,11 @@ std::string RenderDot(const v1::Topology& topology) {
                     group.has_quorum() ? kQuorumFill : kNoQuorumFill, "\"];\n");
     for (const std::string& node : Sorted(group.nodes())) {
       absl::StrAppend(&out, "    ", Quoted(node));
-      if (bridges.count(node)) {
+      if (unobserved.count(node)) {
+        // No agent: drawn dashed, as known only through the observed nodes' sockets.
+        absl::StrAppend(&out, " [style=\"rounded,dashed\", fillcolor=\"#ffffff\", label=",
+                        absl::StrCat("\"", Escaped(node), "\\n(no agent)\""), "]");
+      } else if (bridges.count(node)) {
         absl::StrAppend(&out, " [fillcolor=\"#ffe0b2\", color=\"", kBridgeColor,
                         "\", penwidth=2, xlabel=\"bridge\"]");
       }
@@ -97,6 +102,12 @@ std::string RenderDot(const v1::Topology& topology) {
   std::set<Pair> heard;  // ordered: (listener, speaker)
   for (const v1::MatrixCell& cell : topology.matrix()) {
     if (cell.heard()) heard.insert({cell.from(), cell.to()});
+  }
+  // Links to a validator without an agent are seen from one end only: drawn dashed, one way.
+  for (const auto& [listener, speaker] : heard) {
+    if (!unobserved.count(speaker)) continue;
+    absl::StrAppend(&out, "  ", Quoted(speaker), " -> ", Quoted(listener),
+                    " [style=dashed, color=\"#9e9e9e\", xlabel=\"heard\"];\n");
   }
   std::set<Pair> cut;
   for (const v1::Link& link : topology.cut_edges()) cut.insert(Unordered(link.from(), link.to()));

@@ -60,10 +60,23 @@ std::string LastSeenCell(const v1::NodeStatus& node, const Style& style) {
 std::string FleetHeadline(const v1::FleetStatus& status, const Style& style) {
   int healthy = 0;
   for (const auto& node : status.nodes()) healthy += node.state() == v1::HEALTHY;
-  std::string line = absl::StrCat(Paint("FLEET", Tone::kBold, style), "  ", status.nodes_size(),
-                                  " nodes, ", healthy, " healthy  |  height ", status.max_height(),
-                                  " (quorum height ", status.quorum_height(), ")  |  weight ",
-                                  status.total_weight(), ", quorum ", status.quorum_weight(), "\n");
+  int unobserved = 0;
+  for (const auto& node : status.nodes()) unobserved += node.unobserved() ? 1 : 0;
+  const bool simplex = status.mode() == v1::CONSENSUS_MODE_SIMPLEX;
+  // Simplex counts one vote per participant: "quorum 5 of 7 votes".
+  std::string quorum =
+      simplex ? absl::StrCat("Simplex, quorum ", status.quorum_weight(), " of ",
+                             status.total_weight(), " votes")
+              : absl::StrCat("weight ", status.total_weight(), ", quorum ", status.quorum_weight());
+  std::string line = absl::StrCat(
+      Paint("FLEET", Tone::kBold, style), "  ", status.nodes_size(), " nodes, ", healthy,
+      " healthy", unobserved > 0 ? absl::StrCat(", ", unobserved, " unobserved (no agent)") : "",
+      "  |  height ", status.max_height(), " (quorum height ", status.quorum_height(), ")  |  ",
+      quorum,
+      status.validator_source().empty()
+          ? ""
+          : absl::StrCat(" (validators from ", status.validator_source(), ")"),
+      "\n");
   if (status.has_quorum_margin()) {
     const v1::QuorumMargin& m = status.quorum_margin();
     Tone tone = m.margin() < 0 ? Tone::kBad : m.one_loss_halts() ? Tone::kWarn : Tone::kGood;
@@ -130,6 +143,7 @@ std::string NodeStateLabel(v1::NodeState state, const Style& style) {
     case v1::DOWN:
       return Paint(word, Tone::kBad, style);
     case v1::UNREACHABLE:
+    case v1::UNOBSERVED:
       return Paint(word, Tone::kInfo, style);
     default:
       return Paint(word, Tone::kDim, style);
@@ -149,6 +163,13 @@ std::string RenderFleetStatusTable(const v1::FleetStatus& status, const Style& s
                    "LAST SEEN", "WHY"});
   for (size_t column : {3, 4, 5, 6, 7}) table.AlignRight(column);
   for (const auto& node : nodes) {
+    if (node.unobserved()) {
+      // No agent: nothing measured on the node itself; the reason says who hears it.
+      table.AddRow({node.node_id(), node.role().empty() ? "-" : node.role(),
+                    NodeStateLabel(node.state(), style), "-", "-", "-", "-", "-", "-", "-",
+                    node.state_reason()});
+      continue;
+    }
     std::string lag = node.lag() == 0 ? "0" : absl::StrCat("-", node.lag());
     if (node.lag() > 0) lag = Paint(lag, Tone::kWarn, style);
     table.AddRow({node.node_id(), node.role().empty() ? "-" : node.role(),

@@ -16,6 +16,17 @@ std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& names)
   return absl::StrJoin(sorted, " ");
 }
 
+// Validators without an agent carry a '*' wherever they are listed.
+std::string Marked(const google::protobuf::RepeatedPtrField<std::string>& names,
+                   const std::set<std::string>& unobserved) {
+  std::vector<std::string> sorted(names.begin(), names.end());
+  std::sort(sorted.begin(), sorted.end(), NaturalLess);
+  for (std::string& name : sorted) {
+    if (unobserved.count(name)) name += "*";
+  }
+  return absl::StrJoin(sorted, " ");
+}
+
 std::string Section(absl::string_view title, const Style& style) {
   return absl::StrCat(Paint(title, Tone::kBold, style), "\n");
 }
@@ -87,8 +98,23 @@ std::string RenderPartitionsTable(const v1::Topology& topology, const Style& sty
                                  " components; NO side holds the quorum: the chain is halted"),
                     Tone::kCritical, style);
   }
-  std::string out = absl::StrCat(verdict, "\n", "total weight ", topology.total_weight(),
-                                 ", quorum needs ", topology.quorum_weight(), "\n\n");
+  const std::set<std::string> unobserved(topology.unobserved().begin(),
+                                         topology.unobserved().end());
+  std::string out = topology.mode() == v1::CONSENSUS_MODE_SIMPLEX
+                        ? absl::StrCat(verdict, "\n", "Simplex: ", topology.total_weight(),
+                                       " votes, quorum needs ", topology.quorum_weight(), " of ",
+                                       topology.total_weight(), " votes")
+                        : absl::StrCat(verdict, "\n", "total weight ", topology.total_weight(),
+                                       ", quorum needs ", topology.quorum_weight());
+  if (!topology.validator_source().empty()) {
+    absl::StrAppend(&out, " (validators from ", topology.validator_source(), ")");
+  }
+  absl::StrAppend(&out, "\n");
+  if (!unobserved.empty()) {
+    absl::StrAppend(&out, "* no agent (unobserved): placed by the observed nodes' sockets; ",
+                    "gutsctl fleet status says who hears each\n");
+  }
+  absl::StrAppend(&out, "\n");
 
   absl::StrAppend(&out, Section("COMPONENTS", style));
   TextTable components({"#", "NODES", "WEIGHT", "QUORUM", "HEIGHT"});
@@ -97,7 +123,7 @@ std::string RenderPartitionsTable(const v1::Topology& topology, const Style& sty
   int index = 0;
   for (const v1::NodeGroup& group : topology.components()) {
     components.AddRow(
-        {absl::StrCat(++index), Joined(group.nodes()), absl::StrCat(group.weight()),
+        {absl::StrCat(++index), Marked(group.nodes(), unobserved), absl::StrCat(group.weight()),
          group.has_quorum() ? Paint("yes", Tone::kGood, style) : Paint("no", Tone::kBad, style),
          absl::StrCat(group.height())});
   }
@@ -154,12 +180,16 @@ std::string RenderMatrixTable(const v1::Topology& topology, const Style& style) 
   std::map<std::pair<std::string, std::string>, const v1::MatrixCell*> cells;
   for (const v1::MatrixCell& cell : topology.matrix()) cells[{cell.from(), cell.to()}] = &cell;
 
+  const std::set<std::string> unobserved(topology.unobserved().begin(),
+                                         topology.unobserved().end());
   std::vector<std::string> header = {"HEARS"};
-  header.insert(header.end(), nodes.begin(), nodes.end());
+  for (const std::string& node : nodes) {
+    header.push_back(unobserved.count(node) ? node + "*" : node);
+  }
   TextTable table(header);
   for (size_t c = 1; c < header.size(); ++c) table.AlignRight(c);
   for (const std::string& from : nodes) {
-    std::vector<std::string> row = {from};
+    std::vector<std::string> row = {unobserved.count(from) ? from + "*" : from};
     for (const std::string& to : nodes) {
       if (from == to) {
         row.push_back(Paint("·", Tone::kDim, style));
@@ -186,7 +216,11 @@ std::string RenderMatrixTable(const v1::Topology& topology, const Style& style) 
       table.Render(style),
       "Each cell: how long ago the row's node last heard the column's node.\n"
       "\"!\": not heard recently; \"x\": not heard, and the row's node cannot even connect to "
-      "the column's P2P port.\n");
+      "the column's P2P port.\n",
+      unobserved.empty()
+          ? ""
+          : "\"*\": no agent (unobserved): its row is unknown (\"?\"), its column is what the "
+            "observed nodes' sockets show.\n");
 }
 
 }  // namespace guts::ctl

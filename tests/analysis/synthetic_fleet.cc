@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "collector/analysis/peer_address.h"
 #include "collector/analysis/snapshot_figures.h"
 
@@ -14,7 +15,12 @@ namespace guts::collector::testing {
 
 namespace v1 = ::guts::diag::v1;
 
-SyntheticFleet::SyntheticFleet(int n, uint64_t weight) {
+bool& SyntheticFleet::DefaultSimplex() {
+  static bool simplex = false;
+  return simplex;
+}
+
+SyntheticFleet::SyntheticFleet(int n, uint64_t weight) : simplex_(DefaultSimplex()) {
   nodes_.resize(n);
   for (int i = 0; i < n; ++i) {
     nodes_[i].id = Name(i);
@@ -134,6 +140,26 @@ void SyntheticFleet::Fork(const std::vector<std::string>& group) {
   }
 }
 
+void SyntheticFleet::RemoveAgent(const std::string& node) { nodes_[Index(node)].has_agent = false; }
+
+void SyntheticFleet::DropAllowedPeer(const std::string& node, const std::string& peer) {
+  nodes_[Index(node)].lacks.insert(Index(peer));
+  DropSessions(node, peer);
+  SetHears(node, peer, false);
+  SetHears(peer, node, false);
+}
+
+void SyntheticFleet::FailEngine(const std::string& node) {
+  Node& n = nodes_[Index(node)];
+  n.engine_failed = true;
+  n.rate = 0;
+  for (int j = 0; j < size(); ++j) {
+    if (j != Index(node)) DropSessions(node, Name(j));
+  }
+}
+
+std::string SyntheticFleet::Key(int i) { return absl::StrFormat("%064x", 0xabc000 + i + 1); }
+
 void SyntheticFleet::SetDiskUsed(const std::string& node, double ratio) {
   nodes_[Index(node)].disk_used = ratio;
 }
@@ -209,6 +235,7 @@ FleetView SyntheticFleet::View() const {
   validators.set_epoch(1);
   for (int i = 0; i < size(); ++i) {
     const Node& n = nodes_[i];
+    if (!n.has_agent) continue;
     NodeObservation obs;
     obs.node_id = n.id;
     obs.hello.set_node_id(n.id);
@@ -240,9 +267,38 @@ FleetView SyntheticFleet::View() const {
     s.mutable_system()->set_node_restarts(n.restarts);
     s.mutable_consensus()->set_observed(true);
     s.mutable_consensus()->set_finalized_height(last.height);
-    s.mutable_consensus()->set_view(last.view);
-    s.mutable_consensus()->set_last_block_id(last.block_id);
-    *s.mutable_validators() = validators;
+    if (simplex_) {
+      // What the agent makes of a Simplex node: the API's view stays 0 and lists nobody; the
+      // log gives the digest and the proposed rounds, the config the participants.
+      v1::ConsensusView& c = *s.mutable_consensus();
+      c.set_mode(v1::CONSENSUS_MODE_SIMPLEX);
+      c.set_proposed_view(last.view);
+      c.set_engine_failed(n.engine_failed);
+      v1::LogFacts& log = *s.mutable_log();
+      log.set_finalized_height(last.height);
+      log.set_finalized_block_id(last.block_id);
+      log.set_proposed_view(last.view);
+      log.set_engine_failed(n.engine_failed);
+      log.set_simplex_started(true);
+      log.set_public_key(Key(i));
+      v1::NodeConfig& config = *s.mutable_config();
+      config.set_loaded(true);
+      config.set_consensus_enabled(true);
+      config.set_use_simplex_bft(true);
+      config.set_public_key(Key(i));
+      config.set_p2p_listen_addr(absl::StrCat(n.ip, ":9000"));
+      for (int j = 0; j < size(); ++j) {
+        if (n.lacks.count(j)) continue;
+        v1::Participant* p = config.add_participants();
+        p->set_public_key(Key(j));
+        p->set_addr(absl::StrCat(nodes_[j].ip, ":9000"));
+        p->set_self(j == i);
+      }
+    } else {
+      s.mutable_consensus()->set_view(last.view);
+      s.mutable_consensus()->set_last_block_id(last.block_id);
+      *s.mutable_validators() = validators;
+    }
     s.mutable_system()->set_disk_total_bytes(1000000);
     s.mutable_system()->set_disk_available_bytes(
         static_cast<uint64_t>(1000000 * (1 - n.disk_used)));

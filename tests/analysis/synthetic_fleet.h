@@ -25,6 +25,14 @@ class SyntheticFleet {
  public:
   explicit SyntheticFleet(int n, uint64_t weight = 100);
 
+  // The mode new fleets start in (SetSimplex), so that one test body runs in both modes; a
+  // ModeScope sets it for a test's lifetime.
+  static bool& DefaultSimplex();
+  struct ModeScope {
+    explicit ModeScope(bool simplex) { DefaultSimplex() = simplex; }
+    ~ModeScope() { DefaultSimplex() = false; }
+  };
+
   int size() const { return static_cast<int>(nodes_.size()); }
   absl::Time now() const { return now_; }
   // StrCat, not "v" + to_string: GCC 12 -O3 reports a false -Wrestrict on the latter.
@@ -61,6 +69,21 @@ class SyntheticFleet {
   void SetViewClimb(bool climbing) { views_climb_ = climbing; }
   // Nodes in `group` finalize blocks with different ids from the rest from now on.
   void Fork(const std::vector<std::string>& group);
+
+  // Simplex mode (production): the API answers nothing about consensus; heights, digests and
+  // rounds come from the log, the participants (keys and addresses, one vote each) from each
+  // node's config. Off by default (simulation mode, with the API's validator list).
+  void SetSimplex(bool on) { simplex_ = on; }
+  bool simplex() const { return simplex_; }
+  // The node runs, but no agent beside it: it is in no view, yet its peers' sockets show it.
+  void RemoveAgent(const std::string& node);
+  // `node`'s config lacks `peer` in allowed_peers: the pair's sessions are refused.
+  void DropAllowedPeer(const std::string& node, const std::string& peer);
+  // The node's consensus thread dies: it logs so, its API stays up, its P2P sessions close
+  // and its height stops.
+  void FailEngine(const std::string& node);
+  // The node's deterministic hex public key.
+  static std::string Key(int i);
 
   // Runbook facts.
   void SetDiskUsed(const std::string& node, double ratio);
@@ -104,6 +127,9 @@ class SyntheticFleet {
     std::map<std::string, std::string> labels;
     uint64_t corruption = 0;
     uint64_t seq = 0;
+    bool has_agent = true;
+    bool engine_failed = false;
+    std::set<int> lacks;  // peers missing from its allowed_peers
     absl::Time last_received = absl::InfinitePast();
     std::vector<SnapshotSample> samples;
   };
@@ -118,6 +144,7 @@ class SyntheticFleet {
   absl::Duration jitter_ = absl::ZeroDuration();
   uint64_t rng_ = 12345;
   bool views_climb_ = false;
+  bool simplex_ = false;
   bool overloaded_ = false;
   bool made_at_ingest_ = true;
   absl::Duration ingest_lag_ = absl::ZeroDuration();

@@ -2,7 +2,8 @@
 // guts-collector all run inside a private network namespace that this test creates, a 4|3 split
 // of 7 is cut by nftables rules (the kernel drops the packets, the sim keeps sending), and the
 // collector's FleetService must open a P1 PARTITION_NO_QUORUM naming both groups, then resolve
-// it after the heal.
+// it after the heal. The sim runs Simplex, as production does: the quorum comes from the
+// participants in each node's config.yaml (5 of 7 votes).
 //
 // The test process itself moves into the new namespace (unshare(CLONE_NEWNET)) before it starts
 // any child, so every child inherits it; ctest runs each discovered test in its own process, so
@@ -80,8 +81,8 @@ class Drill {
     sim_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes),
                                  "--base-ip", kBaseIp, "--control-addr", "127.0.0.1:0",
-                                 "--state-dir", dir_ + "/sim", "--netfilter", "--mode",
-                                 "simulation", "--ready-file", dir_ + "/sim.ready"},
+                                 "--state-dir", dir_ + "/sim", "--netfilter", "--mode", "simplex",
+                                 "--ready-file", dir_ + "/sim.ready"},
         dir_ + "/sim.log");
     if (!sim_->ok()) return absl::InternalError(sim_->error());
     collector_ = std::make_unique<ChildProcess>(
@@ -216,6 +217,8 @@ TEST(NetnsDrill, KernelCutFourThreeSplitOfSevenOpensNoQuorumP1AndHealResolvesIt)
   std::sort(groups.begin(), groups.end());
   EXPECT_EQ(groups, (std::vector<std::vector<std::string>>{Nodes(1, 4), Nodes(5, 7)}))
       << Describe(opened);
+  // Simplex: the quorum comes from the participants the agents read in config.yaml.
+  EXPECT_NE(opened.summary().find("quorum 5 of 7 votes"), std::string::npos) << Describe(opened);
 
   ASSERT_TRUE(drill.Ctl({"heal"}).ok()) << "logs in " << drill.dir();
   EXPECT_EQ(Shell("nft list table inet guts_sim").output.find(NodeIp(1) + " . "),

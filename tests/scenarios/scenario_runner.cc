@@ -28,8 +28,8 @@ std::vector<std::string>& TableRows() {
 class PrintTable : public ::testing::Environment {
  public:
   void TearDown() override {
-    std::printf("\n| id | verdicts | time to detect | time to clear | false positives |\n");
-    std::printf("|---|---|---|---|---|\n");
+    std::printf("\n| id | mode | verdicts | time to detect | time to clear | false positives |\n");
+    std::printf("|---|---|---|---|---|---|\n");
     for (const std::string& row : TableRows()) std::printf("%s\n", row.c_str());
   }
 };
@@ -141,7 +141,14 @@ absl::Status Fleet::Start() {
   if (!col.ok()) return col.status();
   grpc_ = nlohmann::json::parse(*col).at("grpc").get<std::string>();
   http_ = nlohmann::json::parse(*col).at("http").get<std::string>();
-  for (int i = 1; i <= options_.nodes; ++i) StartAgent(absl::StrCat("v", i));
+  for (int i = 1; i <= options_.nodes; ++i) {
+    const std::string node = absl::StrCat("v", i);
+    if (options_.agents_on.empty() ||
+        std::find(options_.agents_on.begin(), options_.agents_on.end(), node) !=
+            options_.agents_on.end()) {
+      StartAgent(node);
+    }
+  }
   stub_ = v1::FleetService::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
   return absl::OkStatus();
 }
@@ -210,7 +217,8 @@ bool Fleet::WaitHealthy(absl::Duration timeout) {
     if (stub_->GetFleetStatus(&context, v1::FleetStatusRequest(), &status).ok() &&
         status.nodes_size() == options_.nodes &&
         std::all_of(status.nodes().begin(), status.nodes().end(), [](const v1::NodeStatus& n) {
-          return n.state() == v1::HEALTHY && n.height() > 0;
+          // A validator without an agent has no row of its own to be healthy in.
+          return n.unobserved() || (n.state() == v1::HEALTHY && n.height() > 0);
         })) {
       return true;
     }
@@ -226,7 +234,8 @@ void RunScenario(Scenario sc, int range) {
                                                  .stall_threshold = sc.stall_threshold,
                                                  .collector_args = sc.collector_args,
                                                  .sim_args = sc.sim_args,
-                                                 .time_scale = sc.time_scale});
+                                                 .time_scale = sc.time_scale,
+                                                 .agents_on = sc.agents_on});
   // Every real-scale wait and budget below goes through T (budgets also through `factor`).
   auto T = [&](absl::Duration d) { return fleet.Scaled(d); };
   const auto poll = std::chrono::microseconds(
@@ -386,8 +395,13 @@ void RunScenario(Scenario sc, int range) {
   }
   if (!notes.empty()) absl::StrAppend(&verdict, " (notes: ", absl::StrJoin(notes, "; "), ")");
   TableRows().push_back(absl::StrCat(
-      "| ", sc.id, " | ", verdict, " | ", detect == absl::InfiniteDuration() ? "-" : Secs(detect),
-      " | ", clear == absl::InfiniteDuration() ? "-" : Secs(clear), " | ",
+      "| ", sc.id, " | ",
+      std::find(sc.sim_args.begin(), sc.sim_args.end(), "simplex") != sc.sim_args.end()
+          ? "simplex"
+          : "simulation",
+      sc.agents_on.empty() ? "" : absl::StrCat(", agents on ", absl::StrJoin(sc.agents_on, ",")),
+      " | ", verdict, " | ", detect == absl::InfiniteDuration() ? "-" : Secs(detect), " | ",
+      clear == absl::InfiniteDuration() ? "-" : Secs(clear), " | ",
       false_positives.empty() ? "none" : absl::StrJoin(false_positives, "; "), " |"));
 
   EXPECT_TRUE(false_positives.empty())

@@ -54,6 +54,8 @@ struct FleetOptions {
   std::vector<std::string> collector_args;                // appended to its command line
   std::vector<std::string> sim_args;                      // appended to `guts-sim run`
   double time_scale = 1.0;  // see the header comment; stall_threshold is real-scale
+  // Nodes that get an agent (empty: every node); the others are unobserved validators.
+  std::vector<std::string> agents_on;
 };
 
 class Fleet {
@@ -147,6 +149,8 @@ struct Scenario {
   std::function<absl::Status(Fleet&)> prepare;
   // Appended to `guts-sim run` (e.g. {"--data-dir-size", "64m"}).
   std::vector<std::string> sim_args;
+  // Nodes that get an agent (empty: all); the rest run without one (S25, S26).
+  std::vector<std::string> agents_on;
   // Called once everything cleared, with the fleet still up (e.g. to check the stored
   // history); a failing status fails the test.
   std::function<absl::Status(Fleet&)> verify;

@@ -1,5 +1,7 @@
 #include "tests/support/sim_agent.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 
 namespace guts::testing {
@@ -29,6 +31,10 @@ std::unique_ptr<ChildProcess> StartSimAgent(const std::string& collector, const 
                                     "--http-addr",
                                     "127.0.0.1:0"};
   argv.insert(argv.end(), agent.begin(), agent.end());
+  // A Simplex sim writes each node's config.yaml (participants and keys) beside its log.
+  if (std::filesystem::exists(sim_node + "/config.yaml")) {
+    argv.insert(argv.end(), {"--node-config", sim_node + "/config.yaml"});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   return std::make_unique<ChildProcess>(argv, absl::StrCat(dir, "/agent-", node, ".log"));
 }

@@ -1,0 +1,77 @@
+// VALIDATOR_SET_DRIFT: the participant sets the nodes' configs report disagree. A node missing
+// from a peer's p2p.allowed_peers is refused by that peer's authenticated P2P layer, so the
+// pair never connects; the low-peer and one-way symptoms of the pair are folded under this one
+// verdict. The set most nodes report is the reference (ValidatorSet); each node that differs
+// is named with the keys it lacks (and any it has beyond the reference), and so is each
+// validator whose key it lacks.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/analysis/detector.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out) {
+  const FleetModel& model = in.model;
+  if (model.validator_set == nullptr) return;
+  const ValidatorSet& set = *model.validator_set;
+  // The reference: the operator's file or the participants most nodes report (with keys).
+  std::map<std::string, std::string> name_of;  // key -> validator name
+  for (const ValidatorEntry& v : set.validators) {
+    if (!v.public_key.empty()) name_of[v.public_key] = v.name;
+  }
+  if (name_of.empty()) return;
+  std::set<std::string> names;
+  std::vector<std::string> lines;
+  std::vector<std::string> missing_keys;
+  for (const int u : model.by_id) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.reporting || f.figures == nullptr || f.figures->participants == 0) continue;
+    std::vector<std::string> keys = ParticipantKeys(f.observation->latest);
+    std::vector<std::string> lacks, extra;
+    for (const auto& [key, name] : name_of) {
+      if (!std::binary_search(keys.begin(), keys.end(), key)) lacks.push_back(key);
+    }
+    for (const std::string& key : keys) {
+      if (!name_of.count(key)) extra.push_back(key);
+    }
+    if (lacks.empty() && extra.empty()) continue;
+    names.insert(*f.id);
+    std::vector<std::string> lacked;
+    for (const std::string& key : lacks) {
+      names.insert(name_of[key]);
+      lacked.push_back(absl::StrCat(name_of[key], " (key ", key.substr(0, 16), "...)"));
+      missing_keys.push_back(key);
+    }
+    std::string line = absl::StrCat(*f.id);
+    if (!lacked.empty()) absl::StrAppend(&line, " lacks ", absl::StrJoin(lacked, ", "));
+    if (!extra.empty()) {
+      absl::StrAppend(&line, lacked.empty() ? "" : ";",
+                      " lists keys no other set has: ", absl::StrJoin(extra, ","));
+    }
+    lines.push_back(line);
+  }
+  if (lines.empty()) return;
+  Verdict v;
+  v.kind = v1::VALIDATOR_SET_DRIFT;
+  v.severity = v1::P2;
+  v.nodes.assign(names.begin(), names.end());
+  v.cause_key = absl::StrCat("VALIDATOR_SET_DRIFT:", absl::StrJoin(v.nodes, ","));
+  v.summary =
+      absl::StrCat("validator sets disagree (p2p.allowed_peers): ", absl::StrJoin(lines, "; "),
+                   "; the authenticated P2P layer refuses the missing peers");
+  v.evidence["reference set"] = absl::StrCat(std::string(ValidatorSourceName(set.source)), ", ",
+                                             set.validators.size(), " validators");
+  for (size_t i = 0; i < lines.size(); ++i) v.evidence[absl::StrCat("drift ", i + 1)] = lines[i];
+  std::sort(missing_keys.begin(), missing_keys.end());
+  missing_keys.erase(std::unique(missing_keys.begin(), missing_keys.end()), missing_keys.end());
+  v.evidence["missing keys"] = absl::StrJoin(missing_keys, ",");
+  out.push_back(std::move(v));
+}
+
+}  // namespace guts::collector
