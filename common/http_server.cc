@@ -78,7 +78,7 @@ struct HttpServer::Impl {
 
   void Watch() {
     std::unique_lock<std::mutex> lock(mu);
-    while (!wake.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping; })) {
+    while (!wake.wait_for(lock, std::chrono::seconds(1), [this] { return stopping; })) {
       lock.unlock();
       std::vector<std::pair<int, std::string>> open = OurConnections();
       lock.lock();

@@ -39,7 +39,7 @@ import grpc  # noqa: E402
 from guts.diag.v1 import agent_pb2, fleet_pb2  # noqa: E402
 
 CERTS = os.path.join(WORK, "certs")
-subprocess.run([MINT, CERTS, "honest", "v2", "flood"], check=True, stdout=subprocess.DEVNULL)
+subprocess.run([MINT, CERTS, "honest", "v2", "flood", "lossy"], check=True, stdout=subprocess.DEVNULL)
 
 CONNECT = "/guts.diag.v1.AgentService/Connect"
 HISTORY = "/guts.diag.v1.FleetService/GetNodeHistory"
@@ -227,7 +227,8 @@ class HonestAgent(threading.Thread):
                     if m.HasField("hello_ack"):
                         self.acked = max(self.acked, min(m.hello_ack.last_stored_seq,
                                                          self.next_seq - 1))
-                        sent[0] = self.acked
+                        # Never back: what this stream sent already is not sent twice.
+                        sent[0] = max(sent[0], self.acked)
                     elif m.HasField("ack"):
                         self.acked = max(self.acked, m.ack.seq)
         except grpc.RpcError as e:
@@ -382,6 +383,47 @@ class HostileClients(unittest.TestCase):
         for sock in slow:
             sock.close()
         self.assertLess(time.time() - started, 40)
+        self.assertServing()
+
+    def test_lost_history_is_accounted(self):
+        # The agent's spool dropped seqs 3 and 4 (it says so in seq 5), and seq 8 never came.
+        s = Stream(self.collector, "agent-lossy")
+        s.send(hello("lossy", 1))
+        for seq in (1, 2):
+            s.send(snapshot("lossy", seq))
+        s.send(snapshot("lossy", 5, spool_dropped=2))
+        for seq in (6, 7, 9):
+            s.send(snapshot("lossy", seq))
+        deadline = time.time() + 10
+        loss = None
+        while time.time() < deadline:
+            channel = self.collector.channel("operator")
+            call = channel.unary_unary(GET_NODE, request_serializer=None,
+                                       response_deserializer=None)
+            try:
+                detail = fleet_pb2.NodeDetail.FromString(call(
+                    fleet_pb2.GetNodeRequest(node_id="lossy").SerializeToString(), timeout=10))
+                loss = detail.loss
+                if detail.latest.seq == 9:
+                    break
+            except grpc.RpcError:
+                pass
+            finally:
+                channel.close()
+            time.sleep(0.2)
+        s.close()
+        self.assertIsNotNone(loss)
+        self.assertEqual((loss.spool_dropped, loss.seq_gaps, loss.seqs_missing), (2, 2, 3))
+        channel = self.collector.channel("viewer")
+        call = channel.unary_stream(HISTORY, request_serializer=None, response_deserializer=None)
+        points = [fleet_pb2.HistoryPoint.FromString(r) for r in call(
+            fleet_pb2.NodeHistoryRequest(node_id="lossy").SerializeToString(), timeout=10)]
+        channel.close()
+        self.assertEqual([(p.seq, p.seqs_missing_before, p.spool_dropped) for p in points],
+                         [(1, 0, 0), (2, 0, 0), (5, 2, 2), (6, 0, 0), (7, 0, 0), (9, 1, 0)])
+        metrics = self.collector.http_get("/metrics")[1]
+        self.assertIn('guts_node_seqs_missing_total{node="lossy"} 3', metrics)
+        self.assertIn('guts_node_spool_dropped_total{node="lossy"} 2', metrics)
         self.assertServing()
 
     def test_admin_compact_from_loopback(self):
