@@ -125,6 +125,9 @@ size_t GrpcPortGuard::Restarts() const {
 
 void GrpcPortGuard::Run() {
   int failed_probes = 0;
+  // A restart that did not help is not repeated at once: 5 s, 10 s, ... up to 5 min between.
+  absl::Duration backoff = absl::Seconds(5);
+  absl::Time next_restart = absl::InfinitePast();
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -146,12 +149,15 @@ void GrpcPortGuard::Run() {
       }
       not_accepting_since_ = absl::InfiniteFuture();
       failed_probes = 0;
+      backoff = absl::Seconds(5);
       continue;
     }
     if (not_accepting_since_ == absl::InfiniteFuture()) not_accepting_since_ = absl::Now();
     // Two misses in a row: the accept loop is gone (a miss alone may be a burst of connects).
-    if (++failed_probes < 2 || stopping_) continue;
+    if (++failed_probes < 2 || stopping_ || absl::Now() < next_restart) continue;
     failed_probes = 0;
+    next_restart = absl::Now() + backoff;
+    backoff = std::min(backoff * 2, absl::Minutes(5));
     spdlog::error(
         "gRPC port {} does not accept connections (descriptors exhausted?); "
         "restarting the gRPC server",

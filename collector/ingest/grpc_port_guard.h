@@ -3,7 +3,8 @@
 // Every interval it (1) connects to the port itself and checks in the kernel's socket table
 // that the server accepted that connection: gRPC 1.51 stops its accept loop for good after one
 // accept4() failure such as EMFILE, so a probe not accepted within `accept_deadline` means
-// the listener is gone and `restart_listener` builds a new server on the same port; and
+// the listener is gone and `restart_listener` builds a new server on the same port (again
+// only after 5 s, 10 s, ... up to 5 min while restarts do not help); and
 // (2) counts the port's connections per peer address and in total, and shuts down the newest
 // beyond the limits (gRPC then closes them), so a flood of connections cannot use up the
 // process's file descriptors.
