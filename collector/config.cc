@@ -39,18 +39,25 @@ class YamlConfig : public CLI::Config {
     std::vector<CLI::ConfigItem> items;
     if (root.IsNull()) return items;
     if (!root.IsMap()) throw CLI::ConversionError("--config: the file must be a YAML mapping");
-    for (const auto& entry : root) {
-      CLI::ConfigItem item;
-      item.name = absl::StrReplaceAll(entry.first.as<std::string>(), {{"_", "-"}});
-      if (entry.second.IsSequence()) {
-        for (const auto& v : entry.second) item.inputs.push_back(v.as<std::string>());
-      } else if (entry.second.IsScalar()) {
-        item.inputs.push_back(entry.second.as<std::string>());
-      } else {
-        throw CLI::ConversionError(absl::StrCat("--config: ", item.name, " must be a value"));
+    // A key or list item that is itself a mapping or list does not convert to a string:
+    // a usage error, not an exception nobody catches (found by collector_config_fuzzer).
+    try {
+      for (const auto& entry : root) {
+        CLI::ConfigItem item;
+        item.name = absl::StrReplaceAll(entry.first.as<std::string>(), {{"_", "-"}});
+        if (entry.second.IsSequence()) {
+          for (const auto& v : entry.second) item.inputs.push_back(v.as<std::string>());
+        } else if (entry.second.IsScalar()) {
+          item.inputs.push_back(entry.second.as<std::string>());
+        } else {
+          throw CLI::ConversionError(absl::StrCat("--config: ", item.name, " must be a value"));
+        }
+        if (std::getenv(EnvName(item.name).c_str()) != nullptr) continue;
+        items.push_back(std::move(item));
       }
-      if (std::getenv(EnvName(item.name).c_str()) != nullptr) continue;
-      items.push_back(std::move(item));
+    } catch (const YAML::Exception& e) {
+      throw CLI::ConversionError(
+          absl::StrCat("--config: every key and value must be a plain value: ", e.what()));
     }
     return items;
   }
