@@ -108,20 +108,19 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
   if (detail.first_seen_unix_ms() != 0) {
     absl::StrAppend(&out, Field("first seen", FormatUtcMs(detail.first_seen_unix_ms()), style));
   }
-  {
+  if (const v1::SnapshotLoss& loss = detail.loss();
+      loss.spool_dropped() > 0 || loss.seqs_missing() > 0) {
     // Known missing history: what the agent's spool dropped and holes in the stored seqs.
-    const v1::SnapshotLoss& loss = detail.loss();
-    std::string text =
-        loss.spool_dropped() == 0 && loss.seqs_missing() == 0
-            ? std::string("none known")
-            : absl::StrCat(loss.spool_dropped(), " snapshot(s) dropped by the agent's full spool, ",
-                           loss.seqs_missing(), " seq(s) missing in ", loss.seq_gaps(), " gap(s)");
-    absl::StrAppend(&out, Field("lost history",
-                                loss.spool_dropped() == 0 && loss.seqs_missing() == 0
-                                    ? text
-                                    : Paint(text, Tone::kWarn, style),
-                                style));
+    absl::StrAppend(
+        &out,
+        Field("lost",
+              Paint(absl::StrCat(
+                        loss.spool_dropped(), " snapshot(s) dropped by the agent's full spool, ",
+                        loss.seqs_missing(), " seq(s) missing in ", loss.seq_gaps(), " gap(s)"),
+                    Tone::kWarn, style),
+              style));
   }
+
   if (!node.incident_ids().empty()) {
     absl::StrAppend(&out, Field("incidents", absl::StrJoin(node.incident_ids(), " "), style));
   }
