@@ -11,6 +11,7 @@
 #include "collector/fleet/fleet_state.h"
 #include "collector/http/fleet_series.h"
 #include "collector/http/metrics.h"
+#include "collector/ingest/grpc_port_guard.h"
 #include "collector/ingest/snapshot_writer.h"
 #include "collector/maintenance/maintenance_desk.h"
 #include "collector/maintenance/maintenance_service.h"
@@ -21,6 +22,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
@@ -59,8 +61,11 @@ struct Collector::Parts {
   std::unique_ptr<QueryService> queries;
   std::unique_ptr<BundleRpcs> bundles;
   std::unique_ptr<AccessControl> access;
-  std::unique_ptr<grpc::Server> server;
-  HttpServer http;
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  absl::Mutex server_mu;
+  std::unique_ptr<grpc::Server> server ABSL_GUARDED_BY(server_mu);
+  std::unique_ptr<GrpcPortGuard> port_guard;
+  std::unique_ptr<HttpServer> http;
   std::string grpc_address;
   std::string http_address;
   absl::Time started = absl::Now();
@@ -90,18 +95,87 @@ struct Collector::Parts {
                              pushing ? &*pushing : nullptr, config.fleet_series);
   }
 
+  // Builds and starts the gRPC server on `addr`; the bound port in *port.
+  std::unique_ptr<grpc::Server> BuildServer(const std::string& addr, int* port) {
+    grpc::ServerBuilder builder;
+    access->Install(config.tls.insecure, *creds, builder);
+    builder.AddListeningPort(addr, creds, port);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+    // Bounds per connection: calls at once, time to finish the handshake, time without calls.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               static_cast<int>(config.max_streams_per_connection));
+    builder.AddChannelArgument(
+        GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(config.handshake_timeout)));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(config.connection_idle_timeout)));
+    grpc::ResourceQuota quota("guts-collector");
+    quota.Resize(static_cast<size_t>(config.grpc_memory_bytes));
+    builder.SetResourceQuota(quota);
+    builder.RegisterService(ingest.get());
+    builder.RegisterService(queries.get());
+    builder.RegisterService(maintenance_rpcs.get());
+    return builder.BuildAndStart();
+  }
+
+  // The gRPC accept loop died (descriptor exhaustion): a new server on the same port.
+  absl::Status RestartServer() {
+    absl::MutexLock lock(&server_mu);
+    if (shut_down) return absl::OkStatus();
+    ingest->CloseAll();
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server.reset();
+    int port = 0;
+    server = BuildServer(grpc_address, &port);
+    if (server == nullptr || port == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", grpc_address));
+    }
+    return absl::OkStatus();
+  }
+
+  // Why the collector cannot do its job right now ("" when it can).
+  std::string NotReadyReason() const {
+    if (!ready.load()) return "starting or stopping";
+    if (port_guard != nullptr && !port_guard->Accepting()) {
+      return "the gRPC port does not accept connections";
+    }
+    if (writer->StoreFailingSince() != absl::InfiniteFuture()) return "the store cannot write";
+    return "";
+  }
+
+  // Not live once not ready for longer than the grace: a restart is then the way out.
+  bool Live() const {
+    absl::Time since =
+        std::min(port_guard != nullptr ? port_guard->NotAcceptingSince() : absl::InfiniteFuture(),
+                 writer->StoreFailingSince());
+    return absl::Now() - since < config.unhealthy_grace;
+  }
+
   void RegisterHttp() {
-    http.Get("/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; });
-    http.Get("/readyz", [this] {
-      if (ready.load()) return HttpResponse{200, "text/plain", "ready\n"};
-      return HttpResponse{503, "text/plain", "not ready\n"};
+    http->Get("/healthz", [this] {
+      if (Live()) return HttpResponse{200, "text/plain", "ok\n"};
+      return HttpResponse{503, "text/plain", "unhealthy: " + NotReadyReason() + "\n"};
     });
-    http.Get("/metrics", [this] {
+    http->Get("/readyz", [this] {
+      std::string why = NotReadyReason();
+      if (why.empty()) return HttpResponse{200, "text/plain", "ready\n"};
+      return HttpResponse{503, "text/plain", "not ready: " + why + "\n"};
+    });
+    http->Get("/metrics", [this] {
       guts::diag::v1::FleetStatus fleet_now = queries->FleetStatusNow();
       return HttpResponse{200, "text/plain; version=0.0.4",
                           metrics.Render(fleet_now, store->Figures()) + FleetSeries(fleet_now)};
     });
-    http.Post("/admin/compact", [this](const HttpRequest&) {
+    // Admin endpoints answer loopback callers only (kubectl exec, the host itself): the
+    // HTTP port is exposed for probes and scrapes, which need no role.
+    http->Post("/admin/compact", [this](const HttpRequest& req) {
+      if (!IsLoopbackAddress(req.remote_addr)) {
+        spdlog::warn("refused POST /admin/compact from {}: admin endpoints are loopback-only",
+                     req.remote_addr);
+        return HttpResponse{403, "text/plain",
+                            "admin endpoints answer only loopback callers (127.0.0.1, ::1)\n"};
+      }
       absl::Status s = store->Compact();
       if (!s.ok()) return HttpResponse{500, "text/plain", s.ToString() + "\n"};
       StoreFigures f = store->Figures();
@@ -134,7 +208,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   p->store = *std::move(store);
   if (absl::Status s = p->fleet.Restore(*p->store, absl::Now()); !s.ok()) return s;
 
-  WriterOptions writer{.max_queue = config.max_queue};
+  WriterOptions writer{.max_queue = config.max_queue, .max_queue_bytes = config.max_queue_bytes};
   // The overload lag is measured against the nodes' silence windows, so it scales with them.
   writer.overload_lag *= config.analysis_time_scale;
   p->writer = std::make_unique<SnapshotWriter>(p->store.get(), &p->fleet, &p->metrics, writer);
@@ -178,10 +252,12 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
           .require_client_identity = !config.tls.insecure,
           .limits = SnapshotLimits{.max_past = config.retention},
           .rate_limit = {.per_second = config.max_snapshots_per_second_per_agent,
-                         .burst = static_cast<double>(config.max_snapshot_burst_per_agent)}});
+                         .burst = static_cast<double>(config.max_snapshot_burst_per_agent)},
+          .max_stream_inflight_bytes = static_cast<size_t>(config.max_stream_inflight_bytes)});
   Parts* raw = p.get();
   p->queries = std::make_unique<QueryService>(p->store.get(), &p->fleet, p->analysis.get(),
                                               [raw] { return raw->Info(); });
+  p->queries->SetLossSource([raw](const std::string& node) { return raw->writer->LossOf(node); });
   if (bundles) {
     p->bundles = bundles(p->store.get(), p->ingest.get());
     p->ingest->SetBundleRpcs(p->bundles.get());
@@ -190,30 +266,36 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
   absl::StatusOr<std::unique_ptr<AccessControl>> access =
       AccessControl::Create({.tokens_file = config.tokens_file, .audit_log = config.audit_log});
   if (!access.ok()) return access.status();
   p->access = *std::move(access);
-  p->access->Install(config.tls.insecure, **creds, builder);
+  p->creds = *creds;
   int port = 0;
-  builder.AddListeningPort(config.grpc_addr, *creds, &port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
-  builder.RegisterService(p->ingest.get());
-  builder.RegisterService(p->queries.get());
-  builder.RegisterService(p->maintenance_rpcs.get());
-  p->server = builder.BuildAndStart();
-  if (p->server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", config.grpc_addr));
+  {
+    absl::MutexLock lock(&p->server_mu);
+    p->server = p->BuildServer(config.grpc_addr, &port);
+    if (p->server == nullptr || port == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", config.grpc_addr));
+    }
   }
   p->grpc_address = absl::StrCat(grpc_hp->host, ":", port);
+  p->port_guard = std::make_unique<GrpcPortGuard>(
+      GrpcPortGuardOptions{.host = grpc_hp->host,
+                           .port = port,
+                           .max_connections = config.max_connections,
+                           .max_connections_per_peer = config.max_connections_per_peer},
+      [raw] { return raw->RestartServer(); });
 
+  p->http = std::make_unique<HttpServer>(HttpServerOptions{.threads = config.http_threads});
   p->RegisterHttp();
-  if (absl::Status s = p->http.Start(http_hp->host, http_hp->port); !s.ok()) {
+  if (absl::Status s = p->http->Start(http_hp->host, http_hp->port); !s.ok()) {
+    absl::MutexLock lock(&p->server_mu);
     p->server->Shutdown();
     return s;
   }
-  p->http_address = absl::StrCat(http_hp->host, ":", p->http.port());
+  p->port_guard->Start();
+  p->http_address = absl::StrCat(http_hp->host, ":", p->http->port());
   p->ready = true;
   return std::unique_ptr<Collector>(new Collector(std::move(p)));
 }
@@ -221,14 +303,18 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
 void Collector::Shutdown() {
   Parts& p = *parts_;
   if (p.shut_down) return;
-  p.shut_down = true;
   p.ready = false;
-  p.ingest->CloseAll();
-  p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  p.port_guard->Stop();
+  {
+    absl::MutexLock lock(&p.server_mu);
+    p.shut_down = true;
+    p.ingest->CloseAll();
+    p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
   p.writer->Stop();
   p.analysis->Stop();
   if (p.alerts) p.alerts->Stop();
-  p.http.Stop();
+  p.http->Stop();
 }
 
 std::string Collector::grpc_address() const { return parts_->grpc_address; }

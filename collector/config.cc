@@ -42,18 +42,25 @@ class YamlConfig : public CLI::Config {
     std::vector<CLI::ConfigItem> items;
     if (root.IsNull()) return items;
     if (!root.IsMap()) throw CLI::ConversionError("--config: the file must be a YAML mapping");
-    for (const auto& entry : root) {
-      CLI::ConfigItem item;
-      item.name = absl::StrReplaceAll(entry.first.as<std::string>(), {{"_", "-"}});
-      if (entry.second.IsSequence()) {
-        for (const auto& v : entry.second) item.inputs.push_back(v.as<std::string>());
-      } else if (entry.second.IsScalar()) {
-        item.inputs.push_back(entry.second.as<std::string>());
-      } else {
-        throw CLI::ConversionError(absl::StrCat("--config: ", item.name, " must be a value"));
+    // A key or list item that is itself a mapping or list does not convert to a string:
+    // a usage error, not an exception nobody catches (found by collector_config_fuzzer).
+    try {
+      for (const auto& entry : root) {
+        CLI::ConfigItem item;
+        item.name = absl::StrReplaceAll(entry.first.as<std::string>(), {{"_", "-"}});
+        if (entry.second.IsSequence()) {
+          for (const auto& v : entry.second) item.inputs.push_back(v.as<std::string>());
+        } else if (entry.second.IsScalar()) {
+          item.inputs.push_back(entry.second.as<std::string>());
+        } else {
+          throw CLI::ConversionError(absl::StrCat("--config: ", item.name, " must be a value"));
+        }
+        if (std::getenv(EnvName(item.name).c_str()) != nullptr) continue;
+        items.push_back(std::move(item));
       }
-      if (std::getenv(EnvName(item.name).c_str()) != nullptr) continue;
-      items.push_back(std::move(item));
+    } catch (const YAML::Exception& e) {
+      throw CLI::ConversionError(
+          absl::StrCat("--config: every key and value must be a plain value: ", e.what()));
     }
     return items;
   }
@@ -106,7 +113,8 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   app.set_config("--config", "", "YAML file of settings (keys are the flag names)")
       ->envname(EnvName("config"));
   app.set_version_flag("--version", kVersion);
-  std::string retention = "168h", tick = "1s", stall = "120s";
+  std::string retention = "168h", tick = "1s", stall = "120s", handshake = "10s", idle = "5m",
+              grace = "60s";
   auto add = [&](const std::string& flag, auto* target, const std::string& help) {
     return app.add_option("--" + flag, *target, help)
         ->envname(EnvName(flag))
@@ -145,6 +153,24 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("max-snapshot-burst-per-agent", &config.max_snapshot_burst_per_agent,
       "Snapshots one agent may send at once beyond its per-second rate");
   add("max-message-bytes", &config.max_message_bytes, "Largest gRPC message accepted");
+  add("max-queue-bytes", &config.max_queue_bytes,
+      "Bytes of snapshots waiting for the store before agents are told to back off");
+  add("max-stream-inflight-bytes", &config.max_stream_inflight_bytes,
+      "Bytes one agent stream may have received but not yet acked");
+  add("max-connections", &config.max_connections,
+      "gRPC connections in total (also capped by the open-file limit); the newest beyond are "
+      "closed");
+  add("max-connections-per-peer", &config.max_connections_per_peer,
+      "gRPC connections from one peer address");
+  add("handshake-timeout", &handshake, "A gRPC connection must finish its handshake within this");
+  add("connection-idle-timeout", &idle, "A gRPC connection without calls is closed after this");
+  add("max-streams-per-connection", &config.max_streams_per_connection,
+      "Concurrent gRPC calls on one connection");
+  add("grpc-memory-bytes", &config.grpc_memory_bytes,
+      "Memory gRPC may use for connections and calls");
+  add("unhealthy-grace", &grace,
+      "Not ready this long (gRPC port not accepting, store not writing): /healthz fails");
+  add("http-threads", &config.http_threads, "Worker threads of the HTTP server");
   add("zstd-dict-bytes", &config.zstd_dict_bytes,
       "zstd dictionary size for stored snapshots (0 disables)");
   // Alerting (collector/alerting/): Alertmanager's v2 API and webhooks, TLS and auth as
@@ -204,7 +230,10 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   }
   for (auto [text, target] :
        {std::pair{&retention, &config.retention}, std::pair{&tick, &config.tick},
-        std::pair{&stall, &config.stall_threshold}}) {
+        std::pair{&stall, &config.stall_threshold},
+        std::pair{&handshake, &config.handshake_timeout},
+        std::pair{&idle, &config.connection_idle_timeout},
+        std::pair{&grace, &config.unhealthy_grace}}) {
     absl::StatusOr<absl::Duration> d = ParseConfigDuration(*text);
     if (!d.ok()) return d.status();
     *target = *d;

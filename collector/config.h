@@ -57,6 +57,24 @@ struct CollectorConfig {
   AlertPusherOptions alerting;
   // Per-link series on /metrics (N², off by default) and their bound.
   FleetSeriesOptions fleet_series;
+  // Bytes of snapshots waiting for the store (all agents), and received but not yet acked on
+  // one stream; beyond either, agents get RESOURCE_EXHAUSTED.
+  uint64_t max_queue_bytes = 256ull << 20;
+  uint64_t max_stream_inflight_bytes = 16ull << 20;
+  // gRPC connections: in total and per peer address (beyond, the newest are closed), the TLS
+  // handshake deadline, and how long a connection without calls is kept.
+  uint32_t max_connections = 8192;
+  uint32_t max_connections_per_peer = 4096;
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  absl::Duration connection_idle_timeout = absl::Minutes(5);
+  uint32_t max_streams_per_connection = 1024;
+  // Memory gRPC may use for connections and calls (its resource quota).
+  uint64_t grpc_memory_bytes = 512ull << 20;
+  // Not ready (gRPC port not accepting, store not writing) for longer than this: /healthz
+  // fails too, so the orchestrator restarts the process.
+  absl::Duration unhealthy_grace = absl::Seconds(60);
+  // Worker threads of the operational HTTP server.
+  int http_threads = 64;
   // zstd dictionary per SST file of the snapshots CF (0 disables; for measurements).
   uint32_t zstd_dict_bytes = 16 * 1024;
 };

@@ -1,6 +1,8 @@
 // guts-collector: see collector/collector.h and the README.
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,6 +15,28 @@
 #include "spdlog/spdlog.h"
 
 namespace {
+
+// Every agent stream is a descriptor: take all the kernel allows (the hard limit), so a flood
+// of connections meets the collector's own connection limits long before EMFILE.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (limit.rlim_cur != before && setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("cannot raise the open-file limit from {}", before);
+    return;
+  }
+  spdlog::info("open-file limit {}", limit.rlim_cur);
+}
+
+// The connection limit the descriptors allow: a quarter is kept for RocksDB, HTTP and the rest.
+uint32_t ConnectionsTheLimitAllows(uint32_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+  rlim_t allowed = limit.rlim_cur > 256 ? (limit.rlim_cur - 128) * 3 / 4 : limit.rlim_cur / 2;
+  return static_cast<uint32_t>(std::min<rlim_t>(wanted, allowed));
+}
 
 // Written to a temporary name and renamed, so a reader never sees half a file.
 bool WriteReadyFile(const std::string& path, const std::string& grpc, const std::string& http) {
@@ -43,10 +67,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!config->has_value()) return 0;
-  const guts::collector::CollectorConfig& c = **config;
+  guts::collector::CollectorConfig& c = **config;
   if (absl::Status s = guts::InitLogging("guts-collector", c.log_level); !s.ok()) {
     std::cerr << "guts-collector: " << s.message() << "\n";
     return 2;
+  }
+  RaiseOpenFileLimit();
+  if (uint32_t allowed = ConnectionsTheLimitAllows(c.max_connections);
+      allowed < c.max_connections) {
+    spdlog::warn("--max-connections {} lowered to {}: the open-file limit allows no more",
+                 c.max_connections, allowed);
+    c.max_connections = allowed;
+    c.max_connections_per_peer = std::min(c.max_connections_per_peer, allowed);
   }
   if (c.tls.insecure) spdlog::warn("running without TLS (--insecure)");
 

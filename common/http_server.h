@@ -8,6 +8,9 @@
 //   ...
 //   http.Stop();
 //
+// Each connection serves one request (no keep-alive), so a request deadline is a connection
+// deadline.
+//
 // Thread-safe: handlers run on the server's worker threads and may be called concurrently.
 #pragma once
 
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace guts {
 
@@ -29,13 +33,32 @@ struct HttpResponse {
 struct HttpRequest {
   std::string path;
   std::string body;
+  // The client's address ("127.0.0.1", "::1", ...), for endpoints only local callers may use.
+  std::string remote_addr;
   // Query parameter value, or "" when absent.
   std::function<std::string(const std::string&)> param;
 };
 
+// Bounds that keep slow or hostile clients from starving the probes (docs/security.md).
+struct HttpServerOptions {
+  // Worker threads; connections beyond them wait in the accept queue.
+  int threads = 4;
+  // A connection that has not sent a whole request this long after it was accepted (or waits
+  // that long for a worker) is shut down: a client dripping one header byte at a time cannot
+  // hold a worker. Handlers themselves are not cut short.
+  absl::Duration request_deadline = absl::Seconds(5);
+  // Bounds on one recv/send, and on a request body.
+  absl::Duration read_timeout = absl::Seconds(2);
+  absl::Duration write_timeout = absl::Seconds(5);
+  size_t max_body_bytes = 1 << 20;
+};
+
+// True for 127.0.0.0/8 and ::1 (and IPv4-mapped loopback).
+bool IsLoopbackAddress(const std::string& addr);
+
 class HttpServer {
  public:
-  HttpServer();
+  explicit HttpServer(HttpServerOptions options = {});
   ~HttpServer();  // Stops the server if running.
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

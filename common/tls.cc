@@ -1,9 +1,12 @@
 #include "common/tls.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 
 namespace guts {
 namespace {
@@ -37,29 +40,40 @@ absl::StatusOr<Pems> ReadAll(const TlsOptions& tls) {
   return Pems{*std::move(cert), *std::move(key), *std::move(ca)};
 }
 
+// Watches the three files and hands gRPC what is in them now: renewed certificates (cert-manager,
+// the CSI driver) are used by every new handshake without a restart. A half-written renewal
+// (key and certificate not matching) is ignored until the pair matches again.
+std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> Watch(const TlsOptions& tls) {
+  return std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.ca_file,
+      static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(tls.reload_interval))));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const TlsOptions& tls) {
   if (tls.insecure) return grpc::InsecureServerCredentials();
   absl::StatusOr<Pems> pems = ReadAll(tls);
   if (!pems.ok()) return pems.status();
-  grpc::SslServerCredentialsOptions options(
-      tls.client_certificate_optional ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
-                                      : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = pems->ca;
-  options.pem_key_cert_pairs.push_back({pems->key, pems->cert});
-  return grpc::SslServerCredentials(options);
+  grpc::experimental::TlsServerCredentialsOptions options(Watch(tls));
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(tls.client_certificate_optional
+                                    ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
+                                    : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(const TlsOptions& tls) {
   if (tls.insecure) return grpc::InsecureChannelCredentials();
   absl::StatusOr<Pems> pems = ReadAll(tls);
   if (!pems.ok()) return pems.status();
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = pems->ca;
-  options.pem_private_key = pems->key;
-  options.pem_cert_chain = pems->cert;
-  return grpc::SslCredentials(options);
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(Watch(tls));
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(true);
+  return grpc::experimental::TlsCredentials(options);
 }
 
 std::string PeerCommonName(const grpc::ServerContextBase& context) {

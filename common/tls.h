@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_context.h"
@@ -26,9 +27,13 @@ struct TlsOptions {
   // Server only: accept clients without a certificate (they authenticate with a bearer token
   // instead); a certificate that is presented is still verified.
   bool client_certificate_optional = false;
+  // The three files are read again this often: renewed certificates are used by new
+  // connections without a restart (established ones keep theirs).
+  absl::Duration reload_interval = absl::Seconds(10);
 };
 
-// Server credentials requiring and verifying a client certificate signed by `ca_file`.
+// Server credentials requiring and verifying a client certificate signed by `ca_file`; the
+// files are watched (see reload_interval).
 // Returns INVALID_ARGUMENT when a file is missing or unreadable (naming the file), or when
 // neither `insecure` nor all three files are given.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const TlsOptions& tls);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/bundle/archive_check.h"
 #include "agent/bundle/sha256.h"
+#include "common/node_id.h"
 
 namespace guts::ctl {
 namespace {
@@ -27,7 +28,9 @@ std::string TargetPath(const std::string& path, const v1::BundleInfo& info) {
 std::string DefaultBundleFileName(const v1::BundleInfo& info) {
   absl::Time when =
       info.requested_unix_ms() != 0 ? absl::FromUnixMillis(info.requested_unix_ms()) : absl::Now();
-  return absl::StrCat(info.node_id().empty() ? "bundle" : info.node_id(), "-",
+  // The node id comes from the collector: one that breaks the grammar (a '/', "..") could
+  // place the file outside the directory the operator gave, so it is not used.
+  return absl::StrCat(guts::ValidNodeId(info.node_id()) ? info.node_id() : "bundle", "-",
                       absl::FormatTime("%Y%m%dT%H%M%SZ", when, absl::UTCTimeZone()), ".tar.gz");
 }
 

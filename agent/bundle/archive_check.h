@@ -9,6 +9,7 @@
 #ifndef GUTS_AGENT_BUNDLE_ARCHIVE_CHECK_H_
 #define GUTS_AGENT_BUNDLE_ARCHIVE_CHECK_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,23 @@
 
 namespace guts::bundle {
 
+// Bounds on the work one archive check may cause (a gzip bomb stops early, see
+// docs/security.md).
+struct ArchiveCheckLimits {
+  // Bytes the archive may expand to (tar stream after gunzip).
+  uint64_t max_expanded_bytes = uint64_t{16} << 30;
+  // Expanded over compressed bytes, judged once more than `ratio_floor_bytes` were expanded.
+  double max_compression_ratio = 200;
+  uint64_t ratio_floor_bytes = 64 << 20;
+};
+
 // Entry names of the .tar.gz at `path`, in archive order. INVALID_ARGUMENT when an entry name
-// fails ValidateEntryName, an entry is a link or device, or the file is not a readable tar.gz;
-// NOT_FOUND when the file does not exist. Thread-safe.
-absl::StatusOr<std::vector<std::string>> CheckArchiveEntries(const std::string& path);
+// fails ValidateEntryName or holds a control character, an entry is a link, device or
+// anything but a regular file, has setuid/setgid/sticky bits, when the archive expands beyond
+// the limits, or the file is not a readable tar.gz; NOT_FOUND when the file does not exist.
+// Thread-safe.
+absl::StatusOr<std::vector<std::string>> CheckArchiveEntries(const std::string& path,
+                                                             const ArchiveCheckLimits& limits = {});
 
 }  // namespace guts::bundle
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/bundle/archive_check.h"
 #include "agent/bundle/sha256.h"
+#include "common/node_id.h"
 
 namespace guts::collector {
 namespace v1 = ::guts::diag::v1;
@@ -18,13 +19,6 @@ namespace {
 
 bool Final(v1::BundleState s) {
   return s == v1::BUNDLE_COMPLETE || s == v1::BUNDLE_FAILED || s == v1::BUNDLE_EXPIRED;
-}
-
-bool ValidNodeId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
 }
 
 std::string NewBundleId(const std::string& node, absl::Time now) {
@@ -182,7 +176,10 @@ absl::Status BundleDesk::Collect(const v1::CollectBundleRequest& request,
   }
   if (nodes.empty()) return absl::InvalidArgumentError("no nodes to collect from");
   for (const std::string& n : nodes) {
-    if (!ValidNodeId(n)) return absl::InvalidArgumentError(absl::StrCat("bad node id \"", n, "\""));
+    if (!guts::ValidNodeId(n)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad node id \"", n.substr(0, 64), "\" (", guts::kNodeIdGrammar, ")"));
+    }
   }
   const absl::Time now = absl::Now();
   const absl::Duration timeout = request.timeout_ms() > 0 ? absl::Milliseconds(request.timeout_ms())
@@ -421,13 +418,17 @@ absl::StatusOr<v1::UploadBundleResponse> BundleDesk::AcceptChunk(const std::stri
     return absl::InvalidArgumentError(absl::StrCat("chunk of ", chunk.data().size(),
                                                    " bytes exceeds ", options_.max_chunk_bytes));
   }
-  std::lock_guard<std::mutex> upload_lock(upload_mu_);
+  std::unique_lock<std::mutex> upload_lock(upload_mu_);
   v1::BundleInfo info;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = bundles_.find(chunk.bundle_id());
     if (it == bundles_.end())
       return absl::NotFoundError(absl::StrCat("no bundle ", chunk.bundle_id()));
+    if (verifying_.count(chunk.bundle_id()) > 0) {
+      return absl::UnavailableError(
+          absl::StrCat("bundle ", chunk.bundle_id(), " is being checked; retry later"));
+    }
     info = it->second.info;
   }
   const std::string& node = peer_node_id.empty() ? chunk.node_id() : peer_node_id;
@@ -471,7 +472,15 @@ absl::StatusOr<v1::UploadBundleResponse> BundleDesk::AcceptChunk(const std::stri
       verdict = absl::InvalidArgumentError(
           absl::StrCat("total_size ", chunk.total_size(), " but ", received, " bytes were sent"));
     } else {
+      // The check reads the whole archive: other uploads must not wait for it.
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        verifying_.insert(info.id());
+      }
+      upload_lock.unlock();
       verdict = VerifyArchive(info, chunk.sha256(), received);
+      std::lock_guard<std::mutex> lock(mu_);
+      verifying_.erase(info.id());
     }
     if (!verdict.ok()) {
       Fail(info.id(), std::string(verdict.message()));

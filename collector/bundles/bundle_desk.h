@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +140,9 @@ class BundleDesk {
   bool stopping_ = false;
   // Serializes uploads so that two streams of one bundle cannot interleave offsets.
   std::mutex upload_mu_;
+  // Bundles whose archive is being checked (outside upload_mu_, which other uploads need);
+  // guarded by mu_. A chunk for one of them gets UNAVAILABLE.
+  std::set<std::string> verifying_;
   std::thread ticker_;
 };
 

@@ -78,6 +78,18 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
       Finish(grpc::Status::OK);
       return;
     }
+    if (chunk_.last()) {
+      // The last chunk checks the whole archive (seconds for a big one): on a thread of its
+      // own, never on gRPC's callback threads, which every agent's acks need.
+      std::thread([this] { Accept(); }).detach();
+      return;
+    }
+    Accept();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Accept() {
     absl::StatusOr<v1::UploadBundleResponse> resp = desk_->AcceptChunk(peer_, chunk_);
     if (!resp.ok()) {
       Finish(ToGrpcStatus(resp.status()));
@@ -86,9 +98,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
     *response_ = *resp;
     StartRead(&chunk_);
   }
-  void OnDone() override { delete this; }
 
- private:
   BundleDesk* const desk_;
   const std::string peer_;
   v1::UploadBundleResponse* const response_;

@@ -92,6 +92,19 @@ CollectorMetrics::CollectorMetrics()
                     .Name("guts_collector_rejected_total")
                     .Help("Messages or streams refused, by reason")
                     .Register(*registry_)),
+      spool_dropped_(BuildCounter()
+                         .Name("guts_node_spool_dropped_total")
+                         .Help("Snapshots the node's agent dropped from its full spool (as it "
+                               "reported them)")
+                         .Register(*registry_)),
+      seq_gaps_(BuildCounter()
+                    .Name("guts_node_seq_gaps_total")
+                    .Help("Holes in the node's stored seqs")
+                    .Register(*registry_)),
+      seqs_missing_(BuildCounter()
+                        .Name("guts_node_seqs_missing_total")
+                        .Help("Seqs missing in the holes of the node's stored seqs")
+                        .Register(*registry_)),
       streams(NewGauge(*registry_, "guts_collector_streams", "Agent streams connected")),
       snapshots_received(NewCounter(*registry_, "guts_collector_snapshots_received_total",
                                     "Snapshots received from agents")),
@@ -119,6 +132,13 @@ CollectorMetrics::CollectorMetrics()
                            "Snapshots received and waiting for their write")),
       ingest_lag_seconds(NewGauge(*registry_, "guts_collector_ingest_lag_seconds",
                                   "Age of the oldest snapshot waiting for its write")) {}
+
+void CollectorMetrics::CountLoss(const std::string& node, uint64_t spool_dropped, uint64_t seq_gaps,
+                                 uint64_t seqs_missing) {
+  spool_dropped_.Add({{"node", node}}).Increment(static_cast<double>(spool_dropped));
+  seq_gaps_.Add({{"node", node}}).Increment(static_cast<double>(seq_gaps));
+  seqs_missing_.Add({{"node", node}}).Increment(static_cast<double>(seqs_missing));
+}
 
 prometheus::Counter& CollectorMetrics::Rejected(absl::string_view reason) {
   return rejected_.Add({{"reason", std::string(reason)}});

@@ -9,6 +9,7 @@
 // Thread-safe: the series may be updated from any thread; Render may run concurrently.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -32,12 +33,20 @@ class CollectorMetrics {
   // A snapshot or stream refused, by reason ("not_hello", "overloaded", "invalid", ...).
   prometheus::Counter& Rejected(absl::string_view reason);
 
+  // History a node is known to have lost (docs/security.md, "Accounted loss"): snapshots its
+  // agent's spool dropped, and seqs missing (in how many gaps) among its stored ones.
+  void CountLoss(const std::string& node, uint64_t spool_dropped, uint64_t seq_gaps,
+                 uint64_t seqs_missing);
+
   // Prometheus text of every series, with the fleet's state and the store's figures.
   std::string Render(const guts::diag::v1::FleetStatus& fleet, const StoreFigures& store) const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& spool_dropped_;
+  prometheus::Family<prometheus::Counter>& seq_gaps_;
+  prometheus::Family<prometheus::Counter>& seqs_missing_;
 
  public:
   prometheus::Gauge& streams;

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/tls.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
@@ -44,12 +46,20 @@ class ConnectReactor;
 // Note: gRPC may run OnWriteDone inline from StartWrite, hence the recursive mutex.
 class AgentStream : public AckSink {
  public:
-  explicit AgentStream(ConnectReactor* reactor) : reactor_(reactor) {}
+  AgentStream(ConnectReactor* reactor, size_t max_inflight_bytes)
+      : reactor_(reactor), max_inflight_bytes_(max_inflight_bytes) {}
 
-  void Acked(uint64_t seq) override {
-    CollectorMessage m;
-    m.mutable_ack()->set_seq(seq);
-    Send(std::move(m));
+  void Acked(uint64_t seq) override;
+
+  // A snapshot of `bytes` went to the writer. True when the reactor may read the next
+  // message now; false when the stream holds too much unacked data (Acked resumes reading).
+  bool Submitted(uint64_t seq, size_t bytes) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    inflight_.emplace_back(seq, bytes);
+    inflight_bytes_ += bytes;
+    if (inflight_bytes_ <= max_inflight_bytes_) return true;
+    read_paused_ = true;
+    return false;
   }
 
   void Send(CollectorMessage m);
@@ -67,31 +77,46 @@ class AgentStream : public AckSink {
 
   std::recursive_mutex mu_;
   ConnectReactor* reactor_;
+  const size_t max_inflight_bytes_;
+  // Snapshots handed to the writer and not yet acked: (seq, bytes).
+  std::deque<std::pair<uint64_t, size_t>> inflight_;
+  size_t inflight_bytes_ = 0;
+  bool read_paused_ = false;
   std::deque<CollectorMessage> queue_;
-  CollectorMessage current_;
+  grpc::ByteBuffer current_;
   bool writing_ = false;
   bool finishing_ = false;
   bool finish_sent_ = false;
   grpc::Status status_;
 };
 
-class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMessage> {
+// Seqs a node may run ahead per second of its silence, beyond IngestOptions::max_seq_jump:
+// far more than any agent snapshots (its interval is >= 10 ms).
+constexpr uint64_t kSeqJumpPerSecond = 1000;
+// No agent reaches this seq (1000 snapshots a second for 285 000 years).
+constexpr uint64_t kMaxSeq = uint64_t{1} << 53;
+
+class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   ConnectReactor(IngestService* service, grpc::CallbackServerContext* context)
       : service_(service),
         peer_(context->peer()),
         peer_cn_(PeerCommonName(*context)),
-        stream_(std::make_shared<AgentStream>(this)) {
+        stream_(std::make_shared<AgentStream>(this, service->options_.max_stream_inflight_bytes)) {
     service_->metrics_->streams.Increment();
-    StartRead(&in_);
+    StartRead(&raw_in_);
   }
+
+  // Called by AgentStream once acks brought the unacked bytes under the bound.
+  void ResumeRead() { StartRead(&raw_in_); }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the agent closed its side, or the call is cancelled
       stream_->Finish(grpc::Status::OK);
       return;
     }
-    absl::Status s = Handle();
+    absl::Status s = Parse();
+    if (s.ok()) s = Handle();
     if (!s.ok()) {
       if (rate_limited_) {
         // A flooding agent reconnects and is refused again and again: one line per node now
@@ -109,7 +134,8 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
       stream_->Finish(ToGrpc(s));
       return;
     }
-    StartRead(&in_);
+    if (std::exchange(paused_, false)) return;  // AgentStream::Acked resumes reading
+    StartRead(&raw_in_);
   }
 
   void OnWriteDone(bool ok) override { stream_->OnWriteDone(ok); }
@@ -124,6 +150,19 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
   }
 
  private:
+  // The raw message into in_: INVALID_ARGUMENT when it is not an AgentMessage (bad wire
+  // format, or a string that is not UTF-8).
+  absl::Status Parse() {
+    in_.Clear();
+    grpc::ProtoBufferReader reader(&raw_in_);
+    bool parsed = in_.ParseFromZeroCopyStream(&reader);
+    raw_in_.Clear();
+    if (parsed) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "message does not parse as guts.diag.v1.AgentMessage (bad wire format, or a string "
+        "field that is not valid UTF-8)");
+  }
+
   absl::Status Handle() {
     switch (in_.msg_case()) {
       case AgentMessage::kHello:
@@ -163,8 +202,15 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
                                                       "for \"",
                                                       peer_cn_, "\""));
     }
+    if (hello.next_seq() > kMaxSeq) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("hello.next_seq ", hello.next_seq(), " is beyond any agent's (2^53)"));
+    }
     node_ = hello.node_id();
     absl::Time now = absl::Now();
+    hello_next_seq_ = hello.next_seq();
+    hello_at_ = now;
+    RebaseIfBehind(hello);
     ExpectBacklog(hello, now);
     service_->writer_->SubmitHello(hello);
     service_->fleet_->Connected(hello, now);
@@ -192,18 +238,63 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
                                                      " after seq ", last_seq_,
                                                      " on the same stream: seq must increase"));
     }
+    if (absl::Status s = CheckSeqJump(snapshot->seq(), now); !s.ok()) return s;
     if (absl::Status s = service_->rate_limit_.Admit(node_, now); !s.ok()) {
       rate_limited_ = true;
       return s;
     }
-    last_seq_ = snapshot->seq();
     snapshot->set_node_id(node_);
     service_->metrics_->snapshots_received.Increment();
     PendingSnapshot pending;
+    pending.bytes = snapshot->ByteSizeLong();
     pending.snapshot.Swap(snapshot);
     pending.received = now;
     pending.ack = stream_;
+    last_seq_ = pending.snapshot.seq();
+    // Counted before the writer can ack it, so the ack always finds it.
+    paused_ = !stream_->Submitted(last_seq_, pending.bytes);
     return service_->writer_->Submit(std::move(pending));
+  }
+
+  // An agent numbers its snapshots one by one, so its seq can run ahead of what is stored only
+  // by what it could have made meanwhile. A seq far beyond is refused, so that no single
+  // message can move the node's stored mark out of its agent's reach.
+  absl::Status CheckSeqJump(uint64_t seq, absl::Time now) const {
+    if (seq > kMaxSeq) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("snapshot seq ", seq, " is beyond any agent's (2^53)"));
+    }
+    uint64_t stored = service_->writer_->LastStoredSeq(node_);
+    uint64_t base = stored;
+    absl::Time since = service_->writer_->LastStoredReceived(node_);
+    if (stored == 0 || since == absl::InfinitePast()) {
+      base = hello_next_seq_ > 0 ? hello_next_seq_ - 1 : 0;
+      since = hello_at_;
+    }
+    double seconds = std::max(0.0, absl::ToDoubleSeconds(now - since));
+    uint64_t allowance = service_->options_.max_seq_jump +
+                         static_cast<uint64_t>(std::min(seconds, 1e9) * kSeqJumpPerSecond);
+    if (seq <= base || seq - base <= allowance) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot seq ", seq, " of node ", node_, " is ", seq - base, " ahead of seq ",
+                     base, " (stored or announced in the Hello) after ",
+                     absl::FormatDuration(absl::Trunc(now - since, absl::Seconds(1))), "; at most ",
+                     allowance, " accepted: an agent's seq grows by one per snapshot"));
+  }
+
+  // The agent is behind what is stored of its node (its spool was reset, or a snapshot once
+  // claimed a seq the agent never made): the node's stored mark goes back to what this agent
+  // has had acked, so its snapshots are stored again instead of being taken for replays.
+  void RebaseIfBehind(const guts::diag::v1::Hello& hello) {
+    uint64_t stored = service_->writer_->LastStoredSeq(node_);
+    if (hello.next_seq() == 0 || hello.next_seq() - 1 >= stored) return;
+    uint64_t mark = std::min(hello.last_acked_seq(), hello.next_seq() - 1);
+    spdlog::warn(
+        "agent of {} is behind the store (next seq {}, stored up to seq {}): its spool "
+        "was reset, or a snapshot claimed a seq the agent never made; storing its "
+        "snapshots after seq {}",
+        node_, hello.next_seq(), stored, mark);
+    service_->writer_->RebaseNode(node_, mark);
   }
 
   // Tells the rate limit how many spooled snapshots the agent is about to replay: the Hello's
@@ -212,11 +303,13 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
     uint64_t done = std::max(service_->writer_->LastStoredSeq(node_), hello.last_acked_seq());
     uint64_t spooled_up_to = hello.next_seq() == 0 ? 0 : hello.next_seq() - 1;
     uint64_t backlog = spooled_up_to > done ? spooled_up_to - done : 0;
-    // Silent since the last stored snapshot; a node never stored since its agent started (as
-    // the agent says). Never before the oldest snapshot the limits accept.
+    // Silent since the last stored snapshot (known from the store, across restarts). A node
+    // never stored: since its agent started, but never before this collector started: what
+    // the Hello claims buys no credit beyond what the collector itself has seen.
     absl::Time quiet_since = service_->writer_->LastStoredReceived(node_);
     if (quiet_since == absl::InfinitePast()) {
-      quiet_since = absl::FromUnixMillis(hello.agent_start_unix_ms());
+      quiet_since = std::max(absl::FromUnixMillis(hello.agent_start_unix_ms()),
+                             service_->writer_->Health(now).started);
     }
     quiet_since = std::clamp(quiet_since, now - service_->options_.limits.max_past, now);
     service_->rate_limit_.Connected(node_, backlog, quiet_since, now);
@@ -226,12 +319,33 @@ class ConnectReactor : public grpc::ServerBidiReactor<AgentMessage, CollectorMes
   const std::string peer_;
   const std::string peer_cn_;
   std::shared_ptr<AgentStream> stream_;
+  grpc::ByteBuffer raw_in_;
   AgentMessage in_;
+  // The last snapshot took the stream over its unacked-bytes bound: no read until acks.
+  bool paused_ = false;
+  uint64_t hello_next_seq_ = 0;
+  absl::Time hello_at_;
   // Set by the Hello; only OnReadDone (one at a time) touches these.
   std::string node_;
   uint64_t last_seq_ = 0;
   bool rate_limited_ = false;
 };
+
+void AgentStream::Acked(uint64_t seq) {
+  CollectorMessage m;
+  m.mutable_ack()->set_seq(seq);
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  while (!inflight_.empty() && inflight_.front().first <= seq) {
+    inflight_bytes_ -= inflight_.front().second;
+    inflight_.pop_front();
+  }
+  Send(std::move(m));
+  if (read_paused_ && inflight_bytes_ <= max_inflight_bytes_ && reactor_ != nullptr &&
+      !finishing_) {
+    read_paused_ = false;
+    reactor_->ResumeRead();
+  }
+}
 
 void AgentStream::Send(CollectorMessage m) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -262,8 +376,12 @@ void AgentStream::OnWriteDone(bool ok) {
 void AgentStream::StartNext() {
   if (reactor_ == nullptr) return;
   if (!queue_.empty()) {
-    current_ = std::move(queue_.front());
+    CollectorMessage next = std::move(queue_.front());
     queue_.pop_front();
+    current_.Clear();
+    grpc::ProtoBufferWriter writer(&current_, grpc::kProtoBufferWriterMaxBufferLength,
+                                   static_cast<int>(next.ByteSizeLong()));
+    next.SerializeToZeroCopyStream(&writer);
     writing_ = true;
     reactor_->StartWrite(&current_);
     return;
@@ -284,7 +402,7 @@ IngestService::IngestService(SnapshotWriter* writer, FleetState* fleet, Collecto
 
 IngestService::~IngestService() = default;
 
-grpc::ServerBidiReactor<AgentMessage, CollectorMessage>* IngestService::Connect(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestService::Connect(
     grpc::CallbackServerContext* context) {
   return new ConnectReactor(this, context);
 }

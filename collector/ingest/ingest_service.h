@@ -42,11 +42,25 @@ struct IngestOptions {
   SnapshotLimits limits;
   // Snapshots per second and burst per node (--max-snapshots-per-second-per-agent).
   RateLimitOptions rate_limit;
+  // Bytes one stream may have received but not yet acked; beyond, the stream stops reading
+  // (HTTP/2 flow control then holds the agent back) until acks catch up.
+  size_t max_stream_inflight_bytes = 16u << 20;
+  // A snapshot's seq may run ahead of the node's last stored seq by at most this many, plus
+  // kSeqJumpPerSecond per second of the node's silence (docs/security.md, "Sequence numbers").
+  uint64_t max_seq_jump = 100000;
 };
 
 class AgentStream;
 
-class IngestService final : public guts::diag::v1::AgentService::CallbackService {
+// Connect is served raw (bytes in, bytes out) so that a message that does not parse, or has
+// invalid UTF-8 in a string, ends the stream with INVALID_ARGUMENT and a warning line instead
+// of looking like the agent closing its side.
+using IngestServiceBase = guts::diag::v1::AgentService::WithRawCallbackMethod_Connect<
+    guts::diag::v1::AgentService::WithCallbackMethod_UploadBundle<
+        guts::diag::v1::AgentService::WithCallbackMethod_BundleUploadOffset<
+            guts::diag::v1::AgentService::Service>>>;
+
+class IngestService final : public IngestServiceBase {
  public:
   // Every pointer must outlive the service.
   IngestService(SnapshotWriter* writer, FleetState* fleet, CollectorMetrics* metrics,
@@ -65,7 +79,7 @@ class IngestService final : public guts::diag::v1::AgentService::CallbackService
 
   size_t StreamsConnected() const;
 
-  grpc::ServerBidiReactor<guts::diag::v1::AgentMessage, guts::diag::v1::CollectorMessage>* Connect(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
   grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* UploadBundle(
       grpc::CallbackServerContext* context,

@@ -2,6 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/store/keys.h"
+#include "common/node_id.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/reflection.h"
 
 namespace guts::collector {
 namespace {
@@ -19,13 +23,53 @@ absl::Status CheckString(absl::string_view field, const std::string& s, size_t m
       absl::StrCat(field, ": ", s.size(), " bytes, at most ", max, " accepted"));
 }
 
+// Every string and bytes field of `m`, at any depth, within `max` bytes: one walk over the
+// message's own fields, so a field added to the proto later is bounded too.
+absl::Status CheckAllStrings(const google::protobuf::Message& m, const std::string& path,
+                             size_t max, int depth = 0) {
+  using google::protobuf::FieldDescriptor;
+  if (depth > 32) return absl::InvalidArgumentError(absl::StrCat(path, ": nested too deep"));
+  const google::protobuf::Reflection* r = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    std::string name = absl::StrCat(path, ".", f->name());
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      std::string scratch;
+      if (f->is_repeated()) {
+        for (int i = 0; i < r->FieldSize(m, f); ++i) {
+          const std::string& v = r->GetRepeatedStringReference(m, f, i, &scratch);
+          if (absl::Status s = CheckString(name, v, max); !s.ok()) return s;
+        }
+      } else {
+        const std::string& v = r->GetStringReference(m, f, &scratch);
+        if (absl::Status s = CheckString(name, v, max); !s.ok()) return s;
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < r->FieldSize(m, f); ++i) {
+          if (absl::Status s =
+                  CheckAllStrings(r->GetRepeatedMessage(m, f, i), name, max, depth + 1);
+              !s.ok()) {
+            return s;
+          }
+        }
+      } else if (absl::Status s = CheckAllStrings(r->GetMessage(m, f), name, max, depth + 1);
+                 !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateHello(const guts::diag::v1::Hello& hello, const SnapshotLimits& limits) {
   if (!keys::ValidNodeId(hello.node_id())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("hello.node_id \"", hello.node_id().substr(0, 64),
-                     "\" is not a node id (1-128 characters of A-Z a-z 0-9 . _ : -)"));
+        absl::StrCat("hello.node_id \"", hello.node_id().substr(0, 64), "\" is not a node id (",
+                     guts::kNodeIdGrammar, ")"));
   }
   if (static_cast<size_t>(hello.labels_size()) > limits.max_labels) {
     return TooMany("hello.labels", hello.labels_size(), limits.max_labels);
@@ -37,14 +81,7 @@ absl::Status ValidateHello(const guts::diag::v1::Hello& hello, const SnapshotLim
                                                      " bytes"));
     }
   }
-  for (const std::string* s :
-       {&hello.agent_version(), &hello.p2p_addr(), &hello.api_addr(), &hello.role()}) {
-    if (absl::Status st = CheckString("hello string field", *s, limits.max_string_bytes);
-        !st.ok()) {
-      return st;
-    }
-  }
-  return absl::OkStatus();
+  return CheckAllStrings(hello, "hello", limits.max_string_bytes);
 }
 
 absl::Status ValidateSnapshot(const Snapshot& snapshot, const std::string& node_id, absl::Time now,
@@ -93,20 +130,7 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot, const std::string& node_
     return TooMany("snapshot.metrics.series", snapshot.metrics().series_size(),
                    limits.max_metric_series);
   }
-  for (const auto& e : snapshot.source_errors()) {
-    if (absl::Status s =
-            CheckString("snapshot.source_errors.message", e.message(), limits.max_string_bytes);
-        !s.ok()) {
-      return s;
-    }
-  }
-  for (const auto& e : snapshot.log().recent_errors()) {
-    if (absl::Status s = CheckString("snapshot.log.recent_errors", e, limits.max_string_bytes);
-        !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
+  return CheckAllStrings(snapshot, "snapshot", limits.max_string_bytes);
 }
 
 }  // namespace guts::collector

@@ -47,10 +47,13 @@ void SnapshotWriter::Stop() {
 absl::Status SnapshotWriter::Submit(PendingSnapshot pending) {
   absl::MutexLock lock(&mu_);
   if (!running_ || stopping_) return absl::UnavailableError("collector is shutting down");
-  if (queue_.size() >= options_.max_queue) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "collector overloaded: ", queue_.size(), " snapshots waiting for the store; retry later"));
+  if (queue_.size() >= options_.max_queue ||
+      (!queue_.empty() && queue_bytes_ + pending.bytes > options_.max_queue_bytes)) {
+    return absl::ResourceExhaustedError(absl::StrCat("collector overloaded: ", queue_.size(),
+                                                     " snapshots (", queue_bytes_,
+                                                     " bytes) waiting for the store; retry later"));
   }
+  queue_bytes_ += pending.bytes;
   queue_.push_back(std::move(pending));
   return absl::OkStatus();
 }
@@ -58,6 +61,12 @@ absl::Status SnapshotWriter::Submit(PendingSnapshot pending) {
 void SnapshotWriter::SubmitHello(const Hello& hello) {
   absl::MutexLock lock(&mu_);
   hellos_.push_back(hello);
+}
+
+void SnapshotWriter::RebaseNode(const std::string& node_id, uint64_t seq) {
+  absl::MutexLock lock(&mu_);
+  auto it = last_stored_.find(node_id);
+  if (it != last_stored_.end()) it->second.seq = std::min(it->second.seq, seq);
 }
 
 uint64_t SnapshotWriter::LastStoredSeq(const std::string& node_id) const {
@@ -83,9 +92,21 @@ CollectorHealth SnapshotWriter::Health(absl::Time now) const {
   if (oldest != absl::InfiniteFuture()) {
     health.ingest_lag = std::max(absl::ZeroDuration(), now - oldest);
   }
-  health.overloaded =
-      health.ingest_lag > options_.overload_lag || queue_.size() >= options_.max_queue / 2;
+  health.overloaded = health.ingest_lag > options_.overload_lag ||
+                      queue_.size() >= options_.max_queue / 2 ||
+                      queue_bytes_ >= options_.max_queue_bytes / 2;
   return health;
+}
+
+guts::diag::v1::SnapshotLoss SnapshotWriter::LossOf(const std::string& node_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = loss_.find(node_id);
+  return it == loss_.end() ? guts::diag::v1::SnapshotLoss() : it->second;
+}
+
+absl::Time SnapshotWriter::StoreFailingSince() const {
+  absl::MutexLock lock(&mu_);
+  return store_failing_since_;
 }
 
 double SnapshotWriter::SnapshotsPerSecond() const {
@@ -107,6 +128,7 @@ void SnapshotWriter::Run() {
       size_t n = std::min(queue_.size(), options_.max_batch);
       batch.clear();
       for (size_t i = 0; i < n; ++i) {
+        queue_bytes_ -= queue_.front().bytes;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -148,6 +170,16 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
         metrics_->snapshots_duplicate.Increment();
         continue;
       }
+      // Loss the collector can see: a hole before this seq, and what the spool dropped.
+      const uint64_t missing =
+          last > 0 && p.snapshot.seq() > last + 1 ? p.snapshot.seq() - last - 1 : 0;
+      if (missing > 0 || p.snapshot.spool_dropped() > 0) {
+        guts::diag::v1::SnapshotLoss& loss = loss_[node];
+        loss.set_spool_dropped(loss.spool_dropped() + p.snapshot.spool_dropped());
+        loss.set_seq_gaps(loss.seq_gaps() + (missing > 0 ? 1 : 0));
+        loss.set_seqs_missing(loss.seqs_missing() + missing);
+        metrics_->CountLoss(node, p.snapshot.spool_dropped(), missing > 0 ? 1 : 0, missing);
+      }
       last = p.snapshot.seq();
       records.push_back(SnapshotRecord{std::move(p.snapshot), p.received, absl::InfinitePast()});
     }
@@ -157,11 +189,26 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   if (!records.empty()) {
     // A failed batch is retried, never skipped: a later ack would cover its seqs. Meanwhile
     // the queue fills and agents are told to back off.
+    // RocksDB refuses every write after one failed (no descriptors, full disk) until it is
+    // resumed; each retry resumes it first, and /readyz says the store cannot write meanwhile.
     for (absl::Status s = store_->PutSnapshots(records); !s.ok();
          s = store_->PutSnapshots(records)) {
       spdlog::error("writing {} snapshots failed (retrying): {}", records.size(), s.ToString());
+      {
+        absl::MutexLock lock(&mu_);
+        if (store_failing_since_ == absl::InfiniteFuture()) store_failing_since_ = absl::Now();
+        if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) return;
+      }
+      if (absl::Status r = store_->Resume(); !r.ok()) {
+        spdlog::error("resuming the store: {}", r.ToString());
+      }
+    }
+    {
       absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) return;
+      if (store_failing_since_ != absl::InfiniteFuture()) {
+        spdlog::info("the store writes again");
+        store_failing_since_ = absl::InfiniteFuture();
+      }
     }
     metrics_->write_batches.Increment();
     metrics_->batch_size.Observe(static_cast<double>(records.size()));

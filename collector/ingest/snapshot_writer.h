@@ -31,6 +31,7 @@
 #include "collector/fleet/fleet_view.h"
 #include "collector/http/metrics.h"
 #include "collector/store/store.h"
+#include "guts/diag/v1/fleet.pb.h"
 
 namespace guts::collector {
 
@@ -44,6 +45,7 @@ class AckSink {
 
 struct PendingSnapshot {
   guts::diag::v1::Snapshot snapshot;
+  size_t bytes = 0;  // its encoded size, counted against the queue's byte bound
   absl::Time received;
   std::shared_ptr<AckSink> ack;  // may be null (no one to tell)
 };
@@ -51,6 +53,8 @@ struct PendingSnapshot {
 struct WriterOptions {
   // Snapshots waiting at most; beyond, Submit refuses.
   size_t max_queue = 200000;
+  // Bytes of snapshots waiting at most (their encoded size); beyond, Submit refuses.
+  size_t max_queue_bytes = 256u << 20;
   // Snapshots per write batch at most.
   size_t max_batch = 4096;
   // Lag beyond which the collector calls itself overloaded.
@@ -75,11 +79,21 @@ class SnapshotWriter {
   // Queues a Hello to store with the next batch.
   void SubmitHello(const guts::diag::v1::Hello& hello);
 
+  // Sets the node's stored mark back to `seq`: later snapshots above it are stored, not taken
+  // for replays (its agent was reset, or a hostile seq poisoned the mark).
+  void RebaseNode(const std::string& node_id, uint64_t seq);
+
   // Highest seq of the node stored so far (0 when none).
   uint64_t LastStoredSeq(const std::string& node_id) const;
   // When the node's latest stored snapshot was received (InfinitePast when none), across
   // restarts of the collector: the start of its silence, for the ingest rate limit.
   absl::Time LastStoredReceived(const std::string& node_id) const;
+
+  // History the node is known to have lost since this collector started.
+  guts::diag::v1::SnapshotLoss LossOf(const std::string& node_id) const;
+
+  // Since when writes to the store fail (InfiniteFuture while they succeed).
+  absl::Time StoreFailingSince() const;
 
   // Ingest lag and overload, for the FleetView and /metrics.
   CollectorHealth Health(absl::Time now) const;
@@ -98,6 +112,8 @@ class SnapshotWriter {
 
   mutable absl::Mutex mu_;
   std::deque<PendingSnapshot> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queue_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time store_failing_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   // Oldest receive time in the batch being written (InfiniteFuture: none); counts in the lag.
   absl::Time writing_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   std::vector<guts::diag::v1::Hello> hellos_ ABSL_GUARDED_BY(mu_);
@@ -110,6 +126,7 @@ class SnapshotWriter {
     absl::Time received = absl::InfinitePast();
   };
   std::map<std::string, StoredMark> last_stored_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, guts::diag::v1::SnapshotLoss> loss_ ABSL_GUARDED_BY(mu_);
   double rate_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time rate_at_ ABSL_GUARDED_BY(mu_);
   uint64_t rate_count_ ABSL_GUARDED_BY(mu_) = 0;

@@ -54,6 +54,49 @@ class ListWriter : public grpc::ServerWriteReactor<Message> {
   size_t next_ = 0;
 };
 
+// Streams a node's history one page at a time: a query holds at most one page of points in
+// memory, and a cancelled one frees it at once (OnDone).
+class HistoryWriter : public grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint> {
+ public:
+  // Bytes of points read from the store at a time.
+  static constexpr size_t kPageBytes = 1 << 20;
+
+  explicit HistoryWriter(NodeHistoryReader reader) : reader_(std::move(reader)) { Next(); }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (next_ == page_.size()) {
+      page_.clear();
+      next_ = 0;
+      absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> page = reader_.NextPage(kPageBytes);
+      if (!page.ok()) {
+        Finish(grpc::Status(static_cast<grpc::StatusCode>(page.status().code()),
+                            std::string(page.status().message())));
+        return;
+      }
+      if (page->empty()) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      page_ = *std::move(page);
+    }
+    StartWrite(&page_[next_++]);
+  }
+
+  NodeHistoryReader reader_;
+  std::vector<guts::diag::v1::HistoryPoint> page_;
+  size_t next_ = 0;
+};
+
 grpc::Status Unimplemented() {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "bundles are not served by this collector");
 }
@@ -112,6 +155,7 @@ grpc::ServerUnaryReactor* QueryService::GetNode(grpc::CallbackServerContext* con
     }
   }
   if (node->has_latest) *response->mutable_latest() = node->latest;
+  if (loss_) *response->mutable_loss() = loss_(node->node_id);
   response->mutable_labels()->insert(node->hello.labels().begin(), node->hello.labels().end());
   if (node->first_seen != absl::InfinitePast()) {
     response->set_first_seen_unix_ms(absl::ToUnixMillis(node->first_seen));
@@ -130,10 +174,9 @@ grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* QueryService::GetNodeHis
         grpc::Status(grpc::StatusCode::NOT_FOUND,
                      absl::StrCat("no node \"", request->node_id(), "\" has ever reported")));
   }
-  absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> points =
-      LoadNodeHistory(*store_, *request);
-  if (!points.ok()) return new Writer(ToGrpc(points.status()));
-  return new Writer(*std::move(points));
+  absl::StatusOr<NodeHistoryReader> reader = NodeHistoryReader::Start(store_, *request);
+  if (!reader.ok()) return new Writer(ToGrpc(reader.status()));
+  return new HistoryWriter(*std::move(reader));
 }
 
 grpc::ServerUnaryReactor* QueryService::GetTopology(grpc::CallbackServerContext* context,

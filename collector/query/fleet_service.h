@@ -30,6 +30,11 @@ class QueryService final : public guts::diag::v1::FleetService::CallbackService 
 
   // REQUIRES: called before the server starts.
   void SetBundleRpcs(BundleRpcs* bundles) { bundles_ = bundles; }
+  // Where GetNode finds the history a node is known to have lost (the ingest writer).
+  // REQUIRES: called before the server starts.
+  void SetLossSource(std::function<guts::diag::v1::SnapshotLoss(const std::string&)> loss) {
+    loss_ = std::move(loss);
+  }
 
   // The fleet status as GetFleetStatus answers it (also used by /metrics).
   guts::diag::v1::FleetStatus FleetStatusNow() const;
@@ -68,6 +73,7 @@ class QueryService final : public guts::diag::v1::FleetService::CallbackService 
   const AnalysisLoop* const analysis_;
   const std::function<guts::diag::v1::CollectorInfo()> collector_info_;
   BundleRpcs* bundles_ = nullptr;
+  std::function<guts::diag::v1::SnapshotLoss(const std::string&)> loss_;
 };
 
 }  // namespace guts::collector

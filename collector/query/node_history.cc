@@ -30,12 +30,13 @@ HistoryPoint ToHistoryPoint(const Snapshot& s, bool full) {
     p.set_disk_used_ratio(1.0 - static_cast<double>(s.system().disk_available_bytes()) /
                                     static_cast<double>(s.system().disk_total_bytes()));
   }
+  p.set_spool_dropped(s.spool_dropped());
   if (full) *p.mutable_snapshot() = s;
   return p;
 }
 
-absl::StatusOr<std::vector<HistoryPoint>> LoadNodeHistory(
-    const Store& store, const guts::diag::v1::NodeHistoryRequest& request) {
+absl::StatusOr<NodeHistoryReader> NodeHistoryReader::Start(
+    const Store* store, const guts::diag::v1::NodeHistoryRequest& request) {
   if (!keys::ValidNodeId(request.node_id())) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", request.node_id().substr(0, 64), "\" is not a node id"));
@@ -47,39 +48,91 @@ absl::StatusOr<std::vector<HistoryPoint>> LoadNodeHistory(
   if (request.to_unix_ms() != 0 && request.from_unix_ms() > request.to_unix_ms()) {
     return absl::InvalidArgumentError("from_unix_ms is after to_unix_ms");
   }
-  absl::Time from = request.from_unix_ms() == 0 ? absl::InfinitePast()
-                                                : absl::FromUnixMillis(request.from_unix_ms());
+  NodeHistoryReader r;
+  r.store_ = store;
+  r.request_ = request;
+  r.resume_from_ = request.from_unix_ms() == 0 ? absl::InfinitePast()
+                                               : absl::FromUnixMillis(request.from_unix_ms());
   // `to` is inclusive on the wire; the store's bound is exclusive.
-  absl::Time to = request.to_unix_ms() == 0 ? absl::InfiniteFuture()
-                                            : absl::FromUnixMillis(request.to_unix_ms() + 1);
-  uint32_t limit =
+  r.to_ = request.to_unix_ms() == 0 ? absl::InfiniteFuture()
+                                    : absl::FromUnixMillis(request.to_unix_ms() + 1);
+  r.limit_ =
       request.limit() == 0 ? kDefaultHistoryLimit : std::min(request.limit(), kMaxHistoryLimit);
+  return r;
+}
+
+absl::StatusOr<std::vector<HistoryPoint>> NodeHistoryReader::NextPage(size_t max_bytes) {
   std::vector<HistoryPoint> points;
-  const int64_t step = request.step_ms();
-  bool pending = false;
-  int64_t pending_bucket = 0;
-  Snapshot last;
-  absl::Status s = store.History(request.node_id(), from, to, [&](const Snapshot& snap) {
-    if (step == 0) {
-      points.push_back(ToHistoryPoint(snap, request.full()));
-      return points.size() < limit;
-    }
-    int64_t bucket = snap.taken_unix_ms() / step;
-    if (pending && bucket != pending_bucket) {
-      points.push_back(ToHistoryPoint(last, request.full()));
-      if (points.size() >= limit) {
-        pending = false;
-        return false;
-      }
-    }
-    pending = true;
-    pending_bucket = bucket;
-    last = snap;
-    return true;
-  });
+  if (done_) return points;
+  size_t bytes = 0;
+  const int64_t step = request_.step_ms();
+  const bool full = request_.full();
+  auto emit = [&](const Snapshot& snap) {
+    points.push_back(ToHistoryPoint(snap, full));
+    // With a step, a point stands for its bucket: what was missing or dropped in it counts.
+    points.back().set_seqs_missing_before(missing_since_point_);
+    points.back().set_spool_dropped(dropped_since_point_);
+    missing_since_point_ = 0;
+    dropped_since_point_ = 0;
+    bytes += points.back().ByteSizeLong();
+    ++returned_;
+  };
+  bool stopped_early = false;
+  absl::Status s =
+      store_->History(request_.node_id(), resume_from_, to_, [&](const Snapshot& snap) {
+        if (snap.taken_unix_ms() == resume_ms_ && snap.seq() <= resume_seq_) return true;
+        resume_ms_ = snap.taken_unix_ms();
+        resume_seq_ = snap.seq();
+        const uint64_t missing = previous_seq_ != 0 && snap.seq() > previous_seq_ + 1
+                                     ? snap.seq() - previous_seq_ - 1
+                                     : 0;
+        previous_seq_ = snap.seq();
+        if (step == 0) {
+          missing_since_point_ += missing;
+          dropped_since_point_ += snap.spool_dropped();
+          emit(snap);
+        } else {
+          int64_t bucket = snap.taken_unix_ms() / step;
+          if (pending_ && bucket != pending_bucket_) emit(last_);
+          missing_since_point_ += missing;
+          dropped_since_point_ += snap.spool_dropped();
+          pending_ = true;
+          pending_bucket_ = bucket;
+          last_ = snap;
+        }
+        if (returned_ >= limit_) {
+          pending_ = false;
+          done_ = true;
+          return false;
+        }
+        if (bytes >= max_bytes) {
+          stopped_early = true;
+          return false;
+        }
+        return true;
+      });
   if (!s.ok()) return s;
-  if (pending && points.size() < limit) points.push_back(ToHistoryPoint(last, request.full()));
+  if (stopped_early) {
+    resume_from_ = absl::FromUnixMillis(resume_ms_);
+    return points;
+  }
+  if (pending_ && returned_ < limit_) emit(last_);
+  pending_ = false;
+  done_ = true;
   return points;
+}
+
+absl::StatusOr<std::vector<HistoryPoint>> LoadNodeHistory(
+    const Store& store, const guts::diag::v1::NodeHistoryRequest& request) {
+  absl::StatusOr<NodeHistoryReader> reader = NodeHistoryReader::Start(&store, request);
+  if (!reader.ok()) return reader.status();
+  std::vector<HistoryPoint> all;
+  for (;;) {
+    absl::StatusOr<std::vector<HistoryPoint>> page = reader->NextPage(size_t{4} << 20);
+    if (!page.ok()) return page.status();
+    if (page->empty()) return all;
+    for (HistoryPoint& p : *page) all.push_back(std::move(p));
+  }
 }
 
 }  // namespace guts::collector

@@ -21,7 +21,48 @@ inline constexpr uint32_t kMaxHistoryLimit = 100000;
 // The compact figures of one snapshot (and the snapshot itself when `full`).
 guts::diag::v1::HistoryPoint ToHistoryPoint(const guts::diag::v1::Snapshot& s, bool full);
 
-// INVALID_ARGUMENT for a bad node id, a negative step or from > to; store errors otherwise.
+// Reads a node's history page by page, so a query holds at most one page (and one snapshot)
+// in memory whatever range it asks for; dropping the reader frees everything.
+//
+// Example:
+//   absl::StatusOr<NodeHistoryReader> r = NodeHistoryReader::Start(&store, request);
+//   for (;;) { auto page = r->NextPage(1 << 20); if (!page.ok() || page->empty()) break; ... }
+//
+// Not thread-safe (one caller at a time); `store` must outlive the reader.
+class NodeHistoryReader {
+ public:
+  // INVALID_ARGUMENT for a bad node id, a negative step or from > to.
+  static absl::StatusOr<NodeHistoryReader> Start(const Store* store,
+                                                 const guts::diag::v1::NodeHistoryRequest& request);
+
+  // The next points, about `max_bytes` of them (at least one while any remain); empty once
+  // every point was returned. Store errors as they come.
+  absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> NextPage(size_t max_bytes);
+
+ private:
+  NodeHistoryReader() = default;
+
+  const Store* store_ = nullptr;
+  guts::diag::v1::NodeHistoryRequest request_;
+  absl::Time to_;
+  uint32_t limit_ = 0;
+  uint32_t returned_ = 0;
+  bool done_ = false;
+  // Where the next page starts: after the snapshot (time, seq) visited last.
+  absl::Time resume_from_ = absl::InfinitePast();
+  int64_t resume_ms_ = -1;
+  uint64_t resume_seq_ = 0;
+  // With a step: the last snapshot of the current bucket, not yet returned.
+  bool pending_ = false;
+  int64_t pending_bucket_ = 0;
+  guts::diag::v1::Snapshot last_;
+  // Loss accounting between points: seqs skipped and snapshots the spool dropped.
+  uint64_t previous_seq_ = 0;
+  uint64_t missing_since_point_ = 0;
+  uint64_t dropped_since_point_ = 0;
+};
+
+// Every page at once (tests and small ranges). Same errors as NodeHistoryReader.
 // An unknown node yields no points (the caller decides whether that is NOT_FOUND).
 absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> LoadNodeHistory(
     const Store& store, const guts::diag::v1::NodeHistoryRequest& request);

@@ -1,6 +1,7 @@
 #include "collector/store/keys.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/node_id.h"
 
 namespace guts::collector::keys {
 namespace {
@@ -120,15 +121,7 @@ absl::StatusOr<uint64_t> ParseBundleChunkOffset(absl::string_view key) {
   return DecodeBe64(rest.data());
 }
 
-bool ValidNodeId(absl::string_view node) {
-  if (node.empty() || node.size() > 128) return false;
-  for (char c : node) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
+bool ValidNodeId(absl::string_view node) { return guts::ValidNodeId(node); }
 
 std::string RoomRecordKey(absl::string_view room, absl::string_view id) {
   return absl::StrCat(room, "/", id);

@@ -359,6 +359,8 @@ absl::Status Store::Compact() {
                    "compact");
 }
 
+absl::Status Store::Resume() { return FromRocks(impl_->db->Resume(), "resume"); }
+
 StoreFigures Store::Figures() const {
   StoreFigures f;
   rocksdb::DB& db = *impl_->db;

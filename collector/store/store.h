@@ -127,6 +127,11 @@ class Store {
 
   StoreFigures Figures() const;
 
+  // After a failed write (a full disk, no file descriptors) RocksDB refuses every later write
+  // until resumed; this clears that state once the cause is gone. Returns the error when
+  // writing is still impossible.
+  absl::Status Resume();
+
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);

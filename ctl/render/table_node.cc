@@ -108,6 +108,19 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
   if (detail.first_seen_unix_ms() != 0) {
     absl::StrAppend(&out, Field("first seen", FormatUtcMs(detail.first_seen_unix_ms()), style));
   }
+  if (const v1::SnapshotLoss& loss = detail.loss();
+      loss.spool_dropped() > 0 || loss.seqs_missing() > 0) {
+    // Known missing history: what the agent's spool dropped and holes in the stored seqs.
+    absl::StrAppend(
+        &out,
+        Field("lost",
+              Paint(absl::StrCat(
+                        loss.spool_dropped(), " snapshot(s) dropped by the agent's full spool, ",
+                        loss.seqs_missing(), " seq(s) missing in ", loss.seq_gaps(), " gap(s)"),
+                    Tone::kWarn, style),
+              style));
+  }
+
   if (!node.incident_ids().empty()) {
     absl::StrAppend(&out, Field("incidents", absl::StrJoin(node.incident_ids(), " "), style));
   }
@@ -218,7 +231,22 @@ std::string RenderNodeHistoryTable(absl::string_view node_id,
                   s.format(s.values.front()), s.format(s.values.back()), s.format(*lo),
                   s.format(*hi)});
   }
-  return out + table.Render(style);
+  out += table.Render(style);
+  uint64_t dropped = 0, missing = 0, gaps = 0;
+  for (const v1::HistoryPoint& point : points) {
+    dropped += point.spool_dropped();
+    missing += point.seqs_missing_before();
+    if (point.seqs_missing_before() > 0) ++gaps;
+  }
+  if (dropped > 0 || missing > 0) {
+    absl::StrAppend(&out,
+                    Paint(absl::StrCat("lost history in this range: ", dropped,
+                                       " snapshot(s) dropped by the agent's full spool, ", missing,
+                                       " seq(s) missing in ", gaps, " gap(s)"),
+                          Tone::kWarn, style),
+                    "\n");
+  }
+  return out;
 }
 
 }  // namespace guts::ctl

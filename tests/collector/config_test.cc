@@ -134,4 +134,33 @@ TEST(ConfigTest, MalformedYamlIsAUsageError) {
 }
 
 }  // namespace
+TEST(ConfigTest, ConfigFileWithNestedKeysOrItemsIsAUsageErrorNotACrash) {
+  // Found by collector_config_fuzzer: a list item that is itself a mapping threw an exception
+  // nobody caught, and the collector died of std::terminate.
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            absl::StrCat("guts-config-nested-", getpid(), ".yaml"))
+                               .string();
+  for (const char* text :
+       {"maintenance-window:\n  - {a: b}\n", "? [a, b]\n: 1\n", "tick: {a: 1}\n"}) {
+    std::ofstream(path) << text;
+    auto c = Parse({"--data-dir", "/tmp/x", "--insecure", "--config", path});
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, HostileClientLimitsHaveDefaultsAndFlags) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)->max_queue_bytes, 256ull << 20);
+  EXPECT_EQ((*c)->handshake_timeout, absl::Seconds(10));
+  EXPECT_EQ((*c)->unhealthy_grace, absl::Seconds(60));
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--handshake-timeout", "2s",
+             "--max-connections-per-peer", "16", "--connection-idle-timeout", "1m"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->handshake_timeout, absl::Seconds(2));
+  EXPECT_EQ((*c)->max_connections_per_peer, 16u);
+  EXPECT_EQ((*c)->connection_idle_timeout, absl::Minutes(1));
+}
+
 }  // namespace guts::collector

@@ -1,7 +1,16 @@
 #include "common/http_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "absl/time/clock.h"
 
 namespace guts {
 namespace {
@@ -35,6 +44,58 @@ TEST(HttpServer, BindConflictIsUnavailable) {
   HttpServer second;
   absl::Status s = second.Start("127.0.0.1", first.port());
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+}
+
+// A connection to 127.0.0.1:port that sent `bytes` and nothing more.
+int SlowClient(int port, const std::string& bytes) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  EXPECT_EQ(send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  return fd;
+}
+
+TEST(HttpServer, ClientsDrippingHeadersCannotHoldEveryWorker) {
+  // Two workers, both taken by clients that never finish their request: the deadline frees
+  // them, and a probe behind them is answered.
+  HttpServer http({.threads = 2, .request_deadline = absl::Seconds(1)});
+  http.Get("/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; });
+  ASSERT_TRUE(http.Start("127.0.0.1", 0).ok());
+  std::vector<int> slow;
+  for (int i = 0; i < 6; ++i) slow.push_back(SlowClient(http.port(), "GET /healthz HTTP/1.1\r\n"));
+  absl::Time start = absl::Now();
+  httplib::Client client("127.0.0.1", http.port());
+  client.set_read_timeout(10, 0);
+  auto ok = client.Get("/healthz");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(8));
+  // The slow clients were cut (perhaps after an error answer): their connections end, they
+  // do not wait.
+  for (int fd : slow) {
+    char buf[4096];
+    timeval tv{.tv_sec = 5, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = 0;
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+    }
+    EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the connection was left open";
+    close(fd);
+  }
+  http.Stop();
+}
+
+TEST(HttpServer, LoopbackAddresses) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackAddress("127.3.2.1"));
+  EXPECT_TRUE(IsLoopbackAddress("::1"));
+  EXPECT_TRUE(IsLoopbackAddress("::ffff:127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.7"));
+  EXPECT_FALSE(IsLoopbackAddress("::ffff:10.0.0.7"));
+  EXPECT_FALSE(IsLoopbackAddress("1270.0.0.1"));
 }
 
 }  // namespace

@@ -77,6 +77,11 @@ TEST(KeysTest, NodeIdsAreBoundedAndPlain) {
   EXPECT_FALSE(ValidNodeId(std::string("v\0", 2)));
   EXPECT_FALSE(ValidNodeId("v1/../etc"));
   EXPECT_FALSE(ValidNodeId("v 1"));
+  // One grammar everywhere: never ".", "..", a hidden file or an option.
+  EXPECT_FALSE(ValidNodeId(".."));
+  EXPECT_FALSE(ValidNodeId(".hidden"));
+  EXPECT_FALSE(ValidNodeId("-rf"));
+  EXPECT_FALSE(ValidNodeId(":7400"));
 }
 
 }  // namespace

@@ -1,0 +1,483 @@
+#!/usr/bin/python3
+"""Hostile clients against the real guts-collector, written apart from the project's C++ client.
+
+Stubs are generated from proto/ at test time with grpc_tools (Debian's python3-grpc-tools).
+Every case asserts the status the collector answers, that it stays live and ready, and that an
+honest agent streaming alongside (its own certificate, its own spool) loses nothing: at the end
+every seq it made is stored, in order.
+
+usage: hostile_client_test.py COLLECTOR_BINARY PROTO_DIR MINT_SCRIPT WORK_DIR [unittest args]
+"""
+
+import json
+import os
+import queue
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import urllib.request
+
+COLLECTOR, PROTO_DIR, MINT, WORK = sys.argv[1:5]
+del sys.argv[1:5]
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(os.path.join(WORK, "stubs"))
+subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + PROTO_DIR,
+                "--python_out=" + os.path.join(WORK, "stubs"),
+                "--grpc_python_out=" + os.path.join(WORK, "stubs")] +
+               [os.path.join(PROTO_DIR, "guts/diag/v1", f)
+                for f in sorted(os.listdir(os.path.join(PROTO_DIR, "guts/diag/v1")))
+                if f.endswith(".proto")], check=True)
+sys.path.insert(0, os.path.join(WORK, "stubs"))
+
+import grpc  # noqa: E402
+from guts.diag.v1 import agent_pb2, fleet_pb2  # noqa: E402
+
+CERTS = os.path.join(WORK, "certs")
+subprocess.run([MINT, CERTS, "honest", "v2", "flood", "lossy"], check=True, stdout=subprocess.DEVNULL)
+
+CONNECT = "/guts.diag.v1.AgentService/Connect"
+HISTORY = "/guts.diag.v1.FleetService/GetNodeHistory"
+STATUS = "/guts.diag.v1.FleetService/GetFleetStatus"
+GET_NODE = "/guts.diag.v1.FleetService/GetNode"
+
+
+def read(name):
+    with open(os.path.join(CERTS, name), "rb") as f:
+        return f.read()
+
+
+def credentials(who):
+    return grpc.ssl_channel_credentials(read("ca.crt"), read(who + ".key"), read(who + ".crt"))
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class Collector:
+    """A guts-collector process on free ports, optionally with a low open-file limit."""
+
+    def __init__(self, name, extra=(), nofile=None):
+        self.dir = os.path.join(WORK, name)
+        os.makedirs(self.dir)
+        ready = os.path.join(self.dir, "ready.json")
+        self.log = open(os.path.join(self.dir, "collector.log"), "wb")
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) \
+            if nofile else None
+        self.proc = subprocess.Popen(
+            [COLLECTOR, "--data-dir", os.path.join(self.dir, "data"),
+             "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready,
+             "--tls-cert", os.path.join(CERTS, "collector.crt"),
+             "--tls-key", os.path.join(CERTS, "collector.key"),
+             "--tls-ca", os.path.join(CERTS, "ca.crt"),
+             "--max-snapshots-per-second-per-agent", "20", "--max-snapshot-burst-per-agent", "50",
+             "--handshake-timeout", "2s"] + list(extra),
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=limit)
+        deadline = time.time() + 30
+        while not os.path.exists(ready):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("collector did not start: " + self.log_text())
+            time.sleep(0.05)
+        with open(ready) as f:
+            addrs = json.load(f)
+        self.grpc, self.http = addrs["grpc"], addrs["http"]
+        self.port = int(self.grpc.rsplit(":", 1)[1])
+
+    def channel(self, who):
+        return grpc.secure_channel(self.grpc, credentials(who))
+
+    def http_get(self, path, timeout=3):
+        try:
+            with urllib.request.urlopen("http://%s%s" % (self.http, path), timeout=timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def log_text(self):
+        self.log.flush()
+        with open(os.path.join(self.dir, "collector.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+class Stream:
+    """One Connect stream of hand-made messages (bytes or AgentMessage)."""
+
+    def __init__(self, collector, who):
+        self.channel = collector.channel(who)
+        self.out = queue.Queue()
+        call = self.channel.stream_stream(CONNECT, request_serializer=None,
+                                          response_deserializer=None)
+
+        def requests():
+            while True:
+                m = self.out.get()
+                if m is None:
+                    return
+                yield m if isinstance(m, bytes) else m.SerializeToString()
+
+        self.responses = call(requests())
+
+    def send(self, message):
+        self.out.put(message)
+
+    def replies(self):
+        """Replies until the stream ends; then (code, details)."""
+        got = []
+        try:
+            for raw in self.responses:
+                got.append(agent_pb2.CollectorMessage.FromString(raw))
+        except grpc.RpcError as e:
+            return got, e.code(), e.details()
+        return got, grpc.StatusCode.OK, ""
+
+    def close(self):
+        self.out.put(None)
+        self.channel.close()
+
+
+def hello(node, next_seq=1, last_acked=0, start_ms=None):
+    m = agent_pb2.AgentMessage()
+    m.hello.node_id = node
+    m.hello.agent_version = "hostile-test"
+    m.hello.next_seq = next_seq
+    m.hello.last_acked_seq = last_acked
+    m.hello.agent_start_unix_ms = start_ms if start_ms is not None else now_ms()
+    m.hello.sent_unix_ms = now_ms()
+    m.hello.interval_ms = 100
+    m.hello.role = "validator"
+    return m
+
+
+def snapshot(node, seq, **fields):
+    m = agent_pb2.AgentMessage()
+    m.snapshot.node_id = node
+    m.snapshot.seq = seq
+    m.snapshot.taken_unix_ms = now_ms()
+    m.snapshot.interval_ms = 100
+    for k, v in fields.items():
+        setattr(m.snapshot, k, v)
+    return m
+
+
+class HonestAgent(threading.Thread):
+    """Snapshots every 100 ms into its own spool; streams them; replays what is unacked after any
+    error, as the real agent does. seqs_stored() is the audit at the end."""
+
+    def __init__(self, collector, node="honest"):
+        super().__init__(daemon=True)
+        self.collector, self.node = collector, node
+        self.next_seq, self.acked = 1, 0
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.making = threading.Event()
+        self.making.set()
+        self.errors = []
+        self.start()
+
+    def run(self):
+        maker = threading.Thread(target=self.make, daemon=True)
+        maker.start()
+        while not self.stopping.is_set():
+            self.stream_once()
+            time.sleep(0.3)
+
+    def make(self):
+        while self.making.is_set():
+            with self.lock:
+                self.next_seq += 1
+            time.sleep(0.1)
+
+    def stream_once(self):
+        channel = self.collector.channel("agent-" + self.node)
+        try:
+            call = channel.stream_stream(CONNECT, request_serializer=None,
+                                         response_deserializer=None)
+            sent = [0]
+
+            def requests():
+                with self.lock:
+                    yield hello(self.node, self.next_seq, self.acked).SerializeToString()
+                    sent[0] = self.acked
+                while not self.stopping.is_set():
+                    with self.lock:
+                        upto = self.next_seq - 1
+                    for seq in range(sent[0] + 1, upto + 1):
+                        yield snapshot(self.node, seq).SerializeToString()
+                    sent[0] = max(sent[0], upto)
+                    time.sleep(0.05)
+
+            for raw in call(requests(), timeout=600):
+                m = agent_pb2.CollectorMessage.FromString(raw)
+                with self.lock:
+                    if m.HasField("hello_ack"):
+                        self.acked = max(self.acked, min(m.hello_ack.last_stored_seq,
+                                                         self.next_seq - 1))
+                        # Never back: what this stream sent already is not sent twice.
+                        sent[0] = max(sent[0], self.acked)
+                    elif m.HasField("ack"):
+                        self.acked = max(self.acked, m.ack.seq)
+        except grpc.RpcError as e:
+            self.errors.append(e.code())
+        finally:
+            channel.close()
+
+    def finish(self, timeout=60):
+        """Stops making snapshots and waits until every one is acked; the last seq made."""
+        # Stop the maker only: the streamer keeps going until all is acked.
+        self.making.clear()
+        time.sleep(0.2)
+        with self.lock:
+            last = self.next_seq - 1
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if self.acked >= last:
+                    break
+            time.sleep(0.1)
+        self.stopping.set()
+        return last
+
+    def seqs_stored(self, upto):
+        channel = self.collector.channel("operator")
+        call = channel.unary_stream(HISTORY, request_serializer=None, response_deserializer=None)
+        req = fleet_pb2.NodeHistoryRequest(node_id=self.node, limit=100000)
+        seqs = [fleet_pb2.HistoryPoint.FromString(raw).seq
+                for raw in call(req.SerializeToString(), timeout=30)]
+        channel.close()
+        return [s for s in seqs if s <= upto]
+
+
+class HostileClients(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.collector = Collector("main")
+        cls.honest = HonestAgent(cls.collector)
+        time.sleep(1)
+
+    @classmethod
+    def tearDownClass(cls):
+        last = cls.honest.finish()
+        stored = cls.honest.seqs_stored(last)
+        cls.collector.stop()
+        assert stored == list(range(1, last + 1)), \
+            "honest agent lost snapshots: %d stored of %d" % (len(stored), last)
+
+    def assertServing(self, collector=None):
+        c = collector or self.collector
+        self.assertEqual(c.http_get("/healthz")[0], 200)
+        status, body = c.http_get("/readyz")
+        self.assertEqual(status, 200, body)
+        channel = c.channel("operator")
+        call = channel.unary_unary(STATUS, request_serializer=None, response_deserializer=None)
+        call(fleet_pb2.FleetStatusRequest().SerializeToString(), timeout=10)
+        channel.close()
+
+    def refused(self, messages, who="agent-v2"):
+        s = Stream(self.collector, who)
+        for m in messages:
+            s.send(m)
+        _, code, details = s.replies()
+        s.close()
+        return code, details
+
+    def test_garbage_bytes_are_invalid_argument_with_a_warning(self):
+        code, details = self.refused([b"\xff\x01\x02garbage\x00\x99" * 10])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        self.assertIn("does not parse", details)
+        self.assertIn("does not parse", self.collector.log_text())
+        self.assertServing()
+
+    def test_invalid_utf8_string_is_invalid_argument(self):
+        raw = hello("v2").SerializeToString().replace(b"hostile-test", b"\xff\xfe\xfd-not-utf8-")
+        code, details = self.refused([raw])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        self.assertServing()
+
+    def test_every_string_field_is_bounded(self):
+        big = snapshot("v2", 1)
+        big.snapshot.health.version = "x" * 5000
+        code, details = self.refused([hello("v2"), big])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        self.assertIn("snapshot.health.version", details)
+        deep = hello("v2")
+        deep.hello.labels["k"] = "v"
+        deep.hello.p2p_addr = "1" * 4097
+        code, details = self.refused([deep])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        self.assertServing()
+
+    def test_seq_at_the_top_of_the_range_cannot_wedge_a_node(self):
+        code, details = self.refused([hello("v2", 1), snapshot("v2", 1), snapshot("v2", 2),
+                                      snapshot("v2", 2 ** 64 - 1)])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        code, details = self.refused([hello("v2", 3, 2), snapshot("v2", 3),
+                                      snapshot("v2", 3 + 10 ** 9)])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        self.assertIn("ahead of", details)
+        # The node's own agent carries on: its next snapshots are stored.
+        s = Stream(self.collector, "agent-v2")
+        s.send(hello("v2", 4, 3))
+        for seq in (4, 5, 6):
+            s.send(snapshot("v2", seq))
+        deadline = time.time() + 10
+        stored = []
+        while time.time() < deadline and stored[-1:] != [6]:
+            channel = self.collector.channel("operator")
+            call = channel.unary_stream(HISTORY, request_serializer=None,
+                                        response_deserializer=None)
+            stored = [fleet_pb2.HistoryPoint.FromString(r).seq for r in call(
+                fleet_pb2.NodeHistoryRequest(node_id="v2").SerializeToString(), timeout=10)]
+            channel.close()
+            time.sleep(0.2)
+        s.close()
+        self.assertEqual(stored[-4:], [3, 4, 5, 6])
+        self.assertServing()
+
+    def test_a_hello_claiming_a_huge_backlog_buys_no_credit(self):
+        week_ago = now_ms() - 7 * 24 * 3600 * 1000
+        s = Stream(self.collector, "agent-flood")
+        s.send(hello("flood", next_seq=10 ** 7, last_acked=0, start_ms=week_ago))
+        for seq in range(1, 20001):
+            s.send(snapshot("flood", seq))
+        got, code, details = s.replies()
+        s.close()
+        self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, details)
+        acked = max([m.ack.seq for m in got if m.HasField("ack")] or [0])
+        # Burst 50 plus 20/s over the collector's own life (this suite runs for well under 10
+        # minutes), never the claimed ten million.
+        self.assertLess(acked, 50 + 20 * 600)
+        self.assertServing()
+
+    def test_slow_http_clients_do_not_starve_the_probes(self):
+        host, port = self.collector.http.rsplit(":", 1)
+        slow = []
+        for _ in range(40):
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+            slow.append(sock)
+        started = time.time()
+        for i in range(8):
+            for sock in slow:
+                try:
+                    sock.sendall(b"X")
+                except OSError:
+                    pass
+            status, _ = self.collector.http_get("/healthz", timeout=4)
+            self.assertEqual(status, 200)
+            time.sleep(0.5)
+        for sock in slow:
+            sock.close()
+        self.assertLess(time.time() - started, 40)
+        self.assertServing()
+
+    def test_lost_history_is_accounted(self):
+        # The agent's spool dropped seqs 3 and 4 (it says so in seq 5), and seq 8 never came.
+        s = Stream(self.collector, "agent-lossy")
+        s.send(hello("lossy", 1))
+        for seq in (1, 2):
+            s.send(snapshot("lossy", seq))
+        s.send(snapshot("lossy", 5, spool_dropped=2))
+        for seq in (6, 7, 9):
+            s.send(snapshot("lossy", seq))
+        deadline = time.time() + 10
+        loss = None
+        while time.time() < deadline:
+            channel = self.collector.channel("operator")
+            call = channel.unary_unary(GET_NODE, request_serializer=None,
+                                       response_deserializer=None)
+            try:
+                detail = fleet_pb2.NodeDetail.FromString(call(
+                    fleet_pb2.GetNodeRequest(node_id="lossy").SerializeToString(), timeout=10))
+                loss = detail.loss
+                if detail.latest.seq == 9:
+                    break
+            except grpc.RpcError:
+                pass
+            finally:
+                channel.close()
+            time.sleep(0.2)
+        s.close()
+        self.assertIsNotNone(loss)
+        self.assertEqual((loss.spool_dropped, loss.seq_gaps, loss.seqs_missing), (2, 2, 3))
+        channel = self.collector.channel("viewer")
+        call = channel.unary_stream(HISTORY, request_serializer=None, response_deserializer=None)
+        points = [fleet_pb2.HistoryPoint.FromString(r) for r in call(
+            fleet_pb2.NodeHistoryRequest(node_id="lossy").SerializeToString(), timeout=10)]
+        channel.close()
+        self.assertEqual([(p.seq, p.seqs_missing_before, p.spool_dropped) for p in points],
+                         [(1, 0, 0), (2, 0, 0), (5, 2, 2), (6, 0, 0), (7, 0, 0), (9, 1, 0)])
+        metrics = self.collector.http_get("/metrics")[1]
+        self.assertIn('guts_node_seqs_missing_total{node="lossy"} 3', metrics)
+        self.assertIn('guts_node_spool_dropped_total{node="lossy"} 2', metrics)
+        self.assertServing()
+
+    def test_admin_compact_from_loopback(self):
+        req = urllib.request.Request("http://%s/admin/compact" % self.collector.http, data=b"",
+                                     method="POST")
+        with urllib.request.urlopen(req, timeout=60) as r:
+            self.assertEqual(r.status, 200)
+        self.assertServing()
+
+    def test_history_streams_in_pages_and_a_cancel_frees_it(self):
+        channel = self.collector.channel("viewer")
+        call = channel.unary_stream(HISTORY, request_serializer=None, response_deserializer=None)
+        it = call(fleet_pb2.NodeHistoryRequest(node_id="honest", full=True).SerializeToString(),
+                  timeout=30)
+        next(it)
+        it.cancel()
+        channel.close()
+        self.assertServing()
+
+
+class DescriptorExhaustion(unittest.TestCase):
+    def test_collector_accepts_again_after_a_connection_flood(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        c = Collector("flood", nofile=256)
+        honest = HonestAgent(c)
+        try:
+            time.sleep(1)
+            socks = []
+            for _ in range(1200):
+                try:
+                    socks.append(socket.create_connection(("127.0.0.1", c.port), timeout=2))
+                except OSError:
+                    break
+            time.sleep(4)
+            for s in socks:
+                s.close()
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                if c.http_get("/readyz")[0] == 200:
+                    try:
+                        HostileClients.assertServing(self, c)
+                        break
+                    except (grpc.RpcError, AssertionError):
+                        pass
+                time.sleep(0.5)
+            HostileClients.assertServing(self, c)
+            last = honest.finish()
+            self.assertEqual(honest.seqs_stored(last), list(range(1, last + 1)))
+        finally:
+            honest.stopping.set()
+            c.stop()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
