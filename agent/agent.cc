@@ -125,6 +125,27 @@ void FillConsensusFromLogAndConfig(v1::Snapshot& snapshot) {
   if (!consensus.api_enabled() && consensus.view() == 0 && log.proposed_view() > 0) {
     consensus.set_view(log.proposed_view());
   }
+  // The key the node announces in its log is its real one. The real node seeds its key from
+  // the first 8 bytes of p2p.private_key (PrivateKey::from_seed(u64)), not from the 32-byte
+  // ed25519 seed the config parser derives from, so where the two differ the log wins.
+  if (snapshot.has_config() && !log.public_key().empty() &&
+      log.public_key() != snapshot.config().public_key()) {
+    v1::NodeConfig& config = *snapshot.mutable_config();
+    v1::Participant* self = nullptr;
+    for (v1::Participant& p : *config.mutable_participants()) {
+      if (p.self() || p.public_key() == log.public_key()) self = &p;
+    }
+    if (self == nullptr && config.loaded()) {
+      self = config.add_participants();
+      self->set_addr(!config.p2p_listen_addr().empty() ? config.p2p_listen_addr()
+                                                       : log.p2p_listen_addr());
+    }
+    if (self != nullptr) {
+      self->set_public_key(log.public_key());
+      self->set_self(true);
+    }
+    config.set_public_key(log.public_key());
+  }
 }
 
 absl::StatusOr<uint64_t> Agent::TakeSnapshot() {

@@ -2,7 +2,10 @@
 // consensus flags, the node's P2P listen address, and the participants of Simplex consensus
 // (the node itself plus p2p.allowed_peers, each with the address its `<pubkeyhex>@ip:port`
 // entry in p2p.bootstrappers gives). The node's own public key is derived from
-// p2p.private_key (a 32-byte ed25519 seed in hex) with OpenSSL.
+// p2p.private_key (a 32-byte ed25519 seed in hex) with OpenSSL. Note: the real node seeds its
+// key from the first 8 bytes only (PrivateKey::from_seed(u64)), so on a real node this key
+// differs from the node's; the agent replaces it with the key the node's log announces
+// (FillConsensusFromLogAndConfig in agent.h).
 //
 // The private key never leaves this parser: it is not stored in NodeConfig, not quoted in any
 // error message, and the buffers that held it are cleansed before returning.

@@ -161,5 +161,41 @@ TEST(SimplexConsensusViewTest, ConfigAloneSaysSimplexBeforeAnyBlock) {
   EXPECT_EQ(empty.consensus().mode(), v1::CONSENSUS_MODE_UNSPECIFIED);
 }
 
+// The real node seeds its key from the first 8 bytes of p2p.private_key, so the key the config
+// parser derives is not the node's: the key the node announces in its log replaces it.
+TEST(SimplexConsensusViewTest, TheLogsPublicKeyWinsOverTheKeyDerivedFromTheConfig) {
+  v1::Snapshot snapshot;
+  v1::NodeConfig& config = *snapshot.mutable_config();
+  config.set_loaded(true);
+  config.set_public_key("aaaa");
+  v1::Participant* self = config.add_participants();
+  self->set_public_key("aaaa");
+  self->set_addr("10.0.0.1:9000");
+  self->set_self(true);
+  v1::Participant* peer = config.add_participants();
+  peer->set_public_key("bbbb");
+  snapshot.mutable_log()->set_public_key("cccc");
+  FillConsensusFromLogAndConfig(snapshot);
+  EXPECT_EQ(snapshot.config().public_key(), "cccc");
+  ASSERT_EQ(snapshot.config().participants_size(), 2);
+  EXPECT_EQ(snapshot.config().participants(0).public_key(), "cccc");
+  EXPECT_TRUE(snapshot.config().participants(0).self());
+  EXPECT_EQ(snapshot.config().participants(0).addr(), "10.0.0.1:9000");
+  EXPECT_EQ(snapshot.config().participants(1).public_key(), "bbbb");
+  EXPECT_FALSE(snapshot.config().participants(1).self());
+
+  // No key derivable from the config: the node is added as a participant under its log key.
+  v1::Snapshot underived;
+  underived.mutable_config()->set_loaded(true);
+  underived.mutable_config()->set_p2p_listen_addr("10.0.0.2:9000");
+  underived.mutable_config()->add_participants()->set_public_key("bbbb");
+  underived.mutable_log()->set_public_key("dddd");
+  FillConsensusFromLogAndConfig(underived);
+  ASSERT_EQ(underived.config().participants_size(), 2);
+  EXPECT_EQ(underived.config().participants(1).public_key(), "dddd");
+  EXPECT_EQ(underived.config().participants(1).addr(), "10.0.0.2:9000");
+  EXPECT_TRUE(underived.config().participants(1).self());
+}
+
 }  // namespace
 }  // namespace guts::agent
