@@ -18,7 +18,9 @@
 //   fork G1|G2                  each group finalizes its own block at its next height
 //   disk A R                    fill A's data dir filesystem to ratio R (0 frees it)
 //   config-fallback A [off]     restart A on default config (warning printed, API bound on
-//                               the default 127.0.0.1:<api port> only, as the real node) / fixed
+//                               the default 127.0.0.1:<api port> only, as the real node; in
+//                               Simplex mode it also runs no consensus and no P2P, as
+//                               consensus.enabled defaults to false) / fixed
 //   clock A OFFSET              skew A's log timestamps, e.g. +5m, -30s. That is all of a
 //                               skewed host clock the sim owns: on a real host the same clock
 //                               also moves the agent's; tests run that agent under faketime

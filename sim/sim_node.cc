@@ -141,18 +141,24 @@ absl::Status SimNode::Launch() {
               {"consensus", options_.mode == ApiMode::kSimplex ? "simplex" : "simulation"},
               {"config_loaded", !config_fallback_}},
              "crates/guts-node/src/main.rs", 88);
-  links_ =
-      std::make_unique<PeerLinks>(io_, id_.index, [this](const WireMessage& m) { Receive(m); });
-  s = links_->Listen(id_.ip, options_.p2p_port);
-  if (!s.ok()) {
-    log_.Write("ERROR", "guts_node", "Failed to start Simplex BFT consensus",
-               {{"error", std::string(s.message())}}, "crates/guts-node/src/main.rs", 203);
-    api_->Close();
-    return s;
+  // A Simplex node on defaults runs no consensus at all (consensus.enabled defaults to false),
+  // and its P2P network lives inside the consensus runtime: no sessions, no Simplex lines.
+  if (options_.mode == ApiMode::kSimplex && config_fallback_) {
+    links_.reset();
+  } else {
+    links_ =
+        std::make_unique<PeerLinks>(io_, id_.index, [this](const WireMessage& m) { Receive(m); });
+    s = links_->Listen(id_.ip, options_.p2p_port);
+    if (!s.ok()) {
+      log_.Write("ERROR", "guts_node", "Failed to start Simplex BFT consensus",
+                 {{"error", std::string(s.message())}}, "crates/guts-node/src/main.rs", 203);
+      api_->Close();
+      return s;
+    }
+    for (const auto& [peer, ip] : refused_ips_) links_->Refuse(peer, ip, true);
+    links_->Dial(peers_, options_.Scaled(absl::Seconds(1)));
+    if (options_.mode == ApiMode::kSimplex) LogSimplexStartup(p2p_addr);
   }
-  for (const auto& [peer, ip] : refused_ips_) links_->Refuse(peer, ip, true);
-  links_->Dial(peers_, options_.Scaled(absl::Seconds(1)));
-  if (options_.mode == ApiMode::kSimplex) LogSimplexStartup(p2p_addr);
   absl::Time now = absl::Now();
   running_ = true;
   paused_ = false;
@@ -173,7 +179,8 @@ void SimNode::Tick(absl::Time now) {
     log_.Write("INFO", "guts_node", "Node startup complete, ready to accept connections", {},
                "crates/guts-node/src/main.rs", 241);
   }
-  if (engine_failed_) return;  // No consensus thread: no heartbeats, no timers.
+  // No consensus thread (dead, or never started on defaults): no heartbeats, no timers.
+  if (engine_failed_ || !links_) return;
   if (now >= next_heartbeat_) {
     absl::Duration period = options_.Scaled(options_.heartbeat);
     next_heartbeat_ += period;
