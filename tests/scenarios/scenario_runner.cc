@@ -229,6 +229,14 @@ bool Fleet::WaitHealthy(absl::Duration timeout) {
 
 void RunScenario(Scenario sc, int range) {
   const double factor = BudgetFactor();
+  // GUTS_SCENARIO_MODE=simplex runs a row written for either mode in Simplex mode (the
+  // production one), on its own loopback range so both modes can run side by side.
+  const char* mode = std::getenv("GUTS_SCENARIO_MODE");
+  if (mode != nullptr && std::string(mode) == "simplex" &&
+      std::find(sc.sim_args.begin(), sc.sim_args.end(), "--mode") == sc.sim_args.end()) {
+    sc.sim_args.insert(sc.sim_args.end(), {"--mode", "simplex"});
+    range = SimplexRange(range);
+  }
   Fleet fleet(absl::StrCat("scenario-", sc.id), {.nodes = sc.nodes,
                                                  .range = range,
                                                  .stall_threshold = sc.stall_threshold,

@@ -158,6 +158,10 @@ struct Scenario {
 
 // Runs `sc` on a fresh fleet in 127.<range>.0.0/16 with gtest assertions, and adds its row to
 // the table printed when the test program exits.
+// With GUTS_SCENARIO_MODE=simplex in the environment, a row without its own --mode runs in
+// Simplex mode on SimplexRange(range) (ctest registers the suites once per mode).
 void RunScenario(Scenario sc, int range);
+// The suites' ranges 141..181 mirrored to 254..214, so both modes can run side by side.
+inline constexpr int SimplexRange(int range) { return 395 - range; }
 
 }  // namespace guts::testing
