@@ -3,10 +3,14 @@
 // during a 4|3 split: the other keeps the incident and resolves it after the heal, and once the
 // dead one is back (same address, same store) both stores hold every snapshot of every node,
 // in order, with no hole (seq audit). Bundles go through the survivor while the other is down.
+// Both replicas push to one real Alertmanager (Debian's prometheus-alertmanager) paging this
+// test's webhook receiver: the split pages once (one notification, one alert, though two
+// replicas push it and one dies mid-split), and the heal resolves it once.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <thread>
@@ -15,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/alertmanager.h"
 #include "tests/support/child_process.h"
 #include "tests/support/sim_agent.h"
 
@@ -22,9 +27,11 @@ namespace guts {
 namespace {
 
 namespace v1 = ::guts::diag::v1;
+using ::guts::testing::Alertmanager;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
+using ::guts::testing::PagerInbox;
 using ::guts::testing::Shell;
 using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
@@ -33,20 +40,24 @@ constexpr int kNodes = 7;
 // A loopback range of its own: nodes on 127.201.0.x, the replicas on 127.201.1.{1,2}.
 constexpr char kBaseIp[] = "127.201.0.0";
 const std::string kReplica[2] = {"127.201.1.1:7400", "127.201.1.2:7400"};
+constexpr char kSplitAlert[] = "PARTITION_NO_QUORUM";
 
 // One collector replica: a fixed address, so that a restart is found again by the agents.
+// It pushes its alerts to the Alertmanager at `alertmanager_url`, re-sending every second.
 class Replica {
  public:
-  Replica(std::string dir, int index) : dir_(std::move(dir)), index_(index) {}
+  Replica(std::string dir, int index, std::string alertmanager_url)
+      : dir_(std::move(dir)), index_(index), alertmanager_url_(std::move(alertmanager_url)) {}
 
   void Start() {
     std::string name = absl::StrCat("collector-", index_);
     std::remove((dir_ + "/" + name + ".ready").c_str());
     process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BinaryPath("guts-collector"), "--insecure", "--grpc-addr",
-                                 kReplica[index_], "--http-addr",
-                                 absl::StrCat(kReplica[index_].substr(0, 11), ":0"), "--data-dir",
-                                 dir_ + "/" + name, "--ready-file", dir_ + "/" + name + ".ready"},
+        std::vector<std::string>{
+            BinaryPath("guts-collector"), "--insecure", "--grpc-addr", kReplica[index_],
+            "--http-addr", absl::StrCat(kReplica[index_].substr(0, 11), ":0"), "--data-dir",
+            dir_ + "/" + name, "--ready-file", dir_ + "/" + name + ".ready", "--alertmanager-url",
+            alertmanager_url_, "--alert-resend-interval", "1s", "--network-name", "e2e-replicas"},
         dir_ + "/" + name + ".log");
     ready_ = WaitForReadyFile(dir_ + "/" + name + ".ready", absl::Seconds(30)).ok();
     stub_ = v1::FleetService::NewStub(
@@ -90,6 +101,7 @@ class Replica {
  private:
   std::string dir_;
   int index_;
+  std::string alertmanager_url_;
   bool ready_ = false;
   std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<v1::FleetService::Stub> stub_;
@@ -131,13 +143,19 @@ void ExpectNoHole(const std::vector<uint64_t>& seqs, const std::string& who) {
 }
 
 TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNothingIsLost) {
+  ASSERT_TRUE(std::filesystem::exists(testing::kAlertmanagerBinary))
+      << "install prometheus-alertmanager (scripts/apt-packages.txt)";
   std::string dir = FreshTempDir("e2e-replicas");
+  PagerInbox inbox;
+  Alertmanager am(dir + "/am", inbox.port());
+  am.Start();
+  ASSERT_TRUE(am.WaitReady(absl::Seconds(30))) << "see " << dir << "/am/alertmanager.log";
   ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes), "--base-ip",
                     kBaseIp, "--control-addr", "127.0.0.1:0", "--state-dir", dir + "/sim",
                     "--ready-file", dir + "/sim.ready"},
                    dir + "/sim.log");
   ASSERT_TRUE(sim.ok()) << sim.error();
-  Replica a(dir, 0), b(dir, 1);
+  Replica a(dir, 0, am.url()), b(dir, 1, am.url());
   a.Start();
   b.Start();
   ASSERT_TRUE(a.ready() && b.ready()) << "logs in " << dir;
@@ -178,6 +196,13 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
       << "the same cause must carry the same identity on both replicas";
   const std::string incident_id = on_a->id();
 
+  // Both replicas push the split; Alertmanager pages once, one alert in one notification.
+  ASSERT_TRUE(inbox.WaitCount(kSplitAlert, "firing", 1, absl::Seconds(30))) << inbox.Dump();
+  nlohmann::json page = inbox.Pages(kSplitAlert).front();
+  ASSERT_EQ(page["alerts"].size(), 1u) << page.dump(2);
+  EXPECT_EQ(page["alerts"][0]["labels"]["network"], "e2e-replicas") << page.dump(2);
+  EXPECT_EQ(page["alerts"][0]["labels"]["incident_id"], on_a->cause_key()) << page.dump(2);
+
   // Replica B dies mid-split. A keeps the incident open, the same one.
   b.Kill();
   std::this_thread::sleep_for(std::chrono::seconds(5));
@@ -185,6 +210,12 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
   on_a = Find(incidents_a, v1::PARTITION_NO_QUORUM, v1::OPEN);
   ASSERT_NE(on_a, nullptr) << "the surviving replica lost the incident";
   EXPECT_EQ(on_a->id(), incident_id);
+  // Alertmanager still holds the split (A re-sends it) and has paged nobody again: the group
+  // interval (2s) passed twice while B was down.
+  nlohmann::json held = am.FindAlert(kSplitAlert);
+  ASSERT_FALSE(held.is_null()) << "Alertmanager dropped the split when B died";
+  EXPECT_EQ(held["status"].value("state", ""), "active") << held.dump(2);
+  EXPECT_EQ(inbox.Count(kSplitAlert, "firing"), 1) << inbox.Dump();
 
   // A bundle through the survivor while B is down.
   std::string bundle = dir + "/v6-bundle.tar.gz";
@@ -212,6 +243,11 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
     resolved += incident.kind() == v1::PARTITION_NO_QUORUM;
   }
   EXPECT_EQ(resolved, 1) << "one split, one incident on the survivor";
+  // The heal resolves the page once.
+  ASSERT_TRUE(inbox.WaitCount(kSplitAlert, "resolved", 1, absl::Seconds(30))) << inbox.Dump();
+  std::vector<nlohmann::json> pages = inbox.Pages(kSplitAlert);
+  ASSERT_EQ(pages.back()["alerts"].size(), 1u) << pages.back().dump(2);
+  EXPECT_EQ(pages.back()["alerts"][0]["status"], "resolved") << pages.back().dump(2);
 
   // B back on its address and store: the agents resend what it missed.
   b.Start();
@@ -254,6 +290,8 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
   EXPECT_NE(all.output.find("COLLECTOR REPLICAS"), std::string::npos) << all.output;
   EXPECT_NE(all.output.find(absl::StrCat(kReplica[1], "  hears 7 of 7")), std::string::npos)
       << all.output;
+
+  am.Stop();
 }
 
 }  // namespace
