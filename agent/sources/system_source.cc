@@ -179,9 +179,12 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     facts.set_node_open_fds(fds);
     if (ReadFile(pid_dir + "/stat", text)) {
       // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+      // A stat without ") " after the name (truncated or not a stat) has no fields to read.
       size_t close = text.rfind(')');
-      std::vector<absl::string_view> fields =
-          absl::StrSplit(absl::string_view(text).substr(close + 2), ' ', absl::SkipEmpty());
+      absl::string_view after = close == std::string::npos || close + 2 > text.size()
+                                    ? absl::string_view()
+                                    : absl::string_view(text).substr(close + 2);
+      std::vector<absl::string_view> fields = absl::StrSplit(after, ' ', absl::SkipEmpty());
       uint64_t utime = 0, stime = 0;
       if (fields.size() > 12 && absl::SimpleAtoi(fields[11], &utime) &&
           absl::SimpleAtoi(fields[12], &stime)) {
