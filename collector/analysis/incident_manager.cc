@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "collector/analysis/natural_order.h"
 #include "collector/analysis/runbook.h"
+#include "common/natural_order.h"
 
 namespace guts::collector {
 

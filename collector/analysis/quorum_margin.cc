@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "collector/analysis/natural_order.h"
 #include "collector/analysis/detector.h"
+#include "common/natural_order.h"
 
 namespace guts::collector {
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/natural_order.h"
 #include "ctl/render/text.h"
 
 namespace guts::ctl {

@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/natural_order.h"
 #include "ctl/render/table.h"
 
 namespace guts::ctl {

@@ -68,7 +68,4 @@ std::string FormatPercent(double ratio);
 // value of its bucket. A flat series draws at the lowest level. Empty input gives "".
 std::string Sparkline(const std::vector<double>& values, size_t width);
 
-// Order for node names as operators count: "v2" before "v10".
-bool NaturalLess(absl::string_view a, absl::string_view b);
-
 }  // namespace guts::ctl

@@ -20,13 +20,6 @@ TEST(TextTest, BytesInBinaryUnits) {
   EXPECT_EQ(FormatBytes(412ull * 1024 * 1024), "412 MiB");
 }
 
-TEST(TextTest, NodeNamesSortAsOperatorsCount) {
-  EXPECT_TRUE(NaturalLess("v2", "v10"));
-  EXPECT_FALSE(NaturalLess("v10", "v2"));
-  EXPECT_TRUE(NaturalLess("o1", "v1"));
-  EXPECT_FALSE(NaturalLess("v3", "v3"));
-}
-
 TEST(TextTest, SparklineSpansLowestToHighestBlock) {
   EXPECT_EQ(Sparkline({1, 2, 3, 4, 5, 6, 7, 8}, 8), "▁▂▃▄▅▆▇█");
   EXPECT_EQ(Sparkline({5, 5, 5}, 10), "▁▁▁");

@@ -1,8 +1,6 @@
-#include "collector/analysis/natural_order.h"
+#include "common/natural_order.h"
 
-#include <algorithm>
-
-namespace guts::collector {
+namespace guts {
 
 namespace {
 
@@ -33,9 +31,4 @@ bool NaturalLess(absl::string_view a, absl::string_view b) {
   return a.size() - i < b.size() - j;
 }
 
-void SortNaturally(std::vector<std::string>& names) {
-  std::stable_sort(names.begin(), names.end(),
-                   [](const std::string& a, const std::string& b) { return NaturalLess(a, b); });
-}
-
-}  // namespace guts::collector
+}  // namespace guts
