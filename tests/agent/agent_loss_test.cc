@@ -1,7 +1,6 @@
 // The agent against a collector that goes away: nothing is lost, nothing is stored twice,
 // order is kept, also when the agent is killed with SIGKILL during the outage.
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,69 +13,21 @@
 #include "agent/agent.h"
 #include "agent/spool.h"
 #include "gtest/gtest.h"
+#include "tests/agent/agent_process.h"
 #include "tests/agent/test_collector.h"
-
-extern char** environ;
 
 namespace guts::agent {
 namespace {
 
 using testing::CollectorStore;
+using testing::Reap;
+using testing::ScratchDir;
+using testing::SpawnAgent;
 using testing::TestCollector;
 using testing::WaitFor;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    char dir[] = "/tmp/guts-agent-loss-XXXXXX";
-    path_ = mkdtemp(dir);
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// The real guts-agent binary, watching a node that is not there (every node source fails,
-// which must not stop the snapshots).
-pid_t SpawnAgent(int collector_port, const std::string& state_dir) {
-  std::vector<std::string> args = {GUTS_AGENT_BINARY,
-                                   "--collector",
-                                   absl::StrCat("127.0.77.1:", collector_port),
-                                   "--node-id",
-                                   "loss-1",
-                                   "--node-api",
-                                   "http://127.0.77.2:1",
-                                   "--node-p2p-addr",
-                                   "127.0.77.2:9000",
-                                   "--node-data-dir",
-                                   state_dir,
-                                   "--state-dir",
-                                   state_dir,
-                                   "--interval",
-                                   "50ms",
-                                   "--http-addr",
-                                   "127.0.77.1:0",
-                                   "--log-level",
-                                   "error",
-                                   "--insecure"};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  return pid;
-}
-
-int Reap(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
-}
-
 TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
-  ScratchDir dir;
+  ScratchDir dir("agent-loss");
   TestCollector collector;
   int port = collector.Start("127.0.77.1");
   ASSERT_GT(port, 0);
@@ -85,7 +36,10 @@ TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
     return collector.store().last_stored;
   };
 
-  pid_t agent = SpawnAgent(port, dir.path());
+  pid_t agent = SpawnAgent({.collectors = absl::StrCat("127.0.77.1:", port),
+                            .node_id = "loss-1",
+                            .ip = "127.0.77.1",
+                            .state_dir = dir.path()});
   ASSERT_TRUE(WaitFor([&] { return last_stored() >= 20; }, absl::Seconds(20)));
 
   // Outage: the collector vanishes; the agent spools. Mid-outage the agent is SIGKILLed and
@@ -96,7 +50,10 @@ TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
   absl::SleepFor(absl::Milliseconds(1500));
   kill(agent, SIGKILL);
   EXPECT_TRUE(WIFSIGNALED(Reap(agent)));
-  agent = SpawnAgent(port, dir.path());
+  agent = SpawnAgent({.collectors = absl::StrCat("127.0.77.1:", port),
+                      .node_id = "loss-1",
+                      .ip = "127.0.77.1",
+                      .state_dir = dir.path()});
   absl::SleepFor(absl::Milliseconds(1500));
   int64_t outage_end_ms = absl::ToUnixMillis(absl::Now());
   ASSERT_EQ(collector.Start("127.0.77.1", port), port);
@@ -180,7 +137,7 @@ std::vector<std::unique_ptr<Source>> Padding() {
 }
 
 TEST(AgentLossTest, RecentSnapshotsKeepTheLastOnesTakenAckedOrNot) {
-  ScratchDir dir;
+  ScratchDir dir("agent-loss");
   absl::StatusOr<std::unique_ptr<Agent>> agent =
       Agent::Create(InProcessConfig(dir.path(), 1), Padding());
   ASSERT_TRUE(agent.ok()) << agent.status();
@@ -199,7 +156,7 @@ TEST(AgentLossTest, RecentSnapshotsKeepTheLastOnesTakenAckedOrNot) {
 }
 
 TEST(AgentLossTest, FullSpoolDropsOldestAndTheNextSnapshotAndMetricsCountThem) {
-  ScratchDir dir;
+  ScratchDir dir("agent-loss");
   // No collector at all: everything stays in the 64 KiB spool.
   absl::StatusOr<std::unique_ptr<Agent>> agent =
       Agent::Create(InProcessConfig(dir.path(), 1), Padding());
@@ -258,7 +215,7 @@ class RecordingHandler : public CommandHandler {
 };
 
 TEST(AgentLossTest, CommandsReachTheHandlerAndStatusesComeBackWhileSnapshotsFlow) {
-  ScratchDir dir;
+  ScratchDir dir("agent-loss");
   TestCollector collector;
   int port = collector.Start("127.0.78.1");
   absl::StatusOr<std::unique_ptr<Agent>> agent =
@@ -301,7 +258,7 @@ TEST(AgentLossTest, CommandsReachTheHandlerAndStatusesComeBackWhileSnapshotsFlow
 }
 
 TEST(AgentLossTest, WithoutAHandlerCommandsAreRejected) {
-  ScratchDir dir;
+  ScratchDir dir("agent-loss");
   TestCollector collector;
   int port = collector.Start("127.0.79.1");
   AgentConfig config = InProcessConfig(dir.path(), port);

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,32 +16,21 @@
 #include "agent/agent.h"
 #include "agent/spool.h"
 #include "gtest/gtest.h"
+#include "tests/agent/agent_process.h"
 #include "tests/agent/test_collector.h"
-
-extern char** environ;
 
 namespace guts::agent {
 namespace {
 
 namespace v1 = ::guts::diag::v1;
 using testing::CollectorStore;
+using testing::Reap;
+using testing::ScratchDir;
+using testing::SpawnAgent;
 using testing::TestCollector;
 using testing::WaitFor;
 
 constexpr char kIp[] = "127.0.81.1";
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    char dir[] = "/tmp/guts-agent-two-XXXXXX";
-    path_ = mkdtemp(dir);
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A collector that hangs: the kernel completes the TCP handshake (listen backlog) but nothing
 // ever answers, as with a collector process that is stopped (SIGSTOP) or wedged.
@@ -65,43 +53,6 @@ class HungCollector {
   int fd_ = -1;
   bool ok_ = false;
 };
-
-pid_t SpawnAgent(const std::string& collectors, const std::string& state_dir) {
-  std::vector<std::string> args = {GUTS_AGENT_BINARY,
-                                   "--collector",
-                                   collectors,
-                                   "--node-id",
-                                   "two-1",
-                                   "--node-api",
-                                   "http://127.0.81.2:1",
-                                   "--node-p2p-addr",
-                                   "127.0.81.2:9000",
-                                   "--node-data-dir",
-                                   state_dir,
-                                   "--state-dir",
-                                   state_dir,
-                                   "--interval",
-                                   "50ms",
-                                   "--reconnect-max-delay",
-                                   "1s",
-                                   "--http-addr",
-                                   "127.0.81.1:0",
-                                   "--log-level",
-                                   "error",
-                                   "--insecure"};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  return pid;
-}
-
-int Reap(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
-}
 
 uint64_t LastStored(CollectorStore& store) {
   std::lock_guard<std::mutex> lock(store.mu);
@@ -132,13 +83,17 @@ int TakenBetween(CollectorStore& store, int64_t from_ms, int64_t to_ms) {
 }
 
 TEST(AgentTwoCollectorsTest, HungThenDownCollectorNeverSlowsTheOtherAndGetsEverythingBack) {
-  ScratchDir dir;
+  ScratchDir dir("agent-two");
   TestCollector a, b;
   int port_a = a.Start(kIp);
   int port_b = b.Start(kIp);
   ASSERT_GT(port_a, 0);
   ASSERT_GT(port_b, 0);
-  pid_t agent = SpawnAgent(absl::StrCat(kIp, ":", port_a, ",", kIp, ":", port_b), dir.path());
+  pid_t agent = SpawnAgent({.collectors = absl::StrCat(kIp, ":", port_a, ",", kIp, ":", port_b),
+                            .node_id = "two-1",
+                            .ip = kIp,
+                            .state_dir = dir.path(),
+                            .extra_args = {"--reconnect-max-delay", "1s"}});
   ASSERT_TRUE(WaitFor([&] { return LastStored(a.store()) >= 10 && LastStored(b.store()) >= 10; },
                       absl::Seconds(20)));
 
@@ -224,7 +179,7 @@ class RoutingHandler : public CommandHandler {
 };
 
 TEST(AgentTwoCollectorsTest, CommandsFromEitherCollectorAreAnsweredToTheOneThatAsked) {
-  ScratchDir dir;
+  ScratchDir dir("agent-two");
   TestCollector a, b;
   int port_a = a.Start("127.0.81.3");
   int port_b = b.Start("127.0.81.4");

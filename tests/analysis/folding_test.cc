@@ -18,12 +18,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-std::string Summaries(const Timeline& t) {
-  std::string s;
-  for (const auto& [id, inc] : t.incidents) s += inc.summary() + "; ";
-  return s;
-}
-
 Verdict LowPeers(const std::string& node, std::vector<std::string> unheard, int shortfall) {
   Verdict v;
   v.kind = v1::LOW_PEERS;

@@ -15,29 +15,6 @@ namespace v1 = ::guts::diag::v1;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 
-std::vector<std::string> NodesOf(const v1::Incident& inc) {
-  return {inc.nodes().begin(), inc.nodes().end()};
-}
-
-std::vector<std::vector<std::string>> GroupsOf(const v1::Incident& inc) {
-  std::vector<std::vector<std::string>> out;
-  for (const auto& g : inc.groups()) out.emplace_back(g.nodes().begin(), g.nodes().end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// Exactly one incident was ever opened, of `kind`; returns it.
-v1::Incident Only(const Timeline& t, v1::IncidentKind kind) {
-  EXPECT_EQ(t.incidents.size(), 1u) << "incidents: " << [&] {
-    std::string s;
-    for (const auto& [id, inc] : t.incidents) s += inc.summary() + "; ";
-    return s;
-  }();
-  auto all = t.Ever(kind);
-  EXPECT_EQ(all.size(), 1u) << v1::IncidentKind_Name(kind);
-  return all.empty() ? v1::Incident() : all[0];
-}
-
 // Every row runs in both modes: simulation (API validator list, weights of 100) and Simplex
 // (participants from the configs, one vote each, digests and rounds from the log).
 class ScenarioTest : public ::testing::TestWithParam<bool> {

@@ -17,33 +17,6 @@ namespace v1 = ::guts::diag::v1;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::vector<std::string> NodesOf(const v1::Incident& inc) {
-  return {inc.nodes().begin(), inc.nodes().end()};
-}
-
-std::vector<std::vector<std::string>> GroupsOf(const v1::Incident& inc) {
-  std::vector<std::vector<std::string>> out;
-  for (const auto& g : inc.groups()) out.emplace_back(g.nodes().begin(), g.nodes().end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string Summaries(const Timeline& t) {
-  std::string s;
-  for (const auto& [id, inc] : t.incidents) {
-    absl::StrAppend(&s, v1::IncidentKind_Name(inc.kind()), ": ", inc.summary(), "; ");
-  }
-  return s;
-}
-
-// Exactly one incident was ever opened, of `kind`; returns it.
-v1::Incident Only(const Timeline& t, v1::IncidentKind kind) {
-  EXPECT_EQ(t.incidents.size(), 1u) << Summaries(t);
-  auto all = t.Ever(kind);
-  EXPECT_EQ(all.size(), 1u) << v1::IncidentKind_Name(kind) << ": " << Summaries(t);
-  return all.empty() ? v1::Incident() : all[0];
-}
-
 // The operator's file for a fleet: every validator by name, key and address.
 std::vector<ValidatorEntry> OperatorFile(int n) {
   std::vector<ValidatorEntry> out;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "collector/analysis/peer_address.h"
 #include "collector/analysis/snapshot_figures.h"
+#include "gtest/gtest.h"
 
 namespace guts::collector::testing {
 
@@ -374,6 +375,32 @@ std::string Deterministic(const google::protobuf::Message& m) {
     m.SerializeToCodedStream(&coded);
   }
   return out;
+}
+
+std::vector<std::string> NodesOf(const v1::Incident& inc) {
+  return {inc.nodes().begin(), inc.nodes().end()};
+}
+
+std::vector<std::vector<std::string>> GroupsOf(const v1::Incident& inc) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& g : inc.groups()) out.emplace_back(g.nodes().begin(), g.nodes().end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Summaries(const Timeline& t) {
+  std::string s;
+  for (const auto& [id, inc] : t.incidents) {
+    absl::StrAppend(&s, v1::IncidentKind_Name(inc.kind()), ": ", inc.summary(), "; ");
+  }
+  return s;
+}
+
+v1::Incident Only(const Timeline& t, v1::IncidentKind kind) {
+  EXPECT_EQ(t.incidents.size(), 1u) << Summaries(t);
+  auto all = t.Ever(kind);
+  EXPECT_EQ(all.size(), 1u) << v1::IncidentKind_Name(kind) << ": " << Summaries(t);
+  return all.empty() ? v1::Incident() : all[0];
 }
 
 }  // namespace guts::collector::testing

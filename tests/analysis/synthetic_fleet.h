@@ -173,4 +173,14 @@ AnalysisConfig TestConfig();
 // `m`'s bytes with map fields in a fixed order (evidence is a map), for comparing results.
 std::string Deterministic(const google::protobuf::Message& m);
 
+// An incident's nodes, and its groups' nodes (the groups sorted), as plain lists for matchers.
+std::vector<std::string> NodesOf(const guts::diag::v1::Incident& inc);
+std::vector<std::vector<std::string>> GroupsOf(const guts::diag::v1::Incident& inc);
+
+// "KIND: summary; " for every incident ever seen, for failure messages.
+std::string Summaries(const Timeline& t);
+
+// Exactly one incident was ever opened, of `kind` (a test failure otherwise); returns it.
+guts::diag::v1::Incident Only(const Timeline& t, guts::diag::v1::IncidentKind kind);
+
 }  // namespace guts::collector::testing

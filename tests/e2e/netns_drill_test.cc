@@ -13,8 +13,6 @@
 // about 10 s at real scale; here 30 s to open and 45 s to clear, for a loaded 2-core machine.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <sched.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +30,7 @@
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/private_network.h"
 #include "tests/support/sim_agent.h"
 
 namespace guts {
@@ -40,6 +39,7 @@ namespace {
 namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
+using ::guts::testing::EnterPrivateNetworkNamespace;
 using ::guts::testing::FreshTempDir;
 using ::guts::testing::Shell;
 using ::guts::testing::StartSimAgent;
@@ -50,12 +50,6 @@ constexpr int kNodes = 7;
 constexpr char kBaseIp[] = "127.60.0.0";
 
 std::string NodeIp(int i) { return absl::StrCat("127.60.0.", i); }
-
-// The inode of this process's network namespace; it changes when unshare succeeds.
-ino_t NetworkNamespaceInode() {
-  struct stat st {};
-  return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
 
 std::string Describe(const v1::Incident& incident) {
   std::vector<std::string> groups;
@@ -175,11 +169,8 @@ TEST(NetnsDrill, KernelCutFourThreeSplitOfSevenOpensNoQuorumP1AndHealResolvesIt)
     GTEST_SKIP() << "needs nftables (the nft command is missing)";
   }
   // Into a private namespace before any child or gRPC thread exists; all children inherit it.
-  ino_t host = NetworkNamespaceInode();
-  ASSERT_NE(host, 0u);
-  ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET) failed";
-  ASSERT_NE(NetworkNamespaceInode(), host) << "still in the host's network namespace";
-  ASSERT_EQ(std::system("ip link set lo up"), 0);  // lo carries all of 127.0.0.0/8
+  absl::Status private_network = EnterPrivateNetworkNamespace();
+  ASSERT_TRUE(private_network.ok()) << private_network;
 
   Drill drill(FreshTempDir("e2e-netns-drill"));
   ASSERT_TRUE(drill.Start().ok()) << "logs in " << drill.dir();

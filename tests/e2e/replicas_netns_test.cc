@@ -12,22 +12,21 @@
 // any child (see netns_drill_test.cc); the host's namespace and rules are never touched.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <sched.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/private_network.h"
 #include "tests/support/sim_agent.h"
+#include "tests/support/wait_until.h"
 
 namespace guts {
 namespace {
@@ -35,21 +34,18 @@ namespace {
 namespace v1 = ::guts::diag::v1;
 using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
+using ::guts::testing::EnterPrivateNetworkNamespace;
 using ::guts::testing::FreshTempDir;
 using ::guts::testing::Shell;
 using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
+using ::guts::testing::WaitUntil;
 
 constexpr int kNodes = 7;
 constexpr char kBaseIp[] = "127.61.0.0";
 constexpr char kReplicaA[] = "127.61.1.1:7400";
 constexpr char kReplicaBNear[] = "127.61.1.2:7400";  // how v1..v4 reach B
 constexpr char kReplicaBFar[] = "127.61.2.2:7400";   // how v5..v7 reach B: cut
-
-ino_t NetworkNamespaceInode() {
-  struct stat st {};
-  return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
 
 absl::StatusOr<v1::FleetStatus> Status(v1::FleetService::Stub& stub) {
   grpc::ClientContext context;
@@ -72,25 +68,13 @@ std::set<std::string> Heard(const v1::FleetStatus& status) {
   return heard;
 }
 
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  absl::Time give_up = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return true;
-}
-
 TEST(ReplicasNetns, ReplicaCutFromHalfTheAgentsSaysSoAndTheVerdictStaysRight) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace (not root)";
   if (std::system("nft --version >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "needs nftables (the nft command is missing)";
   }
-  ino_t host = NetworkNamespaceInode();
-  ASSERT_NE(host, 0u);
-  ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET) failed";
-  ASSERT_NE(NetworkNamespaceInode(), host) << "still in the host's network namespace";
-  ASSERT_EQ(std::system("ip link set lo up"), 0);
+  absl::Status private_network = EnterPrivateNetworkNamespace();
+  ASSERT_TRUE(private_network.ok()) << private_network;
 
   std::string dir = FreshTempDir("e2e-replicas-netns");
   ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes), "--base-ip",

@@ -22,6 +22,7 @@
 #include "tests/support/alertmanager.h"
 #include "tests/support/child_process.h"
 #include "tests/support/sim_agent.h"
+#include "tests/support/wait_until.h"
 
 namespace guts {
 namespace {
@@ -35,6 +36,7 @@ using ::guts::testing::PagerInbox;
 using ::guts::testing::Shell;
 using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
+using ::guts::testing::WaitUntil;
 
 constexpr int kNodes = 7;
 // A loopback range of its own: nodes on 127.201.0.x, the replicas on 127.201.1.{1,2}.
@@ -106,15 +108,6 @@ class Replica {
   std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<v1::FleetService::Stub> stub_;
 };
-
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  absl::Time give_up = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return true;
-}
 
 int HealthyHeard(Replica& replica) {
   absl::StatusOr<v1::FleetStatus> status = replica.Status();

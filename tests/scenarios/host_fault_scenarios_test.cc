@@ -39,6 +39,7 @@
 #include "absl/strings/str_split.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "tests/scenarios/scenario_runner.h"
+#include "tests/support/private_network.h"
 
 namespace guts::testing {
 namespace {
@@ -203,10 +204,8 @@ TEST(HostFaultScenario, S10CollectorCutOffFromTwoAgentsIsUnreachableAndTheSpoolR
   }
   if (Shell("setpriv --version").exit_code != 0) GTEST_SKIP() << "needs setpriv (util-linux)";
   // Into a private network namespace before any child or gRPC thread exists.
-  ino_t host = NamespaceInode("net");
-  ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET) failed";
-  ASSERT_NE(NamespaceInode("net"), host) << "still in the host's network namespace";
-  ASSERT_TRUE(RunShell("ip link set lo up").ok());
+  absl::Status private_network = EnterPrivateNetworkNamespace();
+  ASSERT_TRUE(private_network.ok()) << private_network;
 
   const std::vector<std::string> cut_group = {OnPath("setpriv"), "--regid", absl::StrCat(kCutGroup),
                                               "--clear-groups", "--"};

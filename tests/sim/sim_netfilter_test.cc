@@ -2,12 +2,12 @@
 // nftables rules. The test moves itself into a private network namespace first (each test
 // runs in its own process under ctest), so the host's namespace and rules are never touched.
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "sim/netfilter.h"
 #include "tests/sim/sim_run.h"
+#include "tests/support/private_network.h"
 
 namespace guts::sim {
 namespace {
@@ -25,9 +25,9 @@ TEST(SimNetfilterTest, KernelDropsCutTheLinksInAPrivateNamespace) {
   if (system("nft --version >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "needs nftables (the nft command is missing)";
   }
-  ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET) failed";
+  absl::Status private_network = ::guts::testing::EnterPrivateNetworkNamespace();
+  ASSERT_TRUE(private_network.ok()) << private_network;
   ASSERT_FALSE(InHostNetworkNamespace());
-  ASSERT_EQ(system("ip link set lo up"), 0);
 
   std::vector<std::string> args = {"--time-scale", "0.2", "--netfilter"};
   SimRun sim("sim_netfilter", "127.50.0.10", 7, args);
