@@ -4,7 +4,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
-#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -37,19 +36,14 @@ std::shared_ptr<guts::agent::CommandHandler> MakeAgentBundleHandler(
     opts.node.config_paths.push_back(config.node_config);
   }
   opts.work_dir = config.state_dir + "/bundles";
-  // One upload stub per collector: a bundle goes back to the collector that asked for it.
-  auto stubs = std::make_shared<
-      std::map<std::string, std::shared_ptr<guts::diag::v1::AgentService::StubInterface>>>();
+  // One upload stub per collector: a bundle goes back to the collector that asked for it; the
+  // first collector of the list takes the rest.
   for (const std::string& collector : guts::agent::CollectorList(config)) {
-    (*stubs)[collector] =
+    std::shared_ptr<guts::diag::v1::AgentService::StubInterface> stub =
         guts::diag::v1::AgentService::NewStub(grpc::CreateChannel(collector, *creds));
+    if (opts.stub == nullptr) opts.stub = stub;
+    opts.stub_by_collector[collector] = std::move(stub);
   }
-  opts.stub = stubs->begin()->second;
-  opts.stub_for = [stubs](const std::string& collector)
-      -> std::shared_ptr<guts::diag::v1::AgentService::StubInterface> {
-    auto it = stubs->find(collector);
-    return it == stubs->end() ? nullptr : it->second;
-  };
   const std::string config_text = absl::StrCat(
       "collector: ", absl::StrJoin(guts::agent::CollectorList(config), ","),
       "\nnode_id: ", config.node_id, "\nnode_api: ", config.node_api,

@@ -62,8 +62,9 @@ void BundleCommandHandler::HandleFrom(const std::string& collector, const v1::Co
 void BundleCommandHandler::Run(std::string collector, v1::Command command,
                                std::function<void(v1::CommandStatus)> report) {
   std::shared_ptr<v1::AgentService::StubInterface> stub = options_.stub;
-  if (options_.stub_for && !collector.empty()) {
-    if (auto routed = options_.stub_for(collector); routed != nullptr) stub = std::move(routed);
+  if (auto it = options_.stub_by_collector.find(collector);
+      it != options_.stub_by_collector.end()) {
+    stub = it->second;
   }
   const v1::BundleRequest& req = command.bundle();
   const std::string id = command.id();

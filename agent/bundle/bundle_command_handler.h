@@ -23,6 +23,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,12 +41,11 @@ namespace guts::bundle {
 struct BundleAgentOptions {
   NodeTarget node;
   std::string work_dir;
+  // Where bundles are uploaded: to the collector ("host:port") that sent the command when it
+  // is in `stub_by_collector` (several collectors), else to `stub`.
   std::shared_ptr<guts::diag::v1::AgentService::StubInterface> stub;
-  // With several collectors: the stub for the collector ("host:port") that sent the command,
-  // so the bundle goes back to the collector that asked. Unset, or nullptr returned: `stub`.
-  std::function<std::shared_ptr<guts::diag::v1::AgentService::StubInterface>(
-      const std::string& collector)>
-      stub_for;
+  std::map<std::string, std::shared_ptr<guts::diag::v1::AgentService::StubInterface>>
+      stub_by_collector;
   // Defaults for a request that leaves them at 0.
   absl::Duration default_since = absl::Hours(1);
   absl::Duration default_timeout = absl::Minutes(2);
