@@ -5,14 +5,11 @@
 #include <mutex>
 #include <thread>
 
+#include "common/grpc_status.h"
 #include "common/tls.h"
 
 namespace guts::collector {
 namespace v1 = ::guts::diag::v1;
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
 
 namespace {
 

@@ -20,9 +20,6 @@
 
 namespace guts::collector {
 
-// gRPC status for an absl::Status (same code and message).
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
 class BundleDeskService final : public BundleRpcs {
  public:
   explicit BundleDeskService(BundleDesk* desk) : desk_(desk) {}

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 #include "common/tls.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
@@ -18,10 +19,6 @@ using guts::diag::v1::AgentMessage;
 using guts::diag::v1::CollectorMessage;
 
 namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 // Short reason label for /metrics.
 const char* ReasonOf(absl::StatusCode code) {
@@ -131,7 +128,7 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
         spdlog::warn("agent stream {} ({}) refused: {}", node_.empty() ? "?" : node_, peer_,
                      s.ToString());
       }
-      stream_->Finish(ToGrpc(s));
+      stream_->Finish(ToGrpcStatus(s));
       return;
     }
     if (std::exchange(paused_, false)) return;  // AgentStream::Acked resumes reading

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/auth/access_control.h"
+#include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
@@ -13,9 +14,7 @@ namespace v1 = ::guts::diag::v1;
 
 grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, const absl::Status& s) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      s.ok() ? grpc::Status::OK
-             : grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message())));
+  reactor->Finish(ToGrpcStatus(s));
   return reactor;
 }
 

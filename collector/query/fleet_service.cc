@@ -9,15 +9,12 @@
 #include "collector/query/fleet_status.h"
 #include "collector/query/node_history.h"
 #include "collector/store/keys.h"
+#include "common/grpc_status.h"
 
 namespace guts::collector {
 namespace {
 
 using guts::diag::v1::Incident;
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, grpc::Status status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -79,8 +76,7 @@ class HistoryWriter : public grpc::ServerWriteReactor<guts::diag::v1::HistoryPoi
       next_ = 0;
       absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> page = reader_.NextPage(kPageBytes);
       if (!page.ok()) {
-        Finish(grpc::Status(static_cast<grpc::StatusCode>(page.status().code()),
-                            std::string(page.status().message())));
+        Finish(ToGrpcStatus(page.status()));
         return;
       }
       if (page->empty()) {
@@ -175,7 +171,7 @@ grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* QueryService::GetNodeHis
                      absl::StrCat("no node \"", request->node_id(), "\" has ever reported")));
   }
   absl::StatusOr<NodeHistoryReader> reader = NodeHistoryReader::Start(store_, *request);
-  if (!reader.ok()) return new Writer(ToGrpc(reader.status()));
+  if (!reader.ok()) return new Writer(ToGrpcStatus(reader.status()));
   return new HistoryWriter(*std::move(reader));
 }
 
@@ -199,7 +195,7 @@ grpc::ServerUnaryReactor* QueryService::ListIncidents(
     grpc::CallbackServerContext* context, const guts::diag::v1::ListIncidentsRequest* request,
     guts::diag::v1::IncidentList* response) {
   absl::StatusOr<std::vector<Incident>> stored = store_->LoadIncidents();
-  if (!stored.ok()) return Done(context, ToGrpc(stored.status()));
+  if (!stored.ok()) return Done(context, ToGrpcStatus(stored.status()));
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   std::map<std::string, Incident> by_id;
   for (Incident& i : *stored) {
@@ -239,7 +235,7 @@ grpc::ServerUnaryReactor* QueryService::GetIncident(
     }
   }
   absl::StatusOr<std::vector<Incident>> stored = store_->LoadIncidents();
-  if (!stored.ok()) return Done(context, ToGrpc(stored.status()));
+  if (!stored.ok()) return Done(context, ToGrpcStatus(stored.status()));
   for (Incident& i : *stored) {
     if (i.id() == request->id()) {
       *response = std::move(i);
