@@ -1,8 +1,8 @@
 #include "collector/analysis/analyzer.h"
 
 #include <algorithm>
-#include <optional>
 #include <iterator>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -317,8 +317,8 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   PeerGraph graph = BuildPeerGraph(model);
   result.max_height = model.max_height;
   result.quorum_height = model.quorum_height;
+  const QuorumMargin m = ComputeQuorumMargin(model, graph);
   {
-    QuorumMargin m = ComputeQuorumMargin(model, graph);
     v1::QuorumMargin& out = result.quorum_margin;
     out.set_up_weight(m.up_weight);
     out.set_total_weight(m.total_weight);
@@ -339,7 +339,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   }
 
   std::vector<Verdict> verdicts;
-  DetectorInput input{view, model, graph, s.history, s.config};
+  DetectorInput input{view, model, graph, m, s.history, s.config};
   for (const Detector& d : AllDetectors()) d.run(input, verdicts);
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);

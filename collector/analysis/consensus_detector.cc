@@ -112,7 +112,7 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
 void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   if (in.view.collector.overloaded || model.quorum_weight == 0) return;
-  QuorumMargin m = ComputeQuorumMargin(model, in.graph);
+  const QuorumMargin& m = in.margin;
   if (!m.one_loss_halts) return;
   Verdict v;
   v.kind = v1::QUORUM_AT_RISK;

@@ -13,6 +13,7 @@
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/peer_graph.h"
+#include "collector/analysis/quorum_margin.h"
 #include "collector/analysis/verdict.h"
 
 namespace guts::collector {
@@ -21,6 +22,8 @@ struct DetectorInput {
   const FleetView& view;
   const FleetModel& model;
   const PeerGraph& graph;
+  // The tick's quorum margin, computed once (fleet status shows it too).
+  const QuorumMargin& margin;
   const AnalysisHistory& history;
   const AnalysisConfig& config;
 };
