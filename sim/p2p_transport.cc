@@ -219,14 +219,18 @@ void PeerLinks::Flush(const std::shared_ptr<Outbound>& out) {
 void PeerLinks::Redial(uint32_t peer) {
   auto it = outbound_.find(peer);
   if (it == outbound_.end() || acceptor_ == nullptr) return;
-  ++it->second->generation;
-  std::error_code ignored;
-  it->second->socket.close(ignored);
-  it->second->timer.cancel();
-  it->second->connected = false;
-  it->second->writing = false;
-  it->second->queued.clear();
+  CloseOutbound(*it->second);
   StartDial(it->second);
+}
+
+void PeerLinks::CloseOutbound(Outbound& out) {
+  ++out.generation;
+  std::error_code ignored;
+  out.socket.close(ignored);
+  out.timer.cancel();
+  out.connected = false;
+  out.writing = false;
+  out.queued.clear();
 }
 
 void PeerLinks::Refuse(uint32_t peer, const std::string& ip, bool refused) {
@@ -247,14 +251,7 @@ void PeerLinks::Refuse(uint32_t peer, const std::string& ip, bool refused) {
     }
   }
   auto it = outbound_.find(peer);
-  if (it == outbound_.end()) return;
-  ++it->second->generation;
-  std::error_code ignored;
-  it->second->socket.close(ignored);
-  it->second->timer.cancel();
-  it->second->connected = false;
-  it->second->writing = false;
-  it->second->queued.clear();
+  if (it != outbound_.end()) CloseOutbound(*it->second);
 }
 
 int PeerLinks::established() const {

@@ -72,6 +72,8 @@ class PeerLinks {
   struct Inbound;
   void Accept();
   void StartDial(const std::shared_ptr<Outbound>& out);
+  // Closes the connection and drops what was queued on it; a pending dial or redial is void.
+  void CloseOutbound(Outbound& out);
   void ScheduleRedial(const std::shared_ptr<Outbound>& out);
   void WatchOutbound(const std::shared_ptr<Outbound>& out);
   void Flush(const std::shared_ptr<Outbound>& out);

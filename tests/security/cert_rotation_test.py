@@ -14,25 +14,18 @@ usage: cert_rotation_test.py COLLECTOR AGENT PROTO_DIR MINT_SCRIPT WORK_DIR
 
 import json
 import os
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import time
 
+import grpc_stubs  # beside this file
+
 COLLECTOR, AGENT, PROTO_DIR, MINT, WORK = sys.argv[1:6]
 RELOAD = 10  # TlsOptions::reload_interval
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(os.path.join(WORK, "stubs"))
-subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + PROTO_DIR,
-                "--python_out=" + os.path.join(WORK, "stubs"),
-                "--grpc_python_out=" + os.path.join(WORK, "stubs")] +
-               [os.path.join(PROTO_DIR, "guts/diag/v1", f)
-                for f in sorted(os.listdir(os.path.join(PROTO_DIR, "guts/diag/v1")))
-                if f.endswith(".proto")], check=True)
-sys.path.insert(0, os.path.join(WORK, "stubs"))
+grpc_stubs.generate(PROTO_DIR, WORK)
 import grpc  # noqa: E402
 from guts.diag.v1 import fleet_pb2  # noqa: E402
 

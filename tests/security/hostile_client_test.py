@@ -13,7 +13,6 @@ import json
 import os
 import queue
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,18 +21,12 @@ import time
 import unittest
 import urllib.request
 
+import grpc_stubs  # beside this file
+
 COLLECTOR, PROTO_DIR, MINT, WORK = sys.argv[1:5]
 del sys.argv[1:5]
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(os.path.join(WORK, "stubs"))
-subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + PROTO_DIR,
-                "--python_out=" + os.path.join(WORK, "stubs"),
-                "--grpc_python_out=" + os.path.join(WORK, "stubs")] +
-               [os.path.join(PROTO_DIR, "guts/diag/v1", f)
-                for f in sorted(os.listdir(os.path.join(PROTO_DIR, "guts/diag/v1")))
-                if f.endswith(".proto")], check=True)
-sys.path.insert(0, os.path.join(WORK, "stubs"))
+grpc_stubs.generate(PROTO_DIR, WORK)
 
 import grpc  # noqa: E402
 from guts.diag.v1 import agent_pb2, fleet_pb2  # noqa: E402
