@@ -20,6 +20,8 @@ namespace guts::agent {
 namespace {
 
 using testing::CollectorStore;
+using testing::LastStored;
+using testing::NewestTakenMs;
 using testing::Reap;
 using testing::ScratchDir;
 using testing::SpawnAgent;
@@ -31,21 +33,17 @@ TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
   TestCollector collector;
   int port = collector.Start("127.0.77.1");
   ASSERT_GT(port, 0);
-  auto last_stored = [&] {
-    std::lock_guard<std::mutex> lock(collector.store().mu);
-    return collector.store().last_stored;
-  };
 
   pid_t agent = SpawnAgent({.collectors = absl::StrCat("127.0.77.1:", port),
                             .node_id = "loss-1",
                             .ip = "127.0.77.1",
                             .state_dir = dir.path()});
-  ASSERT_TRUE(WaitFor([&] { return last_stored() >= 20; }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitFor([&] { return LastStored(collector.store()) >= 20; }, absl::Seconds(20)));
 
   // Outage: the collector vanishes; the agent spools. Mid-outage the agent is SIGKILLed and
   // restarted on the same state dir.
   collector.Stop();
-  uint64_t stored_before_outage = last_stored();
+  uint64_t stored_before_outage = LastStored(collector.store());
   int64_t outage_start_ms = absl::ToUnixMillis(absl::Now());
   absl::SleepFor(absl::Milliseconds(1500));
   kill(agent, SIGKILL);
@@ -59,13 +57,8 @@ TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
   ASSERT_EQ(collector.Start("127.0.77.1", port), port);
 
   // Back: wait until snapshots taken after the outage are stored (the replay is done).
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::lock_guard<std::mutex> lock(collector.store().mu);
-        const auto& stored = collector.store().stored;
-        return !stored.empty() && stored.back().taken_unix_ms() > outage_end_ms + 500;
-      },
-      absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor([&] { return NewestTakenMs(collector.store()) > outage_end_ms + 500; },
+                      absl::Seconds(30)));
   kill(agent, SIGTERM);
   EXPECT_TRUE(WIFEXITED(Reap(agent)));
   collector.Stop();
@@ -88,7 +81,7 @@ TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
       ++during_outage;
     }
   }
-  EXPECT_GT(last_stored(), stored_before_outage);
+  EXPECT_GT(LastStored(collector.store()), stored_before_outage);
   // 3 s of outage at 50 ms, minus the agent's restart (slow on a loaded CI machine): the first
   // agent alone takes ~30 before it is killed.
   EXPECT_GT(during_outage, 15);

@@ -24,6 +24,8 @@ namespace {
 
 namespace v1 = ::guts::diag::v1;
 using testing::CollectorStore;
+using testing::LastStored;
+using testing::NewestTakenMs;
 using testing::Reap;
 using testing::ScratchDir;
 using testing::SpawnAgent;
@@ -53,11 +55,6 @@ class HungCollector {
   int fd_ = -1;
   bool ok_ = false;
 };
-
-uint64_t LastStored(CollectorStore& store) {
-  std::lock_guard<std::mutex> lock(store.mu);
-  return store.last_stored;
-}
 
 // Every seq from 1 to the last stored, once, in order, none reused with other content.
 void ExpectCompleteInOrder(CollectorStore& store, const std::string& who) {
@@ -107,13 +104,9 @@ TEST(AgentTwoCollectorsTest, HungThenDownCollectorNeverSlowsTheOtherAndGetsEvery
     ASSERT_TRUE(hung.ok());
     absl::SleepFor(absl::Milliseconds(2500));
     // A kept up: it holds what was taken a moment ago.
-    EXPECT_TRUE(WaitFor(
-        [&] {
-          std::lock_guard<std::mutex> lock(a.store().mu);
-          return !a.store().stored.empty() &&
-                 a.store().stored.back().taken_unix_ms() > absl::ToUnixMillis(absl::Now()) - 1000;
-        },
-        absl::Seconds(2)))
+    EXPECT_TRUE(
+        WaitFor([&] { return NewestTakenMs(a.store()) > absl::ToUnixMillis(absl::Now()) - 1000; },
+                absl::Seconds(2)))
         << "the stream to A lags while B hangs";
   }
   int64_t outage_end_ms = absl::ToUnixMillis(absl::Now());
@@ -125,13 +118,8 @@ TEST(AgentTwoCollectorsTest, HungThenDownCollectorNeverSlowsTheOtherAndGetsEvery
 
   // B back on its port: it receives everything it missed, in order, and then the live stream.
   ASSERT_EQ(b.Start(kIp, port_b), port_b);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::lock_guard<std::mutex> lock(b.store().mu);
-        const auto& stored = b.store().stored;
-        return !stored.empty() && stored.back().taken_unix_ms() > outage_end_ms + 500;
-      },
-      absl::Seconds(30)));
+  ASSERT_TRUE(
+      WaitFor([&] { return NewestTakenMs(b.store()) > outage_end_ms + 500; }, absl::Seconds(30)));
   kill(agent, SIGTERM);
   EXPECT_TRUE(WIFEXITED(Reap(agent)));
   a.Stop();

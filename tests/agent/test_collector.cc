@@ -108,6 +108,16 @@ bool TestCollector::SendCommand(const v1::Command& command) {
   return service_ && service_->SendCommand(command);
 }
 
+uint64_t LastStored(CollectorStore& store) {
+  std::lock_guard<std::mutex> lock(store.mu);
+  return store.last_stored;
+}
+
+int64_t NewestTakenMs(CollectorStore& store) {
+  std::lock_guard<std::mutex> lock(store.mu);
+  return store.stored.empty() ? 0 : store.stored.back().taken_unix_ms();
+}
+
 bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
   absl::Time give_up = absl::Now() + timeout;
   while (!done()) {

@@ -54,4 +54,9 @@ class TestCollector {
 // Polls `done` every 10 ms until it holds or `timeout` passes; returns its last value.
 bool WaitFor(const std::function<bool()>& done, absl::Duration timeout);
 
+// The highest seq stored so far, and the taken_unix_ms of the newest stored snapshot (0 when
+// none), read under the store's lock.
+uint64_t LastStored(CollectorStore& store);
+int64_t NewestTakenMs(CollectorStore& store);
+
 }  // namespace guts::agent::testing
