@@ -64,6 +64,16 @@ void AnalysisLoop::Run() {
     }
     now = absl::Now();
     if (now >= next_tick) {
+      // Woken more than a whole tick late: the process or its host was starved of CPU, and
+      // the silences measured across the pause are the collector's own (collector_blindness.h).
+      if (now - next_tick > options_.tick) {
+        pause_ = now - next_tick;
+        pause_ended_ = now;
+        spdlog::warn(
+            "analysis tick ran {} late: the collector stood still; node silence is not "
+            "judged until snapshots settle",
+            absl::FormatDuration(pause_));
+      }
       Tick(now);
       // A slow tick skips the ticks it overran instead of running them back to back.
       next_tick = std::max(next_tick + options_.tick, absl::Now());
@@ -76,6 +86,8 @@ void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
   if (options_.maintenance_now) analyzer_->SetMaintenance(options_.maintenance_now());
   FleetView view = fleet_->View(now);
   view.collector = writer_->Health(now);
+  view.collector.pause = pause_;
+  view.collector.pause_ended = pause_ended_;
   auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));
   absl::Status s = store_->PutIncidents(result->changed_incidents);
   if (!s.ok()) spdlog::error("storing incidents: {}", s.ToString());

@@ -75,6 +75,10 @@ class AnalysisLoop {
   std::unique_ptr<Analyzer> analyzer_;
 #endif
 
+  // The newest pause of the loop's own clock (Run's thread only).
+  absl::Duration pause_ = absl::ZeroDuration();
+  absl::Time pause_ended_ = absl::InfinitePast();
+
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<const AnalysisResult> latest_ ABSL_GUARDED_BY(mu_);

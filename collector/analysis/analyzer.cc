@@ -126,8 +126,8 @@ std::string NodeReason(const Verdict& v, const std::string& node, const NodeAsse
   return absl::StrCat(kind, "; ", heard);
 }
 
-void AssessNodes(const FleetView& view, const FleetModel& model,
-                 const std::vector<Verdict>& verdicts, AnalysisResult& result) {
+void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
+                 AnalysisResult& result) {
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   validators_known += static_cast<int>(model.unobserved.size());
@@ -144,10 +144,10 @@ void AssessNodes(const FleetView& view, const FleetModel& model,
     if (!f.has_snapshot) {
       a.state = v1::UNKNOWN;
       a.reason = "no snapshot yet";
-    } else if (f.silent && view.collector.overloaded) {
+    } else if (f.silent && model.blindness.blind) {
       a.state = v1::UNKNOWN;
-      a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence),
-                              "; collector overloaded, silence not judged");
+      a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence), "; ", model.blindness.why,
+                              ", silence not judged");
     } else if (f.silent) {
       a.state = v1::UNREACHABLE;
       a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence), "; peers still hear it");
@@ -344,7 +344,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
-  AssessNodes(view, model, verdicts, result);
+  AssessNodes(model, verdicts, result);
   std::optional<Verdict> partial;
   for (const Verdict& v : verdicts) {
     if (v.kind == v1::PARTIAL_PARTITION) partial = v;
@@ -358,7 +358,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 
   std::set<v1::IncidentKind> held;
-  if (view.collector.overloaded) held = {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE};
+  if (model.blindness.blind) held = {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE};
   IncidentChanges changes = s.incidents.Apply(view.now, verdicts, held);
   result.open_incidents = std::move(changes.open);
   result.changed_incidents = std::move(changes.changed);

@@ -111,7 +111,7 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
 // alone exceeds the margin with every validator up is a note (P3): nothing failed yet.
 void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
-  if (in.view.collector.overloaded || model.quorum_weight == 0) return;
+  if (model.blindness.blind || model.quorum_weight == 0) return;
   const QuorumMargin& m = in.margin;
   if (!m.one_loss_halts) return;
   Verdict v;

@@ -479,6 +479,10 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       break;
     }
   }
+  int with_snapshot = 0;
+  for (const NodeFacts& f : model.nodes) with_snapshot += f.has_snapshot ? 1 : 0;
+  model.blindness =
+      CollectorBlindnessOf(view.collector, view.now, model.reporting, with_snapshot, config);
   return model;
 }
 

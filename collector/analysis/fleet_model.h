@@ -15,6 +15,7 @@
 
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
+#include "collector/analysis/collector_blindness.h"
 #include "collector/analysis/liveness.h"
 #include "collector/analysis/validator_set.h"
 #include "collector/fleet/fleet_view.h"
@@ -103,6 +104,8 @@ struct FleetModel {
   // Highest height that reporting nodes holding the quorum weight have reached (0 if none).
   uint64_t quorum_height = 0;
   int reporting = 0;
+  // Whether silence says anything about the nodes this tick (collector_blindness.h).
+  CollectorBlindness blindness;
   // Figures made during the build for nodes whose view carries none current (hand-built
   // views); NodeFacts::figures points into them, so the model is moved, never copied.
   std::vector<std::unique_ptr<SnapshotFigures>> made_figures;

@@ -13,14 +13,15 @@ namespace v1 = ::guts::diag::v1;
 
 void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
-  if (in.view.collector.overloaded) {
+  const CollectorBlindness& blind = model.blindness;
+  if (blind.blind) {
+    if (!blind.degraded) return;
     Verdict v;
     v.kind = v1::COLLECTOR_DEGRADED;
     v.severity = v1::P2;
     v.cause_key = "COLLECTOR_DEGRADED";
-    v.summary = absl::StrCat("collector ingest lags ", Seconds(in.view.collector.ingest_lag),
-                             "; node silence verdicts held back");
-    v.evidence["ingest_lag"] = Seconds(in.view.collector.ingest_lag);
+    v.summary = absl::StrCat(blind.why, "; node silence verdicts held back");
+    v.evidence = blind.evidence;
     out.push_back(std::move(v));
     return;
   }

@@ -46,6 +46,11 @@ const std::vector<Rule>& Rules() {
        {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ONE_WAY_ISOLATION, v1::FLAPPING_LINK,
         v1::NODE_ISOLATED, v1::PARTIAL_PARTITION, v1::VALIDATOR_UNREACHABLE}},
       {v1::COLLECTOR_DEGRADED, {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE}},
+      // A node on its default config answers on loopback only and, in Simplex mode, runs no
+      // consensus and so no P2P: down and cut off to everyone, for that one cause.
+      {v1::CONFIG_FALLBACK,
+       {v1::NODE_DOWN, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION, v1::LOW_PEERS,
+        v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK, v1::FLAPPING_LINK}},
       {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ISOLATED}},
       {v1::NODE_DOWN, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
       {v1::NODE_ISOLATED, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
@@ -83,7 +88,8 @@ bool Covers(const std::set<std::string>& scope, const Verdict& symptom) {
 
 // Causes that silence the nodes they name for their peers.
 bool SilencesItsNodes(v1::IncidentKind kind) {
-  return kind == v1::NODE_ISOLATED || kind == v1::NODE_DOWN || kind == v1::NODE_ONE_WAY_ISOLATION;
+  return kind == v1::NODE_ISOLATED || kind == v1::NODE_DOWN || kind == v1::NODE_ONE_WAY_ISOLATION ||
+         kind == v1::CONFIG_FALLBACK;
 }
 
 // A node that hears too few peers because some of them are isolated, dead or cut one way is

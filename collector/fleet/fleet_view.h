@@ -125,6 +125,10 @@ struct CollectorHealth {
   // Set when ingest lag or queue depth crossed the overload threshold.
   bool overloaded = false;
   absl::Time started = absl::InfinitePast();
+  // The collector's own clock stood still: the newest analysis tick that ran more than a whole
+  // tick late (its process or host starved of CPU), by how much, and when it finally ran.
+  absl::Duration pause = absl::ZeroDuration();
+  absl::Time pause_ended = absl::InfinitePast();
 };
 
 struct FleetView {

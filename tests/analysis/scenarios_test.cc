@@ -460,6 +460,8 @@ TEST_P(ScenarioTest, ConfigFallbackIsP2) {  // S23
   v1::Incident inc = Only(t, v1::CONFIG_FALLBACK);
   EXPECT_EQ(inc.severity(), v1::P2);
   EXPECT_THAT(NodesOf(inc), ElementsAre("v7"));
+  // In Simplex mode the node is down to everyone for that one cause: no NODE_DOWN of its own.
+  EXPECT_TRUE(t.Ever(v1::NODE_DOWN).empty());
 }
 
 TEST_P(ScenarioTest, OverloadedCollectorIsDegradedWithoutNodeDown) {  // S24

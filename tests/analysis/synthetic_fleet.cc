@@ -165,7 +165,11 @@ void SyntheticFleet::SetDiskUsed(const std::string& node, double ratio) {
   nodes_[Index(node)].disk_used = ratio;
 }
 void SyntheticFleet::SetConfigFallback(const std::string& node) {
-  nodes_[Index(node)].config_fallback = true;
+  Node& n = nodes_[Index(node)];
+  n.config_fallback = true;
+  // A Simplex node on defaults runs no consensus and so no P2P, and its API answers on
+  // loopback only: to its agent and its peers it is as good as gone (GUTS_NODE.md).
+  if (simplex_) n.process_up = false;
 }
 void SyntheticFleet::SetClockOffset(const std::string& node, absl::Duration offset) {
   nodes_[Index(node)].clock_offset = offset;
@@ -177,6 +181,11 @@ void SyntheticFleet::SetLabel(const std::string& node, const std::string& key,
 void SyntheticFleet::SetCorruptionLines(const std::string& node, uint64_t lines) {
   nodes_[Index(node)].corruption = lines;
 }
+void SyntheticFleet::SetCollectorPause(absl::Duration pause) {
+  pause_ = pause;
+  pause_ended_ = now_;
+}
+
 void SyntheticFleet::SetOverloaded(bool overloaded, absl::Duration ingest_lag) {
   overloaded_ = overloaded;
   ingest_lag_ = ingest_lag;
@@ -221,6 +230,8 @@ FleetView SyntheticFleet::View() const {
   view.now = now_;
   view.collector.overloaded = overloaded_;
   view.collector.ingest_lag = ingest_lag_;
+  view.collector.pause = pause_;
+  view.collector.pause_ended = pause_ended_;
   v1::ValidatorSet validators;
   uint64_t total = 0;
   for (const Node& n : nodes_) {

@@ -92,6 +92,8 @@ class SyntheticFleet {
   void SetLabel(const std::string& node, const std::string& key, const std::string& value);
   void SetCorruptionLines(const std::string& node, uint64_t lines);
   void SetOverloaded(bool overloaded, absl::Duration ingest_lag);
+  // The collector's analysis clock stood still for `pause`, ending now.
+  void SetCollectorPause(absl::Duration pause);
   // Snapshot arrivals jitter by up to this much around the interval.
   void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
 
@@ -148,6 +150,8 @@ class SyntheticFleet {
   bool overloaded_ = false;
   bool made_at_ingest_ = true;
   absl::Duration ingest_lag_ = absl::ZeroDuration();
+  absl::Duration pause_ = absl::ZeroDuration();
+  absl::Time pause_ended_ = absl::InfinitePast();
 };
 
 // Every incident seen while running ticks.
