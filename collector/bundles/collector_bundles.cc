@@ -49,7 +49,7 @@ class CollectorBundles final : public BundleRpcs {
 
 }  // namespace
 
-std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, IngestService* agents,
+std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, AgentServiceImpl* agents,
                                                  BundleDeskOptions options) {
   auto storage = std::make_unique<StoreBundleStorage>(store);
   absl::StatusOr<std::unique_ptr<BundleDesk>> desk = BundleDesk::Create(

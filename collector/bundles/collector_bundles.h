@@ -1,8 +1,8 @@
-// The guts-collector's bundle room, assembled from its Store and IngestService: the storage
+// The guts-collector's bundle room, assembled from its Store and AgentServiceImpl: the storage
 // adapter, the desk (ticker on) and the gRPC reactors, owned together.
 //
 // Example (collector/main.cc):
-//   Collector::Start(config, [](Store* store, IngestService* agents) {
+//   Collector::Start(config, [](Store* store, AgentServiceImpl* agents) {
 //     return MakeCollectorBundles(store, agents, {});
 //   });
 #ifndef GUTS_COLLECTOR_BUNDLES_COLLECTOR_BUNDLES_H_
@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "collector/bundles/bundle_desk.h"
-#include "collector/ingest/ingest_service.h"
+#include "collector/ingest/agent_service.h"
 #include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 
@@ -19,7 +19,7 @@ namespace guts::collector {
 
 // Both pointers must outlive the result. Returns nullptr (bundles then answer UNIMPLEMENTED,
 // logged) when the stored bundles cannot be loaded.
-std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, IngestService* agents,
+std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, AgentServiceImpl* agents,
                                                  BundleDeskOptions options);
 
 }  // namespace guts::collector
