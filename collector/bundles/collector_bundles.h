@@ -1,5 +1,5 @@
-// The guts-collector's bundle room, assembled from its Store and AgentServiceImpl: the storage
-// adapter, the desk (ticker on) and the gRPC reactors, owned together.
+// MakeCollectorBundles: the guts-collector's bundle room (BundleRpcsImpl, ticker on) on its
+// Store, reaching the agents through its AgentServiceImpl.
 //
 // Example (collector/main.cc):
 //   Collector::Start(config, [](Store* store, AgentServiceImpl* agents) {
@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "collector/bundles/bundle_desk.h"
+#include "collector/bundles/bundle_rpcs_impl.h"
 #include "collector/ingest/agent_service.h"
 #include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
@@ -20,7 +20,7 @@ namespace guts::collector {
 // Both pointers must outlive the result. Returns nullptr (bundles then answer UNIMPLEMENTED,
 // logged) when the stored bundles cannot be loaded.
 std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, AgentServiceImpl* agents,
-                                                 BundleDeskOptions options);
+                                                 BundleOptions options);
 
 }  // namespace guts::collector
 
