@@ -54,11 +54,11 @@ struct Collector::Parts {
   CollectorMetrics metrics;
   std::unique_ptr<SnapshotWriter> writer;
   std::unique_ptr<MaintenanceDesk> maintenance;
-  std::unique_ptr<MaintenanceRpcs> maintenance_rpcs;
+  std::unique_ptr<MaintenanceServiceImpl> maintenance_service;
   std::unique_ptr<AlertPusher> alerts;
   std::unique_ptr<AnalysisLoop> analysis;
-  std::unique_ptr<IngestService> ingest;
-  std::unique_ptr<QueryService> queries;
+  std::unique_ptr<AgentServiceImpl> agent_service;
+  std::unique_ptr<FleetServiceImpl> fleet_service;
   std::unique_ptr<BundleRpcs> bundles;
   std::unique_ptr<AccessControl> access;
   std::shared_ptr<grpc::ServerCredentials> creds;
@@ -78,7 +78,7 @@ struct Collector::Parts {
     CollectorHealth health = writer->Health(now);
     info.set_version(kVersion);
     info.set_now_unix_ms(absl::ToUnixMillis(now));
-    info.set_streams_connected(static_cast<uint32_t>(ingest->StreamsConnected()));
+    info.set_streams_connected(static_cast<uint32_t>(agent_service->StreamsConnected()));
     info.set_ingest_snapshots_per_second(writer->SnapshotsPerSecond());
     info.set_ingest_lag_ms(absl::ToInt64Milliseconds(health.ingest_lag));
     info.set_degraded(health.overloaded);
@@ -113,9 +113,9 @@ struct Collector::Parts {
     grpc::ResourceQuota quota("guts-collector");
     quota.Resize(static_cast<size_t>(config.grpc_memory_bytes));
     builder.SetResourceQuota(quota);
-    builder.RegisterService(ingest.get());
-    builder.RegisterService(queries.get());
-    builder.RegisterService(maintenance_rpcs.get());
+    builder.RegisterService(agent_service.get());
+    builder.RegisterService(fleet_service.get());
+    builder.RegisterService(maintenance_service.get());
     return builder.BuildAndStart();
   }
 
@@ -123,7 +123,7 @@ struct Collector::Parts {
   absl::Status RestartServer() {
     absl::MutexLock lock(&server_mu);
     if (shut_down) return absl::OkStatus();
-    ingest->CloseAll();
+    agent_service->CloseAll();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server.reset();
     int port = 0;
@@ -163,7 +163,7 @@ struct Collector::Parts {
       return HttpResponse{503, "text/plain", "not ready: " + why + "\n"};
     });
     http->Get("/metrics", [this] {
-      guts::diag::v1::FleetStatus fleet_now = queries->FleetStatusNow();
+      guts::diag::v1::FleetStatus fleet_now = fleet_service->FleetStatusNow();
       return HttpResponse{200, "text/plain; version=0.0.4",
                           metrics.Render(fleet_now, store->Figures()) + FleetSeries(fleet_now)};
     });
@@ -232,7 +232,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
       MaintenanceDesk::Open(p->store.get(), config.maintenance_windows);
   if (!desk.ok()) return desk.status();
   p->maintenance = *std::move(desk);
-  p->maintenance_rpcs = std::make_unique<MaintenanceRpcs>(p->maintenance.get());
+  p->maintenance_service = std::make_unique<MaintenanceServiceImpl>(p->maintenance.get());
   analysis.maintenance_now = [desk = p->maintenance.get()] {
     return desk->ForAnalysis(absl::Now());
   };
@@ -246,22 +246,23 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
       std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);
   if (absl::Status s = p->analysis->Start(); !s.ok()) return s;
 
-  p->ingest = std::make_unique<IngestService>(
+  p->agent_service = std::make_unique<AgentServiceImpl>(
       p->writer.get(), &p->fleet, &p->metrics,
-      IngestOptions{
+      AgentServiceOptions{
           .require_client_identity = !config.tls.insecure,
           .limits = SnapshotLimits{.max_past = config.retention},
           .rate_limit = {.per_second = config.max_snapshots_per_second_per_agent,
                          .burst = static_cast<double>(config.max_snapshot_burst_per_agent)},
           .max_stream_inflight_bytes = static_cast<size_t>(config.max_stream_inflight_bytes)});
   Parts* raw = p.get();
-  p->queries = std::make_unique<QueryService>(p->store.get(), &p->fleet, p->analysis.get(),
-                                              [raw] { return raw->Info(); });
-  p->queries->SetLossSource([raw](const std::string& node) { return raw->writer->LossOf(node); });
+  p->fleet_service = std::make_unique<FleetServiceImpl>(
+      p->store.get(), &p->fleet, p->analysis.get(), [raw] { return raw->Info(); });
+  p->fleet_service->SetLossSource(
+      [raw](const std::string& node) { return raw->writer->LossOf(node); });
   if (bundles) {
-    p->bundles = bundles(p->store.get(), p->ingest.get());
-    p->ingest->SetBundleRpcs(p->bundles.get());
-    p->queries->SetBundleRpcs(p->bundles.get());
+    p->bundles = bundles(p->store.get(), p->agent_service.get());
+    p->agent_service->SetBundleRpcs(p->bundles.get());
+    p->fleet_service->SetBundleRpcs(p->bundles.get());
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -308,7 +309,7 @@ void Collector::Shutdown() {
   {
     absl::MutexLock lock(&p.server_mu);
     p.shut_down = true;
-    p.ingest->CloseAll();
+    p.agent_service->CloseAll();
     p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   }
   p.writer->Stop();

@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "collector/config.h"
-#include "collector/ingest/ingest_service.h"
+#include "collector/ingest/agent_service.h"
 #include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 
@@ -25,7 +25,7 @@ namespace guts::collector {
 
 // Builds the bundle room's RPC object from the store and the agents' streams (may be unset).
 using BundleRpcsFactory =
-    std::function<std::unique_ptr<BundleRpcs>(Store* store, IngestService* agents)>;
+    std::function<std::unique_ptr<BundleRpcs>(Store* store, AgentServiceImpl* agents)>;
 
 class Collector {
  public:

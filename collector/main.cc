@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<guts::collector::Collector>> collector =
       guts::collector::Collector::Start(
-          c, [](guts::collector::Store* store, guts::collector::IngestService* agents) {
+          c, [](guts::collector::Store* store, guts::collector::AgentServiceImpl* agents) {
             return guts::collector::MakeCollectorBundles(store, agents, {});
           });
   if (!collector.ok()) {

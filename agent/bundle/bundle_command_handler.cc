@@ -27,8 +27,13 @@ BundleCommandHandler::BundleCommandHandler(BundleAgentOptions options)
 
 BundleCommandHandler::~BundleCommandHandler() {
   stopping_ = true;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (worker_.joinable()) worker_.join();
+  // Joined without holding mu_: a worker still running takes mu_ once more at its end.
+  std::thread worker;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    worker = std::move(worker_);
+  }
+  if (worker.joinable()) worker.join();
 }
 
 void BundleCommandHandler::Handle(const v1::Command& command,

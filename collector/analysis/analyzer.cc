@@ -13,7 +13,7 @@
 #include "collector/analysis/detector.h"
 #include "collector/analysis/finality_throughput.h"
 #include "collector/analysis/fleet_model.h"
-#include "collector/analysis/incident_manager.h"
+#include "collector/analysis/incident_tracker.h"
 #include "collector/analysis/peer_graph.h"
 #include "collector/analysis/quorum_margin.h"
 #include "collector/analysis/symptom_folding.h"
@@ -41,7 +41,7 @@ struct Analyzer::State {
   AnalysisHistory history;
   CauseMemory causes;
   FinalityThroughput throughput;
-  IncidentManager incidents;
+  IncidentTracker incidents;
 };
 
 Analyzer::Analyzer(AnalysisConfig config) : state_(std::make_unique<State>(config)) {}

@@ -1,8 +1,8 @@
 // BundleStorage: where the collector keeps bundle metadata and archive bytes.
 //
 // The collector's Store (collector/store/, RocksDB: `bundles` CF and blob-file `bundle_data`
-// CF) provides these; StoreBundleStorage adapts it. Kept as an interface so the bundle desk
-// depends on four operations, not on the whole store.
+// CF) provides these; StoreBundleStorage adapts it. Kept as an interface so the bundle room
+// (BundleCatalog) depends on these five operations, not on the whole store.
 //
 // Implementations must be thread-safe.
 #ifndef GUTS_COLLECTOR_BUNDLES_BUNDLE_STORAGE_H_

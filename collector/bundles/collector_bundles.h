@@ -1,8 +1,8 @@
-// The guts-collector's bundle room, assembled from its Store and IngestService: the storage
-// adapter, the desk (ticker on) and the gRPC reactors, owned together.
+// MakeCollectorBundles: the guts-collector's bundle room (BundleRpcsImpl, ticker on) on its
+// Store, reaching the agents through its AgentServiceImpl.
 //
 // Example (collector/main.cc):
-//   Collector::Start(config, [](Store* store, IngestService* agents) {
+//   Collector::Start(config, [](Store* store, AgentServiceImpl* agents) {
 //     return MakeCollectorBundles(store, agents, {});
 //   });
 #ifndef GUTS_COLLECTOR_BUNDLES_COLLECTOR_BUNDLES_H_
@@ -10,8 +10,8 @@
 
 #include <memory>
 
-#include "collector/bundles/bundle_desk.h"
-#include "collector/ingest/ingest_service.h"
+#include "collector/bundles/bundle_rpcs_impl.h"
+#include "collector/ingest/agent_service.h"
 #include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 
@@ -19,8 +19,8 @@ namespace guts::collector {
 
 // Both pointers must outlive the result. Returns nullptr (bundles then answer UNIMPLEMENTED,
 // logged) when the stored bundles cannot be loaded.
-std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, IngestService* agents,
-                                                 BundleDeskOptions options);
+std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, AgentServiceImpl* agents,
+                                                 BundleOptions options);
 
 }  // namespace guts::collector
 

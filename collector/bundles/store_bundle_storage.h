@@ -1,8 +1,8 @@
 // StoreBundleStorage: BundleStorage on the collector's Store (collector/store/).
 //
 // Thread-safe (the Store is). Example:
-//   StoreBundleStorage storage(store.get());
-//   auto desk = BundleDesk::Create(&storage, send, list, {});
+//   auto bundles = BundleRpcsImpl::Create(std::make_unique<StoreBundleStorage>(store.get()),
+//                                         send_command, list_nodes, {});
 #ifndef GUTS_COLLECTOR_BUNDLES_STORE_BUNDLE_STORAGE_H_
 #define GUTS_COLLECTOR_BUNDLES_STORE_BUNDLE_STORAGE_H_
 

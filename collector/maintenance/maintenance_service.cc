@@ -26,7 +26,7 @@ std::string Who(const grpc::CallbackServerContext& context) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* MaintenanceRpcs::DeclareMaintenance(
+grpc::ServerUnaryReactor* MaintenanceServiceImpl::DeclareMaintenance(
     grpc::CallbackServerContext* context, const v1::DeclareMaintenanceRequest* request,
     v1::MaintenanceWindow* response) {
   absl::StatusOr<v1::MaintenanceWindow> w = desk_->Declare(*request, Who(*context), absl::Now());
@@ -37,16 +37,16 @@ grpc::ServerUnaryReactor* MaintenanceRpcs::DeclareMaintenance(
   return Done(context, absl::OkStatus());
 }
 
-grpc::ServerUnaryReactor* MaintenanceRpcs::ListMaintenance(
+grpc::ServerUnaryReactor* MaintenanceServiceImpl::ListMaintenance(
     grpc::CallbackServerContext* context, const v1::ListMaintenanceRequest* request,
     v1::MaintenanceList* response) {
   *response = desk_->List(request->include_past(), absl::Now());
   return Done(context, absl::OkStatus());
 }
 
-grpc::ServerUnaryReactor* MaintenanceRpcs::EndMaintenance(grpc::CallbackServerContext* context,
-                                                          const v1::EndMaintenanceRequest* request,
-                                                          v1::MaintenanceWindow* response) {
+grpc::ServerUnaryReactor* MaintenanceServiceImpl::EndMaintenance(
+    grpc::CallbackServerContext* context, const v1::EndMaintenanceRequest* request,
+    v1::MaintenanceWindow* response) {
   absl::StatusOr<v1::MaintenanceWindow> w = desk_->End(request->id(), Who(*context), absl::Now());
   if (!w.ok()) return Done(context, w.status());
   spdlog::info("maintenance window {} ended by {}", w->id(), Who(*context));

@@ -3,8 +3,8 @@
 // records every declaration and end with who asked.
 //
 // Example:
-//   MaintenanceRpcs rpcs(desk.get());
-//   builder.RegisterService(&rpcs);
+//   MaintenanceServiceImpl maintenance_service(desk.get());
+//   builder.RegisterService(&maintenance_service);
 //
 // Thread-safe. The desk must outlive the service.
 #pragma once
@@ -14,9 +14,9 @@
 
 namespace guts::collector {
 
-class MaintenanceRpcs final : public guts::diag::v1::MaintenanceService::CallbackService {
+class MaintenanceServiceImpl final : public guts::diag::v1::MaintenanceService::CallbackService {
  public:
-  explicit MaintenanceRpcs(MaintenanceDesk* desk) : desk_(desk) {}
+  explicit MaintenanceServiceImpl(MaintenanceDesk* desk) : desk_(desk) {}
 
   grpc::ServerUnaryReactor* DeclareMaintenance(
       grpc::CallbackServerContext* context,

@@ -106,30 +106,30 @@ bool IncidentOrder(const Incident& a, const Incident& b) {
 
 }  // namespace
 
-QueryService::QueryService(const Store* store, const FleetState* fleet,
-                           const AnalysisLoop* analysis,
-                           std::function<guts::diag::v1::CollectorInfo()> collector_info)
+FleetServiceImpl::FleetServiceImpl(const Store* store, const FleetState* fleet,
+                                   const AnalysisLoop* analysis,
+                                   std::function<guts::diag::v1::CollectorInfo()> collector_info)
     : store_(store),
       fleet_(fleet),
       analysis_(analysis),
       collector_info_(std::move(collector_info)) {}
 
-guts::diag::v1::FleetStatus QueryService::FleetStatusNow() const {
+guts::diag::v1::FleetStatus FleetServiceImpl::FleetStatusNow() const {
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   return BuildFleetStatus(fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get(),
                           collector_info_());
 }
 
-grpc::ServerUnaryReactor* QueryService::GetFleetStatus(grpc::CallbackServerContext* context,
-                                                       const guts::diag::v1::FleetStatusRequest*,
-                                                       guts::diag::v1::FleetStatus* response) {
+grpc::ServerUnaryReactor* FleetServiceImpl::GetFleetStatus(
+    grpc::CallbackServerContext* context, const guts::diag::v1::FleetStatusRequest*,
+    guts::diag::v1::FleetStatus* response) {
   *response = FleetStatusNow();
   return Done(context, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* QueryService::GetNode(grpc::CallbackServerContext* context,
-                                                const guts::diag::v1::GetNodeRequest* request,
-                                                guts::diag::v1::NodeDetail* response) {
+grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext* context,
+                                                    const guts::diag::v1::GetNodeRequest* request,
+                                                    guts::diag::v1::NodeDetail* response) {
   std::optional<NodeObservation> node = fleet_->Node(request->node_id());
   if (!node) {
     return Done(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -162,7 +162,7 @@ grpc::ServerUnaryReactor* QueryService::GetNode(grpc::CallbackServerContext* con
   return Done(context, grpc::Status::OK);
 }
 
-grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* QueryService::GetNodeHistory(
+grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* FleetServiceImpl::GetNodeHistory(
     grpc::CallbackServerContext*, const guts::diag::v1::NodeHistoryRequest* request) {
   using Writer = ListWriter<guts::diag::v1::HistoryPoint>;
   if (keys::ValidNodeId(request->node_id()) && !fleet_->Node(request->node_id())) {
@@ -175,9 +175,9 @@ grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* QueryService::GetNodeHis
   return new HistoryWriter(*std::move(reader));
 }
 
-grpc::ServerUnaryReactor* QueryService::GetTopology(grpc::CallbackServerContext* context,
-                                                    const guts::diag::v1::TopologyRequest*,
-                                                    guts::diag::v1::Topology* response) {
+grpc::ServerUnaryReactor* FleetServiceImpl::GetTopology(grpc::CallbackServerContext* context,
+                                                        const guts::diag::v1::TopologyRequest*,
+                                                        guts::diag::v1::Topology* response) {
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   if (analysis != nullptr) {
     *response = analysis->topology;
@@ -191,7 +191,7 @@ grpc::ServerUnaryReactor* QueryService::GetTopology(grpc::CallbackServerContext*
   return Done(context, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* QueryService::ListIncidents(
+grpc::ServerUnaryReactor* FleetServiceImpl::ListIncidents(
     grpc::CallbackServerContext* context, const guts::diag::v1::ListIncidentsRequest* request,
     guts::diag::v1::IncidentList* response) {
   absl::StatusOr<std::vector<Incident>> stored = store_->LoadIncidents();
@@ -222,7 +222,7 @@ grpc::ServerUnaryReactor* QueryService::ListIncidents(
   return Done(context, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* QueryService::GetIncident(
+grpc::ServerUnaryReactor* FleetServiceImpl::GetIncident(
     grpc::CallbackServerContext* context, const guts::diag::v1::GetIncidentRequest* request,
     Incident* response) {
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
@@ -247,20 +247,20 @@ grpc::ServerUnaryReactor* QueryService::GetIncident(
                            absl::StrCat("no incident \"", request->id().substr(0, 64), "\"")));
 }
 
-grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* QueryService::CollectBundle(
+grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* FleetServiceImpl::CollectBundle(
     grpc::CallbackServerContext* context, const guts::diag::v1::CollectBundleRequest* request) {
   if (bundles_ != nullptr) return bundles_->CollectBundle(context, request);
   return new ListWriter<guts::diag::v1::CollectProgress>(Unimplemented());
 }
 
-grpc::ServerUnaryReactor* QueryService::ListBundles(
+grpc::ServerUnaryReactor* FleetServiceImpl::ListBundles(
     grpc::CallbackServerContext* context, const guts::diag::v1::ListBundlesRequest* request,
     guts::diag::v1::BundleList* response) {
   if (bundles_ != nullptr) return bundles_->ListBundles(context, request, response);
   return Done(context, Unimplemented());
 }
 
-grpc::ServerWriteReactor<guts::diag::v1::BundleData>* QueryService::DownloadBundle(
+grpc::ServerWriteReactor<guts::diag::v1::BundleData>* FleetServiceImpl::DownloadBundle(
     grpc::CallbackServerContext* context, const guts::diag::v1::DownloadBundleRequest* request) {
   if (bundles_ != nullptr) return bundles_->DownloadBundle(context, request);
   return new ListWriter<guts::diag::v1::BundleData>(Unimplemented());

@@ -1,4 +1,4 @@
-// QueryService: the collector's FleetService — fleet status, node detail and history,
+// FleetServiceImpl: the collector's FleetService — fleet status, node detail and history,
 // topology and incidents. Bundle RPCs go to the BundleRpcs the bundle room provides
 // (UNIMPLEMENTED without one).
 //
@@ -6,8 +6,9 @@
 // (bad node id, from after to, negative step); INTERNAL when the store fails.
 //
 // Example:
-//   QueryService queries(&store, &fleet, &analysis, [&] { return CollectorInfoNow(); });
-//   builder.RegisterService(&queries);
+//   FleetServiceImpl fleet_service(&store, &fleet, &analysis, [&] { return collector_info; });
+//   fleet_service.SetBundleRpcs(bundles.get());  // optional; before the server starts
+//   builder.RegisterService(&fleet_service);
 //
 // Thread-safe.
 #pragma once
@@ -22,11 +23,11 @@
 
 namespace guts::collector {
 
-class QueryService final : public guts::diag::v1::FleetService::CallbackService {
+class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackService {
  public:
   // Every pointer must outlive the service; `collector_info` is called per status request.
-  QueryService(const Store* store, const FleetState* fleet, const AnalysisLoop* analysis,
-               std::function<guts::diag::v1::CollectorInfo()> collector_info);
+  FleetServiceImpl(const Store* store, const FleetState* fleet, const AnalysisLoop* analysis,
+                   std::function<guts::diag::v1::CollectorInfo()> collector_info);
 
   // REQUIRES: called before the server starts.
   void SetBundleRpcs(BundleRpcs* bundles) { bundles_ = bundles; }

@@ -1,5 +1,6 @@
 // Bundles over real (in-process) gRPC: the agent's command handler builds and uploads, the
-// collector's desk stores and serves, gutsctl's side is a FleetService client.
+// collector's bundle room (BundleRpcsImpl) stores and serves, gutsctl's side is a FleetService
+// client.
 #include <archive.h>
 #include <archive_entry.h>
 #include <grpcpp/grpcpp.h>
@@ -16,24 +17,23 @@
 #include "agent/bundle/bundle_builder.h"
 #include "agent/bundle/bundle_command_handler.h"
 #include "agent/bundle/sha256.h"
-#include "collector/bundles/bundle_desk.h"
-#include "collector/bundles/bundle_desk_service.h"
+#include "collector/bundles/bundle_rpcs_impl.h"
 #include "guts/diag/v1/agent.grpc.pb.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
-#include "tests/bundle/collector/memory_bundle_storage.h"
+#include "tests/collector/bundles/memory_bundle_storage.h"
 
 namespace guts {
 namespace {
 namespace v1 = ::guts::diag::v1;
 namespace fs = std::filesystem;
-using collector::BundleDesk;
-using collector::BundleDeskService;
+using collector::BundleRpcsImpl;
+using collector::BundleUploads;
 
-// AgentService whose uploads go to the desk; it can cut the first upload stream after a few
+// AgentService whose uploads go to the bundle room; it can cut the first upload stream after a few
 // chunks (the agent sees the stream fail, as on a disconnect) and records resume offsets.
 class TestAgentService final : public v1::AgentService::CallbackService {
  public:
-  TestAgentService(BundleDesk* desk, BundleDeskService* rpcs) : desk_(desk), rpcs_(rpcs) {}
+  explicit TestAgentService(BundleRpcsImpl* rpcs) : rpcs_(rpcs) {}
   std::atomic<int> cut_after_chunks{-1};
   std::vector<uint64_t> offsets_asked;
   std::mutex mu;
@@ -44,21 +44,23 @@ class TestAgentService final : public v1::AgentService::CallbackService {
     if (cut < 0) return rpcs_->UploadBundle(ctx, resp);
     class Cutter : public grpc::ServerReadReactor<v1::BundleChunk> {
      public:
-      Cutter(BundleDesk* desk, int cut) : desk_(desk), left_(cut) { StartRead(&chunk_); }
+      Cutter(BundleUploads* uploads, int cut) : uploads_(uploads), left_(cut) {
+        StartRead(&chunk_);
+      }
       void OnReadDone(bool ok) override {
         if (!ok) return Finish(grpc::Status::OK);
-        if (!desk_->AcceptChunk("", chunk_).ok()) return Finish(grpc::Status::CANCELLED);
+        if (!uploads_->AcceptChunk("", chunk_).ok()) return Finish(grpc::Status::CANCELLED);
         if (--left_ == 0) return Finish(grpc::Status(grpc::UNAVAILABLE, "simulated disconnect"));
         StartRead(&chunk_);
       }
       void OnDone() override { delete this; }
 
      private:
-      BundleDesk* desk_;
+      BundleUploads* uploads_;
       int left_;
       v1::BundleChunk chunk_;
     };
-    return new Cutter(desk_, cut);
+    return new Cutter(&rpcs_->uploads(), cut);
   }
   grpc::ServerUnaryReactor* BundleUploadOffset(grpc::CallbackServerContext* ctx,
                                                const v1::BundleUploadOffsetRequest* req,
@@ -70,13 +72,12 @@ class TestAgentService final : public v1::AgentService::CallbackService {
   }
 
  private:
-  BundleDesk* desk_;
-  BundleDeskService* rpcs_;
+  BundleRpcsImpl* rpcs_;
 };
 
 class TestFleetService final : public v1::FleetService::CallbackService {
  public:
-  explicit TestFleetService(BundleDeskService* rpcs) : rpcs_(rpcs) {}
+  explicit TestFleetService(BundleRpcsImpl* rpcs) : rpcs_(rpcs) {}
   grpc::ServerWriteReactor<v1::CollectProgress>* CollectBundle(
       grpc::CallbackServerContext* ctx, const v1::CollectBundleRequest* req) override {
     return rpcs_->CollectBundle(ctx, req);
@@ -92,7 +93,7 @@ class TestFleetService final : public v1::FleetService::CallbackService {
   }
 
  private:
-  BundleDeskService* rpcs_;
+  BundleRpcsImpl* rpcs_;
 };
 
 // A source of incompressible text, so the archive spans several 1 MiB chunks.
@@ -122,23 +123,24 @@ class BundleTransportTest : public ::testing::Test {
     work_ =
         (fs::temp_directory_path() / absl::StrCat("guts-bundle-transport-", ::getpid())).string();
     fs::create_directories(work_);
-    collector::BundleDeskOptions opts;
+    collector::BundleOptions opts;
     opts.start_ticker = false;
-    opts.temp_dir = work_;
-    auto desk = BundleDesk::Create(
-        &storage_,
+    opts.uploads.temp_dir = work_;
+    auto storage = std::make_unique<collector::testing::MemoryBundleStorage>();
+    storage_ = storage.get();
+    auto rpcs = BundleRpcsImpl::Create(
+        std::move(storage),
         [this](const std::string& node, const v1::Command& cmd) {
           auto it = handlers_.find(node);
           if (it == handlers_.end()) return false;
           it->second->Handle(
-              cmd, [this, node](v1::CommandStatus st) { desk_->OnCommandStatus(node, st); });
+              cmd, [this, node](v1::CommandStatus st) { rpcs_->OnCommandStatus(node, st); });
           return true;
         },
         [this] { return nodes_; }, opts);
-    ASSERT_TRUE(desk.ok());
-    desk_ = std::move(*desk);
-    rpcs_ = std::make_unique<BundleDeskService>(desk_.get());
-    agent_service_ = std::make_unique<TestAgentService>(desk_.get(), rpcs_.get());
+    ASSERT_TRUE(rpcs.ok());
+    rpcs_ = std::move(*rpcs);
+    agent_service_ = std::make_unique<TestAgentService>(rpcs_.get());
     fleet_service_ = std::make_unique<TestFleetService>(rpcs_.get());
     grpc::ServerBuilder builder;
     int port = 0;
@@ -209,17 +211,18 @@ class BundleTransportTest : public ::testing::Test {
     nodes_.push_back(node);  // no handler: the request stays pending, uploads still accepted
     v1::CollectBundleRequest req;
     req.add_node_ids(node);
-    std::string id;
-    desk_
-        ->Collect(
-            req, "test",
-            [&](const v1::CollectProgress& p) {
-              id = p.bundle().id();
-              return true;
-            },
-            nullptr)
-        .IgnoreError();
-    return id;
+    return Collect(req)[node].bundle().id();
+  }
+
+  // The newest bundle of `node`, as ListBundles answers.
+  v1::BundleInfo NewestOf(const std::string& node) {
+    grpc::ClientContext ctx;
+    v1::ListBundlesRequest req;
+    req.set_node_id(node);
+    v1::BundleList list;
+    grpc::Status st = fleet_->ListBundles(&ctx, req, &list);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return list.bundles_size() > 0 ? list.bundles(0) : v1::BundleInfo();
   }
 
   grpc::Status SendChunks(const std::string& id, const std::string& node, const std::string& data,
@@ -261,10 +264,9 @@ class BundleTransportTest : public ::testing::Test {
   }
 
   std::string work_;
-  collector::testing::MemoryBundleStorage storage_;
+  collector::testing::MemoryBundleStorage* storage_ = nullptr;  // owned by rpcs_
   std::vector<std::string> nodes_;
-  std::unique_ptr<BundleDesk> desk_;
-  std::unique_ptr<BundleDeskService> rpcs_;
+  std::unique_ptr<BundleRpcsImpl> rpcs_;
   std::unique_ptr<TestAgentService> agent_service_;
   std::unique_ptr<TestFleetService> fleet_service_;
   std::unique_ptr<grpc::Server> server_;
@@ -310,12 +312,10 @@ TEST_F(BundleTransportTest, CollectAllWithOneNodeDownReturnsTheOthersAndReportsI
   opts.stub = v1::AgentService::NewStub(channel_);
   opts.sources = [] { return std::vector<bundle::BundleSource>{NoiseSource(100)}; };
   handlers_["v3"] = std::make_unique<bundle::BundleCommandHandler>(std::move(opts));
-  desk_->OnNodeConnected("v3");
+  rpcs_->OnNodeConnected("v3");
   v1::BundleInfo v3;
   for (int i = 0; i < 500; ++i) {
-    v1::ListBundlesRequest lr;
-    lr.set_node_id("v3");
-    v3 = desk_->List(lr).bundles(0);
+    v3 = NewestOf("v3");
     if (v3.state() == v1::BUNDLE_COMPLETE) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -339,7 +339,7 @@ TEST_F(BundleTransportTest, DisconnectMidUploadResumesFromTheStoredOffset) {
   }
   const v1::BundleInfo& info = last["v1"].bundle();
   EXPECT_GT(info.size_bytes(), 2u << 20);
-  EXPECT_EQ(Sha(storage_.Data(info.id())), info.sha256());
+  EXPECT_EQ(Sha(storage_->Data(info.id())), info.sha256());
 }
 
 TEST_F(BundleTransportTest, CorruptedChunkIsRefusedAndTheBundleMarkedFailed) {
@@ -352,9 +352,7 @@ TEST_F(BundleTransportTest, CorruptedChunkIsRefusedAndTheBundleMarkedFailed) {
   grpc::Status st = SendChunks(id, "v5", bad, Sha(good), 1 << 20, &resp);
   EXPECT_EQ(st.error_code(), grpc::DATA_LOSS) << st.error_message();
   EXPECT_NE(st.error_message().find("SHA-256 mismatch"), std::string::npos);
-  v1::ListBundlesRequest lr;
-  lr.set_node_id("v5");
-  EXPECT_EQ(desk_->List(lr).bundles(0).state(), v1::BUNDLE_FAILED);
+  EXPECT_EQ(NewestOf("v5").state(), v1::BUNDLE_FAILED);
   // A failed bundle is not served.
   grpc::ClientContext ctx;
   v1::DownloadBundleRequest dl;
@@ -416,9 +414,7 @@ TEST_F(BundleTransportTest, ArchiveWithDotDotEntryIsRefusedByTheCollector) {
   grpc::Status st = SendChunks(id, "v8", data, Sha(data), 1 << 20, &resp);
   EXPECT_EQ(st.error_code(), grpc::INVALID_ARGUMENT) << st.error_message();
   EXPECT_NE(st.error_message().find("authorized_keys"), std::string::npos);
-  v1::ListBundlesRequest lr;
-  lr.set_node_id("v8");
-  EXPECT_EQ(desk_->List(lr).bundles(0).state(), v1::BUNDLE_FAILED);
+  EXPECT_EQ(NewestOf("v8").state(), v1::BUNDLE_FAILED);
 }
 
 TEST_F(BundleTransportTest, AnotherNodesBundleCannotBeUploaded) {
@@ -427,6 +423,48 @@ TEST_F(BundleTransportTest, AnotherNodesBundleCannotBeUploaded) {
   v1::UploadBundleResponse resp;
   grpc::Status st = SendChunks(id, "v1", data, Sha(data), 1 << 20, &resp);
   EXPECT_EQ(st.error_code(), grpc::PERMISSION_DENIED);
+}
+
+// The agent stops (its handler is destroyed) while a bundle is still building: the destructor
+// returns once the worker ends, instead of waiting for it while holding what the worker's last
+// step needs.
+TEST(BundleCommandHandlerStop, DestroyedWhileABundleBuildsReturnsOnceTheWorkerEnds) {
+  const std::string work =
+      (fs::temp_directory_path() / absl::StrCat("guts-handler-stop-", ::getpid())).string();
+  bundle::BundleAgentOptions opts;
+  opts.node.node_id = "v1";
+  opts.work_dir = work;
+  opts.sources = [] {
+    bundle::BundleSource slow;
+    slow.name = "slow";
+    slow.entry = "slow.txt";
+    slow.collect = [](const bundle::SourceContext&, bundle::SourceOutput& out) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      out.Write("done\n");
+      return absl::OkStatus();
+    };
+    return std::vector<bundle::BundleSource>{slow};
+  };
+  auto handler = std::make_unique<bundle::BundleCommandHandler>(std::move(opts));
+  v1::Command cmd;
+  cmd.set_id("b1");
+  cmd.mutable_bundle()->set_bundle_id("b1");
+  auto reports = std::make_shared<std::atomic<int>>(0);
+  handler->Handle(cmd, [reports](const v1::CommandStatus&) { ++*reports; });
+  auto destroyed = std::make_shared<std::atomic<bool>>(false);
+  // On a thread of its own, so that a deadlock fails the test instead of hanging it.
+  std::thread([h = handler.release(), destroyed] {
+    delete h;
+    *destroyed = true;
+  }).detach();
+  for (int i = 0; i < 3000 && !*destroyed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(*destroyed) << "the handler's destructor deadlocked with its worker";
+  // ACCEPTED, RUNNING, per-source progress and the final FAILED (no collector to upload to).
+  EXPECT_GE(reports->load(), 3);
+  std::error_code ec;
+  fs::remove_all(work, ec);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "collector/ingest/ingest_service.h"
+#include "collector/ingest/agent_service.h"
 
 #include <algorithm>
 #include <deque>
@@ -87,7 +87,7 @@ class AgentStream : public AckSink {
   grpc::Status status_;
 };
 
-// Seqs a node may run ahead per second of its silence, beyond IngestOptions::max_seq_jump:
+// Seqs a node may run ahead per second of its silence, beyond AgentServiceOptions::max_seq_jump:
 // far more than any agent snapshots (its interval is >= 10 ms).
 constexpr uint64_t kSeqJumpPerSecond = 1000;
 // No agent reaches this seq (1000 snapshots a second for 285 000 years).
@@ -95,7 +95,7 @@ constexpr uint64_t kMaxSeq = uint64_t{1} << 53;
 
 class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  ConnectReactor(IngestService* service, grpc::CallbackServerContext* context)
+  ConnectReactor(AgentServiceImpl* service, grpc::CallbackServerContext* context)
       : service_(service),
         peer_(context->peer()),
         peer_cn_(PeerCommonName(*context)),
@@ -312,7 +312,7 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
     service_->rate_limit_.Connected(node_, backlog, quiet_since, now);
   }
 
-  IngestService* const service_;
+  AgentServiceImpl* const service_;
   const std::string peer_;
   const std::string peer_cn_;
   std::shared_ptr<AgentStream> stream_;
@@ -389,22 +389,22 @@ void AgentStream::StartNext() {
   }
 }
 
-IngestService::IngestService(SnapshotWriter* writer, FleetState* fleet, CollectorMetrics* metrics,
-                             IngestOptions options)
+AgentServiceImpl::AgentServiceImpl(SnapshotWriter* writer, FleetState* fleet,
+                                   CollectorMetrics* metrics, AgentServiceOptions options)
     : writer_(writer),
       fleet_(fleet),
       metrics_(metrics),
       options_(std::move(options)),
       rate_limit_(options_.rate_limit) {}
 
-IngestService::~IngestService() = default;
+AgentServiceImpl::~AgentServiceImpl() = default;
 
-grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestService::Connect(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
   return new ConnectReactor(this, context);
 }
 
-void IngestService::Register(const std::string& node_id, std::shared_ptr<AgentStream> stream) {
+void AgentServiceImpl::Register(const std::string& node_id, std::shared_ptr<AgentStream> stream) {
   std::shared_ptr<AgentStream> older;
   {
     absl::MutexLock lock(&mu_);
@@ -418,7 +418,7 @@ void IngestService::Register(const std::string& node_id, std::shared_ptr<AgentSt
   }
 }
 
-bool IngestService::Unregister(const std::string& node_id, const AgentStream* stream) {
+bool AgentServiceImpl::Unregister(const std::string& node_id, const AgentStream* stream) {
   absl::MutexLock lock(&mu_);
   auto it = streams_.find(node_id);
   if (it == streams_.end() || it->second.get() != stream) return false;
@@ -426,8 +426,8 @@ bool IngestService::Unregister(const std::string& node_id, const AgentStream* st
   return true;
 }
 
-bool IngestService::SendCommand(const std::string& node_id,
-                                const guts::diag::v1::Command& command) {
+bool AgentServiceImpl::SendCommand(const std::string& node_id,
+                                   const guts::diag::v1::Command& command) {
   std::shared_ptr<AgentStream> stream;
   {
     absl::MutexLock lock(&mu_);
@@ -441,7 +441,7 @@ bool IngestService::SendCommand(const std::string& node_id,
   return true;
 }
 
-void IngestService::CloseAll() {
+void AgentServiceImpl::CloseAll() {
   std::vector<std::shared_ptr<AgentStream>> all;
   {
     absl::MutexLock lock(&mu_);
@@ -452,12 +452,12 @@ void IngestService::CloseAll() {
   }
 }
 
-size_t IngestService::StreamsConnected() const {
+size_t AgentServiceImpl::StreamsConnected() const {
   absl::MutexLock lock(&mu_);
   return streams_.size();
 }
 
-grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* IngestService::UploadBundle(
+grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* AgentServiceImpl::UploadBundle(
     grpc::CallbackServerContext* context, guts::diag::v1::UploadBundleResponse* response) {
   if (bundles_ != nullptr) return bundles_->UploadBundle(context, response);
   class Refuse : public grpc::ServerReadReactor<guts::diag::v1::BundleChunk> {
@@ -468,7 +468,7 @@ grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* IngestService::UploadBundl
   return new Refuse();
 }
 
-grpc::ServerUnaryReactor* IngestService::BundleUploadOffset(
+grpc::ServerUnaryReactor* AgentServiceImpl::BundleUploadOffset(
     grpc::CallbackServerContext* context, const guts::diag::v1::BundleUploadOffsetRequest* request,
     guts::diag::v1::UploadBundleResponse* response) {
   if (bundles_ != nullptr) return bundles_->BundleUploadOffset(context, request, response);

@@ -1,10 +1,11 @@
-#include "collector/bundles/bundle_desk.h"
+#include "collector/bundles/bundle_requests.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
-#include "tests/bundle/collector/memory_bundle_storage.h"
+#include "tests/collector/bundles/memory_bundle_storage.h"
 
 namespace guts::collector {
 namespace {
@@ -16,31 +17,33 @@ struct Fleet {
   std::mutex mu;
 };
 
-std::unique_ptr<BundleDesk> MakeDesk(testing::MemoryBundleStorage* storage, Fleet* fleet,
-                                     std::vector<std::string> nodes) {
-  BundleDeskOptions opts;
-  opts.start_ticker = false;
-  auto desk = BundleDesk::Create(
-      storage,
-      [fleet](const std::string& node, const v1::Command& cmd) {
-        std::lock_guard<std::mutex> lock(fleet->mu);
-        if (!fleet->connected.count(node)) return false;
-        fleet->sent.emplace_back(node, cmd);
-        return true;
-      },
-      [nodes] { return nodes; }, opts);
-  EXPECT_TRUE(desk.ok());
-  return std::move(*desk);
-}
+// The request queue on a catalog in memory; `fleet` plays the agents' command streams.
+struct Fixture {
+  Fixture(Fleet* fleet, std::vector<std::string> nodes)
+      : catalog(*BundleCatalog::Load(&storage, absl::Hours(168))),
+        requests(
+            catalog.get(),
+            [fleet](const std::string& node, const v1::Command& cmd) {
+              std::lock_guard<std::mutex> lock(fleet->mu);
+              if (!fleet->connected.count(node)) return false;
+              fleet->sent.emplace_back(node, cmd);
+              return true;
+            },
+            [nodes] { return nodes; }, {}) {}
 
-TEST(BundleDesk, OfflineNodeIsPendingThenSentWhenItReconnects) {
   testing::MemoryBundleStorage storage;
+  std::unique_ptr<BundleCatalog> catalog;
+  BundleRequests requests;
+};
+
+TEST(BundleRequests, OfflineNodeIsPendingThenSentWhenItReconnects) {
   Fleet fleet;
-  auto desk = MakeDesk(&storage, &fleet, {"v1"});
+  Fixture f(&fleet, {"v1"});
   v1::CollectBundleRequest req;
   req.add_node_ids("v1");
   std::vector<v1::CollectProgress> seen;
-  ASSERT_TRUE(desk->Collect(
+  ASSERT_TRUE(f.requests
+                  .Collect(
                       req, "op",
                       [&](const v1::CollectProgress& p) {
                         seen.push_back(p);
@@ -54,38 +57,38 @@ TEST(BundleDesk, OfflineNodeIsPendingThenSentWhenItReconnects) {
   EXPECT_TRUE(fleet.sent.empty());
 
   fleet.connected.insert("v1");
-  desk->OnNodeConnected("v1");
+  f.requests.OnNodeConnected("v1");
   ASSERT_EQ(fleet.sent.size(), 1u);
   EXPECT_EQ(fleet.sent[0].second.bundle().bundle_id(), seen.back().bundle().id());
-  EXPECT_EQ(desk->List({}).bundles(0).state(), v1::BUNDLE_RUNNING);
+  EXPECT_EQ(f.catalog->List({}).bundles(0).state(), v1::BUNDLE_RUNNING);
 }
 
-TEST(BundleDesk, PendingRequestExpiresAndIsNotSentLater) {
-  testing::MemoryBundleStorage storage;
+TEST(BundleRequests, PendingRequestExpiresAndIsNotSentLater) {
   Fleet fleet;
-  auto desk = MakeDesk(&storage, &fleet, {"v1"});
+  Fixture f(&fleet, {"v1"});
   v1::CollectBundleRequest req;
   req.add_node_ids("v1");
   req.set_pending_expiry_ms(1000);
-  ASSERT_TRUE(desk->Collect(
+  ASSERT_TRUE(f.requests
+                  .Collect(
                       req, "op", [](const v1::CollectProgress&) { return true; }, nullptr)
                   .ok());
-  desk->Tick(absl::Now() + absl::Seconds(2));
-  EXPECT_EQ(desk->List({}).bundles(0).state(), v1::BUNDLE_EXPIRED);
+  f.requests.ExpirePending(absl::Now() + absl::Seconds(2));
+  EXPECT_EQ(f.catalog->List({}).bundles(0).state(), v1::BUNDLE_EXPIRED);
   fleet.connected.insert("v1");
-  desk->OnNodeConnected("v1");
+  f.requests.OnNodeConnected("v1");
   EXPECT_TRUE(fleet.sent.empty());
 }
 
-TEST(BundleDesk, PendingRequestsAreBoundedPerNode) {
-  testing::MemoryBundleStorage storage;
+TEST(BundleRequests, PendingRequestsAreBoundedPerNode) {
   Fleet fleet;
-  auto desk = MakeDesk(&storage, &fleet, {"v1"});
+  Fixture f(&fleet, {"v1"});
   v1::CollectBundleRequest req;
   req.add_node_ids("v1");
   v1::CollectProgress last;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(desk->Collect(
+    ASSERT_TRUE(f.requests
+                    .Collect(
                         req, "op",
                         [&](const v1::CollectProgress& p) {
                           last = p;
@@ -98,11 +101,10 @@ TEST(BundleDesk, PendingRequestsAreBoundedPerNode) {
   EXPECT_NE(last.bundle().error().find("too many pending"), std::string::npos);
 }
 
-TEST(BundleDesk, AgentFailureReportEndsTheCollectAsFailed) {
-  testing::MemoryBundleStorage storage;
+TEST(BundleRequests, AgentFailureReportEndsTheCollectAsFailed) {
   Fleet fleet;
   fleet.connected.insert("v2");
-  auto desk = MakeDesk(&storage, &fleet, {"v2"});
+  Fixture f(&fleet, {"v2"});
   v1::CollectBundleRequest req;
   req.add_node_ids("v2");
   std::vector<v1::CollectProgress> seen;
@@ -118,9 +120,10 @@ TEST(BundleDesk, AgentFailureReportEndsTheCollectAsFailed) {
     st.set_command_id(fleet.sent[0].second.id());
     st.set_state(v1::CommandStatus::REJECTED);
     st.set_message("bundle x is being collected; retry later");
-    desk->OnCommandStatus("v2", st);
+    f.requests.OnCommandStatus("v2", st);
   });
-  ASSERT_TRUE(desk->Collect(
+  ASSERT_TRUE(f.requests
+                  .Collect(
                       req, "op",
                       [&](const v1::CollectProgress& p) {
                         seen.push_back(p);
@@ -133,51 +136,34 @@ TEST(BundleDesk, AgentFailureReportEndsTheCollectAsFailed) {
   EXPECT_EQ(seen.back().bundle().error(), "bundle x is being collected; retry later");
 }
 
-TEST(BundleDesk, StatusFromAnotherNodeIsIgnored) {
-  testing::MemoryBundleStorage storage;
+TEST(BundleRequests, StatusFromAnotherNodeIsIgnored) {
   Fleet fleet;
   fleet.connected.insert("v1");
-  auto desk = MakeDesk(&storage, &fleet, {"v1"});
+  Fixture f(&fleet, {"v1"});
   v1::CollectBundleRequest req;
   req.add_node_ids("v1");
   req.set_timeout_ms(50);
-  ASSERT_TRUE(desk->Collect(
+  ASSERT_TRUE(f.requests
+                  .Collect(
                       req, "op", [](const v1::CollectProgress&) { return true; }, nullptr)
                   .ok());
   v1::CommandStatus st;
   st.set_command_id(fleet.sent[0].second.id());
   st.set_state(v1::CommandStatus::FAILED);
-  desk->OnCommandStatus("v9", st);
-  EXPECT_EQ(desk->List({}).bundles(0).state(), v1::BUNDLE_RUNNING);
+  f.requests.OnCommandStatus("v9", st);
+  EXPECT_EQ(f.catalog->List({}).bundles(0).state(), v1::BUNDLE_RUNNING);
 }
 
-TEST(BundleDesk, BadRequestsAreClearErrors) {
-  testing::MemoryBundleStorage storage;
+TEST(BundleRequests, BadRequestsAreClearErrors) {
   Fleet fleet;
-  auto desk = MakeDesk(&storage, &fleet, {});
+  Fixture f(&fleet, {});
   v1::CollectBundleRequest req;
   auto emit = [](const v1::CollectProgress&) { return true; };
-  EXPECT_EQ(desk->Collect(req, "op", emit, nullptr).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.requests.Collect(req, "op", emit, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
   req.add_node_ids("../v1");
-  EXPECT_EQ(desk->Collect(req, "op", emit, nullptr).code(), absl::StatusCode::kInvalidArgument);
-  v1::DownloadBundleRequest dl;
-  dl.set_bundle_id("nope");
-  EXPECT_EQ(desk->Download(dl, [](const v1::BundleData&) { return true; }).code(),
-            absl::StatusCode::kNotFound);
-}
-
-TEST(BundleDesk, RetentionDeletesOldBundles) {
-  testing::MemoryBundleStorage storage;
-  Fleet fleet;
-  auto desk = MakeDesk(&storage, &fleet, {"v1"});
-  v1::CollectBundleRequest req;
-  req.add_node_ids("v1");
-  ASSERT_TRUE(desk->Collect(
-                      req, "op", [](const v1::CollectProgress&) { return true; }, nullptr)
-                  .ok());
-  desk->Tick(absl::Now() + absl::Hours(169));
-  EXPECT_EQ(desk->List({}).bundles_size(), 0);
-  EXPECT_TRUE(storage.AllBundles()->empty());
+  EXPECT_EQ(f.requests.Collect(req, "op", emit, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

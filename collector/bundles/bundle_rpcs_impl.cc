@@ -1,4 +1,4 @@
-#include "collector/bundles/bundle_desk_service.h"
+#include "collector/bundles/bundle_rpcs_impl.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -66,8 +66,8 @@ class ThreadedWriter : public grpc::ServerWriteReactor<T> {
 
 class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
  public:
-  UploadReactor(BundleDesk* desk, std::string peer, v1::UploadBundleResponse* response)
-      : desk_(desk), peer_(std::move(peer)), response_(response) {
+  UploadReactor(BundleUploads* uploads, std::string peer, v1::UploadBundleResponse* response)
+      : uploads_(uploads), peer_(std::move(peer)), response_(response) {
     StartRead(&chunk_);
   }
   void OnReadDone(bool ok) override {
@@ -87,7 +87,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
 
  private:
   void Accept() {
-    absl::StatusOr<v1::UploadBundleResponse> resp = desk_->AcceptChunk(peer_, chunk_);
+    absl::StatusOr<v1::UploadBundleResponse> resp = uploads_->AcceptChunk(peer_, chunk_);
     if (!resp.ok()) {
       Finish(ToGrpcStatus(resp.status()));
       return;
@@ -96,7 +96,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
     StartRead(&chunk_);
   }
 
-  BundleDesk* const desk_;
+  BundleUploads* const uploads_;
   const std::string peer_;
   v1::UploadBundleResponse* const response_;
   v1::BundleChunk chunk_;
@@ -104,52 +104,91 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::CollectProgress>* BundleDeskService::CollectBundle(
+absl::StatusOr<std::unique_ptr<BundleRpcsImpl>> BundleRpcsImpl::Create(
+    std::unique_ptr<BundleStorage> storage, BundleRequests::SendCommand send_command,
+    BundleRequests::ListNodes list_nodes, BundleOptions options) {
+  absl::StatusOr<std::unique_ptr<BundleCatalog>> catalog =
+      BundleCatalog::Load(storage.get(), options.retention);
+  if (!catalog.ok()) return catalog.status();
+  return std::unique_ptr<BundleRpcsImpl>(new BundleRpcsImpl(std::move(storage), *std::move(catalog),
+                                                            std::move(send_command),
+                                                            std::move(list_nodes), options));
+}
+
+BundleRpcsImpl::BundleRpcsImpl(std::unique_ptr<BundleStorage> storage,
+                               std::unique_ptr<BundleCatalog> catalog,
+                               BundleRequests::SendCommand send_command,
+                               BundleRequests::ListNodes list_nodes, const BundleOptions& options)
+    : storage_(std::move(storage)),
+      catalog_(std::move(catalog)),
+      requests_(catalog_.get(), std::move(send_command), std::move(list_nodes), options.requests),
+      uploads_(catalog_.get(), options.uploads) {
+  if (options.start_ticker) {
+    ticker_ = std::thread([this] {
+      while (!stopping_.WaitForNotificationWithTimeout(absl::Seconds(1))) Tick(absl::Now());
+    });
+  }
+}
+
+BundleRpcsImpl::~BundleRpcsImpl() {
+  stopping_.Notify();
+  if (ticker_.joinable()) ticker_.join();
+}
+
+void BundleRpcsImpl::Tick(absl::Time now) {
+  requests_.ExpirePending(now);
+  catalog_->ApplyRetention(now);
+}
+
+grpc::ServerWriteReactor<v1::CollectProgress>* BundleRpcsImpl::CollectBundle(
     grpc::CallbackServerContext* context, const v1::CollectBundleRequest* request) {
   std::string who = PeerCommonName(*context);
   if (who.empty()) who = context->peer();
   return new ThreadedWriter<v1::CollectProgress>(
-      [desk = desk_, req = *request, who](const auto& write, const auto& cancelled) {
-        return desk->Collect(req, who, write, cancelled);
+      [requests = &requests_, req = *request, who](const auto& write, const auto& cancelled) {
+        return requests->Collect(req, who, write, cancelled);
       });
 }
 
-grpc::ServerUnaryReactor* BundleDeskService::ListBundles(grpc::CallbackServerContext* context,
-                                                         const v1::ListBundlesRequest* request,
-                                                         v1::BundleList* response) {
-  *response = desk_->List(*request);
+grpc::ServerUnaryReactor* BundleRpcsImpl::ListBundles(grpc::CallbackServerContext* context,
+                                                      const v1::ListBundlesRequest* request,
+                                                      v1::BundleList* response) {
+  *response = catalog_->List(*request);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
 
-grpc::ServerWriteReactor<v1::BundleData>* BundleDeskService::DownloadBundle(
+grpc::ServerWriteReactor<v1::BundleData>* BundleRpcsImpl::DownloadBundle(
     grpc::CallbackServerContext* /*context*/, const v1::DownloadBundleRequest* request) {
   return new ThreadedWriter<v1::BundleData>(
-      [desk = desk_, req = *request](const auto& write, const auto& /*cancelled*/) {
-        return desk->Download(req, write);
+      [catalog = catalog_.get(), req = *request](const auto& write, const auto& /*cancelled*/) {
+        return catalog->Download(req, write);
       });
 }
 
-grpc::ServerReadReactor<v1::BundleChunk>* BundleDeskService::UploadBundle(
+grpc::ServerReadReactor<v1::BundleChunk>* BundleRpcsImpl::UploadBundle(
     grpc::CallbackServerContext* context, v1::UploadBundleResponse* response) {
-  return new UploadReactor(desk_, PeerCommonName(*context), response);
+  return new UploadReactor(&uploads_, PeerCommonName(*context), response);
 }
 
-grpc::ServerUnaryReactor* BundleDeskService::BundleUploadOffset(
+grpc::ServerUnaryReactor* BundleRpcsImpl::BundleUploadOffset(
     grpc::CallbackServerContext* context, const v1::BundleUploadOffsetRequest* request,
     v1::UploadBundleResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<v1::UploadBundleResponse> resp =
-      desk_->UploadOffset(PeerCommonName(*context), *request);
+      uploads_.UploadOffset(PeerCommonName(*context), *request);
   if (resp.ok()) *response = *resp;
   reactor->Finish(resp.ok() ? grpc::Status::OK : ToGrpcStatus(resp.status()));
   return reactor;
 }
 
-void BundleDeskService::OnCommandStatus(const std::string& node_id,
-                                        const v1::CommandStatus& status) {
-  desk_->OnCommandStatus(node_id, status);
+void BundleRpcsImpl::OnCommandStatus(const std::string& node_id, const v1::CommandStatus& status) {
+  requests_.OnCommandStatus(node_id, status);
+}
+
+void BundleRpcsImpl::OnNodeConnected(const std::string& node_id) {
+  requests_.OnNodeConnected(node_id);
 }
 
 }  // namespace guts::collector

@@ -1,4 +1,4 @@
-#include "collector/analysis/incident_manager.h"
+#include "collector/analysis/incident_tracker.h"
 
 #include <gtest/gtest.h>
 
@@ -17,18 +17,18 @@ Verdict Down(const std::string& node, v1::Severity severity = v1::P2) {
   return v;
 }
 
-class IncidentManagerTest : public ::testing::Test {
+class IncidentTrackerTest : public ::testing::Test {
  protected:
   IncidentChanges Tick(const std::vector<Verdict>& verdicts) {
     now += absl::Seconds(1);
-    return manager.Apply(now, verdicts, {});
+    return tracker.Apply(now, verdicts, {});
   }
   AnalysisConfig config;
-  IncidentManager manager{config};
+  IncidentTracker tracker{config};
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
 };
 
-TEST_F(IncidentManagerTest, OpensAfterEnterTicksAndResolvesAfterClearTicks) {
+TEST_F(IncidentTrackerTest, OpensAfterEnterTicksAndResolvesAfterClearTicks) {
   EXPECT_TRUE(Tick({Down("v4")}).open.empty());
   EXPECT_TRUE(Tick({Down("v4")}).open.empty());
   IncidentChanges c = Tick({Down("v4")});
@@ -44,7 +44,7 @@ TEST_F(IncidentManagerTest, OpensAfterEnterTicksAndResolvesAfterClearTicks) {
   EXPECT_GT(c.changed[0].resolved_unix_ms(), c.changed[0].opened_unix_ms());
 }
 
-TEST_F(IncidentManagerTest, InterruptedVerdictDoesNotOpen) {
+TEST_F(IncidentTrackerTest, InterruptedVerdictDoesNotOpen) {
   Tick({Down("v4")});
   Tick({Down("v4")});
   Tick({});
@@ -52,7 +52,7 @@ TEST_F(IncidentManagerTest, InterruptedVerdictDoesNotOpen) {
   EXPECT_TRUE(Tick({Down("v4")}).open.empty());
 }
 
-TEST_F(IncidentManagerTest, CauseReturningWithinCooldownReopensTheSameIncident) {
+TEST_F(IncidentTrackerTest, CauseReturningWithinCooldownReopensTheSameIncident) {
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   std::string id = Tick({Down("v4")}).open[0].id();
   for (int i = 0; i < 5; ++i) Tick({});
@@ -63,7 +63,7 @@ TEST_F(IncidentManagerTest, CauseReturningWithinCooldownReopensTheSameIncident) 
   EXPECT_EQ(c.open[0].timeline().rbegin()->event().rfind("reopened", 0), 0u);
 }
 
-TEST_F(IncidentManagerTest, EachReturnWithinCooldownIsAnEpisodeWithItsOpenAndClose) {
+TEST_F(IncidentTrackerTest, EachReturnWithinCooldownIsAnEpisodeWithItsOpenAndClose) {
   v1::Incident inc;
   for (int episode = 0; episode < 3; ++episode) {
     for (int i = 0; i < 3; ++i) Tick({Down("v4")});
@@ -84,7 +84,7 @@ TEST_F(IncidentManagerTest, EachReturnWithinCooldownIsAnEpisodeWithItsOpenAndClo
   EXPECT_EQ(inc.opened_unix_ms(), inc.episodes(0).opened_unix_ms());
 }
 
-TEST_F(IncidentManagerTest, CauseReturningAfterTheCooldownIsANewIncidentWithOneEpisode) {
+TEST_F(IncidentTrackerTest, CauseReturningAfterTheCooldownIsANewIncidentWithOneEpisode) {
   std::string first;
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   first = Tick({Down("v4")}).open[0].id();
@@ -100,7 +100,7 @@ TEST_F(IncidentManagerTest, CauseReturningAfterTheCooldownIsANewIncidentWithOneE
   EXPECT_EQ(c.open[0].episodes(0).resolved_unix_ms(), 0);
 }
 
-TEST_F(IncidentManagerTest, NodesAndGroupsAreInNaturalOrder) {
+TEST_F(IncidentTrackerTest, NodesAndGroupsAreInNaturalOrder) {
   Verdict v;
   v.kind = v1::PARTITION;
   v.cause_key = "PARTITION";
@@ -118,7 +118,7 @@ TEST_F(IncidentManagerTest, NodesAndGroupsAreInNaturalOrder) {
             (std::vector<std::string>{"v2", "v3", "v10"}));
 }
 
-TEST_F(IncidentManagerTest, SeverityChangeIsOneIncidentWithATimelineEntry) {
+TEST_F(IncidentTrackerTest, SeverityChangeIsOneIncidentWithATimelineEntry) {
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   IncidentChanges c = Tick({Down("v4", v1::P1)});
   ASSERT_EQ(c.changed.size(), 1u);
@@ -126,13 +126,13 @@ TEST_F(IncidentManagerTest, SeverityChangeIsOneIncidentWithATimelineEntry) {
   EXPECT_EQ(c.changed[0].timeline().rbegin()->event(), "severity P2 -> P1");
 }
 
-TEST_F(IncidentManagerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
+TEST_F(IncidentTrackerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
   v1::Incident restored;
   restored.set_id("inc-1-abc");
   restored.set_kind(v1::NODE_DOWN);
   restored.set_state(v1::OPEN);
   restored.set_cause_key("NODE_DOWN:v4");
-  manager.Restore({restored});
+  tracker.Restore({restored});
   IncidentChanges c = Tick({Down("v4")});
   ASSERT_EQ(c.open.size(), 1u);
   EXPECT_EQ(c.open[0].id(), "inc-1-abc");
@@ -140,15 +140,15 @@ TEST_F(IncidentManagerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
   EXPECT_TRUE(c.open.empty());
 }
 
-TEST_F(IncidentManagerTest, HeldKindNeitherClearsNorCounts) {
+TEST_F(IncidentTrackerTest, HeldKindNeitherClearsNorCounts) {
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   for (int i = 0; i < 10; ++i) {
     now += absl::Seconds(1);
-    EXPECT_EQ(manager.Apply(now, {}, {v1::NODE_DOWN}).open.size(), 1u);
+    EXPECT_EQ(tracker.Apply(now, {}, {v1::NODE_DOWN}).open.size(), 1u);
   }
 }
 
-TEST_F(IncidentManagerTest, OpenListIsMostSevereFirst) {
+TEST_F(IncidentTrackerTest, OpenListIsMostSevereFirst) {
   Verdict disk;
   disk.kind = v1::DISK_FULL;
   disk.severity = v1::P1;

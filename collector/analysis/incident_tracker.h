@@ -1,4 +1,4 @@
-// IncidentManager: turns each tick's folded verdicts into incidents with hysteresis. A cause
+// IncidentTracker: turns each tick's folded verdicts into incidents with hysteresis. A cause
 // (verdict cause_key) opens an incident after `enter_ticks` consecutive ticks and resolves it
 // after `clear_ticks` ticks without it; a cause that comes back within `reopen_cooldown`
 // reopens its old incident (same id) as a new episode instead of opening a new incident: a
@@ -7,7 +7,7 @@
 // Severity, names and groups changes are recorded in the incident's timeline.
 //
 // Example:
-//   IncidentManager incidents(config);
+//   IncidentTracker incidents(config);
 //   incidents.Restore(store.LoadOpenIncidents());
 //   IncidentChanges c = incidents.Apply(now, verdicts, held_kinds);
 //
@@ -31,9 +31,9 @@ struct IncidentChanges {
   std::vector<guts::diag::v1::Incident> changed;  // opened, updated or resolved now
 };
 
-class IncidentManager {
+class IncidentTracker {
  public:
-  explicit IncidentManager(const AnalysisConfig& config);
+  explicit IncidentTracker(const AnalysisConfig& config);
 
   // Takes over incidents that were open before a restart; their causes keep their ids.
   // Incidents that are not OPEN or have no cause_key are ignored.

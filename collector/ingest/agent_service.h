@@ -1,4 +1,4 @@
-// IngestService: the collector's AgentService. One Connect stream per agent, each served by a
+// AgentServiceImpl: the collector's AgentService. One Connect stream per agent, each served by a
 // reactor on gRPC's callback API (no thread per stream; a reactor never blocks). The stream
 // must open with a Hello; under mTLS the Hello's node id must equal the client certificate's
 // common name. Snapshots go to the SnapshotWriter; their cumulative Acks come back on the same
@@ -12,9 +12,9 @@
 // acked, so the agent keeps it and sends it again on its next stream.
 //
 // Example:
-//   IngestService ingest(&writer, &fleet, &metrics, {.require_client_identity = true});
-//   builder.RegisterService(&ingest);
-//   ingest.SendCommand("v3", command);  // false when v3 has no live stream
+//   AgentServiceImpl agent_service(&writer, &fleet, &metrics, {.require_client_identity = true});
+//   builder.RegisterService(&agent_service);
+//   agent_service.SendCommand("v3", command);  // false when v3 has no live stream
 //
 // Thread-safe.
 #pragma once
@@ -36,7 +36,7 @@
 
 namespace guts::collector {
 
-struct IngestOptions {
+struct AgentServiceOptions {
   // Check the Hello's node id against the client certificate (mTLS). Off with --insecure.
   bool require_client_identity = true;
   SnapshotLimits limits;
@@ -55,17 +55,17 @@ class AgentStream;
 // Connect is served raw (bytes in, bytes out) so that a message that does not parse, or has
 // invalid UTF-8 in a string, ends the stream with INVALID_ARGUMENT and a warning line instead
 // of looking like the agent closing its side.
-using IngestServiceBase = guts::diag::v1::AgentService::WithRawCallbackMethod_Connect<
+using AgentServiceBase = guts::diag::v1::AgentService::WithRawCallbackMethod_Connect<
     guts::diag::v1::AgentService::WithCallbackMethod_UploadBundle<
         guts::diag::v1::AgentService::WithCallbackMethod_BundleUploadOffset<
             guts::diag::v1::AgentService::Service>>>;
 
-class IngestService final : public IngestServiceBase {
+class AgentServiceImpl final : public AgentServiceBase {
  public:
   // Every pointer must outlive the service.
-  IngestService(SnapshotWriter* writer, FleetState* fleet, CollectorMetrics* metrics,
-                IngestOptions options);
-  ~IngestService() override;
+  AgentServiceImpl(SnapshotWriter* writer, FleetState* fleet, CollectorMetrics* metrics,
+                   AgentServiceOptions options);
+  ~AgentServiceImpl() override;
 
   // Delegate for UploadBundle, BundleUploadOffset and CommandStatus messages.
   // REQUIRES: called before the server starts.
@@ -99,7 +99,7 @@ class IngestService final : public IngestServiceBase {
   SnapshotWriter* const writer_;
   FleetState* const fleet_;
   CollectorMetrics* const metrics_;
-  const IngestOptions options_;
+  const AgentServiceOptions options_;
   BundleRpcs* bundles_ = nullptr;
   AgentRateLimit rate_limit_;
 

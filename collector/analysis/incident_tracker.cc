@@ -1,4 +1,4 @@
-#include "collector/analysis/incident_manager.h"
+#include "collector/analysis/incident_tracker.h"
 
 #include <algorithm>
 
@@ -112,9 +112,9 @@ bool MoreSevereFirst(const v1::Incident& a, const v1::Incident& b) {
 
 }  // namespace
 
-IncidentManager::IncidentManager(const AnalysisConfig& config) : config_(config) {}
+IncidentTracker::IncidentTracker(const AnalysisConfig& config) : config_(config) {}
 
-void IncidentManager::Restore(const std::vector<v1::Incident>& open) {
+void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
   for (const v1::Incident& inc : open) {
     if (inc.state() != v1::OPEN || inc.cause_key().empty()) continue;
     Cause& cause = causes_[inc.cause_key()];
@@ -128,7 +128,7 @@ void IncidentManager::Restore(const std::vector<v1::Incident>& open) {
   }
 }
 
-void IncidentManager::Open(absl::Time now, const Verdict& v, Cause& cause) {
+void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
   v1::Incident& inc = cause.incident;
   bool reopen = cause.ever_opened && now - cause.resolved_at <= config_.reopen_cooldown;
   if (!reopen) {
@@ -152,7 +152,7 @@ void IncidentManager::Open(absl::Time now, const Verdict& v, Cause& cause) {
   cause.ever_opened = true;
 }
 
-bool IncidentManager::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
+bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   v1::Incident& inc = cause.incident;
   std::vector<std::string> events;
   if (inc.severity() != v.severity) {
@@ -187,7 +187,7 @@ bool IncidentManager::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   return changed;
 }
 
-IncidentChanges IncidentManager::Apply(absl::Time now, const std::vector<Verdict>& verdicts,
+IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict>& verdicts,
                                        const std::set<v1::IncidentKind>& held) {
   IncidentChanges changes;
   absl::flat_hash_map<std::string, const Verdict*> present;

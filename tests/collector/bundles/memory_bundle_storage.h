@@ -1,4 +1,4 @@
-// BundleStorage in memory, for tests of the desk (the real one is the collector's Store).
+// BundleStorage in memory, for tests of the bundle room (the real one is the collector's Store).
 #pragma once
 
 #include <map>
