@@ -117,7 +117,7 @@ start_agent() {
   p2p="$(jq -r --arg n "$node" '.nodes[] | select(.name == $n) | .p2p' "$sim_ready")"
   log="$(jq -r --arg n "$node" '.nodes[] | select(.name == $n) | .log' "$sim_ready")"
   data="$(jq -r --arg n "$node" '.nodes[] | select(.name == $n) | .data_dir' "$sim_ready")"
-  start "agent-$node-$(basename "$dir")" "$bin/guts-agent" --collector "$collector_grpc" \
+  start "agent-$node-$(basename "$dir")" "${BIN_AGENT:-$bin/guts-agent}" --collector "$collector_grpc" \
     --node-id "$node" --node-api "http://$api" --node-p2p-addr "$p2p" --node-data-dir "$data" \
     --node-log-file "$log" --state-dir "$dir" --interval 1s --http-addr 127.0.0.1:0 --insecure \
     --log-level warn
