@@ -19,7 +19,12 @@
 # (side "agent_before"), watching another node of the same sim; the two agents swap nodes
 # (v1/v2) every repeat. That is how a change to the agent is measured against the one before,
 # under the same load.
-# Env: REPEATS (3), WARMUP (10), WINDOW (120), AGENT_BEFORE. Output: JSON lines on stdout.
+# The sim runs its nodes inside the guts-sim process, so by default the agent's system source
+# looks for a "guts-node" process every second and never finds it (a readdir of /proc and one
+# comm file per process, each snapshot). AGENT_EXTRA_FLAGS="--node-process-name guts-sim" lets
+# both agents find a process as they do beside a real node (any guts-sim on the host).
+# Env: REPEATS (3), WARMUP (10), WINDOW (120), AGENT_BEFORE, AGENT_EXTRA_FLAGS.
+# Output: JSON lines on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -87,7 +92,8 @@ for r in $(seq "$repeats"); do
   # The agent's snapshots that reached the store in the window: proof it was working (with
   # AGENT_BEFORE, both agents' snapshots).
   measure agent "$a" "$ca0" "$t0" "$ca1" "$t1" "$r" node="$mine" \
-    snapshots_stored="$(calc "$s1 - $s0")" load1="$(cut -d' ' -f1 /proc/loadavg)"
+    snapshots_stored="$(calc "$s1 - $s0")" load1="$(cut -d' ' -f1 /proc/loadavg)" \
+    extra_flags="${AGENT_EXTRA_FLAGS:-}"
   if [[ -n "$agent_before" ]]; then
     measure agent_before "$b" "$cb0" "$t0" "$cb1" "$t1" "$r" node="$other"
     stop "$b"
