@@ -1,5 +1,7 @@
 #include "agent/agent.h"
 
+#include <pthread.h>
+
 #include "common/tls.h"
 #include "common/version.h"
 #include "spdlog/spdlog.h"
@@ -79,6 +81,7 @@ void Agent::Stop() {
 }
 
 void Agent::Loop() {
+  pthread_setname_np(pthread_self(), "snapshot");
   absl::Time next = absl::Now();
   while (true) {
     {

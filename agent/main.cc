@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  guts::HttpServer http;
+  // /healthz and /metrics: two workers are enough for a probe and a scrape at once, and each
+  // idle worker is a thread stack of resident memory.
+  guts::HttpServer http(guts::HttpServerOptions{.threads = 2});
   guts::agent::Agent* raw = agent->get();
   http.Get("/healthz", [] { return guts::HttpResponse{200, "text/plain", "ok\n"}; });
   http.Get("/metrics", [raw] {

@@ -1,8 +1,9 @@
 #include "agent/node_http_client.h"
 
-#include <curl/curl.h>
+#include <httplib.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "absl/strings/str_cat.h"
 
@@ -11,53 +12,88 @@ namespace {
 
 constexpr size_t kMaxBody = 8 << 20;
 
-size_t Append(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (body->size() + size * count > kMaxBody) return 0;  // makes curl fail the transfer
-  body->append(data, size * count);
-  return size * count;
-}
-
-// curl_global_init is not thread-safe; run it once before the first handle.
-void InitCurlOnce() {
-  static const bool done = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  (void)done;
+// "http://host:port/a/b?c" -> {"http://host:port", "/a/b?c"}; a URL without a path gets "/".
+std::pair<std::string, std::string> SplitUrl(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return {url, "/"};
+  return {url.substr(0, path), url.substr(path)};
 }
 
 }  // namespace
 
-NodeHttpClient::NodeHttpClient() {
-  InitCurlOnce();
-  curl_ = curl_easy_init();
+struct NodeHttpClient::Connection {
+  explicit Connection(const std::string& url_base) : base(url_base), client(url_base) {
+    client.set_keep_alive(true);
+  }
+  std::string base;
+  httplib::Client client;
+};
+
+NodeHttpClient::NodeHttpClient() = default;
+NodeHttpClient::~NodeHttpClient() = default;
+
+absl::StatusOr<long> NodeHttpClient::GetTo(const std::string& url, absl::Duration timeout,
+                                           const std::function<bool(absl::string_view)>& on_body) {
+  timeout = std::max(timeout, absl::Milliseconds(1));
+  const absl::Time deadline = absl::Now() + timeout;
+  auto [base, path] = SplitUrl(url);
+  if (connection_ == nullptr || connection_->base != base) {
+    connection_ = std::make_unique<Connection>(base);
+  }
+  httplib::Client& client = connection_->client;
+  if (!client.is_valid()) return absl::InvalidArgumentError(absl::StrCat("GET ", url, ": bad URL"));
+  const std::chrono::microseconds budget = absl::ToChronoMicroseconds(timeout);
+  client.set_connection_timeout(budget);
+  client.set_read_timeout(budget);
+  client.set_write_timeout(budget);
+  long status = 0;
+  bool stopped = false, late = false;
+  httplib::Result result = client.Get(
+      path,
+      [&](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        if (absl::Now() > deadline) {
+          late = true;
+          return false;
+        }
+        if (!on_body(absl::string_view(data, length))) stopped = true;
+        return !stopped;
+      });
+  // A transfer cut short leaves the connection half-read: the next request opens a fresh one.
+  if (result.error() != httplib::Error::Success) connection_.reset();
+  if (result.error() == httplib::Error::Success || (stopped && status != 0)) return status;
+  const bool timed_out =
+      late || result.error() == httplib::Error::ConnectionTimeout || absl::Now() >= deadline;
+  if (timed_out) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("GET ", url, ": timeout after ", absl::FormatDuration(timeout)));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("GET ", url, ": ", httplib::to_string(result.error())));
 }
 
-NodeHttpClient::~NodeHttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
-
 absl::StatusOr<HttpReply> NodeHttpClient::Get(const std::string& url, absl::Duration timeout) {
-  CURL* curl = static_cast<CURL*>(curl_);
-  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   HttpReply reply;
-  char error[CURL_ERROR_SIZE] = {};
-  long timeout_ms = std::max<long>(1, absl::ToInt64Milliseconds(timeout));
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  // Signals would hit other threads of the agent; the timeout works without them.
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_PROXY, "");  // the node is local: never go through a proxy
+  bool too_big = false;
   absl::Time begin = absl::Now();
-  CURLcode code = curl_easy_perform(curl);
+  absl::StatusOr<long> status = GetTo(url, timeout, [&](absl::string_view piece) {
+    if (reply.body.size() + piece.size() > kMaxBody) {
+      too_big = true;
+      return false;
+    }
+    reply.body.append(piece.data(), piece.size());
+    return true;
+  });
   reply.latency = absl::Now() - begin;
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  if (code != CURLE_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("GET ", url, ": ", error[0] != '\0' ? error : curl_easy_strerror(code)));
+  if (too_big) {
+    return absl::UnavailableError(absl::StrCat("GET ", url, ": body over ", kMaxBody, " bytes"));
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+  if (!status.ok()) return absl::UnavailableError(status.status().message());
+  reply.status = *status;
   return reply;
 }
 

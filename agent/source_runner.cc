@@ -1,5 +1,7 @@
 #include "agent/source_runner.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -28,6 +30,10 @@ struct SourceRunner::Slot {
   absl::Duration took;
 
   void Loop() {
+    // Named after the source ("src:node_api"), so that per-thread CPU (top -H, perf,
+    // /proc/<pid>/task/*/comm) says which source it went to; the kernel keeps 15 characters.
+    std::string thread_name = "src:" + std::string(source->name());
+    pthread_setname_np(pthread_self(), thread_name.substr(0, 15).c_str());
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mu);
     while (true) {

@@ -1,5 +1,7 @@
 #include "agent/stream_client.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -81,6 +83,7 @@ bool StreamClient::connected() const {
 }
 
 void StreamClient::Run() {
+  pthread_setname_np(pthread_self(), "stream:write");
   std::mt19937_64 random(std::random_device{}());
   int failures = 0;
   bool first = true;
@@ -135,6 +138,7 @@ bool StreamClient::RunStream() {
   std::thread reader;
   if (stream->Write(hello_message)) {
     reader = std::thread([&] {
+      pthread_setname_np(pthread_self(), "stream:read");
       v1::CollectorMessage message;
       while (stream->Read(&message)) {
         if (message.has_hello_ack()) {

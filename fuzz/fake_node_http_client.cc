@@ -36,7 +36,10 @@ std::vector<std::string> SplitPieces(const char* data, size_t size) {
 
 namespace guts::agent {
 
-NodeHttpClient::NodeHttpClient() : curl_(nullptr) {}
+// The real client's connection is never opened here.
+struct NodeHttpClient::Connection {};
+
+NodeHttpClient::NodeHttpClient() = default;
 NodeHttpClient::~NodeHttpClient() = default;
 
 absl::StatusOr<HttpReply> NodeHttpClient::Get(const std::string& url, absl::Duration) {

@@ -1,4 +1,4 @@
-// A stand-in for the agent's NodeHttpClient, linked into fuzz targets instead of the libcurl
+// A stand-in for the agent's NodeHttpClient, linked into fuzz targets instead of the cpp-httplib
 // one: Get answers from replies the fuzzer queued, so the node sources' parsing runs on fuzz
 // input without a network.
 //

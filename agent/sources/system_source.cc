@@ -1,11 +1,12 @@
 #include "agent/sources/system_source.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -18,12 +19,28 @@
 namespace guts::agent {
 namespace {
 
+// Bounds what one /proc or cgroup file may cost; /proc/stat of a 1 000-CPU host is ~150 KB.
+constexpr size_t kMaxFileBytes = 4 << 20;
+
+// Plain open/read/close: this runs for every process's comm while the node is being looked
+// for, and an ifstream per file (its buffer, locale and stringstream copy) cost several times
+// the system calls themselves.
 bool ReadFile(const std::string& path, std::string& out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  out = buffer.str();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char buffer[4096];
+  while (out.size() < kMaxFileBytes) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
   return true;
 }
 

@@ -108,7 +108,8 @@ start_sim() {
 
 sim_ctl() { "$bin/guts-sim" ctl --control "$sim_control" "$@" >/dev/null; }
 
-# A guts-agent for one sim node. start_agent DIR NODE_NAME
+# A guts-agent for one sim node (AGENT_EXTRA_FLAGS: more flags, split on spaces).
+# start_agent DIR NODE_NAME
 start_agent() {
   local dir="$1" node="$2"
   mkdir -p "$dir"
@@ -117,10 +118,10 @@ start_agent() {
   p2p="$(jq -r --arg n "$node" '.nodes[] | select(.name == $n) | .p2p' "$sim_ready")"
   log="$(jq -r --arg n "$node" '.nodes[] | select(.name == $n) | .log' "$sim_ready")"
   data="$(jq -r --arg n "$node" '.nodes[] | select(.name == $n) | .data_dir' "$sim_ready")"
-  start "agent-$node-$(basename "$dir")" "$bin/guts-agent" --collector "$collector_grpc" \
+  start "agent-$node-$(basename "$dir")" "${BIN_AGENT:-$bin/guts-agent}" --collector "$collector_grpc" \
     --node-id "$node" --node-api "http://$api" --node-p2p-addr "$p2p" --node-data-dir "$data" \
     --node-log-file "$log" --state-dir "$dir" --interval 1s --http-addr 127.0.0.1:0 --insecure \
-    --log-level warn
+    --log-level warn ${AGENT_EXTRA_FLAGS:-}
   agent_pid=$pid
 }
 

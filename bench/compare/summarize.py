@@ -99,19 +99,27 @@ def agent_vs_node_exporter(rows):
         by_repeat[r["repeat"]][r["side"]] = r
     ours = [v["agent"] for v in by_repeat.values() if "agent" in v]
     theirs = [v["node_exporter"] for v in by_repeat.values() if "node_exporter" in v]
+    before = [v["agent_before"] for v in by_repeat.values() if "agent_before" in v]
     window = med([r["window_s"] for r in rows])
     print(f"### 2. Agent vs node_exporter (side by side, {len(by_repeat)} repeats of "
           f"{window:.0f} s, per hour extrapolated)\n")
-    print("| figure | guts-agent | node_exporter | node_exporter / agent (median of per-repeat ratios) |")
-    print("|---|---:|---:|---:|")
+    extra = " | agent before (AGENT_BEFORE)" if before else ""
+    print(f"| figure | guts-agent | node_exporter | node_exporter / agent (median of per-repeat ratios){extra} |")
+    print("|---|---:|---:|---:|" + ("---:|" if before else ""))
     for key, label in [("cpu_s_per_hour", "CPU s per hour"),
                        ("cpu_pct_of_core", "% of one core"),
                        ("vmrss_mib", "RSS at end of window (MiB)"),
-                       ("vmhwm_mib", "peak RSS, VmHWM (MiB)")]:
-        a, b = med([r[key] for r in ours]), med([r[key] for r in theirs])
+                       ("vmhwm_mib", "peak RSS, VmHWM (MiB)"),
+                       ("rss_anon_mib", "of the RSS: private (RssAnon, MiB)"),
+                       ("rss_file_mib", "of the RSS: file pages (RssFile, MiB)"),
+                       ("pss_mib", "PSS (MiB)"),
+                       ("threads", "threads")]:
+        a, b = med([r.get(key) for r in ours]), med([r.get(key) for r in theirs])
         pair = med([v["node_exporter"][key] / v["agent"][key] for v in by_repeat.values()
-                    if "agent" in v and "node_exporter" in v and v["agent"][key]])
-        print(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(pair)}x |")
+                    if "agent" in v and "node_exporter" in v and v["agent"].get(key)
+                    and v["node_exporter"].get(key) is not None])
+        tail = f" {fmt(med([r.get(key) for r in before]))} |" if before else ""
+        print(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(pair)}x |{tail}")
     stored = med([r.get("snapshots_stored") for r in ours])
     if stored is not None:
         print(f"\nsnapshots the agent had stored by the collector in the window (median): {fmt(stored)}")
