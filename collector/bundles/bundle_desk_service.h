@@ -15,8 +15,8 @@
 #ifndef GUTS_COLLECTOR_BUNDLES_BUNDLE_DESK_SERVICE_H_
 #define GUTS_COLLECTOR_BUNDLES_BUNDLE_DESK_SERVICE_H_
 
+#include "collector/bundle_rpcs.h"
 #include "collector/bundles/bundle_desk.h"
-#include "collector/query/bundle_rpcs.h"
 
 namespace guts::collector {
 

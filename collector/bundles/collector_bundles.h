@@ -10,9 +10,9 @@
 
 #include <memory>
 
+#include "collector/bundle_rpcs.h"
 #include "collector/bundles/bundle_desk.h"
 #include "collector/ingest/ingest_service.h"
-#include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 
 namespace guts::collector {
