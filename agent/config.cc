@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/host_port.h"
 #include "common/version.h"
 #include "yaml-cpp/yaml.h"
 
@@ -91,14 +92,8 @@ absl::Status Invalid(absl::string_view flag, absl::string_view why) {
 }
 
 absl::Status CheckHostPort(absl::string_view flag, const std::string& value) {
-  size_t colon = value.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(absl::string_view(value).substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return Invalid(flag, absl::StrCat("'", value, "' is not host:port"));
-  }
-  return absl::OkStatus();
+  absl::StatusOr<HostPort> hp = ParseHostPort(value);
+  return hp.ok() ? absl::OkStatus() : Invalid(flag, hp.status().message());
 }
 
 }  // namespace

@@ -5,12 +5,12 @@
 
 #include <iostream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "agent/agent.h"
 #include "agent/bundle/agent_bundle_handler.h"
 #include "agent/config.h"
 #include "agent/sources/registry.h"
+#include "common/host_port.h"
 #include "common/http_server.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
@@ -60,16 +60,16 @@ int main(int argc, char** argv) {
   http.Get("/metrics", [raw] {
     return guts::HttpResponse{200, "text/plain; version=0.0.4", raw->metrics().Serialize()};
   });
-  size_t colon = config->http_addr.rfind(':');
-  int port = 0;
-  (void)absl::SimpleAtoi(config->http_addr.substr(colon + 1), &port);
-  if (absl::Status s = http.Start(config->http_addr.substr(0, colon), port); !s.ok()) {
+  // LoadConfig checked the address.
+  const guts::HostPort http_addr =
+      guts::ParseHostPort(config->http_addr).value_or(guts::HostPort{});
+  if (absl::Status s = http.Start(http_addr.host, http_addr.port); !s.ok()) {
     spdlog::critical("--http-addr {}: {}", config->http_addr, std::string(s.message()));
     return 1;
   }
-  spdlog::info("guts-agent for node {} (next seq {}): collectors {}, http {}:{}", config->node_id,
+  spdlog::info("guts-agent for node {} (next seq {}): collectors {}, http {}", config->node_id,
                (*agent)->spool().NextSeq(), absl::StrJoin(guts::agent::CollectorList(*config), ","),
-               config->http_addr.substr(0, colon), http.port());
+               guts::FormatHostPort(http_addr.host, static_cast<uint16_t>(http.port())));
 
   (*agent)->SetCommandHandler(guts::bundle::MakeAgentBundleHandler(*config, agent->get()));
   (*agent)->Start();

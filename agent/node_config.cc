@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/host_port.h"
 #include "yaml-cpp/yaml.h"
 
 namespace guts::agent {
@@ -32,12 +32,10 @@ std::string NormalizeKey(absl::string_view text) {
   return absl::AsciiStrToLower(text);
 }
 
-// "ip:port" / "[v6]:port" with a numeric port.
+// "ip:port" / "[v6]:port" with a port other than 0.
 bool IsHostPort(absl::string_view addr) {
-  size_t colon = addr.rfind(':');
-  int port = 0;
-  return colon != absl::string_view::npos && colon > 0 &&
-         absl::SimpleAtoi(addr.substr(colon + 1), &port) && port > 0 && port <= 65535;
+  absl::StatusOr<HostPort> hp = ParseHostPort(addr);
+  return hp.ok() && hp->port > 0;
 }
 
 std::string Scalar(const YAML::Node& node) {

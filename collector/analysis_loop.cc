@@ -7,20 +7,26 @@
 
 namespace guts::collector {
 
-AnalysisLoop::AnalysisLoop(Store* store, FleetState* fleet, const SnapshotWriter* writer,
-                           AnalysisLoopOptions options)
-    : store_(store), fleet_(fleet), writer_(writer), options_(options) {}
+namespace {
+
+AnalysisConfig ConfigOf(const AnalysisLoopOptions& options) {
+  AnalysisConfig config = ScaleWindows(AnalysisConfig{}, options.time_scale);
+  config.tick = options.tick;
+  config.stall_threshold = options.stall_threshold;
+  config.maintenance = options.maintenance;
+  config.operator_validators = options.operator_validators;
+  return config;
+}
+
+}  // namespace
+
+AnalysisLoop::AnalysisLoop(Store* store, FleetState* fleet, AnalysisLoopOptions options)
+    : store_(store), fleet_(fleet), options_(std::move(options)), config_(ConfigOf(options_)) {}
 
 AnalysisLoop::~AnalysisLoop() { Stop(); }
 
 absl::Status AnalysisLoop::Start() {
-#ifdef GUTS_HAVE_ANALYSIS
-  AnalysisConfig config = ScaleWindows(AnalysisConfig{}, options_.time_scale);
-  config.tick = options_.tick;
-  config.stall_threshold = options_.stall_threshold;
-  config.maintenance = options_.maintenance;
-  config.operator_validators = options_.operator_validators;
-  analyzer_ = std::make_unique<Analyzer>(config);
+  analyzer_ = std::make_unique<Analyzer>(config_);
   absl::StatusOr<std::vector<guts::diag::v1::Incident>> stored = store_->LoadIncidents();
   if (!stored.ok()) return stored.status();
   std::vector<guts::diag::v1::Incident> open;
@@ -29,7 +35,6 @@ absl::Status AnalysisLoop::Start() {
   }
   analyzer_->RestoreIncidents(open);
   spdlog::info("restored {} open incidents", open.size());
-#endif
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
@@ -81,11 +86,10 @@ void AnalysisLoop::Run() {
   }
 }
 
-void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
-#ifdef GUTS_HAVE_ANALYSIS
+void AnalysisLoop::Tick(absl::Time now) {
   if (options_.maintenance_now) analyzer_->SetMaintenance(options_.maintenance_now());
   FleetView view = fleet_->View(now);
-  view.collector = writer_->Health(now);
+  if (options_.collector_health) view.collector = options_.collector_health(now);
   view.collector.pause = pause_;
   view.collector.pause_ended = pause_ended_;
   auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));
@@ -98,7 +102,6 @@ void AnalysisLoop::Tick([[maybe_unused]] absl::Time now) {
   if (options_.after_tick) options_.after_tick(*result);
   absl::MutexLock lock(&mu_);
   latest_ = std::move(result);
-#endif
 }
 
 }  // namespace guts::collector

@@ -1,12 +1,12 @@
 // AnalysisLoop: the collector's clock. Every tick it copies a FleetView, runs the Analyzer on
 // it, stores the incidents that changed and publishes the result for queries; every hour it
-// applies retention to the store.
-//
-// Built without the analysis library (GUTS_HAVE_ANALYSIS unset) it only applies retention and
-// Latest() stays null, so queries fall back to last-seen states.
+// applies retention to the store. Until the first tick Latest() is null, and queries fall back
+// to last-seen states.
 //
 // Example:
-//   AnalysisLoop loop(&store, &fleet, &writer, {.tick = absl::Seconds(1)});
+//   AnalysisLoop loop(&store, &fleet,
+//                     {.tick = absl::Seconds(1),
+//                      .collector_health = [&](absl::Time now) { return writer.Health(now); }});
 //   loop.Start();
 //   std::shared_ptr<const AnalysisResult> r = loop.Latest();  // null before the first tick
 //   loop.Stop();
@@ -25,7 +25,6 @@
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/fleet/fleet_state.h"
-#include "collector/ingest/snapshot_writer.h"
 #include "collector/store/store.h"
 
 namespace guts::collector {
@@ -45,13 +44,15 @@ struct AnalysisLoopOptions {
   // Called before every tick for the maintenance windows then declared (replacing
   // `maintenance`); unset: `maintenance` holds for the loop's life.
   std::function<std::vector<AnalysisConfig::MaintenanceWindow>()> maintenance_now;
+  // How the collector's own ingest is doing at a time (SnapshotWriter::Health), so the analysis
+  // can hold back "node silent" verdicts the collector caused; unset: a default CollectorHealth.
+  std::function<CollectorHealth(absl::Time)> collector_health;
 };
 
 class AnalysisLoop {
  public:
   // Every pointer must outlive the loop.
-  AnalysisLoop(Store* store, FleetState* fleet, const SnapshotWriter* writer,
-               AnalysisLoopOptions options);
+  AnalysisLoop(Store* store, FleetState* fleet, AnalysisLoopOptions options);
   ~AnalysisLoop();  // Stops if running.
   AnalysisLoop(const AnalysisLoop&) = delete;
   AnalysisLoop& operator=(const AnalysisLoop&) = delete;
@@ -60,8 +61,12 @@ class AnalysisLoop {
   absl::Status Start();
   void Stop();
 
-  // The newest analysis result, or null before the first tick (or without the analysis).
+  // The newest analysis result, or null before the first tick.
   std::shared_ptr<const AnalysisResult> Latest() const;
+
+  // The analysis' settings, windows scaled by the time scale: what the queries use too (the
+  // peers a node heard count with config().peer_heard_within).
+  const AnalysisConfig& config() const { return config_; }
 
  private:
   void Run();
@@ -69,11 +74,9 @@ class AnalysisLoop {
 
   Store* const store_;
   FleetState* const fleet_;
-  const SnapshotWriter* const writer_;
   const AnalysisLoopOptions options_;
-#ifdef GUTS_HAVE_ANALYSIS
+  const AnalysisConfig config_;
   std::unique_ptr<Analyzer> analyzer_;
-#endif
 
   // The newest pause of the loop's own clock (Run's thread only).
   absl::Duration pause_ = absl::ZeroDuration();

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <optional>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "collector/alerting/alert_pusher.h"
 #include "collector/analysis_loop.h"
@@ -17,6 +16,7 @@
 #include "collector/maintenance/maintenance_service.h"
 #include "collector/query/fleet_service.h"
 #include "collector/validators_file.h"
+#include "common/host_port.h"
 #include "common/http_server.h"
 #include "common/version.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -28,20 +28,12 @@
 namespace guts::collector {
 namespace {
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-absl::StatusOr<HostPort> SplitHostPort(const std::string& flag, const std::string& addr) {
-  size_t colon = addr.rfind(':');
-  HostPort hp;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(addr.substr(colon + 1), &hp.port) || hp.port < 0 || hp.port > 65535) {
+absl::StatusOr<HostPort> ListenAddress(const std::string& flag, const std::string& addr) {
+  absl::StatusOr<HostPort> hp = ParseHostPort(addr);
+  if (!hp.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(flag, " \"", addr, "\" is not host:port (port 0 picks a free port)"));
+        absl::StrCat(flag, " ", hp.status().message(), " (port 0 picks a free port)"));
   }
-  hp.host = addr.substr(0, colon);
   return hp;
 }
 
@@ -193,9 +185,9 @@ Collector::~Collector() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfig& config,
                                                             BundleRpcsFactory bundles) {
-  absl::StatusOr<HostPort> grpc_hp = SplitHostPort("--grpc-addr", config.grpc_addr);
+  absl::StatusOr<HostPort> grpc_hp = ListenAddress("--grpc-addr", config.grpc_addr);
   if (!grpc_hp.ok()) return grpc_hp.status();
-  absl::StatusOr<HostPort> http_hp = SplitHostPort("--http-addr", config.http_addr);
+  absl::StatusOr<HostPort> http_hp = ListenAddress("--http-addr", config.http_addr);
   if (!http_hp.ok()) return http_hp.status();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = ServerCredentials(config.tls);
   if (!creds.ok()) return creds.status();
@@ -242,8 +234,10 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
     if (!validators.ok()) return validators.status();
     analysis.operator_validators = *std::move(validators);
   }
-  p->analysis =
-      std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, p->writer.get(), analysis);
+  analysis.collector_health = [writer = p->writer.get()](absl::Time now) {
+    return writer->Health(now);
+  };
+  p->analysis = std::make_unique<AnalysisLoop>(p->store.get(), &p->fleet, std::move(analysis));
   if (absl::Status s = p->analysis->Start(); !s.ok()) return s;
 
   p->agent_service = std::make_unique<AgentServiceImpl>(
@@ -280,7 +274,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
       return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", config.grpc_addr));
     }
   }
-  p->grpc_address = absl::StrCat(grpc_hp->host, ":", port);
+  p->grpc_address = FormatHostPort(grpc_hp->host, static_cast<uint16_t>(port));
   p->port_guard = std::make_unique<GrpcPortGuard>(
       GrpcPortGuardOptions{.host = grpc_hp->host,
                            .port = port,
@@ -296,7 +290,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
     return s;
   }
   p->port_guard->Start();
-  p->http_address = absl::StrCat(http_hp->host, ":", p->http->port());
+  p->http_address = FormatHostPort(http_hp->host, static_cast<uint16_t>(p->http->port()));
   p->ready = true;
   return std::unique_ptr<Collector>(new Collector(std::move(p)));
 }

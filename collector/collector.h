@@ -16,9 +16,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "collector/bundle_rpcs.h"
 #include "collector/config.h"
 #include "collector/ingest/agent_service.h"
-#include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 
 namespace guts::collector {

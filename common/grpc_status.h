@@ -1,8 +1,10 @@
-// ToGrpcStatus: the gRPC status for an absl::Status, with the same code and message (the two
-// code sets are the same numbers), for every service that answers with an absl::Status.
+// ToGrpcStatus / FromGrpcStatus: the one conversion between absl::Status and grpc::Status,
+// keeping code and message (the two code sets are the same numbers): for every service that
+// answers with an absl::Status, and every client that reports a call's outcome as one.
 //
 // Example:
 //   reactor->Finish(ToGrpcStatus(store->Put(key, value)));
+//   absl::Status s = FromGrpcStatus(stub->BundleUploadOffset(&ctx, request, &response));
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -12,5 +14,6 @@
 namespace guts {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace guts

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/archive_check.h"
-#include "agent/bundle/sha256.h"
+#include "bundle_format/archive_check.h"
+#include "bundle_format/sha256.h"
 #include "common/node_id.h"
 
 namespace guts::ctl {

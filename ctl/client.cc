@@ -1,6 +1,7 @@
 #include "ctl/client.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 #include "ctl/render/text.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -26,7 +27,7 @@ std::string NotFoundMessage(const Subject& subject) {
 
 absl::Status OperatorError(const grpc::Status& status, absl::string_view collector,
                            const Subject& subject, absl::Duration deadline) {
-  auto code = static_cast<absl::StatusCode>(status.error_code());
+  const absl::StatusCode code = FromGrpcStatus(status).code();
   std::string detail = status.error_message();
   switch (status.error_code()) {
     case grpc::StatusCode::OK:

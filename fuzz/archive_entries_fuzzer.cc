@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/bundle/archive_check.h"
-#include "agent/bundle/entry_name.h"
+#include "bundle_format/archive_check.h"
+#include "bundle_format/entry_name.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)guts::bundle::ValidateEntryName(

@@ -23,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/host_port.h"
 #include "common/logging.h"
 #include "sim/control_api.h"
 #include "sim/fault_command.h"
@@ -42,16 +43,6 @@ struct RunFlags {
   std::string block_time = "1s";
   std::string heartbeat = "500ms";
 };
-
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& addr) {
-  size_t colon = addr.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(addr.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("expected HOST:PORT, got '", addr, "'"));
-  }
-  return std::pair{addr.substr(0, colon), port};
-}
 
 absl::Status Finish(RunFlags& f) {
   SimOptions& o = f.options;
@@ -137,7 +128,7 @@ int Run(RunFlags& flags) {
     return 2;
   }
   const SimOptions& o = flags.options;
-  absl::StatusOr<std::pair<std::string, int>> control_addr = SplitHostPort(o.control_addr);
+  absl::StatusOr<HostPort> control_addr = ParseHostPort(o.control_addr);
   if (!control_addr.ok()) {
     std::cerr << "guts-sim: --control-addr: " << control_addr.status().message() << "\n";
     return 2;
@@ -205,13 +196,14 @@ int Run(RunFlags& flags) {
     return reply;
   };
   ControlApi control(io, o.nodes, apply);
-  s = control.Listen(control_addr->first, control_addr->second);
+  s = control.Listen(control_addr->host, control_addr->port);
   if (!s.ok()) {
     std::cerr << "guts-sim: control API: " << s.message() << "\n";
     net.Stop();
     return 1;
   }
-  std::string control_bound = absl::StrCat(control_addr->first, ":", control.port());
+  std::string control_bound =
+      FormatHostPort(control_addr->host, static_cast<uint16_t>(control.port()));
   if (!o.ready_file.empty()) {
     s = WriteReadyFile(o.ready_file, {{"control", control_bound}, {"nodes", ready_nodes}});
     if (!s.ok()) {
@@ -239,7 +231,7 @@ int Run(RunFlags& flags) {
 }
 
 int Ctl(const std::string& control, const std::vector<std::string>& args) {
-  absl::StatusOr<std::pair<std::string, int>> addr = SplitHostPort(control);
+  absl::StatusOr<HostPort> addr = ParseHostPort(control);
   if (!addr.ok()) {
     std::cerr << "guts-sim ctl: --control: " << addr.status().message() << "\n";
     return 2;
@@ -248,7 +240,7 @@ int Ctl(const std::string& control, const std::vector<std::string>& args) {
     std::cerr << "guts-sim ctl: missing command; " << kFaultUsage << "\n";
     return 2;
   }
-  httplib::Client client(addr->first, addr->second);
+  httplib::Client client(addr->host, addr->port);
   client.set_connection_timeout(5);
   client.set_read_timeout(30);
   httplib::Result res =

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/entry_name.h"
+#include "bundle_format/entry_name.h"
 
 namespace guts::bundle {
 

@@ -16,7 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "agent/bundle/archive_writer.h"
-#include "agent/bundle/entry_name.h"
+#include "bundle_format/entry_name.h"
 
 namespace guts::bundle {
 namespace {

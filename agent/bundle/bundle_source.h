@@ -50,9 +50,11 @@ struct NodeTarget {
   std::string p2p_addr;
   // Candidate node configuration files; missing ones are skipped.
   std::vector<std::string> config_paths = {"/etc/guts/config.yaml"};
-  // The node process; 0 = find the process named `process_name` (/proc/<pid>/comm).
+  // The node process; 0 = find the process named `process_name` (agent/node_pid.h).
   int node_pid = 0;
   std::string process_name = "guts-node";
+  // Where the kernel's process files are (tests point it at fixtures).
+  std::string proc_root = "/proc";
   // More paths never to open (key files named by the node's settings).
   std::vector<std::string> denied_paths;
   // Called from a source thread; must be thread-safe. Unset = the agent source fails.

@@ -8,15 +8,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/sha256.h"
+#include "bundle_format/sha256.h"
+#include "common/grpc_status.h"
 
 namespace guts::bundle {
 namespace v1 = ::guts::diag::v1;
 namespace {
-
-absl::Status FromGrpc(const grpc::Status& s) {
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
 
 bool Retryable(const absl::Status& s) {
   switch (s.code()) {
@@ -49,7 +46,8 @@ absl::Status Attempt(v1::AgentService::StubInterface& stub, int fd, uint64_t siz
     req.set_bundle_id(bundle_id);
     req.set_node_id(node_id);
     v1::UploadBundleResponse resp;
-    if (grpc::Status s = stub.BundleUploadOffset(&ctx, req, &resp); !s.ok()) return FromGrpc(s);
+    if (grpc::Status s = stub.BundleUploadOffset(&ctx, req, &resp); !s.ok())
+      return FromGrpcStatus(s);
     if (resp.complete()) return absl::OkStatus();
     offset = resp.stored_offset();
     if (offset > size) {
@@ -98,7 +96,7 @@ absl::Status Attempt(v1::AgentService::StubInterface& stub, int fd, uint64_t siz
     if (options.on_progress) options.on_progress(offset, size);
   }
   writer->WritesDone();
-  if (grpc::Status s = writer->Finish(); !s.ok()) return FromGrpc(s);
+  if (grpc::Status s = writer->Finish(); !s.ok()) return FromGrpcStatus(s);
   if (!resp.complete()) return absl::UnavailableError("upload stream ended before completion");
   return absl::OkStatus();
 }

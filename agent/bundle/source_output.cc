@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/sha256.h"
+#include "bundle_format/sha256.h"
 
 namespace guts::bundle {
 namespace {

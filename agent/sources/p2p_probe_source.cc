@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "agent/p2p_addr.h"
+#include "common/host_port.h"
 
 namespace guts::agent {
 namespace {
@@ -25,23 +25,23 @@ struct Probe {
 };
 
 // Starts a non-blocking connect; returns the fd, or -1 with `result` filled on failure.
-int StartConnect(const P2pAddr& addr, v1::ProbeResult& result) {
+int StartConnect(const HostPort& addr, v1::ProbeResult& result) {
   sockaddr_storage storage{};
   socklen_t length = 0;
   int family = AF_INET;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  if (inet_pton(AF_INET, addr.ip.c_str(), &v4->sin_addr) == 1) {
+  if (inet_pton(AF_INET, addr.host.c_str(), &v4->sin_addr) == 1) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(addr.port);
     length = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, addr.ip.c_str(), &v6->sin6_addr) == 1) {
+  } else if (inet_pton(AF_INET6, addr.host.c_str(), &v6->sin6_addr) == 1) {
     family = AF_INET6;
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(addr.port);
     length = sizeof(*v6);
   } else {
-    result.set_error(absl::StrCat("'", addr.ip, "' is not an IP address"));
+    result.set_error(absl::StrCat("'", addr.host, "' is not an IP address"));
     return -1;
   }
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -74,7 +74,7 @@ absl::Status P2pProbeSource::Collect(absl::Time deadline, v1::Snapshot& part) {
     v1::ProbeResult* result = part.add_probes();
     result->set_addr(validator.addr);
     result->set_name(validator.name);
-    absl::StatusOr<P2pAddr> addr = ParseP2pAddr(validator.addr);
+    absl::StatusOr<HostPort> addr = ParseHostPort(validator.addr);
     if (!addr.ok()) {
       result->set_error(std::string(addr.status().message()));
       continue;

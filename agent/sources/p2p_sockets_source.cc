@@ -2,19 +2,13 @@
 
 #include <set>
 
-#include "absl/strings/str_cat.h"
-#include "agent/p2p_addr.h"
 #include "agent/sock_diag.h"
+#include "common/host_port.h"
 
 namespace guts::agent {
 namespace {
 
 constexpr size_t kMaxFilterPorts = 32;
-
-std::string Join(const std::string& ip, uint16_t port) {
-  return ip.find(':') == std::string::npos ? absl::StrCat(ip, ":", port)
-                                           : absl::StrCat("[", ip, "]:", port);
-}
 
 }  // namespace
 
@@ -23,20 +17,20 @@ P2pSocketsSource::P2pSocketsSource(std::string node_p2p_addr,
     : node_p2p_addr_(std::move(node_p2p_addr)), validators_(std::move(validators)) {}
 
 absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
-  absl::StatusOr<P2pAddr> own = ParseP2pAddr(node_p2p_addr_);
+  absl::StatusOr<HostPort> own = ParseHostPort(node_p2p_addr_);
   if (!own.ok()) return own.status();
   std::set<std::string> peer_addrs;
   std::set<uint16_t> peer_ports = {own->port};
   for (const KnownValidator& v : validators_->Get()) {
-    absl::StatusOr<P2pAddr> addr = ParseP2pAddr(v.addr);
+    absl::StatusOr<HostPort> addr = ParseHostPort(v.addr);
     if (!addr.ok()) continue;
-    peer_addrs.insert(Join(addr->ip, addr->port));
+    peer_addrs.insert(FormatHostPort(addr->host, addr->port));
     peer_ports.insert(addr->port);
   }
   // Every P2P session of the node has the node's address on its local side. A wildcard bind
   // address cannot be filtered on.
-  bool wildcard = own->ip == "0.0.0.0" || own->ip == "::";
-  TcpSessionFilter filter{.local_ip = wildcard ? "" : own->ip, .local_ports = {own->port}};
+  bool wildcard = own->host == "0.0.0.0" || own->host == "::";
+  TcpSessionFilter filter{.local_ip = wildcard ? "" : own->host, .local_ports = {own->port}};
   // Validators on many distinct ports: let the kernel list everything rather than run a long
   // filter program; the address match below decides either way.
   if (peer_ports.size() <= kMaxFilterPorts) {
@@ -48,8 +42,8 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
   if (!sessions.ok()) return sessions.status();
   for (const TcpSession& s : *sessions) {
     v1::PeerDirection direction = v1::PEER_DIRECTION_UNSPECIFIED;
-    std::string remote = Join(s.remote_ip, s.remote_port);
-    bool local_is_node = wildcard || s.local_ip == own->ip;
+    std::string remote = FormatHostPort(s.remote_ip, s.remote_port);
+    bool local_is_node = wildcard || s.local_ip == own->host;
     if (local_is_node && s.local_port == own->port) {
       direction = v1::PEER_DIRECTION_INBOUND;
     } else if (local_is_node && remote != node_p2p_addr_ &&
@@ -61,7 +55,7 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
     if (direction == v1::PEER_DIRECTION_OUTBOUND) validators_->RememberPeer(remote);
     v1::PeerView* peer = part.add_peers();
     peer->set_remote_addr(remote);
-    peer->set_local_addr(Join(s.local_ip, s.local_port));
+    peer->set_local_addr(FormatHostPort(s.local_ip, s.local_port));
     peer->set_direction(direction);
     peer->set_last_data_recv_age_ms(s.last_data_recv_ms);
     peer->set_last_data_sent_age_ms(s.last_data_sent_ms);

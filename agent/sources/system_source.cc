@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "agent/node_pid.h"
 
 namespace guts::agent {
 namespace {
@@ -62,26 +63,8 @@ uint64_t MeminfoBytes(const std::string& meminfo, absl::string_view key) {
 
 SystemSource::SystemSource(SystemSourceOptions options) : options_(std::move(options)) {}
 
-int SystemSource::FindNodePid() {
-  const std::string& proc = options_.proc_root;
-  std::string comm;
-  if (node_pid_ != 0 && ReadFile(absl::StrCat(proc, "/", node_pid_, "/comm"), comm) &&
-      absl::StripAsciiWhitespace(comm) == options_.node_process_name) {
-    return node_pid_;
-  }
-  int found = 0;
-  if (DIR* dir = opendir(proc.c_str())) {
-    while (dirent* entry = readdir(dir)) {
-      int pid = 0;
-      if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
-      if (ReadFile(absl::StrCat(proc, "/", pid, "/comm"), comm) &&
-          absl::StripAsciiWhitespace(comm) == options_.node_process_name) {
-        found = pid;
-        break;
-      }
-    }
-    closedir(dir);
-  }
+int SystemSource::TrackNodePid() {
+  const int found = agent::FindNodePid(options_.proc_root, options_.node_process_name, node_pid_);
   if (found != 0 && node_pid_ != 0 && found != node_pid_) ++node_restarts_;
   if (found != 0) node_pid_ = found;
   return found;
@@ -158,7 +141,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     failures.push_back(absl::StrCat("statvfs ", options_.data_dir, ": ", strerror(errno)));
   }
 
-  int pid = FindNodePid();
+  int pid = TrackNodePid();
   // The node's cgroup when we know the node, else our own (a sidecar shares the pod's limits).
   std::string cgroup_of =
       pid != 0 ? absl::StrCat(proc, "/", pid, "/cgroup") : proc + "/self/cgroup";

@@ -34,7 +34,8 @@ class SystemSource : public Source {
   absl::Status Collect(absl::Time deadline, v1::Snapshot& part) override;
 
  private:
-  int FindNodePid();
+  // The node's pid (0: not running); counts a restart when it changed.
+  int TrackNodePid();
 
   SystemSourceOptions options_;
   // Previous /proc/stat totals and node CPU ticks, for ratios between two calls.

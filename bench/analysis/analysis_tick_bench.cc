@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/analyzer.h"
-#include "collector/analysis/peer_address.h"
-#include "collector/analysis/snapshot_figures.h"
+#include "collector/fleet/peer_address.h"
+#include "collector/fleet/snapshot_figures.h"
 
 namespace guts::collector {
 namespace {

@@ -10,22 +10,14 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "collector/analysis/liveness.h"
-#include "collector/analysis/peer_address.h"
-#include "collector/analysis/snapshot_figures.h"
+#include "collector/fleet/peer_address.h"
+#include "collector/fleet/peers_heard.h"
+#include "collector/fleet/snapshot_figures.h"
+#include "common/host_port.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
-
-std::string_view HostOf(std::string_view addr) {
-  if (!addr.empty() && addr.front() == '[') {
-    size_t close = addr.find(']');
-    return close == std::string_view::npos ? addr : addr.substr(1, close - 1);
-  }
-  size_t colon = addr.rfind(':');
-  if (colon == std::string_view::npos || addr.find(':') != colon) return addr;
-  return addr.substr(0, colon);
-}
 
 int FleetModel::Find(std::string_view id) const {
   auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
@@ -356,9 +348,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   // Sessions and probes that reach unobserved validators: (unobserved, node, age or -1).
   std::vector<std::tuple<int, int, int64_t>> unobserved_seen;
 
-  // Milliseconds(age) <= peer_heard_within, in whole milliseconds.
-  const int64_t heard_within_ms =
-      absl::ToInt64Milliseconds(absl::Floor(config.peer_heard_within, absl::Milliseconds(1)));
+  const int64_t heard_within_ms = HeardWithinMs(config.peer_heard_within);
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   for (int i = 0; i < n; ++i) {
     if (i + 2 * kAhead < n) PrefetchBody(view.nodes[i + 2 * kAhead]);

@@ -147,7 +147,4 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config);
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                            const std::vector<uint32_t>& numbers, ModelMemory& memory);
 
-// Splits "ip:port" / "[v6]:port" into the ip part; the whole string when there is no port.
-std::string_view HostOf(std::string_view addr);
-
 }  // namespace guts::collector

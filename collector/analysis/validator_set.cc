@@ -26,16 +26,6 @@ std::string_view ValidatorSourceName(ValidatorSource source) {
   return "agents";
 }
 
-std::vector<std::string> ParticipantKeys(const v1::Snapshot& snapshot) {
-  std::vector<std::string> keys;
-  for (const v1::Participant& p : snapshot.config().participants()) {
-    if (!p.public_key().empty()) keys.push_back(absl::AsciiStrToLower(p.public_key()));
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
-}
-
 std::string UnnamedValidator(std::string_view public_key, std::string_view addr) {
   if (!addr.empty()) return std::string(addr);
   return std::string(public_key.substr(0, 12));

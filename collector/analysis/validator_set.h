@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "collector/fleet/fleet_view.h"
+#include "collector/fleet/snapshot_figures.h"  // ParticipantKeys
 #include "guts/diag/v1/snapshot.pb.h"
 
 namespace guts::collector {
@@ -55,9 +56,6 @@ struct ValidatorSet {
 ValidatorSet ResolveValidatorSet(const FleetView& view,
                                  const std::vector<const SnapshotFigures*>& figures,
                                  const std::vector<ValidatorEntry>& operator_file);
-
-// The participant keys a node's snapshot reports (its config's), sorted; empty when none.
-std::vector<std::string> ParticipantKeys(const guts::diag::v1::Snapshot& snapshot);
 
 // A short name for a validator known only by key and address: the address, else the key's
 // first 12 hex digits.

@@ -34,7 +34,7 @@
 #include "collector/bundles/bundle_requests.h"
 #include "collector/bundles/bundle_storage.h"
 #include "collector/bundles/bundle_uploads.h"
-#include "collector/query/bundle_rpcs.h"
+#include "collector/bundle_rpcs.h"
 
 namespace guts::collector {
 

@@ -10,9 +10,9 @@
 
 #include <memory>
 
+#include "collector/bundle_rpcs.h"
 #include "collector/bundles/bundle_rpcs_impl.h"
 #include "collector/ingest/agent_service.h"
-#include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 
 namespace guts::collector {

@@ -7,8 +7,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/archive_check.h"
-#include "agent/bundle/sha256.h"
+#include "bundle_format/archive_check.h"
+#include "bundle_format/sha256.h"
 
 namespace guts::collector {
 

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "collector/analysis/peer_address.h"
-#include "collector/analysis/snapshot_figures.h"
+#include "collector/fleet/peer_address.h"
+#include "collector/fleet/snapshot_figures.h"
 
 namespace guts::collector {
 

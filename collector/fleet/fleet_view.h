@@ -29,7 +29,7 @@ struct SnapshotSample {
 
 // One PeerView of a snapshot, reduced to what the analysis reads.
 struct PeerSession {
-  uint64_t remote = 0;  // AddressKey(remote_addr), collector/analysis/peer_address.h
+  uint64_t remote = 0;  // AddressKey(remote_addr), collector/fleet/peer_address.h
   uint32_t last_data_recv_age_ms = 0;
   bool inbound = false;  // PEER_DIRECTION_INBOUND
 };
@@ -47,7 +47,7 @@ struct CompactPeers {
 
 // The few figures of a snapshot the analysis reads for every node on every tick, copied out of
 // the snapshot's separately allocated parts (consensus, health, log, system, metrics,
-// validators) once at ingest (SnapshotFiguresOf, collector/analysis/snapshot_figures.h), so the
+// validators) once at ingest (SnapshotFiguresOf, collector/fleet/snapshot_figures.h), so the
 // tick reads one contiguous struct per node instead of six messages. Not valid in hand-built
 // views: the analysis then reads the snapshot.
 struct SnapshotFigures {

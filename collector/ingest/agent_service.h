@@ -26,12 +26,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "collector/bundle_rpcs.h"
 #include "collector/fleet/fleet_state.h"
 #include "collector/http/metrics.h"
 #include "collector/ingest/agent_rate_limit.h"
 #include "collector/ingest/snapshot_limits.h"
 #include "collector/ingest/snapshot_writer.h"
-#include "collector/query/bundle_rpcs.h"
 #include "guts/diag/v1/agent.grpc.pb.h"
 
 namespace guts::collector {

@@ -81,10 +81,7 @@ std::map<uint64_t, int> SocketDescriptors() {
 }
 
 std::string ProbeHost(const std::string& host) {
-  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]" || host == "localhost") {
-    return "127.0.0.1";
-  }
-  if (host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "localhost") return "127.0.0.1";
   return host;
 }
 

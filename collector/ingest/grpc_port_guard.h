@@ -30,7 +30,7 @@
 namespace guts::collector {
 
 struct GrpcPortGuardOptions {
-  std::string host;  // the bound host; a wildcard is probed on loopback
+  std::string host;  // the bound host (IPv6 without brackets); a wildcard is probed on loopback
   int port = 0;
   size_t max_connections = 8192;
   size_t max_connections_per_peer = 4096;

@@ -117,7 +117,7 @@ FleetServiceImpl::FleetServiceImpl(const Store* store, const FleetState* fleet,
 guts::diag::v1::FleetStatus FleetServiceImpl::FleetStatusNow() const {
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   return BuildFleetStatus(fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get(),
-                          collector_info_());
+                          collector_info_(), analysis_->config().peer_heard_within);
 }
 
 grpc::ServerUnaryReactor* FleetServiceImpl::GetFleetStatus(
@@ -142,7 +142,8 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext*
     auto it = analysis->nodes.find(node->node_id);
     if (it != analysis->nodes.end()) assessment = &it->second;
   }
-  *response->mutable_status() = MakeNodeStatus(*node, assessment, absl::Now());
+  *response->mutable_status() =
+      MakeNodeStatus(*node, assessment, absl::Now(), analysis_->config().peer_heard_within);
   if (analysis != nullptr) {
     for (const auto& i : analysis->open_incidents) {
       if (std::find(i.nodes().begin(), i.nodes().end(), node->node_id) != i.nodes().end()) {
@@ -170,7 +171,8 @@ grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* FleetServiceImpl::GetNod
         grpc::Status(grpc::StatusCode::NOT_FOUND,
                      absl::StrCat("no node \"", request->node_id(), "\" has ever reported")));
   }
-  absl::StatusOr<NodeHistoryReader> reader = NodeHistoryReader::Start(store_, *request);
+  absl::StatusOr<NodeHistoryReader> reader =
+      NodeHistoryReader::Start(store_, *request, analysis_->config().peer_heard_within);
   if (!reader.ok()) return new Writer(ToGrpcStatus(reader.status()));
   return new HistoryWriter(*std::move(reader));
 }

@@ -16,8 +16,8 @@
 #include <functional>
 
 #include "collector/analysis_loop.h"
+#include "collector/bundle_rpcs.h"
 #include "collector/fleet/fleet_state.h"
-#include "collector/query/bundle_rpcs.h"
 #include "collector/store/store.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 

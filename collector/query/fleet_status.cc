@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "collector/fleet/peers_heard.h"
 
 namespace guts::collector {
 namespace {
@@ -12,19 +12,6 @@ namespace {
 using guts::diag::v1::FleetStatus;
 using guts::diag::v1::NodeStatus;
 using guts::diag::v1::Snapshot;
-
-// Peers whose session received data within this age count as heard (fallback rule only).
-constexpr uint32_t kHeardWithinMs = 5000;
-
-uint32_t PeersHeard(const Snapshot& s) {
-  std::set<std::string> ips;
-  for (const auto& p : s.peers()) {
-    if (p.last_data_recv_age_ms() > kHeardWithinMs) continue;
-    // Inbound sessions carry an ephemeral port: the ip alone names the peer.
-    ips.insert(p.remote_addr().substr(0, p.remote_addr().rfind(':')));
-  }
-  return static_cast<uint32_t>(ips.size());
-}
 
 uint64_t WeightOf(const NodeObservation& node) {
   for (const auto& v : node.latest.validators().validators()) {
@@ -57,7 +44,7 @@ void FallbackState(const NodeObservation& node, absl::Time now, NodeStatus* row)
 }  // namespace
 
 NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* assessment,
-                          absl::Time now) {
+                          absl::Time now, absl::Duration peer_heard_within) {
   NodeStatus row;
   const Snapshot& s = node.latest;
   row.set_node_id(node.node_id);
@@ -93,14 +80,15 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
     return row;
   }
   FallbackState(node, now, &row);
-  row.set_peers_heard(PeersHeard(s));
+  row.set_peers_heard(PeersHeard(s, peer_heard_within));
   int validators = s.validators().validators_size();
   row.set_peers_expected(row.role() == "validator" && validators > 0 ? validators - 1 : 0);
   return row;
 }
 
 FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analysis,
-                             const guts::diag::v1::CollectorInfo& collector) {
+                             const guts::diag::v1::CollectorInfo& collector,
+                             absl::Duration peer_heard_within) {
   FleetStatus out;
   *out.mutable_collector() = collector;
   std::map<std::string, std::vector<std::string>> incidents_of;
@@ -120,7 +108,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
       if (it != analysis->nodes.end()) assessment = &it->second;
     }
     NodeStatus* row = out.add_nodes();
-    *row = MakeNodeStatus(node, assessment, view.now);
+    *row = MakeNodeStatus(node, assessment, view.now, peer_heard_within);
     for (const std::string& id : incidents_of[node.node_id]) row->add_incident_ids(id);
     const auto& validators = node.latest.validators();
     total_weight = std::max(total_weight, validators.total_weight());

@@ -4,7 +4,8 @@
 // three missed intervals, UNKNOWN before the first snapshot).
 //
 // Example:
-//   FleetStatus status = BuildFleetStatus(fleet.View(now, false), analysis.get(), info);
+//   FleetStatus status = BuildFleetStatus(fleet.View(now, false), analysis.get(), info,
+//                                         loop.config().peer_heard_within);
 #pragma once
 
 #include "collector/analysis/analyzer.h"
@@ -13,12 +14,16 @@
 
 namespace guts::collector {
 
-// One row. `assessment` may be null (no analysis result, or the node is new to it).
+// One row. `assessment` may be null (no analysis result, or the node is new to it); the
+// row then counts the peers heard within `peer_heard_within` itself (collector/fleet/
+// peers_heard.h), the analysis' own setting (AnalysisLoop::config()).
 guts::diag::v1::NodeStatus MakeNodeStatus(const NodeObservation& node,
-                                          const NodeAssessment* assessment, absl::Time now);
+                                          const NodeAssessment* assessment, absl::Time now,
+                                          absl::Duration peer_heard_within);
 
 // Every node's row, open incidents, heights and weights. `analysis` may be null.
 guts::diag::v1::FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analysis,
-                                             const guts::diag::v1::CollectorInfo& collector);
+                                             const guts::diag::v1::CollectorInfo& collector,
+                                             absl::Duration peer_heard_within);
 
 }  // namespace guts::collector

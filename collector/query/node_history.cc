@@ -1,9 +1,9 @@
 #include "collector/query/node_history.h"
 
 #include <algorithm>
-#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "collector/fleet/peers_heard.h"
 #include "collector/store/keys.h"
 
 namespace guts::collector {
@@ -11,19 +11,13 @@ namespace guts::collector {
 using guts::diag::v1::HistoryPoint;
 using guts::diag::v1::Snapshot;
 
-HistoryPoint ToHistoryPoint(const Snapshot& s, bool full) {
+HistoryPoint ToHistoryPoint(const Snapshot& s, bool full, absl::Duration peer_heard_within) {
   HistoryPoint p;
   p.set_unix_ms(s.taken_unix_ms());
   p.set_seq(s.seq());
   p.set_height(s.consensus().finalized_height());
   p.set_view(s.consensus().view());
-  std::set<std::string> heard;
-  for (const auto& peer : s.peers()) {
-    if (peer.last_data_recv_age_ms() <= 5000) {
-      heard.insert(peer.remote_addr().substr(0, peer.remote_addr().rfind(':')));
-    }
-  }
-  p.set_peers_heard(static_cast<uint32_t>(heard.size()));
+  p.set_peers_heard(PeersHeard(s, peer_heard_within));
   p.set_cpu_busy_ratio(s.system().cpu_busy_ratio());
   p.set_memory_rss_bytes(s.system().node_rss_bytes());
   if (s.system().disk_total_bytes() > 0) {
@@ -36,7 +30,8 @@ HistoryPoint ToHistoryPoint(const Snapshot& s, bool full) {
 }
 
 absl::StatusOr<NodeHistoryReader> NodeHistoryReader::Start(
-    const Store* store, const guts::diag::v1::NodeHistoryRequest& request) {
+    const Store* store, const guts::diag::v1::NodeHistoryRequest& request,
+    absl::Duration peer_heard_within) {
   if (!keys::ValidNodeId(request.node_id())) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", request.node_id().substr(0, 64), "\" is not a node id"));
@@ -51,6 +46,7 @@ absl::StatusOr<NodeHistoryReader> NodeHistoryReader::Start(
   NodeHistoryReader r;
   r.store_ = store;
   r.request_ = request;
+  r.peer_heard_within_ = peer_heard_within;
   r.resume_from_ = request.from_unix_ms() == 0 ? absl::InfinitePast()
                                                : absl::FromUnixMillis(request.from_unix_ms());
   // `to` is inclusive on the wire; the store's bound is exclusive.
@@ -68,7 +64,7 @@ absl::StatusOr<std::vector<HistoryPoint>> NodeHistoryReader::NextPage(size_t max
   const int64_t step = request_.step_ms();
   const bool full = request_.full();
   auto emit = [&](const Snapshot& snap) {
-    points.push_back(ToHistoryPoint(snap, full));
+    points.push_back(ToHistoryPoint(snap, full, peer_heard_within_));
     // With a step, a point stands for its bucket: what was missing or dropped in it counts.
     points.back().set_seqs_missing_before(missing_since_point_);
     points.back().set_spool_dropped(dropped_since_point_);
@@ -123,8 +119,10 @@ absl::StatusOr<std::vector<HistoryPoint>> NodeHistoryReader::NextPage(size_t max
 }
 
 absl::StatusOr<std::vector<HistoryPoint>> LoadNodeHistory(
-    const Store& store, const guts::diag::v1::NodeHistoryRequest& request) {
-  absl::StatusOr<NodeHistoryReader> reader = NodeHistoryReader::Start(&store, request);
+    const Store& store, const guts::diag::v1::NodeHistoryRequest& request,
+    absl::Duration peer_heard_within) {
+  absl::StatusOr<NodeHistoryReader> reader =
+      NodeHistoryReader::Start(&store, request, peer_heard_within);
   if (!reader.ok()) return reader.status();
   std::vector<HistoryPoint> all;
   for (;;) {

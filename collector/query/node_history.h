@@ -3,12 +3,14 @@
 //
 // Example:
 //   NodeHistoryRequest req;  req.set_node_id("v3");  req.set_step_ms(60000);
-//   absl::StatusOr<std::vector<HistoryPoint>> points = LoadNodeHistory(store, req);
+//   absl::StatusOr<std::vector<HistoryPoint>> points =
+//       LoadNodeHistory(store, req, loop.config().peer_heard_within);
 #pragma once
 
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "collector/store/store.h"
 #include "guts/diag/v1/fleet.pb.h"
 
@@ -18,22 +20,26 @@ namespace guts::collector {
 inline constexpr uint32_t kDefaultHistoryLimit = 10000;
 inline constexpr uint32_t kMaxHistoryLimit = 100000;
 
-// The compact figures of one snapshot (and the snapshot itself when `full`).
-guts::diag::v1::HistoryPoint ToHistoryPoint(const guts::diag::v1::Snapshot& s, bool full);
+// The compact figures of one snapshot (and the snapshot itself when `full`); its peers heard
+// within `peer_heard_within` (collector/fleet/peers_heard.h).
+guts::diag::v1::HistoryPoint ToHistoryPoint(const guts::diag::v1::Snapshot& s, bool full,
+                                            absl::Duration peer_heard_within);
 
 // Reads a node's history page by page, so a query holds at most one page (and one snapshot)
 // in memory whatever range it asks for; dropping the reader frees everything.
 //
 // Example:
-//   absl::StatusOr<NodeHistoryReader> r = NodeHistoryReader::Start(&store, request);
+//   absl::StatusOr<NodeHistoryReader> r = NodeHistoryReader::Start(&store, request, heard);
 //   for (;;) { auto page = r->NextPage(1 << 20); if (!page.ok() || page->empty()) break; ... }
 //
 // Not thread-safe (one caller at a time); `store` must outlive the reader.
 class NodeHistoryReader {
  public:
-  // INVALID_ARGUMENT for a bad node id, a negative step or from > to.
+  // INVALID_ARGUMENT for a bad node id, a negative step or from > to. Points count the peers
+  // heard within `peer_heard_within`.
   static absl::StatusOr<NodeHistoryReader> Start(const Store* store,
-                                                 const guts::diag::v1::NodeHistoryRequest& request);
+                                                 const guts::diag::v1::NodeHistoryRequest& request,
+                                                 absl::Duration peer_heard_within);
 
   // The next points, about `max_bytes` of them (at least one while any remain); empty once
   // every point was returned. Store errors as they come.
@@ -44,6 +50,7 @@ class NodeHistoryReader {
 
   const Store* store_ = nullptr;
   guts::diag::v1::NodeHistoryRequest request_;
+  absl::Duration peer_heard_within_;
   absl::Time to_;
   uint32_t limit_ = 0;
   uint32_t returned_ = 0;
@@ -65,6 +72,7 @@ class NodeHistoryReader {
 // Every page at once (tests and small ranges). Same errors as NodeHistoryReader.
 // An unknown node yields no points (the caller decides whether that is NOT_FOUND).
 absl::StatusOr<std::vector<guts::diag::v1::HistoryPoint>> LoadNodeHistory(
-    const Store& store, const guts::diag::v1::NodeHistoryRequest& request);
+    const Store& store, const guts::diag::v1::NodeHistoryRequest& request,
+    absl::Duration peer_heard_within);
 
 }  // namespace guts::collector

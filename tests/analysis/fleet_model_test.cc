@@ -63,11 +63,5 @@ TEST(FleetModelTest, QuorumHeightIsWhatTheQuorumWeightReached) {
   EXPECT_EQ(model.quorum_height, 60u);  // v4 + v3 + v2 = 300 >= 267
 }
 
-TEST(FleetModelTest, HostOfSplitsPortsAndIpv6Brackets) {
-  EXPECT_EQ(HostOf("10.0.0.1:9000"), "10.0.0.1");
-  EXPECT_EQ(HostOf("[::1]:9000"), "::1");
-  EXPECT_EQ(HostOf("10.0.0.1"), "10.0.0.1");
-}
-
 }  // namespace
 }  // namespace guts::collector

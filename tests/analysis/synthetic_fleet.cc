@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "collector/analysis/peer_address.h"
-#include "collector/analysis/snapshot_figures.h"
+#include "collector/fleet/peer_address.h"
+#include "collector/fleet/snapshot_figures.h"
 #include "gtest/gtest.h"
 
 namespace guts::collector::testing {

@@ -15,7 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "agent/bundle/archive_check.h"
+#include "bundle_format/archive_check.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "tests/support/child_process.h"
 #include "tests/support/sim_agent.h"

@@ -13,10 +13,10 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/archive_check.h"
 #include "agent/bundle/bundle_builder.h"
 #include "agent/bundle/bundle_command_handler.h"
-#include "agent/bundle/sha256.h"
+#include "bundle_format/archive_check.h"
+#include "bundle_format/sha256.h"
 #include "collector/bundles/bundle_rpcs_impl.h"
 #include "guts/diag/v1/agent.grpc.pb.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"

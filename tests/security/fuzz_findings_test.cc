@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "agent/bundle/archive_check.h"
 #include "agent/known_validators.h"
 #include "agent/sources/node_api_source.h"
+#include "bundle_format/archive_check.h"
 #include "common/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -34,8 +34,9 @@ std::vector<BundleSource> NetworkSources();  // network.proc_net_tcp, network.ss
 BundleSource DataDirSource();                // data_dir: names and sizes only
 std::vector<BundleSource> AgentSources();    // agent.state, agent.snapshots
 
-// The node's pid: `node.node_pid` when set, else the first process named node.process_name; 0 if none.
-int FindNodePid(const NodeTarget& node);
+// The node's pid: `node.node_pid` when set, else agent::FindNodePid under node.proc_root; 0 if
+// none.
+int NodePid(const NodeTarget& node);
 
 }  // namespace guts::bundle
 

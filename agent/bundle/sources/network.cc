@@ -5,6 +5,7 @@
 #include "agent/bundle/sources/catalogue.h"
 #include "agent/bundle/sources/command_run.h"
 #include "agent/bundle/sources/file_copy.h"
+#include "common/host_port.h"
 
 namespace guts::bundle {
 
@@ -31,11 +32,10 @@ std::vector<BundleSource> NetworkSources() {
     if (absl::Status st = RunCommand({"ss", "-tlnp"}, timeout / 2, out); !st.ok()) return st;
     // Only the node's P2P sessions when its port is known: a busy host has thousands of sockets.
     std::vector<std::string> argv = {"ss", "-tinp"};
-    const size_t colon = ctx.node.p2p_addr.rfind(':');
-    if (colon != std::string::npos) {
-      const std::string port = ctx.node.p2p_addr.substr(colon + 1);
-      const std::vector<std::string> filter = {"(",     "sport", "=",        ":" + port, "or",
-                                               "dport", "=",     ":" + port, ")"};
+    if (absl::StatusOr<HostPort> p2p = ParseHostPort(ctx.node.p2p_addr); p2p.ok()) {
+      const std::string port = absl::StrCat(":", p2p->port);
+      const std::vector<std::string> filter = {"(",     "sport", "=",  port, "or",
+                                               "dport", "=",     port, ")"};
       argv.insert(argv.end(), filter.begin(), filter.end());
     }
     out.Write(absl::StrCat("## ", absl::StrJoin(argv, " "), "\n"));

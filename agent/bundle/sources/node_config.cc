@@ -16,9 +16,10 @@ BundleSource NodeConfigSource() {
   s.collect = [](const SourceContext& ctx, SourceOutput& out) -> absl::Status {
     std::vector<std::string> paths = ctx.node.config_paths;
     // The node's code reads config.yaml from its working directory.
-    if (const int pid = FindNodePid(ctx.node); pid > 0) {
+    if (const int pid = NodePid(ctx.node); pid > 0) {
       std::error_code ec;
-      const auto cwd = std::filesystem::read_symlink(absl::StrCat("/proc/", pid, "/cwd"), ec);
+      const auto cwd =
+          std::filesystem::read_symlink(absl::StrCat(ctx.node.proc_root, "/", pid, "/cwd"), ec);
       if (!ec) paths.push_back((cwd / "config.yaml").string());
     }
     int found = 0;

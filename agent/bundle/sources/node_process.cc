@@ -2,24 +2,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/bundle/sources/catalogue.h"
 #include "agent/bundle/sources/file_copy.h"
+#include "agent/node_pid.h"
 
 namespace guts::bundle {
 
-int FindNodePid(const NodeTarget& node) {
-  if (node.node_pid > 0) return node.node_pid;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    int pid = 0;
-    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
-    std::ifstream comm(entry.path() / "comm");
-    std::string name;
-    if (std::getline(comm, name) && name == node.process_name) return pid;
-  }
-  return 0;
+int NodePid(const NodeTarget& node) {
+  return node.node_pid > 0 ? node.node_pid : agent::FindNodePid(node.proc_root, node.process_name);
 }
 
 BundleSource NodeProcessSource() {
@@ -29,9 +20,10 @@ BundleSource NodeProcessSource() {
   s.timeout = absl::Seconds(5);
   s.max_bytes = 256 << 10;
   s.collect = [](const SourceContext& ctx, SourceOutput& out) -> absl::Status {
-    const int pid = FindNodePid(ctx.node);
-    if (pid <= 0) return absl::NotFoundError(absl::StrCat("no process named ", ctx.node.process_name));
-    const std::string dir = absl::StrCat("/proc/", pid);
+    const int pid = NodePid(ctx.node);
+    if (pid <= 0)
+      return absl::NotFoundError(absl::StrCat("no process named ", ctx.node.process_name));
+    const std::string dir = absl::StrCat(ctx.node.proc_root, "/", pid);
     out.Write(absl::StrCat("pid: ", pid, "\n## status\n"));
     if (absl::Status st = CopyFile(dir + "/status", ctx.deny, out); !st.ok()) return st;
     out.Write("## limits\n");

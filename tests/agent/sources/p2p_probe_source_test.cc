@@ -30,7 +30,7 @@ TEST(P2pProbeSourceTest, ReachableRefusedAndSelfSkipped) {
   EXPECT_FALSE(part.probes(1).reachable());
   EXPECT_EQ(part.probes(1).error(), "Connection refused");
   EXPECT_FALSE(part.probes(2).reachable());
-  EXPECT_NE(part.probes(2).error().find("not ip:port"), std::string::npos);
+  EXPECT_NE(part.probes(2).error().find("not host:port"), std::string::npos);
   close(up);
 }
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/bundle/sha256.h"
+#include "bundle_format/sha256.h"
 
 namespace guts::bundle {
 namespace {

@@ -9,6 +9,9 @@ namespace {
 
 namespace v1 = ::guts::diag::v1;
 
+// The analysis' default (AnalysisConfig::peer_heard_within).
+constexpr absl::Duration kHeard = absl::Seconds(5);
+
 // Four validators of weight 100 (quorum 267) at `heights`; node i last reported at `received`.
 FleetView FourValidators(const std::vector<uint64_t>& heights,
                          const std::vector<absl::Time>& received, absl::Time now) {
@@ -46,7 +49,7 @@ TEST(FleetStatusTest, HeadlineAndLagsAgreeWithTheRowsThoughTheAnalysisIsATickOld
   for (const char* id : {"v1", "v2", "v3"}) analysis.nodes[id] = {.state = v1::HEALTHY};
   analysis.nodes["v4"] = {.state = v1::DOWN, .reason = "silent", .lag = 5};
 
-  v1::FleetStatus status = BuildFleetStatus(view, &analysis, v1::CollectorInfo());
+  v1::FleetStatus status = BuildFleetStatus(view, &analysis, v1::CollectorInfo(), kHeard);
   EXPECT_EQ(status.max_height(), 10u);
   // Reporting weight at or above 9 is 300 >= 267; the silent v4 does not count.
   EXPECT_EQ(status.quorum_height(), 9u);
@@ -66,7 +69,7 @@ TEST(FleetStatusTest, NodeWhoseApiIsDownKeepsTheWeightTheFleetKnows) {
   AnalysisResult analysis;
   for (const char* id : {"v1", "v3", "v4"}) analysis.nodes[id] = {.state = v1::HEALTHY};
   analysis.nodes["v2"] = {.state = v1::DOWN, .weight = 100};
-  v1::NodeStatus row = MakeNodeStatus(view.nodes[1], &analysis.nodes["v2"], now);
+  v1::NodeStatus row = MakeNodeStatus(view.nodes[1], &analysis.nodes["v2"], now, kHeard);
   EXPECT_EQ(row.weight(), 100u);
 }
 
@@ -74,16 +77,31 @@ TEST(FleetStatusTest, OneNodesRowCarriesTheLagTheAnalysisFound) {  // gutsctl no
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 10, 4}, {now, now, now, now}, now);
   NodeAssessment lagging{.state = v1::DEGRADED, .lag = 6};
-  EXPECT_EQ(MakeNodeStatus(view.nodes[3], &lagging, now).lag(), 6u);
+  EXPECT_EQ(MakeNodeStatus(view.nodes[3], &lagging, now, kHeard).lag(), 6u);
 }
 
 TEST(FleetStatusTest, WithoutAnAnalysisTheLastSeenRuleDecidesWhoCounts) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 9, 3}, {now, now, now, now - absl::Minutes(1)}, now);
-  v1::FleetStatus status = BuildFleetStatus(view, nullptr, v1::CollectorInfo());
+  v1::FleetStatus status = BuildFleetStatus(view, nullptr, v1::CollectorInfo(), kHeard);
   EXPECT_EQ(status.nodes(3).state(), v1::DOWN);
   EXPECT_EQ(status.quorum_height(), 9u);
   EXPECT_EQ(status.nodes(3).lag(), 6u);
+}
+
+TEST(FleetStatusTest, WithoutAnAnalysisPeersHeardFollowTheConfiguredWindow) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  FleetView view = FourValidators({10, 10, 10, 10}, {now, now, now, now}, now);
+  for (auto [addr, age] : {std::pair{"10.0.0.2:9000", 1000}, std::pair{"10.0.0.2:40001", 100},
+                           std::pair{"[fd00::3]:9000", 4000}, std::pair{"10.0.0.4:9000", 8000}}) {
+    v1::PeerView* peer = view.nodes[0].latest.add_peers();
+    peer->set_remote_addr(addr);
+    peer->set_last_data_recv_age_ms(age);
+  }
+  EXPECT_EQ(MakeNodeStatus(view.nodes[0], nullptr, now, kHeard).peers_heard(), 2u);
+  // A compressed run scales the window down, and the queries follow it.
+  EXPECT_EQ(MakeNodeStatus(view.nodes[0], nullptr, now, absl::Milliseconds(500)).peers_heard(), 1u);
+  EXPECT_EQ(MakeNodeStatus(view.nodes[0], nullptr, now, absl::Seconds(10)).peers_heard(), 3u);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "agent/bundle/archive_check.h"
+#include "bundle_format/archive_check.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "agent/bundle/entry_name.h"
+#include "bundle_format/entry_name.h"
 
 namespace guts::bundle {
 

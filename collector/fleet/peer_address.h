@@ -28,7 +28,7 @@ namespace guts::collector {
 std::optional<uint64_t> AddressKey(std::string_view addr);
 // Key of a canonical "a.b.c.d" (the host part of an address); nullopt for anything else.
 std::optional<uint32_t> HostKey(std::string_view host);
-// The host part of an address key: equal to HostKey(HostOf(addr)).
+// The host part of an address key: equal to HostKey(HostOf(addr)) (common/host_port.h).
 uint32_t KeyHost(uint64_t key);
 
 // `snapshot`'s PeerViews and reachable probes as keys. `valid` is false when any of them has

@@ -1,4 +1,4 @@
-#include "agent/bundle/entry_name.h"
+#include "bundle_format/entry_name.h"
 
 #include <string>
 

@@ -1,14 +1,24 @@
-#include "collector/analysis/snapshot_figures.h"
+#include "collector/fleet/snapshot_figures.h"
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "collector/analysis/validator_set.h"
+#include "absl/strings/ascii.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
+
+std::vector<std::string> ParticipantKeys(const v1::Snapshot& snapshot) {
+  std::vector<std::string> keys;
+  for (const v1::Participant& p : snapshot.config().participants()) {
+    if (!p.public_key().empty()) keys.push_back(absl::AsciiStrToLower(p.public_key()));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
 
 SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   SnapshotFigures f;

@@ -1,4 +1,4 @@
-#include "agent/bundle/sha256.h"
+#include "bundle_format/sha256.h"
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-#include "collector/analysis/peer_address.h"
+#include "collector/fleet/peer_address.h"
 
 namespace guts::collector {
 

@@ -7,8 +7,8 @@
 //
 // Example:
 //   if (absl::Status s = ValidateEntryName("logs/node.log"); !s.ok()) return s;
-#ifndef GUTS_AGENT_BUNDLE_ENTRY_NAME_H_
-#define GUTS_AGENT_BUNDLE_ENTRY_NAME_H_
+#ifndef GUTS_BUNDLE_FORMAT_ENTRY_NAME_H_
+#define GUTS_BUNDLE_FORMAT_ENTRY_NAME_H_
 
 #include <string_view>
 
@@ -21,4 +21,4 @@ absl::Status ValidateEntryName(std::string_view name);
 
 }  // namespace guts::bundle
 
-#endif  // GUTS_AGENT_BUNDLE_ENTRY_NAME_H_
+#endif  // GUTS_BUNDLE_FORMAT_ENTRY_NAME_H_

@@ -1,11 +1,13 @@
-// BundleRpcs: the bundle RPCs of FleetService and AgentService, implemented by the bundle room
-// (collector/bundle/). The collector's services delegate these methods to the object handed to
-// them; without one they answer UNIMPLEMENTED.
+// BundleRpcs: the bundle RPCs of FleetService and AgentService. The bundle room
+// (collector/bundles/) implements them; the services that receive the calls (collector/query/
+// for FleetService, collector/ingest/ for AgentService) delegate to the object handed to them
+// and answer UNIMPLEMENTED without one. The interface sits above all three rooms so that none
+// of them includes another for it.
 //
-// Example (bundle room):
-//   class BundleDesk : public BundleRpcs { ... };
-//   BundleDesk desk(&store, &agents);       // agents: AgentCommands, to reach the agents
-//   collector.SetBundleRpcs(&desk);          // before the server starts
+// Example (collector/main.cc):
+//   Collector::Start(config, [](Store* store, AgentServiceImpl* agents) {
+//     return MakeCollectorBundles(store, agents, {});  // a BundleRpcs
+//   });  // Start hands it to both services before the server starts
 //
 // Thread-safety: methods are called on gRPC's callback threads, concurrently; they must not
 // block (return a reactor that finishes later).

@@ -6,8 +6,8 @@
 //
 // Example:
 //   absl::StatusOr<std::vector<std::string>> names = CheckArchiveEntries("/tmp/b.tar.gz");
-#ifndef GUTS_AGENT_BUNDLE_ARCHIVE_CHECK_H_
-#define GUTS_AGENT_BUNDLE_ARCHIVE_CHECK_H_
+#ifndef GUTS_BUNDLE_FORMAT_ARCHIVE_CHECK_H_
+#define GUTS_BUNDLE_FORMAT_ARCHIVE_CHECK_H_
 
 #include <cstdint>
 #include <string>
@@ -37,4 +37,4 @@ absl::StatusOr<std::vector<std::string>> CheckArchiveEntries(const std::string& 
 
 }  // namespace guts::bundle
 
-#endif  // GUTS_AGENT_BUNDLE_ARCHIVE_CHECK_H_
+#endif  // GUTS_BUNDLE_FORMAT_ARCHIVE_CHECK_H_

@@ -2,8 +2,8 @@
 //
 // Thread-compatible. Example:
 //   Sha256 h; h.Update("abc"); std::string hex = h.FinishHex();
-#ifndef GUTS_AGENT_BUNDLE_SHA256_H_
-#define GUTS_AGENT_BUNDLE_SHA256_H_
+#ifndef GUTS_BUNDLE_FORMAT_SHA256_H_
+#define GUTS_BUNDLE_FORMAT_SHA256_H_
 
 #include <memory>
 #include <string>
@@ -34,4 +34,4 @@ absl::StatusOr<std::string> Sha256OfFile(const std::string& path);
 
 }  // namespace guts::bundle
 
-#endif  // GUTS_AGENT_BUNDLE_SHA256_H_
+#endif  // GUTS_BUNDLE_FORMAT_SHA256_H_

@@ -13,10 +13,17 @@
 // Thread-safe: a pure function.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "collector/fleet/fleet_view.h"
 #include "guts/diag/v1/snapshot.pb.h"
 
 namespace guts::collector {
+
+// The participant keys a node's snapshot reports (its config's), lowercase, sorted, unique;
+// empty when none.
+std::vector<std::string> ParticipantKeys(const guts::diag::v1::Snapshot& snapshot);
 
 // `snapshot`'s figures; always valid.
 SnapshotFigures SnapshotFiguresOf(const guts::diag::v1::Snapshot& snapshot);
