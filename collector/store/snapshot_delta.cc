@@ -77,8 +77,40 @@ const Descriptor* SubMessage(const Descriptor* message, uint64_t number) {
   return f->message_type();
 }
 
+// A delta is varint(bitmap bytes), a bitmap with one bit per field (0: unchanged, 1: changed),
+// then the changed fields' values. Unchanged fields (most of them) cost one bit, and the
+// bitmap repeats from one snapshot to the next, which zstd then finds; the values are left
+// as a dense run of the figures that moved.
+struct DeltaWriter {
+  std::string bits;
+  int used = 8;  // bits used in bits.back()
+  std::string values;
+
+  void Bit(bool changed) {
+    if (used == 8) {
+      bits.push_back(0);
+      used = 0;
+    }
+    if (changed) bits.back() = static_cast<char>(bits.back() | (1 << used));
+    ++used;
+  }
+};
+
+struct DeltaReader {
+  absl::string_view bits;
+  size_t bit = 0;
+  WireReader values;
+
+  bool Bit(bool* changed) {
+    if (bit / 8 >= bits.size()) return false;
+    *changed = (static_cast<uint8_t>(bits[bit / 8]) >> (bit % 8)) & 1;
+    ++bit;
+    return true;
+  }
+};
+
 bool EncodeMessage(const Descriptor* type, absl::string_view base, absl::string_view current,
-                   std::string* delta, int depth) {
+                   DeltaWriter& delta, int depth) {
   if (depth > kMaxDepth) return false;
   WireReader b{base}, c{current};
   while (!c.Done()) {
@@ -88,7 +120,8 @@ bool EncodeMessage(const Descriptor* type, absl::string_view base, absl::string_
       case kVarint: {
         uint64_t vb = 0, vc = 0;
         if (!b.Varint(&vb) || !c.Varint(&vc)) return false;
-        PutVarint(delta, ZigZag(vc - vb));
+        delta.Bit(vb != vc);
+        if (vb != vc) PutVarint(&delta.values, ZigZag(vc - vb) - 1);
         break;
       }
       case kFixed64:
@@ -96,7 +129,9 @@ bool EncodeMessage(const Descriptor* type, absl::string_view base, absl::string_
         size_t n = (tag_c & 7) == kFixed64 ? 8 : 4;
         absl::string_view fb, fc;
         if (!b.Bytes(n, &fb) || !c.Bytes(n, &fc)) return false;
-        for (size_t i = 0; i < n; ++i) delta->push_back(static_cast<char>(fb[i] ^ fc[i]));
+        delta.Bit(fb != fc);
+        if (fb == fc) break;
+        for (size_t i = 0; i < n; ++i) delta.values.push_back(static_cast<char>(fb[i] ^ fc[i]));
         break;
       }
       case kLengthDelimited: {
@@ -104,12 +139,12 @@ bool EncodeMessage(const Descriptor* type, absl::string_view base, absl::string_
         if (!b.LengthDelimited(&lb) || !c.LengthDelimited(&lc)) return false;
         if (const Descriptor* sub = SubMessage(type, tag_c >> 3)) {
           if (!EncodeMessage(sub, lb, lc, delta, depth + 1)) return false;
-        } else if (lb == lc) {
-          PutVarint(delta, 0);
-        } else {
-          PutVarint(delta, lc.size() + 1);
-          delta->append(lc.data(), lc.size());
+          break;
         }
+        delta.Bit(lb != lc);
+        if (lb == lc) break;
+        PutVarint(&delta.values, lc.size());
+        delta.values.append(lc.data(), lc.size());
         break;
       }
       default:  // groups: never written by proto3
@@ -119,7 +154,7 @@ bool EncodeMessage(const Descriptor* type, absl::string_view base, absl::string_
   return b.Done();
 }
 
-bool DecodeMessage(const Descriptor* type, absl::string_view base, WireReader& delta,
+bool DecodeMessage(const Descriptor* type, absl::string_view base, DeltaReader& delta,
                    std::string* out, int depth) {
   if (depth > kMaxDepth) return false;
   WireReader b{base};
@@ -127,10 +162,12 @@ bool DecodeMessage(const Descriptor* type, absl::string_view base, WireReader& d
     uint64_t tag = 0;
     if (!b.Varint(&tag)) return false;
     PutVarint(out, tag);
+    bool changed = false;
     switch (tag & 7) {
       case kVarint: {
         uint64_t vb = 0, z = 0;
-        if (!b.Varint(&vb) || !delta.Varint(&z)) return false;
+        if (!b.Varint(&vb) || !delta.Bit(&changed)) return false;
+        if (changed && (!delta.values.Varint(&z) || ++z == 0)) return false;
         PutVarint(out, vb + UnZigZag(z));
         break;
       }
@@ -138,7 +175,12 @@ bool DecodeMessage(const Descriptor* type, absl::string_view base, WireReader& d
       case kFixed32: {
         size_t n = (tag & 7) == kFixed64 ? 8 : 4;
         absl::string_view fb, x;
-        if (!b.Bytes(n, &fb) || !delta.Bytes(n, &x)) return false;
+        if (!b.Bytes(n, &fb) || !delta.Bit(&changed)) return false;
+        if (!changed) {
+          out->append(fb.data(), fb.size());
+          break;
+        }
+        if (!delta.values.Bytes(n, &x)) return false;
         for (size_t i = 0; i < n; ++i) out->push_back(static_cast<char>(fb[i] ^ x[i]));
         break;
       }
@@ -152,10 +194,9 @@ bool DecodeMessage(const Descriptor* type, absl::string_view base, WireReader& d
           out->append(bytes.data(), bytes.size());
           break;
         }
-        uint64_t n = 0;
-        if (!delta.Varint(&n)) return false;
         absl::string_view bytes = lb;
-        if (n > 0 && !delta.Bytes(static_cast<size_t>(n - 1), &bytes)) return false;
+        if (!delta.Bit(&changed)) return false;
+        if (changed && !delta.values.LengthDelimited(&bytes)) return false;
         PutVarint(out, bytes.size());
         out->append(bytes.data(), bytes.size());
         break;
@@ -170,14 +211,26 @@ bool DecodeMessage(const Descriptor* type, absl::string_view base, WireReader& d
 }  // namespace
 
 bool EncodeSnapshotDelta(absl::string_view base, absl::string_view current, std::string* delta) {
-  return EncodeMessage(guts::diag::v1::Snapshot::descriptor(), base, current, delta, 0);
+  DeltaWriter writer;
+  if (!EncodeMessage(guts::diag::v1::Snapshot::descriptor(), base, current, writer, 0)) {
+    return false;
+  }
+  PutVarint(delta, writer.bits.size());
+  delta->append(writer.bits);
+  delta->append(writer.values);
+  return true;
 }
 
 absl::StatusOr<std::string> ApplySnapshotDelta(absl::string_view base, absl::string_view delta) {
   std::string out;
   out.reserve(base.size() + 16);
   WireReader d{delta};
-  if (!DecodeMessage(guts::diag::v1::Snapshot::descriptor(), base, d, &out, 0) || !d.Done()) {
+  absl::string_view bits;
+  if (!d.LengthDelimited(&bits)) return absl::DataLossError("snapshot delta: no field bitmap");
+  DeltaReader reader{bits, 0, WireReader{delta.substr(d.pos)}};
+  // Every bitmap bit and value used: a delta for another base rarely fits this exactly.
+  if (!DecodeMessage(guts::diag::v1::Snapshot::descriptor(), base, reader, &out, 0) ||
+      !reader.values.Done() || (reader.bit + 7) / 8 != bits.size()) {
     return absl::DataLossError("snapshot delta does not fit its base snapshot");
   }
   return out;

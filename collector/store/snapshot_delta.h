@@ -3,10 +3,11 @@
 // Consecutive snapshots of one node carry the same fields in the same order; only the figures
 // move. EncodeSnapshotDelta walks both serialized messages field by field, guided by the
 // Snapshot descriptor (so it descends into PeerView, SystemFacts, map entries, ...), and writes
-// per field: a varint as the zigzag difference from the previous value, a fixed-width value
-// XORed with the previous one, a string or packed field as "same" (one byte) or its new bytes.
-// A counter that grew by 3 then costs one byte, an unchanged address one byte, and the store's
-// zstd squeezes the runs of "same" to almost nothing.
+// one bit per field (changed or not) and, for a changed field: a varint as the zigzag
+// difference from the previous value, a fixed-width value XORed with the previous one, a
+// string or packed field as its new bytes. An unchanged address costs one bit, a counter that
+// grew by 3 one byte, and the bitmap, the same from one second to the next, costs zstd almost
+// nothing.
 //
 // ApplySnapshotDelta rebuilds the current snapshot's bytes exactly (byte-identical), given the
 // same previous bytes.
