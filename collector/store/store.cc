@@ -62,6 +62,7 @@ struct NodeChain {
   std::string last_key;  // the node's highest snapshot key in the store ("" when none)
   std::string base;      // the snapshot of the last chain value ("" until the next chain start)
   uint64_t base_seq = 0;
+  int64_t base_taken_ms = 0;
   uint32_t length = 0;  // chain values since (and with) the chain start
 };
 
@@ -96,6 +97,8 @@ struct Store::Impl {
   // Held across a whole PutSnapshots, so chains advance in the order their values are written.
   absl::Mutex write_mu;
   absl::flat_hash_map<std::string, NodeChain> chains ABSL_GUARDED_BY(write_mu);
+  // Snapshots taken before this are being deleted (retention): no delta may build on them.
+  int64_t retention_floor_ms ABSL_GUARDED_BY(write_mu) = 0;
 
   ~Impl() {
     for (rocksdb::ColumnFamilyHandle* cf : cfs) db->DestroyColumnFamilyHandle(cf);
@@ -330,7 +333,8 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
     }
     batch_keys.insert(key);
     bool delta = false;
-    if (!chain.base.empty() && chain.length < impl_->chain_length && s.seq() > chain.base_seq) {
+    if (!chain.base.empty() && chain.length < impl_->chain_length && s.seq() > chain.base_seq &&
+        chain.base_taken_ms >= impl_->retention_floor_ms) {
       keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainNext,
                                       s.seq() - chain.base_seq);
       delta = EncodeSnapshotDelta(chain.base, bytes, &value);
@@ -346,6 +350,7 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
     batch.Put(impl_->cf(kSnapshots), key, value);
     chain.base.swap(bytes);
     chain.base_seq = s.seq();
+    chain.base_taken_ms = s.taken_unix_ms();
     chain.last_key = std::move(key);
   }
   for (const auto& [node, r] : newest) {
@@ -510,6 +515,12 @@ absl::Status Store::DeleteBundle(const std::string& id) {
 }
 
 absl::Status Store::DeleteSnapshotsBefore(absl::Time cutoff) {
+  {
+    // From here on a node silent since before the cutoff starts a new chain when it is back,
+    // instead of a delta from a snapshot this deletes.
+    absl::MutexLock lock(&impl_->write_mu);
+    impl_->retention_floor_ms = std::max(impl_->retention_floor_ms, absl::ToUnixMillis(cutoff));
+  }
   absl::StatusOr<std::vector<LatestNode>> nodes = LatestAll();
   if (!nodes.ok()) return nodes.status();
   rocksdb::WriteBatch batch;

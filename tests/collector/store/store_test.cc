@@ -265,6 +265,24 @@ TEST_F(StoreTest, RetentionInsideAChainKeepsEverySnapshotAfterTheCutoffReadable)
   EXPECT_EQ(StoredBytes(*store_, "v1", start + absl::Seconds(150), absl::InfiniteFuture()), tail);
 }
 
+TEST_F(StoreTest, ANodeBackAfterRetentionDeletedAllItsSnapshotsReadsBack) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<std::string> written;
+  auto put = [&](uint64_t seq) {
+    SnapshotRecord r;
+    r.snapshot = run.Next(seq, start);
+    written.push_back(Deterministic(r.snapshot));
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  };
+  for (uint64_t seq = 1; seq <= 30; ++seq) put(seq);
+  ASSERT_TRUE(store_->DeleteSnapshotsBefore(start + absl::Seconds(1000)).ok());
+  EXPECT_TRUE(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()).empty());
+  for (uint64_t seq = 1001; seq <= 1040; ++seq) put(seq);
+  std::vector<std::string> want(written.begin() + 30, written.end());
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+}
+
 TEST_F(StoreTest, SnapshotsOutOfTimeOrderAndRepeatsReadBackWithoutBreakingTheChain) {
   testing::RealisticRun run("v1", 1);
   const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
