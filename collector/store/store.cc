@@ -291,13 +291,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
 absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
   absl::MutexLock lock(&impl_->write_mu);
-  // Working copies of the chains this batch touches; they replace the real ones only once the
-  // batch is written, so a failed write leaves no chain pointing at an unwritten value.
+  // The chains this batch touches, taken out of impl_->chains and put back once the batch is
+  // written, so that a failed write leaves no chain pointing at an unwritten value.
   std::map<std::string, NodeChain> chains;
   std::set<std::string> batch_keys;
   rocksdb::WriteBatch batch;
   std::map<std::string, const SnapshotRecord*> newest;
   std::string bytes, value;
+  // Nothing written: the next snapshot of these nodes re-reads where each stands.
+  auto forget = [&](absl::Status why) {
+    for (const auto& [node, chain] : chains) impl_->chains.erase(node);
+    return why;
+  };
   for (const SnapshotRecord& r : records) {
     const Snapshot& s = r.snapshot;
     const SnapshotRecord*& n = newest[s.node_id()];
@@ -307,10 +312,10 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
     if (fresh) {
       auto known = impl_->chains.find(s.node_id());
       if (known != impl_->chains.end()) {
-        chain = known->second;
+        chain = std::move(known->second);  // put back (or dropped) after the write
       } else {
         absl::StatusOr<std::string> last = impl_->LastSnapshotKey(s.node_id());
-        if (!last.ok()) return last.status();
+        if (!last.ok()) return forget(last.status());
         chain.last_key = *std::move(last);
       }
     }
@@ -325,7 +330,7 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
       rocksdb::Status got =
           impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(kSnapshots), key, &existing);
       if (got.ok()) continue;
-      if (!got.IsNotFound()) return FromRocks(got, "read snapshot");
+      if (!got.IsNotFound()) return forget(FromRocks(got, "read snapshot"));
       keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kAlone);
       value.append(bytes);
       batch.Put(impl_->cf(kSnapshots), key, value);
