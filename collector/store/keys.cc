@@ -69,6 +69,47 @@ absl::StatusOr<SnapshotKeyParts> ParseSnapshotKey(absl::string_view key) {
   return parts;
 }
 
+void AppendSnapshotValueHeader(std::string* out, SnapshotValueKind kind, uint64_t seq_gap) {
+  out->push_back('\0');
+  out->push_back(static_cast<char>(kind));
+  if (kind != SnapshotValueKind::kChainNext) return;
+  for (; seq_gap >= 0x80; seq_gap >>= 7) out->push_back(static_cast<char>((seq_gap & 0x7f) | 0x80));
+  out->push_back(static_cast<char>(seq_gap));
+}
+
+absl::StatusOr<SnapshotValue> ParseSnapshotValue(absl::string_view bytes) {
+  SnapshotValue v;
+  if (bytes.empty() || bytes[0] != '\0') {
+    v.payload = bytes;
+    return v;
+  }
+  if (bytes.size() < 2) return absl::DataLossError("snapshot value: truncated header");
+  v.kind = static_cast<SnapshotValueKind>(bytes[1]);
+  size_t pos = 2;
+  switch (v.kind) {
+    case SnapshotValueKind::kChainStart:
+    case SnapshotValueKind::kAlone:
+      break;
+    case SnapshotValueKind::kChainNext: {
+      int shift = 0;
+      for (;; shift += 7) {
+        if (pos >= bytes.size() || shift > 63) {
+          return absl::DataLossError("snapshot value: truncated seq gap");
+        }
+        uint8_t b = static_cast<uint8_t>(bytes[pos++]);
+        v.seq_gap |= static_cast<uint64_t>(b & 0x7f) << shift;
+        if ((b & 0x80) == 0) break;
+      }
+      break;
+    }
+    default:
+      return absl::DataLossError(
+          absl::StrCat("snapshot value: unknown kind ", static_cast<int>(bytes[1])));
+  }
+  v.payload = bytes.substr(pos);
+  return v;
+}
+
 std::string LatestSnapshotKey(absl::string_view node) { return NodePrefix(node) + "s"; }
 std::string HelloKey(absl::string_view node) { return NodePrefix(node) + "h"; }
 

@@ -38,6 +38,25 @@ struct SnapshotKeyParts {
 // DATA_LOSS when `key` is not a snapshot key (wrong length or no separator).
 absl::StatusOr<SnapshotKeyParts> ParseSnapshotKey(absl::string_view key);
 
+// snapshots CF values. A value written before layout version 2 is a serialized Snapshot
+// (kLegacy: its first byte is the tag of node_id, never 0). From version 2 a value is '\0', a
+// kind byte, then:
+//   kChainStart: the serialized snapshot; the node's next kChainNext values build on it;
+//   kChainNext:  varint(seq - seq of the previous chain value of the node), then a
+//                SnapshotDelta (snapshot_delta.h) from that value's snapshot;
+//   kAlone:      the serialized snapshot; nothing builds on it (written out of time order).
+// Chain values of a node are written in key order, so reading keys in order rebuilds them.
+enum class SnapshotValueKind : uint8_t { kLegacy = 0, kChainStart = 1, kChainNext = 2, kAlone = 3 };
+struct SnapshotValue {
+  SnapshotValueKind kind = SnapshotValueKind::kLegacy;
+  uint64_t seq_gap = 0;       // kChainNext only
+  absl::string_view payload;  // the snapshot (kLegacy, kChainStart, kAlone) or the delta
+};
+// Appends the bytes that precede the payload of a value of `kind` (not kLegacy).
+void AppendSnapshotValueHeader(std::string* out, SnapshotValueKind kind, uint64_t seq_gap = 0);
+// DATA_LOSS for an unknown kind or a truncated header. `payload` points into `bytes`.
+absl::StatusOr<SnapshotValue> ParseSnapshotValue(absl::string_view bytes);
+
 // latest CF: node '\0' 's' -> LatestValue; node '\0' 'h' -> serialized Hello.
 std::string LatestSnapshotKey(absl::string_view node);
 std::string HelloKey(absl::string_view node);

@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/store/keys.h"
+#include "collector/store/snapshot_delta.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
@@ -37,20 +43,43 @@ int64_t ToMs(absl::Time t) {
 
 absl::Time FromMs(int64_t ms) { return ms == 0 ? absl::InfinitePast() : absl::FromUnixMillis(ms); }
 
+using keys::SnapshotValueKind;
+
+absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+// Map entries sorted, so that consecutive snapshots of a node have their fields in the same
+// order and the next one can be stored as a delta.
+void SerializeDeterministic(const Snapshot& snapshot, std::string* out) {
+  out->clear();
+  google::protobuf::io::StringOutputStream stream(out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  snapshot.SerializeToCodedStream(&coded);
+}
+
+// Where a node's chain of deltas stands in the writer (see keys::SnapshotValueKind).
+struct NodeChain {
+  std::string last_key;  // the node's highest snapshot key in the store ("" when none)
+  std::string base;      // the snapshot of the last chain value ("" until the next chain start)
+  uint64_t base_seq = 0;
+  int64_t base_taken_ms = 0;
+  uint32_t length = 0;  // chain values since (and with) the chain start
+};
+
 rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
-  cf.compression = rocksdb::kZSTD;
+  // Young levels are rewritten soon: fast LZ4. Where the data settles (the bottommost level,
+  // most of the bytes) strong zstd with a dictionary trained per file: the deltas of one
+  // node's consecutive snapshots repeat their layout, which the dictionary and large blocks
+  // let zstd find.
+  cf.compression = options.young_compression;
   cf.bottommost_compression = rocksdb::kZSTD;
-  // Snapshots of one node differ little from one to the next: a shared dictionary and large
-  // blocks let zstd find the repeats across snapshots.
+  cf.bottommost_compression_opts.enabled = true;
+  cf.bottommost_compression_opts.level = options.zstd_level;
   if (options.zstd_dict_bytes > 0) {
-    cf.compression_opts.max_dict_bytes = options.zstd_dict_bytes;
-    cf.compression_opts.zstd_max_train_bytes = options.zstd_dict_bytes * 100;
-    cf.bottommost_compression_opts = cf.compression_opts;
-    cf.bottommost_compression_opts.enabled = true;
+    cf.bottommost_compression_opts.max_dict_bytes = options.zstd_dict_bytes;
+    cf.bottommost_compression_opts.zstd_max_train_bytes = options.zstd_dict_bytes * 100;
   }
-  cf.compression_opts.level = 6;
-  cf.bottommost_compression_opts.level = 6;
   rocksdb::BlockBasedTableOptions table;
   table.block_size = 64 * 1024;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -63,12 +92,119 @@ rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
 struct Store::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  uint32_t chain_length = 0;
+
+  // Held across a whole PutSnapshots, so chains advance in the order their values are written.
+  absl::Mutex write_mu;
+  absl::flat_hash_map<std::string, NodeChain> chains ABSL_GUARDED_BY(write_mu);
+  // Snapshots taken before this are being deleted (retention): no delta may build on them.
+  int64_t retention_floor_ms ABSL_GUARDED_BY(write_mu) = 0;
 
   ~Impl() {
     for (rocksdb::ColumnFamilyHandle* cf : cfs) db->DestroyColumnFamilyHandle(cf);
   }
 
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cfs[c]; }
+
+  // An iterator over one node's snapshot keys below `upper` (its whole range when empty).
+  std::unique_ptr<rocksdb::Iterator> NodeIterator(const std::string& prefix,
+                                                  const std::string& upper,
+                                                  rocksdb::Slice* lower_slice,
+                                                  rocksdb::Slice* upper_slice) const {
+    *lower_slice = rocksdb::Slice(prefix);
+    *upper_slice = rocksdb::Slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = lower_slice;
+    ro.iterate_upper_bound = upper_slice;
+    return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf(kSnapshots)));
+  }
+
+  // The node's highest snapshot key in the store, "" when it has none.
+  absl::StatusOr<std::string> LastSnapshotKey(const std::string& node) const {
+    std::string prefix = keys::NodePrefix(node), end = keys::NodeEnd(node);
+    rocksdb::Slice lo, hi;
+    std::unique_ptr<rocksdb::Iterator> it = NodeIterator(prefix, end, &lo, &hi);
+    it->SeekToLast();
+    if (!it->status().ok()) return FromRocks(it->status(), "read last snapshot key");
+    return it->Valid() ? it->key().ToString() : std::string();
+  }
+
+  // Moves `it` back to the chain start that the chain values after its position build on and
+  // returns true; false (position unspecified) when there is none: then no chain value follows
+  // before the next chain start (only legacy values, never chain values, precede a legacy one).
+  static absl::StatusOr<bool> SeekBackToChainStart(rocksdb::Iterator* it) {
+    for (; it->Valid(); it->Prev()) {
+      absl::StatusOr<keys::SnapshotValue> v = keys::ParseSnapshotValue(View(it->value()));
+      if (!v.ok()) return v.status();
+      if (v->kind == SnapshotValueKind::kChainStart) return true;
+      if (v->kind == SnapshotValueKind::kLegacy) break;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "seek chain start");
+    return false;
+  }
+
+  // Calls `visit(key, serialized snapshot)` for the node's snapshots with lower <= key < upper,
+  // in key order, until it returns false or an error (returned).
+  absl::Status Read(const std::string& node_id, const std::string& lower, const std::string& upper,
+                    const std::function<absl::StatusOr<bool>(absl::string_view, absl::string_view)>&
+                        visit) const {
+    std::string prefix = keys::NodePrefix(node_id);
+    rocksdb::Slice lower_slice, upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it = NodeIterator(prefix, upper, &lower_slice, &upper_slice);
+    // A delta in range builds on values before it: start from their chain start.
+    it->SeekForPrev(lower);
+    absl::StatusOr<bool> back = SeekBackToChainStart(it.get());
+    if (!back.ok()) return back.status();
+    if (!*back) it->Seek(lower);
+    std::string base;
+    uint64_t base_seq = 0;
+    for (; it->Valid(); it->Next()) {
+      absl::string_view key = View(it->key());
+      absl::StatusOr<keys::SnapshotValue> value = keys::ParseSnapshotValue(View(it->value()));
+      if (!value.ok()) return value.status();
+      absl::string_view bytes = value->payload;
+      if (value->kind == SnapshotValueKind::kChainStart ||
+          value->kind == SnapshotValueKind::kChainNext) {
+        absl::StatusOr<keys::SnapshotKeyParts> parts = keys::ParseSnapshotKey(key);
+        if (!parts.ok()) return parts.status();
+        if (value->kind == SnapshotValueKind::kChainStart) {
+          base.assign(bytes.data(), bytes.size());
+        } else {
+          if (base.empty() || parts->seq - value->seq_gap != base_seq) {
+            return absl::DataLossError(absl::StrCat("snapshot ", parts->seq, " of ", node_id,
+                                                    " builds on a snapshot the store lacks"));
+          }
+          absl::StatusOr<std::string> rebuilt = ApplySnapshotDelta(base, bytes);
+          if (!rebuilt.ok()) {
+            return absl::DataLossError(absl::StrCat("snapshot ", parts->seq, " of ", node_id, ": ",
+                                                    rebuilt.status().message()));
+          }
+          base = *std::move(rebuilt);
+        }
+        base_seq = parts->seq;
+        bytes = base;
+      }
+      if (key < absl::string_view(lower)) continue;
+      absl::StatusOr<bool> more = visit(key, bytes);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+    }
+    return FromRocks(it->status(), "read history");
+  }
+
+  // The serialized snapshot at `key` (which must exist) of `node_id`.
+  absl::StatusOr<std::string> Rebuild(const std::string& node_id, const std::string& key) const {
+    std::string end = key + '\0', out;
+    absl::Status s = Read(node_id, key, end,
+                          [&](absl::string_view, absl::string_view bytes) -> absl::StatusOr<bool> {
+                            out.assign(bytes.data(), bytes.size());
+                            return false;
+                          });
+    if (!s.ok()) return s;
+    if (out.empty())
+      return absl::DataLossError(absl::StrCat("no snapshot of ", node_id, " to keep"));
+    return out;
+  }
 
   template <typename Message>
   absl::StatusOr<std::vector<Message>> LoadAll(Cf c) const {
@@ -118,6 +254,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     descriptors.emplace_back(kCfNames[c], cf);
   }
   auto impl = std::make_unique<Impl>();
+  impl->chain_length = std::max<uint32_t>(options.chain_length, 1);
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, descriptors, &impl->cfs, &db);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open store ", options.dir));
@@ -141,28 +278,101 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
                                                         " has layout version ", stored,
                                                         "; this build reads up to ", kVersion));
     }
+    // Older values stay readable as they are; the new version number makes an older build
+    // refuse the store instead of misreading the values written from now on.
+    if (stored < kVersion) {
+      s = db->Put(rocksdb::WriteOptions(), impl->cf(kMeta), keys::kStoreVersionKey,
+                  std::to_string(kVersion));
+      if (!s.ok()) return FromRocks(s, "write store version");
+    }
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
 absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
+  absl::MutexLock lock(&impl_->write_mu);
+  // The chains this batch touches, taken out of impl_->chains and put back once the batch is
+  // written, so that a failed write leaves no chain pointing at an unwritten value.
+  std::map<std::string, NodeChain> chains;
+  std::set<std::string> batch_keys;
   rocksdb::WriteBatch batch;
   std::map<std::string, const SnapshotRecord*> newest;
-  std::string bytes;
+  std::string bytes, value;
+  // Nothing written: the next snapshot of these nodes re-reads where each stands.
+  auto forget = [&](absl::Status why) {
+    for (const auto& [node, chain] : chains) impl_->chains.erase(node);
+    return why;
+  };
   for (const SnapshotRecord& r : records) {
     const Snapshot& s = r.snapshot;
-    bytes.clear();
-    s.SerializeToString(&bytes);
-    batch.Put(impl_->cf(kSnapshots), keys::SnapshotKey(s.node_id(), s.taken_unix_ms(), s.seq()),
-              bytes);
     const SnapshotRecord*& n = newest[s.node_id()];
     if (n == nullptr || n->snapshot.seq() < s.seq()) n = &r;
+    auto [entry, fresh] = chains.try_emplace(s.node_id());
+    NodeChain& chain = entry->second;
+    if (fresh) {
+      auto known = impl_->chains.find(s.node_id());
+      if (known != impl_->chains.end()) {
+        chain = std::move(known->second);  // put back (or dropped) after the write
+      } else {
+        absl::StatusOr<std::string> last = impl_->LastSnapshotKey(s.node_id());
+        if (!last.ok()) return forget(last.status());
+        chain.last_key = *std::move(last);
+      }
+    }
+    std::string key = keys::SnapshotKey(s.node_id(), s.taken_unix_ms(), s.seq());
+    SerializeDeterministic(s, &bytes);
+    value.clear();
+    if (key <= chain.last_key) {
+      // Out of time order (a replay, a clock stepped back): stored whole, outside the chain.
+      // A key already stored is the same snapshot again; rewriting it could cut a chain.
+      if (!batch_keys.insert(key).second || key == chain.last_key) continue;
+      std::string existing;
+      rocksdb::Status got =
+          impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(kSnapshots), key, &existing);
+      if (got.ok()) continue;
+      if (!got.IsNotFound()) return forget(FromRocks(got, "read snapshot"));
+      keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kAlone);
+      value.append(bytes);
+      batch.Put(impl_->cf(kSnapshots), key, value);
+      continue;
+    }
+    batch_keys.insert(key);
+    bool delta = false;
+    if (!chain.base.empty() && chain.length < impl_->chain_length && s.seq() > chain.base_seq &&
+        chain.base_taken_ms >= impl_->retention_floor_ms) {
+      keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainNext,
+                                      s.seq() - chain.base_seq);
+      delta = EncodeSnapshotDelta(chain.base, bytes, &value);
+    }
+    if (delta) {
+      ++chain.length;
+    } else {
+      value.clear();
+      keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainStart);
+      value.append(bytes);
+      chain.length = 1;
+    }
+    batch.Put(impl_->cf(kSnapshots), key, value);
+    chain.base.swap(bytes);
+    chain.base_seq = s.seq();
+    chain.base_taken_ms = s.taken_unix_ms();
+    chain.last_key = std::move(key);
   }
   for (const auto& [node, r] : newest) {
     keys::LatestValue v{ToMs(r->received), ToMs(r->first_seen), r->snapshot.SerializeAsString()};
     batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(node), keys::EncodeLatestValue(v));
   }
-  return FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "write snapshots");
+  absl::Status written =
+      FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "write snapshots");
+  for (auto& [node, chain] : chains) {
+    // After a failed write the next snapshot re-reads where the node stands.
+    if (written.ok()) {
+      impl_->chains[node] = std::move(chain);
+    } else {
+      impl_->chains.erase(node);
+    }
+  }
+  return written;
 }
 
 absl::Status Store::PutHello(const Hello& hello) {
@@ -214,18 +424,15 @@ absl::Status Store::History(const std::string& node_id, absl::Time from, absl::T
   std::string upper = to == absl::InfiniteFuture()
                           ? keys::NodeEnd(node_id)
                           : keys::SnapshotTimeBound(node_id, absl::ToUnixMillis(to));
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf(kSnapshots)));
   Snapshot snapshot;
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    if (!snapshot.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat("unparsable snapshot of ", node_id));
-    }
-    if (!visit(snapshot)) break;
-  }
-  return FromRocks(it->status(), "read history");
+  return impl_->Read(
+      node_id, lower, upper,
+      [&](absl::string_view, absl::string_view bytes) -> absl::StatusOr<bool> {
+        if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+          return absl::DataLossError(absl::StrCat("unparsable snapshot of ", node_id));
+        }
+        return visit(snapshot);
+      });
 }
 
 absl::Status Store::PutIncidents(const std::vector<Incident>& incidents) {
@@ -313,12 +520,38 @@ absl::Status Store::DeleteBundle(const std::string& id) {
 }
 
 absl::Status Store::DeleteSnapshotsBefore(absl::Time cutoff) {
+  {
+    // From here on a node silent since before the cutoff starts a new chain when it is back,
+    // instead of a delta from a snapshot this deletes.
+    absl::MutexLock lock(&impl_->write_mu);
+    impl_->retention_floor_ms = std::max(impl_->retention_floor_ms, absl::ToUnixMillis(cutoff));
+  }
   absl::StatusOr<std::vector<LatestNode>> nodes = LatestAll();
   if (!nodes.ok()) return nodes.status();
   rocksdb::WriteBatch batch;
   for (const LatestNode& n : *nodes) {
-    batch.DeleteRange(impl_->cf(kSnapshots), keys::NodePrefix(n.node_id),
-                      keys::SnapshotTimeBound(n.node_id, absl::ToUnixMillis(cutoff)));
+    std::string prefix = keys::NodePrefix(n.node_id), end = keys::NodeEnd(n.node_id);
+    std::string bound = keys::SnapshotTimeBound(n.node_id, absl::ToUnixMillis(cutoff));
+    // When the first chain value kept is a delta, its chain start is about to go: rewrite it
+    // whole, as a chain start, in the same batch as the deletion.
+    rocksdb::Slice lo, hi;
+    std::unique_ptr<rocksdb::Iterator> it = impl_->NodeIterator(prefix, end, &lo, &hi);
+    for (it->Seek(bound); it->Valid(); it->Next()) {
+      absl::StatusOr<keys::SnapshotValue> v = keys::ParseSnapshotValue(View(it->value()));
+      if (!v.ok()) return v.status();
+      if (v->kind == SnapshotValueKind::kChainStart) break;
+      if (v->kind != SnapshotValueKind::kChainNext) continue;
+      std::string first_kept = it->key().ToString();
+      absl::StatusOr<std::string> bytes = impl_->Rebuild(n.node_id, first_kept);
+      if (!bytes.ok()) return bytes.status();
+      std::string value;
+      keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainStart);
+      value.append(*bytes);
+      batch.Put(impl_->cf(kSnapshots), first_kept, value);
+      break;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "retention");
+    batch.DeleteRange(impl_->cf(kSnapshots), prefix, bound);
   }
   return FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "retention");
 }

@@ -1,6 +1,7 @@
 // Store: the collector's one RocksDB, with a column family per kind of record.
 //
-//   snapshots    node|be64 taken_ms|be64 seq -> Snapshot          (zstd + trained dictionary)
+//   snapshots    node|be64 taken_ms|be64 seq -> Snapshot, most as a delta from the node's
+//                previous one (keys::SnapshotValueKind; LZ4 young, zstd + dictionary settled)
 //   latest       node|'s' -> received, first seen, Snapshot; node|'h' -> Hello
 //   incidents    id -> Incident
 //   bundles      id -> BundleInfo
@@ -35,13 +36,22 @@
 #include "guts/diag/v1/bundle.pb.h"
 #include "guts/diag/v1/incident.pb.h"
 #include "guts/diag/v1/snapshot.pb.h"
+#include "rocksdb/compression_type.h"
 
 namespace guts::collector {
 
 struct StoreOptions {
   std::string dir;
-  // Size of the zstd dictionary trained per SST file of the snapshots CF; 0 disables it.
+  // Size of the zstd dictionary trained per bottommost SST file of the snapshots CF; 0
+  // disables it.
   uint32_t zstd_dict_bytes = 16 * 1024;
+  // zstd level where snapshots settle (the bottommost level).
+  int zstd_level = 6;
+  // Compression of the snapshots CF's younger levels.
+  rocksdb::CompressionType young_compression = rocksdb::kLZ4Compression;
+  // A node's snapshots are stored whole once every chain_length, as deltas in between: a
+  // history read starts up to chain_length - 1 snapshots early. 1 stores every one whole.
+  uint32_t chain_length = 64;
 };
 
 // One received snapshot to persist.
@@ -73,7 +83,8 @@ struct StoreFigures {
 class Store {
  public:
   // The layout version this build writes. Opening a store written by a newer version fails.
-  static constexpr int kVersion = 1;
+  // Version 2 stores deltas (keys::SnapshotValueKind) and still reads version 1's values.
+  static constexpr int kVersion = 2;
 
   // Opens or creates the store in options.dir. Returns FAILED_PRECONDITION for a store of a
   // newer version, INTERNAL (with RocksDB's message) when RocksDB cannot open it.
@@ -112,7 +123,8 @@ class Store {
   // Deletes a bundle's metadata and bytes (retention; unknown ids are not an error).
   absl::Status DeleteBundle(const std::string& id);
 
-  // Deletes every snapshot taken before `cutoff`, by whole key ranges per node.
+  // Deletes every snapshot taken before `cutoff`, by whole key ranges per node. The first
+  // snapshot kept, when stored as a delta, is first rewritten whole (in the same batch).
   absl::Status DeleteSnapshotsBefore(absl::Time cutoff);
 
   // Small records other rooms keep (keys::RoomRecordKey(room, id)). Records(room) returns

@@ -6,7 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/store/keys.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/db.h"
+#include "tests/collector/store/realistic_run.h"
 
 namespace guts::collector {
 namespace {
@@ -42,6 +45,47 @@ std::vector<uint64_t> Seqs(const Store& store, const std::string& node, absl::Ti
                            })
                   .ok());
   return seqs;
+}
+
+std::string Deterministic(const Snapshot& s) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  s.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+// Opens the store's RocksDB directly (the Store closed) and hands `edit` the column family
+// called `cf_name`, to plant what another build or version would have written.
+void EditRaw(const std::string& dir, const std::string& cf_name,
+             const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& edit) {
+  rocksdb::Options options;
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir, cfs, &handles, &db).ok());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == cf_name) edit(db, handles[i]);
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+}
+
+// Every snapshot of `node` from the store, in key order, as deterministic bytes.
+std::vector<std::string> StoredBytes(const Store& store, const std::string& node, absl::Time from,
+                                     absl::Time to) {
+  std::vector<std::string> out;
+  absl::Status s = store.History(node, from, to, [&](const Snapshot& snapshot) {
+    out.push_back(Deterministic(snapshot));
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return out;
 }
 
 class StoreTest : public ::testing::Test {
@@ -143,6 +187,169 @@ TEST_F(StoreTest, BundleDataReadsBackAcrossChunkBoundaries) {
   absl::StatusOr<std::vector<guts::diag::v1::BundleInfo>> list = store_->ListBundles("v2", 0);
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->empty());
+}
+
+// Three nodes for 3 000 s, written the way the collector writes (batches of every node's
+// snapshot of a second, some seconds together), with a restart in the middle: every snapshot
+// reads back byte-identical, over the whole run and over ranges starting mid-chain.
+TEST_F(StoreTest, LongRealisticRunReadsBackByteIdenticalFromAnyStart) {
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  const uint64_t seconds = 3000;
+  std::vector<testing::RealisticRun> runs;
+  std::vector<std::string> nodes = {"v1", "v2", "v3"};
+  for (int i = 0; i < 3; ++i) runs.emplace_back(nodes[i], i + 1);
+  std::vector<std::vector<std::string>> written(3);
+  std::vector<SnapshotRecord> batch;
+  for (uint64_t seq = 1; seq <= seconds; ++seq) {
+    for (int i = 0; i < 3; ++i) {
+      SnapshotRecord r;
+      r.snapshot = runs[i].Next(seq, start);
+      r.received = start + absl::Seconds(seq);
+      written[i].push_back(Deterministic(r.snapshot));
+      batch.push_back(std::move(r));
+    }
+    if (seq % 7 != 0 && seq % 3 != 0) {  // some batches hold several seconds
+      ASSERT_TRUE(store_->PutSnapshots(batch).ok());
+      batch.clear();
+    }
+    if (seq == seconds / 2) {
+      ASSERT_TRUE(store_->PutSnapshots(batch).ok());
+      batch.clear();
+      store_.reset();
+      absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open({.dir = dir_});
+      ASSERT_TRUE(reopened.ok()) << reopened.status();
+      store_ = *std::move(reopened);
+    }
+  }
+  ASSERT_TRUE(store_->PutSnapshots(batch).ok());
+  ASSERT_TRUE(store_->Compact().ok());
+  for (int i = 0; i < 3; ++i) {
+    std::vector<std::string> all =
+        StoredBytes(*store_, nodes[i], absl::InfinitePast(), absl::InfiniteFuture());
+    ASSERT_EQ(all.size(), written[i].size());
+    for (size_t k = 0; k < all.size(); ++k) ASSERT_EQ(all[k], written[i][k]) << "seq " << k + 1;
+    for (uint64_t from : {1ull, 2ull, 65ull, 100ull, 1499ull, 1501ull, 2999ull}) {
+      std::vector<std::string> part = StoredBytes(*store_, nodes[i], start + absl::Seconds(from),
+                                                  start + absl::Seconds(from + 40));
+      ASSERT_EQ(part.size(), std::min<uint64_t>(40, seconds - from + 1)) << "from " << from;
+      for (size_t k = 0; k < part.size(); ++k) {
+        ASSERT_EQ(part[k], written[i][from - 1 + k]) << "from " << from << " +" << k;
+      }
+    }
+  }
+}
+
+TEST_F(StoreTest, RetentionInsideAChainKeepsEverySnapshotAfterTheCutoffReadable) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<std::string> written;
+  for (uint64_t seq = 1; seq <= 300; ++seq) {
+    SnapshotRecord r;
+    r.snapshot = run.Next(seq, start);
+    written.push_back(Deterministic(r.snapshot));
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  }
+  // 100 s is inside the second chain of 64 (its start is second 65, deleted): exactly the
+  // seconds from 100 on stay, and read back, also once more snapshots build on them.
+  ASSERT_TRUE(store_->DeleteSnapshotsBefore(start + absl::Seconds(100)).ok());
+  for (uint64_t seq = 301; seq <= 320; ++seq) {
+    SnapshotRecord r;
+    r.snapshot = run.Next(seq, start);
+    written.push_back(Deterministic(r.snapshot));
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  }
+  ASSERT_TRUE(store_->Compact().ok());
+  std::vector<std::string> want(written.begin() + 99, written.end());
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+  std::vector<std::string> tail(written.begin() + 149, written.end());
+  EXPECT_EQ(StoredBytes(*store_, "v1", start + absl::Seconds(150), absl::InfiniteFuture()), tail);
+}
+
+TEST_F(StoreTest, ANodeBackAfterRetentionDeletedAllItsSnapshotsReadsBack) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<std::string> written;
+  auto put = [&](uint64_t seq) {
+    SnapshotRecord r;
+    r.snapshot = run.Next(seq, start);
+    written.push_back(Deterministic(r.snapshot));
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  };
+  for (uint64_t seq = 1; seq <= 30; ++seq) put(seq);
+  ASSERT_TRUE(store_->DeleteSnapshotsBefore(start + absl::Seconds(1000)).ok());
+  EXPECT_TRUE(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()).empty());
+  for (uint64_t seq = 1001; seq <= 1040; ++seq) put(seq);
+  std::vector<std::string> want(written.begin() + 30, written.end());
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+}
+
+TEST_F(StoreTest, SnapshotsOutOfTimeOrderAndRepeatsReadBackWithoutBreakingTheChain) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::map<int64_t, std::string> expected;  // by taken time
+  auto put = [&](Snapshot s) {
+    expected[s.taken_unix_ms()] = Deterministic(s);
+    SnapshotRecord r;
+    r.snapshot = std::move(s);
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  };
+  std::vector<Snapshot> made;
+  for (uint64_t seq = 1; seq <= 200; ++seq) made.push_back(run.Next(seq, start));
+  for (int i = 0; i < 100; ++i) put(made[i]);
+  put(made[50]);  // a replay of a stored one
+  put(made[99]);  // the last one again
+  for (int i = 100; i < 150; ++i) {
+    Snapshot stepped_back = made[i];  // the agent's clock stepped back 30 s
+    stepped_back.set_taken_unix_ms(made[i].taken_unix_ms() - 30'500);
+    put(stepped_back);
+  }
+  for (int i = 150; i < 200; ++i) put(made[i]);
+  std::vector<std::string> want;
+  for (const auto& [taken, bytes] : expected) want.push_back(bytes);
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+}
+
+// A store written by layout version 1 (whole serialized snapshots) still reads, takes new
+// snapshots after its own, and is marked version 2 so that an older build refuses it.
+TEST_F(StoreTest, AVersionOneStoreStillReadsAndGrowsInTheNewLayout) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<Snapshot> made;
+  std::vector<std::string> want;
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    made.push_back(run.Next(seq, start));
+    want.push_back(Deterministic(made.back()));
+  }
+  store_.reset();
+  EditRaw(dir_, "snapshots", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+    for (int i = 0; i < 100; ++i) {
+      const Snapshot& s = made[i];
+      ASSERT_TRUE(db->Put({}, cf, keys::SnapshotKey("v1", s.taken_unix_ms(), s.seq()),
+                          s.SerializeAsString())
+                      .ok());
+    }
+  });
+  EditRaw(dir_, "meta", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+    ASSERT_TRUE(db->Put({}, cf, keys::kStoreVersionKey, "1").ok());
+  });
+  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = *std::move(s);
+  for (int i = 100; i < 200; ++i) {
+    SnapshotRecord r;
+    r.snapshot = made[i];
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  }
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+  std::vector<std::string> tail(want.begin() + 90, want.begin() + 130);
+  EXPECT_EQ(StoredBytes(*store_, "v1", start + absl::Seconds(91), start + absl::Seconds(131)),
+            tail);
+  store_.reset();
+  std::string version;
+  EditRaw(dir_, "meta", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+    ASSERT_TRUE(db->Get({}, cf, keys::kStoreVersionKey, &version).ok());
+  });
+  EXPECT_EQ(version, std::to_string(Store::kVersion));
 }
 
 TEST_F(StoreTest, StoreOfANewerLayoutIsRefused) {
