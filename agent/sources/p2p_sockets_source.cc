@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/p2p_addr.h"
 #include "agent/sock_diag.h"
+#include "agent/sources/registry.h"
 
 namespace guts::agent {
 namespace {
@@ -74,5 +75,9 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
   }
   return absl::OkStatus();
 }
+
+GUTS_REGISTER_SOURCE(p2p_sockets, 60, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  return std::make_unique<P2pSocketsSource>(context.config.node_p2p_addr, context.validators);
+});
 
 }  // namespace guts::agent
