@@ -161,6 +161,19 @@ TEST(SimplexConsensusViewTest, ConfigAloneSaysSimplexBeforeAnyBlock) {
   EXPECT_EQ(empty.consensus().mode(), v1::CONSENSUS_MODE_UNSPECIFIED);
 }
 
+// The mode rule reads the height source the height rule sets (agent/fact_rules.cc): a log
+// height with nothing else Simplex about the node still makes it a Simplex node.
+TEST(SimplexConsensusViewTest, ALogHeightAloneSaysSimplexBecauseTheHeightRuleRunsFirst) {
+  v1::Snapshot snapshot;
+  snapshot.mutable_log()->set_finalized_height(9);
+  CombineFacts(snapshot);
+  EXPECT_EQ(snapshot.consensus().height_source(), v1::HEIGHT_SOURCE_LOG);
+  EXPECT_EQ(snapshot.consensus().mode(), v1::CONSENSUS_MODE_SIMPLEX);
+  ASSERT_GE(FactRules().size(), 2u);
+  EXPECT_EQ(FactRules()[0].name, "log_height_for_api_height");
+  EXPECT_EQ(FactRules()[1].name, "observed_consensus_mode");
+}
+
 // The real node seeds its key from the first 8 bytes of p2p.private_key, so the key the config
 // parser derives is not the node's: the key the node announces in its log replaces it.
 TEST(SimplexConsensusViewTest, TheLogsPublicKeyWinsOverTheKeyDerivedFromTheConfig) {
