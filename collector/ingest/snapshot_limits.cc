@@ -127,8 +127,9 @@ absl::Status CheckMapEntry(const Message& entry, const FieldCheck& check, const 
   const Descriptor& type = *entry.GetDescriptor();
   const Reflection& r = *entry.GetReflection();
   std::string scratch;
+  static const std::string kNoKey;  // an integer key: bounded by its type
   const std::string& key =
-      IsString(*type.map_key()) ? r.GetStringReference(entry, type.map_key(), &scratch) : "";
+      IsString(*type.map_key()) ? r.GetStringReference(entry, type.map_key(), &scratch) : kNoKey;
   if (key.size() > check.max_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, ": key \"", absl::CHexEscape(key.substr(0, 64)), "\" of ", key.size(),
