@@ -66,6 +66,13 @@ TEST(SnapshotLimitsTest, EveryStringAndRepeatedFieldDeclaresItsBound) {
   EXPECT_THAT(undeclared, ::testing::IsEmpty())
       << "declare [(max_bytes) = N] / [(max_count) = N] on these fields (limits.proto)";
   EXPECT_GT(v1::Snapshot::descriptor()->options().GetExtension(v1::max_message_bytes), 0u);
+
+  // The walk does see fields that declare nothing.
+  std::set<const Descriptor*> none;
+  std::vector<std::string> found;
+  Undeclared(*google::protobuf::DescriptorProto::descriptor(), none, found);
+  EXPECT_THAT(found, ::testing::Contains("DescriptorProto.name (max_bytes)"));
+  EXPECT_THAT(found, ::testing::Contains("DescriptorProto.field (max_count)"));
 }
 
 v1::Snapshot Valid() {
@@ -154,7 +161,9 @@ TEST(SnapshotLimitsTest, EachDeclaredBoundIsEnforcedAndNamesItsField) {
       v1::Snapshot at = Valid();
       Message& m = Reach(at, bound.path);
       m.GetReflection()->SetString(&m, &f, std::string(max, 'x'));
-      if (bound.name != "snapshot.node_id") EXPECT_TRUE(Validate(at).ok()) << Validate(at);
+      if (bound.name != "snapshot.node_id") {
+        EXPECT_TRUE(Validate(at).ok()) << Validate(at);
+      }
       m.GetReflection()->SetString(&m, &f, std::string(max + 1, 'x'));
       absl::Status s = Validate(at);
       EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
