@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "agent/fact_rules.h"
 #include "common/tls.h"
 #include "common/version.h"
 #include "spdlog/spdlog.h"
@@ -98,66 +99,13 @@ void Agent::Loop() {
   }
 }
 
-void FillConsensusFromLogAndConfig(v1::Snapshot& snapshot) {
-  v1::ConsensusView& consensus = *snapshot.mutable_consensus();
-  const v1::LogFacts& log = snapshot.log();
-  // Simplex mode: the API reports no height, the log is then the only source.
-  if (!consensus.api_enabled() && snapshot.has_log() && log.finalized_height() > 0) {
-    consensus.set_finalized_height(log.finalized_height());
-    consensus.set_height_source(v1::HEIGHT_SOURCE_LOG);
-    consensus.set_last_finalized_age_ms(log.finalized_age_ms());
-    consensus.set_last_block_id(log.finalized_block_id());
-    consensus.set_observed(true);
-  }
-  // The mode as observed: an answering consensus API is simulation mode; an API that says
-  // disabled while the log or the config shows Simplex is Simplex. Otherwise unspecified.
-  bool config_simplex = snapshot.config().loaded() && snapshot.config().consensus_enabled() &&
-                        snapshot.config().use_simplex_bft();
-  bool log_simplex = log.simplex_started() || log.proposed_view() > 0 ||
-                     log.proposals_failed() > 0 || !log.public_key().empty();
-  if (consensus.api_enabled()) {
-    consensus.set_mode(v1::CONSENSUS_MODE_SIMULATION);
-  } else if (config_simplex || log_simplex ||
-             (consensus.observed() && consensus.height_source() == v1::HEIGHT_SOURCE_LOG)) {
-    consensus.set_mode(v1::CONSENSUS_MODE_SIMPLEX);
-  }
-  consensus.set_proposed_view(log.proposed_view());
-  consensus.set_proposed_age_ms(log.proposed_age_ms());
-  consensus.set_engine_failed(log.engine_failed());
-  // Simplex exposes no view; the highest proposed round this node led is the best there is.
-  if (!consensus.api_enabled() && consensus.view() == 0 && log.proposed_view() > 0) {
-    consensus.set_view(log.proposed_view());
-  }
-  // The key the node announces in its log is its real one. The real node seeds its key from
-  // the first 8 bytes of p2p.private_key (PrivateKey::from_seed(u64)), not from the 32-byte
-  // ed25519 seed the config parser derives from, so where the two differ the log wins.
-  if (snapshot.has_config() && !log.public_key().empty() &&
-      log.public_key() != snapshot.config().public_key()) {
-    v1::NodeConfig& config = *snapshot.mutable_config();
-    v1::Participant* self = nullptr;
-    for (v1::Participant& p : *config.mutable_participants()) {
-      if (p.self() || p.public_key() == log.public_key()) self = &p;
-    }
-    if (self == nullptr && config.loaded()) {
-      self = config.add_participants();
-      self->set_addr(!config.p2p_listen_addr().empty() ? config.p2p_listen_addr()
-                                                       : log.p2p_listen_addr());
-    }
-    if (self != nullptr) {
-      self->set_public_key(log.public_key());
-      self->set_self(true);
-    }
-    config.set_public_key(log.public_key());
-  }
-}
-
 absl::StatusOr<uint64_t> Agent::TakeSnapshot() {
   absl::Time start = absl::Now();
   v1::Snapshot snapshot;
   std::vector<SourceRun> runs = runner_.RunAll(start + config_.interval * 0.8, snapshot);
   for (const SourceRun& run : runs) metrics_.SourceRan(run.name, run.duration, run.ok);
 
-  FillConsensusFromLogAndConfig(snapshot);
+  CombineFacts(snapshot);
 
   snapshot.set_node_id(config_.node_id);
   snapshot.set_taken_unix_ms(absl::ToUnixMillis(start));

@@ -31,11 +31,6 @@
 
 namespace guts::agent {
 
-// Completes snapshot.consensus from the log and config parts (Simplex mode: height and digest
-// from `processed finalized block`, the view from `proposed new block`, engine failure) and
-// sets the observed consensus mode. Called on every snapshot before it is spooled.
-void FillConsensusFromLogAndConfig(::guts::diag::v1::Snapshot& snapshot);
-
 // The collectors the agent streams to, in order: config.collectors, or {config.collector}.
 std::vector<std::string> CollectorList(const AgentConfig& config);
 

@@ -5,7 +5,7 @@
 // p2p.private_key (a 32-byte ed25519 seed in hex) with OpenSSL. Note: the real node seeds its
 // key from the first 8 bytes only (PrivateKey::from_seed(u64)), so on a real node this key
 // differs from the node's; the agent replaces it with the key the node's log announces
-// (FillConsensusFromLogAndConfig in agent.h).
+// (the log_key_for_derived_key rule in agent/fact_rules.cc).
 //
 // The private key never leaves this parser: it is not stored in NodeConfig, not quoted in any
 // error message, and the buffers that held it are cleansed before returning.

@@ -2,10 +2,12 @@
 // its sockets, ...). Sources are independent: each fails alone, into the snapshot's
 // source_errors, and never delays the others (see SourceRunner).
 //
-// Adding a source is writing agent/sources/<name>_source.{h,cc} and adding one line to the list
-// built in agent/agent.cc.
+// Adding a source is writing agent/sources/<name>_source.cc, which registers itself with one
+// line (GUTS_REGISTER_SOURCE, agent/sources/registry.h), and its test
+// tests/agent/sources/<name>_source_test.cc; CMake picks both up. A header for the source is
+// needed only when a test or fuzzer reaches past the registry (options, test hooks).
 //
-// Example:
+// Example (agent/sources/uptime_source.cc):
 //   class UptimeSource : public Source {
 //    public:
 //     std::string_view name() const override { return "uptime"; }
@@ -14,6 +16,9 @@
 //       return absl::OkStatus();
 //     }
 //   };
+//   GUTS_REGISTER_SOURCE(uptime, 80, [](const SourceContext&) -> std::unique_ptr<Source> {
+//     return std::make_unique<UptimeSource>();
+//   });
 #pragma once
 
 #include <string_view>

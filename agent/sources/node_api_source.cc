@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/sources/registry.h"
 #include "nlohmann/json.hpp"
 
 namespace guts::agent {
@@ -223,5 +224,9 @@ absl::Status NodeApiSource::Collect(absl::Time deadline, v1::Snapshot& part) {
   if (failures.empty()) return absl::OkStatus();
   return absl::UnavailableError(absl::StrJoin(failures, "; "));
 }
+
+GUTS_REGISTER_SOURCE(node_api, 20, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  return std::make_unique<NodeApiSource>(context.config.node_api, context.validators);
+});
 
 }  // namespace guts::agent

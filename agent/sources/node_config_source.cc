@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/node_config.h"
+#include "agent/sources/registry.h"
 
 namespace guts::agent {
 
@@ -67,5 +68,11 @@ absl::Status NodeConfigSource::Collect(absl::Time, v1::Snapshot& part) {
   }
   return absl::OkStatus();
 }
+
+GUTS_REGISTER_SOURCE(node_config, 40, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  if (context.config.node_config.empty()) return nullptr;
+  return std::make_unique<NodeConfigSource>(context.config.node_config,
+                                            context.config.node_config_explicit);
+});
 
 }  // namespace guts::agent

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/metrics_text.h"
+#include "agent/sources/registry.h"
 
 namespace guts::agent {
 namespace {
@@ -127,5 +128,9 @@ absl::Status NodeMetricsSource::Observe(absl::string_view body, v1::NodeMetrics&
   prev_buckets_ = std::move(buckets);
   return absl::OkStatus();
 }
+
+GUTS_REGISTER_SOURCE(node_metrics, 30, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  return std::make_unique<NodeMetricsSource>(context.config.node_api);
+});
 
 }  // namespace guts::agent

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/sources/registry.h"
 #include "common/host_port.h"
 
 namespace guts::agent {
@@ -122,5 +123,9 @@ absl::Status P2pProbeSource::Collect(absl::Time deadline, v1::Snapshot& part) {
   }
   return absl::OkStatus();
 }
+
+GUTS_REGISTER_SOURCE(p2p_probe, 70, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  return std::make_unique<P2pProbeSource>(context.config.node_p2p_addr, context.validators);
+});
 
 }  // namespace guts::agent

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "agent/sock_diag.h"
+#include "agent/sources/registry.h"
 #include "common/host_port.h"
 
 namespace guts::agent {
@@ -68,5 +69,9 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
   }
   return absl::OkStatus();
 }
+
+GUTS_REGISTER_SOURCE(p2p_sockets, 60, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  return std::make_unique<P2pSocketsSource>(context.config.node_p2p_addr, context.validators);
+});
 
 }  // namespace guts::agent

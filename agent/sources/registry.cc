@@ -1,39 +1,41 @@
 #include "agent/sources/registry.h"
 
-#include "agent/journal_tail.h"
-#include "agent/known_validators.h"
-#include "agent/log_file_tail.h"
-#include "agent/sources/node_api_source.h"
-#include "agent/sources/node_config_source.h"
-#include "agent/sources/node_log_source.h"
-#include "agent/sources/node_metrics_source.h"
-#include "agent/sources/p2p_probe_source.h"
-#include "agent/sources/p2p_sockets_source.h"
-#include "agent/sources/system_source.h"
+#include <algorithm>
 
 namespace guts::agent {
+namespace {
+
+// A function-local static: registrations run from other files' static initialisers, in an
+// order C++ leaves open, so the list must exist before the first of them.
+std::vector<SourceRegistration>& Registrations() {
+  static std::vector<SourceRegistration> registrations;
+  return registrations;
+}
+
+}  // namespace
+
+bool RegisterSource(SourceRegistration registration) {
+  Registrations().push_back(registration);
+  return true;
+}
+
+std::vector<SourceRegistration> RegisteredSources() {
+  std::vector<SourceRegistration> sorted = Registrations();
+  std::sort(sorted.begin(), sorted.end(),
+            [](const SourceRegistration& a, const SourceRegistration& b) {
+              return a.order != b.order ? a.order < b.order : a.name < b.name;
+            });
+  return sorted;
+}
 
 std::vector<std::unique_ptr<Source>> BuildSources(const AgentConfig& config) {
-  // node_api learns the validator list; the p2p sources read it.
-  auto validators = std::make_shared<KnownValidators>();
+  SourceContext context{.config = config, .validators = std::make_shared<KnownValidators>()};
   std::vector<std::unique_ptr<Source>> sources;
-  sources.push_back(std::make_unique<SystemSource>(SystemSourceOptions{
-      .data_dir = config.node_data_dir, .node_process_name = config.node_process_name}));
-  sources.push_back(std::make_unique<NodeApiSource>(config.node_api, validators));
-  sources.push_back(std::make_unique<NodeMetricsSource>(config.node_api));
-  if (!config.node_config.empty()) {
-    sources.push_back(
-        std::make_unique<NodeConfigSource>(config.node_config, config.node_config_explicit));
+  for (const SourceRegistration& registration : RegisteredSources()) {
+    if (std::unique_ptr<Source> source = registration.make(context)) {
+      sources.push_back(std::move(source));
+    }
   }
-  if (!config.node_log_file.empty()) {
-    sources.push_back(
-        std::make_unique<NodeLogSource>(std::make_unique<LogFileTail>(config.node_log_file)));
-  } else if (!config.journal_unit.empty()) {
-    sources.push_back(
-        std::make_unique<NodeLogSource>(std::make_unique<JournalTail>(config.journal_unit)));
-  }
-  sources.push_back(std::make_unique<P2pSocketsSource>(config.node_p2p_addr, validators));
-  sources.push_back(std::make_unique<P2pProbeSource>(config.node_p2p_addr, validators));
   return sources;
 }
 

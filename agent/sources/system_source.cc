@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "agent/node_pid.h"
+#include "agent/sources/registry.h"
 
 namespace guts::agent {
 namespace {
@@ -204,5 +205,11 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
   if (failures.empty()) return absl::OkStatus();
   return absl::UnavailableError(absl::StrJoin(failures, "; "));
 }
+
+GUTS_REGISTER_SOURCE(system, 10, [](const SourceContext& context) -> std::unique_ptr<Source> {
+  return std::make_unique<SystemSource>(
+      SystemSourceOptions{.data_dir = context.config.node_data_dir,
+                          .node_process_name = context.config.node_process_name});
+});
 
 }  // namespace guts::agent

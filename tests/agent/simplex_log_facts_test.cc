@@ -3,7 +3,7 @@
 // JSON lines, the pretty text format and the full text format give the same facts.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "agent/agent.h"
+#include "agent/fact_rules.h"
 #include "agent/log_facts.h"
 #include "gtest/gtest.h"
 #include "tests/agent/fixture.h"
@@ -122,7 +122,7 @@ TEST(SimplexConsensusViewTest, LogAndConfigMakeTheConsensusViewOfASimplexNode) {
   snapshot.mutable_consensus()->set_observed(true);
   snapshot.mutable_consensus()->set_state("Disabled");
   *snapshot.mutable_log() = Feed("node_log_simplex_json.log", At("2026-11-30T03:00:10Z"));
-  FillConsensusFromLogAndConfig(snapshot);
+  CombineFacts(snapshot);
   const v1::ConsensusView& c = snapshot.consensus();
   EXPECT_EQ(c.mode(), v1::CONSENSUS_MODE_SIMPLEX);
   EXPECT_EQ(c.finalized_height(), 2u);
@@ -142,7 +142,7 @@ TEST(SimplexConsensusViewTest, AnAnsweringApiIsSimulationModeAndKeepsItsView) {
   snapshot.mutable_consensus()->set_finalized_height(30);
   snapshot.mutable_consensus()->set_height_source(v1::HEIGHT_SOURCE_API);
   *snapshot.mutable_log() = Feed("node_log_json.log", At("2026-11-30T02:00:13Z"));
-  FillConsensusFromLogAndConfig(snapshot);
+  CombineFacts(snapshot);
   EXPECT_EQ(snapshot.consensus().mode(), v1::CONSENSUS_MODE_SIMULATION);
   EXPECT_EQ(snapshot.consensus().view(), 40u);
   EXPECT_EQ(snapshot.consensus().finalized_height(), 30u);
@@ -153,12 +153,25 @@ TEST(SimplexConsensusViewTest, ConfigAloneSaysSimplexBeforeAnyBlock) {
   snapshot.mutable_config()->set_loaded(true);
   snapshot.mutable_config()->set_consensus_enabled(true);
   snapshot.mutable_config()->set_use_simplex_bft(true);
-  FillConsensusFromLogAndConfig(snapshot);
+  CombineFacts(snapshot);
   EXPECT_EQ(snapshot.consensus().mode(), v1::CONSENSUS_MODE_SIMPLEX);
   // Nothing known: no API, no log.
   v1::Snapshot empty;
-  FillConsensusFromLogAndConfig(empty);
+  CombineFacts(empty);
   EXPECT_EQ(empty.consensus().mode(), v1::CONSENSUS_MODE_UNSPECIFIED);
+}
+
+// The mode rule reads the height source the height rule sets (agent/fact_rules.cc): a log
+// height with nothing else Simplex about the node still makes it a Simplex node.
+TEST(SimplexConsensusViewTest, ALogHeightAloneSaysSimplexBecauseTheHeightRuleRunsFirst) {
+  v1::Snapshot snapshot;
+  snapshot.mutable_log()->set_finalized_height(9);
+  CombineFacts(snapshot);
+  EXPECT_EQ(snapshot.consensus().height_source(), v1::HEIGHT_SOURCE_LOG);
+  EXPECT_EQ(snapshot.consensus().mode(), v1::CONSENSUS_MODE_SIMPLEX);
+  ASSERT_GE(FactRules().size(), 2u);
+  EXPECT_EQ(FactRules()[0].name, "log_height_for_api_height");
+  EXPECT_EQ(FactRules()[1].name, "observed_consensus_mode");
 }
 
 // The real node seeds its key from the first 8 bytes of p2p.private_key, so the key the config
@@ -175,7 +188,7 @@ TEST(SimplexConsensusViewTest, TheLogsPublicKeyWinsOverTheKeyDerivedFromTheConfi
   v1::Participant* peer = config.add_participants();
   peer->set_public_key("bbbb");
   snapshot.mutable_log()->set_public_key("cccc");
-  FillConsensusFromLogAndConfig(snapshot);
+  CombineFacts(snapshot);
   EXPECT_EQ(snapshot.config().public_key(), "cccc");
   ASSERT_EQ(snapshot.config().participants_size(), 2);
   EXPECT_EQ(snapshot.config().participants(0).public_key(), "cccc");
@@ -190,7 +203,7 @@ TEST(SimplexConsensusViewTest, TheLogsPublicKeyWinsOverTheKeyDerivedFromTheConfi
   underived.mutable_config()->set_p2p_listen_addr("10.0.0.2:9000");
   underived.mutable_config()->add_participants()->set_public_key("bbbb");
   underived.mutable_log()->set_public_key("dddd");
-  FillConsensusFromLogAndConfig(underived);
+  CombineFacts(underived);
   ASSERT_EQ(underived.config().participants_size(), 2);
   EXPECT_EQ(underived.config().participants(1).public_key(), "dddd");
   EXPECT_EQ(underived.config().participants(1).addr(), "10.0.0.2:9000");
