@@ -11,18 +11,21 @@ namespace v1 = ::guts::diag::v1;
 
 // The detectors, in the order they run: one line each, naming the `const Detector` its
 // <name>_detector.cc defines.
-#define GUTS_EACH_DETECTOR(DETECTOR)   \
-  DETECTOR(kPartitionDetector)         \
-  DETECTOR(kOneWayDetector)            \
-  DETECTOR(kLivenessDetector)          \
-  DETECTOR(kConsensusDetector)         \
-  DETECTOR(kForkDetector)              \
-  DETECTOR(kFleetPeerLossDetector)     \
-  DETECTOR(kFlappingLinkDetector)      \
-  DETECTOR(kClockSkewDetector)         \
+// clang-format off
+#define GUTS_EACH_DETECTOR(DETECTOR) \
+  DETECTOR(kPartitionDetector) \
+  DETECTOR(kOneWayDetector) \
+  DETECTOR(kLivenessDetector) \
+  DETECTOR(kConsensusDetector) \
+  DETECTOR(kForkDetector) \
+  DETECTOR(kFleetPeerLossDetector) \
+  DETECTOR(kFlappingLinkDetector) \
+  DETECTOR(kClockSkewDetector) \
   DETECTOR(kRunbookThresholdsDetector) \
   DETECTOR(kValidatorSetDriftDetector) \
-  DETECTOR(kConsensusEngineDetector)
+  DETECTOR(kConsensusEngineDetector) \
+  /* new detectors go above this line */
+// clang-format on
 
 #define GUTS_DECLARE_DETECTOR(name) extern const Detector name;
 GUTS_EACH_DETECTOR(GUTS_DECLARE_DETECTOR)
