@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/incident_kind_name.h"
 
 namespace guts::collector {
 namespace {
@@ -105,13 +106,13 @@ nlohmann::json LabelsJson(const std::map<std::string, std::string>& m) {
 
 Alert AlertForIncident(const v1::Incident& incident, const AlertContext& context) {
   Alert a;
-  a.labels["alertname"] = v1::IncidentKind_Name(incident.kind());
+  a.labels["alertname"] = IncidentKindName(incident);
   a.labels["severity"] = v1::Severity_Name(incident.severity());
   a.labels["network"] = context.network;
-  a.labels["incident_id"] = incident.cause_key().empty()
-                                ? absl::StrCat(v1::IncidentKind_Name(incident.kind()), ":",
-                                               absl::StrJoin(incident.nodes(), ","))
-                                : incident.cause_key();
+  a.labels["incident_id"] =
+      incident.cause_key().empty()
+          ? absl::StrCat(IncidentKindName(incident), ":", absl::StrJoin(incident.nodes(), ","))
+          : incident.cause_key();
   if (CauseNamesNodes(incident) && incident.nodes_size() > 0 &&
       static_cast<size_t>(incident.nodes_size()) <= kMaxNodesInLabel) {
     a.labels["nodes"] = absl::StrJoin(incident.nodes(), ",");

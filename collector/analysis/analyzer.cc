@@ -14,6 +14,7 @@
 #include "collector/analysis/finality_throughput.h"
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/incident_tracker.h"
+#include "collector/analysis/network_sides.h"
 #include "collector/analysis/peer_graph.h"
 #include "collector/analysis/quorum_margin.h"
 #include "collector/analysis/symptom_folding.h"
@@ -22,15 +23,31 @@ namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
 
+namespace {
+
+// The analysis's own windows; each detector declares the ones it reads (Detector::windows).
+// clock_skew_threshold is an offset between two clocks, not a window: a compressed run skews
+// clocks by as much as a real one.
+constexpr ConfigWindow kAnalyzerWindows[] = {
+    &AnalysisConfig::tick, &AnalysisConfig::default_interval, &AnalysisConfig::peer_heard_within,
+    &AnalysisConfig::reopen_cooldown,
+    // The throughput rule's hold period and baseline (finality_throughput.h).
+    &AnalysisConfig::progress_stall, &AnalysisConfig::throughput_baseline_window,
+    // AnalysisHistory's look-backs and the folding of flapping links under past cuts.
+    &AnalysisConfig::flap_window, &AnalysisConfig::peer_baseline_window};
+
+}  // namespace
+
 AnalysisConfig ScaleWindows(AnalysisConfig c, double factor) {
-  // clock_skew_threshold is an offset between two clocks, not a window: a compressed run
-  // skews clocks by as much as a real one.
-  for (absl::Duration* d :
-       {&c.tick, &c.default_interval, &c.peer_heard_within, &c.stall_threshold, &c.progress_stall,
-        &c.lag_window, &c.not_syncing_after, &c.fork_window, &c.flap_window, &c.flap_quiet,
-        &c.peer_baseline_window, &c.corruption_window, &c.reopen_cooldown,
-        &c.throughput_baseline_window}) {
-    *d = *d * factor;
+  std::vector<ConfigWindow> windows(std::begin(kAnalyzerWindows), std::end(kAnalyzerWindows));
+  for (const Detector* d : AllDetectors())
+    windows.insert(windows.end(), d->windows.begin(), d->windows.end());
+  // Once each, however many detectors read it.
+  std::vector<ConfigWindow> scaled;
+  for (ConfigWindow w : windows) {
+    if (std::find(scaled.begin(), scaled.end(), w) != scaled.end()) continue;
+    scaled.push_back(w);
+    c.*w = c.*w * factor;
   }
   return c;
 }
@@ -71,7 +88,9 @@ bool UnderMaintenance(const FleetModel& model, const std::string& node) {
 void CapForMaintenance(const FleetModel& model, const AnalysisConfig& config,
                        std::vector<Verdict>& verdicts) {
   for (Verdict& v : verdicts) {
-    if (v.severity >= v1::P3 || v.kind == v1::FORK || v.kind == v1::DATA_CORRUPTION) continue;
+    if (v.severity >= v1::P3) continue;
+    const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+    if (kind != nullptr && kind->kept_under_maintenance) continue;
     bool window =
         std::any_of(config.maintenance.begin(), config.maintenance.end(),
                     [&](const AnalysisConfig::MaintenanceWindow& w) {
@@ -90,6 +109,29 @@ void CapForMaintenance(const FleetModel& model, const AnalysisConfig& config,
       v.evidence["maintenance"] = window ? "declared window" : "nodes labelled maintenance=true";
     }
   }
+}
+
+// "node one way isolation": the verdict's kind as node reasons say it.
+std::string KindInWords(const Verdict& v) {
+  std::string kind = absl::AsciiStrToLower(std::string(KindNameOf(v)));
+  std::replace(kind.begin(), kind.end(), '_', ' ');
+  return kind;
+}
+
+// The state a verdict gives the nodes it names; nullopt when it says nothing about them.
+std::optional<v1::NodeState> NodeStateFrom(const Verdict& v) {
+  const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+  switch (kind == nullptr ? NodeEffect::kDegraded : kind->node_effect) {
+    case NodeEffect::kDegraded:
+      return v1::DEGRADED;
+    case NodeEffect::kIsolated:
+      return v1::ISOLATED;
+    case NodeEffect::kDown:
+      return v1::DOWN;
+    case NodeEffect::kNone:
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 int StateRank(v1::NodeState s) {
@@ -121,9 +163,7 @@ std::string NodeReason(const Verdict& v, const std::string& node, const NodeAsse
                         " nodes, weight ", group.weight(),
                         group.has_quorum() ? ", quorum" : ", no quorum", "); ", heard);
   }
-  std::string kind = absl::AsciiStrToLower(v1::IncidentKind_Name(v.kind));
-  std::replace(kind.begin(), kind.end(), '_', ' ');
-  return absl::StrCat(kind, "; ", heard);
+  return absl::StrCat(KindInWords(v), "; ", heard);
 }
 
 void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
@@ -146,21 +186,19 @@ void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
       a.reason = "no snapshot yet";
     } else if (f.silent && model.blindness.blind) {
       a.state = v1::UNKNOWN;
-      a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence), "; ", model.blindness.why,
+      a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; ", model.blindness.why,
                               ", silence not judged");
     } else if (f.silent) {
       a.state = v1::UNREACHABLE;
-      a.reason = absl::StrCat("no snapshot for ", Seconds(f.silence), "; peers still hear it");
+      a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; peers still hear it");
     } else {
       a.state = v1::HEALTHY;
     }
   }
   for (const Verdict& v : verdicts) {
-    v1::NodeState state = v1::DEGRADED;
-    if (v.kind == v1::NODE_DOWN) state = v1::DOWN;
-    if (v.kind == v1::NODE_ISOLATED || v.kind == v1::NODE_ONE_WAY_ISOLATION) state = v1::ISOLATED;
-    if (v.kind == v1::COLLECTOR_UNREACHABLE || v.kind == v1::COLLECTOR_DEGRADED) continue;
-    if (v.kind == v1::CONSENSUS_STUCK || v.kind == v1::QUORUM_AT_RISK) continue;
+    const std::optional<v1::NodeState> effect = NodeStateFrom(v);
+    if (!effect) continue;
+    const v1::NodeState state = *effect;
     for (const std::string& node : v.nodes) {
       auto it = result.nodes.find(node);
       if (it == result.nodes.end() || it->second.state == v1::UNKNOWN) continue;
@@ -206,7 +244,7 @@ void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
 }
 
 std::string NameList(const FleetModel& model, const std::vector<int>& nodes) {
-  return absl::StrJoin(Names(model, nodes), ", ");
+  return absl::StrJoin(SortedNodeNames(model, nodes), ", ");
 }
 
 // What the observed nodes know of each validator without an agent, and from whom.
@@ -240,9 +278,7 @@ void AssessUnobserved(const FleetModel& model, const std::vector<Verdict>& verdi
     }
     for (const Verdict& v : verdicts) {
       if (std::find(v.nodes.begin(), v.nodes.end(), a.name) == v.nodes.end()) continue;
-      std::string kind = absl::AsciiStrToLower(v1::IncidentKind_Name(v.kind));
-      std::replace(kind.begin(), kind.end(), '_', ' ');
-      absl::StrAppend(&a.reason, "; ", kind);
+      absl::StrAppend(&a.reason, "; ", KindInWords(v));
     }
   }
 }
@@ -263,7 +299,9 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
     topo.add_nodes(u.entry->name);
     topo.add_unobserved(u.entry->name);
   }
-  for (const Side& side : Sides(model, graph)) *topo.add_components() = SideGroup(model, side);
+  for (const NetworkSide& side : NetworkSides(model, graph)) {
+    *topo.add_components() = SideGroup(model, side);
+  }
   for (int u : graph.cut_vertices) topo.add_bridges(*model.nodes[u].id);
   for (const auto& [from, to] : graph.one_way)
     *topo.add_one_way_links() = MakeLink(model, from, to);
@@ -272,9 +310,9 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
   if (static_cast<size_t>(n) > config.matrix_max_nodes) return;
   // Pairs across components are cut; listing them is O(n^2), so only for matrix-sized fleets.
   for (int u = 0; u < n; ++u) {
-    for (int v = u + 1; v < n; ++v) {
-      int cu = graph.component_of[u], cv = graph.component_of[v];
-      if (cu >= 0 && cv >= 0 && cu != cv) *topo.add_cut_edges() = MakeLink(model, u, v);
+    for (int w = u + 1; w < n; ++w) {
+      int cu = graph.component_of[u], cw = graph.component_of[w];
+      if (cu >= 0 && cw >= 0 && cu != cw) *topo.add_cut_edges() = MakeLink(model, u, w);
     }
   }
   for (int u = 0; u < n; ++u) {
@@ -282,14 +320,14 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
     if (!f.has_snapshot) continue;
     std::vector<int64_t> age(n, -1);
     for (size_t k = 0; k < f.sessions.size(); ++k) age[f.sessions[k]] = f.session_age_ms[k];
-    for (int v = 0; v < n; ++v) {
-      if (v == u) continue;
+    for (int w = 0; w < n; ++w) {
+      if (w == u) continue;
       v1::MatrixCell* cell = topo.add_matrix();
       cell->set_from(*f.id);
-      cell->set_to(*model.nodes[v].id);
-      cell->set_heard(model.Hears(u, v));
-      cell->set_last_heard_age_ms(age[v]);
-      cell->set_reachable(std::binary_search(f.reachable.begin(), f.reachable.end(), v));
+      cell->set_to(*model.nodes[w].id);
+      cell->set_heard(model.Hears(u, w));
+      cell->set_last_heard_age_ms(age[w]);
+      cell->set_reachable(std::binary_search(f.reachable.begin(), f.reachable.end(), w));
     }
     // Columns for the validators without an agent (they have no row: nobody reports for them).
     for (const UnobservedValidator& w : model.unobserved) {
@@ -340,7 +378,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
 
   std::vector<Verdict> verdicts;
   DetectorInput input{view, model, graph, m, s.history, s.config};
-  for (const Detector& d : AllDetectors()) d.run(input, verdicts);
+  for (const Detector* d : AllDetectors()) d->run(input, verdicts);
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
@@ -357,8 +395,12 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   FoldSymptoms(verdicts);
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 
-  std::set<v1::IncidentKind> held;
-  if (model.blindness.blind) held = {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE};
+  std::set<std::string, std::less<>> held;
+  if (model.blindness.blind) {
+    for (const IncidentKindSpec* kind : AllIncidentKinds()) {
+      if (kind->held_while_collector_blind) held.emplace(kind->name);
+    }
+  }
   IncidentChanges changes = s.incidents.Apply(view.now, verdicts, held);
   result.open_incidents = std::move(changes.open);
   result.changed_incidents = std::move(changes.changed);

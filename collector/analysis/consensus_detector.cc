@@ -9,12 +9,50 @@
 #include "absl/strings/str_join.h"
 #include "collector/analysis/detector.h"
 #include "collector/analysis/quorum_margin.h"
+#include "collector/analysis/runbook.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
 
 namespace {
+
+// A halted chain stops every node's height: their lag is the halt's.
+constexpr std::string_view kStuckAbsorbs[] = {"NODE_LAGGING", "NODE_NOT_SYNCING"};
+
+constexpr std::string_view kNodeNotSyncingSteps[] = {
+    "gutsctl node history <node>: height and peers over time",
+    "check the node's CPU, disk and peer count",
+    "collect a bundle: gutsctl diag collect --node <node>"};
+constexpr RunbookSpec kNodeNotSyncingRunbook{.name = "node-not-syncing",
+                                             .steps = kNodeNotSyncingSteps};
+
+constexpr IncidentKindSpec kConsensusStuck{.name = "CONSENSUS_STUCK",
+                                           .wire_kind = v1::CONSENSUS_STUCK,
+                                           .severity = v1::P1,
+                                           .runbook = &kConsensusStalledRunbook,
+                                           .node_effect = NodeEffect::kNone,
+                                           .absorbs = kStuckAbsorbs,
+                                           .fold_rank = 160,
+                                           .fleet_wide = true};
+constexpr IncidentKindSpec kNodeLagging{.name = "NODE_LAGGING",
+                                        .wire_kind = v1::NODE_LAGGING,
+                                        .severity = v1::P2,
+                                        .runbook = &kNodeNotSyncingRunbook};
+constexpr IncidentKindSpec kNodeNotSyncing{.name = "NODE_NOT_SYNCING",
+                                           .wire_kind = v1::NODE_NOT_SYNCING,
+                                           .severity = v1::P2,
+                                           .runbook = &kNodeNotSyncingRunbook};
+constexpr IncidentKindSpec kQuorumAtRisk{.name = "QUORUM_AT_RISK",
+                                         .wire_kind = v1::QUORUM_AT_RISK,
+                                         .severity = v1::P2,
+                                         .runbook = &kValidatorDownRunbook,
+                                         .node_effect = NodeEffect::kNone,
+                                         .fleet_wide = true};
+constexpr const IncidentKindSpec* kKinds[] = {&kConsensusStuck, &kNodeLagging, &kNodeNotSyncing,
+                                              &kQuorumAtRisk};
+constexpr ConfigWindow kWindows[] = {&AnalysisConfig::stall_threshold, &AnalysisConfig::lag_window,
+                                     &AnalysisConfig::not_syncing_after};
 
 void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
@@ -27,16 +65,13 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   if (in.graph.components.size() <= 1) since = std::max(since, h.last_split_at);
   absl::Duration stalled = model.now - since;
   if (stalled < in.config.stall_threshold) return;
-  Verdict v;
-  v.kind = v1::CONSENSUS_STUCK;
-  v.severity = v1::P1;
-  v.cause_key = "CONSENSUS_STUCK";
+  Verdict v = MakeVerdict(kConsensusStuck);
   v.height = h.progress_height;
   std::vector<int> validators;
   for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
     if (model.nodes[u].validator) validators.push_back(u);
   }
-  v.nodes = Names(model, validators);
+  v.nodes = SortedNodeNames(model, validators);
   std::string cause;
   const bool simplex = model.mode == v1::CONSENSUS_MODE_SIMPLEX;
   if (model.max_view == 0) {
@@ -47,11 +82,11 @@ void Stuck(const DetectorInput& in, std::vector<Verdict>& out) {
   } else {
     cause = "application halt (view steady)";
   }
-  v.summary = absl::StrCat("no finalized block for ", Seconds(stalled), " at height ",
+  v.summary = absl::StrCat("no finalized block for ", SecondsText(stalled), " at height ",
                            h.progress_height, "; cause: ", cause);
   v.evidence["cause"] = cause;
   v.evidence["last height"] = absl::StrCat(h.progress_height);
-  v.evidence["no new block for"] = Seconds(stalled);
+  v.evidence["no new block for"] = SecondsText(stalled);
   v.evidence["view at last block"] = absl::StrCat(h.view_at_progress);
   v.evidence["view now"] = absl::StrCat(model.max_view);
   v.evidence["views from"] = simplex ? "rounds of `proposed new block` log lines" : "node API";
@@ -69,17 +104,14 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
     const NodeHistory& nh = *found;
     absl::Duration unchanged = model.now - nh.height_changed;
     if (nh.height == f.height && unchanged >= in.config.not_syncing_after) {
-      Verdict v;
-      v.kind = v1::NODE_NOT_SYNCING;
-      v.severity = v1::P2;
+      Verdict v = MakeVerdict(kNodeNotSyncing, *f.id);
       v.nodes = {*f.id};
-      v.cause_key = absl::StrCat("NODE_NOT_SYNCING:", *f.id);
       v.height = f.height;
-      v.summary = absl::StrCat(*f.id, " stuck at height ", f.height, " for ", Seconds(unchanged),
-                               ", ", lag, " behind the quorum height");
+      v.summary = absl::StrCat(*f.id, " stuck at height ", f.height, " for ",
+                               SecondsText(unchanged), ", ", lag, " behind the quorum height");
       v.evidence["height"] = absl::StrCat(f.height);
       v.evidence["quorum height"] = absl::StrCat(model.quorum_height);
-      v.evidence["unchanged for"] = Seconds(unchanged);
+      v.evidence["unchanged for"] = SecondsText(unchanged);
       out.push_back(std::move(v));
       continue;
     }
@@ -90,14 +122,11 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
     for (const auto& [t, l] : nh.lag) largest = std::max(largest, l);
     absl::Duration span = model.now - nh.lag.front().first;
     if (lag < largest || lag <= oldest || span < in.config.lag_window / 2) continue;
-    Verdict v;
-    v.kind = v1::NODE_LAGGING;
-    v.severity = v1::P2;
+    Verdict v = MakeVerdict(kNodeLagging, *f.id);
     v.nodes = {*f.id};
-    v.cause_key = absl::StrCat("NODE_LAGGING:", *f.id);
     v.height = f.height;
     v.summary = absl::StrCat(*f.id, " falling behind: lag ", lag, " blocks (was ", oldest, " ",
-                             Seconds(span), " ago)");
+                             SecondsText(span), " ago)");
     v.evidence["lag"] = absl::StrCat(lag);
     v.evidence["lag at window start"] = absl::StrCat(oldest);
     v.evidence["height"] = absl::StrCat(f.height);
@@ -114,10 +143,8 @@ void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
   if (model.blindness.blind || model.quorum_weight == 0) return;
   const QuorumMargin& m = in.margin;
   if (!m.one_loss_halts) return;
-  Verdict v;
-  v.kind = v1::QUORUM_AT_RISK;
-  v.severity = m.lost.empty() ? v1::P3 : v1::P2;
-  v.cause_key = "QUORUM_AT_RISK";
+  Verdict v = MakeVerdict(kQuorumAtRisk);
+  if (m.lost.empty()) v.severity = v1::P3;
   v.nodes = m.lost.empty() ? std::vector<std::string>{m.heaviest} : m.lost;
   v.summary = absl::StrCat(
       QuorumMarginText(m),
@@ -130,12 +157,16 @@ void QuorumAtRisk(const DetectorInput& in, std::vector<Verdict>& out) {
   out.push_back(std::move(v));
 }
 
-}  // namespace
-
 void DetectConsensus(const DetectorInput& in, std::vector<Verdict>& out) {
   Stuck(in, out);
   Behind(in, out);
   QuorumAtRisk(in, out);
 }
+
+}  // namespace
+
+extern const Detector kConsensusDetector;
+const Detector kConsensusDetector{
+    .name = "consensus", .run = DetectConsensus, .kinds = kKinds, .windows = kWindows};
 
 }  // namespace guts::collector

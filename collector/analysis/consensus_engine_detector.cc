@@ -13,6 +13,26 @@ namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
 
+namespace {
+
+// A node whose consensus thread died closes its sessions and stops finalizing.
+constexpr std::string_view kEngineFailedAbsorbs[] = {
+    "NODE_ISOLATED",    "NODE_ONE_WAY_ISOLATION", "LOW_PEERS",     "NODE_LAGGING",
+    "NODE_NOT_SYNCING", "ONE_WAY_LINK",           "FLAPPING_LINK", "CONSENSUS_STUCK"};
+constexpr std::string_view kEngineFailedSteps[] = {
+    "journalctl -u guts-node: the lines before 'Consensus engine task failed'",
+    "the API and /health stay up, but the node no longer votes: restart it",
+    "collect a bundle first: gutsctl diag collect --node <node>"};
+constexpr RunbookSpec kEngineFailedRunbook{.name = "consensus-engine-failed",
+                                           .steps = kEngineFailedSteps};
+constexpr IncidentKindSpec kConsensusEngineFailed{.name = "CONSENSUS_ENGINE_FAILED",
+                                                  .wire_kind = v1::CONSENSUS_ENGINE_FAILED,
+                                                  .severity = v1::P2,
+                                                  .runbook = &kEngineFailedRunbook,
+                                                  .absorbs = kEngineFailedAbsorbs,
+                                                  .fold_rank = 70};
+constexpr const IncidentKindSpec* kKinds[] = {&kConsensusEngineFailed};
+
 void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   std::vector<int> failed;
@@ -30,11 +50,9 @@ void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>
   const bool quorum_lost = running < model.quorum_weight;
   for (const int u : failed) {
     const NodeFacts& f = model.nodes[u];
-    Verdict v;
-    v.kind = v1::CONSENSUS_ENGINE_FAILED;
-    v.severity = quorum_lost ? v1::P1 : v1::P2;
+    Verdict v = MakeVerdict(kConsensusEngineFailed, *f.id);
+    if (quorum_lost) v.severity = v1::P1;
     v.nodes = {*f.id};
-    v.cause_key = absl::StrCat("CONSENSUS_ENGINE_FAILED:", *f.id);
     v.height = f.height;
     v.summary =
         absl::StrCat("consensus engine stopped on ", *f.id,
@@ -50,5 +68,11 @@ void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>
     out.push_back(std::move(v));
   }
 }
+
+}  // namespace
+
+extern const Detector kConsensusEngineDetector;
+const Detector kConsensusEngineDetector{
+    .name = "consensus_engine", .run = DetectConsensusEngineFailures, .kinds = kKinds};
 
 }  // namespace guts::collector

@@ -1,20 +1,36 @@
 // Detector: one kind of fault, as a pure function of (view, derived model and graph, the short
-// history, config) -> verdicts. Adding a detector is writing one file and adding one line to
-// the list in detectors.cc.
+// history, config) -> verdicts, together with the kinds of incident it raises and the windows
+// it reads. Adding a detector is writing one file `<name>_detector.cc` (CMake picks it up) that
+// defines a `const Detector`, plus one line in the list in detectors.cc; its test is
+// tests/analysis/<name>_detector_test.cc. docs/architecture.md has the recipe.
 //
-// Example:
-//   for (const Detector& d : AllDetectors()) d.run(input, verdicts);
+// Example (the file of a detector raising one kind):
+//   constexpr IncidentKindSpec kClockSkew{.name = "CLOCK_SKEW", .runbook = &kClockSkewRunbook};
+//   constexpr const IncidentKindSpec* kKinds[] = {&kClockSkew};
+//   constexpr ConfigWindow kWindows[] = {&AnalysisConfig::fork_window};
+//   void Detect(const DetectorInput& in, std::vector<Verdict>& out) {
+//     Verdict v = MakeVerdict(kClockSkew, node);  // cause key "CLOCK_SKEW:<node>"
+//     ...
+//   }
+//   extern const Detector kClockSkewDetector;  // listed in detectors.cc
+//   const Detector kClockSkewDetector{.name = "clock_skew", .run = Detect, .kinds = kKinds};
+//
+// The analyzer runs them:
+//   for (const Detector* d : AllDetectors()) d->run(input, verdicts);
 #pragma once
 
-#include <string>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "collector/analysis/analysis_history.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/fleet_model.h"
+#include "collector/analysis/incident_kind.h"
 #include "collector/analysis/peer_graph.h"
 #include "collector/analysis/quorum_margin.h"
 #include "collector/analysis/verdict.h"
+#include "collector/analysis/verdict_parts.h"
 
 namespace guts::collector {
 
@@ -28,49 +44,28 @@ struct DetectorInput {
   const AnalysisConfig& config;
 };
 
+// A window or age in AnalysisConfig that a detector reads, e.g. &AnalysisConfig::fork_window.
+using ConfigWindow = absl::Duration AnalysisConfig::*;
+
 struct Detector {
-  const char* name;
+  std::string_view name;
   void (*run)(const DetectorInput& input, std::vector<Verdict>& out);
+  // Every kind `run` may emit (the registry test runs each detector's kinds against the enum).
+  std::span<const IncidentKindSpec* const> kinds;
+  // The windows it reads: ScaleWindows (analyzer.h) multiplies each one, once however many
+  // detectors list it.
+  std::span<const ConfigWindow> windows = {};
 };
 
-// Every detector, in the order they run.
-const std::vector<Detector>& AllDetectors();
+// Every detector, in the order they run (the list in detectors.cc). Static storage.
+std::span<const Detector* const> AllDetectors();
 
-void DetectPartitions(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectConsensus(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectForks(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectClockSkew(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out);
-void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>& out);
+// A verdict of `kind` at the kind's declared severity, keyed "<cause name>:<subject>", or just
+// the cause name when `subject` is empty (a cause of the whole fleet). The cause name is the
+// kind's name unless it declares another (IncidentKindSpec::cause_name).
+Verdict MakeVerdict(const IncidentKindSpec& kind, std::string_view subject = {});
 
-// Shared by detectors.
 // Silent to the collector (or its node process gone) and no reporting peer hears it.
 bool IsDown(const FleetModel& model, int node);
-std::vector<std::string> Names(const FleetModel& model, const std::vector<int>& nodes);
-guts::diag::v1::NodeGroup Group(const FleetModel& model, const std::vector<int>& nodes,
-                                uint64_t quorum_weight);
-std::string GroupText(const guts::diag::v1::NodeGroup& group);  // "{v1,v2} (200)"
-std::string Seconds(absl::Duration d);                          // "12.3 s"
-guts::diag::v1::Link MakeLink(const FleetModel& model, int from, int to);
-
-// One side of the network: a component of observed nodes with the unobserved validators its
-// members hear, or (`unheard`) the unobserved validators no observed node hears: they may be
-// together, apart or down, which nobody can tell without an agent.
-struct Side {
-  std::vector<int> nodes;       // into model.nodes
-  std::vector<int> unobserved;  // into model.unobserved
-  uint64_t weight = 0;
-  bool unheard = false;
-  size_t size() const { return nodes.size() + unobserved.size(); }
-};
-// The graph's components with the unobserved validators placed (each in the component most of
-// its hearers are in), plus the unheard side; heaviest first.
-std::vector<Side> Sides(const FleetModel& model, const PeerGraph& graph);
-guts::diag::v1::NodeGroup SideGroup(const FleetModel& model, const Side& side);
 
 }  // namespace guts::collector

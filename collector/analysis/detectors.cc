@@ -1,74 +1,99 @@
+// The list of detectors, and the registry of incident kinds built from their declarations.
 #include <algorithm>
+#include <string>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
+#include "absl/container/flat_hash_map.h"
 #include "collector/analysis/detector.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
 
-const std::vector<Detector>& AllDetectors() {
-  static const std::vector<Detector>* detectors = new std::vector<Detector>{
-      {"partition", DetectPartitions},
-      {"one_way", DetectOneWayLinks},
-      {"liveness", DetectLiveness},
-      {"consensus", DetectConsensus},
-      {"fork", DetectForks},
-      {"fleet_peer_loss", DetectFleetPeerLoss},
-      {"flapping_link", DetectFlappingLinks},
-      {"clock_skew", DetectClockSkew},
-      {"runbook_thresholds", DetectRunbookThresholds},
-      {"validator_set_drift", DetectValidatorSetDrift},
-      {"consensus_engine", DetectConsensusEngineFailures},
-  };
-  return *detectors;
+// The detectors, in the order they run: one line each, naming the `const Detector` its
+// <name>_detector.cc defines.
+// clang-format off
+#define GUTS_EACH_DETECTOR(DETECTOR) \
+  DETECTOR(kPartitionDetector) \
+  DETECTOR(kOneWayDetector) \
+  DETECTOR(kLivenessDetector) \
+  DETECTOR(kConsensusDetector) \
+  DETECTOR(kForkDetector) \
+  DETECTOR(kFleetPeerLossDetector) \
+  DETECTOR(kFlappingLinkDetector) \
+  DETECTOR(kClockSkewDetector) \
+  DETECTOR(kRunbookThresholdsDetector) \
+  DETECTOR(kValidatorSetDriftDetector) \
+  DETECTOR(kConsensusEngineDetector) \
+  /* new detectors go above this line */
+// clang-format on
+
+#define GUTS_DECLARE_DETECTOR(name) extern const Detector name;
+GUTS_EACH_DETECTOR(GUTS_DECLARE_DETECTOR)
+#undef GUTS_DECLARE_DETECTOR
+
+namespace {
+
+#define GUTS_ADDRESS_OF_DETECTOR(name) &name,
+constexpr const Detector* kDetectors[] = {GUTS_EACH_DETECTOR(GUTS_ADDRESS_OF_DETECTOR)};
+#undef GUTS_ADDRESS_OF_DETECTOR
+
+struct KindRegistry {
+  std::vector<const IncidentKindSpec*> all;
+  absl::flat_hash_map<std::string_view, const IncidentKindSpec*> by_name;
+  absl::flat_hash_map<int, const IncidentKindSpec*> by_wire_kind;
+};
+
+const KindRegistry& Kinds() {
+  static const KindRegistry* registry = [] {
+    auto* r = new KindRegistry;
+    for (const Detector* d : kDetectors) {
+      for (const IncidentKindSpec* kind : d->kinds) {
+        // A name declared twice keeps its first spec; the registry test fails on it.
+        if (!r->by_name.emplace(kind->name, kind).second) continue;
+        r->all.push_back(kind);
+        if (kind->wire_kind != v1::INCIDENT_KIND_UNSPECIFIED) {
+          r->by_wire_kind.emplace(kind->wire_kind, kind);
+        }
+      }
+    }
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace
+
+std::span<const Detector* const> AllDetectors() { return kDetectors; }
+
+std::span<const IncidentKindSpec* const> AllIncidentKinds() { return Kinds().all; }
+
+const IncidentKindSpec* FindIncidentKind(std::string_view name) {
+  auto it = Kinds().by_name.find(name);
+  return it == Kinds().by_name.end() ? nullptr : it->second;
+}
+
+const IncidentKindSpec* FindIncidentKind(v1::IncidentKind kind) {
+  auto it = Kinds().by_wire_kind.find(kind);
+  return it == Kinds().by_wire_kind.end() ? nullptr : it->second;
+}
+
+Verdict MakeVerdict(const IncidentKindSpec& kind, std::string_view subject) {
+  Verdict v;
+  v.kind = kind.wire_kind;
+  v.kind_name = kind.name;
+  v.severity = kind.severity;
+  const std::string_view cause = kind.cause_name.empty() ? kind.name : kind.cause_name;
+  v.cause_key = std::string(cause);
+  if (!subject.empty()) {
+    v.cause_key += ':';
+    v.cause_key.append(subject);
+  }
+  return v;
 }
 
 bool IsDown(const FleetModel& model, int node) {
   const NodeFacts& f = model.nodes[node];
   return f.has_snapshot && (f.silent || f.process_down) && f.heard_by == 0;
-}
-
-std::vector<std::string> Names(const FleetModel& model, const std::vector<int>& nodes) {
-  std::vector<int> order(nodes);
-  std::sort(order.begin(), order.end(),
-            [&](int a, int b) { return model.rank[a] < model.rank[b]; });
-  std::vector<std::string> names;
-  names.reserve(order.size());
-  for (int u : order) names.push_back(*model.nodes[u].id);
-  return names;
-}
-
-v1::NodeGroup Group(const FleetModel& model, const std::vector<int>& nodes,
-                    uint64_t quorum_weight) {
-  v1::NodeGroup group;
-  uint64_t weight = 0, height = 0;
-  for (const std::string& name : Names(model, nodes)) group.add_nodes(name);
-  for (int u : nodes) {
-    weight += model.nodes[u].weight;
-    height = std::max(height, model.nodes[u].height);
-  }
-  group.set_weight(weight);
-  group.set_has_quorum(quorum_weight > 0 && weight >= quorum_weight);
-  group.set_height(height);
-  return group;
-}
-
-std::string GroupText(const v1::NodeGroup& group) {
-  return absl::StrCat("{", absl::StrJoin(group.nodes(), ","), "} (", group.weight(), ")");
-}
-
-std::string Seconds(absl::Duration d) {
-  return absl::StrFormat("%.1f s", absl::ToDoubleSeconds(d));
-}
-
-v1::Link MakeLink(const FleetModel& model, int from, int to) {
-  v1::Link link;
-  link.set_from(*model.nodes[from].id);
-  link.set_to(*model.nodes[to].id);
-  return link;
 }
 
 }  // namespace guts::collector

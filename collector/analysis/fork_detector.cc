@@ -4,10 +4,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/runbook.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+// Two chains that each finalize are the cause; the cut between their groups is how it
+// happened, not a second incident.
+constexpr std::string_view kForkAbsorbs[] = {
+    "PARTITION_NO_QUORUM", "PARTITION",        "PARTIAL_PARTITION", "CONSENSUS_STUCK",
+    "NODE_LAGGING",        "NODE_NOT_SYNCING", "LOW_PEERS",         "FLEET_PEER_LOSS"};
+constexpr IncidentKindSpec kFork{.name = "FORK",
+                                 .wire_kind = v1::FORK,
+                                 .severity = v1::P1,
+                                 .runbook = &kConsensusStalledRunbook,
+                                 .absorbs = kForkAbsorbs,
+                                 .fold_rank = 10,
+                                 .kept_under_maintenance = true};
+constexpr const IncidentKindSpec* kKinds[] = {&kFork};
+constexpr ConfigWindow kWindows[] = {&AnalysisConfig::fork_window};
 
 void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
   const AnalysisHistory& h = in.history;
@@ -23,10 +41,7 @@ void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
     }
   }
   if (at == nullptr) return;
-  Verdict v;
-  v.kind = v1::FORK;
-  v.severity = v1::P1;
-  v.cause_key = "FORK";
+  Verdict v = MakeVerdict(kFork);
   v.height = fork_height;
   std::vector<std::string> all;
   std::vector<std::string> ids;
@@ -53,5 +68,11 @@ void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
   v.evidence["height"] = absl::StrCat(fork_height);
   out.push_back(std::move(v));
 }
+
+}  // namespace
+
+extern const Detector kForkDetector;
+const Detector kForkDetector{
+    .name = "fork", .run = DetectForks, .kinds = kKinds, .windows = kWindows};
 
 }  // namespace guts::collector

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/runbook.h"
+#include "common/incident_kind_name.h"
 #include "common/natural_order.h"
 
 namespace guts::collector {
@@ -84,6 +85,7 @@ void SortNaturally(google::protobuf::RepeatedPtrField<std::string>& names) {
 
 void CopyVerdict(const Verdict& v, v1::Incident& inc) {
   inc.set_kind(v.kind);
+  inc.set_kind_name(std::string(KindNameOf(v)));
   inc.set_summary(v.summary);
   inc.clear_nodes();
   for (const std::string& n : v.nodes) inc.add_nodes(n);
@@ -118,8 +120,10 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
   for (const v1::Incident& inc : open) {
     if (inc.state() != v1::OPEN || inc.cause_key().empty()) continue;
     Cause& cause = causes_[inc.cause_key()];
-    cause.kind = inc.kind();
     cause.incident = inc;
+    // Stored before Incident.kind_name existed: named after the enum.
+    cause.incident.set_kind_name(IncidentKindName(inc));
+    cause.kind_name = cause.incident.kind_name();
     EnsureFirstEpisode(cause.incident);
     cause.open = true;
     cause.ever_opened = true;
@@ -144,7 +148,7 @@ void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
   inc.set_state(v1::OPEN);
   inc.set_resolved_unix_ms(0);
   inc.set_updated_unix_ms(absl::ToUnixMillis(now));
-  *inc.mutable_runbook() = RunbookFor(v.kind);
+  *inc.mutable_runbook() = RunbookFor(KindNameOf(v));
   AddTimeline(inc, now,
               reopen ? absl::StrCat("reopened (episode ", inc.episode_count(), "): ", v.summary)
                      : absl::StrCat("opened ", v1::Severity_Name(v.severity), ": ", v.summary));
@@ -160,10 +164,10 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
                                   v1::Severity_Name(v.severity)));
     inc.set_severity(v.severity);
   }
-  if (inc.kind() != v.kind) {
-    events.push_back(absl::StrCat("updated: ", v1::IncidentKind_Name(inc.kind()), " -> ",
-                                  v1::IncidentKind_Name(v.kind)));
-    *inc.mutable_runbook() = RunbookFor(v.kind);
+  if (IncidentKindName(inc) != KindNameOf(v)) {
+    events.push_back(
+        absl::StrCat("updated: ", IncidentKindName(inc), " -> ", std::string(KindNameOf(v))));
+    *inc.mutable_runbook() = RunbookFor(KindNameOf(v));
   }
   std::string nodes_before = absl::StrJoin(inc.nodes(), ",");
   std::string groups_before = GroupsText(inc);
@@ -188,14 +192,14 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
 }
 
 IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict>& verdicts,
-                                       const std::set<v1::IncidentKind>& held) {
+                                       const std::set<std::string, std::less<>>& held) {
   IncidentChanges changes;
   absl::flat_hash_map<std::string, const Verdict*> present;
   for (const Verdict& v : verdicts) present.emplace(v.cause_key, &v);
 
   for (const auto& [key, verdict] : present) {
     Cause& cause = causes_[key];
-    cause.kind = verdict->kind;
+    cause.kind_name = std::string(KindNameOf(*verdict));
     ++cause.present;
     cause.absent = 0;
     if (cause.open) {
@@ -207,7 +211,7 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
   }
   for (auto it = causes_.begin(); it != causes_.end();) {
     Cause& cause = it->second;
-    if (present.contains(it->first) || held.count(cause.kind) > 0) {
+    if (present.contains(it->first) || held.contains(cause.kind_name)) {
       ++it;
       continue;
     }

@@ -39,14 +39,14 @@ class IncidentTracker {
   // Incidents that are not OPEN or have no cause_key are ignored.
   void Restore(const std::vector<guts::diag::v1::Incident>& open);
 
-  // One tick. Causes of a kind in `held` neither open, clear nor count: their evidence is not
-  // trustworthy this tick (the collector is overloaded).
+  // One tick. Causes of a kind named in `held` neither open, clear nor count: their evidence
+  // is not trustworthy this tick (the collector is overloaded).
   IncidentChanges Apply(absl::Time now, const std::vector<Verdict>& verdicts,
-                        const std::set<guts::diag::v1::IncidentKind>& held);
+                        const std::set<std::string, std::less<>>& held);
 
  private:
   struct Cause {
-    guts::diag::v1::IncidentKind kind = guts::diag::v1::INCIDENT_KIND_UNSPECIFIED;
+    std::string kind_name;
     int present = 0;
     int absent = 0;
     bool open = false;

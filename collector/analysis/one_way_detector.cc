@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/runbook.h"
 
 namespace guts::collector {
 
@@ -12,9 +13,28 @@ namespace v1 = ::guts::diag::v1;
 
 namespace {
 
-bool InGraph(const NodeFacts& f) { return f.reporting && f.has_peer_data && !f.process_down; }
+constexpr std::string_view kNodeOneWayAbsorbs[] = {"LOW_PEERS", "NODE_LAGGING", "NODE_NOT_SYNCING",
+                                                   "ONE_WAY_LINK"};
+// A small fleet's node that stops receiving from one peer falls below the peer minimum.
+constexpr std::string_view kLinkAbsorbs[] = {"LOW_PEERS"};
 
-}  // namespace
+constexpr IncidentKindSpec kNodeOneWayIsolation{.name = "NODE_ONE_WAY_ISOLATION",
+                                                .wire_kind = v1::NODE_ONE_WAY_ISOLATION,
+                                                .severity = v1::P2,
+                                                .runbook = &kNetworkPartitionRunbook,
+                                                .node_effect = NodeEffect::kIsolated,
+                                                .absorbs = kNodeOneWayAbsorbs,
+                                                .fold_rank = 130,
+                                                .silences_its_nodes = true};
+constexpr IncidentKindSpec kOneWayLink{.name = "ONE_WAY_LINK",
+                                       .wire_kind = v1::ONE_WAY_LINK,
+                                       .severity = v1::P3,
+                                       .runbook = &kNetworkPartitionRunbook,
+                                       .absorbs = kLinkAbsorbs,
+                                       .fold_rank = 150};
+constexpr const IncidentKindSpec* kKinds[] = {&kNodeOneWayIsolation, &kOneWayLink};
+
+bool InGraph(const NodeFacts& f) { return f.reporting && f.has_peer_data && !f.process_down; }
 
 void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
@@ -25,17 +45,16 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   std::vector<int> hears_ok(n, 0), heard_ok(n, 0), peers(n, 0);
   for (int u = 0; u < n; ++u) {
     if (!InGraph(model.nodes[u])) continue;
-    for (int v : model.nodes[u].hears) {
-      if (!InGraph(model.nodes[v])) continue;
+    for (int peer : model.nodes[u].hears) {
+      if (!InGraph(model.nodes[peer])) continue;
       ++hears_ok[u];
-      ++heard_ok[v];
+      ++heard_ok[peer];
     }
-    for (int v : model.nodes[u].sessions) {
-      if (!InGraph(model.nodes[v])) continue;
+    for (int peer : model.nodes[u].sessions) {
+      if (!InGraph(model.nodes[peer])) continue;
       ++peers[u];
-      if (!std::binary_search(model.nodes[v].sessions.begin(), model.nodes[v].sessions.end(), u)) {
-        ++peers[v];
-      }
+      const std::vector<int>& back = model.nodes[peer].sessions;
+      if (!std::binary_search(back.begin(), back.end(), u)) ++peers[peer];
     }
   }
   std::vector<char> isolated(n, 0);
@@ -47,11 +66,8 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
     if (heard_ok[u] == 0 && hears_ok[u] >= half) direction = "outbound";
     if (direction == nullptr) continue;
     isolated[u] = 1;
-    Verdict v;
-    v.kind = v1::NODE_ONE_WAY_ISOLATION;
-    v.severity = v1::P2;
+    Verdict v = MakeVerdict(kNodeOneWayIsolation, *model.nodes[u].id);
     v.nodes = {*model.nodes[u].id};
-    v.cause_key = absl::StrCat("NODE_ONE_WAY_ISOLATION:", v.nodes[0]);
     bool inbound = direction[0] == 'i';
     v.summary = inbound ? absl::StrCat(v.nodes[0], " receives from no peer while ", heard_ok[u],
                                        " peers hear it (direction inbound)")
@@ -66,15 +82,12 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
     if (isolated[from] || isolated[to]) {
       continue;  // folded into the node's one-way isolation
     }
-    Verdict v;
-    v.kind = v1::ONE_WAY_LINK;
-    v.severity = v1::P3;
-    v.links.push_back(MakeLink(model, from, to));
     const std::string& a = *model.nodes[from].id;
     const std::string& b = *model.nodes[to].id;
+    Verdict v = MakeVerdict(kOneWayLink, absl::StrCat(a, "->", b));
+    v.links.push_back(MakeLink(model, from, to));
     v.nodes = {a, b};
     std::sort(v.nodes.begin(), v.nodes.end());
-    v.cause_key = absl::StrCat("ONE_WAY_LINK:", a, "->", b);
     v.summary = absl::StrCat("one-way link: ", b, " does not receive from ", a, " (", a, "->", b,
                              " lost) while ", a, " hears ", b);
     v.evidence[absl::StrCat(a, " hears ", b)] = "yes";
@@ -82,5 +95,10 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
     out.push_back(std::move(v));
   }
 }
+
+}  // namespace
+
+extern const Detector kOneWayDetector;
+const Detector kOneWayDetector{.name = "one_way", .run = DetectOneWayLinks, .kinds = kKinds};
 
 }  // namespace guts::collector

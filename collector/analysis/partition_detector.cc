@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/network_sides.h"
+#include "collector/analysis/runbook.h"
 
 namespace guts::collector {
 
@@ -14,21 +16,94 @@ namespace v1 = ::guts::diag::v1;
 
 namespace {
 
+// Symptoms a split explains: its members' isolation, peer losses and lag, the halt of the chain.
+constexpr std::string_view kSplitAbsorbs[] = {
+    "PARTIAL_PARTITION", "NODE_ISOLATED", "NODE_ONE_WAY_ISOLATION", "LOW_PEERS", "NODE_LAGGING",
+    "NODE_NOT_SYNCING", "NODE_DOWN", "ONE_WAY_LINK", "FLEET_PEER_LOSS", "CONSENSUS_STUCK",
+    "QUORUM_AT_RISK",
+    // Unobserved validators nobody hears, on the unheard side of the split.
+    "VALIDATOR_UNREACHABLE"};
+constexpr std::string_view kNoQuorumAbsorbs[] = {"PARTITION",
+                                                 "PARTIAL_PARTITION",
+                                                 "NODE_ISOLATED",
+                                                 "NODE_ONE_WAY_ISOLATION",
+                                                 "LOW_PEERS",
+                                                 "NODE_LAGGING",
+                                                 "NODE_NOT_SYNCING",
+                                                 "NODE_DOWN",
+                                                 "ONE_WAY_LINK",
+                                                 "FLEET_PEER_LOSS",
+                                                 "CONSENSUS_STUCK",
+                                                 "QUORUM_AT_RISK",
+                                                 "VALIDATOR_UNREACHABLE"};
+constexpr std::string_view kPartialAbsorbs[] = {
+    "LOW_PEERS",       "NODE_LAGGING",    "NODE_NOT_SYNCING", "ONE_WAY_LINK",
+    "FLEET_PEER_LOSS", "CONSENSUS_STUCK", "QUORUM_AT_RISK"};
+constexpr std::string_view kIsolatedAbsorbs[] = {"LOW_PEERS", "NODE_LAGGING", "NODE_NOT_SYNCING"};
+
+constexpr std::string_view kValidatorUnreachableSteps[] = {
+    "no agent runs beside this validator: ask its operator (organisation in the validators "
+    "file) whether it runs",
+    "from an observed node: nc -vz <its P2P address> to tell refused from timed out",
+    "gutsctl fleet status: which observed nodes still hear it"};
+constexpr RunbookSpec kValidatorUnreachableRunbook{.name = "validator-unreachable",
+                                                   .steps = kValidatorUnreachableSteps};
+
+// PARTITION and PARTITION_NO_QUORUM are one cause ("PARTITION"): a split that gains or loses
+// its quorum side updates its incident.
+constexpr IncidentKindSpec kPartition{.name = "PARTITION",
+                                      .wire_kind = v1::PARTITION,
+                                      .severity = v1::P2,
+                                      .runbook = &kNetworkPartitionRunbook,
+                                      .absorbs = kSplitAbsorbs,
+                                      .fold_rank = 30};
+constexpr IncidentKindSpec kPartitionNoQuorum{.name = "PARTITION_NO_QUORUM",
+                                              .wire_kind = v1::PARTITION_NO_QUORUM,
+                                              .severity = v1::P1,
+                                              .cause_name = "PARTITION",
+                                              .runbook = &kNetworkPartitionRunbook,
+                                              .absorbs = kNoQuorumAbsorbs,
+                                              .fold_rank = 20};
+constexpr IncidentKindSpec kPartialPartition{.name = "PARTIAL_PARTITION",
+                                             .wire_kind = v1::PARTIAL_PARTITION,
+                                             .severity = v1::P2,
+                                             .runbook = &kNetworkPartitionRunbook,
+                                             .absorbs = kPartialAbsorbs,
+                                             .fold_rank = 40,
+                                             .p1_when_absorbing = "CONSENSUS_STUCK"};
+constexpr IncidentKindSpec kNodeIsolated{.name = "NODE_ISOLATED",
+                                         .wire_kind = v1::NODE_ISOLATED,
+                                         .severity = v1::P2,
+                                         .runbook = &kNetworkPartitionRunbook,
+                                         .node_effect = NodeEffect::kIsolated,
+                                         .absorbs = kIsolatedAbsorbs,
+                                         .fold_rank = 120,
+                                         .silences_its_nodes = true};
+constexpr IncidentKindSpec kValidatorUnreachable{.name = "VALIDATOR_UNREACHABLE",
+                                                 .wire_kind = v1::VALIDATOR_UNREACHABLE,
+                                                 .severity = v1::P2,
+                                                 .runbook = &kValidatorUnreachableRunbook};
+constexpr const IncidentKindSpec* kKinds[] = {&kPartition, &kPartitionNoQuorum, &kPartialPartition,
+                                              &kNodeIsolated, &kValidatorUnreachable};
+// How long without a new block makes a partial partition P1.
+constexpr ConfigWindow kWindows[] = {&AnalysisConfig::progress_stall};
+
 // A node alone in its component that neither hears nor is heard by any reporting peer. One-way
 // cases (it hears, or is heard) belong to the one-way detector.
 bool FullyCut(const FleetModel& model, int u) {
   const NodeFacts& f = model.nodes[u];
   if (f.heard_by > 0) return false;
-  for (int v : f.hears) {
-    if (model.nodes[v].reporting) return false;
+  for (int peer : f.hears) {
+    if (model.nodes[peer].reporting) return false;
   }
   return true;
 }
 
-std::vector<std::string> SideNames(const FleetModel& model, const std::vector<const Side*>& sides) {
+std::vector<std::string> SideNames(const FleetModel& model,
+                                   const std::vector<const NetworkSide*>& sides) {
   std::vector<std::string> names;
-  for (const Side* side : sides) {
-    for (const std::string& name : Names(model, side->nodes)) names.push_back(name);
+  for (const NetworkSide* side : sides) {
+    for (const std::string& name : SortedNodeNames(model, side->nodes)) names.push_back(name);
     for (int k : side->unobserved) names.push_back(model.unobserved[k].entry->name);
   }
   std::sort(names.begin(), names.end());
@@ -37,25 +112,23 @@ std::vector<std::string> SideNames(const FleetModel& model, const std::vector<co
 
 void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
-  const std::vector<Side> sides = Sides(model, in.graph);
+  const std::vector<NetworkSide> sides = NetworkSides(model, in.graph);
   int multi = 0;
-  for (const Side& side : sides) multi += side.size() >= 2 ? 1 : 0;
+  for (const NetworkSide& side : sides) multi += side.size() >= 2 ? 1 : 0;
   bool quorum_side = !sides.empty() && sides[0].weight >= model.quorum_weight;
-  Verdict v;
-  std::vector<const Side*> named;
+  const IncidentKindSpec* kind = nullptr;
+  std::vector<const NetworkSide*> named;
   if (!quorum_side && sides.size() >= 2) {
-    v.kind = v1::PARTITION_NO_QUORUM;
-    v.severity = v1::P1;
-    for (const Side& side : sides) named.push_back(&side);
+    kind = &kPartitionNoQuorum;
+    for (const NetworkSide& side : sides) named.push_back(&side);
   } else if (quorum_side && multi >= 2) {
-    v.kind = v1::PARTITION;
-    v.severity = v1::P2;
+    kind = &kPartition;
     for (size_t c = 1; c < sides.size(); ++c) named.push_back(&sides[c]);
   } else {
     return;
   }
+  Verdict v = MakeVerdict(*kind);
   v.nodes = SideNames(model, named);
-  v.cause_key = "PARTITION";
   std::vector<std::string> unobserved;
   for (size_t c = 0; c < sides.size(); ++c) {
     v.groups.push_back(SideGroup(model, sides[c]));
@@ -101,24 +174,21 @@ void UnreachableValidators(const DetectorInput& in, std::vector<Verdict>& out) {
   for (const UnobservedValidator& u : model.unobserved) {
     if (!u.heard_by.empty()) continue;
     const std::string& name = u.entry->name;
-    Verdict v;
-    v.kind = v1::VALIDATOR_UNREACHABLE;
-    v.severity = v1::P2;
+    Verdict v = MakeVerdict(kValidatorUnreachable, name);
     v.nodes = {name};
-    v.cause_key = absl::StrCat("VALIDATOR_UNREACHABLE:", name);
     std::string probes =
         u.reached_by.empty()
             ? "no probe connects to its P2P port"
-            : absl::StrCat("probes from ", absl::StrJoin(Names(model, u.reached_by), ","),
+            : absl::StrCat("probes from ", absl::StrJoin(SortedNodeNames(model, u.reached_by), ","),
                            " still connect to its P2P port");
     v.summary = absl::StrCat(name, " (no agent) is heard by no observed node (",
-                             absl::StrJoin(Names(model, model.observers), ","), "); ", probes,
-                             "; down or cut off cannot be told apart without an agent");
-    v.evidence["not heard by"] = absl::StrJoin(Names(model, model.observers), ",");
+                             absl::StrJoin(SortedNodeNames(model, model.observers), ","), "); ",
+                             probes, "; down or cut off cannot be told apart without an agent");
+    v.evidence["not heard by"] = absl::StrJoin(SortedNodeNames(model, model.observers), ",");
     v.evidence["sessions from"] =
-        u.sessions_by.empty() ? "none" : absl::StrJoin(Names(model, u.sessions_by), ",");
+        u.sessions_by.empty() ? "none" : absl::StrJoin(SortedNodeNames(model, u.sessions_by), ",");
     v.evidence["probe connects from"] =
-        u.reached_by.empty() ? "none" : absl::StrJoin(Names(model, u.reached_by), ",");
+        u.reached_by.empty() ? "none" : absl::StrJoin(SortedNodeNames(model, u.reached_by), ",");
     if (!u.entry->addr.empty()) v.evidence["p2p address"] = u.entry->addr;
     if (!u.entry->public_key.empty()) v.evidence["public key"] = u.entry->public_key;
     if (!u.entry->organisation.empty()) v.evidence["organisation"] = u.entry->organisation;
@@ -133,11 +203,8 @@ void IsolatedNodes(const DetectorInput& in, std::vector<Verdict>& out) {
   for (const auto& c : in.graph.components) {
     if (c.size() != 1 || !FullyCut(model, c[0])) continue;
     int u = c[0];
-    Verdict v;
-    v.kind = v1::NODE_ISOLATED;
-    v.severity = v1::P2;
+    Verdict v = MakeVerdict(kNodeIsolated, *model.nodes[u].id);
     v.nodes = {*model.nodes[u].id};
-    v.cause_key = absl::StrCat("NODE_ISOLATED:", v.nodes[0]);
     v.summary = absl::StrCat(v.nodes[0], " reports but hears no peer and no peer hears it");
     v.evidence["sessions"] = absl::StrCat(model.nodes[u].sessions.size());
     // emplace, not `= "0"`: that trips GCC 12's -Wrestrict at -O3 (a false positive).
@@ -171,21 +238,20 @@ void Bridges(const DetectorInput& in, std::vector<Verdict>& out) {
   // Groups around one bridge contain the other bridges; keep each distinct group once.
   std::sort(groups.begin(), groups.end());
   groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-  Verdict v;
-  v.kind = v1::PARTIAL_PARTITION;
   absl::Duration stalled = model.now - in.history.progress_at;
   bool halted = in.history.started && stalled >= in.config.progress_stall;
-  v.severity = halted ? v1::P1 : v1::P2;
-  v.nodes = Names(model, bridges);
-  v.cause_key = absl::StrCat("PARTIAL_PARTITION:", absl::StrJoin(v.nodes, ","));
+  const std::vector<std::string> bridge_names = SortedNodeNames(model, bridges);
+  Verdict v = MakeVerdict(kPartialPartition, absl::StrJoin(bridge_names, ","));
+  if (halted) v.severity = v1::P1;
+  v.nodes = bridge_names;
   for (const auto& group : groups) {
-    v.groups.push_back(Group(model, group, model.quorum_weight));
+    v.groups.push_back(NodeGroupOf(model, group, model.quorum_weight));
   }
   std::vector<std::string> texts;
   for (const v1::NodeGroup& group : v.groups) texts.push_back(GroupText(group));
   v.summary = absl::StrCat("groups ", absl::StrJoin(texts, " and "), " linked only through ",
                            absl::StrJoin(v.nodes, ","),
-                           halted ? "; no block since " + Seconds(stalled) : "");
+                           halted ? "; no block since " + SecondsText(stalled) : "");
   // Every link between two groups is cut: the groups are apart in the hearing graph. Listed
   // (up to a cap) so that the incident and `net partitions` name them.
   constexpr size_t kMaxLinks = 256;
@@ -203,52 +269,9 @@ void Bridges(const DetectorInput& in, std::vector<Verdict>& out) {
   v.evidence["cut links"] = absl::StrCat(cut);
   v.evidence["bridges"] = absl::StrJoin(v.nodes, ",");
   v.evidence["groups"] = absl::StrJoin(texts, " ");
-  v.evidence["no new block for"] = Seconds(stalled);
+  v.evidence["no new block for"] = SecondsText(stalled);
   v.height = model.max_height;
   out.push_back(std::move(v));
-}
-
-}  // namespace
-
-std::vector<Side> Sides(const FleetModel& model, const PeerGraph& g) {
-  std::vector<Side> sides(g.components.size());
-  for (size_t c = 0; c < g.components.size(); ++c) {
-    sides[c].nodes = g.components[c];
-    sides[c].weight = g.component_weight[c];
-  }
-  Side unheard;
-  unheard.unheard = true;
-  for (size_t k = 0; k < model.unobserved.size(); ++k) {
-    const UnobservedValidator& u = model.unobserved[k];
-    // The component most of its hearers are in (a validator heard from two sides bridges
-    // them; the larger count places it).
-    std::vector<int> count(g.components.size(), 0);
-    for (int node : u.heard_by) {
-      int c = g.component_of[node];
-      if (c >= 0) ++count[c];
-    }
-    auto best = std::max_element(count.begin(), count.end());
-    Side* side = best != count.end() && *best > 0 ? &sides[best - count.begin()] : &unheard;
-    side->unobserved.push_back(static_cast<int>(k));
-    side->weight += u.entry->weight;
-  }
-  if (!unheard.unobserved.empty() && !model.observers.empty()) sides.push_back(std::move(unheard));
-  std::stable_sort(sides.begin(), sides.end(),
-                   [](const Side& a, const Side& b) { return a.weight > b.weight; });
-  return sides;
-}
-
-v1::NodeGroup SideGroup(const FleetModel& model, const Side& side) {
-  v1::NodeGroup group = Group(model, side.nodes, model.quorum_weight);
-  if (side.unobserved.empty()) return group;
-  std::vector<std::string> names(group.nodes().begin(), group.nodes().end());
-  for (int k : side.unobserved) names.push_back(model.unobserved[k].entry->name);
-  std::sort(names.begin(), names.end());
-  group.clear_nodes();
-  for (const std::string& name : names) group.add_nodes(name);
-  group.set_weight(side.weight);
-  group.set_has_quorum(model.quorum_weight > 0 && side.weight >= model.quorum_weight);
-  return group;
 }
 
 void DetectPartitions(const DetectorInput& in, std::vector<Verdict>& out) {
@@ -257,5 +280,11 @@ void DetectPartitions(const DetectorInput& in, std::vector<Verdict>& out) {
   IsolatedNodes(in, out);
   Bridges(in, out);
 }
+
+}  // namespace
+
+extern const Detector kPartitionDetector;
+const Detector kPartitionDetector{
+    .name = "partition", .run = DetectPartitions, .kinds = kKinds, .windows = kWindows};
 
 }  // namespace guts::collector

@@ -5,10 +5,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/runbook.h"
 
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
+
+namespace {
+
+constexpr std::string_view kPeerLossAbsorbs[] = {"LOW_PEERS", "ONE_WAY_LINK", "NODE_ISOLATED"};
+constexpr IncidentKindSpec kFleetPeerLoss{.name = "FLEET_PEER_LOSS",
+                                          .wire_kind = v1::FLEET_PEER_LOSS,
+                                          .severity = v1::P2,
+                                          .runbook = &kLowPeerCountRunbook,
+                                          .absorbs = kPeerLossAbsorbs,
+                                          .fold_rank = 100};
+constexpr const IncidentKindSpec* kKinds[] = {&kFleetPeerLoss};
+constexpr ConfigWindow kWindows[] = {&AnalysisConfig::peer_baseline_window};
 
 void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
@@ -25,7 +38,7 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
     if (nh == nullptr || nh->peers_baseline < 2) continue;
     uint32_t baseline = nh->peers_baseline;
     uint32_t down_peers = 0;
-    for (int v : f.sessions) down_peers += model.nodes[v].Up() ? 0 : 1;
+    for (int peer : f.sessions) down_peers += model.nodes[peer].Up() ? 0 : 1;
     uint32_t heard = static_cast<uint32_t>(f.hears.size());
     uint32_t lost = baseline > heard ? baseline - heard : 0;
     lost = lost > down_peers ? lost - down_peers : 0;
@@ -34,11 +47,8 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
   size_t needed =
       std::max<size_t>(3, static_cast<size_t>(std::ceil(in.config.peer_loss_share * judged)));
   if (affected.size() < needed) return;
-  Verdict v;
-  v.kind = v1::FLEET_PEER_LOSS;
-  v.severity = v1::P2;
-  v.cause_key = "FLEET_PEER_LOSS";
-  v.nodes = Names(model, affected);
+  Verdict v = MakeVerdict(kFleetPeerLoss);
+  v.nodes = SortedNodeNames(model, affected);
   v.summary =
       absl::StrCat(affected.size(), " of ", judged,
                    " nodes lost at least half of their peers; the graph is still connected");
@@ -50,5 +60,11 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
   }
   out.push_back(std::move(v));
 }
+
+}  // namespace
+
+extern const Detector kFleetPeerLossDetector;
+const Detector kFleetPeerLossDetector{
+    .name = "fleet_peer_loss", .run = DetectFleetPeerLoss, .kinds = kKinds, .windows = kWindows};
 
 }  // namespace guts::collector

@@ -47,7 +47,7 @@ QuorumMargin ComputeQuorumMargin(const FleetModel& model, const PeerGraph& graph
       heaviest = u;
     }
   }
-  m.lost = Names(model, lost);
+  m.lost = SortedNodeNames(model, lost);
   // A validator without an agent counts as up while an observed node hears it, and as lost when
   // none does (down or cut off: either way its votes reach nobody). An observed validator wins
   // the heaviest among equals, since it can be named with what its agent says.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/runbook.h"
 
 namespace guts::collector {
 
@@ -12,13 +13,72 @@ namespace v1 = ::guts::diag::v1;
 
 namespace {
 
-Verdict NodeVerdict(v1::IncidentKind kind, v1::Severity severity, const std::string& node,
-                    std::string summary) {
-  Verdict v;
-  v.kind = kind;
-  v.severity = severity;
+constexpr std::string_view kDiskFullSteps[] = {
+    "df -h on the data dir", "free space or grow the volume",
+    "the node stops writing blocks when the disk is full"};
+constexpr RunbookSpec kDiskFullRunbook{.name = "disk-full", .steps = kDiskFullSteps};
+constexpr std::string_view kConfigFallbackSteps[] = {
+    "the node runs on defaults: API on loopback, default peers",
+    "check the config path and permissions (config.yaml in the working dir)",
+    "fix and restart the node"};
+constexpr RunbookSpec kConfigFallbackRunbook{.name = "config-fallback",
+                                             .steps = kConfigFallbackSteps};
+constexpr std::string_view kHighMemorySteps[] = {
+    "check RSS growth over time: gutsctl node history <node>",
+    "raise the limit or restart before the OOM killer does"};
+constexpr RunbookSpec kHighMemoryRunbook{.name = "high-memory", .steps = kHighMemorySteps};
+constexpr std::string_view kApiErrorsSteps[] = {
+    "check the node's log for 'API error' lines",
+    "compare the 5xx ratio and p99 with the node's load"};
+constexpr RunbookSpec kApiErrorsRunbook{.name = "api-errors", .steps = kApiErrorsSteps};
+constexpr std::string_view kDataCorruptionSteps[] = {
+    "stop the node before it serves more damaged data",
+    "collect a bundle: gutsctl diag collect --node <node>",
+    "restore the data dir from a backup or resync from peers"};
+constexpr RunbookSpec kDataCorruptionRunbook{.name = "data-corruption",
+                                             .steps = kDataCorruptionSteps};
+
+constexpr IncidentKindSpec kDiskFull{.name = "DISK_FULL",
+                                     .wire_kind = v1::DISK_FULL,
+                                     .severity = v1::P3,
+                                     .runbook = &kDiskFullRunbook};
+// A node on its default config answers on loopback only and, in Simplex mode, runs no
+// consensus and so no P2P: down and cut off to everyone, for that one cause.
+constexpr std::string_view kConfigFallbackAbsorbs[] = {
+    "NODE_DOWN",    "NODE_ISOLATED",    "NODE_ONE_WAY_ISOLATION", "LOW_PEERS",
+    "NODE_LAGGING", "NODE_NOT_SYNCING", "ONE_WAY_LINK",           "FLAPPING_LINK"};
+constexpr IncidentKindSpec kConfigFallback{.name = "CONFIG_FALLBACK",
+                                           .wire_kind = v1::CONFIG_FALLBACK,
+                                           .severity = v1::P2,
+                                           .runbook = &kConfigFallbackRunbook,
+                                           .absorbs = kConfigFallbackAbsorbs,
+                                           .fold_rank = 95,
+                                           .silences_its_nodes = true};
+constexpr IncidentKindSpec kHighMemory{.name = "HIGH_MEMORY",
+                                       .wire_kind = v1::HIGH_MEMORY,
+                                       .severity = v1::P3,
+                                       .runbook = &kHighMemoryRunbook};
+constexpr IncidentKindSpec kLowPeers{.name = "LOW_PEERS",
+                                     .wire_kind = v1::LOW_PEERS,
+                                     .severity = v1::P3,
+                                     .runbook = &kLowPeerCountRunbook};
+constexpr IncidentKindSpec kApiErrors{.name = "API_ERRORS",
+                                      .wire_kind = v1::API_ERRORS,
+                                      .severity = v1::P3,
+                                      .runbook = &kApiErrorsRunbook};
+constexpr IncidentKindSpec kDataCorruption{.name = "DATA_CORRUPTION",
+                                           .wire_kind = v1::DATA_CORRUPTION,
+                                           .severity = v1::P1,
+                                           .runbook = &kDataCorruptionRunbook,
+                                           .kept_under_maintenance = true};
+constexpr const IncidentKindSpec* kKinds[] = {&kDiskFull, &kConfigFallback, &kHighMemory,
+                                              &kLowPeers, &kApiErrors,      &kDataCorruption};
+// How long a corruption stays open after its last new log line.
+constexpr ConfigWindow kWindows[] = {&AnalysisConfig::corruption_window};
+
+Verdict NodeVerdict(const IncidentKindSpec& kind, const std::string& node, std::string summary) {
+  Verdict v = MakeVerdict(kind, node);
   v.nodes = {node};
-  v.cause_key = absl::StrCat(v1::IncidentKind_Name(kind), ":", node);
   v.summary = std::move(summary);
   return v;
 }
@@ -30,10 +90,10 @@ void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
   if (s.disk_total_bytes == 0) return;
   double free = static_cast<double>(s.disk_available_bytes) / s.disk_total_bytes;
   if (free >= 0.20) return;
-  v1::Severity severity = free < 0.10 ? v1::P1 : v1::P3;
   Verdict v = NodeVerdict(
-      v1::DISK_FULL, severity, *f.id,
+      kDiskFull, *f.id,
       absl::StrCat(*f.id, " data dir ", Percent(1 - free), " used (", Percent(free), " free)"));
+  if (free < 0.10) v.severity = v1::P1;
   v.evidence["data_dir"] = f.observation->latest.system().data_dir();
   v.evidence["free"] = Percent(free);
   v.evidence["threshold"] = "free < 20 % warn, < 10 % critical";
@@ -43,7 +103,7 @@ void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
 void ConfigFallback(const NodeFacts& f, std::vector<Verdict>& out) {
   if (!f.figures->config_fallback) return;
   Verdict v =
-      NodeVerdict(v1::CONFIG_FALLBACK, v1::P2, *f.id,
+      NodeVerdict(kConfigFallback, *f.id,
                   absl::StrCat(*f.id,
                                " failed to load its config file and runs on defaults (API on "
                                "loopback only)"));
@@ -57,7 +117,7 @@ void Memory(const NodeFacts& f, std::vector<Verdict>& out) {
   uint64_t used = s.node_rss_bytes > 0 ? s.node_rss_bytes : s.cgroup_memory_current_bytes;
   if (limit == 0 || used * 10 <= limit * 9) return;
   double ratio = static_cast<double>(used) / limit;
-  Verdict v = NodeVerdict(v1::HIGH_MEMORY, v1::P3, *f.id,
+  Verdict v = NodeVerdict(kHighMemory, *f.id,
                           absl::StrCat(*f.id, " uses ", Percent(ratio), " of its memory limit"));
   v.evidence["rss_bytes"] = absl::StrCat(used);
   v.evidence["limit_bytes"] = absl::StrCat(limit);
@@ -69,13 +129,13 @@ void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
   if (!f.has_peer_data || f.process_down) return;
   // Only peers that could be heard count: peers that are not up are their own verdicts.
   int available = 0;
-  for (int v = 0; v < static_cast<int>(model.nodes.size()) && available < 4; ++v) {
-    if (v != u && model.nodes[v].Up()) ++available;
+  for (int peer = 0; peer < static_cast<int>(model.nodes.size()) && available < 4; ++peer) {
+    if (peer != u && model.nodes[peer].Up()) ++available;
   }
   int heard = static_cast<int>(f.hears.size());
   int wanted = std::min(3, available);
   if (heard >= wanted) return;
-  Verdict v = NodeVerdict(v1::LOW_PEERS, v1::P3, *f.id,
+  Verdict v = NodeVerdict(kLowPeers, *f.id,
                           absl::StrCat(*f.id, " hears ", heard, heard == 1 ? " peer (" : " peers (",
                                        wanted, " expected)"));
   v.evidence["peers heard"] = absl::StrCat(heard);
@@ -98,7 +158,7 @@ void ApiErrors(const NodeFacts& f, std::vector<Verdict>& out) {
   bool errors = m.http_5xx_ratio > 0.01;
   bool slow = m.http_p99_seconds > 1.0;
   if (!errors && !slow) return;
-  Verdict v = NodeVerdict(v1::API_ERRORS, v1::P3, *f.id,
+  Verdict v = NodeVerdict(kApiErrors, *f.id,
                           absl::StrCat(*f.id, " API: 5xx ", Percent(m.http_5xx_ratio), ", p99 ",
                                        absl::StrFormat("%.2f s", m.http_p99_seconds)));
   v.evidence["5xx_ratio"] = Percent(m.http_5xx_ratio);
@@ -113,13 +173,11 @@ void Corruption(const DetectorInput& in, const NodeFacts& f, std::vector<Verdict
   absl::Time grew = in.model.now;
   if (nh != nullptr && nh->corruption_lines >= lines) grew = nh->corruption_grew;
   if (in.model.now - grew > in.config.corruption_window) return;
-  Verdict v = NodeVerdict(v1::DATA_CORRUPTION, v1::P1, *f.id,
+  Verdict v = NodeVerdict(kDataCorruption, *f.id,
                           absl::StrCat(*f.id, " logged ", lines, " data corruption lines"));
   v.evidence["corruption lines"] = absl::StrCat(lines);
   out.push_back(std::move(v));
 }
-
-}  // namespace
 
 void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
@@ -138,5 +196,13 @@ void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out)
     ApiErrors(f, out);
   }
 }
+
+}  // namespace
+
+extern const Detector kRunbookThresholdsDetector;
+const Detector kRunbookThresholdsDetector{.name = "runbook_thresholds",
+                                          .run = DetectRunbookThresholds,
+                                          .kinds = kKinds,
+                                          .windows = kWindows};
 
 }  // namespace guts::collector

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "collector/analysis/incident_kind.h"
 
 namespace guts::collector {
 
@@ -9,64 +13,45 @@ namespace v1 = ::guts::diag::v1;
 
 namespace {
 
-struct Rule {
-  v1::IncidentKind cause;
-  std::vector<v1::IncidentKind> absorbs;
-};
-
-// Causes first, most encompassing first: an absorbed verdict absorbs nothing itself.
-const std::vector<Rule>& Rules() {
-  static const std::vector<Rule>* rules = new std::vector<Rule>{
-      // Two chains that each finalize are the cause; the cut between their groups is how it
-      // happened, not a second incident.
-      {v1::FORK,
-       {v1::PARTITION_NO_QUORUM, v1::PARTITION, v1::PARTIAL_PARTITION, v1::CONSENSUS_STUCK,
-        v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::LOW_PEERS, v1::FLEET_PEER_LOSS}},
-      {v1::PARTITION_NO_QUORUM,
-       {v1::PARTITION, v1::PARTIAL_PARTITION, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION,
-        v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::NODE_DOWN, v1::ONE_WAY_LINK,
-        v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
-      {v1::PARTITION,
-       {v1::PARTIAL_PARTITION, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION, v1::LOW_PEERS,
-        v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::NODE_DOWN, v1::ONE_WAY_LINK,
-        v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
-      {v1::PARTIAL_PARTITION,
-       {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK,
-        v1::FLEET_PEER_LOSS, v1::CONSENSUS_STUCK, v1::QUORUM_AT_RISK}},
-      // Unobserved validators nobody hears, on the unheard side of a split.
-      {v1::PARTITION_NO_QUORUM, {v1::VALIDATOR_UNREACHABLE}},
-      {v1::PARTITION, {v1::VALIDATOR_UNREACHABLE}},
-      // A node whose consensus thread died closes its sessions and stops finalizing.
-      {v1::CONSENSUS_ENGINE_FAILED,
-       {v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION, v1::LOW_PEERS, v1::NODE_LAGGING,
-        v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK, v1::FLAPPING_LINK, v1::CONSENSUS_STUCK}},
-      // Nodes missing from each other's allowed_peers never connect: that is the cause, not
-      // a link or peer-count problem of the pair.
-      {v1::VALIDATOR_SET_DRIFT,
-       {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ONE_WAY_ISOLATION, v1::FLAPPING_LINK,
-        v1::NODE_ISOLATED, v1::PARTIAL_PARTITION, v1::VALIDATOR_UNREACHABLE}},
-      {v1::COLLECTOR_DEGRADED, {v1::NODE_DOWN, v1::COLLECTOR_UNREACHABLE}},
-      // A node on its default config answers on loopback only and, in Simplex mode, runs no
-      // consensus and so no P2P: down and cut off to everyone, for that one cause.
-      {v1::CONFIG_FALLBACK,
-       {v1::NODE_DOWN, v1::NODE_ISOLATED, v1::NODE_ONE_WAY_ISOLATION, v1::LOW_PEERS,
-        v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK, v1::FLAPPING_LINK}},
-      {v1::FLEET_PEER_LOSS, {v1::LOW_PEERS, v1::ONE_WAY_LINK, v1::NODE_ISOLATED}},
-      {v1::NODE_DOWN, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
-      {v1::NODE_ISOLATED, {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
-      {v1::NODE_ONE_WAY_ISOLATION,
-       {v1::LOW_PEERS, v1::NODE_LAGGING, v1::NODE_NOT_SYNCING, v1::ONE_WAY_LINK}},
-      {v1::FLAPPING_LINK, {v1::ONE_WAY_LINK}},
-      // A small fleet's node that stops receiving from one peer falls below the peer minimum.
-      {v1::ONE_WAY_LINK, {v1::LOW_PEERS}},
-      {v1::CONSENSUS_STUCK, {v1::NODE_LAGGING, v1::NODE_NOT_SYNCING}},
-  };
-  return *rules;
+// The kinds a verdict's kind declares, or null for a kind no detector declares (it neither
+// absorbs nor is absorbed).
+std::vector<const IncidentKindSpec*> KindsOf(const std::vector<Verdict>& verdicts) {
+  std::vector<const IncidentKindSpec*> kinds;
+  kinds.reserve(verdicts.size());
+  for (const Verdict& v : verdicts) kinds.push_back(FindIncidentKind(KindNameOf(v)));
+  return kinds;
 }
 
-// Symptoms of the whole fleet: absorbed whatever nodes they name.
-bool FleetWide(v1::IncidentKind kind) {
-  return kind == v1::CONSENSUS_STUCK || kind == v1::QUORUM_AT_RISK;
+struct Rule {
+  const IncidentKindSpec* cause;
+  absl::flat_hash_set<const IncidentKindSpec*> absorbs;
+  const IncidentKindSpec* p1_when_absorbing = nullptr;
+};
+
+// Every kind that absorbs others, in fold_rank order: an absorbed verdict absorbs nothing
+// itself, so the most encompassing causes go first.
+const std::vector<Rule>& Rules() {
+  static const std::vector<Rule>* rules = [] {
+    auto* r = new std::vector<Rule>;
+    for (const IncidentKindSpec* kind : AllIncidentKinds()) {
+      if (kind->absorbs.empty()) continue;
+      Rule rule{.cause = kind};
+      for (std::string_view name : kind->absorbs) {
+        if (const IncidentKindSpec* absorbed = FindIncidentKind(name)) {
+          rule.absorbs.insert(absorbed);
+        }
+      }
+      if (!kind->p1_when_absorbing.empty()) {
+        rule.p1_when_absorbing = FindIncidentKind(kind->p1_when_absorbing);
+      }
+      r->push_back(std::move(rule));
+    }
+    std::stable_sort(r->begin(), r->end(), [](const Rule& a, const Rule& b) {
+      return a.cause->fold_rank < b.cause->fold_rank;
+    });
+    return r;
+  }();
+  return *rules;
 }
 
 std::set<std::string> Scope(const Verdict& v) {
@@ -79,35 +64,33 @@ std::set<std::string> Scope(const Verdict& v) {
   return scope;
 }
 
-bool Covers(const std::set<std::string>& scope, const Verdict& symptom) {
-  if (FleetWide(symptom.kind)) return true;
+bool Covers(const std::set<std::string>& scope, const Verdict& symptom,
+            const IncidentKindSpec& kind) {
+  if (kind.fleet_wide) return true;
   if (symptom.nodes.empty()) return false;
   return std::all_of(symptom.nodes.begin(), symptom.nodes.end(),
                      [&](const std::string& n) { return scope.count(n) > 0; });
-}
-
-// Causes that silence the nodes they name for their peers.
-bool SilencesItsNodes(v1::IncidentKind kind) {
-  return kind == v1::NODE_ISOLATED || kind == v1::NODE_DOWN || kind == v1::NODE_ONE_WAY_ISOLATION ||
-         kind == v1::CONFIG_FALLBACK;
 }
 
 // A node that hears too few peers because some of them are isolated, dead or cut one way is
 // an echo of those peers' causes, not a fault of its own: with the silenced peers counted back
 // it would hear enough. Folds it under the cause that silenced most of its missing peers (an
 // isolated v4 in a fleet of four leaves v1..v3 hearing two peers each).
-void FoldPeerShortfalls(std::vector<Verdict>& verdicts, std::vector<char>& absorbed) {
+void FoldPeerShortfalls(std::vector<Verdict>& verdicts,
+                        const std::vector<const IncidentKindSpec*>& kinds,
+                        std::vector<char>& absorbed) {
   std::vector<size_t> causes;
   std::set<std::string> silenced;
   for (size_t c = 0; c < verdicts.size(); ++c) {
-    if (absorbed[c] || !SilencesItsNodes(verdicts[c].kind)) continue;
+    if (absorbed[c] || kinds[c] == nullptr || !kinds[c]->silences_its_nodes) continue;
     causes.push_back(c);
     silenced.insert(verdicts[c].nodes.begin(), verdicts[c].nodes.end());
   }
   if (causes.empty()) return;
   for (size_t s = 0; s < verdicts.size(); ++s) {
     Verdict& symptom = verdicts[s];
-    if (absorbed[s] || symptom.kind != v1::LOW_PEERS || symptom.peer_shortfall <= 0) continue;
+    // Only LOW_PEERS verdicts name a shortfall.
+    if (absorbed[s] || symptom.peer_shortfall <= 0) continue;
     int explained = 0;
     for (const std::string& peer : symptom.unheard_peers) explained += silenced.count(peer);
     if (explained < symptom.peer_shortfall) continue;
@@ -130,28 +113,23 @@ void FoldPeerShortfalls(std::vector<Verdict>& verdicts, std::vector<char>& absor
 }  // namespace
 
 void FoldSymptoms(std::vector<Verdict>& verdicts) {
+  const std::vector<const IncidentKindSpec*> kinds = KindsOf(verdicts);
   std::vector<char> absorbed(verdicts.size(), 0);
   for (const Rule& rule : Rules()) {
     for (size_t c = 0; c < verdicts.size(); ++c) {
-      if (absorbed[c] || verdicts[c].kind != rule.cause) continue;
+      if (absorbed[c] || kinds[c] != rule.cause) continue;
       std::set<std::string> scope = Scope(verdicts[c]);
       for (size_t s = 0; s < verdicts.size(); ++s) {
-        if (s == c || absorbed[s]) continue;
-        if (std::find(rule.absorbs.begin(), rule.absorbs.end(), verdicts[s].kind) ==
-            rule.absorbs.end()) {
-          continue;
-        }
-        if (!Covers(scope, verdicts[s])) continue;
+        if (s == c || absorbed[s] || !rule.absorbs.contains(kinds[s])) continue;
+        if (!Covers(scope, verdicts[s], *kinds[s])) continue;
         absorbed[s] = 1;
         verdicts[c].absorbed.push_back(verdicts[s].cause_key);
-        if (verdicts[c].kind == v1::PARTIAL_PARTITION && verdicts[s].kind == v1::CONSENSUS_STUCK) {
-          verdicts[c].severity = v1::P1;
-        }
+        if (kinds[s] == rule.p1_when_absorbing) verdicts[c].severity = v1::P1;
       }
       std::sort(verdicts[c].absorbed.begin(), verdicts[c].absorbed.end());
     }
   }
-  FoldPeerShortfalls(verdicts, absorbed);
+  FoldPeerShortfalls(verdicts, kinds, absorbed);
   size_t kept = 0;
   for (size_t i = 0; i < verdicts.size(); ++i) {
     if (absorbed[i]) continue;

@@ -16,14 +16,35 @@ namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
 
+namespace {
+
+// Nodes missing from each other's allowed_peers never connect: that is the cause, not a link
+// or peer-count problem of the pair.
+constexpr std::string_view kDriftAbsorbs[] = {
+    "LOW_PEERS",     "ONE_WAY_LINK",      "NODE_ONE_WAY_ISOLATION", "FLAPPING_LINK",
+    "NODE_ISOLATED", "PARTIAL_PARTITION", "VALIDATOR_UNREACHABLE"};
+constexpr std::string_view kDriftSteps[] = {
+    "compare p2p.allowed_peers and p2p.bootstrappers in each named node's config.yaml with the "
+    "agreed validator set",
+    "add the missing keys on the nodes that lack them and restart those nodes",
+    "gutsctl net matrix: the pair connects again once both lists agree"};
+constexpr RunbookSpec kDriftRunbook{.name = "validator-set-drift", .steps = kDriftSteps};
+constexpr IncidentKindSpec kValidatorSetDrift{.name = "VALIDATOR_SET_DRIFT",
+                                              .wire_kind = v1::VALIDATOR_SET_DRIFT,
+                                              .severity = v1::P2,
+                                              .runbook = &kDriftRunbook,
+                                              .absorbs = kDriftAbsorbs,
+                                              .fold_rank = 80};
+constexpr const IncidentKindSpec* kKinds[] = {&kValidatorSetDrift};
+
 void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   if (model.validator_set == nullptr) return;
   const ValidatorSet& set = *model.validator_set;
   // The reference: the operator's file or the participants most nodes report (with keys).
   std::map<std::string, std::string> name_of;  // key -> validator name
-  for (const ValidatorEntry& v : set.validators) {
-    if (!v.public_key.empty()) name_of[v.public_key] = v.name;
+  for (const ValidatorEntry& entry : set.validators) {
+    if (!entry.public_key.empty()) name_of[entry.public_key] = entry.name;
   }
   if (name_of.empty()) return;
   std::set<std::string> names;
@@ -57,11 +78,9 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
     lines.push_back(line);
   }
   if (lines.empty()) return;
-  Verdict v;
-  v.kind = v1::VALIDATOR_SET_DRIFT;
-  v.severity = v1::P2;
-  v.nodes.assign(names.begin(), names.end());
-  v.cause_key = absl::StrCat("VALIDATOR_SET_DRIFT:", absl::StrJoin(v.nodes, ","));
+  const std::vector<std::string> named(names.begin(), names.end());
+  Verdict v = MakeVerdict(kValidatorSetDrift, absl::StrJoin(named, ","));
+  v.nodes = named;
   v.summary =
       absl::StrCat("validator sets disagree (p2p.allowed_peers): ", absl::StrJoin(lines, "; "),
                    "; the authenticated P2P layer refuses the missing peers");
@@ -73,5 +92,11 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
   v.evidence["missing keys"] = absl::StrJoin(missing_keys, ",");
   out.push_back(std::move(v));
 }
+
+}  // namespace
+
+extern const Detector kValidatorSetDriftDetector;
+const Detector kValidatorSetDriftDetector{
+    .name = "validator_set_drift", .run = DetectValidatorSetDrift, .kinds = kKinds};
 
 }  // namespace guts::collector

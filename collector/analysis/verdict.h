@@ -4,14 +4,21 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "guts/diag/v1/incident.pb.h"
 
 namespace guts::collector {
 
+// Detectors build verdicts with MakeVerdict (detector.h), which fills kind, kind_name, severity
+// and cause_key from the kind's spec.
 struct Verdict {
+  // The wire value; INCIDENT_KIND_UNSPECIFIED for a kind declared without one.
   guts::diag::v1::IncidentKind kind = guts::diag::v1::INCIDENT_KIND_UNSPECIFIED;
+  // The kind's name (IncidentKindSpec::name, static storage); empty in hand-built verdicts,
+  // which KindNameOf then names after `kind`.
+  std::string_view kind_name;
   guts::diag::v1::Severity severity = guts::diag::v1::P3;
   // Kind plus what it names, e.g. "NODE_DOWN:v4"; equal keys in successive ticks are one cause.
   std::string cause_key;
@@ -28,5 +35,11 @@ struct Verdict {
   std::vector<std::string> unheard_peers;
   int peer_shortfall = 0;
 };
+
+// The verdict's kind name: `kind_name`, or the wire value's name when that is empty.
+inline std::string_view KindNameOf(const Verdict& v) {
+  return v.kind_name.empty() ? std::string_view(guts::diag::v1::IncidentKind_Name(v.kind))
+                             : v.kind_name;
+}
 
 }  // namespace guts::collector

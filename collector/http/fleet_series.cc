@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/incident_kind_name.h"
 #include "guts/diag/v1/incident.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -27,7 +28,7 @@ void AddIncidents(prometheus::Registry& r, const v1::FleetStatus& fleet) {
                      "and this collector's id");
   auto& since = Gauge(r, "guts_incident_opened_timestamp_seconds", "When the incident opened");
   for (const v1::Incident& i : fleet.open_incidents()) {
-    prometheus::Labels labels{{"kind", v1::IncidentKind_Name(i.kind())},
+    prometheus::Labels labels{{"kind", IncidentKindName(i)},
                               {"severity", v1::Severity_Name(i.severity())},
                               {"cause", i.cause_key()},
                               {"id", i.id()}};

@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/incident_kind_name.h"
 #include "common/natural_order.h"
 #include "ctl/render/table.h"
 
@@ -107,7 +108,7 @@ std::string OpenIncidents(const v1::FleetStatus& status, const Style& style) {
   absl::Time now = absl::FromUnixMillis(status.collector().now_unix_ms());
   TextTable table({"SEV", "KIND", "WHAT AND WHERE", "SINCE", "ID"});
   for (const auto& incident : incidents) {
-    table.AddRow({SeverityLabel(incident.severity(), style), v1::IncidentKind_Name(incident.kind()),
+    table.AddRow({SeverityLabel(incident.severity(), style), IncidentKindName(incident),
                   incident.summary(),
                   FormatAge(now - absl::FromUnixMillis(incident.opened_unix_ms())), incident.id()});
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/incident_kind_name.h"
 #include "ctl/render/table.h"
 
 namespace guts::ctl {
@@ -51,7 +52,7 @@ std::string RenderIncidentListTable(const v1::IncidentList& list, absl::Time now
       {"ID", "SEV", "KIND", "STATE", "OPENED", "EPISODES", "LAST BEGAN", "WHAT AND WHERE"});
   for (const auto& incident : incidents) {
     table.AddRow({incident.id(), SeverityLabel(incident.severity(), style),
-                  v1::IncidentKind_Name(incident.kind()), StateLabel(incident, style),
+                  IncidentKindName(incident), StateLabel(incident, style),
                   AgoMs(incident.opened_unix_ms(), now), absl::StrCat(EpisodeCount(incident)),
                   AgoMs(LastEpisodeBeganMs(incident), now), incident.summary()});
   }
@@ -59,10 +60,10 @@ std::string RenderIncidentListTable(const v1::IncidentList& list, absl::Time now
 }
 
 std::string RenderIncidentTable(const v1::Incident& incident, absl::Time now, const Style& style) {
-  std::string out = absl::StrCat(SeverityLabel(incident.severity(), style), "  ",
-                                 Paint(v1::IncidentKind_Name(incident.kind()), Tone::kBold, style),
-                                 "  ", incident.id(), "  ", StateLabel(incident, style), "\n",
-                                 incident.summary(), "\n\n");
+  std::string out =
+      absl::StrCat(SeverityLabel(incident.severity(), style), "  ",
+                   Paint(IncidentKindName(incident), Tone::kBold, style), "  ", incident.id(), "  ",
+                   StateLabel(incident, style), "\n", incident.summary(), "\n\n");
   std::string opened =
       absl::StrCat(FormatUtcMs(incident.opened_unix_ms()), " (",
                    FormatAge(now - absl::FromUnixMillis(incident.opened_unix_ms())), " ago)");

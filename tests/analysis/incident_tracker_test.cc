@@ -144,7 +144,7 @@ TEST_F(IncidentTrackerTest, HeldKindNeitherClearsNorCounts) {
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   for (int i = 0; i < 10; ++i) {
     now += absl::Seconds(1);
-    EXPECT_EQ(tracker.Apply(now, {}, {v1::NODE_DOWN}).open.size(), 1u);
+    EXPECT_EQ(tracker.Apply(now, {}, {"NODE_DOWN"}).open.size(), 1u);
   }
 }
 

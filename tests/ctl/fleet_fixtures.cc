@@ -247,6 +247,7 @@ FleetFixture FourThreeSplitOfSeven() {
   v1::Incident split;
   split.set_id("inc-0042");
   split.set_kind(v1::PARTITION_NO_QUORUM);
+  split.set_kind_name("PARTITION_NO_QUORUM");
   split.set_severity(v1::P1);
   split.set_state(v1::OPEN);
   split.set_summary("network split 4|3, no side holds the quorum (400 and 300 of 467 needed)");
@@ -286,6 +287,7 @@ FleetFixture FourThreeSplitOfSeven() {
   v1::Incident resolved;
   resolved.set_id("inc-0039");
   resolved.set_kind(v1::FLAPPING_LINK);
+  resolved.set_kind_name("FLAPPING_LINK");
   resolved.set_severity(v1::P3);
   resolved.set_state(v1::RESOLVED);
   resolved.set_summary("link v2-v6 flapped 7 times in 10 min");
@@ -388,6 +390,7 @@ FleetFixture MixedFleetWithoutP1() {
     v1::Incident out;
     out.set_id(id);
     out.set_kind(kind);
+    out.set_kind_name(v1::IncidentKind_Name(kind));
     out.set_severity(severity);
     out.set_state(v1::OPEN);
     out.set_summary(summary);

@@ -1,0 +1,53 @@
+#include "collector/analysis/verdict_parts.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace guts::collector {
+
+namespace v1 = ::guts::diag::v1;
+
+std::vector<std::string> SortedNodeNames(const FleetModel& model, const std::vector<int>& nodes) {
+  std::vector<int> order(nodes);
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return model.rank[a] < model.rank[b]; });
+  std::vector<std::string> names;
+  names.reserve(order.size());
+  for (int u : order) names.push_back(*model.nodes[u].id);
+  return names;
+}
+
+v1::NodeGroup NodeGroupOf(const FleetModel& model, const std::vector<int>& nodes,
+                          uint64_t quorum_weight) {
+  v1::NodeGroup group;
+  uint64_t weight = 0, height = 0;
+  for (const std::string& name : SortedNodeNames(model, nodes)) group.add_nodes(name);
+  for (int u : nodes) {
+    weight += model.nodes[u].weight;
+    height = std::max(height, model.nodes[u].height);
+  }
+  group.set_weight(weight);
+  group.set_has_quorum(quorum_weight > 0 && weight >= quorum_weight);
+  group.set_height(height);
+  return group;
+}
+
+std::string GroupText(const v1::NodeGroup& group) {
+  return absl::StrCat("{", absl::StrJoin(group.nodes(), ","), "} (", group.weight(), ")");
+}
+
+std::string SecondsText(absl::Duration d) {
+  return absl::StrFormat("%.1f s", absl::ToDoubleSeconds(d));
+}
+
+v1::Link MakeLink(const FleetModel& model, int from, int to) {
+  v1::Link link;
+  link.set_from(*model.nodes[from].id);
+  link.set_to(*model.nodes[to].id);
+  return link;
+}
+
+}  // namespace guts::collector

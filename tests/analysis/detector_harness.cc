@@ -1,0 +1,48 @@
+#include "tests/analysis/detector_harness.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "collector/analysis/fleet_model.h"
+#include "collector/analysis/peer_graph.h"
+#include "collector/analysis/quorum_margin.h"
+
+namespace guts::collector::testing {
+
+DetectorHarness::DetectorHarness(std::string_view name, AnalysisConfig config)
+    : config_(std::move(config)) {
+  for (const Detector* d : AllDetectors()) {
+    if (d->name == name) detector_ = d;
+  }
+  EXPECT_NE(detector_, nullptr) << "no detector named " << std::string(name);
+}
+
+std::vector<Verdict> DetectorHarness::Run(SyntheticFleet& fleet, int ticks) {
+  std::vector<Verdict> verdicts;
+  if (detector_ == nullptr) return verdicts;
+  for (int t = 0; t < ticks; ++t) {
+    fleet.Step();
+    const FleetView view = fleet.View();
+    std::vector<uint32_t> numbers = NumberNodes(view, history_);
+    FleetModel model = BuildFleetModel(view, config_, numbers, history_.model_memory);
+    PeerGraph graph = BuildPeerGraph(model);
+    const QuorumMargin margin = ComputeQuorumMargin(model, graph);
+    verdicts.clear();
+    DetectorInput input{view, model, graph, margin, history_, config_};
+    detector_->run(input, verdicts);
+    UpdateHistory(model, graph, numbers, config_, history_);
+    history_.model_memory.Recycle(std::move(model));
+  }
+  return verdicts;
+}
+
+std::vector<Verdict> OfKind(const std::vector<Verdict>& verdicts, std::string_view kind) {
+  std::vector<Verdict> found;
+  for (const Verdict& v : verdicts) {
+    if (KindNameOf(v) == kind) found.push_back(v);
+  }
+  return found;
+}
+
+}  // namespace guts::collector::testing

@@ -1,0 +1,41 @@
+// DetectorHarness: runs one detector alone over a SyntheticFleet, tick by tick, as the analyzer
+// would (model, peer graph, quorum margin, history) but without the other detectors, folding
+// or hysteresis: a detector test sees exactly the verdicts its detector emits.
+//
+// Example:
+//   SyntheticFleet fleet(7);
+//   DetectorHarness harness("liveness");
+//   harness.Run(fleet, 20);
+//   fleet.Kill("v4");
+//   std::vector<Verdict> verdicts = harness.Run(fleet, 10);  // the last tick's
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "collector/analysis/analysis_history.h"
+#include "collector/analysis/detector.h"
+#include "tests/analysis/synthetic_fleet.h"
+
+namespace guts::collector::testing {
+
+class DetectorHarness {
+ public:
+  // REQUIRES: a detector named `name` is registered (a test failure otherwise).
+  explicit DetectorHarness(std::string_view name, AnalysisConfig config = TestConfig());
+
+  // Steps `fleet` and runs the detector `ticks` times; returns the last tick's verdicts.
+  std::vector<Verdict> Run(SyntheticFleet& fleet, int ticks);
+
+  const Detector& detector() const { return *detector_; }
+
+ private:
+  const Detector* detector_ = nullptr;
+  AnalysisConfig config_;
+  AnalysisHistory history_;
+};
+
+// The verdicts of the kind named `kind` among `verdicts`.
+std::vector<Verdict> OfKind(const std::vector<Verdict>& verdicts, std::string_view kind);
+
+}  // namespace guts::collector::testing

@@ -1,0 +1,71 @@
+// The partition detector alone (partition_detector.cc): splits with and without a quorum side,
+// bridges, isolated nodes and unreachable validators without an agent.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/analysis/detector_harness.h"
+
+namespace guts::collector::testing {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+using ::testing::ElementsAre;
+using ::testing::SizeIs;
+
+TEST(PartitionDetectorTest, FourThreeSplitOfSevenIsNoQuorumKeyedAsThePartitionCause) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  fleet.Cut(fleet.Names(1, 4), fleet.Names(5, 7));
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  const Verdict& split = verdicts[0];
+  EXPECT_EQ(split.kind, v1::PARTITION_NO_QUORUM);
+  EXPECT_EQ(split.kind_name, "PARTITION_NO_QUORUM");
+  EXPECT_EQ(split.cause_key, "PARTITION");
+  EXPECT_EQ(split.severity, v1::P1);
+  ASSERT_THAT(split.groups, SizeIs(2));
+  EXPECT_EQ(split.groups[0].weight(), 400u);
+  EXPECT_FALSE(split.groups[0].has_quorum());
+}
+
+TEST(PartitionDetectorTest, FiveTwoSplitIsPartitionNamingTheMinority) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  fleet.Cut(fleet.Names(1, 5), fleet.Names(6, 7));
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  EXPECT_EQ(verdicts[0].kind_name, "PARTITION");
+  EXPECT_EQ(verdicts[0].cause_key, "PARTITION");
+  EXPECT_EQ(verdicts[0].severity, v1::P2);
+  EXPECT_THAT(verdicts[0].nodes, ElementsAre("v6", "v7"));
+}
+
+TEST(PartitionDetectorTest, NodeCutFromEveryPeerIsIsolatedAndNoSplit) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  fleet.Isolate("v6");
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  EXPECT_EQ(verdicts[0].cause_key, "NODE_ISOLATED:v6");
+  EXPECT_EQ(verdicts[0].severity, v1::P2);
+  EXPECT_THAT(verdicts[0].nodes, ElementsAre("v6"));
+}
+
+TEST(PartitionDetectorTest, BridgeNodeLinkingTwoGroupsIsPartialPartitionKeyedByTheBridge) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  fleet.Cut({"v1", "v2", "v3"}, {"v5", "v6", "v7"});
+  const std::vector<Verdict> partial = OfKind(harness.Run(fleet, 3), "PARTIAL_PARTITION");
+  ASSERT_THAT(partial, SizeIs(1));
+  EXPECT_EQ(partial[0].cause_key, "PARTIAL_PARTITION:v4");
+  EXPECT_EQ(partial[0].severity, v1::P2);  // blocks still come
+  EXPECT_THAT(partial[0].groups, SizeIs(2));
+  EXPECT_EQ(partial[0].evidence.at("cut links"), "9");
+}
+
+}  // namespace
+}  // namespace guts::collector::testing

@@ -1,0 +1,57 @@
+// The runbook thresholds detector alone (runbook_thresholds_detector.cc): disk, config fallback,
+// memory, peers, API errors and corruption lines against the node runbooks' thresholds.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/analysis/detector_harness.h"
+
+namespace guts::collector::testing {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+using ::testing::ElementsAre;
+using ::testing::SizeIs;
+
+TEST(RunbookThresholdsDetectorTest, DiskAboveNinetyPercentIsDiskFullP1AndAboveEightyP3) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("runbook_thresholds");
+  fleet.SetDiskUsed("v2", 0.93);
+  fleet.SetDiskUsed("v5", 0.85);
+  const std::vector<Verdict> disk = OfKind(harness.Run(fleet, 3), "DISK_FULL");
+  ASSERT_THAT(disk, SizeIs(2));
+  EXPECT_EQ(disk[0].cause_key, "DISK_FULL:v2");
+  EXPECT_EQ(disk[0].severity, v1::P1);
+  EXPECT_EQ(disk[1].cause_key, "DISK_FULL:v5");
+  EXPECT_EQ(disk[1].severity, v1::P3);
+}
+
+TEST(RunbookThresholdsDetectorTest, ConfigFallbackAndCorruptionAreTheirOwnKinds) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("runbook_thresholds");
+  fleet.SetConfigFallback("v7");
+  fleet.SetCorruptionLines("v3", 2);
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
+  const std::vector<Verdict> fallback = OfKind(verdicts, "CONFIG_FALLBACK");
+  ASSERT_THAT(fallback, SizeIs(1));
+  EXPECT_EQ(fallback[0].cause_key, "CONFIG_FALLBACK:v7");
+  EXPECT_EQ(fallback[0].severity, v1::P2);
+  const std::vector<Verdict> corruption = OfKind(verdicts, "DATA_CORRUPTION");
+  ASSERT_THAT(corruption, SizeIs(1));
+  EXPECT_EQ(corruption[0].cause_key, "DATA_CORRUPTION:v3");
+  EXPECT_EQ(corruption[0].severity, v1::P1);
+}
+
+TEST(RunbookThresholdsDetectorTest, NodeHearingTwoOfThreeUpPeersIsLowPeersNamingTheMissingOne) {
+  SyntheticFleet fleet(4);
+  DetectorHarness harness("runbook_thresholds");
+  harness.Run(fleet, 5);
+  fleet.SetHears("v4", "v3", false);
+  const std::vector<Verdict> low = OfKind(harness.Run(fleet, 3), "LOW_PEERS");
+  ASSERT_THAT(low, SizeIs(1));
+  EXPECT_EQ(low[0].cause_key, "LOW_PEERS:v4");
+  EXPECT_THAT(low[0].unheard_peers, ElementsAre("v3"));
+  EXPECT_EQ(low[0].peer_shortfall, 1);
+}
+
+}  // namespace
+}  // namespace guts::collector::testing
