@@ -14,7 +14,7 @@
 #include "agent/spool.h"
 #include "gtest/gtest.h"
 #include "tests/agent/agent_process.h"
-#include "tests/agent/test_collector.h"
+#include "tests/agent/test_agent_service.h"
 
 namespace guts::agent {
 namespace {
@@ -25,12 +25,12 @@ using testing::NewestTakenMs;
 using testing::Reap;
 using testing::ScratchDir;
 using testing::SpawnAgent;
-using testing::TestCollector;
+using testing::TestAgentService;
 using testing::WaitFor;
 
 TEST(AgentLossTest, CollectorDownThenBackAndAgentKilledMeanwhileLosesNothing) {
   ScratchDir dir("agent-loss");
-  TestCollector collector;
+  TestAgentService collector;
   int port = collector.Start("127.0.77.1");
   ASSERT_GT(port, 0);
 
@@ -209,7 +209,7 @@ class RecordingHandler : public CommandHandler {
 
 TEST(AgentLossTest, CommandsReachTheHandlerAndStatusesComeBackWhileSnapshotsFlow) {
   ScratchDir dir("agent-loss");
-  TestCollector collector;
+  TestAgentService collector;
   int port = collector.Start("127.0.78.1");
   absl::StatusOr<std::unique_ptr<Agent>> agent =
       Agent::Create(InProcessConfig(dir.path(), port), Padding());
@@ -252,7 +252,7 @@ TEST(AgentLossTest, CommandsReachTheHandlerAndStatusesComeBackWhileSnapshotsFlow
 
 TEST(AgentLossTest, WithoutAHandlerCommandsAreRejected) {
   ScratchDir dir("agent-loss");
-  TestCollector collector;
+  TestAgentService collector;
   int port = collector.Start("127.0.79.1");
   AgentConfig config = InProcessConfig(dir.path(), port);
   config.collector = absl::StrCat("127.0.79.1:", port);

@@ -15,14 +15,14 @@
 #include "agent/agent.h"
 #include "agent/sources/registry.h"
 #include "gtest/gtest.h"
-#include "tests/agent/test_collector.h"
+#include "tests/agent/test_agent_service.h"
 
 extern char** environ;
 
 namespace guts::agent {
 namespace {
 
-using testing::TestCollector;
+using testing::TestAgentService;
 using testing::WaitFor;
 
 struct SimMode {
@@ -77,7 +77,7 @@ class AgentSimTest : public ::testing::TestWithParam<SimMode> {
 TEST_P(AgentSimTest, SnapshotsCarryHeightValidatorsPeerAgesAndSystemFigures) {
   std::string prefix = GetParam().prefix;
   bool simplex = std::string(GetParam().mode) == "simplex";
-  TestCollector collector;
+  TestAgentService collector;
   int port = collector.Start(prefix + "200");
   AgentConfig config;
   config.collector = absl::StrCat(prefix, "200:", port);

@@ -17,7 +17,7 @@
 #include "agent/spool.h"
 #include "gtest/gtest.h"
 #include "tests/agent/agent_process.h"
-#include "tests/agent/test_collector.h"
+#include "tests/agent/test_agent_service.h"
 
 namespace guts::agent {
 namespace {
@@ -29,7 +29,7 @@ using testing::NewestTakenMs;
 using testing::Reap;
 using testing::ScratchDir;
 using testing::SpawnAgent;
-using testing::TestCollector;
+using testing::TestAgentService;
 using testing::WaitFor;
 
 constexpr char kIp[] = "127.0.81.1";
@@ -81,7 +81,7 @@ int TakenBetween(CollectorStore& store, int64_t from_ms, int64_t to_ms) {
 
 TEST(AgentTwoCollectorsTest, HungThenDownCollectorNeverSlowsTheOtherAndGetsEverythingBack) {
   ScratchDir dir("agent-two");
-  TestCollector a, b;
+  TestAgentService a, b;
   int port_a = a.Start(kIp);
   int port_b = b.Start(kIp);
   ASSERT_GT(port_a, 0);
@@ -168,7 +168,7 @@ class RoutingHandler : public CommandHandler {
 
 TEST(AgentTwoCollectorsTest, CommandsFromEitherCollectorAreAnsweredToTheOneThatAsked) {
   ScratchDir dir("agent-two");
-  TestCollector a, b;
+  TestAgentService a, b;
   int port_a = a.Start("127.0.81.3");
   int port_b = b.Start("127.0.81.4");
   AgentConfig config;
@@ -191,7 +191,7 @@ TEST(AgentTwoCollectorsTest, CommandsFromEitherCollectorAreAnsweredToTheOneThatA
   v1::Command from_a;
   from_a.set_id("from-a");
   ASSERT_TRUE(a.SendCommand(from_a));
-  auto statuses = [](TestCollector& c) {
+  auto statuses = [](TestAgentService& c) {
     std::lock_guard<std::mutex> lock(c.store().mu);
     std::vector<std::string> ids;
     for (const v1::CommandStatus& s : c.store().statuses) ids.push_back(s.command_id());

@@ -1,4 +1,4 @@
-// gutsctl's commands run in process (RunGutsctl) against a TestCollector: what the operator
+// gutsctl's commands run in process (RunGutsctl) against a TestFleetService: what the operator
 // sees on a terminal and off one.
 #include "ctl/app.h"
 
@@ -11,13 +11,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/ctl/test_collector.h"
+#include "tests/ctl/test_fleet_service.h"
 
 namespace guts::ctl {
 namespace {
 
 using testing::FourThreeSplitOfSeven;
-using testing::TestCollector;
+using testing::TestFleetService;
 
 struct Outcome {
   int code;
@@ -44,7 +44,7 @@ class AppTest : public ::testing::Test {
     all.insert(all.end(), args.begin(), args.end());
     return all;
   }
-  TestCollector collector_;
+  TestFleetService collector_;
 };
 
 TEST_F(AppTest, ColourOnATerminalOnly) {

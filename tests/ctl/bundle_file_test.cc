@@ -9,20 +9,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/ctl/test_collector.h"
+#include "tests/ctl/test_fleet_service.h"
+#include "tests/support/files.h"
 
 namespace guts::ctl {
 namespace {
 
-using testing::FourThreeSplitOfSeven;
-using testing::TestCollector;
+using ::guts::testing::ReadFileOrEmpty;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using testing::FourThreeSplitOfSeven;
+using testing::TestFleetService;
 
 class BundleFileTest : public ::testing::Test {
  protected:
@@ -47,19 +43,19 @@ class BundleFileTest : public ::testing::Test {
 TEST_F(BundleFileTest, DownloadedBundleMatchesTheArchiveAndItsChecksum) {
   testing::FleetFixture fixture = FourThreeSplitOfSeven();
   std::string archive = fixture.archives.at("b-0007");
-  TestCollector collector(fixture);
+  TestFleetService collector(fixture);
   absl::StatusOr<DownloadedBundle> got =
       DownloadBundleFile(*Client(collector.address()), "b-0007", dir_.string(), absl::Seconds(5));
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->path, (dir_ / "v1-20261130T025940Z.tar.gz").string());
-  EXPECT_EQ(Slurp(got->path), archive);
+  EXPECT_EQ(ReadFileOrEmpty(got->path), archive);
   EXPECT_FALSE(std::filesystem::exists(got->path + ".part"));
 }
 
 TEST_F(BundleFileTest, ChecksumMismatchLeavesNoFileBehind) {
   testing::FleetFixture fixture = FourThreeSplitOfSeven();
   fixture.bundles.mutable_bundles(0)->set_sha256(std::string(64, '0'));
-  TestCollector collector(fixture);
+  TestFleetService collector(fixture);
   std::string path = (dir_ / "v1.tar.gz").string();
   absl::StatusOr<DownloadedBundle> got =
       DownloadBundleFile(*Client(collector.address()), "b-0007", path, absl::Seconds(5));
@@ -76,7 +72,7 @@ TEST_F(BundleFileTest, ArchiveWithAnEscapingEntryIsNotKept) {
   fixture.archives["b-0007"] = hostile;
   fixture.bundles.mutable_bundles(0)->set_size_bytes(hostile.size());
   fixture.bundles.mutable_bundles(0)->set_sha256(testing::Sha256Hex(hostile));
-  TestCollector collector(fixture);
+  TestFleetService collector(fixture);
   std::string path = (dir_ / "v1.tar.gz").string();
   absl::StatusOr<DownloadedBundle> got =
       DownloadBundleFile(*Client(collector.address()), "b-0007", path, absl::Seconds(5));
@@ -88,7 +84,7 @@ TEST_F(BundleFileTest, ArchiveWithAnEscapingEntryIsNotKept) {
 }
 
 TEST_F(BundleFileTest, UnknownBundleSaysWhereToFindTheIds) {
-  TestCollector collector(FourThreeSplitOfSeven());
+  TestFleetService collector(FourThreeSplitOfSeven());
   absl::StatusOr<DownloadedBundle> got = DownloadBundleFile(
       *Client(collector.address()), "b-nope", (dir_ / "x").string(), absl::Seconds(5));
   ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound);

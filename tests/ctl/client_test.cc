@@ -7,13 +7,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/ctl/test_collector.h"
+#include "tests/ctl/test_fleet_service.h"
 
 namespace guts::ctl {
 namespace {
 
 using testing::FourThreeSplitOfSeven;
-using testing::TestCollector;
+using testing::TestFleetService;
 
 std::unique_ptr<FleetClient> ClientFor(const std::string& address) {
   absl::StatusOr<std::unique_ptr<FleetClient>> client = FleetClient::Connect(
@@ -36,7 +36,7 @@ std::string ClosedPort() {
 }
 
 TEST(ClientTest, ReadsTheFleetFromARealServer) {
-  TestCollector collector(FourThreeSplitOfSeven());
+  TestFleetService collector(FourThreeSplitOfSeven());
   std::unique_ptr<FleetClient> client = ClientFor(collector.address());
   absl::StatusOr<v1::FleetStatus> status = client->FleetStatus();
   ASSERT_TRUE(status.ok()) << status.status();
@@ -51,14 +51,14 @@ TEST(ClientTest, ReadsTheFleetFromARealServer) {
 }
 
 TEST(ClientTest, UnknownNodeSaysWhereToFindTheNames) {
-  TestCollector collector(FourThreeSplitOfSeven());
+  TestFleetService collector(FourThreeSplitOfSeven());
   absl::StatusOr<v1::NodeDetail> detail = ClientFor(collector.address())->Node("v9");
   ASSERT_EQ(detail.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(detail.status().message(), "no node named v9 (gutsctl fleet status lists them)");
 }
 
 TEST(ClientTest, UnknownIncidentSaysWhereToFindTheIds) {
-  TestCollector collector(FourThreeSplitOfSeven());
+  TestFleetService collector(FourThreeSplitOfSeven());
   absl::StatusOr<v1::Incident> incident = ClientFor(collector.address())->Incident("inc-9999");
   ASSERT_EQ(incident.status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(absl::StrContains(incident.status().message(), "no incident with id inc-9999"));
@@ -77,7 +77,7 @@ TEST(ClientTest, UnreachableCollectorNamesTheAddressAndTheFix) {
 TEST(ClientTest, ViewerCertificateIsToldThatBundlesNeedTheOperatorRole) {
   testing::FleetFixture fixture = FourThreeSplitOfSeven();
   fixture.deny_bundles = true;
-  TestCollector collector(std::move(fixture));
+  TestFleetService collector(std::move(fixture));
   v1::CollectBundleRequest request;
   request.add_node_ids("v1");
   absl::Status status =

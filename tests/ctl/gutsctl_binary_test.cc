@@ -1,4 +1,4 @@
-// The built gutsctl binary, run as an operator or a cron job would, against a TestCollector
+// The built gutsctl binary, run as an operator or a cron job would, against a TestFleetService
 // (a real gRPC FleetService in this process): exit codes and what lands on stdout/stderr.
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,27 +17,23 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/ctl/test_collector.h"
+#include "tests/ctl/test_fleet_service.h"
+#include "tests/support/files.h"
 
 extern char** environ;
 
 namespace guts::ctl {
 namespace {
 
-using testing::TestCollector;
+using ::guts::testing::ReadFileOrEmpty;
+
+using testing::TestFleetService;
 
 struct Outcome {
   int code = -1;
   std::string out;
   std::string err;
 };
-
-std::string Slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 class BinaryTest : public ::testing::Test {
  protected:
@@ -91,8 +87,8 @@ class BinaryTest : public ::testing::Test {
     waitpid(pid, &status, 0);
     Outcome outcome;
     outcome.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    outcome.out = Slurp(dir_ / "out");
-    outcome.err = Slurp(dir_ / "err");
+    outcome.out = ReadFileOrEmpty(dir_ / "out");
+    outcome.err = ReadFileOrEmpty(dir_ / "err");
     return outcome;
   }
 
@@ -104,7 +100,7 @@ class BinaryTest : public ::testing::Test {
 };
 
 TEST_F(BinaryTest, OpenP1ExitsThree) {
-  TestCollector collector(testing::FourThreeSplitOfSeven());
+  TestFleetService collector(testing::FourThreeSplitOfSeven());
   Outcome outcome = Run({"--insecure", "--collector", collector.address(), "fleet", "status"});
   EXPECT_EQ(outcome.code, 3) << outcome.err;
   EXPECT_TRUE(absl::StrContains(outcome.out, "PARTITION_NO_QUORUM"));
@@ -112,7 +108,7 @@ TEST_F(BinaryTest, OpenP1ExitsThree) {
 }
 
 TEST_F(BinaryTest, FleetWithoutP1ExitsZeroAndReadsTheCollectorFromTheEnvironment) {
-  TestCollector collector(testing::MixedFleetWithoutP1());
+  TestFleetService collector(testing::MixedFleetWithoutP1());
   Outcome outcome =
       Run({"fleet", "status"}, {"GUTSCTL_COLLECTOR=" + collector.address(), "GUTSCTL_INSECURE=1"});
   EXPECT_EQ(outcome.code, 0) << outcome.err;
@@ -146,18 +142,18 @@ TEST_F(BinaryTest, UnreachableCollectorExitsOneNamingTheAddress) {
 }
 
 TEST_F(BinaryTest, PngOfTheFourThreeSplit) {
-  TestCollector collector(testing::FourThreeSplitOfSeven());
+  TestFleetService collector(testing::FourThreeSplitOfSeven());
   std::filesystem::path png = dir_ / "partition.png";
   Outcome outcome = Run({"--insecure", "--collector", collector.address(), "net", "graph", "-o",
                          "png", "--file", png.string()});
   ASSERT_EQ(outcome.code, 0) << outcome.err;
-  std::string bytes = Slurp(png);
+  std::string bytes = ReadFileOrEmpty(png);
   ASSERT_GT(bytes.size(), 1000u);
   EXPECT_EQ(bytes.substr(1, 3), "PNG");
 }
 
 TEST_F(BinaryTest, MissingGraphvizSaysHowToGetIt) {
-  TestCollector collector(testing::FourThreeSplitOfSeven());
+  TestFleetService collector(testing::FourThreeSplitOfSeven());
   Outcome outcome = Run({"--insecure", "--collector", collector.address(), "net", "graph", "-o",
                          "svg", "--file", (dir_ / "g.svg").string()},
                         {"PATH=" + dir_.string()});
@@ -166,12 +162,12 @@ TEST_F(BinaryTest, MissingGraphvizSaysHowToGetIt) {
 }
 
 TEST_F(BinaryTest, WatchRefreshesUntilCtrlC) {
-  TestCollector collector(testing::FourThreeSplitOfSeven());
+  TestFleetService collector(testing::FourThreeSplitOfSeven());
   pid_t pid = Start({"--insecure", "--collector", collector.address(), "fleet", "status", "--watch",
                      "--interval", "200ms"});
   // Wait (bounded) until at least two refreshes were written, then interrupt.
   for (int i = 0; i < 200; ++i) {
-    std::string out = Slurp(dir_ / "out");
+    std::string out = ReadFileOrEmpty(dir_ / "out");
     if (out.find("FLEET") != out.rfind("FLEET")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -8,14 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "ctl/app.h"
 #include "gtest/gtest.h"
-#include "tests/ctl/test_collector.h"
+#include "tests/ctl/test_fleet_service.h"
 
 namespace guts::ctl {
 namespace {
 
 using testing::FleetFixture;
 using testing::FourThreeSplitOfSeven;
-using testing::TestCollector;
+using testing::TestFleetService;
 
 // Nothing listens here: connection refused at once.
 constexpr char kDead[] = "127.0.0.1:1";
@@ -52,7 +52,7 @@ TEST(ReplicasTest, CollectorListIsSplitTrimmedAndDeduplicated) {
 }
 
 TEST(ReplicasTest, TheFirstHealthyReplicaAnswersAndIsNamed) {
-  TestCollector alive(HearingOnly(kAll));
+  TestFleetService alive(HearingOnly(kAll));
   Outcome o = Gutsctl(
       {"--insecure", "--collector", absl::StrCat(kDead, ",", alive.address()), "fleet", "status"});
   EXPECT_EQ(o.code, 3) << o.err;  // the fixture's open P1: the answer came
@@ -72,8 +72,8 @@ TEST(ReplicasTest, NoReplicaAnsweringIsAnErrorNamingEach) {
 }
 
 TEST(ReplicasTest, ReplicasHearingDifferentPartsOfTheFleetAreCalledOut) {
-  TestCollector a(HearingOnly(kAll));
-  TestCollector b(HearingOnly({"v1", "v2", "v3", "v4"}));
+  TestFleetService a(HearingOnly(kAll));
+  TestFleetService b(HearingOnly({"v1", "v2", "v3", "v4"}));
   std::string both = absl::StrCat(a.address(), ",", b.address());
   Outcome o = Gutsctl({"--insecure", "--no-color", "--collector", both, "fleet", "status"});
   EXPECT_NE(o.out.find("replicas hear different parts of the fleet"), std::string::npos) << o.out;
@@ -95,8 +95,8 @@ TEST(ReplicasTest, ReplicasHearingDifferentPartsOfTheFleetAreCalledOut) {
 }
 
 TEST(ReplicasTest, ReplicasThatAgreeAddNothing) {
-  TestCollector a(HearingOnly(kAll));
-  TestCollector b(HearingOnly(kAll));
+  TestFleetService a(HearingOnly(kAll));
+  TestFleetService b(HearingOnly(kAll));
   Outcome o = Gutsctl({"--insecure", "--no-color", "--collector",
                        absl::StrCat(a.address(), ",", b.address()), "fleet", "status"});
   EXPECT_EQ(o.out.find("replicas hear"), std::string::npos) << o.out;
@@ -111,8 +111,8 @@ TEST(ReplicasTest, ReplicasThatAgreeAddNothing) {
 TEST(ReplicasTest, IncidentsOpenOnOneReplicaOnlyAreNamedByCause) {
   FleetFixture quiet = HearingOnly(kAll);
   quiet.status.clear_open_incidents();
-  TestCollector a(HearingOnly(kAll));
-  TestCollector b(quiet);
+  TestFleetService a(HearingOnly(kAll));
+  TestFleetService b(quiet);
   std::vector<ReplicaView> views =
       AskEveryCollector(ClientOptions{.tls = {.insecure = true}}, {a.address(), b.address()});
   ASSERT_TRUE(views[0].status.ok() && views[1].status.ok());

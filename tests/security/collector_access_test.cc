@@ -16,21 +16,17 @@
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 
 namespace guts {
 namespace {
+
+using ::guts::testing::ReadFileOrEmpty;
 
 namespace v1 = ::guts::diag::v1;
 using testing::BinaryPath;
 using testing::ChildProcess;
 using ::testing::HasSubstr;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void Shell(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
 
@@ -75,7 +71,7 @@ class CollectorAccessTest : public ::testing::Test {
         *dir_ + "/collector.log");
     absl::StatusOr<std::string> ready =
         testing::WaitForReadyFile(*dir_ + "/ready.json", absl::Seconds(30));
-    ASSERT_TRUE(ready.ok()) << ready.status() << ReadFile(*dir_ + "/collector.log");
+    ASSERT_TRUE(ready.ok()) << ready.status() << ReadFileOrEmpty(*dir_ + "/collector.log");
     address_ = new std::string(nlohmann::json::parse(*ready)["grpc"].get<std::string>());
   }
   static void TearDownTestSuite() {
@@ -88,10 +84,10 @@ class CollectorAccessTest : public ::testing::Test {
   // A channel presenting `client` (e.g. "viewer" for viewer.crt); "" presents no certificate.
   static std::shared_ptr<grpc::Channel> Channel(const std::string& client) {
     grpc::SslCredentialsOptions options;
-    options.pem_root_certs = ReadFile(Cert("ca.crt"));
+    options.pem_root_certs = ReadFileOrEmpty(Cert("ca.crt"));
     if (!client.empty()) {
-      options.pem_cert_chain = ReadFile(Cert(client + ".crt"));
-      options.pem_private_key = ReadFile(Cert(client + ".key"));
+      options.pem_cert_chain = ReadFileOrEmpty(Cert(client + ".crt"));
+      options.pem_private_key = ReadFileOrEmpty(Cert(client + ".key"));
     }
     return grpc::CreateChannel(*address_, grpc::SslCredentials(options));
   }
@@ -169,7 +165,7 @@ TEST_F(CollectorAccessTest, OperatorMayCollectAndEveryBundleRequestIsAudited) {
   EXPECT_NE(collect.error_code(), grpc::StatusCode::PERMISSION_DENIED) << collect.error_message();
   EXPECT_NE(collect.error_code(), grpc::StatusCode::UNAUTHENTICATED) << collect.error_message();
   (void)CollectBundle(Channel("viewer"));
-  std::string audit = ReadFile(*dir_ + "/audit.log");
+  std::string audit = ReadFileOrEmpty(*dir_ + "/audit.log");
   EXPECT_THAT(audit, HasSubstr("audit who=certificate CN=operator role=operator peer="));
   EXPECT_THAT(audit, HasSubstr("what=CollectBundle nodes=[\"v1\"] all=0"));
   EXPECT_THAT(audit, HasSubstr("outcome=requested"));
@@ -220,7 +216,7 @@ TEST(CollectorStrictMtlsTest, ClientWithoutCertificateIsRefusedAtTheHandshake) {
       testing::WaitForReadyFile(dir + "/ready.json", absl::Seconds(30));
   ASSERT_TRUE(ready.ok()) << ready.status();
   grpc::SslCredentialsOptions options;
-  options.pem_root_certs = ReadFile(dir + "/certs/ca.crt");
+  options.pem_root_certs = ReadFileOrEmpty(dir + "/certs/ca.crt");
   auto stub = v1::FleetService::NewStub(grpc::CreateChannel(
       nlohmann::json::parse(*ready)["grpc"].get<std::string>(), grpc::SslCredentials(options)));
   grpc::ClientContext context;

@@ -20,20 +20,16 @@
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 
 namespace guts {
 namespace {
 
+using ::guts::testing::ReadFileOrEmpty;
+
 namespace v1 = ::guts::diag::v1;
 using testing::BinaryPath;
 using testing::ChildProcess;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 struct Endpoint {
   std::string host;
@@ -143,11 +139,11 @@ TEST(HostileInputTest, GarbageOnEveryPortLeavesCollectorAndAgentServing) {
                          dir + "/collector.log");
   absl::StatusOr<std::string> ready =
       testing::WaitForReadyFile(dir + "/ready.json", absl::Seconds(30));
-  ASSERT_TRUE(ready.ok()) << ready.status() << ReadFile(dir + "/collector.log");
+  ASSERT_TRUE(ready.ok()) << ready.status() << ReadFileOrEmpty(dir + "/collector.log");
   nlohmann::json addresses = nlohmann::json::parse(*ready);
   Endpoint grpc_port = ParseEndpoint(addresses["grpc"].get<std::string>());
   Endpoint collector_http = ParseEndpoint(addresses["http"].get<std::string>());
-  ASSERT_TRUE(HealthzAnswers(collector_http)) << ReadFile(dir + "/collector.log");
+  ASSERT_TRUE(HealthzAnswers(collector_http)) << ReadFileOrEmpty(dir + "/collector.log");
 
   // The agent watches a node that is not there; its own HTTP port is what gets hammered.
   Endpoint agent_http{.host = "127.0.97.1", .port = FreePort("127.0.97.1")};
@@ -180,21 +176,21 @@ TEST(HostileInputTest, GarbageOnEveryPortLeavesCollectorAndAgentServing) {
     agent_up = HealthzAnswers(agent_http);
     if (!agent_up) usleep(100 * 1000);
   }
-  ASSERT_TRUE(agent_up) << ReadFile(dir + "/agent.log");
+  ASSERT_TRUE(agent_up) << ReadFileOrEmpty(dir + "/agent.log");
 
   Hammer(grpc_port);
   Hammer(collector_http);
   Hammer(agent_http);
 
-  EXPECT_TRUE(collector.Running()) << ReadFile(dir + "/collector.log");
-  EXPECT_TRUE(agent.Running()) << ReadFile(dir + "/agent.log");
+  EXPECT_TRUE(collector.Running()) << ReadFileOrEmpty(dir + "/collector.log");
+  EXPECT_TRUE(agent.Running()) << ReadFileOrEmpty(dir + "/agent.log");
   EXPECT_TRUE(HealthzAnswers(agent_http));
   EXPECT_TRUE(HealthzAnswers(collector_http));
 
   grpc::SslCredentialsOptions options;
-  options.pem_root_certs = ReadFile(certs + "/ca.crt");
-  options.pem_cert_chain = ReadFile(certs + "/operator.crt");
-  options.pem_private_key = ReadFile(certs + "/operator.key");
+  options.pem_root_certs = ReadFileOrEmpty(certs + "/ca.crt");
+  options.pem_cert_chain = ReadFileOrEmpty(certs + "/operator.crt");
+  options.pem_private_key = ReadFileOrEmpty(certs + "/operator.key");
   auto stub = v1::FleetService::NewStub(
       grpc::CreateChannel(addresses["grpc"].get<std::string>(), grpc::SslCredentials(options)));
   grpc::ClientContext context;

@@ -14,18 +14,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/sim/sim_run.h"
+#include "tests/support/files.h"
 
 namespace guts::sim {
 namespace {
 
-const std::vector<std::string> kFast = {"--time-scale", "0.2"};
+using ::guts::testing::ReadFileOrEmpty;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+const std::vector<std::string> kFast = {"--time-scale", "0.2"};
 
 void ExpectKeys(const nlohmann::json& j, std::vector<const char*> keys, const char* where) {
   for (const char* k : keys) EXPECT_TRUE(j.contains(k)) << where << " lacks " << k << ": " << j;
@@ -82,7 +78,7 @@ TEST(SimNetworkTest, HttpSurfaceHasTheNodeFieldNamesAndStatusCodes) {
   EXPECT_EQ(metrics.substr(metrics.size() - 6), "# EOF\n");
   EXPECT_EQ(sim.Get(0, "/nope")->first, 404);
 
-  std::string log = Slurp(sim.dir() + "/state/v1/node.log");
+  std::string log = ReadFileOrEmpty(sim.dir() + "/state/v1/node.log");
   for (const char* line : {"Starting Guts node", "Node configuration",
                            "Node startup complete, ready to accept connections"}) {
     EXPECT_NE(log.find(line), std::string::npos) << line;
@@ -110,7 +106,7 @@ std::vector<std::string> LinesWith(const std::string& text, const std::string& w
 }
 
 nlohmann::json ReadyNodes(const SimRun& sim) {
-  return nlohmann::json::parse(Slurp(sim.dir() + "/ready.json"))["nodes"];
+  return nlohmann::json::parse(ReadFileOrEmpty(sim.dir() + "/ready.json"))["nodes"];
 }
 
 // The node's Simplex lines as GUTS_NODE.md ("Simplex mode") spells them, its config.yaml, the
@@ -124,11 +120,12 @@ TEST(SimNetworkTest, SimplexModeSpeaksTheRealSimplexSurface) {
   // slows the network, it does not change what it writes).
   absl::Time deadline = absl::Now() + absl::Seconds(30);
   auto formed = [&] {
-    if (LinesWith(Slurp(sim.dir() + "/state/v1/node.log"), "proposed new block").empty()) {
+    if (LinesWith(ReadFileOrEmpty(sim.dir() + "/state/v1/node.log"), "proposed new block")
+            .empty()) {
       return false;
     }
     for (int i = 0; i < 4; ++i) {
-      std::string text = Slurp(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
+      std::string text = ReadFileOrEmpty(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
       if (LinesWith(text, "processed finalized block").size() < 3) return false;
     }
     return true;
@@ -149,7 +146,7 @@ TEST(SimNetworkTest, SimplexModeSpeaksTheRealSimplexSurface) {
 
   nlohmann::json nodes = ReadyNodes(sim);
   ASSERT_EQ(nodes.size(), 4u);
-  std::string log = Slurp(sim.dir() + "/state/v1/node.log");
+  std::string log = ReadFileOrEmpty(sim.dir() + "/state/v1/node.log");
   auto start = LinesWith(log, "\"Starting Simplex BFT consensus\"");
   ASSERT_EQ(start.size(), 1u);
   nlohmann::json fields = nlohmann::json::parse(start[0])["fields"];
@@ -187,7 +184,7 @@ TEST(SimNetworkTest, SimplexModeSpeaksTheRealSimplexSurface) {
   // `processed finalized block` on every node, one digest per height across nodes.
   std::map<uint64_t, std::set<std::string>> digests;
   for (int i = 0; i < 4; ++i) {
-    std::string text = Slurp(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
+    std::string text = ReadFileOrEmpty(absl::StrCat(sim.dir(), "/state/v", i + 1, "/node.log"));
     auto finalized = LinesWith(text, "\"processed finalized block\"");
     EXPECT_GE(finalized.size(), 3u) << "v" << i + 1;
     for (const std::string& line : finalized) {
@@ -199,7 +196,7 @@ TEST(SimNetworkTest, SimplexModeSpeaksTheRealSimplexSurface) {
   for (const auto& [height, ids] : digests) EXPECT_EQ(ids.size(), 1u) << height;
 
   // config.yaml like the node's: the other three as allowed peers and bootstrappers.
-  std::string config = Slurp(sim.dir() + "/state/v1/config.yaml");
+  std::string config = ReadFileOrEmpty(sim.dir() + "/state/v1/config.yaml");
   EXPECT_TRUE(std::regex_search(config, std::regex(R"(private_key: "[0-9a-f]{64}")")));
   EXPECT_NE(config.find("use_simplex_bft: true"), std::string::npos);
   EXPECT_NE(config.find("addr: \"127.41.0.11:9000\""), std::string::npos);
@@ -224,7 +221,7 @@ TEST(SimNetworkTest, EngineFailureAndAPeerMissingFromAllowedPeers) {
   EXPECT_GE(LastReceiveMs(v1, v2), 0);
   ASSERT_TRUE(sim.Ctl({"engine-fail", "v2"}).ok());
   sim.Wait(absl::Seconds(2));
-  std::string log2 = Slurp(sim.dir() + "/state/v2/node.log");
+  std::string log2 = ReadFileOrEmpty(sim.dir() + "/state/v2/node.log");
   EXPECT_EQ(LinesWith(log2, "ERROR").size(), 1u);
   EXPECT_EQ(LinesWith(log2, "Consensus engine task failed").size(), 1u);
   EXPECT_EQ(sim.Get(1, "/health")->first, 200);  // The API stays up.
@@ -240,7 +237,7 @@ TEST(SimNetworkTest, EngineFailureAndAPeerMissingFromAllowedPeers) {
   EXPECT_GE((*net)["nodes"][0]["height"].get<uint64_t>(), others + 2);  // 3 of 4 still finalize.
 
   // By now v1 has led a few views.
-  std::string pretty = Slurp(sim.dir() + "/state/v1/node.log");
+  std::string pretty = ReadFileOrEmpty(sim.dir() + "/state/v1/node.log");
   EXPECT_TRUE(std::regex_search(
       pretty,
       std::regex("\x1b\\[32m INFO\x1b\\[0m \x1b\\[2mguts_consensus::simplex::application"
@@ -257,7 +254,7 @@ TEST(SimNetworkTest, EngineFailureAndAPeerMissingFromAllowedPeers) {
   EXPECT_EQ(LastReceiveMs(v3, v1), -1);
   EXPECT_GE(LastReceiveMs(v1, sim.Ip(3)), 0);
   nlohmann::json nodes = ReadyNodes(sim);
-  std::string config = Slurp(sim.dir() + "/state/v1/config.yaml");
+  std::string config = ReadFileOrEmpty(sim.dir() + "/state/v1/config.yaml");
   EXPECT_EQ(config.find(nodes[2]["public_key"].get<std::string>()), std::string::npos);
   EXPECT_NE(config.find(nodes[3]["public_key"].get<std::string>()), std::string::npos);
 
@@ -265,9 +262,9 @@ TEST(SimNetworkTest, EngineFailureAndAPeerMissingFromAllowedPeers) {
   sim.Wait(absl::Seconds(3));
   EXPECT_GE(LastReceiveMs(v1, v3), 0);
   EXPECT_GE(LastReceiveMs(v1, v2), 0);
-  log2 = Slurp(sim.dir() + "/state/v2/node.log");
+  log2 = ReadFileOrEmpty(sim.dir() + "/state/v2/node.log");
   EXPECT_EQ(LinesWith(log2, "Starting Guts node").size(), 2u);  // Restarted by the heal.
-  config = Slurp(sim.dir() + "/state/v1/config.yaml");
+  config = ReadFileOrEmpty(sim.dir() + "/state/v1/config.yaml");
   EXPECT_NE(config.find(nodes[2]["public_key"].get<std::string>()), std::string::npos);
   net = sim.Ctl({"status"});
   EXPECT_EQ((*net)["nodes"][1]["engine_failed"], false);
@@ -384,7 +381,7 @@ TEST(SimNetworkTest, ConfigFallbackPrintsTheWarningBindsLoopbackOnlyAndControlRe
   ASSERT_TRUE(sim.status().ok()) << sim.status();
   ASSERT_TRUE(AnswersLive(sim.Ip(3), kApiPort));
   ASSERT_TRUE(sim.Ctl({"config-fallback", "v4"}).ok());
-  std::string log = Slurp(sim.dir() + "/state/v4/node.log");
+  std::string log = ReadFileOrEmpty(sim.dir() + "/state/v4/node.log");
   EXPECT_NE(log.find("Warning: Failed to load config file"), std::string::npos);
   EXPECT_NE(log.find(absl::StrCat("\"api_addr\":\"127.0.0.1:", kApiPort, "\"")), std::string::npos)
       << log;

@@ -9,16 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "agent/bundle/source_output.h"
+#include "tests/support/files.h"
 
 namespace guts::bundle {
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::guts::testing::ReadFileOrEmpty;
 
 std::string Redact(const std::string& text, uint64_t* count) {
   SourceOutput out(1 << 20, true);
@@ -37,8 +33,8 @@ struct Corpus {
 
 Corpus LoadCorpus() {
   Corpus c;
-  for (absl::string_view line :
-       absl::StrSplit(ReadAll(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/expected.txt"), '\n')) {
+  for (absl::string_view line : absl::StrSplit(
+           ReadFileOrEmpty(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/expected.txt"), '\n')) {
     if (line.empty() || line[0] == '#') continue;
     if (absl::StartsWith(line, "count ")) {
       std::vector<std::string> parts = absl::StrSplit(line, ' ');
@@ -55,7 +51,7 @@ TEST(SecretsCorpus, EverySecretIsRedactedAndCountedPerFile) {
   ASSERT_GT(corpus.secrets.size(), 20u);
   ASSERT_EQ(corpus.counts.size(), 4u);
   for (const auto& [file, least] : corpus.counts) {
-    const std::string original = ReadAll(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/" + file);
+    const std::string original = ReadFileOrEmpty(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/" + file);
     uint64_t count = 0;
     const std::string redacted = Redact(original, &count);
     for (const std::string& secret : corpus.secrets) {
@@ -71,10 +67,10 @@ TEST(SecretsCorpus, EverySecretIsRedactedAndCountedPerFile) {
 TEST(SecretsCorpus, PublicValuesSurvive) {
   for (const std::string file : {"config.yaml", "config.json"}) {
     uint64_t count = 0;
-    const std::string original = ReadAll(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/" + file);
+    const std::string original = ReadFileOrEmpty(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/" + file);
     const std::string redacted = Redact(original, &count);
-    for (absl::string_view keep :
-         absl::StrSplit(ReadAll(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/keep.txt"), '\n')) {
+    for (absl::string_view keep : absl::StrSplit(
+             ReadFileOrEmpty(std::string(GUTS_BUNDLE_SECRETS_DIR) + "/keep.txt"), '\n')) {
       if (keep.empty() || keep[0] == '#' || !absl::StrContains(original, keep)) continue;
       EXPECT_TRUE(absl::StrContains(redacted, keep)) << file << " lost " << keep;
     }

@@ -29,10 +29,10 @@ struct CollectorStore {
   std::vector<::guts::diag::v1::CommandStatus> statuses;
 };
 
-class TestCollector {
+class TestAgentService {
  public:
-  TestCollector();
-  ~TestCollector();
+  TestAgentService();
+  ~TestAgentService();
 
   // Serves on ip:port (0 = pick one, then reused by later Starts). Returns the port.
   int Start(const std::string& ip, int port = 0);

@@ -1,4 +1,4 @@
-// TestCollector: a real gRPC server in the test process that implements FleetService with the
+// TestFleetService: a real gRPC server in the test process that implements FleetService with the
 // fixed data of a FleetFixture. It is a test server (the real wire, the real generated stubs),
 // not a mock of a library; gutsctl talks to it exactly as to guts-collector.
 //
@@ -6,7 +6,7 @@
 // gRPC serves calls on its own threads; the fixture is read-only after construction.
 //
 // Example:
-//   TestCollector collector(FourThreeSplitOfSeven());
+//   TestFleetService collector(FourThreeSplitOfSeven());
 //   RunGutsctl({"--insecure", "--collector", collector.address(), "fleet", "status"});
 #pragma once
 
@@ -19,10 +19,10 @@
 
 namespace guts::ctl::testing {
 
-class TestCollector {
+class TestFleetService {
  public:
-  explicit TestCollector(FleetFixture fixture);
-  ~TestCollector();
+  explicit TestFleetService(FleetFixture fixture);
+  ~TestFleetService();
 
   // "127.0.0.1:PORT".
   const std::string& address() const { return address_; }

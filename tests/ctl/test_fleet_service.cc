@@ -1,4 +1,4 @@
-#include "tests/ctl/test_collector.h"
+#include "tests/ctl/test_fleet_service.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 
 namespace guts::ctl::testing {
 
-class TestCollector::Service final : public v1::FleetService::Service {
+class TestFleetService::Service final : public v1::FleetService::Service {
  public:
   explicit Service(FleetFixture fixture) : fixture_(std::move(fixture)) {}
 
@@ -137,7 +137,7 @@ class TestCollector::Service final : public v1::FleetService::Service {
   FleetFixture fixture_;
 };
 
-TestCollector::TestCollector(FleetFixture fixture)
+TestFleetService::TestFleetService(FleetFixture fixture)
     : service_(std::make_unique<Service>(std::move(fixture))) {
   grpc::ServerBuilder builder;
   int port = 0;
@@ -147,7 +147,7 @@ TestCollector::TestCollector(FleetFixture fixture)
   address_ = absl::StrCat("127.0.0.1:", port);
 }
 
-TestCollector::~TestCollector() {
+TestFleetService::~TestFleetService() {
   server_->Shutdown();
   server_->Wait();
 }

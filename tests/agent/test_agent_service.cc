@@ -1,4 +1,4 @@
-#include "tests/agent/test_collector.h"
+#include "tests/agent/test_agent_service.h"
 
 #include "absl/time/clock.h"
 #include "grpcpp/security/server_credentials.h"
@@ -8,7 +8,7 @@ namespace guts::agent::testing {
 
 namespace v1 = ::guts::diag::v1;
 
-class TestCollector::Service : public v1::AgentService::Service {
+class TestAgentService::Service : public v1::AgentService::Service {
  public:
   explicit Service(std::shared_ptr<CollectorStore> store) : store_(std::move(store)) {}
 
@@ -80,11 +80,11 @@ class TestCollector::Service : public v1::AgentService::Service {
   grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* current_ = nullptr;
 };
 
-TestCollector::TestCollector() : store_(std::make_shared<CollectorStore>()) {}
+TestAgentService::TestAgentService() : store_(std::make_shared<CollectorStore>()) {}
 
-TestCollector::~TestCollector() { Stop(); }
+TestAgentService::~TestAgentService() { Stop(); }
 
-int TestCollector::Start(const std::string& ip, int port) {
+int TestAgentService::Start(const std::string& ip, int port) {
   service_ = std::make_unique<Service>(store_);
   grpc::ServerBuilder builder;
   int bound = 0;
@@ -95,7 +95,7 @@ int TestCollector::Start(const std::string& ip, int port) {
   return bound;
 }
 
-void TestCollector::Stop() {
+void TestAgentService::Stop() {
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now());
     server_->Wait();
@@ -104,7 +104,7 @@ void TestCollector::Stop() {
   service_.reset();
 }
 
-bool TestCollector::SendCommand(const v1::Command& command) {
+bool TestAgentService::SendCommand(const v1::Command& command) {
   return service_ && service_->SendCommand(command);
 }
 
