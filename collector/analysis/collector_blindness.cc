@@ -1,15 +1,10 @@
 #include "collector/analysis/collector_blindness.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "collector/analysis/analyzer.h"
+#include "collector/analysis/verdict_parts.h"
 
 namespace guts::collector {
-namespace {
-
-std::string Secs(absl::Duration d) { return absl::StrFormat("%.1f s", absl::ToDoubleSeconds(d)); }
-
-}  // namespace
 
 CollectorBlindness CollectorBlindnessOf(const CollectorHealth& health, absl::Time now,
                                         int reporting, int with_snapshot,
@@ -17,8 +12,8 @@ CollectorBlindness CollectorBlindnessOf(const CollectorHealth& health, absl::Tim
   CollectorBlindness b;
   if (health.overloaded) {
     b.blind = b.degraded = true;
-    b.why = absl::StrCat("collector ingest lags ", Secs(health.ingest_lag));
-    b.evidence["ingest_lag"] = Secs(health.ingest_lag);
+    b.why = absl::StrCat("collector ingest lags ", SecondsText(health.ingest_lag));
+    b.evidence["ingest_lag"] = SecondsText(health.ingest_lag);
     return b;
   }
   // One node alone gives nothing to compare with: its silence is judged as before.
@@ -34,9 +29,9 @@ CollectorBlindness CollectorBlindnessOf(const CollectorHealth& health, absl::Tim
   const absl::Duration settle = 3 * config.default_interval;
   if (health.pause > absl::ZeroDuration() && now - health.pause_ended < settle) {
     b.blind = true;
-    b.why = absl::StrCat("collector stood still for ", Secs(health.pause),
+    b.why = absl::StrCat("collector stood still for ", SecondsText(health.pause),
                          " (starved of CPU); silence judged again once snapshots settle");
-    b.evidence["pause"] = Secs(health.pause);
+    b.evidence["pause"] = SecondsText(health.pause);
   }
   return b;
 }
