@@ -5,26 +5,22 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "absl/time/clock.h"
+#include "tests/support/files.h"
 
 namespace guts::bundle {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          (name + "-" + std::to_string(::getpid()) + ".tar.gz"))
-      .string();
-}
+using ::guts::testing::ScratchFilePath;
 
 TEST(ArchiveCheck, ArchiveWithDotDotEntryIsRefused) {
   // Written with libarchive directly, as a buggy or hostile agent could.
-  const std::string path = TempPath("check-refuses");
+  const std::string path = ScratchFilePath("check-refuses", ".tar.gz");
   archive* a = archive_write_new();
   archive_write_add_filter_gzip(a);
   archive_write_set_format_pax_restricted(a);
@@ -46,7 +42,7 @@ TEST(ArchiveCheck, ArchiveWithDotDotEntryIsRefused) {
 }
 
 TEST(ArchiveCheck, NotAnArchiveIsAClearError) {
-  const std::string path = TempPath("not-archive");
+  const std::string path = ScratchFilePath("not-archive", ".tar.gz");
   FILE* f = std::fopen(path.c_str(), "w");
   std::fputs("this is not gzip", f);
   std::fclose(f);
@@ -60,7 +56,7 @@ TEST(ArchiveCheck, NotAnArchiveIsAClearError) {
 std::string OneEntryArchive(const std::string& name, const char* entry_name, unsigned mode,
                             unsigned filetype, const std::string& data = "boom",
                             size_t copies = 1) {
-  const std::string path = TempPath(name);
+  const std::string path = ScratchFilePath(name, ".tar.gz");
   archive* a = archive_write_new();
   archive_write_add_filter_gzip(a);
   archive_write_set_format_pax_restricted(a);

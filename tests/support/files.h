@@ -12,4 +12,8 @@ namespace guts::testing {
 // saying what it expected).
 std::string ReadFileOrEmpty(const std::string& path);
 
+// A scratch file's path in the temp directory, named after `name` and this process (so
+// parallel test programs never share one), ending in `suffix` (e.g. ".tar.gz").
+std::string ScratchFilePath(const std::string& name, const std::string& suffix);
+
 }  // namespace guts::testing

@@ -5,18 +5,15 @@
 #include <filesystem>
 
 #include "tests/bundle/agent/test_archive.h"
+#include "tests/support/files.h"
 
 namespace guts::bundle {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          (name + "-" + std::to_string(::getpid()) + ".tar.gz"))
-      .string();
-}
+using ::guts::testing::ScratchFilePath;
 
 TEST(ArchiveWriter, RefusesDotDotAndAbsoluteEntriesOnWrite) {
-  const std::string path = TempPath("writer-refuses");
+  const std::string path = ScratchFilePath("writer-refuses", ".tar.gz");
   ArchiveWriter w;
   ASSERT_TRUE(w.Open(path, absl::Now()).ok());
   EXPECT_EQ(w.AddText("../escape.txt", "x").code(), absl::StatusCode::kInvalidArgument);
