@@ -46,9 +46,9 @@ void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistor
   if (graph.components.size() > 1) h.last_split_at = model.now;
 }
 
-// Marks the node unsettled while it is down or silent and for a while after, or after evidence
-// that it restarted even though no snapshot caught it down (uptime went back, the agent saw a
-// new node process, the agent reconnected).
+// Marks the node unsettled while it is down or long silent and for a while after, or after
+// evidence that it restarted even though no snapshot caught it down (uptime went back, the agent
+// saw a new node process, the agent reconnected).
 void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisConfig& config,
                   NodeHistory& nh) {
   const NodeObservation& obs = *f.observation;
@@ -63,9 +63,11 @@ void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
   nh.connection_changed = obs.connection_changed;
   if (restarted) {
     nh.unsettled_until = std::max(nh.unsettled_until, model.now + config.flap_window);
-  } else if (f.silent) {
-    // After a silence the node's list and its peers' can disagree for a while: a peer's session
-    // ages past peer_heard_within, and their snapshots arrive an interval or two apart.
+  } else if (f.silent && f.silence >= config.peer_heard_within - f.interval) {
+    // After a long silence the node's list and its peers' can disagree for a while: a peer's
+    // session ages past peer_heard_within, and their snapshots arrive an interval or two apart.
+    // A shorter silence is an agent running late (a stalled process, a busy host): its peers
+    // still hear the node, and a link changing around it is a real change.
     nh.unsettled_until =
         std::max(nh.unsettled_until, model.now + config.peer_heard_within + 2 * f.interval);
   }

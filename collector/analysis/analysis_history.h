@@ -28,7 +28,8 @@ struct NodeHistory {
   uint64_t corruption_lines = 0;
   absl::Time corruption_grew = absl::InfinitePast();
   // Until when a change of the node's links is the node itself coming and going, not a flap:
-  // the flap window after it was down or restarted, a short settle after it was silent.
+  // the flap window after it was down or restarted, a short settle after it was silent for
+  // about as long as its peers take to drop it.
   absl::Time unsettled_until = absl::InfinitePast();
   // The restart evidence last seen: /health uptime (while reachable), the agent's count of node
   // process changes, and when the agent's stream last connected or dropped.

@@ -40,5 +40,47 @@ TEST(FlappingLinkDetectorTest, OneCutIsNotFlapping) {
   EXPECT_THAT(harness.Run(fleet, 7), SizeIs(0));
 }
 
+// An agent a few seconds late (a stalled process, a busy host) is silent for a tick or two, but
+// its node stayed up and so did its peers' sessions with it: the link's changes around that
+// silence are still flaps. Each change below comes right after v6's agent was 3 s late.
+TEST(FlappingLinkDetectorTest, AnAgentAFewSecondsLateDoesNotHideTheFlaps) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  std::vector<Verdict> verdicts;
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    for (bool cut : {true, false}) {
+      fleet.AgentCutFromCollector("v6", true);
+      harness.Run(fleet, 3);
+      fleet.AgentCutFromCollector("v6", false);
+      if (cut) {
+        fleet.Cut({"v2"}, {"v6"});
+      } else {
+        fleet.Heal();
+      }
+      verdicts = harness.Run(fleet, 4);
+    }
+  }
+  ASSERT_THAT(verdicts, SizeIs(1));
+  EXPECT_EQ(verdicts[0].cause_key, "FLAPPING_LINK:v2-v6");
+}
+
+// A node cut off from everyone, its agent included, for longer than its peers take to drop it,
+// twice: its links go down and up with it. That is the node coming and going, not four flapping
+// links.
+TEST(FlappingLinkDetectorTest, ANodeGoneSilentLongerThanItsPeersWaitIsNotFlappingLinks) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    fleet.Isolate("v6");
+    fleet.AgentCutFromCollector("v6", true);
+    harness.Run(fleet, 8);
+    fleet.AgentCutFromCollector("v6", false);
+    fleet.Heal();
+    EXPECT_THAT(harness.Run(fleet, 10), SizeIs(0)) << "cycle " << cycle;
+  }
+}
+
 }  // namespace
 }  // namespace guts::collector::testing
