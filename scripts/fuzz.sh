@@ -28,6 +28,7 @@ if ! command -v clang++ >/dev/null; then
 fi
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGUTS_FUZZ=ON -DGUTS_WERROR=OFF \
   -DGUTS_BUILD_TESTS=OFF -DGUTS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "${GUTS_FUZZ_JOBS:-2}" --target "${targets[@]}"

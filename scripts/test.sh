@@ -3,7 +3,10 @@
 # suite through ctest and exits non-zero on any failure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/build.sh" test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUTS_WERROR=ON
+# Line tables only (-g1): failures still point at file:line, and a cold build takes a third less
+# time than with full debug info.
+"$root/scripts/build.sh" test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUTS_WERROR=ON \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 cd "$root/build/test"
 # Two passes: everything but the scenario rows two at a time (they use the cores), then the
 # scenario rows four at a time (each is a fleet of real processes that mostly waits on its
