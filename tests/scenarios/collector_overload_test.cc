@@ -5,7 +5,8 @@
 // fine. The collector must say it is degraded (COLLECTOR_DEGRADED, P2, within 15 s) and must not
 // call the late nodes down; once the writer runs again everything clears.
 //
-// Runs at GUTS_SCENARIO_TIME_SCALE (default 0.1) like the soak suite; at real scale:
+// Runs at CompressedTimeScale() (0.1 on a machine that keeps up) like the soak suite; at real
+// scale:
 //   GUTS_SCENARIO_TIME_SCALE=1 ctest --test-dir build/<name> -R CollectorOverload
 // Needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (CI has both); without
 // them the test fails saying so. Owns the loopback range 127.164.0.0.
@@ -31,11 +32,6 @@
 
 namespace guts::testing {
 namespace {
-
-double TimeScale() {
-  const char* s = std::getenv("GUTS_SCENARIO_TIME_SCALE");
-  return s != nullptr && std::atof(s) > 0 ? std::atof(s) : 0.1;
-}
 
 constexpr char kCpuRoot[] = "/sys/fs/cgroup/cpu";
 
@@ -148,7 +144,7 @@ TEST(CollectorOverload, S24LaggingIngestIsCollectorDegradedAndNoLateNodeIsDown) 
               .detect_budget = absl::Seconds(15),
               // Late for long enough that a silence verdict would have opened many times over.
               .hold = absl::Seconds(30),
-              .time_scale = TimeScale()};
+              .time_scale = CompressedTimeScale()};
   sc.inject = [&](Fleet& fleet) {
     starvation = std::make_unique<WriterStarvation>(fleet.collector_pid());
     return starvation->Start();

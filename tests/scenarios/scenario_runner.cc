@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -67,11 +68,28 @@ Consensus Summarize(const nlohmann::json& status) {
   return c;
 }
 
+// Now on the wall clock as the collector's and agents' logs print it (UTC, milliseconds).
+std::string ClockText() { return absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::UTCTimeZone()); }
+
 }  // namespace
 
 double BudgetFactor() {
   const char* f = std::getenv("GUTS_SCENARIO_BUDGET_FACTOR");
   return f != nullptr && std::atof(f) > 0 ? std::atof(f) : 1.0;
+}
+
+double CompressedTimeScale() {
+  const char* s = std::getenv("GUTS_SCENARIO_TIME_SCALE");
+  if (s != nullptr && std::atof(s) > 0) return std::atof(s);
+  double load = 0;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  double scale = 0.1;
+  if (getloadavg(&load, 1) == 1 && cores > 0) {
+    scale *= std::clamp(load / static_cast<double>(cores), 1.0, 5.0);
+  }
+  std::fprintf(stderr, "compressed time: scale %.2f (load average %.1f on %ld cores)\n", scale,
+               load, cores);
+  return scale;
 }
 
 std::vector<std::string> V(int first, int last) {
@@ -203,8 +221,15 @@ absl::StatusOr<std::vector<v1::Incident>> Fleet::Incidents(bool include_resolved
   v1::ListIncidentsRequest request;
   request.set_include_resolved(include_resolved);
   v1::IncidentList list;
+  absl::Time start = absl::Now();
   grpc::Status s = stub_->ListIncidents(&context, request, &list);
-  if (!s.ok()) return absl::UnavailableError(s.error_message());
+  if (!s.ok()) {
+    // A poll that fails is a poll the verdict may have been missed in: say so in the test log.
+    std::fprintf(stderr, "%s ListIncidents failed after %s: %d %s\n", ClockText().c_str(),
+                 absl::FormatDuration(absl::Now() - start).c_str(), s.error_code(),
+                 s.error_message().c_str());
+    return absl::UnavailableError(s.error_message());
+  }
   return std::vector<v1::Incident>(list.incidents().begin(), list.incidents().end());
 }
 
@@ -272,6 +297,7 @@ void RunScenario(Scenario sc, int range) {
   }
 
   absl::Time injected = absl::Now();
+  std::fprintf(stderr, "%s %s: fault injected\n", ClockText().c_str(), sc.id.c_str());
   for (const auto& f : sc.faults) {
     absl::Status s = fleet.Ctl(f);
     ASSERT_TRUE(s.ok()) << s;

@@ -44,6 +44,14 @@ namespace v1 = ::guts::diag::v1;
 // GUTS_SCENARIO_BUDGET_FACTOR, or 1.0.
 double BudgetFactor();
 
+// The time scale of the compressed-time suites (soaks, collector overload):
+// GUTS_SCENARIO_TIME_SCALE when set; otherwise 0.1 on a machine that keeps up, compressing less
+// in proportion when the one-minute load average is above the number of cores (at most five
+// times less). A compressed fleet's windows are tenths of a second, which a starved machine
+// cannot keep: its agents and sim fall behind and look silent. The verdicts and real-scale
+// budgets asserted are the same at any scale.
+double CompressedTimeScale();
+
 // {"v<first>", ..., "v<last>"}, sorted as strings (the order incidents list nodes in).
 std::vector<std::string> V(int first, int last);
 

@@ -1,9 +1,10 @@
 // The long scenarios and the rolling-restart decoy of SCENARIOS.md (S01 ten minutes healthy with
 // jitter, pauses and churn; S17 a link flapping for ten minutes; S21 rolling restarts inside a
 // declared maintenance window, and the same restarts without one), run by scenario_runner.h at
-// a compressed time scale so that CI can afford them: GUTS_SCENARIO_TIME_SCALE (default 0.1)
-// runs the sim, the agents' snapshots, the collector's tick and every detector window and
-// budget at that fraction of real time. Durations below are real-scale.
+// a compressed time scale so that CI can afford them: CompressedTimeScale() (0.1 unless
+// GUTS_SCENARIO_TIME_SCALE says otherwise or the machine is overloaded) runs the sim, the agents'
+// snapshots, the collector's tick and every detector window and budget at that fraction of real
+// time. Durations below are real-scale.
 //
 // The same suite at real scale (about 30 minutes one at a time; with S24 of
 // collector_overload_test.cc):
@@ -26,11 +27,6 @@
 
 namespace guts::testing {
 namespace {
-
-double TimeScale() {
-  const char* s = std::getenv("GUTS_SCENARIO_TIME_SCALE");
-  return s != nullptr && std::atof(s) > 0 ? std::atof(s) : 0.1;
-}
 
 // Sleeps `d` (real-scale) at the fleet's time scale; false when `stop` turned true first.
 bool Wait(const Fleet& fleet, absl::Duration d, const std::atomic<bool>& stop) {
@@ -62,7 +58,7 @@ void PauseAgent(Fleet& fleet, const std::string& node, absl::Duration d,
 }
 
 TEST(Soak, S01HealthyFleetForTenMinutesWithJitterPausesAndChurnOpensNothing) {
-  Scenario sc{.id = "S01-soak", .observe = absl::Minutes(10), .time_scale = TimeScale()};
+  Scenario sc{.id = "S01-soak", .observe = absl::Minutes(10), .time_scale = CompressedTimeScale()};
   sc.during = [](Fleet& fleet, const std::atomic<bool>& stop) {
     std::mt19937 rng(1);
     std::uniform_int_distribution<int> node(1, 7);
@@ -101,7 +97,7 @@ TEST(Soak, S17LinkFlappingForTenMinutesIsOneFlappingLinkNamingThePair) {
               .detect_budget = absl::Seconds(60),
               // The flapping goes on for ten minutes in all: detection, then the rest.
               .hold = absl::Minutes(9),
-              .time_scale = TimeScale()};
+              .time_scale = CompressedTimeScale()};
   sc.during = [](Fleet& fleet, const std::atomic<bool>& stop) {
     std::mt19937 rng(17);
     bool up = true;
@@ -143,7 +139,7 @@ TEST(Soak, S21RollingRestartInsideAMaintenanceWindowPagesNobody) {
               // FLAPPING_LINK notes for neighbours restarted a minute apart.
               .notes_refused = {v1::FLAPPING_LINK},
               .collector_args = {"--maintenance-window", WindowAroundNow()},
-              .time_scale = TimeScale()};
+              .time_scale = CompressedTimeScale()};
   sc.during = RollingRestart;
   RunScenario(sc, 161);
 }
@@ -156,7 +152,7 @@ TEST(Soak, S21RollingRestartWithoutAWindowPagesNodeDown) {
               .names = {"v1"},
               // v1 is down for 20 s; NODE_DOWN has S09's 10 s budget.
               .detect_budget = absl::Seconds(10),
-              .time_scale = TimeScale()};
+              .time_scale = CompressedTimeScale()};
   sc.during = RollingRestart;
   RunScenario(sc, 181);
 }
