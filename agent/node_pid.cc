@@ -2,20 +2,34 @@
 
 #include <dirent.h>
 
-#include <fstream>
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "agent/proc_file.h"
 
 namespace guts::agent {
 namespace {
 
+// A comm is at most 16 bytes; a little more leaves room for the newline.
+constexpr size_t kMaxCommBytes = 64;
+
 bool Named(const std::string& proc_root, int pid, absl::string_view process_name) {
-  std::ifstream in(absl::StrCat(proc_root, "/", pid, "/comm"));
   std::string comm;
-  return std::getline(in, comm) && absl::StripAsciiWhitespace(comm) == process_name;
+  return ReadProcFile(absl::StrCat(proc_root, "/", pid, "/comm"), comm, kMaxCommBytes) &&
+         absl::StripAsciiWhitespace(comm) == process_name;
+}
+
+// The pid the kernel handed out last ("0.20 0.18 0.12 1/80 11206" -> "11206"); "" unknown.
+std::string LastCreatedPid(const std::string& proc_root) {
+  std::string loadavg;
+  if (!ReadProcFile(proc_root + "/loadavg", loadavg, 256)) return "";
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::StripAsciiWhitespace(loadavg), ' ', absl::SkipEmpty());
+  return fields.size() == 5 ? std::string(fields[4]) : "";
 }
 
 }  // namespace
@@ -34,6 +48,25 @@ int FindNodePid(const std::string& proc_root, absl::string_view process_name, in
     closedir(dir);
   }
   return found;
+}
+
+NodeProcessWatch::NodeProcessWatch(std::string proc_root, std::string process_name,
+                                   absl::Duration full_search_every)
+    : proc_root_(std::move(proc_root)),
+      process_name_(std::move(process_name)),
+      full_search_every_(full_search_every) {}
+
+int NodeProcessWatch::Find(absl::Time now) {
+  if (pid_ > 0 && Named(proc_root_, pid_, process_name_)) return pid_;
+  // The node is not (or no longer) where it was. Read loadavg before searching, so a process
+  // created during the search moves it and the next call searches again.
+  std::string created = LastCreatedPid(proc_root_);
+  bool nothing_new = pid_ == 0 && !created.empty() && created == last_created_;
+  if (nothing_new && now - searched_ < full_search_every_) return 0;
+  last_created_ = std::move(created);
+  searched_ = now;
+  pid_ = FindNodePid(proc_root_, process_name_);
+  return pid_;
 }
 
 }  // namespace guts::agent

@@ -1,7 +1,6 @@
 #include "agent/sources/system_source.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -15,36 +14,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "agent/node_pid.h"
+#include "agent/proc_file.h"
 #include "agent/sources/registry.h"
 
 namespace guts::agent {
 namespace {
-
-// Bounds what one /proc or cgroup file may cost; /proc/stat of a 1 000-CPU host is ~150 KB.
-constexpr size_t kMaxFileBytes = 4 << 20;
-
-// Plain open/read/close: this runs for every process's comm while the node is being looked
-// for, and an ifstream per file (its buffer, locale and stringstream copy) cost several times
-// the system calls themselves.
-bool ReadFile(const std::string& path, std::string& out) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  out.clear();
-  char buffer[4096];
-  while (out.size() < kMaxFileBytes) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return true;
-}
 
 // "MemTotal:       16316412 kB" -> bytes.
 uint64_t MeminfoBytes(const std::string& meminfo, absl::string_view key) {
@@ -62,10 +38,11 @@ uint64_t MeminfoBytes(const std::string& meminfo, absl::string_view key) {
 
 }  // namespace
 
-SystemSource::SystemSource(SystemSourceOptions options) : options_(std::move(options)) {}
+SystemSource::SystemSource(SystemSourceOptions options)
+    : options_(std::move(options)), node_process_(options_.proc_root, options_.node_process_name) {}
 
 int SystemSource::TrackNodePid() {
-  const int found = agent::FindNodePid(options_.proc_root, options_.node_process_name, node_pid_);
+  const int found = node_process_.Find(absl::Now());
   if (found != 0 && node_pid_ != 0 && found != node_pid_) ++node_restarts_;
   if (found != 0) node_pid_ = found;
   return found;
@@ -77,7 +54,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
   std::vector<std::string> failures;
   std::string text;
 
-  if (ReadFile(proc + "/stat", text)) {
+  if (ReadProcFile(proc + "/stat", text)) {
     // "cpu  user nice system idle iowait irq softirq steal ..."
     std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
     std::vector<absl::string_view> fields = absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
@@ -104,7 +81,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     failures.push_back(proc + "/stat: unreadable");
   }
 
-  if (ReadFile(proc + "/loadavg", text)) {
+  if (ReadProcFile(proc + "/loadavg", text)) {
     std::vector<absl::string_view> load = absl::StrSplit(text, ' ', absl::SkipEmpty());
     double l1 = 0, l5 = 0, l15 = 0;
     if (load.size() >= 3 && absl::SimpleAtod(load[0], &l1) && absl::SimpleAtod(load[1], &l5) &&
@@ -117,14 +94,14 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     failures.push_back(proc + "/loadavg: unreadable");
   }
 
-  if (ReadFile(proc + "/meminfo", text)) {
+  if (ReadProcFile(proc + "/meminfo", text)) {
     facts.set_mem_total_bytes(MeminfoBytes(text, "MemTotal"));
     facts.set_mem_available_bytes(MeminfoBytes(text, "MemAvailable"));
   } else {
     failures.push_back(proc + "/meminfo: unreadable");
   }
 
-  if (ReadFile(proc + "/sys/fs/file-nr", text)) {
+  if (ReadProcFile(proc + "/sys/fs/file-nr", text)) {
     uint64_t open_fds = 0;
     std::vector<absl::string_view> nr =
         absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
@@ -146,17 +123,17 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
   // The node's cgroup when we know the node, else our own (a sidecar shares the pod's limits).
   std::string cgroup_of =
       pid != 0 ? absl::StrCat(proc, "/", pid, "/cgroup") : proc + "/self/cgroup";
-  if (ReadFile(cgroup_of, text)) {
+  if (ReadProcFile(cgroup_of, text)) {
     for (absl::string_view line : absl::StrSplit(text, '\n')) {
       if (!absl::ConsumePrefix(&line, "0::")) continue;  // the cgroup v2 hierarchy
       std::string dir = absl::StrCat(options_.cgroup_root, line == "/" ? "" : line);
       std::string value;
       uint64_t bytes = 0;
-      if (ReadFile(dir + "/memory.max", value) &&
+      if (ReadProcFile(dir + "/memory.max", value) &&
           absl::SimpleAtoi(absl::StripAsciiWhitespace(value), &bytes)) {
         facts.set_cgroup_memory_max_bytes(bytes);  // "max" (unlimited) stays 0
       }
-      if (ReadFile(dir + "/memory.current", value) &&
+      if (ReadProcFile(dir + "/memory.current", value) &&
           absl::SimpleAtoi(absl::StripAsciiWhitespace(value), &bytes)) {
         facts.set_cgroup_memory_current_bytes(bytes);
       }
@@ -167,7 +144,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
   if (pid != 0) {
     facts.set_node_pid(pid);
     std::string pid_dir = absl::StrCat(proc, "/", pid);
-    if (ReadFile(pid_dir + "/status", text)) {
+    if (ReadProcFile(pid_dir + "/status", text)) {
       facts.set_node_rss_bytes(MeminfoBytes(text, "VmRSS"));
     }
     uint32_t fds = 0;
@@ -178,7 +155,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
       closedir(dir);
     }
     facts.set_node_open_fds(fds);
-    if (ReadFile(pid_dir + "/stat", text)) {
+    if (ReadProcFile(pid_dir + "/stat", text)) {
       // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
       // A stat without ") " after the name (truncated or not a stat) has no fields to read.
       size_t close = text.rfind(')');

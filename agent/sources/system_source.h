@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 
+#include "agent/node_pid.h"
 #include "agent/source.h"
 
 namespace guts::agent {
@@ -34,10 +35,11 @@ class SystemSource : public Source {
   absl::Status Collect(absl::Time deadline, v1::Snapshot& part) override;
 
  private:
-  // The node's pid (0: not running); counts a restart when it changed.
+  // The node's pid (0: not running); counts a restart when it changed from the last one seen.
   int TrackNodePid();
 
   SystemSourceOptions options_;
+  NodeProcessWatch node_process_;
   // Previous /proc/stat totals and node CPU ticks, for ratios between two calls.
   uint64_t prev_busy_ = 0, prev_total_ = 0;
   uint64_t prev_node_ticks_ = 0;
