@@ -1,5 +1,7 @@
 #include "collector/ingest/snapshot_writer.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -29,7 +31,11 @@ absl::Status SnapshotWriter::Start() {
     last_stored_[n.node_id] = {.seq = n.snapshot->seq(), .received = n.received};
   }
   running_ = true;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    // Named, so that `top -H` (and the S24 scenario, which starves it) can tell it apart.
+    pthread_setname_np(pthread_self(), "ingest:writer");
+    Run();
+  });
   return absl::OkStatus();
 }
 

@@ -42,38 +42,27 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
-// The collector's snapshot writer thread: of the threads the collector names after itself
-// (the store's RocksDB and gRPC's threads carry their own names), the first one that sleeps
-// without a deadline (an untimed futex wait, /proc/.../syscall) -- Collector::Start starts it
-// right after opening the store; RocksDB's periodic-task timer before it and the analysis loop
-// after it wait with deadlines, the HTTP workers come later. Sampled a few times, since the
-// writer is sometimes busy writing. Were the wrong thread picked, COLLECTOR_DEGRADED would not
-// open and this test would fail.
+// The collector's snapshot writer thread, by the name it gives itself. Sampled for a while,
+// since the collector may still be starting.
 absl::StatusOr<pid_t> WriterThread(pid_t collector) {
   std::string tasks = absl::StrCat("/proc/", collector, "/task");
-  pid_t writer = 0;
-  for (int sample = 0; sample < 10; ++sample) {
+  for (int sample = 0; sample < 100; ++sample) {
     DIR* dir = opendir(tasks.c_str());
     if (dir == nullptr) return absl::NotFoundError(absl::StrCat("no ", tasks));
+    pid_t writer = 0;
     while (dirent* e = readdir(dir)) {
       int tid = 0;
-      if (!absl::SimpleAtoi(e->d_name, &tid) || tid == collector) continue;
+      if (!absl::SimpleAtoi(e->d_name, &tid)) continue;
       std::ifstream comm(absl::StrCat(tasks, "/", tid, "/comm"));
       std::string name;
       std::getline(comm, name);
-      std::ifstream syscall(absl::StrCat(tasks, "/", tid, "/syscall"));
-      std::string number, futex, op, value, timeout;
-      syscall >> number >> futex >> op >> value >> timeout;
-      bool untimed_futex = number == "202" && timeout == "0x0";  // futex(2), no deadline
-      if (name == "guts-collector" && untimed_futex && (writer == 0 || tid < writer)) {
-        writer = tid;
-      }
+      if (name == "ingest:writer") writer = tid;
     }
     closedir(dir);
+    if (writer != 0) return writer;
     absl::SleepFor(absl::Milliseconds(10));
   }
-  if (writer == 0) return absl::NotFoundError("found no snapshot writer thread in the collector");
-  return writer;
+  return absl::NotFoundError("found no thread named ingest:writer in the collector");
 }
 
 // Moves one thread into a cpu cgroup of its own with 1 ms of CPU per second, shared with three
