@@ -51,9 +51,11 @@ absl::StatusOr<int> Run(const GlobalFlags& flags, const CommandRun& selected, st
   options.tls.key_file = flags.tls_key;
   options.tls.ca_file = flags.tls_ca;
   options.deadline = *deadline;
+  absl::StatusOr<std::vector<std::string>> collectors = ParseCollectorList(flags.collector);
+  if (!collectors.ok()) return collectors.status();
   Session session(options, Style{.color = ColorWanted(terminal, flags.no_color)},
                   flags.format == "json", terminal, out, err);
-  session.set_collectors(ParseCollectorList(flags.collector), flags.all_collectors);
+  session.set_collectors(*std::move(collectors), flags.all_collectors);
   return selected(session);
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/host_port.h"
 
 namespace guts::ctl {
 namespace {
@@ -41,12 +42,20 @@ bool HearsNode(const v1::NodeStatus& node) {
   return node.connected() && node.state() != v1::UNREACHABLE && node.state() != v1::DOWN;
 }
 
-std::vector<std::string> ParseCollectorList(const std::string& flag) {
+absl::StatusOr<std::vector<std::string>> ParseCollectorList(const std::string& flag) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
     std::string address(absl::StripAsciiWhitespace(part));
+    absl::StatusOr<HostPort> parsed = ParseHostPort(address);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--collector: ", parsed.status().message()));
+    }
+    if (parsed->port == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--collector: '", address, "' has port 0"));
+    }
     if (std::find(out.begin(), out.end(), address) == out.end()) out.push_back(address);
   }
+  if (out.empty()) return absl::InvalidArgumentError("--collector: no collector address given");
   return out;
 }
 

@@ -7,7 +7,8 @@
 // identity that does not depend on the replica; incident ids do).
 //
 // Example:
-//   std::vector<std::string> collectors = ParseCollectorList("10.0.0.5:7400,10.0.0.6:7400");
+//   absl::StatusOr<std::vector<std::string>> collectors =
+//       ParseCollectorList("10.0.0.5:7400,10.0.0.6:7400");
 //   std::vector<ReplicaView> views = AskEveryCollector(options, collectors);
 //   std::string warning = ReplicaSplitWarning(views);   // "" when they agree
 //   out << RenderReplicaComparison(views, style);
@@ -31,7 +32,9 @@ namespace guts::ctl {
 bool HearsNode(const v1::NodeStatus& node);
 
 // "a:7400, b:7400" -> {"a:7400", "b:7400"}; empty items are skipped, repeats kept once.
-std::vector<std::string> ParseCollectorList(const std::string& flag);
+// INVALID_ARGUMENT naming the item when one is not a host:port (common/host_port.h) or a port
+// is 0, and when the list is empty.
+absl::StatusOr<std::vector<std::string>> ParseCollectorList(const std::string& flag);
 
 // One replica's answer.
 struct ReplicaView {

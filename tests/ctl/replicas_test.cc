@@ -47,8 +47,21 @@ FleetFixture HearingOnly(const std::set<std::string>& heard) {
 const std::set<std::string> kAll = {"v1", "v2", "v3", "v4", "v5", "v6", "v7"};
 
 TEST(ReplicasTest, CollectorListIsSplitTrimmedAndDeduplicated) {
-  EXPECT_EQ(ParseCollectorList(" a:1, b:2,,a:1 "), (std::vector<std::string>{"a:1", "b:2"}));
-  EXPECT_EQ(ParseCollectorList("a:1"), (std::vector<std::string>{"a:1"}));
+  EXPECT_EQ(*ParseCollectorList(" a:1, b:2,,a:1 "), (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_EQ(*ParseCollectorList("[::1]:7400"), (std::vector<std::string>{"[::1]:7400"}));
+}
+
+TEST(ReplicasTest, ACollectorAddressThatIsNotHostPortIsRefusedNamingIt) {
+  for (const char* bad : {"collector.example", "a:1,b", "a:99999", "a:0", "::1:7400", " , "}) {
+    absl::StatusOr<std::vector<std::string>> list = ParseCollectorList(bad);
+    ASSERT_FALSE(list.ok()) << bad;
+    EXPECT_EQ(list.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(list.status().message().find("--collector"), std::string::npos) << list.status();
+  }
+  // Through the command line: a clear error and exit code 2, no call made.
+  Outcome o = Gutsctl({"--insecure", "--collector", "collector.example", "fleet", "status"});
+  EXPECT_EQ(o.code, 2) << o.err;
+  EXPECT_NE(o.err.find("collector.example"), std::string::npos) << o.err;
 }
 
 TEST(ReplicasTest, TheFirstHealthyReplicaAnswersAndIsNamed) {
