@@ -44,8 +44,10 @@ void AddNodes(prometheus::Registry& r, const v1::FleetStatus& fleet) {
   auto& heard = Gauge(r, "guts_node_peers_heard", "Peers the node heard recently");
   auto& expected = Gauge(r, "guts_node_peers_expected", "Peers the node should hear");
   auto& weight = Gauge(r, "guts_node_weight", "Validator weight (0 for an observer)");
-  auto& connected =
-      Gauge(r, "guts_node_agent_connected", "1 while the node's agent stream is connected");
+  // Which agents this collector hears now: with replicas, each exports its own, and a
+  // difference between them is evidence of a cut (gutsctl --all-collectors shows it too).
+  auto& connected = Gauge(r, "guts_node_agent_connected",
+                          "1 while the node's agent stream to this collector is up");
   auto& state = Gauge(r, "guts_node_state", "1 for the state the collector assigns the node");
   for (const v1::NodeStatus& n : fleet.nodes()) {
     prometheus::Labels node{{"node", n.node_id()}};
