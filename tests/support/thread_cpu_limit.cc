@@ -52,15 +52,19 @@ absl::Status MakeDir(const std::string& path) {
 
 }  // namespace
 
-absl::Status ThreadCpuLimit::Create(absl::Duration quota, absl::Duration period) {
+absl::Status ThreadCpuLimit::Create(absl::Duration quota, absl::Duration period,
+                                    const ThreadCpuLimitOptions& options) {
   int64_t quota_us = absl::ToInt64Microseconds(quota);
   int64_t period_us = absl::ToInt64Microseconds(period);
   std::string name = absl::StrCat("guts-cpu-limit-", getpid());
+  if (!options.unified_root.empty()) {
+    v2_ = true;
+    root_ = options.unified_root;
+  }
   for (const char* unified : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
-    if (OffersCpu(unified)) {
+    if (!v2_ && OffersCpu(unified)) {
       v2_ = true;
       root_ = unified;
-      break;
     }
   }
   if (!v2_) {
@@ -78,10 +82,11 @@ absl::Status ThreadCpuLimit::Create(absl::Duration quota, absl::Duration period)
     }
     return Write(group_ + "/cpu.cfs_quota_us", absl::StrCat(quota_us));
   }
-  interface_ = "cgroup v2 (cpu.max)";
+  interface_ = options.limit_cpu ? "cgroup v2 (cpu.max)" : "cgroup v2 (threaded, no cpu limit)";
   // The root hands cpu to its children; a non-root cgroup that holds processes cannot (v2's
   // no-internal-process rule), e.g. a container's own cgroup.
-  if (!absl::StrContains(ReadFileOrEmpty(root_ + "/cgroup.subtree_control"), "cpu")) {
+  if (options.limit_cpu &&
+      !absl::StrContains(ReadFileOrEmpty(root_ + "/cgroup.subtree_control"), "cpu")) {
     if (absl::Status s = Write(root_ + "/cgroup.subtree_control", "+cpu"); !s.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
           s.message(), ": cgroup v2 at ", root_,
@@ -94,6 +99,7 @@ absl::Status ThreadCpuLimit::Create(absl::Duration quota, absl::Duration period)
   if (absl::Status s = MakeDir(limited_); !s.ok()) return s;
   // Threads of one process may sit in different groups only inside a threaded subtree.
   if (absl::Status s = Write(limited_ + "/cgroup.type", "threaded"); !s.ok()) return s;
+  if (!options.limit_cpu) return absl::OkStatus();
   if (absl::Status s = Write(group_ + "/cgroup.subtree_control", "+cpu"); !s.ok()) return s;
   return Write(limited_ + "/cpu.max", absl::StrCat(quota_us, " ", period_us));
 }

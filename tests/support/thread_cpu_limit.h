@@ -31,6 +31,16 @@
 
 namespace guts::testing {
 
+// Where and how Create works; the defaults pick the host's interface.
+struct ThreadCpuLimitOptions {
+  // Use only the cgroup v2 hierarchy mounted here (e.g. a hybrid host's /sys/fs/cgroup/unified,
+  // to exercise the v2 path where cpu is bound to v1).
+  std::string unified_root;
+  // False: the v2 threaded group without cpu.max, for a unified hierarchy that offers no cpu
+  // controller; threads move as they would but are not limited.
+  bool limit_cpu = true;
+};
+
 class ThreadCpuLimit {
  public:
   // Which interface Create picked: "cgroup v2 (cpu.max)" or "cgroup v1 (cpu.cfs_quota_us)".
@@ -44,7 +54,8 @@ class ThreadCpuLimit {
   // Creates the group with `quota` of CPU per `period` (both at least 1 ms). FAILED_PRECONDITION
   // when the host has neither interface; PERMISSION_DENIED or UNAVAILABLE naming the file that
   // could not be made or written.
-  absl::Status Create(absl::Duration quota, absl::Duration period);
+  absl::Status Create(absl::Duration quota, absl::Duration period,
+                      const ThreadCpuLimitOptions& options = {});
 
   // Moves thread `tid` of process `pid` (pid == tid for a single-threaded process) into the
   // group. REQUIRES: Create succeeded.

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -56,6 +57,57 @@ TEST(ThreadCpuLimitTest, ABusyThreadGetsItsQuotaAndIsReleased) {
   EXPECT_EQ(cgroup.find("guts-cpu-limit-"), std::string::npos) << cgroup;
   stop = true;
   busy.join();
+}
+
+// The cgroup v2 mechanics (threaded subgroup, one thread moved, everything moved back) on a
+// host where they can run: the unified hierarchy here offers no cpu controller when cpu is
+// bound to v1 (hybrid), so this moves threads without limiting them. On a pure v2 host the test
+// above already ran the v2 path with cpu.max.
+TEST(ThreadCpuLimitTest, CgroupV2ThreadedGroupTakesOneThreadAndGivesItBack) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to create a cgroup";
+  std::string unified;
+  for (const char* root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    if (!ReadFileOrEmpty(absl::StrCat(root, "/cgroup.controllers")).empty() ||
+        access(absl::StrCat(root, "/cgroup.threads").c_str(), F_OK) == 0) {
+      unified = root;
+      break;
+    }
+  }
+  if (unified.empty()) GTEST_SKIP() << "no cgroup v2 hierarchy mounted";
+  auto cgroup_of = [](pid_t task) {
+    for (absl::string_view line :
+         absl::StrSplit(ReadFileOrEmpty(absl::StrCat("/proc/self/task/", task, "/cgroup")), '\n')) {
+      if (absl::StartsWith(line, "0::")) return std::string(line.substr(3));
+    }
+    return std::string("?");
+  };
+  std::atomic<bool> stop{false};
+  std::atomic<pid_t> tid{0};
+  std::thread sleeper([&] {
+    tid = static_cast<pid_t>(syscall(SYS_gettid));
+    while (!stop) absl::SleepFor(absl::Milliseconds(5));
+  });
+  while (tid == 0) absl::SleepFor(absl::Milliseconds(1));
+  pid_t main_tid = static_cast<pid_t>(syscall(SYS_gettid));
+  std::string before = cgroup_of(main_tid);
+
+  ThreadCpuLimit limit;
+  absl::Status created = limit.Create(absl::Milliseconds(10), absl::Milliseconds(100),
+                                      {.unified_root = unified, .limit_cpu = false});
+  ASSERT_TRUE(created.ok()) << created;
+  ASSERT_TRUE(limit.AddThread(getpid(), tid).ok());
+  std::string group = absl::StrCat("/guts-cpu-limit-", getpid());
+  EXPECT_EQ(cgroup_of(tid), group + "/limited") << "the chosen thread in the threaded child";
+  EXPECT_EQ(cgroup_of(main_tid), group) << "its siblings in the domain-threaded parent";
+  EXPECT_EQ(ReadFileOrEmpty(unified + group + "/limited/cgroup.type"), "threaded\n");
+
+  absl::Status released = limit.Release();
+  EXPECT_TRUE(released.ok()) << released;
+  EXPECT_EQ(cgroup_of(tid), before);
+  EXPECT_EQ(cgroup_of(main_tid), before);
+  EXPECT_NE(access((unified + group).c_str(), F_OK), 0) << "the group is removed";
+  stop = true;
+  sleeper.join();
 }
 
 }  // namespace
