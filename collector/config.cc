@@ -215,6 +215,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
       ->envname(EnvName("metrics-link-series"));
   add("metrics-max-link-series", &config.fleet_series.max_link_series,
       "Above this many links no per-link series is written (guts_fleet_link_series_truncated)");
+  add("metrics-max-unobserved-series", &config.fleet_series.max_unobserved_series,
+      "Above this many validators without an agent, guts_validator_unobserved is left out "
+      "(the counts stay; guts_fleet_unobserved_series_truncated)");
   app.add_flag("--insecure", config.tls.insecure, "Plain-text gRPC (development only)")
       ->envname(EnvName("insecure"));
   try {

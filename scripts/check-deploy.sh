@@ -65,6 +65,8 @@ cases=(
   "collector-only|$values/collector-only.yaml|none|mtls|yes"
   "replicas|$values/replicas.yaml|daemonset|mtls|yes"
   "monitoring|$values/monitoring.yaml|sidecar|mtls|yes"
+  "parity|$values/parity.yaml|daemonset|mtls|yes"
+  "daemonset-defaults|$values/daemonset-defaults.yaml|daemonset|mtls|yes"
 )
 for case in "${cases[@]}"; do
   IFS='|' read -r name file mode tls pvc <<<"$case"
@@ -142,6 +144,83 @@ else
 fi
 expect_rendered "DaemonSet honours agent.reconnectMaxDelay" daemonset '--reconnect-max-delay='
 
+# --- issue 18, item 5: chart parity with well-kept charts (one check per review finding) --------
+# not_rendered NAME FILE PATTERN: no line of the rendered case FILE matches PATTERN.
+not_rendered() {
+  if grep -qE -- "$3" "$work/$2.yaml"; then not_ok "$1 (/$3/ in $2)"; else ok "$1"; fi
+}
+# The README's "without cert-manager" snippet renders as written, with the default agent.mode.
+awk '/Without cert-manager/ {found = 1} found && /^```yaml/ {inside = 1; next} inside && /^```/ {exit}
+  inside {print}' "$root/deploy/README.md" >"$work/readme-no-cert-manager.yaml"
+if [[ ! -s "$work/readme-no-cert-manager.yaml" ]]; then
+  not_ok "README's without-cert-manager snippet: not found in deploy/README.md"
+elif "$helm" template guts "$chart" -f "$work/readme-no-cert-manager.yaml" >"$work/readme-snippet.yaml" \
+  2>"$work/readme-snippet.txt" && node "$cache/validate.mjs" --mode "$(awk '/^  mode:/ {print $2}' \
+  "$work/readme-no-cert-manager.yaml" | grep . || echo sidecar)" --tls mtls --pvc yes "$work/readme-snippet.yaml" >/dev/null; then
+  ok "README's without-cert-manager snippet renders and validates"
+else
+  cat "$work/readme-snippet.txt"
+  not_ok "README's without-cert-manager snippet does not render"
+fi
+# Image registry and digest; annotations on every object; StatefulSet update strategy and PVCs.
+expect_rendered "images.registry prefixes the repository" parity \
+  'image: registry.example.com/guts-diag/guts-collector:'
+expect_rendered "an image digest pulls by digest, not tag" parity \
+  'image: registry.example.com/guts-diag/guts-agent@sha256:0123456789abcdef'
+objects="$(grep -c '^kind:' "$work/parity.yaml")"
+annotated="$(grep -c '^    guts-diag.io/owner: on-call$' "$work/parity.yaml")"
+if ((objects > 0 && objects == annotated)); then
+  ok "commonAnnotations on every object ($annotated of $objects)"
+else
+  not_ok "commonAnnotations on $annotated of $objects objects"
+fi
+expect_rendered "StatefulSet annotations" parity '^    guts-diag.io/statefulset: "yes"$'
+expect_rendered "DaemonSet Pod annotations" parity '^        guts-diag.io/pod: agent$'
+expect_rendered "StatefulSet updateStrategy from values" parity '^    type: OnDelete$'
+expect_rendered "persistence.existingClaim mounts that claim" parity '^            claimName: guts-store$'
+not_rendered "persistence.existingClaim: no volumeClaimTemplates" parity '^  volumeClaimTemplates:'
+expect_rendered "PVC retention policy (Retain on delete)" default '^    whenDeleted: Retain$'
+expect_rendered "PVC retention policy (Retain on scale-down)" default '^    whenScaled: Retain$'
+# extraArgs, extraEnv, extraVolumes (and mounts) reach both binaries.
+expect_rendered "collector extraArgs" parity '^            - --metrics-link-series$'
+expect_rendered "collector extraEnv" parity '^            - name: GUTS_EXTRA$'
+expect_rendered "collector extraVolumes and mounts" parity 'mountPath: /etc/guts-extra$'
+expect_rendered "agent extraArgs" parity '^            - --node-process-name=guts-node$'
+expect_rendered "agent extraEnv" parity '^            - name: GUTS_AGENT_EXTRA$'
+expect_rendered "agent extraVolumes and mounts" parity 'mountPath: /etc/guts-agent-extra$'
+"$helm" template guts "$chart" --set agent.mode=sidecar --set 'agent.extraArgs[0]=--node-process-name=x' \
+  --show-only templates/agent-sidecar-configmap.yaml >"$work/sidecar-extra.yaml" 2>&1 || true
+grep -qE -- '^ +- --node-process-name=x$' "$work/sidecar-extra.yaml" && ok "sidecar agent extraArgs" \
+  || not_ok "sidecar agent extraArgs"
+# DaemonSet default tolerations (as node-exporter's): a Guts node on a tainted host keeps its agent.
+expect_rendered "DaemonSet tolerates NoSchedule taints by default" daemonset-defaults '^        - effect: NoSchedule$'
+# Agents can be scraped: bound to the host's cluster address, probed there, and a PodMonitor.
+expect_rendered "DaemonSet agent binds the host IP, not loopback" daemonset-defaults '^            - --http-addr=\$\(HOST_IP\):7402$'
+not_rendered "DaemonSet agent's probe is not pinned to loopback" daemonset-defaults '^              host: 127.0.0.1$'
+expect_rendered "PodMonitor for the DaemonSet's agents" parity '^kind: PodMonitor$'
+expect_rendered "PodMonitor scrapes agent-http" parity '^    - port: agent-http$'
+"$helm" template guts "$chart" --set podMonitor.enabled=true --show-only templates/podmonitor.yaml \
+  >"$work/podmonitor-sidecar.yaml" 2>&1 || true
+grep -q 'app.kubernetes.io/name: guts-node' "$work/podmonitor-sidecar.yaml" \
+  && ok "PodMonitor in sidecar mode selects the guts-node Pods" \
+  || not_ok "PodMonitor in sidecar mode does not select the guts-node Pods"
+expect_rendered "agents' NetworkPolicy admits metricsFrom on the agent port" parity '^        - port: 7402$'
+# The sidecar sees its own Pod's log directory only (validate.mjs fails a bare /var/log/pods).
+expect_rendered "sidecar Pod logs mounted by subPathExpr" default \
+  'subPathExpr: \$\(POD_NAMESPACE\)_\$\(POD_NAME\)_\$\(POD_UID\)'
+sed '/subPathExpr: /d' "$work/default.yaml" >"$work/bad-logs.yaml"
+if node "$cache/validate.mjs" --mode sidecar --tls mtls --pvc yes "$work/bad-logs.yaml" >"$work/bad-logs.txt"; then
+  not_ok "a sidecar mounting every Pod's logs passed validation"
+elif grep -q "shows every Pod's logs on the host" "$work/bad-logs.txt"; then
+  ok "a sidecar mounting every Pod's logs is reported"
+else
+  cat "$work/bad-logs.txt"
+  not_ok "a sidecar mounting every Pod's logs went unnoticed"
+fi
+# The collector's NetworkPolicy lets its alert pushes out (egress was DNS only).
+expect_rendered "collector egress to the Alertmanagers' port" monitoring '^        - port: 9093$'
+expect_rendered "collector egress limited to alertingTo" parity '^      to:$'
+
 # --- the checker bites: a writable node data mount and a broken object must be caught ---------------
 sed '/mountPath: \/data$/{n;s/readOnly: true/readOnly: false/}' "$work/sidecar.yaml" >"$work/bad-mount.yaml"
 if cmp -s "$work/sidecar.yaml" "$work/bad-mount.yaml"; then
@@ -177,6 +256,17 @@ else
 fi
 
 # --- values refused with a clear message ---------------------------------------------------------
+# expect_acceptance NAME HELM-ARGS...: a legitimate value renders.
+expect_acceptance() {
+  local what="$1"
+  shift
+  if "$helm" template guts "$chart" "$@" >/dev/null 2>"$work/acceptance.txt"; then
+    ok "$what: accepted"
+  else
+    cat "$work/acceptance.txt"
+    not_ok "$what: refused"
+  fi
+}
 expect_refusal() {
   local what="$1" pattern="$2"
   shift 2
@@ -201,6 +291,40 @@ expect_refusal "schema: string port" 'collector.grpcPort: Invalid type. Expected
   -f "$values/invalid-schema.yaml"
 expect_refusal "schema: zero collector replicas" 'collector.replicas: Must be greater than or equal to 1' \
   --set collector.replicas=0
+# What the binaries refuse, the chart refuses before a Pod crash-loops (issue 18, item 5).
+expect_refusal "schema: agent role other than validator or observer" 'agent.role must be one of the following' \
+  --set agent.role=leader
+expect_refusal "agent interval below 10ms" 'agent.interval "5ms": guts-agent takes 10ms to 1h' \
+  --set agent.interval=5ms
+expect_refusal "agent interval above 1h" 'agent.interval "2h": guts-agent takes 10ms to 1h' --set agent.interval=2h
+expect_refusal "agent reconnect delay below 1s" 'agent.reconnectMaxDelay "500ms": guts-agent takes 1s to 10m' \
+  --set agent.reconnectMaxDelay=500ms
+expect_refusal "agent reconnect delay above 10m" 'agent.reconnectMaxDelay "11m"' --set agent.reconnectMaxDelay=11m
+expect_refusal "agent spool below 64KiB" 'agent.spoolMaxBytes "1KiB": guts-agent needs at least 64KiB' \
+  --set agent.spoolMaxBytes=1KiB
+expect_refusal "collector tick of 0" 'collector.tick "0s": guts-collector needs a tick above 0' \
+  --set collector.tick=0s
+expect_refusal "schema: negative PVC size" 'collector.persistence.size: Must validate at least one schema' \
+  --set collector.persistence.size=-1
+expect_refusal "schema: negative CPU limit" 'collector.resources.limits.cpu: Must validate at least one schema' \
+  --set collector.resources.limits.cpu=-1
+expect_refusal "schema: negative agent memory request" 'agent.resources.requests.memory: Must validate' \
+  --set-string agent.resources.requests.memory=-24Mi
+expect_refusal "schema: IPv4 CIDR with an octet above 255" 'agentHostCIDRs.0: Does not match pattern' \
+  --set 'networkPolicy.agentHostCIDRs[0]=10.0.0.300/8'
+expect_refusal "schema: CIDR without a prefix length" 'agentHostCIDRs.0: Does not match pattern' \
+  --set 'networkPolicy.agentHostCIDRs[0]=10.0.0.0'
+expect_refusal "schema: capabilities.add" 'capabilities.add: Array must have at most 0 items' \
+  --set 'containerSecurityContext.capabilities.add[0]=NET_ADMIN'
+expect_refusal "schema: image digest that is not sha256" 'digest: Does not match pattern' \
+  --set images.agent.digest=latest
+expect_refusal "persistence.existingClaim with two replicas" 'existingClaim holds one replica' \
+  --set collector.persistence.existingClaim=x --set collector.replicas=2
+expect_acceptance "podSecurityContext.fsGroupChangePolicy=OnRootMismatch" \
+  --set podSecurityContext.fsGroupChangePolicy=OnRootMismatch
+expect_acceptance "IPv6 agentHostCIDRs" --set 'networkPolicy.agentHostCIDRs[0]=fd00:10::/64'
+expect_acceptance "collector retention in days (7d)" --set collector.retention=7d
+expect_acceptance "agent interval 1m30s and spool 64KiB" --set agent.interval=1m30s --set agent.spoolMaxBytes=64KiB
 expect_refusal "TLS off without the explicit insecure flag" 'needs tls.insecure=true' \
   --set tls.enabled=false
 expect_refusal "insecure while TLS is on" 'contradict each other' --set tls.insecure=true
@@ -233,6 +357,29 @@ if "$helm" template guts "$notes_chart" --show-only templates/notes-render.yaml 
   not_ok "NOTES warn although mTLS is on"
 else
   ok "NOTES quiet with mTLS on"
+fi
+# NetworkPolicy settings that silently block traffic are named in the NOTES.
+notes_of() { "$helm" template guts "$notes_chart" --namespace guts --show-only templates/notes-render.yaml "$@"; }
+if notes_of --set serviceMonitor.enabled=true | grep -q "WARNING: serviceMonitor.enabled, but networkPolicy.metricsFrom is empty"; then
+  ok "NOTES warn when the NetworkPolicy blocks the ServiceMonitor's scrapes"
+else
+  not_ok "NOTES do not warn when the NetworkPolicy blocks the ServiceMonitor's scrapes"
+fi
+if notes_of -f "$values/parity.yaml" | grep -q "WARNING"; then
+  not_ok "NOTES warn although metricsFrom and agentHostCIDRs are set"
+else
+  ok "NOTES quiet when metricsFrom and agentHostCIDRs are set"
+fi
+if notes_of --set agent.mode=daemonset | grep -q "WARNING: the DaemonSet's agents use hostNetwork"; then
+  ok "NOTES warn when hostNetwork agents have no agentHostCIDRs"
+else
+  not_ok "NOTES do not warn when hostNetwork agents have no agentHostCIDRs"
+fi
+if notes_of --set podMonitor.enabled=true --set agent.mode=daemonset --set agent.daemonset.hostNetwork=false \
+  --set 'networkPolicy.agentHostCIDRs[0]=10.0.0.0/8' | grep -q "WARNING: podMonitor.enabled"; then
+  ok "NOTES warn when the agents' NetworkPolicy blocks the PodMonitor's scrapes"
+else
+  not_ok "NOTES do not warn when the agents' NetworkPolicy blocks the PodMonitor's scrapes"
 fi
 if "$helm" template guts "$notes_chart" -f "$values/replicas.yaml" --namespace guts \
   --show-only templates/notes-render.yaml | grep -q "Collector replicas (2, independent"; then

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "common/incident_kind_name.h"
 #include "guts/diag/v1/incident.pb.h"
@@ -43,18 +44,59 @@ void AddNodes(prometheus::Registry& r, const v1::FleetStatus& fleet) {
   auto& heard = Gauge(r, "guts_node_peers_heard", "Peers the node heard recently");
   auto& expected = Gauge(r, "guts_node_peers_expected", "Peers the node should hear");
   auto& weight = Gauge(r, "guts_node_weight", "Validator weight (0 for an observer)");
-  auto& connected =
-      Gauge(r, "guts_node_agent_connected", "1 while the node's agent stream is connected");
+  // Which agents this collector hears now: with replicas, each exports its own, and a
+  // difference between them is evidence of a cut (gutsctl --all-collectors shows it too).
+  auto& connected = Gauge(r, "guts_node_agent_connected",
+                          "1 while the node's agent stream to this collector is up");
   auto& state = Gauge(r, "guts_node_state", "1 for the state the collector assigns the node");
   for (const v1::NodeStatus& n : fleet.nodes()) {
     prometheus::Labels node{{"node", n.node_id()}};
+    weight.Add(node).Set(static_cast<double>(n.weight()));
+    connected.Add(node).Set(n.connected() ? 1 : 0);
+    state.Add({{"node", n.node_id()}, {"state", v1::NodeState_Name(n.state())}}).Set(1);
+    // Nobody reports a validator without an agent: a lag or view of 0 would read as "caught
+    // up", so those series are left out (guts_validator_unobserved names it instead).
+    if (n.unobserved()) continue;
     lag.Add(node).Set(static_cast<double>(n.lag()));
     view.Add(node).Set(static_cast<double>(n.view()));
     heard.Add(node).Set(n.peers_heard());
     expected.Add(node).Set(n.peers_expected());
-    weight.Add(node).Set(static_cast<double>(n.weight()));
-    connected.Add(node).Set(n.connected() ? 1 : 0);
-    state.Add({{"node", n.node_id()}, {"state", v1::NodeState_Name(n.state())}}).Set(1);
+  }
+}
+
+// Validators in the set without an agent: the count and weight always, one series each up to
+// the bound (a set of thousands of validators with few agents must not flood Prometheus).
+void AddUnobserved(prometheus::Registry& r, const v1::FleetStatus& fleet,
+                   const FleetSeriesOptions& o) {
+  std::vector<const v1::NodeStatus*> unobserved;
+  uint64_t weight = 0;
+  for (const v1::NodeStatus& n : fleet.nodes()) {
+    if (!n.unobserved()) continue;
+    unobserved.push_back(&n);
+    weight += n.weight();
+  }
+  Gauge(r, "guts_fleet_validators", "Validators in the set, with or without an agent")
+      .Add({})
+      .Set(fleet.validator_count());
+  Gauge(r, "guts_fleet_unobserved_validators",
+        "Validators in the set without an agent: the collector sees them only through peers")
+      .Add({})
+      .Set(static_cast<double>(unobserved.size()));
+  Gauge(r, "guts_fleet_unobserved_weight", "Summed weight of the validators without an agent")
+      .Add({})
+      .Set(static_cast<double>(weight));
+  bool truncated = unobserved.size() > o.max_unobserved_series;
+  Gauge(r, "guts_fleet_unobserved_series_truncated",
+        "1 when the per-validator unobserved series were left out: more than "
+        "--metrics-max-unobserved-series")
+      .Add({})
+      .Set(truncated ? 1 : 0);
+  if (truncated) return;
+  auto& each = Gauge(r, "guts_validator_unobserved",
+                     "1 for each validator in the set without an agent (organisation from the "
+                     "validator list, when it names one)");
+  for (const v1::NodeStatus* n : unobserved) {
+    each.Add({{"node", n->node_id()}, {"organisation", n->organisation()}}).Set(1);
   }
 }
 
@@ -121,6 +163,7 @@ std::string RenderFleetSeries(const v1::FleetStatus& fleet, const v1::Topology* 
   prometheus::Registry r;
   AddIncidents(r, fleet);
   AddNodes(r, fleet);
+  AddUnobserved(r, fleet, options);
   if (topology != nullptr) AddTopology(r, *topology, options);
   if (alerting != nullptr) AddAlerting(r, *alerting);
   return prometheus::TextSerializer().Serialize(r.Collect());

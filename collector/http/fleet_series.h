@@ -7,7 +7,10 @@
 // the per-link series are N² and are written only when asked, and then for at most
 // `max_link_series` links (the analysis fills its matrix up to 256 nodes; default bound 4096,
 // i.e. a fleet of 64 nodes in full). Past the bound no link is written and
-// guts_fleet_link_series_truncated says so.
+// guts_fleet_link_series_truncated says so. Validators in the set without an agent are counted
+// (guts_fleet_unobserved_validators, _weight) and named one series each
+// (guts_validator_unobserved) up to `max_unobserved_series` (default 256); past it only the
+// counts are written and guts_fleet_unobserved_series_truncated says so.
 //
 // Example:
 //   std::string text = RenderFleetSeries(fleet_status, analysis.Latest().get(), pusher, {});
@@ -26,6 +29,7 @@ namespace guts::collector {
 struct FleetSeriesOptions {
   bool link_series = false;  // --metrics-link-series
   size_t max_link_series = 4096;
+  size_t max_unobserved_series = 256;  // --metrics-max-unobserved-series
 };
 
 // Prometheus text of the series above. `topology` and `alerting` may be null (not yet

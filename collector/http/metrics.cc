@@ -41,15 +41,9 @@ void AddFleetSeries(prometheus::Registry& r, const FleetStatus& fleet, const Sto
                    .Name("guts_node_last_seen_age_seconds")
                    .Help("Seconds since the node's last snapshot arrived")
                    .Register(r);
-  // Which agents this collector hears now: with replicas, each exports its own, and a
-  // difference between them is evidence of a cut (gutsctl --all-collectors shows it too).
-  auto& heard = BuildGauge()
-                    .Name("guts_node_agent_connected")
-                    .Help("1 while the node's agent stream to this collector is up")
-                    .Register(r);
   for (const auto& n : fleet.nodes()) {
-    heard.Add({{"node", n.node_id()}}).Set(n.connected() ? 1 : 0);
     ++counts[guts::diag::v1::NodeState_Name(n.state())];
+    if (n.unobserved()) continue;  // no agent: no height, no last snapshot
     height.Add({{"node", n.node_id()}}).Set(static_cast<double>(n.height()));
     seen.Add({{"node", n.node_id()}}).Set(static_cast<double>(n.last_seen_age_ms()) / 1000);
   }

@@ -182,6 +182,10 @@ function checkAgentMounts(where, c, volumes, nodeDataPath) {
     }
     if (m.mountPath === nodeDataPath && m.readOnly === true) nodeDataReadOnly = true;
     if (v.hostPath && /^\/etc\/guts(\/|$)/.test(v.hostPath.path)) problem(where, `mounts ${v.hostPath.path}: the node's key lives there`);
+    // The kubelet's log directory holds every Pod's logs: a sidecar may see its own Pod's only.
+    if (v.hostPath && /^\/var\/log\/pods\/?$/.test(v.hostPath.path) && !/^\$\(POD_NAMESPACE\)_\$\(POD_NAME\)_\$\(POD_UID\)$/.test(m.subPathExpr ?? "")) {
+      problem(where, `mount ${m.mountPath} shows every Pod's logs on the host (no subPathExpr of its own Pod)`);
+    }
     const writable = m.readOnly !== true;
     if (writable) {
       const ownScratch = v.emptyDir && ["/var/lib/guts-agent", "/tmp"].includes(m.mountPath);
@@ -217,7 +221,8 @@ if (!collector) {
   if (!c.resources?.requests || !c.resources?.limits) problem(where, "resources need requests and limits");
   if (!(c.args ?? []).includes("--data-dir=/var/lib/guts-collector")) problem(where, "--data-dir missing");
   const dataMount = (c.volumeMounts ?? []).find((m) => m.mountPath === "/var/lib/guts-collector");
-  const claim = (collector.spec.volumeClaimTemplates ?? []).find((t) => t.metadata.name === dataMount?.name);
+  const claim = (collector.spec.volumeClaimTemplates ?? []).find((t) => t.metadata.name === dataMount?.name) ??
+    collector.spec.template.spec.volumes.find((v) => v.name === dataMount?.name && v.persistentVolumeClaim?.claimName);
   if (pvc === "yes" && !claim) problem(where, "the RocksDB dir is not on a PersistentVolumeClaim");
   if (pvc === "no" && claim) problem(where, "a PersistentVolumeClaim although persistence is off");
   const ports = Object.fromEntries((c.ports ?? []).map((p) => [p.name, p.containerPort]));

@@ -1,7 +1,13 @@
 // /metrics' fleet series: per incident, per node, fleet, and the per-link bound.
 #include "collector/http/fleet_series.h"
 
+#include <cstdio>
+#include <string>
+
+#include "collector/http/metrics.h"
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+#include "tests/support/files.h"
 
 namespace guts::collector {
 namespace {
@@ -83,6 +89,68 @@ TEST(FleetSeriesTest, AlertPushFiguresAreSeries) {
                       "result=\"failed\"} 7"),
             std::string::npos);
   EXPECT_NE(text.find("guts_collector_alert_resolutions_pending 1"), std::string::npos);
+}
+
+// Two validators of seven have no agent (S25's shape): counted, weighed, named, and no lag
+// series that would read "caught up".
+v1::FleetStatus FleetWithUnobserved(int unobserved) {
+  v1::FleetStatus f = SplitFleet();
+  f.set_validator_count(2 + unobserved);
+  for (int k = 0; k < unobserved; ++k) {
+    v1::NodeStatus* n = f.add_nodes();
+    n->set_node_id("u" + std::to_string(k));
+    n->set_role("validator");
+    n->set_state(v1::UNOBSERVED);
+    n->set_unobserved(true);
+    n->set_weight(50);
+    n->set_organisation("org-" + std::to_string(k));
+  }
+  return f;
+}
+
+TEST(FleetSeriesTest, UnobservedValidatorsAreCountedWeighedAndNamed) {
+  std::string text = RenderFleetSeries(FleetWithUnobserved(2), nullptr, nullptr, {});
+  EXPECT_NE(text.find("guts_fleet_validators 4"), std::string::npos) << text;
+  EXPECT_NE(text.find("guts_fleet_unobserved_validators 2"), std::string::npos);
+  EXPECT_NE(text.find("guts_fleet_unobserved_weight 100"), std::string::npos);
+  EXPECT_NE(text.find("guts_validator_unobserved{node=\"u1\",organisation=\"org-1\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("guts_fleet_unobserved_series_truncated 0"), std::string::npos);
+  EXPECT_NE(text.find("guts_node_state{node=\"u0\",state=\"UNOBSERVED\"} 1"), std::string::npos);
+  EXPECT_EQ(text.find("guts_node_lag_blocks{node=\"u0\"}"), std::string::npos)
+      << "no agent, no lag: a 0 would read as caught up";
+  EXPECT_EQ(text.find("guts_validator_unobserved{node=\"v1\""), std::string::npos);
+}
+
+TEST(FleetSeriesTest, UnobservedSeriesAreBoundedButTheCountsStay) {
+  std::string text =
+      RenderFleetSeries(FleetWithUnobserved(3), nullptr, nullptr, {.max_unobserved_series = 2});
+  EXPECT_EQ(text.find("guts_validator_unobserved{"), std::string::npos) << text;
+  EXPECT_NE(text.find("guts_fleet_unobserved_series_truncated 1"), std::string::npos);
+  EXPECT_NE(text.find("guts_fleet_unobserved_validators 3"), std::string::npos);
+  text = RenderFleetSeries(FleetWithUnobserved(0), nullptr, nullptr, {});
+  EXPECT_NE(text.find("guts_fleet_unobserved_validators 0"), std::string::npos) << text;
+}
+
+// The whole page the collector serves (its own series and these) is one valid exposition: a
+// family written twice (guts_node_agent_connected once was) makes Prometheus' linter and
+// stricter parsers refuse the scrape. Checked with promtool (Debian `prometheus`).
+TEST(FleetSeriesTest, TheWholeMetricsPagePassesPromtool) {
+  v1::Topology t = Split(2);
+  AlertPusherFigures f{.firing = 1};
+  f.endpoints.push_back({.url = "http://am:9093", .up = true, .pushes_ok = 1});
+  CollectorMetrics metrics;
+  v1::FleetStatus fleet = FleetWithUnobserved(2);
+  std::string page =
+      metrics.Render(fleet, {}) + RenderFleetSeries(fleet, &t, &f, {.link_series = true});
+  std::string path = guts::testing::ScratchFilePath("metrics-page", ".txt");
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  std::fwrite(page.data(), 1, page.size(), out);
+  std::fclose(out);
+  guts::testing::ShellResult r = guts::testing::Shell("promtool check metrics < " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("second HELP"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // S24, the collector overloaded (decoy): the collector's snapshot writer is starved of CPU (a
-// cgroup v1 cpu group with 1 ms of CPU a second, shared with busy neighbours), so it writes
+// cpu cgroup with 1 ms of CPU a second, shared with busy neighbours), so it writes
 // fewer snapshots than the agents send and received snapshots wait in the ingest queue for many
 // seconds and the nodes look silent from the store's side while they are
 // fine. The collector must say it is degraded (COLLECTOR_DEGRADED, P2, within 15 s) and must not
@@ -8,16 +8,16 @@
 // Runs at CompressedTimeScale() (0.1 on a machine that keeps up) like the soak suite; at real
 // scale:
 //   GUTS_SCENARIO_TIME_SCALE=1 ctest --test-dir build/<name> -R CollectorOverload
-// Needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (CI has both); without
-// them the test fails saying so. Owns the loopback range 127.164.0.0.
+// Needs root and a cgroup cpu controller, v2 (cpu.max) or v1 (cpu.cfs_quota_us), see
+// tests/support/thread_cpu_limit.h; without them the test fails saying so. Owns the loopback
+// range 127.164.0.0.
 #include <dirent.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -29,18 +29,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/scenarios/scenario_runner.h"
+#include "tests/support/thread_cpu_limit.h"
 
 namespace guts::testing {
 namespace {
-
-constexpr char kCpuRoot[] = "/sys/fs/cgroup/cpu";
-
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text << std::flush;
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write '", text, "' to ", path));
-  return absl::OkStatus();
-}
 
 // The collector's snapshot writer thread, by the name it gives itself. Sampled for a while,
 // since the collector may still be starting.
@@ -65,63 +57,42 @@ absl::StatusOr<pid_t> WriterThread(pid_t collector) {
   return absl::NotFoundError("found no thread named ingest:writer in the collector");
 }
 
-// Moves one thread into a cpu cgroup of its own with 1 ms of CPU per second, shared with three
-// busy-looping neighbours, so the thread gets about a quarter of that; Stop (or the destructor)
-// moves it back, ends the neighbours and removes the group. The host loses 1 ms a second.
+// Puts one thread under a quota of 1 ms of CPU per second (ThreadCpuLimit: cgroup v2 cpu.max or
+// v1 cpu.cfs_quota_us, whichever the host has), shared with three busy-looping neighbours, so the
+// thread gets about a quarter of that; Stop (or the destructor) takes them out of the quota,
+// ends the neighbours and removes the group. The host loses 1 ms a second.
 class WriterStarvation {
  public:
-  explicit WriterStarvation(pid_t collector)
-      : collector_(collector), group_(absl::StrCat(kCpuRoot, "/guts-s24-", getpid())) {}
+  explicit WriterStarvation(pid_t collector) : collector_(collector) {}
   ~WriterStarvation() { Stop().IgnoreError(); }
 
   absl::Status Start() {
     absl::StatusOr<pid_t> tid = WriterThread(collector_);
     if (!tid.ok()) return tid.status();
-    if (mkdir(group_.c_str(), 0755) != 0 && errno != EEXIST) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot create ", group_, " (S24 needs root and cgroup v1 cpu)"));
+    if (absl::Status s = limit_.Create(absl::Milliseconds(1), absl::Seconds(1)); !s.ok()) {
+      return s;
     }
-    for (auto [file, value] :
-         {std::pair{"cpu.cfs_period_us", "1000000"}, std::pair{"cpu.cfs_quota_us", "1000"}}) {
-      if (absl::Status s = WriteFile(absl::StrCat(group_, "/", file), value); !s.ok()) return s;
-    }
+    std::cerr << "S24: starving the snapshot writer (thread " << *tid << ") through "
+              << limit_.interface() << "\n";
     for (int i = 0; i < 3; ++i) {
       neighbours_.push_back(std::make_unique<ChildProcess>(
           std::vector<std::string>{"/bin/sh", "-c", "while :; do :; done"}, "/dev/null"));
-      absl::Status s = WriteFile(group_ + "/tasks", absl::StrCat(neighbours_.back()->pid()));
-      if (!s.ok()) return s;
+      pid_t pid = neighbours_.back()->pid();
+      if (absl::Status s = limit_.AddThread(pid, pid); !s.ok()) return s;
     }
-    if (absl::Status s = WriteFile(group_ + "/tasks", absl::StrCat(*tid)); !s.ok()) return s;
-    tid_ = *tid;
-    return absl::OkStatus();
+    return limit_.AddThread(collector_, *tid);
   }
 
   absl::Status Stop() {
-    if (tid_ != 0) {
-      if (absl::Status s = WriteFile(absl::StrCat(kCpuRoot, "/tasks"), absl::StrCat(tid_));
-          !s.ok()) {
-        return s;
-      }
-      tid_ = 0;
-    }
-    // Out of the group first: a throttled process would take its time to die.
-    for (const auto& n : neighbours_) {
-      if (absl::Status s = WriteFile(absl::StrCat(kCpuRoot, "/tasks"), absl::StrCat(n->pid()));
-          !s.ok()) {
-        return s;
-      }
-    }
+    // Out of the quota first: a throttled process would take its time to die.
+    absl::Status s = limit_.Release();
     neighbours_.clear();
-    if (rmdir(group_.c_str()) != 0 && errno != ENOENT) {
-      return absl::UnavailableError(absl::StrCat("cannot remove ", group_));
-    }
-    return absl::OkStatus();
+    return s;
   }
 
  private:
   pid_t collector_;
-  std::string group_;
-  pid_t tid_ = 0;
+  ThreadCpuLimit limit_;
   std::vector<std::unique_ptr<ChildProcess>> neighbours_;
 };
 

@@ -73,8 +73,85 @@ app.kubernetes.io/part-of: guts-diag
 {{- end }}
 {{- end -}}
 
+{{/*
+An image reference: [registry/]repository followed by @digest when a digest is set (the tag is
+then ignored), else :tag (default the chart's appVersion). The image's own registry wins over
+images.registry.
+*/}}
 {{- define "gd.image" -}}
-{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) -}}
+{{- $registry := default .ctx.Values.images.registry .image.registry -}}
+{{- $repo := .image.repository -}}
+{{- if $registry -}}{{- $repo = printf "%s/%s" (trimSuffix "/" $registry) $repo -}}{{- end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $repo .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repo (default .ctx.Chart.AppVersion .image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+metadata.annotations of an object: commonAnnotations merged with the object's own ("extra"
+wins). Renders nothing when both are empty, so objects call it inside a `with` and indent
+its text by 2. Call with (dict "ctx" $ "extra" .Values.x.annotations).
+*/}}
+{{- define "gd.annotations" -}}
+{{- $all := merge (deepCopy (default (dict) .extra)) (deepCopy (default (dict) .ctx.Values.commonAnnotations)) -}}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A duration ("1s", "1m30s", "250ms", "7d") in milliseconds, as the binaries read it (absl
+durations; the collector also takes whole days). Helm cannot parse durations itself; the
+schema's pattern already refused anything else.
+*/}}
+{{- define "gd.durationMs" -}}
+{{- $ms := 0.0 -}}
+{{- $units := dict "ns" 0.000001 "us" 0.001 "ms" 1.0 "s" 1000.0 "m" 60000.0 "h" 3600000.0 "d" 86400000.0 -}}
+{{- range regexFindAll `[0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h|d)` . -1 -}}
+{{- $unit := regexFind "(ns|us|ms|s|m|h|d)$" . -}}
+{{- $number := trimSuffix $unit . -}}
+{{- $ms = addf $ms (mulf (float64 $number) (get $units $unit)) -}}
+{{- end -}}
+{{- $ms -}}
+{{- end -}}
+
+{{/* A byte size as the agent reads it (64MiB, 512KiB, 1GB, 1000000) in bytes. */}}
+{{- define "gd.byteSize" -}}
+{{- $units := dict "KiB" 1024 "MiB" 1048576 "GiB" 1073741824 "KB" 1000 "MB" 1000000 "GB" 1000000000 "B" 1 "" 1 -}}
+{{- $unit := regexFind "[A-Za-z]+$" . -}}
+{{- mul (int64 (trimSuffix $unit .)) (get $units $unit) -}}
+{{- end -}}
+
+{{/*
+Ranges the binaries enforce and a JSON schema cannot express on a duration or size string:
+fail the render with the binary's own rule instead of a crash-looping Pod.
+*/}}
+{{- define "gd.checkRanges" -}}
+{{- $a := .Values.agent -}}
+{{- $interval := include "gd.durationMs" $a.interval | float64 -}}
+{{- if or (lt $interval 10.0) (gt $interval 3600000.0) -}}
+{{- fail (printf "agent.interval %q: guts-agent takes 10ms to 1h" $a.interval) -}}
+{{- end -}}
+{{- $reconnect := include "gd.durationMs" $a.reconnectMaxDelay | float64 -}}
+{{- if or (lt $reconnect 1000.0) (gt $reconnect 600000.0) -}}
+{{- fail (printf "agent.reconnectMaxDelay %q: guts-agent takes 1s to 10m" $a.reconnectMaxDelay) -}}
+{{- end -}}
+{{- if lt (include "gd.byteSize" $a.spoolMaxBytes | int64) 65536 -}}
+{{- fail (printf "agent.spoolMaxBytes %q: guts-agent needs at least 64KiB" $a.spoolMaxBytes) -}}
+{{- end -}}
+{{- if le (include "gd.durationMs" .Values.collector.tick | float64) 0.0 -}}
+{{- fail (printf "collector.tick %q: guts-collector needs a tick above 0" .Values.collector.tick) -}}
+{{- end -}}
+{{- if lt (include "gd.durationMs" .Values.collector.alerting.resendInterval | float64) 1000.0 -}}
+{{- fail (printf "collector.alerting.resendInterval %q: guts-collector needs at least 1s" .Values.collector.alerting.resendInterval) -}}
+{{- end -}}
+{{- $p := .Values.collector.persistence -}}
+{{- if and $p.enabled $p.existingClaim (gt (int .Values.collector.replicas) 1) -}}
+{{- fail "collector.persistence.existingClaim holds one replica's store: it needs collector.replicas=1 (each replica owns its own RocksDB)" -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -157,7 +234,7 @@ args:
   - --node-config=none
   {{- end }}
   {{- if $s.podLogs.enabled }}
-  - --node-log-file=/var/log/pods/$(POD_NAMESPACE)_$(POD_NAME)_$(POD_UID)/{{ $s.podLogs.nodeContainerName }}/0.log
+  - --node-log-file=/var/log/guts-node-pod/{{ $s.podLogs.nodeContainerName }}/0.log
   {{- end }}
   - --state-dir=/var/lib/guts-agent
   - --http-addr=0.0.0.0:{{ .Values.agent.httpPort }}
@@ -170,6 +247,9 @@ args:
   - --label={{ $k }}={{ $v }}
   {{- end }}
   {{- include "gd.tlsArgs" . | trim | nindent 2 }}
+  {{- with .Values.agent.extraArgs }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 env:
   - name: POD_NAME
     valueFrom: {fieldRef: {fieldPath: metadata.name}}
@@ -179,6 +259,9 @@ env:
     valueFrom: {fieldRef: {fieldPath: metadata.uid}}
   - name: POD_IP
     valueFrom: {fieldRef: {fieldPath: status.podIP}}
+  {{- with .Values.agent.extraEnv }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 ports:
   - name: agent-http
     containerPort: {{ .Values.agent.httpPort }}
@@ -206,14 +289,20 @@ volumeMounts:
   - name: guts-agent-tmp
     mountPath: /tmp
   {{- if $s.podLogs.enabled }}
+  # This Pod's own log directory only (/var/log/pods/<namespace>_<pod>_<uid>), not every
+  # Pod's on the host.
   - name: guts-agent-pod-logs
-    mountPath: /var/log/pods
+    mountPath: /var/log/guts-node-pod
+    subPathExpr: $(POD_NAMESPACE)_$(POD_NAME)_$(POD_UID)
     readOnly: true
   {{- end }}
   {{- if eq (include "gd.tlsMode" .) "mtls" }}
   - name: guts-agent-tls
     mountPath: /etc/guts-diag/tls
     readOnly: true
+  {{- end }}
+  {{- with .Values.agent.extraVolumeMounts }}
+  {{- toYaml . | nindent 2 }}
   {{- end }}
 {{- end -}}
 
@@ -264,5 +353,8 @@ podLogs the agent reads them through group 0 while its uid stays non-root.
       csi.cert-manager.io/key-usages: client auth,digital signature,key encipherment
       csi.cert-manager.io/duration: {{ .Values.tls.certManager.duration }}
       csi.cert-manager.io/fs-group: {{ include "gd.agentSidecarGroup" . | quote }}
+{{- end }}
+{{- with .Values.agent.extraVolumes }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}
