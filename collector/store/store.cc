@@ -289,7 +289,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
+absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
+                                 const std::vector<RoomRecord>& room_records) {
   absl::MutexLock lock(&impl_->write_mu);
   // The chains this batch touches, taken out of impl_->chains and put back once the batch is
   // written, so that a failed write leaves no chain pointing at an unwritten value.
@@ -361,6 +362,9 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
   for (const auto& [node, r] : newest) {
     keys::LatestValue v{ToMs(r->received), ToMs(r->first_seen), r->snapshot.SerializeAsString()};
     batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(node), keys::EncodeLatestValue(v));
+  }
+  for (const RoomRecord& r : room_records) {
+    batch.Put(impl_->cf(kMeta), keys::RoomRecordKey(r.room, r.id), r.value);
   }
   absl::Status written =
       FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "write snapshots");
