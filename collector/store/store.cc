@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/store/keys.h"
+#include "collector/store/rocksdb_log.h"
 #include "collector/store/snapshot_delta.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -238,6 +239,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256 << 20;
+  // No LOG file on the store's disk: a full disk made RocksDB abort while logging the error.
+  db_options.info_log = RocksDbLog();
 
   rocksdb::ColumnFamilyOptions plain;
   plain.compression = rocksdb::kZSTD;
