@@ -10,6 +10,7 @@ usage: hostile_client_test.py COLLECTOR_BINARY PROTO_DIR MINT_SCRIPT WORK_DIR [u
 """
 
 import hashlib
+import io
 import json
 import os
 import queue
@@ -17,6 +18,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import unittest
@@ -30,7 +32,7 @@ del sys.argv[1:5]
 grpc_stubs.generate(PROTO_DIR, WORK)
 
 import grpc  # noqa: E402
-from guts.diag.v1 import agent_pb2, fleet_pb2  # noqa: E402
+from guts.diag.v1 import agent_pb2, bundle_pb2, fleet_pb2  # noqa: E402
 
 CERTS = os.path.join(WORK, "certs")
 subprocess.run([MINT, CERTS, "honest", "v2", "flood", "lossy", "bulky"], check=True,
@@ -48,6 +50,9 @@ CONNECT = "/guts.diag.v1.AgentService/Connect"
 HISTORY = "/guts.diag.v1.FleetService/GetNodeHistory"
 STATUS = "/guts.diag.v1.FleetService/GetFleetStatus"
 GET_NODE = "/guts.diag.v1.FleetService/GetNode"
+COLLECT = "/guts.diag.v1.FleetService/CollectBundle"
+LIST_BUNDLES = "/guts.diag.v1.FleetService/ListBundles"
+UPLOAD = "/guts.diag.v1.AgentService/UploadBundle"
 
 
 def read(name):
@@ -564,20 +569,21 @@ class QueryCapsAndAdmin(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.collector = Collector("caps", rate=("0", "0"), extra=[
-            "--tokens-file", TOKENS_FILE, "--max-queries", "8", "--max-queries-per-caller", "4"])
+            "--tokens-file", TOKENS_FILE, "--max-queries", "8", "--max-queries-per-caller", "4",
+            "--archive-checks", "1", "--max-waiting-archive-checks", "1"])
         cls.honest = HonestAgent(cls.collector)
         # A node with a long, heavy history (about 12 KB a snapshot): a full history read
         # cannot finish into the client's flow-control windows, so unread queries stay open.
         s = Stream(cls.collector, "agent-bulky")
         s.send(hello("bulky", 1))
-        for seq in range(1, 2001):
+        for seq in range(1, 1001):
             m = snapshot("bulky", seq)
             for i in range(4):
                 e = m.snapshot.source_errors.add()
                 e.source = "source-%d" % i
                 e.message = os.urandom(1500).hex()
             s.send(m)
-        cls.collector.wait_for_seq("bulky", 2000)
+        cls.collector.wait_for_seq("bulky", 1000)
         s.close()
 
     @classmethod
@@ -615,7 +621,7 @@ class QueryCapsAndAdmin(unittest.TestCase):
             self.assertEqual(c.http_get("/healthz")[0], 200)
             self.assertEqual(c.http_get("/readyz")[0], 200)
             grown = c.rss_bytes() - rss_before
-            # Eight open full histories of 24 MB each: each holds one page (1 MiB) and what
+            # Eight open full histories of 12 MB each: each holds one page (1 MiB) and what
             # gRPC buffers, never the whole history.
             sys.stderr.write("RSS grew by %.1f MiB with 8 full histories open\n" % (grown / 2 ** 20))
             self.assertLess(grown, 160 * 2 ** 20)
@@ -638,6 +644,95 @@ class QueryCapsAndAdmin(unittest.TestCase):
             it.cancel()
         for ch in (viewer, operator, token_viewer):
             ch.close()
+        self.assertServing()
+
+    def test_uploads_beyond_the_archive_checks_are_refused_and_retried(self):
+        c = self.collector
+        # v2's "agent": a Connect stream that receives the bundle commands.
+        agent = Stream(c, "agent-v2")
+        agent.send(hello("v2", 1))
+        commands = queue.Queue()
+
+        def read_commands():
+            try:
+                for raw in agent.responses:
+                    m = agent_pb2.CollectorMessage.FromString(raw)
+                    if m.HasField("command"):
+                        commands.put(m.command.id)
+            except grpc.RpcError:
+                pass
+
+        threading.Thread(target=read_commands, daemon=True).start()
+        operator = c.channel("operator")
+        collect = operator.unary_stream(COLLECT, request_serializer=None,
+                                        response_deserializer=None)
+        waits = [collect(fleet_pb2.CollectBundleRequest(node_ids=["v2"], timeout_ms=120000)
+                         .SerializeToString(), timeout=180) for _ in range(4)]
+        ids = [commands.get(timeout=30) for _ in range(4)]
+        # One archive of 16 MiB that does not compress: each check reads, hashes and expands it.
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=1) as tar:
+            info = tarfile.TarInfo("manifest.json")
+            payload = os.urandom(16 << 20)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+        archive = raw.getvalue()
+        digest = hashlib.sha256(archive).hexdigest()
+        chunks = [archive[i:i + (1 << 20)] for i in range(0, len(archive), 1 << 20)]
+        barrier = threading.Barrier(len(ids))
+        results = {}
+
+        def upload(bundle_id, from_chunk=0, wait=None):
+            channel = c.channel("agent-v2")
+            call = channel.stream_unary(UPLOAD, request_serializer=None,
+                                        response_deserializer=None)
+
+            def requests():
+                for i in range(from_chunk, len(chunks)):
+                    last = i == len(chunks) - 1
+                    if last and wait is not None:
+                        wait.wait(timeout=60)  # every last chunk at once
+                    yield bundle_pb2.BundleChunk(
+                        bundle_id=bundle_id, node_id="v2", offset=i << 20, data=chunks[i],
+                        last=last, total_size=len(archive) if last else 0,
+                        sha256=digest if last else "").SerializeToString()
+            try:
+                call(requests(), timeout=120)
+                results[bundle_id] = (grpc.StatusCode.OK, "")
+            except grpc.RpcError as e:
+                results[bundle_id] = (e.code(), e.details())
+            finally:
+                channel.close()
+
+        threads = [threading.Thread(target=upload, args=(b, 0, barrier)) for b in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=150)
+        refused = [b for b, (code, _) in results.items() if code != grpc.StatusCode.OK]
+        for b in refused:
+            code, details = results[b]
+            self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, details)
+            self.assertIn("retry the upload later", details)
+        sys.stderr.write("%d of %d uploads refused by the archive checks' line\n" %
+                         (len(refused), len(ids)))
+        # One check at a time and one waiting: four last chunks at once cannot all get in.
+        self.assertGreaterEqual(len(refused), 1)
+        self.assertServing()
+        # The refused ones resend their last chunk, as the agent does, and complete.
+        for b in refused:
+            upload(b, from_chunk=len(chunks) - 1)
+            self.assertEqual(results[b][0], grpc.StatusCode.OK, results[b])
+        listing = operator.unary_unary(LIST_BUNDLES, request_serializer=None,
+                                       response_deserializer=None)
+        bundles = fleet_pb2.BundleList.FromString(listing(
+            fleet_pb2.ListBundlesRequest(node_id="v2").SerializeToString(), timeout=10))
+        complete = {b.id for b in bundles.bundles if b.state == bundle_pb2.BUNDLE_COMPLETE}
+        self.assertEqual(complete & set(ids), set(ids))
+        for w in waits:
+            w.cancel()
+        operator.close()
+        agent.close()
         self.assertServing()
 
     def test_admin_needs_the_operator_role(self):
