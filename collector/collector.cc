@@ -144,6 +144,28 @@ struct Collector::Parts {
     return absl::Now() - since < config.unhealthy_grace;
   }
 
+  // Admin endpoints answer loopback callers only (kubectl exec, the host itself): the HTTP
+  // port is exposed for probes and scrapes, which need no role. With a tokens file they also
+  // need an operator's bearer token. nullopt when `req` may go on; else the 403 to answer.
+  std::optional<HttpResponse> RefuseAdmin(const HttpRequest& req) const {
+    std::string why;
+    if (!IsLoopbackAddress(req.remote_addr)) {
+      why = "admin endpoints answer only loopback callers (127.0.0.1, ::1)";
+    } else if (access->TokensEnabled()) {
+      absl::StatusOr<Caller> caller =
+          access->CallerOfAuthorization(req.header ? req.header("Authorization") : "");
+      if (!caller.ok()) {
+        why = absl::StrCat(req.path, " needs the operator role: ", caller.status().message());
+      } else if (caller->role != "operator") {
+        why = absl::StrCat(req.path, " needs the operator role; ", caller->principal, "'s role is ",
+                           caller->role);
+      }
+    }
+    if (why.empty()) return std::nullopt;
+    spdlog::warn("refused POST {} from {}: {}", req.path, req.remote_addr, why);
+    return HttpResponse{403, "text/plain", why + "\n"};
+  }
+
   void RegisterHttp() {
     http->Get("/healthz", [this] {
       if (Live()) return HttpResponse{200, "text/plain", "ok\n"};
@@ -159,15 +181,9 @@ struct Collector::Parts {
       return HttpResponse{200, "text/plain; version=0.0.4",
                           metrics.Render(fleet_now, store->Figures()) + FleetSeries(fleet_now)};
     });
-    // Admin endpoints answer loopback callers only (kubectl exec, the host itself): the
-    // HTTP port is exposed for probes and scrapes, which need no role.
     http->Post("/admin/compact", [this](const HttpRequest& req) {
-      if (!IsLoopbackAddress(req.remote_addr)) {
-        spdlog::warn("refused POST /admin/compact from {}: admin endpoints are loopback-only",
-                     req.remote_addr);
-        return HttpResponse{403, "text/plain",
-                            "admin endpoints answer only loopback callers (127.0.0.1, ::1)\n"};
-      }
+      if (std::optional<HttpResponse> refused = RefuseAdmin(req)) return *refused;
+      spdlog::info("POST /admin/compact from {}", req.remote_addr);
       absl::Status s = store->Compact();
       if (!s.ok()) return HttpResponse{500, "text/plain", s.ToString() + "\n"};
       StoreFigures f = store->Figures();
@@ -250,7 +266,9 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
           .max_stream_inflight_bytes = static_cast<size_t>(config.max_stream_inflight_bytes)});
   Parts* raw = p.get();
   p->fleet_service = std::make_unique<FleetServiceImpl>(
-      p->store.get(), &p->fleet, p->analysis.get(), [raw] { return raw->Info(); });
+      p->store.get(), &p->fleet, p->analysis.get(), [raw] { return raw->Info(); },
+      QueryLimits{.max_total = config.max_queries,
+                  .max_per_caller = config.max_queries_per_caller});
   p->fleet_service->SetLossSource(
       [raw](const std::string& node) { return raw->writer->LossOf(node); });
   if (bundles) {

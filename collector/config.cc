@@ -171,6 +171,17 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("unhealthy-grace", &grace,
       "Not ready this long (gRPC port not accepting, store not writing): /healthz fails");
   add("http-threads", &config.http_threads, "Worker threads of the HTTP server");
+  add("max-queries", &config.max_queries,
+      "Fleet queries (status, node, history, topology, incidents) at once; beyond, "
+      "RESOURCE_EXHAUSTED (0: no limit)");
+  add("max-queries-per-caller", &config.max_queries_per_caller,
+      "Fleet queries at once from one caller (certificate or token); beyond, RESOURCE_EXHAUSTED "
+      "(0: no limit)");
+  add("archive-checks", &config.archive_checks,
+      "Uploaded bundle archives checked at once (each on a thread of its own)");
+  add("max-waiting-archive-checks", &config.max_waiting_archive_checks,
+      "Uploaded archives waiting for a check; an upload beyond gets RESOURCE_EXHAUSTED and "
+      "retries");
   add("zstd-dict-bytes", &config.zstd_dict_bytes,
       "zstd dictionary size for stored snapshots (0 disables)");
   // Alerting (collector/alerting/): Alertmanager's v2 API and webhooks, TLS and auth as

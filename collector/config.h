@@ -75,6 +75,14 @@ struct CollectorConfig {
   absl::Duration unhealthy_grace = absl::Seconds(60);
   // Worker threads of the operational HTTP server.
   int http_threads = 64;
+  // Fleet queries (status, node, history, topology, incidents) at once, in total and per
+  // caller; beyond, RESOURCE_EXHAUSTED (collector/query/query_admission.h). 0 = no limit.
+  uint32_t max_queries = 64;
+  uint32_t max_queries_per_caller = 16;
+  // Uploaded bundle archives checked at once, and waiting for a check; an upload beyond both
+  // gets RESOURCE_EXHAUSTED and retries (collector/bundles/archive_check_queue.h).
+  uint32_t archive_checks = 2;
+  uint32_t max_waiting_archive_checks = 8;
   // zstd dictionary per SST file of the snapshots CF (0 disables; for measurements).
   uint32_t zstd_dict_bytes = 16 * 1024;
 };

@@ -84,8 +84,11 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<guts::collector::Collector>> collector =
       guts::collector::Collector::Start(
-          c, [](guts::collector::Store* store, guts::collector::AgentServiceImpl* agents) {
-            return guts::collector::MakeCollectorBundles(store, agents, {});
+          c, [&c](guts::collector::Store* store, guts::collector::AgentServiceImpl* agents) {
+            guts::collector::BundleOptions options;
+            options.archive_checks = {.checks = c.archive_checks,
+                                      .max_waiting = c.max_waiting_archive_checks};
+            return guts::collector::MakeCollectorBundles(store, agents, std::move(options));
           });
   if (!collector.ok()) {
     spdlog::error("cannot start: {}", collector.status().ToString());

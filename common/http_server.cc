@@ -23,7 +23,8 @@ namespace {
 
 HttpRequest ToRequest(const httplib::Request& req) {
   return HttpRequest{req.path, req.body, req.remote_addr,
-                     [&req](const std::string& key) { return req.get_param_value(key); }};
+                     [&req](const std::string& key) { return req.get_param_value(key); },
+                     [&req](const std::string& name) { return req.get_header_value(name); }};
 }
 
 void Write(const HttpResponse& r, httplib::Response& res) {

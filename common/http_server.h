@@ -37,6 +37,8 @@ struct HttpRequest {
   std::string remote_addr;
   // Query parameter value, or "" when absent.
   std::function<std::string(const std::string&)> param;
+  // Header value (case-insensitive name), or "" when absent.
+  std::function<std::string(const std::string&)> header;
 };
 
 // Bounds that keep slow or hostile clients from starving the probes (docs/security.md).

@@ -238,6 +238,23 @@ absl::StatusOr<std::unique_ptr<AccessControl>> AccessControl::Create(const Acces
 }
 
 AccessControl::AccessControl(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+bool AccessControl::TokensEnabled() const { return state_->tokens.has_value(); }
+
+absl::StatusOr<Caller> AccessControl::CallerOfAuthorization(absl::string_view authorization) const {
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError("no \"Authorization: Bearer <token>\" header");
+  }
+  if (!absl::StartsWithIgnoreCase(authorization, "Bearer ")) {
+    return absl::UnauthenticatedError("the Authorization header must be \"Bearer <token>\"");
+  }
+  const TokenHolder* holder =
+      state_->tokens ? state_->tokens->Find(absl::StripAsciiWhitespace(authorization.substr(7)))
+                     : nullptr;
+  if (holder == nullptr) return absl::UnauthenticatedError("unknown bearer token");
+  return Caller{.role = std::string(RoleName(holder->role)),
+                .principal = absl::StrCat("token ", holder->name)};
+}
 AccessControl::~AccessControl() = default;
 
 void AccessControl::Install(bool insecure, grpc::ServerCredentials& credentials,

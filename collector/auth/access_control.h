@@ -23,6 +23,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "grpcpp/server_context.h"
@@ -50,6 +51,12 @@ class AccessControl {
 
   // Puts the gate on `credentials` (unless `insecure`) and the audit interceptor on `builder`.
   void Install(bool insecure, grpc::ServerCredentials& credentials, grpc::ServerBuilder& builder);
+
+  // Whether a --tokens-file was given (so callers without certificates have roles).
+  bool TokensEnabled() const;
+  // The caller an HTTP `Authorization` header value ("Bearer <token>") names, from the tokens
+  // file. UNAUTHENTICATED when the header is empty, not a bearer token, or an unknown token.
+  absl::StatusOr<Caller> CallerOfAuthorization(absl::string_view authorization) const;
 
   struct State;
 

@@ -66,8 +66,9 @@ class ThreadedWriter : public grpc::ServerWriteReactor<T> {
 
 class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
  public:
-  UploadReactor(BundleUploads* uploads, std::string peer, v1::UploadBundleResponse* response)
-      : uploads_(uploads), peer_(std::move(peer)), response_(response) {
+  UploadReactor(BundleUploads* uploads, ArchiveCheckQueue* checks, std::string peer,
+                v1::UploadBundleResponse* response)
+      : uploads_(uploads), checks_(checks), peer_(std::move(peer)), response_(response) {
     StartRead(&chunk_);
   }
   void OnReadDone(bool ok) override {
@@ -76,9 +77,12 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
       return;
     }
     if (chunk_.last()) {
-      // The last chunk checks the whole archive (seconds for a big one): on a thread of its
-      // own, never on gRPC's callback threads, which every agent's acks need.
-      std::thread([this] { Accept(); }).detach();
+      // The last chunk checks the whole archive (seconds for a big one): on the check queue's
+      // threads, never on gRPC's callback threads, which every agent's acks need. A full queue
+      // refuses it before anything is stored: the agent resends it from the same offset.
+      if (absl::Status queued = checks_->Submit([this] { Accept(); }); !queued.ok()) {
+        Finish(ToGrpcStatus(queued));
+      }
       return;
     }
     Accept();
@@ -97,6 +101,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
   }
 
   BundleUploads* const uploads_;
+  ArchiveCheckQueue* const checks_;
   const std::string peer_;
   v1::UploadBundleResponse* const response_;
   v1::BundleChunk chunk_;
@@ -122,7 +127,8 @@ BundleRpcsImpl::BundleRpcsImpl(std::unique_ptr<BundleStorage> storage,
     : storage_(std::move(storage)),
       catalog_(std::move(catalog)),
       requests_(catalog_.get(), std::move(send_command), std::move(list_nodes), options.requests),
-      uploads_(catalog_.get(), options.uploads) {
+      uploads_(catalog_.get(), options.uploads),
+      archive_checks_(options.archive_checks) {
   if (options.start_ticker) {
     ticker_ = std::thread([this] {
       while (!stopping_.WaitForNotificationWithTimeout(absl::Seconds(1))) Tick(absl::Now());
@@ -169,7 +175,7 @@ grpc::ServerWriteReactor<v1::BundleData>* BundleRpcsImpl::DownloadBundle(
 
 grpc::ServerReadReactor<v1::BundleChunk>* BundleRpcsImpl::UploadBundle(
     grpc::CallbackServerContext* context, v1::UploadBundleResponse* response) {
-  return new UploadReactor(&uploads_, PeerCommonName(*context), response);
+  return new UploadReactor(&uploads_, &archive_checks_, PeerCommonName(*context), response);
 }
 
 grpc::ServerUnaryReactor* BundleRpcsImpl::BundleUploadOffset(

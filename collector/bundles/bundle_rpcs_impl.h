@@ -6,9 +6,10 @@
 // A ticker thread expires pending requests and applies retention every second.
 //
 // UploadBundle and BundleUploadOffset are reactors that never wait; the check of a finished
-// archive runs on a thread of its own. CollectBundle and DownloadBundle run their blocking loop
-// on a thread of their own per call (an operator command, rare), handing each message to the
-// reactor and waiting for its write to finish: a slow client slows only its own thread.
+// archive runs on the ArchiveCheckQueue's threads (a bounded number, with a bounded line).
+// CollectBundle and DownloadBundle run their blocking loop on a thread of their own per call (an
+// operator command, rare), handing each message to the reactor and waiting for its write to finish:
+// a slow client slows only its own thread.
 //
 // Thread-safe. The object must outlive every call in flight.
 //
@@ -30,17 +31,20 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "collector/bundle_rpcs.h"
+#include "collector/bundles/archive_check_queue.h"
 #include "collector/bundles/bundle_catalog.h"
 #include "collector/bundles/bundle_requests.h"
 #include "collector/bundles/bundle_storage.h"
 #include "collector/bundles/bundle_uploads.h"
-#include "collector/bundle_rpcs.h"
 
 namespace guts::collector {
 
 struct BundleOptions {
   BundleRequestOptions requests;
   BundleUploadOptions uploads;
+  // Checks of finished uploads at once, and waiting (archive_check_queue.h).
+  ArchiveCheckLimits archive_checks;
   // Bundles older than this are deleted.
   absl::Duration retention = absl::Hours(168);
   // Run the expiry/retention ticker thread (tests call Tick themselves).
@@ -90,6 +94,8 @@ class BundleRpcsImpl final : public BundleRpcs {
   const std::unique_ptr<BundleCatalog> catalog_;
   BundleRequests requests_;
   BundleUploads uploads_;
+  // Declared after uploads_: destroyed first, so no check outlives what it checks into.
+  ArchiveCheckQueue archive_checks_;
   absl::Notification stopping_;
   std::thread ticker_;
 };

@@ -2,12 +2,19 @@
 
 #include <pthread.h>
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
+namespace {
+
+// The store's room of loss totals: node id -> SnapshotLoss, written with the snapshots.
+constexpr char kLossRoom[] = "snapshot_loss";
+
+}  // namespace
 
 using guts::diag::v1::Hello;
 
@@ -25,10 +32,22 @@ SnapshotWriter::~SnapshotWriter() { Stop(); }
 absl::Status SnapshotWriter::Start() {
   absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
   if (!latest.ok()) return latest.status();
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> losses =
+      store_->Records(kLossRoom);
+  if (!losses.ok()) return losses.status();
   absl::MutexLock lock(&mu_);
   for (const LatestNode& n : *latest) {
     if (!n.snapshot) continue;
     last_stored_[n.node_id] = {.seq = n.snapshot->seq(), .received = n.received};
+  }
+  // Loss totals survive restarts: they count on from what is stored, on /metrics too.
+  for (const auto& [node, bytes] : *losses) {
+    guts::diag::v1::SnapshotLoss loss;
+    if (!loss.ParseFromString(bytes)) {
+      return absl::DataLossError(absl::StrCat("unparsable loss totals of ", node));
+    }
+    metrics_->CountLoss(node, loss.spool_dropped(), loss.seq_gaps(), loss.seqs_missing());
+    loss_[node] = std::move(loss);
   }
   running_ = true;
   thread_ = std::thread([this] {
@@ -167,6 +186,10 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   std::vector<SnapshotRecord> records;
   records.reserve(batch.size());
   std::map<std::string, uint64_t> stored_now;
+  // The loss totals this batch changed, stored with it (so a restart neither forgets nor
+  // double-counts them).
+  std::vector<RoomRecord> loss_totals;
+  std::set<std::string> loss_changed;
   {
     absl::MutexLock lock(&mu_);
     for (PendingSnapshot& p : batch) {
@@ -185,9 +208,13 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
         loss.set_seq_gaps(loss.seq_gaps() + (missing > 0 ? 1 : 0));
         loss.set_seqs_missing(loss.seqs_missing() + missing);
         metrics_->CountLoss(node, p.snapshot.spool_dropped(), missing > 0 ? 1 : 0, missing);
+        loss_changed.insert(node);
       }
       last = p.snapshot.seq();
       records.push_back(SnapshotRecord{std::move(p.snapshot), p.received, absl::InfinitePast()});
+    }
+    for (const std::string& node : loss_changed) {
+      loss_totals.push_back({kLossRoom, node, loss_[node].SerializeAsString()});
     }
   }
   for (SnapshotRecord& r : records)
@@ -197,8 +224,8 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
     // the queue fills and agents are told to back off.
     // RocksDB refuses every write after one failed (no descriptors, full disk) until it is
     // resumed; each retry resumes it first, and /readyz says the store cannot write meanwhile.
-    for (absl::Status s = store_->PutSnapshots(records); !s.ok();
-         s = store_->PutSnapshots(records)) {
+    for (absl::Status s = store_->PutSnapshots(records, loss_totals); !s.ok();
+         s = store_->PutSnapshots(records, loss_totals)) {
       spdlog::error("writing {} snapshots failed (retrying): {}", records.size(), s.ToString());
       {
         absl::MutexLock lock(&mu_);

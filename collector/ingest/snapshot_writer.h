@@ -69,7 +69,8 @@ class SnapshotWriter {
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
-  // Loads each node's last stored seq and starts the writer thread.
+  // Loads each node's last stored seq and loss totals (counted on /metrics) and starts the
+  // writer thread. The store's error when they cannot be read.
   absl::Status Start();
   // Writes everything queued, then joins the thread. Idempotent.
   void Stop();
@@ -89,7 +90,8 @@ class SnapshotWriter {
   // restarts of the collector: the start of its silence, for the ingest rate limit.
   absl::Time LastStoredReceived(const std::string& node_id) const;
 
-  // History the node is known to have lost since this collector started.
+  // History the node is known to have lost, since it first reported (the totals are stored
+  // with its snapshots, so they survive restarts of the collector).
   guts::diag::v1::SnapshotLoss LossOf(const std::string& node_id) const;
 
   // Since when writes to the store fail (InfiniteFuture while they succeed).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "collector/auth/access_control.h"
 #include "collector/query/fleet_status.h"
 #include "collector/query/node_history.h"
 #include "collector/store/keys.h"
@@ -15,6 +16,13 @@ namespace guts::collector {
 namespace {
 
 using guts::diag::v1::Incident;
+
+// Who runs a query, for the per-caller cap: the authenticated principal; without TLS (no
+// identities, development only) the peer's connection.
+std::string QueryCaller(const grpc::CallbackServerContext& context) {
+  Caller caller = CallerOf(context);
+  return caller.role.empty() ? context.peer() : caller.principal;
+}
 
 grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, grpc::Status status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -58,7 +66,10 @@ class HistoryWriter : public grpc::ServerWriteReactor<guts::diag::v1::HistoryPoi
   // Bytes of points read from the store at a time.
   static constexpr size_t kPageBytes = 1 << 20;
 
-  explicit HistoryWriter(NodeHistoryReader reader) : reader_(std::move(reader)) { Next(); }
+  HistoryWriter(NodeHistoryReader reader, QueryAdmission::Slot slot)
+      : reader_(std::move(reader)), slot_(std::move(slot)) {
+    Next();
+  }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
@@ -89,6 +100,7 @@ class HistoryWriter : public grpc::ServerWriteReactor<guts::diag::v1::HistoryPoi
   }
 
   NodeHistoryReader reader_;
+  QueryAdmission::Slot slot_;  // held until gRPC is done with the call (OnDone)
   std::vector<guts::diag::v1::HistoryPoint> page_;
   size_t next_ = 0;
 };
@@ -108,11 +120,13 @@ bool IncidentOrder(const Incident& a, const Incident& b) {
 
 FleetServiceImpl::FleetServiceImpl(const Store* store, const FleetState* fleet,
                                    const AnalysisLoop* analysis,
-                                   std::function<guts::diag::v1::CollectorInfo()> collector_info)
+                                   std::function<guts::diag::v1::CollectorInfo()> collector_info,
+                                   QueryLimits query_limits)
     : store_(store),
       fleet_(fleet),
       analysis_(analysis),
-      collector_info_(std::move(collector_info)) {}
+      collector_info_(std::move(collector_info)),
+      admission_(query_limits) {}
 
 guts::diag::v1::FleetStatus FleetServiceImpl::FleetStatusNow() const {
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
@@ -123,6 +137,9 @@ guts::diag::v1::FleetStatus FleetServiceImpl::FleetStatusNow() const {
 grpc::ServerUnaryReactor* FleetServiceImpl::GetFleetStatus(
     grpc::CallbackServerContext* context, const guts::diag::v1::FleetStatusRequest*,
     guts::diag::v1::FleetStatus* response) {
+  absl::StatusOr<QueryAdmission::Slot> slot =
+      admission_.Admit(QueryCaller(*context), "GetFleetStatus");
+  if (!slot.ok()) return Done(context, ToGrpcStatus(slot.status()));
   *response = FleetStatusNow();
   return Done(context, grpc::Status::OK);
 }
@@ -130,6 +147,8 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetFleetStatus(
 grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext* context,
                                                     const guts::diag::v1::GetNodeRequest* request,
                                                     guts::diag::v1::NodeDetail* response) {
+  absl::StatusOr<QueryAdmission::Slot> slot = admission_.Admit(QueryCaller(*context), "GetNode");
+  if (!slot.ok()) return Done(context, ToGrpcStatus(slot.status()));
   std::optional<NodeObservation> node = fleet_->Node(request->node_id());
   if (!node) {
     return Done(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -164,8 +183,11 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext*
 }
 
 grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* FleetServiceImpl::GetNodeHistory(
-    grpc::CallbackServerContext*, const guts::diag::v1::NodeHistoryRequest* request) {
+    grpc::CallbackServerContext* context, const guts::diag::v1::NodeHistoryRequest* request) {
   using Writer = ListWriter<guts::diag::v1::HistoryPoint>;
+  absl::StatusOr<QueryAdmission::Slot> slot =
+      admission_.Admit(QueryCaller(*context), "GetNodeHistory");
+  if (!slot.ok()) return new Writer(ToGrpcStatus(slot.status()));
   if (keys::ValidNodeId(request->node_id()) && !fleet_->Node(request->node_id())) {
     return new Writer(
         grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -174,12 +196,15 @@ grpc::ServerWriteReactor<guts::diag::v1::HistoryPoint>* FleetServiceImpl::GetNod
   absl::StatusOr<NodeHistoryReader> reader =
       NodeHistoryReader::Start(store_, *request, analysis_->config().peer_heard_within);
   if (!reader.ok()) return new Writer(ToGrpcStatus(reader.status()));
-  return new HistoryWriter(*std::move(reader));
+  return new HistoryWriter(*std::move(reader), *std::move(slot));
 }
 
 grpc::ServerUnaryReactor* FleetServiceImpl::GetTopology(grpc::CallbackServerContext* context,
                                                         const guts::diag::v1::TopologyRequest*,
                                                         guts::diag::v1::Topology* response) {
+  absl::StatusOr<QueryAdmission::Slot> slot =
+      admission_.Admit(QueryCaller(*context), "GetTopology");
+  if (!slot.ok()) return Done(context, ToGrpcStatus(slot.status()));
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   if (analysis != nullptr) {
     *response = analysis->topology;
@@ -196,6 +221,9 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetTopology(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* FleetServiceImpl::ListIncidents(
     grpc::CallbackServerContext* context, const guts::diag::v1::ListIncidentsRequest* request,
     guts::diag::v1::IncidentList* response) {
+  absl::StatusOr<QueryAdmission::Slot> slot =
+      admission_.Admit(QueryCaller(*context), "ListIncidents");
+  if (!slot.ok()) return Done(context, ToGrpcStatus(slot.status()));
   absl::StatusOr<std::vector<Incident>> stored = store_->LoadIncidents();
   if (!stored.ok()) return Done(context, ToGrpcStatus(stored.status()));
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
@@ -227,6 +255,9 @@ grpc::ServerUnaryReactor* FleetServiceImpl::ListIncidents(
 grpc::ServerUnaryReactor* FleetServiceImpl::GetIncident(
     grpc::CallbackServerContext* context, const guts::diag::v1::GetIncidentRequest* request,
     Incident* response) {
+  absl::StatusOr<QueryAdmission::Slot> slot =
+      admission_.Admit(QueryCaller(*context), "GetIncident");
+  if (!slot.ok()) return Done(context, ToGrpcStatus(slot.status()));
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   if (analysis != nullptr) {
     for (const Incident& i : analysis->open_incidents) {

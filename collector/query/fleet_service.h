@@ -3,7 +3,9 @@
 // (UNIMPLEMENTED without one).
 //
 // Errors: NOT_FOUND for an unknown node or incident; INVALID_ARGUMENT for a malformed request
-// (bad node id, from after to, negative step); INTERNAL when the store fails.
+// (bad node id, from after to, negative step); INTERNAL when the store fails;
+// RESOURCE_EXHAUSTED when the collector or the caller already runs as many queries as
+// `query_limits` allow (query_admission.h).
 //
 // Example:
 //   FleetServiceImpl fleet_service(&store, &fleet, &analysis, [&] { return collector_info; });
@@ -18,6 +20,7 @@
 #include "collector/analysis_loop.h"
 #include "collector/bundle_rpcs.h"
 #include "collector/fleet/fleet_state.h"
+#include "collector/query/query_admission.h"
 #include "collector/store/store.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 
@@ -27,7 +30,8 @@ class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackServ
  public:
   // Every pointer must outlive the service; `collector_info` is called per status request.
   FleetServiceImpl(const Store* store, const FleetState* fleet, const AnalysisLoop* analysis,
-                   std::function<guts::diag::v1::CollectorInfo()> collector_info);
+                   std::function<guts::diag::v1::CollectorInfo()> collector_info,
+                   QueryLimits query_limits = {});
 
   // REQUIRES: called before the server starts.
   void SetBundleRpcs(BundleRpcs* bundles) { bundles_ = bundles; }
@@ -75,6 +79,7 @@ class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackServ
   const std::function<guts::diag::v1::CollectorInfo()> collector_info_;
   BundleRpcs* bundles_ = nullptr;
   std::function<guts::diag::v1::SnapshotLoss(const std::string&)> loss_;
+  QueryAdmission admission_;
 };
 
 }  // namespace guts::collector

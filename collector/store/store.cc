@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/store/keys.h"
+#include "collector/store/rocksdb_log.h"
 #include "collector/store/snapshot_delta.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -238,6 +239,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256 << 20;
+  // No LOG file on the store's disk: a full disk made RocksDB abort while logging the error.
+  db_options.info_log = RocksDbLog();
 
   rocksdb::ColumnFamilyOptions plain;
   plain.compression = rocksdb::kZSTD;
@@ -289,7 +292,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
+absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
+                                 const std::vector<RoomRecord>& room_records) {
   absl::MutexLock lock(&impl_->write_mu);
   // The chains this batch touches, taken out of impl_->chains and put back once the batch is
   // written, so that a failed write leaves no chain pointing at an unwritten value.
@@ -361,6 +365,9 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records) {
   for (const auto& [node, r] : newest) {
     keys::LatestValue v{ToMs(r->received), ToMs(r->first_seen), r->snapshot.SerializeAsString()};
     batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(node), keys::EncodeLatestValue(v));
+  }
+  for (const RoomRecord& r : room_records) {
+    batch.Put(impl_->cf(kMeta), keys::RoomRecordKey(r.room, r.id), r.value);
   }
   absl::Status written =
       FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "write snapshots");

@@ -61,6 +61,13 @@ struct SnapshotRecord {
   absl::Time first_seen;  // of the node, kept with its latest snapshot
 };
 
+// A small record of another room (see PutRecord), written in the same batch as snapshots.
+struct RoomRecord {
+  std::string room;
+  std::string id;
+  std::string value;
+};
+
 // What the latest CF holds for one node.
 struct LatestNode {
   std::string node_id;
@@ -94,8 +101,11 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Writes every record and, per node, the one with the highest seq as its latest, in one
-  // atomic write batch. REQUIRES: each record's node id passed keys::ValidNodeId.
-  absl::Status PutSnapshots(const std::vector<SnapshotRecord>& records);
+  // atomic write batch, with `room_records` (as PutRecord would) in the same batch: e.g. the
+  // loss totals these snapshots changed. REQUIRES: each record's node id passed
+  // keys::ValidNodeId.
+  absl::Status PutSnapshots(const std::vector<SnapshotRecord>& records,
+                            const std::vector<RoomRecord>& room_records = {});
   absl::Status PutHello(const guts::diag::v1::Hello& hello);
 
   // Every node of the latest CF, sorted by node id.
