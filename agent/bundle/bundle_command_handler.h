@@ -60,7 +60,8 @@ struct BundleAgentOptions {
   std::function<std::vector<BundleSource>()> sources;
   UploadOptions upload;
   // How long the archive of the last bundle is kept for a collector that asks for the same id
-  // later; the next bundle, this age, or the handler's end deletes it.
+  // later. It is deleted when the next bundle finishes, by the first command that arrives past
+  // this age, or when the handler ends (at most one archive is kept).
   absl::Duration keep_archive_for = absl::Minutes(10);
 };
 
