@@ -225,7 +225,9 @@ TEST_F(AlertPusherTest, RestoredIncidentIsNotPushedAsFiringUntilConfirmed) {
   ASSERT_FALSE(resolution.is_null());
   for (const nlohmann::json& b : am.Bodies()) {
     nlohmann::json a = Find(b, "v2");
-    if (!a.is_null()) EXPECT_TRUE(EndedInThePast(a)) << "the healed one fired: " << a.dump();
+    if (!a.is_null()) {
+      EXPECT_TRUE(EndedInThePast(a)) << "the healed one fired: " << a.dump();
+    }
   }
 }
 
