@@ -5,7 +5,9 @@
 // in order, with no hole (seq audit). Bundles go through the survivor while the other is down.
 // Both replicas push to one real Alertmanager (Debian's prometheus-alertmanager) paging this
 // test's webhook receiver: the split pages once (one notification, one alert, though two
-// replicas push it and one dies mid-split), and the heal resolves it once.
+// replicas push it and one dies mid-split), and the heal resolves it once. The killed replica
+// returns after the heal holding the split it had open: its analysis warms up and resolves it
+// without paging it again, so the receiver sees two notifications in all.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
