@@ -95,6 +95,16 @@ void AnalysisLoop::Tick(absl::Time now) {
   auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));
   absl::Status s = store_->PutIncidents(result->changed_incidents);
   if (!s.ok()) spdlog::error("storing incidents: {}", s.ToString());
+  if (result->warming_up != warming_up_) {
+    if (result->warming_up) {
+      spdlog::info("{}; incidents neither open nor clear until then", result->warm_up_why);
+    } else {
+      spdlog::info(
+          "analysis warmed up: incidents restored at start are confirmed or resolved "
+          "from now on");
+    }
+    warming_up_ = result->warming_up;
+  }
   for (const auto& i : result->changed_incidents) {
     spdlog::info("incident {} {} {}: {}", i.id(), guts::diag::v1::IncidentState_Name(i.state()),
                  guts::diag::v1::Severity_Name(i.severity()), i.summary());

@@ -81,6 +81,8 @@ class AnalysisLoop {
   // The newest pause of the loop's own clock (Run's thread only).
   absl::Duration pause_ = absl::ZeroDuration();
   absl::Time pause_ended_ = absl::InfinitePast();
+  // Whether the last tick was still warming up (for the log; Run's thread only).
+  bool warming_up_ = false;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "agent/bundle/bundle_builder.h"
@@ -34,6 +35,12 @@ BundleCommandHandler::~BundleCommandHandler() {
     worker = std::move(worker_);
   }
   if (worker.joinable()) worker.join();
+  // A restarted agent does not know the ids any more: nobody can ask for these archives.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Finished& f : finished_) {
+    std::error_code ec;
+    if (!f.archive_path.empty()) std::filesystem::remove(f.archive_path, ec);
+  }
 }
 
 void BundleCommandHandler::Handle(const v1::Command& command,
@@ -48,31 +55,111 @@ void BundleCommandHandler::HandleFrom(const std::string& collector, const v1::Co
     return;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (command.id() == current_id_ ||
-      std::find(finished_ids_.begin(), finished_ids_.end(), command.id()) != finished_ids_.end()) {
+  DeleteExpiredArchive(absl::Now());
+  const std::string& id = command.id();
+  auto asked = [&collector](const Requester& r) { return r.collector == collector; };
+  if (busy_ && id == current_id_) {
+    // The same bundle, asked by another collector: it gets its own upload of the same archive.
+    if (std::any_of(waiting_.begin(), waiting_.end(), asked)) return;
+    waiting_.push_back({collector, report});
+    report(Status(id, v1::CommandStatus::ACCEPTED));
     return;
   }
+  auto done = std::find_if(finished_.begin(), finished_.end(),
+                           [&id](const Finished& f) { return f.id == id; });
+  if (done != finished_.end()) {
+    if (std::find(done->served.begin(), done->served.end(), collector) != done->served.end()) {
+      return;
+    }
+    if (!done->build_error.empty()) {
+      report(Status(id, v1::CommandStatus::FAILED, done->build_error));
+      return;
+    }
+    if (done->archive_path.empty()) {
+      report(Status(id, v1::CommandStatus::FAILED,
+                    absl::StrCat("bundle ", id, " was built ",
+                                 absl::FormatDuration(absl::Trunc(absl::Now() - done->finished_at,
+                                                                  absl::Seconds(1))),
+                                 " ago and its archive is no longer kept; ask for a new one")));
+      return;
+    }
+  }
   if (busy_) {
-    report(Status(command.id(), v1::CommandStatus::REJECTED,
+    report(Status(id, v1::CommandStatus::REJECTED,
                   absl::StrCat("bundle ", current_id_, " is being collected; retry later")));
     return;
   }
   if (worker_.joinable()) worker_.join();  // the previous worker has finished (busy_ is false)
   busy_ = true;
-  current_id_ = command.id();
-  report(Status(command.id(), v1::CommandStatus::ACCEPTED));
-  worker_ = std::thread(&BundleCommandHandler::Run, this, collector, command, std::move(report));
+  current_id_ = id;
+  waiting_ = {{collector, report}};
+  next_upload_ = 0;
+  std::optional<Finished> kept;
+  if (done != finished_.end()) {
+    kept = std::move(*done);
+    finished_.erase(done);
+  }
+  report(Status(id, v1::CommandStatus::ACCEPTED));
+  worker_ = std::thread(&BundleCommandHandler::Run, this, command, std::move(kept));
 }
 
-void BundleCommandHandler::Run(std::string collector, v1::Command command,
-                               std::function<void(v1::CommandStatus)> report) {
-  std::shared_ptr<v1::AgentService::StubInterface> stub = options_.stub;
-  if (auto it = options_.stub_by_collector.find(collector);
-      it != options_.stub_by_collector.end()) {
-    stub = it->second;
+void BundleCommandHandler::DeleteExpiredArchive(absl::Time now) {
+  for (Finished& f : finished_) {
+    if (f.archive_path.empty() || now - f.finished_at < options_.keep_archive_for) continue;
+    std::error_code ec;
+    std::filesystem::remove(f.archive_path, ec);
+    f.archive_path.clear();
   }
-  const v1::BundleRequest& req = command.bundle();
+}
+
+void BundleCommandHandler::Run(v1::Command command, std::optional<Finished> kept) {
   const std::string id = command.id();
+  // Every collector waiting for this bundle hears how its build goes.
+  auto tell_waiting = [this](const v1::CommandStatus& s) {
+    std::vector<std::function<void(v1::CommandStatus)>> reports;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Requester& r : waiting_) reports.push_back(r.report);
+    }
+    for (auto& report : reports) report(s);
+  };
+  Finished bundle;
+  if (kept) {
+    bundle = std::move(*kept);
+  } else {
+    bundle = Build(command, tell_waiting);
+  }
+  for (;;) {
+    Requester to;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (next_upload_ == waiting_.size()) {
+        // Askers from now on find the bundle finished, and get the kept archive.
+        busy_ = false;
+        current_id_.clear();
+        waiting_.clear();
+        next_upload_ = 0;
+        bundle.finished_at = absl::Now();
+        // One archive kept at a time: the newest bundle's.
+        for (Finished& f : finished_) {
+          std::error_code ec;
+          if (!f.archive_path.empty()) std::filesystem::remove(f.archive_path, ec);
+          f.archive_path.clear();
+        }
+        finished_.push_back(std::move(bundle));
+        if (finished_.size() > 32) finished_.pop_front();
+        return;
+      }
+      to = waiting_[next_upload_++];
+    }
+    if (Upload(id, to, bundle)) bundle.served.push_back(to.collector);
+  }
+}
+
+BundleCommandHandler::Finished BundleCommandHandler::Build(
+    const v1::Command& command, const std::function<void(const v1::CommandStatus&)>& tell) {
+  const v1::BundleRequest& req = command.bundle();
+  const std::string& id = command.id();
   BundlePlan plan;
   plan.bundle_id = id;
   plan.node = options_.node;
@@ -85,21 +172,41 @@ void BundleCommandHandler::Run(std::string collector, v1::Command command,
   plan.max_bytes = req.max_bytes() > 0 ? req.max_bytes() : options_.default_max_bytes;
   plan.redact = !req.disable_redaction();
   plan.work_dir = options_.work_dir;
-  const uint32_t total = static_cast<uint32_t>(plan.sources.size());
+  Finished bundle;
+  bundle.id = id;
+  bundle.sources_total = static_cast<uint32_t>(plan.sources.size());
   plan.on_progress = [&](uint32_t done, uint32_t all) {
     v1::CommandStatus s = Status(id, v1::CommandStatus::RUNNING);
     s.set_sources_done(done);
     s.set_sources_total(all);
-    report(s);
+    tell(s);
   };
   v1::CommandStatus running = Status(id, v1::CommandStatus::RUNNING);
-  running.set_sources_total(total);
-  report(running);
-
-  v1::CommandStatus final_status;
+  running.set_sources_total(bundle.sources_total);
+  tell(running);
   absl::StatusOr<BuiltBundle> built = BuildBundle(plan);
   if (!built.ok()) {
-    final_status = Status(id, v1::CommandStatus::FAILED, std::string(built.status().message()));
+    bundle.build_error = std::string(built.status().message());
+    if (bundle.build_error.empty()) bundle.build_error = built.status().ToString();
+    return bundle;
+  }
+  bundle.archive_path = built->archive_path;
+  bundle.size_bytes = built->size_bytes;
+  bundle.summary = built->summary;
+  return bundle;
+}
+
+bool BundleCommandHandler::Upload(const std::string& id, const Requester& to,
+                                  const Finished& bundle) {
+  std::shared_ptr<v1::AgentService::StubInterface> stub = options_.stub;
+  if (auto it = options_.stub_by_collector.find(to.collector);
+      it != options_.stub_by_collector.end()) {
+    stub = it->second;
+  }
+  const uint32_t total = bundle.sources_total;
+  v1::CommandStatus final_status;
+  if (!bundle.build_error.empty()) {
+    final_status = Status(id, v1::CommandStatus::FAILED, bundle.build_error);
   } else if (stub == nullptr) {
     final_status = Status(id, v1::CommandStatus::FAILED, "no collector connection for the upload");
   } else {
@@ -111,25 +218,20 @@ void BundleCommandHandler::Run(std::string collector, v1::Command command,
       s.set_sources_done(total);
       s.set_sources_total(total);
       s.set_bytes(sent);
-      report(s);
+      to.report(s);
     };
     const absl::Status up = UploadBundleArchive(*stub, options_.node.node_id, id,
-                                                built->archive_path, built->summary, upload);
+                                                bundle.archive_path, bundle.summary, upload);
     final_status = up.ok() ? Status(id, v1::CommandStatus::DONE)
                            : Status(id, v1::CommandStatus::FAILED,
                                     absl::StrCat("upload failed: ", up.message()));
-    final_status.set_bytes(built->size_bytes);
-    std::error_code ec;
-    std::filesystem::remove(built->archive_path, ec);
+    final_status.set_bytes(bundle.size_bytes);
   }
   final_status.set_sources_done(total);
   final_status.set_sources_total(total);
-  report(final_status);
-  std::lock_guard<std::mutex> lock(mu_);
-  busy_ = false;
-  current_id_.clear();
-  finished_ids_.push_back(id);
-  if (finished_ids_.size() > 32) finished_ids_.pop_front();
+  const bool ok = final_status.state() == v1::CommandStatus::DONE;
+  to.report(std::move(final_status));
+  return ok;
 }
 
 }  // namespace guts::bundle

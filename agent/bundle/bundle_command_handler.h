@@ -2,11 +2,16 @@
 //
 // Handle() returns at once; one worker thread builds the bundle (BuildBundle with the default
 // sources, or those the request names), reports progress as CommandStatus (ACCEPTED, RUNNING
-// with sources done/total, UPLOADING with bytes, DONE or FAILED), uploads the archive with
-// resume (UploadBundleArchive) and deletes the local archive afterwards. One bundle at a time:
-// a second request while one runs is REJECTED; a repeat of the running or a finished id (the
-// collector re-sends pending requests after a reconnect) is ignored, whichever collector sends
-// it: a bundle is built once per command id, and uploaded to the collector that asked.
+// with sources done/total, UPLOADING with bytes, DONE or FAILED), and uploads the archive with
+// resume (UploadBundleArchive). One bundle at a time: a request for another id while one runs
+// is REJECTED.
+//
+// A bundle is built once per command id, and every collector that asks for that id gets its
+// upload (collector replicas, or gutsctl retrying through another replica with the same id):
+// a collector asking while the bundle builds or uploads is added to its uploads; one asking
+// after it finished gets the kept archive. The archive of the last bundle is kept for
+// `keep_archive_for`, then deleted. A repeat from a collector that already has its upload (or
+// has it under way) is ignored: the collector re-sends pending requests after a reconnect.
 //
 // Thread-safe. The destructor stops the upload and waits for the worker, which waits at most
 // for the bundle's own deadline.
@@ -26,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +59,10 @@ struct BundleAgentOptions {
   // The catalogue (tests substitute their own).
   std::function<std::vector<BundleSource>()> sources;
   UploadOptions upload;
+  // How long the archive of the last bundle is kept for a collector that asks for the same id
+  // later. It is deleted when the next bundle finishes, by the first command that arrives past
+  // this age, or when the handler ends (at most one archive is kept).
+  absl::Duration keep_archive_for = absl::Minutes(10);
 };
 
 class BundleCommandHandler final : public guts::agent::CommandHandler {
@@ -66,15 +76,42 @@ class BundleCommandHandler final : public guts::agent::CommandHandler {
                   std::function<void(guts::diag::v1::CommandStatus)> report) override;
 
  private:
-  void Run(std::string collector, guts::diag::v1::Command command,
-           std::function<void(guts::diag::v1::CommandStatus)> report);
+  // A collector waiting for the bundle (or its upload), and how to answer it.
+  struct Requester {
+    std::string collector;
+    std::function<void(guts::diag::v1::CommandStatus)> report;
+  };
+  // What a finished bundle leaves for later askers.
+  struct Finished {
+    std::string id;
+    std::string archive_path;  // "" once deleted (or never built)
+    uint64_t size_bytes = 0;
+    guts::diag::v1::BundleSummary summary;
+    uint32_t sources_total = 0;
+    std::string build_error;          // the build failed: every asker gets FAILED with it
+    std::vector<std::string> served;  // collectors whose upload succeeded
+    absl::Time finished_at;
+  };
+
+  // The worker: builds the bundle (unless `kept` holds it already), then uploads it to every
+  // asker, including those who ask meanwhile.
+  void Run(guts::diag::v1::Command command, std::optional<Finished> kept);
+  Finished Build(const guts::diag::v1::Command& command,
+                 const std::function<void(const guts::diag::v1::CommandStatus&)>& tell);
+  // Uploads to `to` and reports the outcome there; true when the collector has it.
+  bool Upload(const std::string& id, const Requester& to, const Finished& bundle);
+  // REQUIRES: mu_ held.
+  void DeleteExpiredArchive(absl::Time now);
 
   const BundleAgentOptions options_;
   std::mutex mu_;
   std::thread worker_;
   bool busy_ = false;
   std::string current_id_;
-  std::deque<std::string> finished_ids_;
+  // The running bundle's askers, in order; `next_upload_` indexes the next one to serve.
+  std::vector<Requester> waiting_;
+  size_t next_upload_ = 0;
+  std::deque<Finished> finished_;
   std::atomic<bool> stopping_{false};
 };
 

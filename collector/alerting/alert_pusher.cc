@@ -153,6 +153,10 @@ void AlertPusher::Observe(const std::vector<v1::Incident>& open,
   State& s = *state_;
   std::map<std::string, Alert> firing;
   for (const v1::Incident& inc : open) {
+    // Restored at the collector's start and not yet confirmed by its fresh analysis: the
+    // cause may have healed while the collector was away, so it is not paged again. Its
+    // resolution, if it comes, still goes out.
+    if (inc.awaiting_confirmation()) continue;
     Alert a = AlertForIncident(inc, s.options.context);
     firing.emplace(AlertIdentity(a), std::move(a));
   }

@@ -4,7 +4,8 @@
 // - Every open incident is an alert (alert.h), re-sent every `resend_interval` with an endsAt
 //   of four intervals ahead, so an Alertmanager that restarted gets it back and one the
 //   collector stopped talking to resolves it by itself. Keep the interval below Alertmanager's
-//   resolve_timeout.
+//   resolve_timeout. Not yet: an incident restored at the collector's start that its analysis
+//   has not confirmed (Incident.awaiting_confirmation); the cause may have healed meanwhile.
 // - A change of the alert set (an incident opened or resolved, a new severity or kind, which is
 //   a new label set) is pushed at once. A new label set replaces the old one in the same push:
 //   the old one is sent resolved.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/analysis_history.h"
+#include "collector/analysis/analysis_warm_up.h"
 #include "collector/analysis/cause_memory.h"
 #include "collector/analysis/detector.h"
 #include "collector/analysis/finality_throughput.h"
@@ -59,6 +60,8 @@ struct Analyzer::State {
   CauseMemory causes;
   FinalityThroughput throughput;
   IncidentTracker incidents;
+  // Once over, the warm-up after the start never comes back.
+  bool warmed_up = false;
 };
 
 Analyzer::Analyzer(AnalysisConfig config) : state_(std::make_unique<State>(config)) {}
@@ -401,7 +404,14 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
       if (kind->held_while_collector_blind) held.emplace(kind->name);
     }
   }
-  IncidentChanges changes = s.incidents.Apply(view.now, verdicts, held);
+  if (!s.warmed_up) {
+    AnalysisWarmUp warm_up = AnalysisWarmUpOf(view, s.config.warm_up_longest);
+    s.warmed_up = !warm_up.warming;
+    result.warming_up = warm_up.warming;
+    result.warm_up_why = std::move(warm_up.why);
+  }
+  IncidentChanges changes =
+      s.warmed_up ? s.incidents.Apply(view.now, verdicts, held) : s.incidents.Unchanged();
   result.open_incidents = std::move(changes.open);
   result.changed_incidents = std::move(changes.changed);
 

@@ -70,6 +70,9 @@ struct AnalysisConfig {
   absl::Duration corruption_window = absl::Minutes(10);
   // A cause that clears and comes back within this reopens its old incident.
   absl::Duration reopen_cooldown = absl::Minutes(5);
+  // After the collector starts, incidents wait until its agents are back and caught up, at
+  // most this long (analysis_warm_up.h). Not scaled: the agents' reconnect backoff is not.
+  absl::Duration warm_up_longest = absl::Seconds(30);
   // Declared maintenance (S21 rolling restarts): verdicts are capped at P3 inside a window for
   // the whole fleet, and for nodes whose agent carries the label `maintenance=true`.
   // FORK and DATA_CORRUPTION are never capped. A window with nodes covers a verdict only when
@@ -137,6 +140,10 @@ struct AnalysisResult {
   std::vector<guts::diag::v1::Incident> open_incidents;
   // Incidents opened, updated or resolved in this tick, to persist.
   std::vector<guts::diag::v1::Incident> changed_incidents;
+  // The collector started a moment ago and its agents are not all back: no incident changed
+  // this tick (analysis_warm_up.h); `warm_up_why` says what it waits for.
+  bool warming_up = false;
+  std::string warm_up_why;
 };
 
 class Analyzer {

@@ -125,11 +125,22 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
     cause.incident.set_kind_name(IncidentKindName(inc));
     cause.kind_name = cause.incident.kind_name();
     EnsureFirstEpisode(cause.incident);
+    // What the collector knew before it stopped; the analysis has yet to see it again.
+    cause.incident.set_awaiting_confirmation(true);
     cause.open = true;
     cause.ever_opened = true;
-    cause.present = config_.enter_ticks;
+    cause.present = 0;
     cause.absent = 0;
   }
+}
+
+IncidentChanges IncidentTracker::Unchanged() const {
+  IncidentChanges changes;
+  for (const auto& [key, cause] : causes_) {
+    if (cause.open) changes.open.push_back(cause.incident);
+  }
+  std::sort(changes.open.begin(), changes.open.end(), MoreSevereFirst);
+  return changes;
 }
 
 void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
@@ -146,6 +157,7 @@ void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
   CopyVerdict(v, inc);
   inc.set_severity(v.severity);
   inc.set_state(v1::OPEN);
+  inc.set_awaiting_confirmation(false);
   inc.set_resolved_unix_ms(0);
   inc.set_updated_unix_ms(absl::ToUnixMillis(now));
   *inc.mutable_runbook() = RunbookFor(KindNameOf(v));
@@ -203,7 +215,15 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
     ++cause.present;
     cause.absent = 0;
     if (cause.open) {
-      if (Refresh(now, *verdict, cause)) changes.changed.push_back(cause.incident);
+      bool changed = Refresh(now, *verdict, cause);
+      v1::Incident& inc = cause.incident;
+      if (inc.awaiting_confirmation() && cause.present >= config_.enter_ticks) {
+        inc.set_awaiting_confirmation(false);
+        inc.set_updated_unix_ms(absl::ToUnixMillis(now));
+        AddTimeline(inc, now, "confirmed by the analysis after the collector restarted");
+        changed = true;
+      }
+      if (changed) changes.changed.push_back(inc);
     } else if (cause.present >= config_.enter_ticks) {
       Open(now, *verdict, cause);
       changes.changed.push_back(cause.incident);

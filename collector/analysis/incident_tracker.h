@@ -36,8 +36,14 @@ class IncidentTracker {
   explicit IncidentTracker(const AnalysisConfig& config);
 
   // Takes over incidents that were open before a restart; their causes keep their ids.
-  // Incidents that are not OPEN or have no cause_key are ignored.
+  // Incidents that are not OPEN or have no cause_key are ignored. A restored incident is
+  // `awaiting_confirmation` until its cause is present for `enter_ticks` ticks (then it is
+  // confirmed, a changed incident); absent for `clear_ticks` it resolves unconfirmed.
   void Restore(const std::vector<guts::diag::v1::Incident>& open);
+
+  // The open incidents as they stand, nothing opened, cleared or counted: the tick of an
+  // analysis that is still warming up (analysis_warm_up.h).
+  IncidentChanges Unchanged() const;
 
   // One tick. Causes of a kind named in `held` neither open, clear nor count: their evidence
   // is not trustworthy this tick (the collector is overloaded).

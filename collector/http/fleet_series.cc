@@ -29,6 +29,8 @@ void AddIncidents(prometheus::Registry& r, const v1::FleetStatus& fleet) {
                      "and this collector's id");
   auto& since = Gauge(r, "guts_incident_opened_timestamp_seconds", "When the incident opened");
   for (const v1::Incident& i : fleet.open_incidents()) {
+    // Restored at start and not confirmed yet: a rule on this series must not re-fire it.
+    if (i.awaiting_confirmation()) continue;
     prometheus::Labels labels{{"kind", IncidentKindName(i)},
                               {"severity", v1::Severity_Name(i.severity())},
                               {"cause", i.cause_key()},

@@ -53,6 +53,7 @@ void AddFleetSeries(prometheus::Registry& r, const FleetStatus& fleet, const Sto
       BuildGauge().Name("guts_open_incidents").Help("Open incidents by severity").Register(r);
   std::map<std::string, int> by_severity = {{"P1", 0}, {"P2", 0}, {"P3", 0}};
   for (const auto& i : fleet.open_incidents()) {
+    if (i.awaiting_confirmation()) continue;  // restored at start, not confirmed yet
     ++by_severity[guts::diag::v1::Severity_Name(i.severity())];
   }
   for (const auto& [sev, count] : by_severity) incidents.Add({{"severity", sev}}).Set(count);

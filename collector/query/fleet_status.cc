@@ -92,6 +92,9 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
   FleetStatus out;
   *out.mutable_collector() = collector;
   std::map<std::string, std::vector<std::string>> incidents_of;
+  if (analysis != nullptr && analysis->warming_up) {
+    out.mutable_collector()->set_warming_up(analysis->warm_up_why);
+  }
   if (analysis != nullptr) {
     for (const auto& i : analysis->open_incidents) {
       *out.add_open_incidents() = i;

@@ -94,6 +94,9 @@ std::string FleetHeadline(const v1::FleetStatus& status, const Style& style) {
                           Tone::kWarn, style),
                     "\n");
   }
+  if (!collector.warming_up().empty()) {
+    absl::StrAppend(&line, Paint(collector.warming_up(), Tone::kWarn, style), "\n");
+  }
   return line;
 }
 

@@ -13,6 +13,10 @@ namespace {
 
 std::string StateLabel(const v1::Incident& incident, const Style& style) {
   if (incident.state() == v1::RESOLVED) return Paint("resolved", Tone::kGood, style);
+  // Restored by a collector that just started, not yet seen again by its analysis (not paged).
+  if (incident.state() == v1::OPEN && incident.awaiting_confirmation()) {
+    return Paint("unconfirmed", Tone::kBold, style);
+  }
   if (incident.state() == v1::OPEN) return Paint("open", Tone::kBold, style);
   return "-";
 }
@@ -68,6 +72,14 @@ std::string RenderIncidentTable(const v1::Incident& incident, absl::Time now, co
       absl::StrCat(FormatUtcMs(incident.opened_unix_ms()), " (",
                    FormatAge(now - absl::FromUnixMillis(incident.opened_unix_ms())), " ago)");
   absl::StrAppend(&out, Field("opened", opened, style));
+  if (incident.awaiting_confirmation()) {
+    absl::StrAppend(&out, Field("restored",
+                                incident.state() == v1::OPEN
+                                    ? "at the collector's start; not paged until its analysis "
+                                      "sees it again"
+                                    : "at the collector's start; its analysis found it gone",
+                                style));
+  }
   if (incident.resolved_unix_ms() != 0) {
     absl::StrAppend(&out, Field("resolved", FormatUtcMs(incident.resolved_unix_ms()), style));
   }

@@ -197,6 +197,40 @@ TEST_F(AlertPusherTest, ResolutionSurvivesAnOutageAndACollectorRestart) {
   EXPECT_TRUE(left->empty());
 }
 
+// A collector restarted after the cause healed: the incident it restored is not pushed as
+// firing while it awaits confirmation; once confirmed it fires, and a restored one that
+// resolves unconfirmed is sent resolved only.
+TEST_F(AlertPusherTest, RestoredIncidentIsNotPushedAsFiringUntilConfirmed) {
+  Receiver am;
+  auto pusher = AlertPusher::Start(store_.get(), Options(am.url()));
+  ASSERT_TRUE(pusher.ok());
+  v1::Incident healed = NodeDown("v2", v1::P2);
+  healed.set_awaiting_confirmation(true);
+  v1::Incident still = NodeDown("v6", v1::P2);
+  still.set_awaiting_confirmation(true);
+  (*pusher)->Observe({healed, still}, {}, absl::Now());
+  absl::SleepFor(absl::Milliseconds(1500));  // a resend interval and a half
+  for (const nlohmann::json& b : am.Bodies()) {
+    EXPECT_TRUE(Find(b, "v2").is_null() && Find(b, "v6").is_null()) << b.dump();
+  }
+  EXPECT_EQ((*pusher)->Figures().firing, 0u);
+
+  still.set_awaiting_confirmation(false);
+  (*pusher)->Observe({still}, {still, Resolved(healed)}, absl::Now());
+  ASSERT_FALSE(am.WaitFor([](const auto& b) { return !Find(b, "v6").is_null(); }, absl::Seconds(5))
+                   .is_null())
+      << "the confirmed incident fires";
+  nlohmann::json resolution =
+      am.WaitFor([](const auto& b) { return !Find(b, "v2").is_null(); }, absl::Seconds(5));
+  ASSERT_FALSE(resolution.is_null());
+  for (const nlohmann::json& b : am.Bodies()) {
+    nlohmann::json a = Find(b, "v2");
+    if (!a.is_null()) {
+      EXPECT_TRUE(EndedInThePast(a)) << "the healed one fired: " << a.dump();
+    }
+  }
+}
+
 TEST_F(AlertPusherTest, NewSeverityEndsTheOldLabelSetInTheSamePush) {
   Receiver am;
   auto pusher = AlertPusher::Start(store_.get(), Options(am.url()));

@@ -140,6 +140,48 @@ TEST_F(IncidentTrackerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
   EXPECT_TRUE(c.open.empty());
 }
 
+TEST_F(IncidentTrackerTest, RestoredIncidentAwaitsConfirmationUntilItsCauseHoldsEnterTicks) {
+  v1::Incident restored;
+  restored.set_id("inc-1-abc");
+  restored.set_kind(v1::NODE_DOWN);
+  restored.set_state(v1::OPEN);
+  restored.set_cause_key("NODE_DOWN:v4");
+  tracker.Restore({restored});
+  IncidentChanges c = tracker.Unchanged();
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_TRUE(c.open[0].awaiting_confirmation());
+  for (int i = 1; i < config.enter_ticks; ++i) {
+    c = Tick({Down("v4")});
+    ASSERT_EQ(c.open.size(), 1u);
+    EXPECT_TRUE(c.open[0].awaiting_confirmation()) << "tick " << i;
+  }
+  c = Tick({Down("v4")});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_FALSE(c.open[0].awaiting_confirmation());
+  ASSERT_EQ(c.changed.size(), 1u);
+  EXPECT_EQ(c.changed[0].id(), "inc-1-abc");
+}
+
+TEST_F(IncidentTrackerTest, RestoredIncidentWhoseCauseIsGoneResolvesUnconfirmed) {
+  v1::Incident restored;
+  restored.set_id("inc-1-abc");
+  restored.set_kind(v1::NODE_DOWN);
+  restored.set_state(v1::OPEN);
+  restored.set_cause_key("NODE_DOWN:v4");
+  tracker.Restore({restored});
+  IncidentChanges c;
+  for (int i = 0; i < config.clear_ticks; ++i) c = Tick({});
+  EXPECT_TRUE(c.open.empty());
+  ASSERT_EQ(c.changed.size(), 1u);
+  EXPECT_EQ(c.changed[0].state(), v1::RESOLVED);
+  EXPECT_TRUE(c.changed[0].awaiting_confirmation());
+  // Back within the cooldown: an episode of the same incident, open and confirmed.
+  for (int i = 0; i < config.enter_ticks; ++i) c = Tick({Down("v4")});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(c.open[0].id(), "inc-1-abc");
+  EXPECT_FALSE(c.open[0].awaiting_confirmation());
+}
+
 TEST_F(IncidentTrackerTest, HeldKindNeitherClearsNorCounts) {
   for (int i = 0; i < 3; ++i) Tick({Down("v4")});
   for (int i = 0; i < 10; ++i) {

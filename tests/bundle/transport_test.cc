@@ -425,6 +425,208 @@ TEST_F(BundleTransportTest, AnotherNodesBundleCannotBeUploaded) {
   EXPECT_EQ(st.error_code(), grpc::PERMISSION_DENIED);
 }
 
+// One collector replica's bundle room on its own gRPC server, holding a pending request for
+// bundle `id` of node v1 (as each replica holds the request it sent the agent).
+class ReplicaBundleRoom {
+ public:
+  explicit ReplicaBundleRoom(const std::string& id, const std::string& temp_dir) {
+    auto storage = std::make_unique<collector::testing::MemoryBundleStorage>();
+    storage_ = storage.get();
+    v1::BundleInfo pending;
+    pending.set_id(id);
+    pending.set_node_id("v1");
+    pending.set_state(v1::BUNDLE_PENDING);
+    pending.set_requested_unix_ms(absl::ToUnixMillis(absl::Now()));
+    pending.set_expires_unix_ms(absl::ToUnixMillis(absl::Now() + absl::Minutes(10)));
+    EXPECT_TRUE(storage->PutBundleInfo(pending).ok());
+    collector::BundleOptions opts;
+    opts.start_ticker = false;
+    opts.uploads.temp_dir = temp_dir;
+    auto rpcs = BundleRpcsImpl::Create(
+        std::move(storage), [](const std::string&, const v1::Command&) { return false; },
+        [] { return std::vector<std::string>{"v1"}; }, opts);
+    EXPECT_TRUE(rpcs.ok()) << rpcs.status();
+    rpcs_ = std::move(*rpcs);
+    agent_service_ = std::make_unique<TestAgentService>(rpcs_.get());
+    fleet_service_ = std::make_unique<TestFleetService>(rpcs_.get());
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(agent_service_.get());
+    builder.RegisterService(fleet_service_.get());
+    server_ = builder.BuildAndStart();
+    address_ = absl::StrCat("127.0.0.1:", port);
+    channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  }
+  ~ReplicaBundleRoom() {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
+
+  const std::string& address() const { return address_; }
+  std::shared_ptr<v1::AgentService::StubInterface> AgentStub() {
+    return v1::AgentService::NewStub(channel_);
+  }
+  std::string Data(const std::string& id) { return storage_->Data(id); }
+  v1::BundleInfo Info(const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::ListBundlesRequest req;
+    req.set_node_id("v1");
+    v1::BundleList list;
+    EXPECT_TRUE(v1::FleetService::NewStub(channel_)->ListBundles(&ctx, req, &list).ok());
+    for (const v1::BundleInfo& info : list.bundles()) {
+      if (info.id() == id) return info;
+    }
+    return v1::BundleInfo();
+  }
+
+ private:
+  collector::testing::MemoryBundleStorage* storage_ = nullptr;  // owned by rpcs_
+  std::unique_ptr<BundleRpcsImpl> rpcs_;
+  std::unique_ptr<TestAgentService> agent_service_;
+  std::unique_ptr<TestFleetService> fleet_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// The CommandStatuses one collector's stream received, in order.
+struct StatusLog {
+  std::mutex mu;
+  std::vector<v1::CommandStatus> statuses;
+  std::function<void(v1::CommandStatus)> Report() {
+    return [this](v1::CommandStatus s) {
+      std::lock_guard<std::mutex> lock(mu);
+      statuses.push_back(std::move(s));
+    };
+  }
+  int Count(v1::CommandStatus::State state) {
+    std::lock_guard<std::mutex> lock(mu);
+    return static_cast<int>(std::count_if(statuses.begin(), statuses.end(),
+                                          [state](const auto& s) { return s.state() == state; }));
+  }
+  bool WaitFinal(absl::Duration timeout) {
+    for (absl::Time end = absl::Now() + timeout; absl::Now() < end;) {
+      if (Count(v1::CommandStatus::DONE) + Count(v1::CommandStatus::FAILED) > 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  std::string Last() {
+    std::lock_guard<std::mutex> lock(mu);
+    return statuses.empty() ? "(none)" : statuses.back().ShortDebugString();
+  }
+};
+
+// Collector replicas each asking the agent for the same command id: the agent builds the bundle
+// once and uploads it to every collector that asked, while it builds and after it finished; a
+// repeat from a collector that has its upload is ignored.
+TEST(BundleFromTwoCollectors, SameCommandIdFromEachIsBuiltOnceAndUploadedToEveryOneThatAsked) {
+  const std::string work =
+      (fs::temp_directory_path() / absl::StrCat("guts-bundle-two-", ::getpid())).string();
+  fs::create_directories(work);
+  const std::string id = "v1-20261205T090000Z-0000aa";
+  ReplicaBundleRoom a(id, work), b(id, work), c(id, work);
+  auto builds = std::make_shared<std::atomic<int>>(0);
+  bundle::BundleAgentOptions opts;
+  opts.node.node_id = "v1";
+  opts.work_dir = work + "/agent";
+  opts.stub_by_collector = {
+      {a.address(), a.AgentStub()}, {b.address(), b.AgentStub()}, {c.address(), c.AgentStub()}};
+  opts.upload.backoff_initial = absl::Milliseconds(20);
+  opts.sources = [builds] {
+    bundle::BundleSource noise = NoiseSource(256 << 10);
+    bundle::BundleSource counted;
+    counted.name = "counted";
+    counted.entry = "counted.txt";
+    counted.collect = [builds](const bundle::SourceContext&, bundle::SourceOutput& out) {
+      ++*builds;
+      // Long enough for the second collector's request to land while this one builds.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      out.Write("built\n");
+      return absl::OkStatus();
+    };
+    return std::vector<bundle::BundleSource>{noise, counted};
+  };
+  auto handler = std::make_unique<bundle::BundleCommandHandler>(std::move(opts));
+  v1::Command cmd;
+  cmd.set_id(id);
+  cmd.mutable_bundle()->set_bundle_id(id);
+  cmd.mutable_bundle()->set_timeout_ms(30000);
+
+  StatusLog from_a, from_b, from_c;
+  handler->HandleFrom(a.address(), cmd, from_a.Report());
+  handler->HandleFrom(b.address(), cmd, from_b.Report());  // while A's bundle builds
+  handler->HandleFrom(a.address(), cmd, from_a.Report());  // A re-sends after a reconnect
+  ASSERT_TRUE(from_a.WaitFinal(absl::Seconds(30))) << from_a.Last();
+  ASSERT_TRUE(from_b.WaitFinal(absl::Seconds(30))) << from_b.Last();
+  EXPECT_EQ(from_a.Count(v1::CommandStatus::DONE), 1) << from_a.Last();
+  EXPECT_EQ(from_b.Count(v1::CommandStatus::DONE), 1) << from_b.Last();
+  EXPECT_EQ(from_a.Count(v1::CommandStatus::ACCEPTED), 1) << "A's repeat must be ignored";
+  EXPECT_EQ(from_b.Count(v1::CommandStatus::ACCEPTED), 1);
+
+  // After it finished, a third collector asks for the same id: it gets the kept archive.
+  handler->HandleFrom(c.address(), cmd, from_c.Report());
+  ASSERT_TRUE(from_c.WaitFinal(absl::Seconds(30))) << from_c.Last();
+  EXPECT_EQ(from_c.Count(v1::CommandStatus::DONE), 1) << from_c.Last();
+  // B asks again once more: it has its upload, nothing happens.
+  handler->HandleFrom(b.address(), cmd, from_b.Report());
+  EXPECT_EQ(from_b.Count(v1::CommandStatus::ACCEPTED), 1);
+
+  EXPECT_EQ(builds->load(), 1) << "one command id, one bundle built";
+  const std::string archive = a.Data(id);
+  ASSERT_FALSE(archive.empty());
+  EXPECT_EQ(b.Data(id), archive) << "B got another archive than A";
+  EXPECT_EQ(c.Data(id), archive) << "C got another archive than A";
+  bundle::Sha256 sha;
+  sha.Update(archive);
+  const std::string archive_sha = sha.FinishHex();
+  for (ReplicaBundleRoom* room : {&a, &b, &c}) {
+    v1::BundleInfo info = room->Info(id);
+    EXPECT_EQ(info.state(), v1::BUNDLE_COMPLETE) << room->address() << ": " << info.error();
+    EXPECT_EQ(info.sha256(), archive_sha) << room->address();
+  }
+
+  // The kept archive goes with the handler (a restarted agent no longer knows the id).
+  handler.reset();
+  int left = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(work + "/agent")) {
+    left += entry.path().string().ends_with(".tar.gz");
+  }
+  EXPECT_EQ(left, 0);
+  std::error_code ec;
+  fs::remove_all(work, ec);
+}
+
+// Past `keep_archive_for` a late collector is told the archive is gone; nothing is rebuilt.
+TEST(BundleFromTwoCollectors, LateAskerPastTheKeptArchiveIsToldToAskForANewBundle) {
+  const std::string work =
+      (fs::temp_directory_path() / absl::StrCat("guts-bundle-late-", ::getpid())).string();
+  fs::create_directories(work);
+  const std::string id = "v1-20261205T090000Z-0000bb";
+  ReplicaBundleRoom a(id, work), b(id, work);
+  bundle::BundleAgentOptions opts;
+  opts.node.node_id = "v1";
+  opts.work_dir = work + "/agent";
+  opts.stub_by_collector = {{a.address(), a.AgentStub()}, {b.address(), b.AgentStub()}};
+  opts.keep_archive_for = absl::ZeroDuration();
+  opts.sources = [] { return std::vector<bundle::BundleSource>{NoiseSource(1024)}; };
+  bundle::BundleCommandHandler handler(std::move(opts));
+  v1::Command cmd;
+  cmd.set_id(id);
+  cmd.mutable_bundle()->set_bundle_id(id);
+  StatusLog from_a, from_b;
+  handler.HandleFrom(a.address(), cmd, from_a.Report());
+  ASSERT_TRUE(from_a.WaitFinal(absl::Seconds(30))) << from_a.Last();
+  EXPECT_EQ(from_a.Count(v1::CommandStatus::DONE), 1) << from_a.Last();
+  handler.HandleFrom(b.address(), cmd, from_b.Report());
+  ASSERT_TRUE(from_b.WaitFinal(absl::Seconds(1))) << from_b.Last();
+  EXPECT_EQ(from_b.Count(v1::CommandStatus::FAILED), 1) << from_b.Last();
+  EXPECT_NE(from_b.Last().find("no longer kept"), std::string::npos) << from_b.Last();
+  EXPECT_TRUE(b.Data(id).empty());
+  std::error_code ec;
+  fs::remove_all(work, ec);
+}
+
 // The agent stops (its handler is destroyed) while a bundle is still building: the destructor
 // returns once the worker ends, instead of waiting for it while holding what the worker's last
 // step needs.

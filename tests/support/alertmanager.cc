@@ -77,6 +77,11 @@ std::vector<nlohmann::json> PagerInbox::Pages(const std::string& alertname) {
   return out;
 }
 
+int PagerInbox::Total() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(pages_.size());
+}
+
 nlohmann::json PagerInbox::Last() {
   absl::MutexLock lock(&mu_);
   return pages_.empty() ? nlohmann::json() : pages_.back();

@@ -52,6 +52,7 @@ class PagerInbox {
                  absl::Duration timeout);
   // The notifications of the group of `alertname`, in order.
   std::vector<nlohmann::json> Pages(const std::string& alertname);
+  int Total();            // every notification, of any group
   nlohmann::json Last();  // the last notification, or null
   std::string Dump();     // one line a notification, for failure messages
 

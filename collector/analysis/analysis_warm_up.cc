@@ -1,0 +1,45 @@
+#include "collector/analysis/analysis_warm_up.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/analysis/verdict_parts.h"
+
+namespace guts::collector {
+
+namespace {
+
+// Its stream is open, and a snapshot taken after the stream opened is stored: what the spool
+// replayed came before it.
+bool CaughtUp(const NodeObservation& node) {
+  return node.connected && node.has_latest && node.latest.seq() >= node.hello.next_seq();
+}
+
+}  // namespace
+
+AnalysisWarmUp AnalysisWarmUpOf(const FleetView& view, absl::Duration longest) {
+  AnalysisWarmUp w;
+  const absl::Time started = view.collector.started;
+  if (started == absl::InfinitePast() || view.now - started >= longest) return w;
+  std::vector<std::string> waiting;
+  int known = 0;
+  for (const NodeObservation& node : view.nodes) {
+    if (!node.has_latest && !node.connected) continue;
+    ++known;
+    if (!CaughtUp(node)) waiting.push_back(node.node_id);
+  }
+  if (waiting.empty()) return w;
+  w.warming = true;
+  constexpr size_t kNamed = 5;
+  std::string names =
+      absl::StrJoin(waiting.begin(), waiting.begin() + std::min(waiting.size(), kNamed), ", ");
+  if (waiting.size() > kNamed) absl::StrAppend(&names, ", ...");
+  w.why = absl::StrCat(
+      "analysis warming up after the collector's start: ", known - static_cast<int>(waiting.size()),
+      " of ", known, " agents back and caught up (waiting for ", names, "), at most ",
+      SecondsText(longest - (view.now - started)), " more");
+  return w;
+}
+
+}  // namespace guts::collector

@@ -1,0 +1,136 @@
+// A collector replica that returns after a heal: the incidents it restores from its store wait
+// for its analysis, warmed up, to confirm them; healed ones resolve without being confirmed
+// (and so without being paged again), and nothing opens from its own absence.
+#include "collector/analysis/analysis_warm_up.h"
+
+#include <gtest/gtest.h>
+
+#include "collector/analysis/analyzer.h"
+#include "tests/analysis/synthetic_fleet.h"
+
+namespace guts::collector {
+namespace {
+
+namespace v1 = ::guts::diag::v1;
+using testing::SyntheticFleet;
+
+const std::vector<std::string> kFour = {"v1", "v2", "v3", "v4"};
+const std::vector<std::string> kThree = {"v5", "v6", "v7"};
+
+// The split as the replica held it when it was killed.
+v1::Incident SplitOpenBeforeTheKill() {
+  SyntheticFleet fleet(7);
+  Analyzer analyzer(AnalysisConfig{});
+  for (int i = 0; i < 5; ++i) {
+    fleet.Step();
+    analyzer.Tick(fleet.View());
+  }
+  fleet.Cut(kFour, kThree);
+  for (int i = 0; i < 10; ++i) {
+    fleet.Step();
+    AnalysisResult r = analyzer.Tick(fleet.View());
+    for (const v1::Incident& inc : r.open_incidents) {
+      if (inc.kind() == v1::PARTITION_NO_QUORUM) return inc;
+    }
+  }
+  ADD_FAILURE() << "no PARTITION_NO_QUORUM from the split";
+  return v1::Incident();
+}
+
+// The view of a collector started at `started`, whose agents `back` have reconnected and
+// caught up; the others are as the store left them (disconnected).
+FleetView ViewAfterStart(SyntheticFleet& fleet, absl::Time started, int back) {
+  fleet.Step();
+  FleetView view = fleet.View();
+  view.collector.started = started;
+  for (size_t i = 0; i < view.nodes.size(); ++i) {
+    NodeObservation& n = view.nodes[i];
+    n.hello.set_next_seq(n.latest.seq());
+    if (static_cast<int>(i) >= back) n.connected = false;
+  }
+  return view;
+}
+
+const v1::Incident* Find(const std::vector<v1::Incident>& list, const std::string& id) {
+  for (const v1::Incident& inc : list) {
+    if (inc.id() == id) return &inc;
+  }
+  return nullptr;
+}
+
+TEST(AnalysisWarmUp, WaitsForEveryKnownAgentToBeBackAndCaughtUpAtMostTheLongest) {
+  SyntheticFleet fleet(3);
+  fleet.Step();
+  FleetView view = fleet.View();
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30)).warming) << "start unknown";
+  view.collector.started = view.now - absl::Seconds(2);
+  for (NodeObservation& n : view.nodes) n.hello.set_next_seq(n.latest.seq());
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30)).warming) << "all caught up";
+
+  view.nodes[1].connected = false;                                   // not back yet
+  view.nodes[2].hello.set_next_seq(view.nodes[2].latest.seq() + 1);  // replaying its spool
+  AnalysisWarmUp w = AnalysisWarmUpOf(view, absl::Seconds(30));
+  EXPECT_TRUE(w.warming);
+  EXPECT_NE(w.why.find("1 of 3 agents back and caught up (waiting for v2, v3)"), std::string::npos)
+      << w.why;
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(2)).warming) << "past the longest wait";
+}
+
+TEST(AnalysisWarmUp, ReturningAfterTheHealResolvesTheRestoredSplitWithoutConfirmingIt) {
+  v1::Incident split = SplitOpenBeforeTheKill();
+  ASSERT_FALSE(split.id().empty());
+  SyntheticFleet fleet(7);  // healed while the replica was away
+  for (int i = 0; i < 5; ++i) fleet.Step();
+  Analyzer returning(AnalysisConfig{});
+  returning.RestoreIncidents({split});
+  const absl::Time started = fleet.now();
+
+  // Agents come back one by one: nothing changes, the restored split waits, unconfirmed.
+  for (int back = 0; back < 7; ++back) {
+    AnalysisResult r = returning.Tick(ViewAfterStart(fleet, started, back));
+    EXPECT_TRUE(r.warming_up) << back;
+    EXPECT_TRUE(r.changed_incidents.empty()) << r.changed_incidents[0].ShortDebugString();
+    ASSERT_EQ(r.open_incidents.size(), 1u);
+    EXPECT_TRUE(r.open_incidents[0].awaiting_confirmation());
+  }
+  // Every agent caught up: the fresh analysis finds no split and resolves it, unconfirmed.
+  bool resolved = false;
+  for (int i = 0; i < 10 && !resolved; ++i) {
+    AnalysisResult r = returning.Tick(ViewAfterStart(fleet, started, 7));
+    EXPECT_FALSE(r.warming_up);
+    for (const v1::Incident& inc : r.changed_incidents) {
+      EXPECT_EQ(inc.id(), split.id()) << "nothing else changes: " << inc.summary();
+      EXPECT_TRUE(inc.awaiting_confirmation()) << "the healed split was confirmed";
+      resolved = inc.state() == v1::RESOLVED;
+    }
+  }
+  EXPECT_TRUE(resolved);
+}
+
+TEST(AnalysisWarmUp, ReturningDuringTheSplitConfirmsTheRestoredIncidentUnderItsId) {
+  v1::Incident split = SplitOpenBeforeTheKill();
+  ASSERT_FALSE(split.id().empty());
+  SyntheticFleet fleet(7);
+  fleet.Cut(kFour, kThree);
+  for (int i = 0; i < 5; ++i) fleet.Step();
+  Analyzer returning(AnalysisConfig{});
+  returning.RestoreIncidents({split});
+  const absl::Time started = fleet.now();
+  returning.Tick(ViewAfterStart(fleet, started, 3));
+  AnalysisResult r;
+  int ticks = 0;
+  for (; ticks < 10; ++ticks) {
+    r = returning.Tick(ViewAfterStart(fleet, started, 7));
+    const v1::Incident* inc = Find(r.open_incidents, split.id());
+    ASSERT_NE(inc, nullptr) << "the split is still there";
+    if (!inc->awaiting_confirmation()) break;
+  }
+  EXPECT_EQ(ticks + 1, AnalysisConfig{}.enter_ticks) << "confirmed after enter_ticks ticks";
+  const v1::Incident* confirmed = Find(r.changed_incidents, split.id());
+  ASSERT_NE(confirmed, nullptr) << "the confirmation is a change (stored, then pushed)";
+  EXPECT_EQ(confirmed->timeline().rbegin()->event(),
+            "confirmed by the analysis after the collector restarted");
+}
+
+}  // namespace
+}  // namespace guts::collector
