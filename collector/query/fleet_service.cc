@@ -107,7 +107,7 @@ bool IncidentOrder(const Incident& a, const Incident& b) {
 }  // namespace
 
 FleetServiceImpl::FleetServiceImpl(const Store* store, const FleetState* fleet,
-                                   const AnalysisLoop* analysis,
+                                   const LatestAnalysis* analysis,
                                    std::function<guts::diag::v1::CollectorInfo()> collector_info)
     : store_(store),
       fleet_(fleet),

@@ -30,6 +30,28 @@ TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePai
   EXPECT_THAT(verdicts[0].nodes, ElementsAre("v2", "v6"));
 }
 
+// The number of changes that makes a flap is the detector's own setting (flap_min_transitions),
+// overridden by name in the config.
+TEST(FlappingLinkDetectorTest, ItsDeclaredNumberOfChangesCanBeOverridden) {
+  AnalysisConfig config = TestConfig();
+  config.detector_numbers["flap_min_transitions"] = 7;
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link", config);
+  harness.Run(fleet, 20);
+  std::vector<Verdict> verdicts;
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    fleet.Cut({"v2"}, {"v6"});
+    harness.Run(fleet, 6);
+    fleet.Heal();
+    verdicts = harness.Run(fleet, 7);
+  }
+  EXPECT_THAT(verdicts, SizeIs(0)) << "6 changes are below the overridden 7";
+  fleet.Cut({"v2"}, {"v6"});
+  verdicts = harness.Run(fleet, 6);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  EXPECT_EQ(verdicts[0].evidence.at("transitions"), "7");
+}
+
 TEST(FlappingLinkDetectorTest, OneCutIsNotFlapping) {
   SyntheticFleet fleet(7);
   DetectorHarness harness("flapping_link");
