@@ -12,17 +12,24 @@ namespace v1 = ::guts::diag::v1;
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 
-TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePair) {
-  SyntheticFleet fleet(7);
-  DetectorHarness harness("flapping_link");
-  harness.Run(fleet, 20);
+// Cuts v2-v6 for 6 ticks and heals it for 7, `cycles` times (two changes each); the last
+// tick's verdicts.
+std::vector<Verdict> CutAndHealV2V6(SyntheticFleet& fleet, DetectorHarness& harness, int cycles) {
   std::vector<Verdict> verdicts;
-  for (int cycle = 0; cycle < 3; ++cycle) {
+  for (int cycle = 0; cycle < cycles; ++cycle) {
     fleet.Cut({"v2"}, {"v6"});
     harness.Run(fleet, 6);
     fleet.Heal();
     verdicts = harness.Run(fleet, 7);
   }
+  return verdicts;
+}
+
+TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePair) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  std::vector<Verdict> verdicts = CutAndHealV2V6(fleet, harness, 3);
   ASSERT_THAT(verdicts, SizeIs(1));
   EXPECT_EQ(verdicts[0].kind_name, "FLAPPING_LINK");
   EXPECT_EQ(verdicts[0].cause_key, "FLAPPING_LINK:v2-v6");
@@ -38,13 +45,7 @@ TEST(FlappingLinkDetectorTest, ItsDeclaredNumberOfChangesCanBeOverridden) {
   SyntheticFleet fleet(7);
   DetectorHarness harness("flapping_link", config);
   harness.Run(fleet, 20);
-  std::vector<Verdict> verdicts;
-  for (int cycle = 0; cycle < 3; ++cycle) {
-    fleet.Cut({"v2"}, {"v6"});
-    harness.Run(fleet, 6);
-    fleet.Heal();
-    verdicts = harness.Run(fleet, 7);
-  }
+  std::vector<Verdict> verdicts = CutAndHealV2V6(fleet, harness, 3);
   EXPECT_THAT(verdicts, SizeIs(0)) << "6 changes are below the overridden 7";
   fleet.Cut({"v2"}, {"v6"});
   verdicts = harness.Run(fleet, 6);
