@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
+#include "collector/analysis/latest_analysis.h"
 #include "collector/fleet/fleet_state.h"
 #include "collector/store/store.h"
 
@@ -49,7 +50,7 @@ struct AnalysisLoopOptions {
   std::function<CollectorHealth(absl::Time)> collector_health;
 };
 
-class AnalysisLoop {
+class AnalysisLoop final : public LatestAnalysis {
  public:
   // Every pointer must outlive the loop.
   AnalysisLoop(Store* store, FleetState* fleet, AnalysisLoopOptions options);
@@ -61,12 +62,9 @@ class AnalysisLoop {
   absl::Status Start();
   void Stop();
 
-  // The newest analysis result, or null before the first tick.
-  std::shared_ptr<const AnalysisResult> Latest() const;
-
-  // The analysis' settings, windows scaled by the time scale: what the queries use too (the
-  // peers a node heard count with config().peer_heard_within).
-  const AnalysisConfig& config() const { return config_; }
+  // LatestAnalysis.
+  std::shared_ptr<const AnalysisResult> Latest() const override;
+  const AnalysisConfig& config() const override { return config_; }
 
  private:
   void Run();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "collector/analysis/incident_kind.h"
 #include "common/incident_kind_name.h"
 
 namespace guts::collector {
@@ -35,30 +36,15 @@ bool CauseNamesNodes(const v1::Incident& incident) {
   return incident.cause_key().find(':') != std::string::npos;
 }
 
+// The command the kind declares (IncidentKindSpec::first_command), else the node or the fleet.
 std::string NextCommand(const v1::Incident& incident, const AlertContext& context) {
+  const IncidentKindSpec* kind = FindIncidentKind(IncidentKindName(incident));
   std::string first;
-  switch (incident.kind()) {
-    case v1::PARTITION:
-    case v1::PARTITION_NO_QUORUM:
-    case v1::PARTIAL_PARTITION:
-    case v1::FLEET_PEER_LOSS:
-      first = "net partitions";
-      break;
-    case v1::ONE_WAY_LINK:
-    case v1::FLAPPING_LINK:
-    case v1::NODE_ONE_WAY_ISOLATION:
-    case v1::NODE_ISOLATED:
-      first = "net matrix";
-      break;
-    case v1::FORK:
-    case v1::CONSENSUS_STUCK:
-    case v1::QUORUM_AT_RISK:
-    case v1::COLLECTOR_DEGRADED:
-      first = "fleet status";
-      break;
-    default:
-      first = incident.nodes_size() == 1 ? absl::StrCat("node show ", incident.nodes(0))
-                                         : "fleet status";
+  if (kind != nullptr && !kind->first_command.empty()) {
+    first = std::string(kind->first_command);
+  } else {
+    first =
+        incident.nodes_size() == 1 ? absl::StrCat("node show ", incident.nodes(0)) : "fleet status";
   }
   return absl::StrCat(context.gutsctl, " ", first, "; ", context.gutsctl, " incident show ",
                       incident.id());

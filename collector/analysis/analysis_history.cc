@@ -121,130 +121,14 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
   }
 }
 
-bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
-  return std::binary_search(sorted.begin(), sorted.end(), x);
-}
-
-void UpdateLinks(const FleetModel& model, const std::vector<uint32_t>& numbers,
-                 const AnalysisConfig& config, AnalysisHistory& h) {
-  auto unsettled = [&](uint32_t x) {
-    return x < h.nodes.size() && model.now <= h.nodes[x].unsettled_until;
-  };
-  const size_t n = model.nodes.size();
-  h.heard.resize(h.names.size());
-  h.heard_known.resize(h.names.size(), 0);
-  std::vector<int> index_of(h.names.size(), -1);
-  // This tick's lists for reporting nodes, kept only where they differ from the last tick's
-  // (most do not, and copying them all was the bulk of this step). Silent nodes keep their last
-  // list: a node that stops reporting is not a link going down (its peers' lists say that), and
-  // one that comes back is not a flap.
-  std::vector<int> fresh_of(n, -1);  // node -> its new list in `fresh`, when it changed
-  std::vector<std::vector<uint32_t>> fresh;
-  std::vector<uint32_t> list;
-  for (size_t u = 0; u < n; ++u) {
-    const NodeFacts& f = model.nodes[u];
-    if (!f.reporting || !f.has_peer_data) continue;
-    uint32_t a = numbers[u];
-    index_of[a] = static_cast<int>(u);
-    list.clear();
-    for (int v : f.hears) list.push_back(numbers[v]);
-    std::sort(list.begin(), list.end());
-    if (h.heard_known[a] && h.heard[a] == list) continue;
-    fresh_of[u] = static_cast<int>(fresh.size());
-    fresh.push_back(list);
-  }
-  auto now_list = [&](uint32_t x) -> const std::vector<uint32_t>& {
-    int u = index_of[x];
-    return u >= 0 && fresh_of[u] >= 0 ? fresh[fresh_of[u]] : h.heard[x];
-  };
-  std::vector<uint32_t> changed;
-  for (size_t u = 0; u < n; ++u) {
-    uint32_t a = numbers[u];
-    if (fresh_of[u] < 0 || !h.heard_known[a]) continue;
-    const std::vector<uint32_t>& before = h.heard[a];
-    const std::vector<uint32_t>& after = fresh[fresh_of[u]];
-    changed.clear();
-    std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(),
-                                  std::back_inserter(changed));
-    for (uint32_t b : changed) {
-      if (!h.heard_known[b]) continue;
-      bool was_up = Contains(h.heard[a], b) || Contains(h.heard[b], a);
-      bool is_up = Contains(after, b) || Contains(now_list(b), a);
-      if (was_up == is_up) continue;
-      // The node coming and going. Its peers may see it go a snapshot before its own agent
-      // does; that first change counts, but no more from either end within the flap window.
-      if (unsettled(a) || unsettled(b)) {
-        auto it = h.links.find(AnalysisHistory::LinkKey(a, b));
-        if (it != h.links.end()) it->second.up = is_up;
-        continue;
-      }
-      LinkHistory& link = h.links[AnalysisHistory::LinkKey(a, b)];
-      if (link.changed_tick == h.tick) continue;  // seen from the other side already
-      link.changed_tick = h.tick;
-      link.up = is_up;
-      link.transitions.push_back(model.now);
-    }
-  }
-  for (size_t u = 0; u < n; ++u) {
-    if (fresh_of[u] < 0) continue;
-    h.heard[numbers[u]] = std::move(fresh[fresh_of[u]]);
-    h.heard_known[numbers[u]] = 1;
-  }
-  for (auto it = h.links.begin(); it != h.links.end();) {
-    LinkHistory& link = it->second;
-    while (!link.transitions.empty() && model.now - link.transitions.front() > config.flap_window) {
-      link.transitions.pop_front();
-    }
-    if (link.transitions.empty()) {
-      h.links.erase(it++);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void UpdateBlocks(const FleetModel& model, const std::vector<uint32_t>& numbers,
-                  const AnalysisConfig& config, AnalysisHistory& h) {
-  for (size_t i = 0; i < model.nodes.size(); ++i) {
-    const NodeFacts& f = model.nodes[i];
-    if (!f.reporting || f.block_id.empty() || f.block_height == 0) continue;
-    std::vector<BlockSighting>& seen = h.blocks[f.block_height];
-    auto it = std::find_if(seen.begin(), seen.end(),
-                           [&](const BlockSighting& s) { return s.block_id == f.block_id; });
-    if (it == seen.end()) {
-      seen.push_back({std::string(f.block_id), model.now, {}});
-      it = seen.end() - 1;
-      it->nodes.reserve(model.nodes.size());
-    }
-    it->last_seen = model.now;
-    it->nodes.insert(numbers[i]);
-  }
-  for (auto it = h.blocks.begin(); it != h.blocks.end();) {
-    std::vector<BlockSighting>& seen = it->second;
-    seen.erase(std::remove_if(seen.begin(), seen.end(),
-                              [&](const BlockSighting& s) {
-                                return model.now - s.last_seen > config.fork_window;
-                              }),
-               seen.end());
-    if (seen.empty()) {
-      h.blocks.erase(it++);
-    } else {
-      ++it;
-    }
-  }
-}
-
 }  // namespace
 
-void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
-                   const std::vector<uint32_t>& numbers, const AnalysisConfig& config,
+void UpdateHistory(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
                    AnalysisHistory& history) {
   ++history.tick;
   UpdateProgress(model, history);
   UpdateSplit(model, graph, history);
   UpdateNodes(model, config, history);
-  UpdateLinks(model, numbers, config, history);
-  UpdateBlocks(model, numbers, config, history);
 }
 
 }  // namespace guts::collector

@@ -1,6 +1,8 @@
 // AnalysisHistory: the little the analyzer remembers between ticks, so that detectors can see
-// trends (lag growing, links flapping, the fleet height not moving) while staying pure
+// trends (lag growing, the fleet height not moving, nodes restarting) while staying pure
 // functions of (view, history, config). Only the Analyzer updates it, after the detectors ran.
+// What only one detector reads is that detector's own state (DetectorState in detector.h:
+// the flapping links' transitions, the fork detector's block sightings), not kept here.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/fleet_model.h"
@@ -38,21 +39,6 @@ struct NodeHistory {
   absl::Time connection_changed = absl::InfinitePast();
 };
 
-// Only links that changed state within the flap window are kept; a steady link costs nothing.
-// Transitions while an endpoint is unsettled (NodeHistory::unsettled_until) are not kept: a
-// link flaps when it goes up and down while both its nodes stay up.
-struct LinkHistory {
-  bool up = false;
-  int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
-  std::deque<absl::Time> transitions;  // within flap_window
-};
-
-struct BlockSighting {
-  std::string block_id;
-  absl::Time last_seen;
-  absl::flat_hash_set<uint32_t> nodes;  // stable node numbers
-};
-
 struct AnalysisHistory {
   bool started = false;
   int64_t tick = 0;
@@ -71,30 +57,18 @@ struct AnalysisHistory {
   std::vector<NodeHistory> nodes;
   // What the fleet model keeps between ticks (arrival windows, the address book).
   ModelMemory model_memory;
-  absl::flat_hash_map<uint64_t, LinkHistory> links;  // key: lower number << 32 | higher
-  // Per stable node number: the numbers it heard at its last report (sorted). Links change
-  // state when these change, so a tick compares lists instead of visiting every link.
-  std::vector<std::vector<uint32_t>> heard;
-  std::vector<char> heard_known;
-  absl::flat_hash_map<uint64_t, std::vector<BlockSighting>> blocks;  // height -> ids seen
 
   // The history of the node with stable number `number`, or nullptr before its first report.
   const NodeHistory* Node(uint32_t number) const {
     return number < nodes.size() && nodes[number].known ? &nodes[number] : nullptr;
-  }
-
-  static uint64_t LinkKey(uint32_t a, uint32_t b) {
-    if (a > b) std::swap(a, b);
-    return (uint64_t{a} << 32) | b;
   }
 };
 
 // Per-tick stable number of every node in `view` (view order), assigning new ones as needed.
 std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& history);
 
-// Folds this tick into `history`. `numbers` comes from NumberNodes() for the same model.
-void UpdateHistory(const FleetModel& model, const PeerGraph& graph,
-                   const std::vector<uint32_t>& numbers, const AnalysisConfig& config,
+// Folds this tick into `history` (the model's node numbers come from NumberNodes()).
+void UpdateHistory(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
                    AnalysisHistory& history);
 
 }  // namespace guts::collector

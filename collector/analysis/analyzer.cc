@@ -50,13 +50,16 @@ AnalysisConfig ScaleWindows(AnalysisConfig c, double factor) {
     scaled.push_back(w);
     c.*w = c.*w * factor;
   }
+  ScaleDetectorWindows(c, factor);
   return c;
 }
 
 struct Analyzer::State {
-  explicit State(const AnalysisConfig& c) : config(c), incidents(c) {}
+  explicit State(const AnalysisConfig& c)
+      : config(c), detector_states(MakeDetectorStates()), incidents(c) {}
   AnalysisConfig config;
   AnalysisHistory history;
+  std::vector<std::unique_ptr<DetectorState>> detector_states;  // AllDetectors() order
   CauseMemory causes;
   FinalityThroughput throughput;
   IncidentTracker incidents;
@@ -380,15 +383,19 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   }
 
   std::vector<Verdict> verdicts;
-  DetectorInput input{view, model, graph, m, s.history, s.config};
-  for (const Detector* d : AllDetectors()) d->run(input, verdicts);
+  const std::span<const Detector* const> detectors = AllDetectors();
+  auto input_of = [&](size_t d) {
+    return DetectorInput{view, model, graph, m, s.history, s.config, s.detector_states[d].get()};
+  };
+  for (size_t d = 0; d < detectors.size(); ++d) detectors[d]->run(input_of(d), verdicts);
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
   AssessNodes(model, verdicts, result);
   std::optional<Verdict> partial;
   for (const Verdict& v : verdicts) {
-    if (v.kind == v1::PARTIAL_PARTITION) partial = v;
+    const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+    if (kind != nullptr && kind->bridged_groups) partial = v;
   }
   if (partial) AssessBridgedGroups(*partial, result);
   // Before folding: a cause absorbed this tick (an isolated node inside a partition) still cut
@@ -417,7 +424,10 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
 
   BuildTopology(model, graph, s.config, result.topology);
   AddBridgedGroups(partial ? &*partial : nullptr, result.topology);
-  UpdateHistory(model, graph, numbers, s.config, s.history);
+  UpdateHistory(model, graph, s.config, s.history);
+  for (size_t d = 0; d < detectors.size(); ++d) {
+    if (s.detector_states[d] != nullptr) s.detector_states[d]->Update(input_of(d));
+  }
   s.history.model_memory.Recycle(std::move(model));
   return result;
 }

@@ -56,12 +56,10 @@ struct AnalysisConfig {
   absl::Duration lag_window = absl::Seconds(20);
   // NODE_NOT_SYNCING: height unchanged this long while the quorum height moved past it.
   absl::Duration not_syncing_after = absl::Seconds(60);
-  // FORK: two block ids at one height, each seen within this window.
-  absl::Duration fork_window = absl::Seconds(10);
-  // FLAPPING_LINK: this many up/down transitions within flap_window; clears after flap_quiet.
+  // FLAPPING_LINK: links changing state within this window (the flapping detector declares
+  // how many changes and how long a quiet link takes to clear). The analyzer reads it too: a
+  // node coming back stays unsettled this long, and past cuts explain flaps this long.
   absl::Duration flap_window = absl::Minutes(2);
-  int flap_min_transitions = 4;
-  absl::Duration flap_quiet = absl::Seconds(21);
   // FLEET_PEER_LOSS: at least this share of reporting nodes (and 3) hear at most half of the
   // peers they heard within the baseline window.
   double peer_loss_share = 0.3;
@@ -88,6 +86,11 @@ struct AnalysisConfig {
   // The operator's validator file (--validators): when given, the validator set, naming
   // validators without an agent. Empty: the node API's list or the agents' participants.
   std::vector<ValidatorEntry> operator_validators;
+  // Overrides, by name, of the windows and numbers detectors declare in their own files
+  // (DetectorWindow, DetectorNumber in detector.h, e.g. "flap_quiet", "fork_window"); a name
+  // not here holds its declared default. ScaleWindows sets every declared window here.
+  std::map<std::string, absl::Duration, std::less<>> detector_windows;
+  std::map<std::string, double, std::less<>> detector_numbers;
 };
 
 // Every window, threshold age and interval of `config` multiplied by `factor` (tests run at

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "collector/analysis/incident_kind.h"
+
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
@@ -11,18 +13,25 @@ namespace {
 // A cause remembers only a few shapes (a partition that comes back with other groups).
 constexpr size_t kMaxCuts = 64;
 
-bool SeparatesNodes(v1::IncidentKind kind) {
-  return kind == v1::PARTITION || kind == v1::PARTITION_NO_QUORUM ||
-         kind == v1::PARTIAL_PARTITION || kind == v1::NODE_ISOLATED ||
-         kind == v1::NODE_ONE_WAY_ISOLATION;
+const IncidentKindSpec* KindOf(const Verdict& v) { return FindIncidentKind(KindNameOf(v)); }
+
+CutShape CutOf(const Verdict& v) {
+  const IncidentKindSpec* kind = KindOf(v);
+  return kind == nullptr ? CutShape::kNone : kind->cuts;
+}
+
+bool FoldsUnderPastCuts(const Verdict& v) {
+  const IncidentKindSpec* kind = KindOf(v);
+  return kind != nullptr && kind->folds_under_past_cuts;
 }
 
 }  // namespace
 
 void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts) {
   for (const Verdict& v : verdicts) {
-    if (!SeparatesNodes(v.kind)) continue;
-    bool isolation = v.kind == v1::NODE_ISOLATED || v.kind == v1::NODE_ONE_WAY_ISOLATION;
+    const CutShape shape = CutOf(v);
+    if (shape == CutShape::kNone) continue;
+    bool isolation = shape == CutShape::kItsNodes;
     size_t members = 0;
     if (isolation) {
       members = v.nodes.size();
@@ -92,7 +101,7 @@ void FoldFlappingUnderCauses(absl::Time now, absl::Duration window, CauseMemory&
   bool any = false;
   for (size_t s = 0; s < verdicts.size(); ++s) {
     const Verdict& symptom = verdicts[s];
-    if (symptom.kind != v1::FLAPPING_LINK || symptom.links.empty()) continue;
+    if (symptom.links.empty() || !FoldsUnderPastCuts(symptom)) continue;
     std::string cause =
         memory.Explains(now, window, symptom.links[0].from(), symptom.links[0].to());
     if (cause.empty()) continue;
@@ -102,7 +111,7 @@ void FoldFlappingUnderCauses(absl::Time now, absl::Duration window, CauseMemory&
     for (Verdict& v : verdicts) {
       bool holds = v.cause_key == cause ||
                    std::find(v.absorbed.begin(), v.absorbed.end(), cause) != v.absorbed.end();
-      if (!holds || v.kind == v1::FLAPPING_LINK) continue;
+      if (!holds || FoldsUnderPastCuts(v)) continue;
       v.absorbed.push_back(symptom.cause_key);
       std::sort(v.absorbed.begin(), v.absorbed.end());
       break;

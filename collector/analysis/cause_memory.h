@@ -23,9 +23,9 @@ namespace guts::collector {
 
 class CauseMemory {
  public:
-  // Remembers the cut of every verdict in `verdicts` that separates nodes: PARTITION,
-  // PARTITION_NO_QUORUM and PARTIAL_PARTITION by their groups, NODE_ISOLATED and
-  // NODE_ONE_WAY_ISOLATION by their node against every other node.
+  // Remembers the cut of every verdict in `verdicts` whose kind declares one
+  // (IncidentKindSpec::cuts): partitions by their groups, isolations by their nodes against
+  // every other node.
   void Remember(absl::Time now, const std::vector<Verdict>& verdicts);
 
   // The cause key of a cut seen within `window` before `now` that separates `a` from `b`, or
@@ -47,8 +47,9 @@ class CauseMemory {
   std::vector<Cut> cuts_;
 };
 
-// Drops every FLAPPING_LINK verdict whose link a remembered cause cut within `window`; the
-// cause's verdict, when present (or the verdict that absorbed it), lists it in `absorbed`.
+// Drops every verdict whose kind folds under past cuts (IncidentKindSpec::folds_under_past_cuts:
+// FLAPPING_LINK) and whose link a remembered cause cut within `window`; the cause's verdict,
+// when present (or the verdict that absorbed it), lists it in `absorbed`.
 void FoldFlappingUnderCauses(absl::Time now, absl::Duration window, CauseMemory& memory,
                              std::vector<Verdict>& verdicts);
 

@@ -65,6 +65,32 @@ const KindRegistry& Kinds() {
 
 std::span<const Detector* const> AllDetectors() { return kDetectors; }
 
+std::vector<std::unique_ptr<DetectorState>> MakeDetectorStates() {
+  std::vector<std::unique_ptr<DetectorState>> states;
+  for (const Detector* d : kDetectors) {
+    states.push_back(d->make_state != nullptr ? d->make_state() : nullptr);
+  }
+  return states;
+}
+
+absl::Duration WindowOf(const AnalysisConfig& config, const DetectorWindow& window) {
+  auto it = config.detector_windows.find(window.name);
+  return it == config.detector_windows.end() ? window.default_value : it->second;
+}
+
+double NumberOf(const AnalysisConfig& config, const DetectorNumber& number) {
+  auto it = config.detector_numbers.find(number.name);
+  return it == config.detector_numbers.end() ? number.default_value : it->second;
+}
+
+void ScaleDetectorWindows(AnalysisConfig& config, double factor) {
+  for (const Detector* d : kDetectors) {
+    for (const DetectorWindow* w : d->own_windows) {
+      config.detector_windows[std::string(w->name)] = WindowOf(config, *w) * factor;
+    }
+  }
+}
+
 std::span<const IncidentKindSpec* const> AllIncidentKinds() { return Kinds().all; }
 
 const IncidentKindSpec* FindIncidentKind(std::string_view name) {

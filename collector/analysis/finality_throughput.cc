@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "collector/analysis/incident_kind.h"
 
 namespace guts::collector {
 
@@ -64,7 +65,8 @@ void RaiseOnThroughputCollapse(absl::Time now, const AnalysisConfig& config,
                                FinalityThroughput& throughput, std::vector<Verdict>& verdicts) {
   Verdict* partial = nullptr;
   for (Verdict& v : verdicts) {
-    if (v.kind == ::guts::diag::v1::PARTIAL_PARTITION) partial = &v;
+    const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+    if (kind != nullptr && kind->p1_on_throughput_collapse) partial = &v;
   }
   bool collapsed = throughput.Collapsed(now, partial != nullptr, config);
   if (partial == nullptr || !throughput.baseline()) return;

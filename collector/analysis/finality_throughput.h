@@ -49,8 +49,9 @@ class FinalityThroughput {
   double current_ = 0;
 };
 
-// Raises a PARTIAL_PARTITION in `verdicts` to P1 when `throughput` says finality collapsed
-// while it held, with the rates as evidence. Call once per tick after Record().
+// Raises the verdict in `verdicts` whose kind declares p1_on_throughput_collapse (a
+// PARTIAL_PARTITION) to P1 when `throughput` says finality collapsed while it held, with the
+// rates as evidence. Call once per tick after Record().
 void RaiseOnThroughputCollapse(absl::Time now, const AnalysisConfig& config,
                                FinalityThroughput& throughput, std::vector<Verdict>& verdicts);
 

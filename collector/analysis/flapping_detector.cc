@@ -1,8 +1,13 @@
 // FLAPPING_LINK: a link (either side hearing the other) going up and down repeatedly within
 // the flap window while both its nodes stay up. A node going down, silent or restarting takes
-// its links with it; AnalysisHistory does not count those changes (S21 rolling restarts are not
+// its links with it; LinkFlaps does not count those changes (S21 rolling restarts are not
 // flapping links). One incident per pair; it clears once the link has been steady for
 // flap_quiet.
+#include <algorithm>
+#include <deque>
+#include <iterator>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"
 #include "collector/analysis/runbook.h"
@@ -19,15 +24,139 @@ constexpr IncidentKindSpec kFlappingLink{.name = "FLAPPING_LINK",
                                          .severity = v1::P3,
                                          .runbook = &kNetworkPartitionRunbook,
                                          .absorbs = kFlappingAbsorbs,
-                                         .fold_rank = 140};
+                                         .fold_rank = 140,
+                                         .folds_under_past_cuts = true,
+                                         .first_command = "net matrix"};
 constexpr const IncidentKindSpec* kKinds[] = {&kFlappingLink};
-constexpr ConfigWindow kWindows[] = {&AnalysisConfig::flap_window, &AnalysisConfig::flap_quiet};
+constexpr ConfigWindow kWindows[] = {&AnalysisConfig::flap_window};
+// A link flaps after this many up/down transitions within flap_window, and clears once it has
+// been steady for flap_quiet.
+constexpr DetectorWindow kFlapQuiet{.name = "flap_quiet", .default_value = absl::Seconds(21)};
+constexpr DetectorNumber kFlapMinTransitions{.name = "flap_min_transitions", .default_value = 4};
+constexpr const DetectorWindow* kOwnWindows[] = {&kFlapQuiet};
+constexpr const DetectorNumber* kOwnNumbers[] = {&kFlapMinTransitions};
+
+// Only links that changed state within the flap window are kept; a steady link costs nothing.
+// Transitions while an endpoint is unsettled (NodeHistory::unsettled_until) are not kept: a
+// link flaps when it goes up and down while both its nodes stay up.
+struct LinkHistory {
+  bool up = false;
+  int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
+  std::deque<absl::Time> transitions;  // within flap_window
+};
+
+bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
+  return std::binary_search(sorted.begin(), sorted.end(), x);
+}
+
+// The links' recent transitions, by stable node numbers (AnalysisHistory).
+class LinkFlaps final : public DetectorState {
+ public:
+  static uint64_t LinkKey(uint32_t a, uint32_t b) {
+    if (a > b) std::swap(a, b);
+    return (uint64_t{a} << 32) | b;
+  }
+
+  const absl::flat_hash_map<uint64_t, LinkHistory>& links() const { return links_; }
+
+  void Update(const DetectorInput& in) override;
+
+ private:
+  absl::flat_hash_map<uint64_t, LinkHistory> links_;  // key: LinkKey
+  // Per stable node number: the numbers it heard at its last report (sorted). Links change
+  // state when these change, so a tick compares lists instead of visiting every link.
+  std::vector<std::vector<uint32_t>> heard_;
+  std::vector<char> heard_known_;
+};
+
+void LinkFlaps::Update(const DetectorInput& in) {
+  const FleetModel& model = in.model;
+  const AnalysisHistory& h = in.history;
+  auto unsettled = [&](uint32_t x) {
+    return x < h.nodes.size() && model.now <= h.nodes[x].unsettled_until;
+  };
+  const size_t n = model.nodes.size();
+  heard_.resize(h.names.size());
+  heard_known_.resize(h.names.size(), 0);
+  std::vector<int> index_of(h.names.size(), -1);
+  // This tick's lists for reporting nodes, kept only where they differ from the last tick's
+  // (most do not, and copying them all was the bulk of this step). Silent nodes keep their last
+  // list: a node that stops reporting is not a link going down (its peers' lists say that), and
+  // one that comes back is not a flap.
+  std::vector<int> fresh_of(n, -1);  // node -> its new list in `fresh`, when it changed
+  std::vector<std::vector<uint32_t>> fresh;
+  std::vector<uint32_t> list;
+  for (size_t u = 0; u < n; ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if (!f.reporting || !f.has_peer_data) continue;
+    uint32_t a = f.number;
+    index_of[a] = static_cast<int>(u);
+    list.clear();
+    for (int v : f.hears) list.push_back(model.nodes[v].number);
+    std::sort(list.begin(), list.end());
+    if (heard_known_[a] && heard_[a] == list) continue;
+    fresh_of[u] = static_cast<int>(fresh.size());
+    fresh.push_back(list);
+  }
+  auto now_list = [&](uint32_t x) -> const std::vector<uint32_t>& {
+    int u = index_of[x];
+    return u >= 0 && fresh_of[u] >= 0 ? fresh[fresh_of[u]] : heard_[x];
+  };
+  std::vector<uint32_t> changed;
+  for (size_t u = 0; u < n; ++u) {
+    uint32_t a = model.nodes[u].number;
+    if (fresh_of[u] < 0 || !heard_known_[a]) continue;
+    const std::vector<uint32_t>& before = heard_[a];
+    const std::vector<uint32_t>& after = fresh[fresh_of[u]];
+    changed.clear();
+    std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(),
+                                  std::back_inserter(changed));
+    for (uint32_t b : changed) {
+      if (!heard_known_[b]) continue;
+      bool was_up = Contains(heard_[a], b) || Contains(heard_[b], a);
+      bool is_up = Contains(after, b) || Contains(now_list(b), a);
+      if (was_up == is_up) continue;
+      // The node coming and going. Its peers may see it go a snapshot before its own agent
+      // does; that first change counts, but no more from either end within the flap window.
+      if (unsettled(a) || unsettled(b)) {
+        auto it = links_.find(LinkKey(a, b));
+        if (it != links_.end()) it->second.up = is_up;
+        continue;
+      }
+      LinkHistory& link = links_[LinkKey(a, b)];
+      if (link.changed_tick == h.tick) continue;  // seen from the other side already
+      link.changed_tick = h.tick;
+      link.up = is_up;
+      link.transitions.push_back(model.now);
+    }
+  }
+  for (size_t u = 0; u < n; ++u) {
+    if (fresh_of[u] < 0) continue;
+    const uint32_t a = model.nodes[u].number;
+    heard_[a] = std::move(fresh[fresh_of[u]]);
+    heard_known_[a] = 1;
+  }
+  const absl::Duration window = in.config.flap_window;
+  for (auto it = links_.begin(); it != links_.end();) {
+    LinkHistory& link = it->second;
+    while (!link.transitions.empty() && model.now - link.transitions.front() > window) {
+      link.transitions.pop_front();
+    }
+    if (link.transitions.empty()) {
+      links_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
 
 void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   const AnalysisHistory& h = in.history;
-  for (const auto& [key, link] : h.links) {
-    if (static_cast<int>(link.transitions.size()) < in.config.flap_min_transitions) continue;
-    if (in.model.now - link.transitions.back() > in.config.flap_quiet) continue;
+  const int min_transitions = static_cast<int>(NumberOf(in.config, kFlapMinTransitions));
+  const absl::Duration quiet = WindowOf(in.config, kFlapQuiet);
+  for (const auto& [key, link] : StateOf<LinkFlaps>(in).links()) {
+    if (static_cast<int>(link.transitions.size()) < min_transitions) continue;
+    if (in.model.now - link.transitions.back() > quiet) continue;
     std::string a = h.names[static_cast<uint32_t>(key >> 32)];
     std::string b = h.names[static_cast<uint32_t>(key)];
     if (b < a) std::swap(a, b);
@@ -50,7 +179,12 @@ void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out) {
 }  // namespace
 
 extern const Detector kFlappingLinkDetector;
-const Detector kFlappingLinkDetector{
-    .name = "flapping_link", .run = DetectFlappingLinks, .kinds = kKinds, .windows = kWindows};
+const Detector kFlappingLinkDetector{.name = "flapping_link",
+                                     .run = DetectFlappingLinks,
+                                     .kinds = kKinds,
+                                     .windows = kWindows,
+                                     .own_windows = kOwnWindows,
+                                     .own_numbers = kOwnNumbers,
+                                     .make_state = MakeState<LinkFlaps>};
 
 }  // namespace guts::collector

@@ -2,6 +2,8 @@
 // Names both groups (the nodes that reported each id) and the height.
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/detector.h"
 #include "collector/analysis/runbook.h"
@@ -23,18 +25,68 @@ constexpr IncidentKindSpec kFork{.name = "FORK",
                                  .runbook = &kConsensusStalledRunbook,
                                  .absorbs = kForkAbsorbs,
                                  .fold_rank = 10,
-                                 .kept_under_maintenance = true};
+                                 .kept_under_maintenance = true,
+                                 .first_command = "fleet status"};
 constexpr const IncidentKindSpec* kKinds[] = {&kFork};
-constexpr ConfigWindow kWindows[] = {&AnalysisConfig::fork_window};
+// Two block ids at one height, each seen within this window.
+constexpr DetectorWindow kForkWindow{.name = "fork_window", .default_value = absl::Seconds(10)};
+constexpr const DetectorWindow* kOwnWindows[] = {&kForkWindow};
+
+struct BlockSighting {
+  std::string block_id;
+  absl::Time last_seen;
+  absl::flat_hash_set<uint32_t> nodes;  // stable node numbers
+};
+
+// The block ids reported at each height within the fork window.
+class BlockSightings final : public DetectorState {
+ public:
+  const absl::flat_hash_map<uint64_t, std::vector<BlockSighting>>& by_height() const {
+    return blocks_;
+  }
+
+  void Update(const DetectorInput& in) override {
+    const FleetModel& model = in.model;
+    for (const NodeFacts& f : model.nodes) {
+      if (!f.reporting || f.block_id.empty() || f.block_height == 0) continue;
+      std::vector<BlockSighting>& seen = blocks_[f.block_height];
+      auto it = std::find_if(seen.begin(), seen.end(),
+                             [&](const BlockSighting& s) { return s.block_id == f.block_id; });
+      if (it == seen.end()) {
+        seen.push_back({std::string(f.block_id), model.now, {}});
+        it = seen.end() - 1;
+        it->nodes.reserve(model.nodes.size());
+      }
+      it->last_seen = model.now;
+      it->nodes.insert(f.number);
+    }
+    const absl::Duration window = WindowOf(in.config, kForkWindow);
+    for (auto it = blocks_.begin(); it != blocks_.end();) {
+      std::vector<BlockSighting>& seen = it->second;
+      seen.erase(
+          std::remove_if(seen.begin(), seen.end(),
+                         [&](const BlockSighting& s) { return model.now - s.last_seen > window; }),
+          seen.end());
+      if (seen.empty()) {
+        blocks_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  absl::flat_hash_map<uint64_t, std::vector<BlockSighting>> blocks_;  // height -> ids seen
+};
 
 void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
   const AnalysisHistory& h = in.history;
+  const absl::Duration window = WindowOf(in.config, kForkWindow);
   uint64_t fork_height = 0;
   const std::vector<BlockSighting>* at = nullptr;
-  for (const auto& [height, seen] : h.blocks) {
+  for (const auto& [height, seen] : StateOf<BlockSightings>(in).by_height()) {
     int fresh = 0;
-    for (const BlockSighting& s : seen)
-      fresh += in.model.now - s.last_seen <= in.config.fork_window;
+    for (const BlockSighting& s : seen) fresh += in.model.now - s.last_seen <= window;
     if (fresh >= 2 && (at == nullptr || height < fork_height)) {
       fork_height = height;
       at = &seen;
@@ -72,7 +124,10 @@ void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
 }  // namespace
 
 extern const Detector kForkDetector;
-const Detector kForkDetector{
-    .name = "fork", .run = DetectForks, .kinds = kKinds, .windows = kWindows};
+const Detector kForkDetector{.name = "fork",
+                             .run = DetectForks,
+                             .kinds = kKinds,
+                             .own_windows = kOwnWindows,
+                             .make_state = MakeState<BlockSightings>};
 
 }  // namespace guts::collector

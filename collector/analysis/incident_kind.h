@@ -40,6 +40,13 @@ enum class NodeEffect {
   kNone,      // says nothing about its nodes (fleet-wide or about the collector)
 };
 
+// The cut a verdict makes between nodes, for the folding of later flaps under it.
+enum class CutShape {
+  kNone,      // cuts nothing
+  kGroups,    // its groups are the sides (a partition)
+  kItsNodes,  // its nodes against every other node (an isolation)
+};
+
 struct IncidentKindSpec {
   // UPPER_SNAKE name; unique over all detectors. For a kind with a wire enum value, equal to
   // that value's name (the registry test checks it).
@@ -79,6 +86,26 @@ struct IncidentKindSpec {
   // Never capped to P3 by declared maintenance (a fork or damaged data is never a
   // maintenance artefact).
   bool kept_under_maintenance = false;
+
+  // Cause memory (cause_memory.h): the cut a verdict of the kind makes, remembered for the flap
+  // window so that links changing state because of it fold under it.
+  CutShape cuts = CutShape::kNone;
+  // A link symptom (its verdict's first link) that folds under a remembered cut separating the
+  // link's ends, instead of being an incident of its own.
+  bool folds_under_past_cuts = false;
+  // Finality throughput (finality_throughput.h): raised to P1 when the fleet's finalized blocks
+  // per second collapse while it holds. At most one verdict a tick has a kind with this.
+  bool p1_on_throughput_collapse = false;
+  // Its groups reach each other only through bridge nodes (the verdict's nodes): each member's
+  // state names its group and the bridge, and the topology carries the groups as bridged
+  // groups and the cut links as cut edges.
+  bool bridged_groups = false;
+  // Incident tracker: a new height alone updates an open incident (stored, sent to alerting).
+  // False for a stall, whose height is where the fleet stopped.
+  bool height_updates_incident = true;
+  // Alerting: the gutsctl command an operator runs first ("net partitions"); empty: `node show
+  // <node>` when the incident names one node, else `fleet status`.
+  std::string_view first_command = {};
 };
 
 // The spec of the kind named `name`, or null when no detector declares it.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "collector/analysis/incident_kind.h"
 #include "collector/analysis/runbook.h"
 #include "common/incident_kind_name.h"
 #include "common/natural_order.h"
@@ -196,8 +197,10 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   if (LinksText(inc) != links_before) {
     events.push_back(absl::StrCat("updated: links ", LinksText(inc)));
   }
+  const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+  const bool height_is_news = kind == nullptr || kind->height_updates_incident;
   bool changed = !events.empty() || static_cast<size_t>(inc.absorbed_size()) != absorbed_before ||
-                 (inc.kind() != v1::CONSENSUS_STUCK && inc.height() != height_before);
+                 (height_is_news && inc.height() != height_before);
   for (std::string& e : events) AddTimeline(inc, now, std::move(e));
   if (changed) inc.set_updated_unix_ms(absl::ToUnixMillis(now));
   return changed;

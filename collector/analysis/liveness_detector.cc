@@ -50,7 +50,8 @@ constexpr IncidentKindSpec kCollectorDegraded{.name = "COLLECTOR_DEGRADED",
                                               .runbook = &kCollectorDegradedRunbook,
                                               .node_effect = NodeEffect::kNone,
                                               .absorbs = kCollectorDegradedAbsorbs,
-                                              .fold_rank = 90};
+                                              .fold_rank = 90,
+                                              .first_command = "fleet status"};
 constexpr const IncidentKindSpec* kKinds[] = {&kNodeDown, &kCollectorUnreachable,
                                               &kCollectorDegraded};
 // Peers' figures must be this fresh to vouch for a silent node.

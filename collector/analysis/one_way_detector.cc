@@ -25,13 +25,16 @@ constexpr IncidentKindSpec kNodeOneWayIsolation{.name = "NODE_ONE_WAY_ISOLATION"
                                                 .node_effect = NodeEffect::kIsolated,
                                                 .absorbs = kNodeOneWayAbsorbs,
                                                 .fold_rank = 130,
-                                                .silences_its_nodes = true};
+                                                .silences_its_nodes = true,
+                                                .cuts = CutShape::kItsNodes,
+                                                .first_command = "net matrix"};
 constexpr IncidentKindSpec kOneWayLink{.name = "ONE_WAY_LINK",
                                        .wire_kind = v1::ONE_WAY_LINK,
                                        .severity = v1::P3,
                                        .runbook = &kNetworkPartitionRunbook,
                                        .absorbs = kLinkAbsorbs,
-                                       .fold_rank = 150};
+                                       .fold_rank = 150,
+                                       .first_command = "net matrix"};
 constexpr const IncidentKindSpec* kKinds[] = {&kNodeOneWayIsolation, &kOneWayLink};
 
 bool InGraph(const NodeFacts& f) { return f.reporting && f.has_peer_data && !f.process_down; }

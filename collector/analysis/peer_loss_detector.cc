@@ -19,7 +19,8 @@ constexpr IncidentKindSpec kFleetPeerLoss{.name = "FLEET_PEER_LOSS",
                                           .severity = v1::P2,
                                           .runbook = &kLowPeerCountRunbook,
                                           .absorbs = kPeerLossAbsorbs,
-                                          .fold_rank = 100};
+                                          .fold_rank = 100,
+                                          .first_command = "net partitions"};
 constexpr const IncidentKindSpec* kKinds[] = {&kFleetPeerLoss};
 constexpr ConfigWindow kWindows[] = {&AnalysisConfig::peer_baseline_window};
 

@@ -119,7 +119,7 @@ bool IncidentOrder(const Incident& a, const Incident& b) {
 }  // namespace
 
 FleetServiceImpl::FleetServiceImpl(const Store* store, const FleetState* fleet,
-                                   const AnalysisLoop* analysis,
+                                   const LatestAnalysis* analysis,
                                    std::function<guts::diag::v1::CollectorInfo()> collector_info,
                                    QueryLimits query_limits)
     : store_(store),

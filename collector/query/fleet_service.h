@@ -17,7 +17,7 @@
 
 #include <functional>
 
-#include "collector/analysis_loop.h"
+#include "collector/analysis/latest_analysis.h"
 #include "collector/bundle_rpcs.h"
 #include "collector/fleet/fleet_state.h"
 #include "collector/query/query_admission.h"
@@ -29,7 +29,7 @@ namespace guts::collector {
 class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackService {
  public:
   // Every pointer must outlive the service; `collector_info` is called per status request.
-  FleetServiceImpl(const Store* store, const FleetState* fleet, const AnalysisLoop* analysis,
+  FleetServiceImpl(const Store* store, const FleetState* fleet, const LatestAnalysis* analysis,
                    std::function<guts::diag::v1::CollectorInfo()> collector_info,
                    QueryLimits query_limits = {});
 
@@ -75,7 +75,7 @@ class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackServ
  private:
   const Store* const store_;
   const FleetState* const fleet_;
-  const AnalysisLoop* const analysis_;
+  const LatestAnalysis* const analysis_;
   const std::function<guts::diag::v1::CollectorInfo()> collector_info_;
   BundleRpcs* bundles_ = nullptr;
   std::function<guts::diag::v1::SnapshotLoss(const std::string&)> loss_;

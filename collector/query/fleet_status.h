@@ -4,8 +4,8 @@
 // three missed intervals, UNKNOWN before the first snapshot).
 //
 // Example:
-//   FleetStatus status = BuildFleetStatus(fleet.View(now, false), analysis.get(), info,
-//                                         loop.config().peer_heard_within);
+//   FleetStatus status = BuildFleetStatus(fleet.View(now, false), latest.Latest().get(), info,
+//                                         latest.config().peer_heard_within);
 #pragma once
 
 #include "collector/analysis/analyzer.h"
@@ -16,7 +16,7 @@ namespace guts::collector {
 
 // One row. `assessment` may be null (no analysis result, or the node is new to it); the
 // row then counts the peers heard within `peer_heard_within` itself (collector/fleet/
-// peers_heard.h), the analysis' own setting (AnalysisLoop::config()).
+// peers_heard.h), the analysis' own setting (LatestAnalysis::config()).
 guts::diag::v1::NodeStatus MakeNodeStatus(const NodeObservation& node,
                                           const NodeAssessment* assessment, absl::Time now,
                                           absl::Duration peer_heard_within);

@@ -4,7 +4,7 @@
 // Example:
 //   NodeHistoryRequest req;  req.set_node_id("v3");  req.set_step_ms(60000);
 //   absl::StatusOr<std::vector<HistoryPoint>> points =
-//       LoadNodeHistory(store, req, loop.config().peer_heard_within);
+//       LoadNodeHistory(store, req, latest.config().peer_heard_within);
 #pragma once
 
 #include <vector>

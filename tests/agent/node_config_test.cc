@@ -20,7 +20,7 @@
 #include "agent/sources/node_config_source.h"
 #include "agent/sources/registry.h"
 #include "gtest/gtest.h"
-#include "tests/bundle/agent/test_archive.h"
+#include "tests/agent/bundle/test_archive.h"
 
 namespace guts::agent {
 namespace {

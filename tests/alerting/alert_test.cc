@@ -44,6 +44,35 @@ TEST(AlertTest, TwoReplicasOfOneCauseGiveOneLabelSet) {
   EXPECT_NE(a.annotations.at("command").find("incident show inc-1000-aa"), std::string::npos);
 }
 
+// The first command comes from the kind's declaration (IncidentKindSpec::first_command): the
+// table alerting kept by enum value before, kind by kind.
+TEST(AlertTest, TheFirstCommandIsTheOneTheKindDeclares) {
+  const std::pair<v1::IncidentKind, std::string> expected[] = {
+      {v1::PARTITION, "net partitions"},
+      {v1::PARTITION_NO_QUORUM, "net partitions"},
+      {v1::PARTIAL_PARTITION, "net partitions"},
+      {v1::FLEET_PEER_LOSS, "net partitions"},
+      {v1::ONE_WAY_LINK, "net matrix"},
+      {v1::FLAPPING_LINK, "net matrix"},
+      {v1::NODE_ONE_WAY_ISOLATION, "net matrix"},
+      {v1::NODE_ISOLATED, "net matrix"},
+      {v1::FORK, "fleet status"},
+      {v1::CONSENSUS_STUCK, "fleet status"},
+      {v1::QUORUM_AT_RISK, "fleet status"},
+      {v1::COLLECTOR_DEGRADED, "fleet status"},
+      {v1::NODE_LAGGING, "node show v4"},
+      {v1::CLOCK_SKEW, "node show v4"}};
+  for (const auto& [kind, command] : expected) {
+    v1::Incident i;
+    i.set_id("inc-1-x");
+    i.set_kind(kind);
+    i.add_nodes("v4");
+    EXPECT_EQ(AlertForIncident(i, {}).annotations.at("command"),
+              "gutsctl " + command + "; gutsctl incident show inc-1-x")
+        << v1::IncidentKind_Name(kind);
+  }
+}
+
 TEST(AlertTest, ANodeCauseNamesItsNodeAndANewSeverityIsANewLabelSet) {
   v1::Incident i;
   i.set_id("inc-1-x");

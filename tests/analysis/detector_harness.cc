@@ -16,6 +16,7 @@ DetectorHarness::DetectorHarness(std::string_view name, AnalysisConfig config)
     if (d->name == name) detector_ = d;
   }
   EXPECT_NE(detector_, nullptr) << "no detector named " << std::string(name);
+  if (detector_ != nullptr && detector_->make_state != nullptr) state_ = detector_->make_state();
 }
 
 std::vector<Verdict> DetectorHarness::Run(SyntheticFleet& fleet, int ticks) {
@@ -29,9 +30,10 @@ std::vector<Verdict> DetectorHarness::Run(SyntheticFleet& fleet, int ticks) {
     PeerGraph graph = BuildPeerGraph(model);
     const QuorumMargin margin = ComputeQuorumMargin(model, graph);
     verdicts.clear();
-    DetectorInput input{view, model, graph, margin, history_, config_};
+    DetectorInput input{view, model, graph, margin, history_, config_, state_.get()};
     detector_->run(input, verdicts);
-    UpdateHistory(model, graph, numbers, config_, history_);
+    UpdateHistory(model, graph, config_, history_);
+    if (state_ != nullptr) state_->Update(input);
     history_.model_memory.Recycle(std::move(model));
   }
   return verdicts;

@@ -1,6 +1,6 @@
 // DetectorHarness: runs one detector alone over a SyntheticFleet, tick by tick, as the analyzer
-// would (model, peer graph, quorum margin, history) but without the other detectors, folding
-// or hysteresis: a detector test sees exactly the verdicts its detector emits.
+// would (model, peer graph, quorum margin, history, the detector's own state) but without the other
+// detectors, folding or hysteresis: a detector test sees exactly the verdicts its detector emits.
 //
 // Example:
 //   SyntheticFleet fleet(7);
@@ -10,6 +10,7 @@
 //   std::vector<Verdict> verdicts = harness.Run(fleet, 10);  // the last tick's
 #pragma once
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,7 @@ class DetectorHarness {
   const Detector* detector_ = nullptr;
   AnalysisConfig config_;
   AnalysisHistory history_;
+  std::unique_ptr<DetectorState> state_;  // the detector's own memory, when it keeps one
 };
 
 // The verdicts of the kind named `kind` among `verdicts`.

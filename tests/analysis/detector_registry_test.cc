@@ -85,13 +85,51 @@ TEST(DetectorRegistryTest, ScaleWindowsScalesEveryDeclaredWindowOnce) {
        {&AnalysisConfig::tick, &AnalysisConfig::default_interval,
         &AnalysisConfig::peer_heard_within, &AnalysisConfig::stall_threshold,
         &AnalysisConfig::progress_stall, &AnalysisConfig::lag_window,
-        &AnalysisConfig::not_syncing_after, &AnalysisConfig::fork_window,
-        &AnalysisConfig::flap_window, &AnalysisConfig::flap_quiet,
+        &AnalysisConfig::not_syncing_after, &AnalysisConfig::flap_window,
         &AnalysisConfig::peer_baseline_window, &AnalysisConfig::corruption_window,
         &AnalysisConfig::reopen_cooldown, &AnalysisConfig::throughput_baseline_window}) {
     EXPECT_EQ(half.*w, real.*w * 0.5);
   }
+  // The windows the fork and flapping detectors declare in their own files.
+  for (const Detector* d : AllDetectors()) {
+    for (const DetectorWindow* w : d->own_windows) {
+      EXPECT_EQ(WindowOf(half, *w), w->default_value * 0.5) << w->name;
+    }
+  }
+  EXPECT_EQ(half.detector_windows.at("fork_window"), absl::Seconds(5));
+  EXPECT_EQ(half.detector_windows.at("flap_quiet"), absl::Seconds(10.5));
   EXPECT_EQ(half.clock_skew_threshold, real.clock_skew_threshold);
+}
+
+TEST(DetectorRegistryTest, DeclaredSettingsHaveUniqueNamesAndAnOverrideIsScaled) {
+  std::set<std::string_view> names;
+  for (const Detector* d : AllDetectors()) {
+    for (const DetectorWindow* w : d->own_windows) {
+      EXPECT_TRUE(names.insert(w->name).second) << "window declared twice: " << w->name;
+      EXPECT_GT(w->default_value, absl::ZeroDuration()) << w->name;
+    }
+    for (const DetectorNumber* n : d->own_numbers) {
+      EXPECT_TRUE(names.insert(n->name).second) << "number declared twice: " << n->name;
+    }
+  }
+  EXPECT_TRUE(names.contains("fork_window"));
+  EXPECT_TRUE(names.contains("flap_min_transitions"));
+  AnalysisConfig c;
+  c.detector_windows["fork_window"] = absl::Seconds(40);
+  const AnalysisConfig tenth = ScaleWindows(c, 0.1);
+  EXPECT_EQ(tenth.detector_windows.at("fork_window"), absl::Seconds(4));
+  EXPECT_EQ(tenth.detector_windows.at("flap_quiet"), absl::Seconds(2.1));
+}
+
+TEST(DetectorRegistryTest, OnlyTheFlappingAndForkDetectorsKeepAStateOfTheirOwn) {
+  std::vector<std::unique_ptr<DetectorState>> states = MakeDetectorStates();
+  ASSERT_EQ(states.size(), AllDetectors().size());
+  std::set<std::string_view> with_state;
+  for (size_t d = 0; d < states.size(); ++d) {
+    EXPECT_EQ(states[d] != nullptr, AllDetectors()[d]->make_state != nullptr);
+    if (states[d] != nullptr) with_state.insert(AllDetectors()[d]->name);
+  }
+  EXPECT_EQ(with_state, (std::set<std::string_view>{"flapping_link", "fork"}));
 }
 
 }  // namespace

@@ -12,22 +12,45 @@ namespace v1 = ::guts::diag::v1;
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 
-TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePair) {
-  SyntheticFleet fleet(7);
-  DetectorHarness harness("flapping_link");
-  harness.Run(fleet, 20);
+// Cuts v2-v6 for 6 ticks and heals it for 7, `cycles` times (two changes each); the last
+// tick's verdicts.
+std::vector<Verdict> CutAndHealV2V6(SyntheticFleet& fleet, DetectorHarness& harness, int cycles) {
   std::vector<Verdict> verdicts;
-  for (int cycle = 0; cycle < 3; ++cycle) {
+  for (int cycle = 0; cycle < cycles; ++cycle) {
     fleet.Cut({"v2"}, {"v6"});
     harness.Run(fleet, 6);
     fleet.Heal();
     verdicts = harness.Run(fleet, 7);
   }
+  return verdicts;
+}
+
+TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePair) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  std::vector<Verdict> verdicts = CutAndHealV2V6(fleet, harness, 3);
   ASSERT_THAT(verdicts, SizeIs(1));
   EXPECT_EQ(verdicts[0].kind_name, "FLAPPING_LINK");
   EXPECT_EQ(verdicts[0].cause_key, "FLAPPING_LINK:v2-v6");
   EXPECT_EQ(verdicts[0].severity, v1::P3);
   EXPECT_THAT(verdicts[0].nodes, ElementsAre("v2", "v6"));
+}
+
+// The number of changes that makes a flap is the detector's own setting (flap_min_transitions),
+// overridden by name in the config.
+TEST(FlappingLinkDetectorTest, ItsDeclaredNumberOfChangesCanBeOverridden) {
+  AnalysisConfig config = TestConfig();
+  config.detector_numbers["flap_min_transitions"] = 7;
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link", config);
+  harness.Run(fleet, 20);
+  std::vector<Verdict> verdicts = CutAndHealV2V6(fleet, harness, 3);
+  EXPECT_THAT(verdicts, SizeIs(0)) << "6 changes are below the overridden 7";
+  fleet.Cut({"v2"}, {"v6"});
+  verdicts = harness.Run(fleet, 6);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  EXPECT_EQ(verdicts[0].evidence.at("transitions"), "7");
 }
 
 TEST(FlappingLinkDetectorTest, OneCutIsNotFlapping) {

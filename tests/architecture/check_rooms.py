@@ -9,7 +9,10 @@ Fails (exit 1, naming every offending include) when:
     sim/);
   - the collector's rooms include each other in a cycle. Nodes are the folders
     collector/<room>/ and, one each, the files directly in collector/ (foo.h and foo.cc are one
-    node "foo"); an include of "collector/..." is an edge.
+    node "foo"); an include of "collector/..." is an edge;
+  - a collector room (collector/<room>/) includes a file directly in collector/ (the assembly
+    above the rooms: collector, config, main, the analysis loop, the validators file), except
+    the interfaces the assembly hands down to the rooms (HANDED_DOWN).
 
 Usage: check_rooms.py <source root>          check the tree
        check_rooms.py --self-test             check that the rules catch planted offences
@@ -26,12 +29,15 @@ SKIP_DIRS = {"build", ".git", "node_modules"}
 # Besides agent/ itself: folders and files that may include agent/ headers, and why.
 AGENT_INCLUDERS = (
     "tests/agent/",  # the agent's tests
-    "tests/bundle/agent/",  # the agent side of bundles (agent/bundle/)
+    "tests/agent/bundle/",  # the agent side of bundles (agent/bundle/)
     "fuzz/",  # libFuzzer targets of the agent's parsers
     "tests/bundle/transport_test.cc",  # agent uploads to a collector desk, in one process
     "tests/security/fuzz_findings_test.cc",  # replays fuzz findings in agent parsers
 )
 SHARED_ROOMS = ("common/", "bundle_format/")
+# Files directly in collector/ that collector rooms may include: interfaces the assembly
+# implements and hands down (the bundle room's RPCs, which queries and ingest forward to).
+HANDED_DOWN = ("bundle_rpcs",)
 PRODUCT_ROOMS = ("agent/", "collector/", "ctl/", "sim/")
 
 
@@ -99,6 +105,10 @@ def check(root):
             if rel.startswith(SHARED_ROOMS) and inc.startswith(PRODUCT_ROOMS):
                 problems.append(f'{rel}: includes "{inc}" (a shared room depends on no product)')
             src, dst = collector_node(rel), collector_node(inc)
+            if (src is not None and src.endswith("/") and dst is not None and
+                    not dst.endswith("/") and dst not in HANDED_DOWN):
+                problems.append(f'{rel}: includes "{inc}" (an edge up: a collector room '
+                                "includes none of the assembly's files)")
             if src is not None and dst is not None and src != dst:
                 edges.setdefault(src, set()).add(dst)
                 witness.setdefault((src, dst), f'{rel} includes "{inc}"')
@@ -121,6 +131,7 @@ def self_test():
         "collector/analysis/fleet_model.h": '#include "collector/fleet/fleet_view.h"\n',
         "collector/query/q.h": '#include "collector/analysis_loop.h"\n',
         "collector/analysis_loop.h": '#include "collector/store/store.h"\n',
+        "collector/ingest/ok.h": '#include "collector/bundle_rpcs.h"\n',
     }
     with tempfile.TemporaryDirectory() as root:
         for rel, text in planted.items():
@@ -130,14 +141,14 @@ def self_test():
         problems, edges = check(root)
     text = "\n".join(problems)
     expected = ["ctl/bundle_file.cc", "tests/ctl/x_test.cc", "common/x.h",
-                "cycle: analysis/ -> fleet/ -> analysis/"]
+                "cycle: analysis/ -> fleet/ -> analysis/", "collector/query/q.h"]
     missing = [e for e in expected if e not in text]
-    wrong = [p for p in problems if "tests/agent/ok_test.cc" in p]
-    if missing or wrong or len(problems) != 4 or "analysis_loop" not in edges.get("query/", ()):
+    wrong = [p for p in problems if "tests/agent/ok_test.cc" in p or "ingest/ok.h" in p]
+    if missing or wrong or len(problems) != 5 or "analysis_loop" not in edges.get("query/", ()):
         print("self-test failed; problems found:\n" + text)
         print("missing:", missing, "wrongly flagged:", wrong)
         return 1
-    print("self-test ok: the planted offences were all caught, the allowed include was not")
+    print("self-test ok: the planted offences were all caught, the allowed includes were not")
     return 0
 
 

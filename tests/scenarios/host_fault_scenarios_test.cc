@@ -37,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/host_port.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "tests/scenarios/scenario_runner.h"
 #include "tests/support/private_network.h"
@@ -140,8 +141,8 @@ absl::Duration S10Outage() {
 constexpr int kCutGroup = 4210;  // the group id v2's and v3's agents run with
 
 std::string CollectorPort(const Fleet& fleet) {
-  const std::string& addr = fleet.collector_grpc();
-  return addr.substr(addr.rfind(':') + 1);
+  absl::StatusOr<HostPort> addr = ParseHostPort(fleet.collector_grpc());
+  return addr.ok() ? absl::StrCat(addr->port) : "";
 }
 
 // The seqs of `node`'s stored snapshots whose agent time is at or after `from`, oldest first.

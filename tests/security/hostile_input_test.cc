@@ -12,8 +12,8 @@
 #include <sstream>
 #include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -37,10 +37,10 @@ struct Endpoint {
 };
 
 Endpoint ParseEndpoint(const std::string& text) {
-  size_t colon = text.rfind(':');
-  Endpoint e{.host = text.substr(0, colon)};
-  EXPECT_TRUE(absl::SimpleAtoi(text.substr(colon + 1), &e.port)) << text;
-  return e;
+  absl::StatusOr<HostPort> addr = ParseHostPort(text);
+  EXPECT_TRUE(addr.ok()) << addr.status();
+  if (!addr.ok()) return {};
+  return Endpoint{.host = addr->host, .port = addr->port};
 }
 
 int Connect(const Endpoint& to) {

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/host_port.h"
 
 namespace guts::sim {
 
@@ -57,8 +58,9 @@ std::string SimRun::Ip(int i) const {
 }
 
 absl::StatusOr<nlohmann::json> SimRun::Ctl(const std::vector<std::string>& args) {
-  size_t colon = control_.rfind(':');
-  httplib::Client client(control_.substr(0, colon), std::stoi(control_.substr(colon + 1)));
+  absl::StatusOr<HostPort> control = ParseHostPort(control_);
+  if (!control.ok()) return control.status();
+  httplib::Client client(control->host, control->port);
   client.set_read_timeout(10);
   auto res = client.Post("/v1/command", nlohmann::json{{"args", args}}.dump(), "application/json");
   if (!res) return absl::UnavailableError("control API unreachable");

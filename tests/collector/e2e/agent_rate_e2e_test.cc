@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -140,8 +141,9 @@ TEST(AgentRateE2eTest, SpoolReplayAfterACollectorOutagePassesWholeUnderTheLimit)
   // Five seconds of outage: the agent spools about 50, five bursts' worth, and replays them
   // at once when the collector is back on the same address.
   absl::SleepFor(absl::Seconds(5));
-  Collector second =
-      StartCollector(dir, 2, std::stoi(first.grpc.substr(first.grpc.rfind(':') + 1)));
+  absl::StatusOr<guts::HostPort> first_addr = guts::ParseHostPort(first.grpc);
+  ASSERT_TRUE(first_addr.ok()) << first_addr.status();
+  Collector second = StartCollector(dir, 2, first_addr->port);
   ASSERT_FALSE(second.grpc.empty());
   std::vector<uint64_t> after = AwaitStored(second, before.size() + 45, absl::Seconds(30));
   ASSERT_GE(after.size(), before.size() + 45);

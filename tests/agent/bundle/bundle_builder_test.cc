@@ -20,7 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "agent/bundle/sources/catalogue.h"
 #include "common/http_server.h"
-#include "tests/bundle/agent/test_archive.h"
+#include "tests/agent/bundle/test_archive.h"
 #include "tests/support/files.h"
 
 namespace guts::bundle {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "tests/bundle/agent/test_archive.h"
+#include "tests/agent/bundle/test_archive.h"
 #include "tests/support/files.h"
 
 namespace guts::bundle {
