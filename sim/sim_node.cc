@@ -66,6 +66,10 @@ absl::Status SimNode::WriteConfig() const {
   spec.private_key = NodeKeyOf(id_.index).private_hex;
   for (uint32_t i = 0; i < validator_addrs_.size(); ++i) {
     if (i == id_.index || refused_.count(i) > 0) continue;
+    // A sparse topology written down: in simulation mode (validators from the API) a node of
+    // the light overlay allows only the peers it links with. In Simplex mode allowed_peers are
+    // the participants, the validator set itself, so every one is listed.
+    if (options_.mode != ApiMode::kSimplex && !overlay_->Linked(id_.index, i)) continue;
     std::string key = ValidatorSet::PublicKeyHex(i);
     spec.allowed_peers.push_back(key);
     spec.bootstrappers.push_back(absl::StrCat(key, "@", validator_addrs_[i]));

@@ -172,6 +172,19 @@ std::string NodeReason(const Verdict& v, const std::string& node, const NodeAsse
   return absl::StrCat(KindInWords(v), "; ", heard);
 }
 
+// The peers a node should hear, from the topology rather than the fleet's size: a validator's
+// own config when it lists its allowed peers (Simplex: the other participants; a sparse
+// topology: the few it peers with), else the validator set minus itself. A node that is no
+// validator has no set to be measured against: its sessions are what it should hear.
+uint32_t ExpectedPeers(const NodeFacts& f, int validators_known) {
+  if (!f.validator) return static_cast<uint32_t>(f.sessions.size());
+  if (f.figures != nullptr && f.figures->participants > 1) {
+    return static_cast<uint32_t>(f.figures->participants - 1);
+  }
+  return validators_known > 1 ? static_cast<uint32_t>(validators_known - 1)
+                              : static_cast<uint32_t>(f.sessions.size());
+}
+
 void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
                  AnalysisResult& result) {
   int validators_known = 0;
@@ -182,9 +195,7 @@ void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
     NodeAssessment& a =
         result.nodes.emplace_hint(result.nodes.end(), *f.id, NodeAssessment{})->second;
     a.peers_heard = static_cast<uint32_t>(f.hears.size());
-    a.peers_expected = f.validator && validators_known > 1
-                           ? static_cast<uint32_t>(validators_known - 1)
-                           : static_cast<uint32_t>(f.sessions.size());
+    a.peers_expected = ExpectedPeers(f, validators_known);
     a.lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
     a.weight = f.validator ? f.weight : 0;
     if (!f.has_snapshot) {

@@ -41,6 +41,10 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
   const FleetModel& model = in.model;
   if (model.validator_set == nullptr) return;
   const ValidatorSet& set = *model.validator_set;
+  // Only in Simplex mode do the allowed peers make the validator set. In simulation mode the
+  // set is the node API's, and a shorter allowed_peers list only says whom the node peers
+  // with (a sparse topology), which is no disagreement about the set.
+  if (set.mode != v1::CONSENSUS_MODE_SIMPLEX) return;
   // The reference: the operator's file or the participants most nodes report (with keys).
   std::map<std::string, std::string> name_of;  // key -> validator name
   for (const ValidatorEntry& entry : set.validators) {

@@ -9,6 +9,7 @@
 #include "collector/auth/access_control.h"
 #include "collector/query/fleet_status.h"
 #include "collector/query/node_history.h"
+#include "collector/query/peer_names.h"
 #include "collector/store/keys.h"
 #include "common/grpc_status.h"
 
@@ -172,6 +173,11 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext*
   }
   if (node->has_latest) *response->mutable_latest() = node->latest;
   if (loss_) *response->mutable_loss() = loss_(node->node_id);
+  if (node->has_latest) {
+    std::map<std::string, std::string> names = PeerNamesFor(
+        node->latest, fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get());
+    response->mutable_peer_names()->insert(names.begin(), names.end());
+  }
   response->mutable_labels()->insert(node->hello.labels().begin(), node->hello.labels().end());
   if (node->first_seen != absl::InfinitePast()) {
     response->set_first_seen_unix_ms(absl::ToUnixMillis(node->first_seen));

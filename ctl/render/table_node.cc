@@ -31,15 +31,25 @@ std::string Direction(v1::PeerDirection direction) {
   }
 }
 
-std::string PeersSection(const v1::Snapshot& snapshot, const Style& style) {
+// The agent-given name the collector knows for an address or key, else `fallback`.
+std::string NameOf(const v1::NodeDetail& detail, const std::string& addr_or_key,
+                   absl::string_view fallback) {
+  auto it = detail.peer_names().find(addr_or_key);
+  if (it != detail.peer_names().end() && !it->second.empty()) return it->second;
+  return std::string(fallback);
+}
+
+std::string PeersSection(const v1::NodeDetail& detail, const Style& style) {
+  const v1::Snapshot& snapshot = detail.latest();
   if (snapshot.peers().empty()) return "";
-  TextTable table({"PEER", "DIR", "LAST RECV", "LAST SENT", "RTT", "RETRANS", "SEND-Q", "TCP"});
-  for (size_t c : {2, 3, 4, 5, 6}) table.AlignRight(c);
+  TextTable table(
+      {"PEER", "ADDRESS", "DIR", "LAST RECV", "LAST SENT", "RTT", "RETRANS", "SEND-Q", "TCP"});
+  for (size_t c : {3, 4, 5, 6, 7}) table.AlignRight(c);
   for (const v1::PeerView& peer : snapshot.peers()) {
     std::string recv = FormatAgeMs(peer.last_data_recv_age_ms());
     if (peer.last_data_recv_age_ms() > 5000) recv = Paint(recv, Tone::kBad, style);
-    table.AddRow({peer.remote_addr(), Direction(peer.direction()), recv,
-                  FormatAgeMs(peer.last_data_sent_age_ms()),
+    table.AddRow({NameOf(detail, peer.remote_addr(), "-"), peer.remote_addr(),
+                  Direction(peer.direction()), recv, FormatAgeMs(peer.last_data_sent_age_ms()),
                   absl::StrFormat("%.1fms", peer.rtt_us() / 1000.0),
                   absl::StrCat(peer.total_retransmits()), absl::StrCat(peer.send_queue_bytes()),
                   peer.tcp_state()});
@@ -47,12 +57,14 @@ std::string PeersSection(const v1::Snapshot& snapshot, const Style& style) {
   return absl::StrCat(Section("P2P SESSIONS", style), table.Render(style));
 }
 
-std::string ProbesSection(const v1::Snapshot& snapshot, const Style& style) {
+std::string ProbesSection(const v1::NodeDetail& detail, const Style& style) {
+  const v1::Snapshot& snapshot = detail.latest();
   if (snapshot.probes().empty()) return "";
   TextTable table({"VALIDATOR", "ADDRESS", "REACHABLE", "CONNECT", "ERROR"});
   for (const v1::ProbeResult& probe : snapshot.probes()) {
+    // The agent's name for the node at that address over the name the node's list gives it.
     table.AddRow(
-        {probe.name().empty() ? "-" : probe.name(), probe.addr(),
+        {NameOf(detail, probe.addr(), probe.name().empty() ? "-" : probe.name()), probe.addr(),
          probe.reachable() ? Paint("yes", Tone::kGood, style) : Paint("no", Tone::kBad, style),
          probe.reachable() ? absl::StrCat(probe.connect_ms(), "ms") : "-", probe.error()});
   }
@@ -144,11 +156,13 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
     absl::StrAppend(
         &out, Field("finalized",
                     absl::StrCat(FormatAgeMs(consensus.last_finalized_age_ms()), " ago"), style));
-    absl::StrAppend(&out, Field("leader",
-                                consensus.is_leader()                ? "this node"
-                                : consensus.current_leader().empty() ? "-"
-                                                                     : consensus.current_leader(),
-                                style));
+    absl::StrAppend(
+        &out, Field("leader",
+                    consensus.is_leader() ? "this node"
+                    : consensus.current_leader().empty()
+                        ? "-"
+                        : NameOf(detail, consensus.current_leader(), consensus.current_leader()),
+                    style));
     absl::StrAppend(
         &out, Field("mempool", absl::StrCat(consensus.mempool_transaction_count(), " transactions"),
                     style));
@@ -189,7 +203,7 @@ std::string RenderNodeDetailTable(const v1::NodeDetail& detail, absl::Time now,
   if (system.node_restarts() > 0) {
     absl::StrAppend(&out, Field("restarts", absl::StrCat(system.node_restarts()), style));
   }
-  absl::StrAppend(&out, PeersSection(snapshot, style), ProbesSection(snapshot, style),
+  absl::StrAppend(&out, PeersSection(detail, style), ProbesSection(detail, style),
                   ProblemsSection(snapshot, style));
   return out;
 }

@@ -93,6 +93,15 @@ void SyntheticFleet::Sparse(int k) {
   }
 }
 
+void SyntheticFleet::WriteAllowedPeers() {
+  for (int i = 0; i < size(); ++i) {
+    nodes_[i].allowed.clear();
+    for (int j = 0; j < size(); ++j) {
+      if (session_[i][j]) nodes_[i].allowed.insert(j);
+    }
+  }
+}
+
 void SyntheticFleet::Kill(const std::string& node) {
   Node& n = nodes_[Index(node)];
   n.agent_up = false;
@@ -310,6 +319,17 @@ FleetView SyntheticFleet::View() const {
       s.mutable_consensus()->set_view(last.view);
       s.mutable_consensus()->set_last_block_id(last.block_id);
       *s.mutable_validators() = validators;
+      if (!n.allowed.empty()) {
+        v1::NodeConfig& config = *s.mutable_config();
+        config.set_loaded(true);
+        config.set_public_key(Key(i));
+        for (int j = 0; j < size(); ++j) {
+          if (j != i && !n.allowed.count(j)) continue;
+          v1::Participant* p = config.add_participants();
+          p->set_public_key(Key(j));
+          p->set_self(j == i);
+        }
+      }
     }
     s.mutable_system()->set_disk_total_bytes(1000000);
     s.mutable_system()->set_disk_available_bytes(

@@ -49,6 +49,9 @@ class SyntheticFleet {
   void DropSessions(const std::string& a, const std::string& b);
   // Keep only `k` peers per node (ring neighbours), for sparse fleets.
   void Sparse(int k);
+  // Simulation mode: each node's config lists the peers it has sessions with now as its
+  // allowed_peers (a sparse topology written down), so its snapshots carry participants.
+  void WriteAllowedPeers();
 
   // Node process and agent.
   void Kill(const std::string& node);     // node and agent stop; sessions close
@@ -131,7 +134,8 @@ class SyntheticFleet {
     uint64_t seq = 0;
     bool has_agent = true;
     bool engine_failed = false;
-    std::set<int> lacks;  // peers missing from its allowed_peers
+    std::set<int> lacks;    // peers missing from its allowed_peers
+    std::set<int> allowed;  // simulation mode: its config's allowed_peers (WriteAllowedPeers)
     absl::Time last_received = absl::InfinitePast();
     std::vector<SnapshotSample> samples;
   };

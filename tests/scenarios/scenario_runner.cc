@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <thread>
 #include <tuple>
 
@@ -41,9 +42,12 @@ std::string Secs(absl::Duration d) { return absl::StrFormat("%.1f s", absl::ToDo
 std::string Describe(const v1::Incident& inc) {
   std::vector<std::string> groups;
   for (const auto& g : inc.groups()) groups.push_back(absl::StrJoin(g.nodes(), ","));
-  return absl::StrCat(v1::IncidentKind_Name(inc.kind()), " ", v1::Severity_Name(inc.severity()),
-                      " [", absl::StrJoin(inc.nodes(), ","), "]",
-                      groups.empty() ? "" : absl::StrCat(" {", absl::StrJoin(groups, "|"), "}"));
+  return absl::StrCat(
+      v1::IncidentKind_Name(inc.kind()), " ", v1::Severity_Name(inc.severity()), " [",
+      absl::StrJoin(inc.nodes(), ","), "]",
+      groups.empty() ? "" : absl::StrCat(" {", absl::StrJoin(groups, "|"), "}"),
+      inc.height() > 0 ? absl::StrCat(" at ", inc.height()) : "",
+      inc.episode_count() > 1 ? absl::StrCat(", ", inc.episode_count(), " episodes") : "");
 }
 
 // The leader most running nodes name for their current view, and the fleet's highest view and
@@ -233,6 +237,20 @@ absl::StatusOr<std::vector<v1::Incident>> Fleet::Incidents(bool include_resolved
   return std::vector<v1::Incident>(list.incidents().begin(), list.incidents().end());
 }
 
+absl::StatusOr<v1::FleetStatus> Fleet::Status() {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  v1::FleetStatus status;
+  grpc::Status s = stub_->GetFleetStatus(&context, v1::FleetStatusRequest(), &status);
+  if (!s.ok()) return absl::UnavailableError(s.error_message());
+  return status;
+}
+
+bool SimplexMode() {
+  const char* mode = std::getenv("GUTS_SCENARIO_MODE");
+  return mode != nullptr && std::string(mode) == "simplex";
+}
+
 bool Fleet::WaitHealthy(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
@@ -307,6 +325,17 @@ void RunScenario(Scenario sc, int range) {
     ASSERT_TRUE(s.ok()) << s;
   }
   if (!sc.stop_agent.empty()) fleet.StopAgent(sc.stop_agent);
+  uint64_t height_at_injection = 0;
+  if (sc.height_at_injection) {
+    absl::StatusOr<nlohmann::json> status = fleet.SimStatus();
+    ASSERT_TRUE(status.ok()) << status.status();
+    height_at_injection = std::numeric_limits<uint64_t>::max();
+    for (const auto& n : status->at("nodes")) {
+      if (n.value("running", false)) {
+        height_at_injection = std::min(height_at_injection, n.value("height", uint64_t{0}));
+      }
+    }
+  }
   // The ongoing part of the fault, stopped before the heal (or when this function returns).
   struct During {
     std::atomic<bool> stop{false};
@@ -405,7 +434,8 @@ void RunScenario(Scenario sc, int range) {
     }
   }
 
-  if (sc.verify && clear != absl::InfiniteDuration()) {
+  if (sc.verify &&
+      (sc.kind == v1::INCIDENT_KIND_UNSPECIFIED || clear != absl::InfiniteDuration())) {
     absl::Status s = sc.verify(fleet);
     EXPECT_TRUE(s.ok()) << s << "; logs in " << fleet.dir();
   }
@@ -421,7 +451,7 @@ void RunScenario(Scenario sc, int range) {
   for (const auto& [id, inc] : seen) {
     if (expected != nullptr && id == expected->id()) continue;
     if (sc.tolerated.count(inc.kind()) || sc.required.count(inc.kind())) continue;
-    if (sc.notes_tolerated && inc.severity() == v1::P3 && !sc.notes_refused.count(inc.kind())) {
+    if (inc.severity() == v1::P3 && sc.notes.count(inc.kind())) {
       notes.push_back(Describe(inc));
       continue;
     }
@@ -460,6 +490,22 @@ void RunScenario(Scenario sc, int range) {
     std::vector<std::pair<std::string, std::string>> links;
     for (const v1::Link& l : expected->links()) links.emplace_back(l.from(), l.to());
     EXPECT_EQ(links, sc.links) << Describe(*expected);
+  }
+  // The episodes as they stand at the end (a reopen after the heal counts too), and under the
+  // fault: the last episode the row expects must have been reported before the heal.
+  const v1::Incident& last_seen = seen.at(expected->id());
+  EXPECT_EQ(static_cast<int>(std::max<uint32_t>(last_seen.episode_count(), 1)), sc.episodes)
+      << "episodes of " << Describe(last_seen) << "; logs in " << fleet.dir();
+  if (sc.episodes > 1) {
+    EXPECT_EQ(static_cast<int>(expected->episode_count()), sc.episodes)
+        << "under the fault: " << Describe(*expected);
+    EXPECT_EQ(expected->state(), v1::OPEN) << "under the fault: " << Describe(*expected);
+  }
+  if (sc.height_at_injection) {
+    EXPECT_EQ(expected->height(), height_at_injection) << Describe(*expected);
+    for (const v1::NodeGroup& g : expected->groups()) {
+      EXPECT_EQ(g.height(), height_at_injection) << Describe(*expected);
+    }
   }
   if (!sc.summary_contains.empty()) {
     EXPECT_NE(expected->summary().find(sc.summary_contains), std::string::npos)

@@ -88,7 +88,9 @@ class Fleet {
   absl::Status Ctl(const std::vector<std::string>& command);
   // The network's state as the sim sees it (`guts-sim ctl status`).
   absl::StatusOr<nlohmann::json> SimStatus();
+  // May be called from a Scenario::during thread.
   absl::StatusOr<std::vector<v1::Incident>> Incidents(bool include_resolved);
+  absl::StatusOr<v1::FleetStatus> Status();
   // Waits until every node is reported HEALTHY with a height.
   bool WaitHealthy(absl::Duration timeout);
 
@@ -132,11 +134,18 @@ struct Scenario {
   std::set<v1::IncidentKind> required;
   // The expected incident's links, in order, as (from, to) (S06: the dropped direction).
   std::vector<std::pair<std::string, std::string>> links;
-  // P3 incidents of any kind are notes, not false positives (S21: maintenance pages nobody);
-  // the row lists them beside the verdict.
-  bool notes_tolerated = false;
-  // Kinds that stay false positives even as P3 notes (S21: a restart is no flapping link).
-  std::set<v1::IncidentKind> notes_refused;
+  // P3 incidents of exactly these kinds are notes, not false positives (S21: maintenance pages
+  // nobody, and a restarted node's NODE_DOWN is capped at P3); the row lists them beside the
+  // verdict. Any other kind, and any of these above P3, is a false positive.
+  std::set<v1::IncidentKind> notes;
+  // How many episodes the expected incident has by the end of the row (incident.proto: a cause
+  // that clears and comes back within the reopen cooldown reopens its incident). Any other
+  // count fails the row: an unexpected reopen under a steady fault, or a second episode that
+  // was never reported. With more than one, the incident must be open under the fault.
+  int episodes = 1;
+  // S18: the incident's height (and each group's) must be the lowest height a running node
+  // reports right after the injection (a fork whose groups both lack the quorum stops there).
+  bool height_at_injection = false;
   absl::Duration stall_threshold = absl::ZeroDuration();  // the collector's --stall-threshold
   std::vector<std::string> collector_args;
   std::string summary_contains;  // e.g. the cause of a CONSENSUS_STUCK
@@ -159,10 +168,14 @@ struct Scenario {
   std::vector<std::string> sim_args;
   // Nodes that get an agent (empty: all); the rest run without one (S25, S26).
   std::vector<std::string> agents_on;
-  // Called once everything cleared, with the fleet still up (e.g. to check the stored
-  // history); a failing status fails the test.
+  // Called once everything cleared (a decoy: at the end of `observe`), with the fleet still up
+  // (e.g. to check the stored history or the fleet status); a failing status fails the test.
   std::function<absl::Status(Fleet&)> verify;
 };
+
+// Whether GUTS_SCENARIO_MODE=simplex: rows whose verdict depends on the mode's quorum rule
+// (weights count in simulation mode only) say so with it.
+bool SimplexMode();
 
 // Runs `sc` on a fresh fleet in 127.<range>.0.0/16 with gtest assertions, and adds its row to
 // the table printed when the test program exits.

@@ -133,7 +133,9 @@ TEST(Scenario, S18TwoBlockIdsAtOneHeightIsFork) {
               .faults = {{"fork", "v1,v2,v3,v4|v5,v6,v7"}},
               .heals = {{"heal"}},
               .kind = v1::FORK,
-              .severity = v1::P1};
+              .severity = v1::P1,
+              .groups = {V(1, 4), V(5, 7)},
+              .height_at_injection = true};
   RunScenario(sc, 158);
 }
 

@@ -119,6 +119,25 @@ TEST(TableTest, NodeDetailOfTheMinoritySide) {
   EXPECT_TRUE(absl::StrContains(text, "timeout after 500 ms"));
 }
 
+TEST(TableTest, NodeDetailNamesPeersProbesAndLeaderByTheirAgents) {
+  testing::FleetFixture fixture = FourThreeSplitOfSeven();
+  v1::NodeDetail detail = fixture.details.at("v5");
+  auto& names = *detail.mutable_peer_names();
+  names["127.0.0.16:9000"] = "frankfurt-6";
+  names["127.0.0.12:9000"] = "berlin-2";
+  names["a3f9c2"] = "berlin-2";
+  std::string text = RenderNodeDetailTable(detail, kNow, kPlain);
+  // The session row: the agent's name, then the address it was seen on.
+  EXPECT_TRUE(absl::StrContains(text, "\nfrankfurt-6  127.0.0.16:9000  out")) << text;
+  // The probe row: the agent's name instead of the node list's (simulator's) v2.
+  EXPECT_TRUE(absl::StrContains(text, "\nberlin-2     127.0.0.12:9000  no")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "\nv2 ")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "leader      berlin-2\n")) << text;
+  // Unnamed: a "-" beside the address; the probe keeps the list's name.
+  EXPECT_TRUE(absl::StrContains(text, "\n-            127.0.0.11:9000  out")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "\nv1           127.0.0.11:9000  no")) << text;
+}
+
 TEST(TableTest, NodeHistoryShowsTheStallAsSparklines) {
   testing::FleetFixture fixture = FourThreeSplitOfSeven();
   std::string text = RenderNodeHistoryTable("v5", fixture.history.at("v5"), 30, kPlain);
