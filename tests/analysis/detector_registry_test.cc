@@ -121,15 +121,24 @@ TEST(DetectorRegistryTest, DeclaredSettingsHaveUniqueNamesAndAnOverrideIsScaled)
   EXPECT_EQ(tenth.detector_windows.at("flap_quiet"), absl::Seconds(2.1));
 }
 
-TEST(DetectorRegistryTest, OnlyTheFlappingAndForkDetectorsKeepAStateOfTheirOwn) {
+// A detector that declares a state gets one of its own, and one that does not gets none. (The
+// set is not pinned: a new detector with a state is one file and one line, not an edit here.)
+TEST(DetectorRegistryTest, EveryDetectorThatDeclaresAStateGetsOneOfItsOwn) {
   std::vector<std::unique_ptr<DetectorState>> states = MakeDetectorStates();
   ASSERT_EQ(states.size(), AllDetectors().size());
   std::set<std::string_view> with_state;
+  std::set<const DetectorState*> distinct;
   for (size_t d = 0; d < states.size(); ++d) {
-    EXPECT_EQ(states[d] != nullptr, AllDetectors()[d]->make_state != nullptr);
-    if (states[d] != nullptr) with_state.insert(AllDetectors()[d]->name);
+    EXPECT_EQ(states[d] != nullptr, AllDetectors()[d]->make_state != nullptr)
+        << AllDetectors()[d]->name;
+    if (states[d] == nullptr) continue;
+    with_state.insert(AllDetectors()[d]->name);
+    distinct.insert(states[d].get());
   }
-  EXPECT_EQ(with_state, (std::set<std::string_view>{"flapping_link", "fork"}));
+  EXPECT_EQ(distinct.size(), with_state.size());
+  // These two keep what they compare across ticks (link transitions, block ids per height).
+  EXPECT_TRUE(with_state.contains("flapping_link"));
+  EXPECT_TRUE(with_state.contains("fork"));
 }
 
 }  // namespace
