@@ -23,6 +23,15 @@ class IncidentTrackerTest : public ::testing::Test {
     now += absl::Seconds(1);
     return tracker.Apply(now, verdicts, {});
   }
+  // An open NODE_DOWN of `node` as a restarted collector reads it back from its store.
+  void RestoreOpenNodeDown(const std::string& id, const std::string& node) {
+    v1::Incident restored;
+    restored.set_id(id);
+    restored.set_kind(v1::NODE_DOWN);
+    restored.set_state(v1::OPEN);
+    restored.set_cause_key("NODE_DOWN:" + node);
+    tracker.Restore({restored});
+  }
   AnalysisConfig config;
   IncidentTracker tracker{config};
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
@@ -127,12 +136,7 @@ TEST_F(IncidentTrackerTest, SeverityChangeIsOneIncidentWithATimelineEntry) {
 }
 
 TEST_F(IncidentTrackerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
-  v1::Incident restored;
-  restored.set_id("inc-1-abc");
-  restored.set_kind(v1::NODE_DOWN);
-  restored.set_state(v1::OPEN);
-  restored.set_cause_key("NODE_DOWN:v4");
-  tracker.Restore({restored});
+  RestoreOpenNodeDown("inc-1-abc", "v4");
   IncidentChanges c = Tick({Down("v4")});
   ASSERT_EQ(c.open.size(), 1u);
   EXPECT_EQ(c.open[0].id(), "inc-1-abc");
@@ -141,12 +145,7 @@ TEST_F(IncidentTrackerTest, RestoredIncidentKeepsItsIdAndClearsWhenGone) {
 }
 
 TEST_F(IncidentTrackerTest, RestoredIncidentAwaitsConfirmationUntilItsCauseHoldsEnterTicks) {
-  v1::Incident restored;
-  restored.set_id("inc-1-abc");
-  restored.set_kind(v1::NODE_DOWN);
-  restored.set_state(v1::OPEN);
-  restored.set_cause_key("NODE_DOWN:v4");
-  tracker.Restore({restored});
+  RestoreOpenNodeDown("inc-1-abc", "v4");
   IncidentChanges c = tracker.Unchanged();
   ASSERT_EQ(c.open.size(), 1u);
   EXPECT_TRUE(c.open[0].awaiting_confirmation());
@@ -163,12 +162,7 @@ TEST_F(IncidentTrackerTest, RestoredIncidentAwaitsConfirmationUntilItsCauseHolds
 }
 
 TEST_F(IncidentTrackerTest, RestoredIncidentWhoseCauseIsGoneResolvesUnconfirmed) {
-  v1::Incident restored;
-  restored.set_id("inc-1-abc");
-  restored.set_kind(v1::NODE_DOWN);
-  restored.set_state(v1::OPEN);
-  restored.set_cause_key("NODE_DOWN:v4");
-  tracker.Restore({restored});
+  RestoreOpenNodeDown("inc-1-abc", "v4");
   IncidentChanges c;
   for (int i = 0; i < config.clear_ticks; ++i) c = Tick({});
   EXPECT_TRUE(c.open.empty());
