@@ -2,7 +2,7 @@
 // the flap window while both its nodes stay up. A node going down, silent or restarting takes
 // its links with it; LinkFlaps does not count those changes (S21 rolling restarts are not
 // flapping links). One incident per pair; it clears once the link has been steady for
-// flap_quiet, or longer when its flaps came further apart.
+// flap_quiet.
 #include <algorithm>
 #include <deque>
 #include <iterator>
@@ -30,8 +30,7 @@ constexpr IncidentKindSpec kFlappingLink{.name = "FLAPPING_LINK",
 constexpr const IncidentKindSpec* kKinds[] = {&kFlappingLink};
 constexpr ConfigWindow kWindows[] = {&AnalysisConfig::flap_window};
 // A link flaps after this many up/down transitions within flap_window, and clears once it has
-// been steady for flap_quiet, or for one and a half times the longest gap between its recent
-// changes when that is longer (SteadyAfter).
+// been steady for flap_quiet.
 constexpr DetectorWindow kFlapQuiet{.name = "flap_quiet", .default_value = absl::Seconds(21)};
 constexpr DetectorNumber kFlapMinTransitions{.name = "flap_min_transitions", .default_value = 4};
 constexpr const DetectorWindow* kOwnWindows[] = {&kFlapQuiet};
@@ -45,17 +44,6 @@ struct LinkHistory {
   int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
   std::deque<absl::Time> transitions;  // within flap_window
 };
-
-// How long the link must stay unchanged to count as steady again: a link that flaps every 20 s
-// is not steady after 21 quiet seconds, so its incident does not resolve and reopen between
-// two flaps.
-absl::Duration SteadyAfter(const LinkHistory& link, absl::Duration quiet) {
-  absl::Duration longest_gap = absl::ZeroDuration();
-  for (size_t i = 1; i < link.transitions.size(); ++i) {
-    longest_gap = std::max(longest_gap, link.transitions[i] - link.transitions[i - 1]);
-  }
-  return std::max(quiet, longest_gap * 3 / 2);
-}
 
 bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
   return std::binary_search(sorted.begin(), sorted.end(), x);
@@ -168,7 +156,7 @@ void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   const absl::Duration quiet = WindowOf(in.config, kFlapQuiet);
   for (const auto& [key, link] : StateOf<LinkFlaps>(in).links()) {
     if (static_cast<int>(link.transitions.size()) < min_transitions) continue;
-    if (in.model.now - link.transitions.back() > SteadyAfter(link, quiet)) continue;
+    if (in.model.now - link.transitions.back() > quiet) continue;
     std::string a = h.names[static_cast<uint32_t>(key >> 32)];
     std::string b = h.names[static_cast<uint32_t>(key)];
     if (b < a) std::swap(a, b);
