@@ -1,5 +1,6 @@
 #include "collector/analysis/analysis_warm_up.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,19 +19,36 @@ bool CaughtUp(const NodeObservation& node) {
 
 }  // namespace
 
-AnalysisWarmUp AnalysisWarmUpOf(const FleetView& view, absl::Duration longest) {
+AnalysisWarmUp AnalysisWarmUpOf(const FleetView& view, absl::Duration longest,
+                                absl::Duration settle) {
   AnalysisWarmUp w;
   const absl::Time started = view.collector.started;
   if (started == absl::InfinitePast() || view.now - started >= longest) return w;
   std::vector<std::string> waiting;
   int known = 0;
+  absl::Time newest_arrival = absl::InfinitePast();  // since the start
   for (const NodeObservation& node : view.nodes) {
     if (!node.has_latest && !node.connected) continue;
     ++known;
     if (!CaughtUp(node)) waiting.push_back(node.node_id);
+    if (node.first_seen >= started) newest_arrival = std::max(newest_arrival, node.first_seen);
   }
-  if (waiting.empty()) return w;
+  // No agent yet: nothing to judge, and the first arrivals are still to come.
+  const bool arriving = known == 0 || view.now - newest_arrival < settle;
+  if (waiting.empty() && !arriving) return w;
   w.warming = true;
+  if (known == 0) {
+    w.why = absl::StrCat("analysis warming up after the collector's start: no agent yet, at most ",
+                         SecondsText(longest - (view.now - started)), " more");
+    return w;
+  }
+  if (waiting.empty()) {
+    w.why = absl::StrCat("analysis warming up after the collector's start: ", known,
+                         " agents so far, the newest ", SecondsText(view.now - newest_arrival),
+                         " ago; waiting until none has arrived for ", SecondsText(settle),
+                         ", at most ", SecondsText(longest - (view.now - started)), " more");
+    return w;
+  }
   constexpr size_t kNamed = 5;
   std::string names =
       absl::StrJoin(waiting.begin(), waiting.begin() + std::min(waiting.size(), kNamed), ", ");

@@ -423,7 +423,8 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
     }
   }
   if (!s.warmed_up) {
-    AnalysisWarmUp warm_up = AnalysisWarmUpOf(view, s.config.warm_up_longest);
+    AnalysisWarmUp warm_up =
+        AnalysisWarmUpOf(view, s.config.warm_up_longest, s.config.peer_heard_within);
     s.warmed_up = !warm_up.warming;
     result.warming_up = warm_up.warming;
     result.warm_up_why = std::move(warm_up.why);

@@ -3,9 +3,17 @@
 // its links with it; LinkFlaps does not count those changes (S21 rolling restarts are not
 // flapping links). One incident per pair; it clears once the link has been steady for
 // flap_quiet.
+//
+// A link is seen down only once its data is peer_heard_within old, but seen up a moment after
+// data flows again; so an up period looks longer than it was by about that window, and a quiet
+// window long enough for the real rhythm ran out before the next cut showed (S17, flaps 20 s
+// apart, under load: the incident resolved and reopened). A link that is up but whose data has
+// stopped for two snapshot intervals is not steady: its quiet waits until it shows down or its
+// data flows again.
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -41,12 +49,34 @@ constexpr const DetectorNumber* kOwnNumbers[] = {&kFlapMinTransitions};
 // link flaps when it goes up and down while both its nodes stay up.
 struct LinkHistory {
   bool up = false;
+  // Up, but neither side has received from the other for two snapshot intervals.
+  bool fading = false;
   int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
   std::deque<absl::Time> transitions;  // within flap_window
 };
 
 bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
   return std::binary_search(sorted.begin(), sorted.end(), x);
+}
+
+// How long ago node `u` last received from node `v` (model indices) as its latest snapshot
+// says; nullopt when `u` does not report or has no session with `v`.
+std::optional<absl::Duration> ReceiveAge(const FleetModel& model, int u, int v) {
+  if (u < 0 || v < 0) return std::nullopt;
+  const NodeFacts& f = model.nodes[u];
+  auto it = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
+  if (it == f.sessions.end() || *it != v) return std::nullopt;
+  return absl::Milliseconds(f.session_age_ms[it - f.sessions.begin()]);
+}
+
+// Up, but both directions' data older than two snapshot intervals: the link is going down, and
+// will show so once the age passes peer_heard_within. Needs both nodes reporting.
+bool Fading(const FleetModel& model, int u, int v) {
+  std::optional<absl::Duration> uv = ReceiveAge(model, u, v);
+  std::optional<absl::Duration> vu = ReceiveAge(model, v, u);
+  if (!uv || !vu) return false;
+  const absl::Duration stale = 2 * std::max(model.nodes[u].interval, model.nodes[v].interval);
+  return std::min(*uv, *vu) > stale;
 }
 
 // The links' recent transitions, by stable node numbers (AnalysisHistory).
@@ -144,9 +174,13 @@ void LinkFlaps::Update(const DetectorInput& in) {
     }
     if (link.transitions.empty()) {
       links_.erase(it++);
-    } else {
-      ++it;
+      continue;
     }
+    const uint32_t a = static_cast<uint32_t>(it->first >> 32);
+    const uint32_t b = static_cast<uint32_t>(it->first);
+    link.fading = link.up && a < index_of.size() && b < index_of.size() &&
+                  Fading(model, index_of[a], index_of[b]);
+    ++it;
   }
 }
 
@@ -156,7 +190,7 @@ void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   const absl::Duration quiet = WindowOf(in.config, kFlapQuiet);
   for (const auto& [key, link] : StateOf<LinkFlaps>(in).links()) {
     if (static_cast<int>(link.transitions.size()) < min_transitions) continue;
-    if (in.model.now - link.transitions.back() > quiet) continue;
+    if (in.model.now - link.transitions.back() > quiet && !link.fading) continue;
     std::string a = h.names[static_cast<uint32_t>(key >> 32)];
     std::string b = h.names[static_cast<uint32_t>(key)];
     if (b < a) std::swap(a, b);

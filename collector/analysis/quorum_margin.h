@@ -1,9 +1,9 @@
 // QuorumMargin: how much validator weight the chain can still lose before it halts. Validators
 // that are down, isolated from their peers, on another side than the heaviest group of a split,
-// or unheard by every peer count as lost: their votes do not reach the others. A validator silent to the collector alone (its peers still hear it)
-// still votes and counts as up. A validator without an agent counts as up while an observed
-// node hears it, as lost when none does.
-// The quorum weight is the model's (FleetModel::quorum_weight), whichever rule made it.
+// or unheard by every peer count as lost: their votes do not reach the others. A validator silent
+// to the collector alone (its peers still hear it) still votes and counts as up. A validator
+// without an agent counts as up while an observed node hears it, as lost when none does. The quorum
+// weight is the model's (FleetModel::quorum_weight), whichever rule made it.
 //
 // Example:
 //   QuorumMargin m = ComputeQuorumMargin(model, graph);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "collector/analysis/analyzer.h"
 #include "tests/analysis/synthetic_fleet.h"
 
@@ -46,6 +48,7 @@ FleetView ViewAfterStart(SyntheticFleet& fleet, absl::Time started, int back) {
   for (size_t i = 0; i < view.nodes.size(); ++i) {
     NodeObservation& n = view.nodes[i];
     n.hello.set_next_seq(n.latest.seq());
+    n.first_seen = started - absl::Hours(1);  // known from the store
     if (static_cast<int>(i) >= back) n.connected = false;
   }
   return view;
@@ -62,18 +65,97 @@ TEST(AnalysisWarmUp, WaitsForEveryKnownAgentToBeBackAndCaughtUpAtMostTheLongest)
   SyntheticFleet fleet(3);
   fleet.Step();
   FleetView view = fleet.View();
-  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30)).warming) << "start unknown";
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5)).warming)
+      << "start unknown";
   view.collector.started = view.now - absl::Seconds(2);
-  for (NodeObservation& n : view.nodes) n.hello.set_next_seq(n.latest.seq());
-  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30)).warming) << "all caught up";
+  for (NodeObservation& n : view.nodes) {
+    n.hello.set_next_seq(n.latest.seq());
+    n.first_seen = view.collector.started - absl::Hours(1);  // known from the store
+  }
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5)).warming)
+      << "all caught up";
 
   view.nodes[1].connected = false;                                   // not back yet
   view.nodes[2].hello.set_next_seq(view.nodes[2].latest.seq() + 1);  // replaying its spool
-  AnalysisWarmUp w = AnalysisWarmUpOf(view, absl::Seconds(30));
+  AnalysisWarmUp w = AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5));
   EXPECT_TRUE(w.warming);
   EXPECT_NE(w.why.find("1 of 3 agents back and caught up (waiting for v2, v3)"), std::string::npos)
       << w.why;
-  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(2)).warming) << "past the longest wait";
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(2), absl::Seconds(5)).warming)
+      << "past the longest wait";
+}
+
+// A collector with an empty store: its agents arrive one by one. While they arrive it judges
+// nothing (a fleet that is whole looked like "up 5 of 7 ... lost: v1,v7"), and it starts once
+// none has arrived for the settle time.
+TEST(AnalysisWarmUp, AFreshCollectorWaitsUntilAgentsStopArriving) {
+  SyntheticFleet fleet(3);
+  fleet.Step();
+  FleetView view = fleet.View();
+  view.collector.started = view.now - absl::Seconds(3);
+  for (NodeObservation& n : view.nodes) n.hello.set_next_seq(n.latest.seq());
+  view.nodes[0].first_seen = view.now - absl::Seconds(3);
+  view.nodes[1].first_seen = view.now - absl::Seconds(2);
+  view.nodes[2].first_seen = view.now - absl::Seconds(1);
+  AnalysisWarmUp w = AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5));
+  EXPECT_TRUE(w.warming);
+  EXPECT_NE(w.why.find("3 agents so far, the newest 1.0 s ago"), std::string::npos) << w.why;
+  view.now += absl::Seconds(3);
+  EXPECT_TRUE(AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5)).warming) << "4 s quiet";
+  view.now += absl::Seconds(1);
+  EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5)).warming)
+      << "5 s without a new agent";
+
+  FleetView empty;
+  empty.now = view.now;
+  empty.collector.started = view.now - absl::Seconds(1);
+  EXPECT_TRUE(AnalysisWarmUpOf(empty, absl::Seconds(30), absl::Seconds(5)).warming)
+      << "no agent yet";
+  empty.collector.started = view.now - absl::Seconds(31);
+  EXPECT_FALSE(AnalysisWarmUpOf(empty, absl::Seconds(30), absl::Seconds(5)).warming)
+      << "past the longest wait";
+}
+
+// End to end through the analyzer, as in a compressed-time soak's first second: the network
+// is still forming (v1 and v7 not yet heard by their peers) while a fresh collector's agents
+// arrive a tick apart. Judged then, v1 and v7 look lost and five of seven is one loss from
+// halting ("up 5 of 7 ... lost: v1,v7"). The collector waits until the agents stop arriving,
+// by which time the network has formed: nothing opens.
+TEST(AnalysisWarmUp, AgentsArrivingWhileTheNetworkFormsOpenNothing) {
+  SyntheticFleet fleet(7);
+  for (const char* late : {"v1", "v7"}) {
+    for (int i = 1; i <= 7; ++i) {
+      const std::string other = SyntheticFleet::Name(i - 1);
+      if (other == late) continue;
+      fleet.SetHears(other, late, false);
+      fleet.SetHears(late, other, false);
+    }
+  }
+  const std::vector<std::string> arrival_order = {"v4", "v7", "v1", "v2", "v5", "v3", "v6"};
+  Analyzer analyzer(AnalysisConfig{});
+  const absl::Time started = fleet.now();
+  for (int tick = 1; tick <= 25; ++tick) {
+    if (tick == 9) fleet.Heal();  // the network has formed
+    fleet.Step();
+    FleetView view = fleet.View();
+    view.collector.started = started;
+    std::vector<NodeObservation> arrived;
+    for (NodeObservation& n : view.nodes) {
+      int arrives =
+          static_cast<int>(std::find(arrival_order.begin(), arrival_order.end(), n.node_id) -
+                           arrival_order.begin()) +
+          1;
+      if (tick < arrives) continue;
+      n.first_seen = started + absl::Seconds(arrives);
+      n.hello.set_next_seq(0);
+      arrived.push_back(std::move(n));
+    }
+    view.nodes = std::move(arrived);
+    AnalysisResult r = analyzer.Tick(view);
+    for (const v1::Incident& inc : r.open_incidents) {
+      ADD_FAILURE() << "tick " << tick << ": " << inc.summary();
+    }
+  }
 }
 
 TEST(AnalysisWarmUp, ReturningAfterTheHealResolvesTheRestoredSplitWithoutConfirmingIt) {

@@ -88,6 +88,38 @@ TEST(FlappingLinkDetectorTest, AnAgentAFewSecondsLateDoesNotHideTheFlaps) {
   EXPECT_EQ(verdicts[0].cause_key, "FLAPPING_LINK:v2-v6");
 }
 
+// S17's rhythm: the link up for 20 s, down for 20 s, with the nodes' session ages growing as
+// they do, so each cut shows only once the age passes peer_heard_within. The up periods then
+// look 5 s longer than they are, and the quiet window (21 s) ran out before each cut showed.
+// A link whose data has stopped is not steady: the verdict holds on every tick from its first
+// to the end of the flapping, then ends within the quiet window.
+TEST(FlappingLinkDetectorTest, FlapsTwentySecondsApartSeenThroughAgingSessionsNeverPause) {
+  SyntheticFleet fleet(7);
+  fleet.SetAgesFollowTime(true);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  int first = -1, tick = 0, missing = 0;
+  for (int cycle = 0; cycle < 5; ++cycle) {
+    for (bool cut : {true, false}) {
+      if (cut) {
+        fleet.Cut({"v2"}, {"v6"});
+      } else {
+        fleet.Heal();
+      }
+      for (int i = 0; i < 20; ++i, ++tick) {
+        bool flapping = harness.Run(fleet, 1).size() == 1;
+        if (flapping && first < 0) first = tick;
+        if (!flapping && first >= 0) ++missing;
+      }
+    }
+  }
+  ASSERT_GE(first, 0) << "never flapping";
+  EXPECT_EQ(missing, 0) << "the verdict paused for " << missing << " ticks between flaps";
+  int quiet_ticks = 0;
+  while (harness.Run(fleet, 1).size() == 1 && quiet_ticks < 60) ++quiet_ticks;
+  EXPECT_LE(quiet_ticks, 21) << "the link has been up and steady since the last heal";
+}
+
 // A node cut off from everyone, its agent included, for longer than its peers take to drop it,
 // twice: its links go down and up with it. That is the node coming and going, not four flapping
 // links.

@@ -31,6 +31,7 @@ SyntheticFleet::SyntheticFleet(int n, uint64_t weight) : simplex_(DefaultSimplex
   hears_.assign(n, std::vector<char>(n, 1));
   session_.assign(n, std::vector<char>(n, 1));
   for (int i = 0; i < n; ++i) hears_[i][i] = session_[i][i] = 0;
+  heard_at_.assign(n, std::vector<absl::Time>(n, now_));
 }
 
 std::vector<std::string> SyntheticFleet::Names(int first, int last) const {
@@ -213,6 +214,11 @@ void SyntheticFleet::Step() {
     jitter = jitter_ * (2 * u - 1);
   }
   now_ += interval_;
+  for (int i = 0; i < size(); ++i) {
+    for (int j = 0; j < size(); ++j) {
+      if (hears_[i][j]) heard_at_[i][j] = now_;
+    }
+  }
   for (Node& n : nodes_) {
     if (n.reconnecting > 0) --n.reconnecting;
     if (n.process_up) {
@@ -348,7 +354,9 @@ FleetView SyntheticFleet::View() const {
                                     : absl::StrCat(peer.ip, ":", 40000 + i));
         p->set_local_addr(outbound ? absl::StrCat(n.ip, ":", 40000 + j)
                                    : absl::StrCat(n.ip, ":9000"));
-        p->set_last_data_recv_age_ms(hears_[i][j] ? 150 : 60000);
+        int64_t age_ms = hears_[i][j] ? 150 : 60000;
+        if (ages_follow_time_) age_ms = absl::ToInt64Milliseconds(now_ - heard_at_[i][j]) + 150;
+        p->set_last_data_recv_age_ms(static_cast<uint32_t>(age_ms));
         p->set_last_data_sent_age_ms(150);
         p->set_tcp_state("ESTABLISHED");
       }

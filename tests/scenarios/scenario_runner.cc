@@ -257,8 +257,10 @@ bool Fleet::WaitHealthy(absl::Duration timeout) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
     v1::FleetStatus status;
+    // Healthy, and judged: a collector still warming up (its agents arriving) judges nothing
+    // yet, and a fault injected then would be seen only once it has.
     if (stub_->GetFleetStatus(&context, v1::FleetStatusRequest(), &status).ok() &&
-        status.nodes_size() == options_.nodes &&
+        status.collector().warming_up().empty() && status.nodes_size() == options_.nodes &&
         std::all_of(status.nodes().begin(), status.nodes().end(), [](const v1::NodeStatus& n) {
           // A validator without an agent has no row of its own to be healthy in.
           return n.unobserved() || (n.state() == v1::HEALTHY && n.height() > 0);
@@ -274,8 +276,7 @@ void RunScenario(Scenario sc, int range) {
   const double factor = BudgetFactor();
   // GUTS_SCENARIO_MODE=simplex runs a row written for either mode in Simplex mode (the
   // production one), on its own loopback range so both modes can run side by side.
-  const char* mode = std::getenv("GUTS_SCENARIO_MODE");
-  if (mode != nullptr && std::string(mode) == "simplex" &&
+  if (SimplexMode() &&
       std::find(sc.sim_args.begin(), sc.sim_args.end(), "--mode") == sc.sim_args.end()) {
     sc.sim_args.insert(sc.sim_args.end(), {"--mode", "simplex"});
     range = SimplexRange(range);
