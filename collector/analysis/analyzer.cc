@@ -411,7 +411,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   if (partial) AssessBridgedGroups(*partial, result);
   // Before folding: a cause absorbed this tick (an isolated node inside a partition) still cut
   // its links.
-  s.causes.Remember(view.now, verdicts);
+  s.causes.Remember(view.now, verdicts, s.config.enter_ticks);
   AssessUnobserved(model, verdicts, result);
   FoldSymptoms(verdicts);
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);

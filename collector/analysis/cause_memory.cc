@@ -27,7 +27,15 @@ bool FoldsUnderPastCuts(const Verdict& v) {
 
 }  // namespace
 
-void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts) {
+void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts,
+                           int confirm_ticks) {
+  ++tick_;
+  auto seen = [&](Cut& cut) {
+    cut.streak = cut.last_tick == tick_ - 1 ? cut.streak + 1 : 1;
+    cut.last_tick = tick_;
+    cut.last_seen = now;
+    cut.confirmed = cut.confirmed || cut.streak >= confirm_ticks;
+  };
   for (const Verdict& v : verdicts) {
     const CutShape shape = CutOf(v);
     if (shape == CutShape::kNone) continue;
@@ -54,12 +62,12 @@ void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts)
     };
     auto found = std::find_if(cuts_.begin(), cuts_.end(), same);
     if (found != cuts_.end()) {
-      found->last_seen = now;
+      if (found->last_tick != tick_) seen(*found);
       continue;
     }
     Cut cut;
     cut.cause_key = v.cause_key;
-    cut.last_seen = now;
+    seen(cut);
     cut.others_are_a_side = isolation;
     if (isolation) {
       for (const std::string& n : v.nodes) cut.side.emplace(n, 0);
@@ -90,7 +98,7 @@ std::string CauseMemory::Explains(absl::Time now, absl::Duration window, absl::s
                              [&](const Cut& c) { return now - c.last_seen > window; }),
               cuts_.end());
   for (const Cut& cut : cuts_) {
-    if (Separates(cut, a, b)) return cut.cause_key;
+    if (cut.confirmed && Separates(cut, a, b)) return cut.cause_key;
   }
   return "";
 }

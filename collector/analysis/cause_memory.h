@@ -11,6 +11,7 @@
 // Not thread-safe; owned by the Analyzer.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,15 @@ class CauseMemory {
  public:
   // Remembers the cut of every verdict in `verdicts` whose kind declares one
   // (IncidentKindSpec::cuts): partitions by their groups, isolations by their nodes against
-  // every other node.
-  void Remember(absl::Time now, const std::vector<Verdict>& verdicts);
+  // every other node. Called once a tick. A cut explains flapping only once its verdict has
+  // held `confirm_ticks` ticks in a row (the analyzer passes enter_ticks): a verdict of one
+  // tick that never became an incident (a late agent's node looking isolated for a moment)
+  // would otherwise fold a flapping link for the whole flap window, and its incident would
+  // resolve and reopen around it (S17 under load).
+  void Remember(absl::Time now, const std::vector<Verdict>& verdicts, int confirm_ticks);
 
-  // The cause key of a cut seen within `window` before `now` that separates `a` from `b`, or
-  // empty. Cuts older than `window` are forgotten.
+  // The cause key of a confirmed cut seen within `window` before `now` that separates `a` from
+  // `b`, or empty. Cuts older than `window` are forgotten.
   std::string Explains(absl::Time now, absl::Duration window, absl::string_view a,
                        absl::string_view b);
 
@@ -41,10 +46,14 @@ class CauseMemory {
     absl::flat_hash_map<std::string, int> side;
     bool others_are_a_side = false;
     absl::Time last_seen;
+    int64_t last_tick = 0;  // Remember calls, counted
+    int streak = 0;         // ticks in a row it was seen, up to last_tick
+    bool confirmed = false;
   };
   static bool Separates(const Cut& cut, absl::string_view a, absl::string_view b);
 
   std::vector<Cut> cuts_;
+  int64_t tick_ = 0;
 };
 
 // Drops every verdict whose kind folds under past cuts (IncidentKindSpec::folds_under_past_cuts:

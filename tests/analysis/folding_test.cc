@@ -94,7 +94,7 @@ Verdict Split(std::vector<std::vector<std::string>> groups) {
 TEST(CauseMemoryTest, LinkAcrossARememberedSplitFoldsUnderItAfterTheSplitHealed) {
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   CauseMemory memory;
-  memory.Remember(t0, {Split({{"v1", "v2"}, {"v3"}})});
+  memory.Remember(t0, {Split({{"v1", "v2"}, {"v3"}})}, 1);
   // Healed: the split's verdict is gone, its links' flapping still comes from it.
   std::vector<Verdict> verdicts = {Flapping("v1", "v3"), Flapping("v1", "v2")};
   FoldFlappingUnderCauses(t0 + absl::Seconds(30), absl::Minutes(2), memory, verdicts);
@@ -106,7 +106,7 @@ TEST(CauseMemoryTest, PresentCauseListsTheFlappingItAbsorbs) {
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   CauseMemory memory;
   std::vector<Verdict> verdicts = {NodeCause(v1::NODE_ISOLATED, "v4"), Flapping("v2", "v4")};
-  memory.Remember(t0, verdicts);
+  memory.Remember(t0, verdicts, 1);
   FoldFlappingUnderCauses(t0, absl::Minutes(2), memory, verdicts);
   ASSERT_EQ(verdicts.size(), 1u);
   EXPECT_THAT(verdicts[0].absorbed, ElementsAre("FLAPPING_LINK:v2-v4"));
@@ -115,10 +115,28 @@ TEST(CauseMemoryTest, PresentCauseListsTheFlappingItAbsorbs) {
 TEST(CauseMemoryTest, CutOlderThanTheFlapWindowExplainsNothing) {
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   CauseMemory memory;
-  memory.Remember(t0, {NodeCause(v1::NODE_ISOLATED, "v4")});
+  memory.Remember(t0, {NodeCause(v1::NODE_ISOLATED, "v4")}, 1);
   std::vector<Verdict> verdicts = {Flapping("v2", "v4")};
   FoldFlappingUnderCauses(t0 + absl::Minutes(3), absl::Minutes(2), memory, verdicts);
   EXPECT_EQ(verdicts.size(), 1u);
+}
+
+// A cause seen for fewer ticks in a row than it takes to open (a node looking isolated for one
+// tick while its agent ran late) folds nothing; one that held does, for the flap window.
+TEST(CauseMemoryTest, CauseThatNeverHeldExplainsNoFlapping) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  CauseMemory memory;
+  memory.Remember(t0, {NodeCause(v1::NODE_ISOLATED, "v6")}, 3);
+  memory.Remember(t0 + absl::Seconds(1), {}, 3);
+  memory.Remember(t0 + absl::Seconds(2), {NodeCause(v1::NODE_ISOLATED, "v6")}, 3);
+  memory.Remember(t0 + absl::Seconds(3), {NodeCause(v1::NODE_ISOLATED, "v6")}, 3);
+  std::vector<Verdict> verdicts = {Flapping("v2", "v6")};
+  FoldFlappingUnderCauses(t0 + absl::Seconds(10), absl::Minutes(2), memory, verdicts);
+  EXPECT_EQ(verdicts.size(), 1u) << "two ticks in a row, three needed";
+
+  memory.Remember(t0 + absl::Seconds(4), {NodeCause(v1::NODE_ISOLATED, "v6")}, 3);
+  FoldFlappingUnderCauses(t0 + absl::Seconds(30), absl::Minutes(2), memory, verdicts);
+  EXPECT_TRUE(verdicts.empty()) << "held three ticks: the isolation explains the link";
 }
 
 TEST(CauseMemoryTest, BridgeLinksOfAPartialPartitionAreNotCut) {
@@ -127,7 +145,7 @@ TEST(CauseMemoryTest, BridgeLinksOfAPartialPartitionAreNotCut) {
   Verdict partial = Split({{"v1", "v2"}, {"v5", "v6"}});
   partial.kind = v1::PARTIAL_PARTITION;
   partial.cause_key = "PARTIAL_PARTITION:v4";
-  memory.Remember(t0, {partial});
+  memory.Remember(t0, {partial}, 1);
   std::vector<Verdict> verdicts = {Flapping("v1", "v4"), Flapping("v2", "v5")};
   FoldFlappingUnderCauses(t0, absl::Minutes(2), memory, verdicts);
   ASSERT_EQ(verdicts.size(), 1u);
