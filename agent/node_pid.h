@@ -24,10 +24,12 @@ namespace guts::agent {
 int FindNodePid(const std::string& proc_root, absl::string_view process_name, int last = 0);
 
 // Follows the node's process across calls. While it runs, a call reads its one comm file. While
-// it is missing, a call searches /proc again only when a process was created since the last
-// search (the last pid in <proc_root>/loadavg moved) or `full_search_every` has passed (which
-// also catches a process that took the name by exec). A missing node costs one small read a
-// snapshot instead of a read of every process's comm.
+// it is missing, a call reads the comm of each pid handed out since the last call (the last
+// pid in <proc_root>/loadavg; pids grow until they wrap) and searches all of /proc only every
+// `full_search_every` (which also catches a process that took the name by exec), when the pids
+// wrapped or more than kMaxNewPidsChecked were handed out, or when loadavg is unreadable. A
+// missing node costs one small read a snapshot plus one per process created on the host,
+// instead of a read of every process's comm.
 class NodeProcessWatch {
  public:
   NodeProcessWatch(std::string proc_root, std::string process_name,
@@ -36,13 +38,16 @@ class NodeProcessWatch {
   // The node's pid at `now`; 0 when it is not running.
   int Find(absl::Time now);
 
+  // Past this many new pids since the last call, one full search is cheaper.
+  static constexpr int kMaxNewPidsChecked = 256;
+
  private:
   std::string proc_root_;
   std::string process_name_;
   absl::Duration full_search_every_;
   int pid_ = 0;
-  std::string last_created_;  // loadavg's last pid at the last search ("" unknown)
-  absl::Time searched_ = absl::InfinitePast();
+  int last_created_ = 0;                        // loadavg's last pid at the last call (0 unknown)
+  absl::Time searched_ = absl::InfinitePast();  // the last full search
 };
 
 }  // namespace guts::agent

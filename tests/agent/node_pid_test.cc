@@ -26,9 +26,14 @@ class NodeProcessWatchTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
-  void Process(int pid, const std::string& comm) {
-    std::filesystem::create_directories(absl::StrCat(root_, "/", pid));
-    std::ofstream(absl::StrCat(root_, "/", pid, "/comm")) << comm << "\n";
+  void Process(int pid, const std::string& comm) { Thread(pid, pid, comm); }
+  // A thread `tid` of process `tgid` (the process itself when they are equal).
+  void Thread(int tid, int tgid, const std::string& comm) {
+    std::filesystem::create_directories(absl::StrCat(root_, "/", tid));
+    std::ofstream(absl::StrCat(root_, "/", tid, "/comm")) << comm << "\n";
+    std::ofstream(absl::StrCat(root_, "/", tid, "/status"))
+        << "Name:\t" << comm << "\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t" << tgid
+        << "\nPid:\t" << tid << "\n";
   }
   void Exit(int pid) { std::filesystem::remove_all(absl::StrCat(root_, "/", pid)); }
   void LastCreated(int pid) {
@@ -71,6 +76,46 @@ TEST_F(NodeProcessWatchTest, AProcessThatTookTheNameByExecIsFoundByTheFullSearch
   Process(42, "guts-node");  // `exec guts-node` from a wrapper script: same pid, no new one
   EXPECT_EQ(watch.Find(t0_ + absl::Seconds(9)), 0);
   EXPECT_EQ(watch.Find(t0_ + absl::Seconds(10)), 42);
+}
+
+TEST_F(NodeProcessWatchTest, BetweenFullSearchesOnlyThePidsHandedOutSinceTheLastCallAreRead) {
+  LastCreated(100);
+  NodeProcessWatch watch(root_, "guts-node", absl::Seconds(10));
+  EXPECT_EQ(watch.Find(t0_), 0);
+  Process(50, "guts-node");  // below the last pid already seen: not read until a full search
+  Process(103, "sh");
+  LastCreated(105);
+  EXPECT_EQ(watch.Find(t0_ + absl::Seconds(1)), 0);
+  Process(107, "guts-node");
+  LastCreated(108);
+  EXPECT_EQ(watch.Find(t0_ + absl::Seconds(2)), 107);
+}
+
+TEST_F(NodeProcessWatchTest, TooManyNewPidsOrAWrapMeanAFullSearch) {
+  LastCreated(100);
+  NodeProcessWatch watch(root_, "guts-node", absl::Seconds(10));
+  EXPECT_EQ(watch.Find(t0_), 0);
+  Process(50, "guts-node");
+  LastCreated(100 + NodeProcessWatch::kMaxNewPidsChecked + 1);
+  EXPECT_EQ(watch.Find(t0_ + absl::Seconds(1)), 50);
+
+  NodeProcessWatch wrapped(root_, "guts-node", absl::Seconds(10));
+  Exit(50);
+  EXPECT_EQ(wrapped.Find(t0_), 0);
+  Process(50, "guts-node");
+  LastCreated(60);  // below the previous last pid: the kernel's pids wrapped
+  EXPECT_EQ(wrapped.Find(t0_ + absl::Seconds(1)), 50);
+}
+
+TEST_F(NodeProcessWatchTest, AThreadWithTheNodesNameIsNotTheNode) {
+  LastCreated(10);
+  NodeProcessWatch watch(root_, "guts-node", absl::Seconds(10));
+  EXPECT_EQ(watch.Find(t0_), 0);
+  // Thread 12 of process 9 (which took the name by exec): its comm says guts-node, its status
+  // names process 9. The pid to report is 9, which the full search finds.
+  Thread(12, 9, "guts-node");
+  LastCreated(12);
+  EXPECT_EQ(watch.Find(t0_ + absl::Seconds(1)), 0);
 }
 
 TEST_F(NodeProcessWatchTest, WithoutALoadavgEveryCallSearches) {
