@@ -655,6 +655,16 @@ absl::Status Store::DownsampleSnapshotsBefore(absl::Time cutoff, absl::Duration 
       "write downsampling watermark");
 }
 
+absl::StatusOr<absl::Time> Store::DownsampledBefore() const {
+  std::string mark;
+  rocksdb::Status got =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(kMeta), keys::kDownsampledBeforeKey, &mark);
+  if (got.IsNotFound()) return absl::InfinitePast();
+  if (!got.ok()) return FromRocks(got, "read downsampling watermark");
+  if (mark.size() != 8) return absl::DataLossError("downsampling watermark is not 8 bytes");
+  return absl::FromUnixMillis(static_cast<int64_t>(keys::DecodeBe64(mark.data())));
+}
+
 absl::Status Store::PutRecord(absl::string_view room, absl::string_view id,
                               absl::string_view value) {
   return FromRocks(
