@@ -446,6 +446,22 @@ TEST_F(StoreTest, SnapshotsWrittenAfterDownsamplingToNowReadBack) {
   EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
 }
 
+TEST_F(StoreTest, ADamagedDownsamplingWatermarkIsDataLoss) {
+  ASSERT_TRUE(store_->PutSnapshots({Record("v1", 1, 1'800'000'000'000)}).ok());
+  store_.reset();
+  EditRaw(dir_, "meta", [](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+    ASSERT_TRUE(db->Put({}, cf, keys::kDownsampledBeforeKey, "abc").ok());
+  });
+  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = *std::move(s);
+  EXPECT_EQ(store_->DownsampledBefore().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      store_->DownsampleSnapshotsBefore(absl::FromUnixSeconds(1'900'000'000), absl::Minutes(1))
+          .code(),
+      absl::StatusCode::kDataLoss);
+}
+
 TEST_F(StoreTest, StoreOfANewerLayoutIsRefused) {
   store_.reset();
   {
