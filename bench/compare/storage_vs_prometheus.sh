@@ -14,7 +14,7 @@ work="${BENCH_WORK:-$(mktemp -d /tmp/guts-storage-bench.XXXXXX)}"
 mkdir -p "$work"
 STORE_BENCH_DIR="$work/store" "$bin/store_bench" --benchmark_format=json >"$work/store.json"
 jq -c --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
-  [.benchmarks[] | {name: (.name | split("/")[0]), layout: (.name | split("/")[1])} + .] as $b
+  [.benchmarks[] | . + {name: (.name | split("/")[0]), layout: (.name | split("/")[1])}] as $b
   | ($b | map(select(.name == "BM_HistoryHour")) | map({(.layout): .}) | add) as $h
   | $b[] | select(.name == "BM_StoreWrite")
   | {bench: "storage", side: "collector", layout, bytes_per_snapshot, bytes_per_node_day,
