@@ -60,6 +60,11 @@ void AnalysisLoop::Run() {
     if (now >= next_retention) {
       absl::Status s = store_->DeleteSnapshotsBefore(now - options_.retention);
       if (!s.ok()) spdlog::error("retention: {}", s.ToString());
+      if (options_.full_resolution > absl::ZeroDuration()) {
+        s = store_->DownsampleSnapshotsBefore(now - options_.full_resolution,
+                                              options_.downsample_interval);
+        if (!s.ok()) spdlog::error("downsampling: {}", s.ToString());
+      }
       next_retention = now + options_.retention_every;
     }
     {

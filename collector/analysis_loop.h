@@ -40,6 +40,10 @@ struct AnalysisLoopOptions {
   std::vector<ValidatorEntry> operator_validators;
   absl::Duration retention = absl::Hours(24 * 7);
   absl::Duration retention_every = absl::Hours(1);
+  // With retention, snapshots older than full_resolution are downsampled to one per
+  // downsample_interval (Store::DownsampleSnapshotsBefore); zero: never.
+  absl::Duration full_resolution = absl::ZeroDuration();
+  absl::Duration downsample_interval = absl::Minutes(1);
   // Called on the loop's thread after every tick, with its result (the alert pusher).
   std::function<void(const AnalysisResult&)> after_tick;
   // Called before every tick for the maintenance windows then declared (replacing

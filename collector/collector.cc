@@ -224,7 +224,9 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   AnalysisLoopOptions analysis{.tick = config.tick,
                                .stall_threshold = config.stall_threshold,
                                .time_scale = config.analysis_time_scale,
-                               .retention = config.retention};
+                               .retention = config.retention,
+                               .full_resolution = config.full_resolution,
+                               .downsample_interval = config.downsample_interval};
   if (!config.alerting.endpoints.empty()) {
     absl::StatusOr<std::unique_ptr<AlertPusher>> pusher =
         AlertPusher::Start(p->store.get(), config.alerting);

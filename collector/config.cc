@@ -113,6 +113,7 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   app.set_config("--config", "", "YAML file of settings (keys are the flag names)")
       ->envname(EnvName("config"));
   app.set_version_flag("--version", kVersion);
+  std::string full_resolution = "48h", downsample_interval = "1m";
   std::string retention = "168h", tick = "1s", stall = "120s", handshake = "10s", idle = "5m",
               grace = "60s";
   auto add = [&](const std::string& flag, auto* target, const std::string& help) {
@@ -124,6 +125,11 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("http-addr", &config.http_addr, "HTTP (/metrics, /healthz, /readyz) address host:port");
   add("data-dir", &config.data_dir, "Directory of the RocksDB store")->required();
   add("retention", &retention, "How long snapshots are kept");
+  add("full-resolution", &full_resolution,
+      "Snapshots older than this keep only the last of each --downsample-interval (0: keep "
+      "every snapshot for the whole retention)");
+  add("downsample-interval", &downsample_interval,
+      "Resolution of history older than --full-resolution");
   add("tick", &tick, "Analysis tick");
   add("stall-threshold", &stall, "No finalized block fleet-wide for this long: consensus stuck");
   add("analysis-time-scale", &config.analysis_time_scale,
@@ -247,12 +253,19 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
         std::pair{&stall, &config.stall_threshold},
         std::pair{&handshake, &config.handshake_timeout},
         std::pair{&idle, &config.connection_idle_timeout},
-        std::pair{&grace, &config.unhealthy_grace}}) {
+        std::pair{&grace, &config.unhealthy_grace},
+        std::pair{&full_resolution, &config.full_resolution},
+        std::pair{&downsample_interval, &config.downsample_interval}}) {
     absl::StatusOr<absl::Duration> d = ParseConfigDuration(*text);
     if (!d.ok()) return d.status();
     *target = *d;
   }
   if (config.tick <= absl::ZeroDuration()) return absl::InvalidArgumentError("--tick must be > 0");
+  if (config.full_resolution < absl::ZeroDuration() ||
+      config.downsample_interval < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError(
+        "--full-resolution must be >= 0 and --downsample-interval >= 1ms");
+  }
   if (!(config.analysis_time_scale > 0)) {
     return absl::InvalidArgumentError("--analysis-time-scale must be > 0");
   }

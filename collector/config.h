@@ -26,6 +26,10 @@ struct CollectorConfig {
   std::string http_addr = "127.0.0.1:7401";
   std::string data_dir;
   absl::Duration retention = absl::Hours(168);
+  // Snapshots older than full_resolution keep one per downsample_interval (the last of each;
+  // Store::DownsampleSnapshotsBefore); zero full_resolution keeps every snapshot.
+  absl::Duration full_resolution = absl::Hours(48);
+  absl::Duration downsample_interval = absl::Minutes(1);
   absl::Duration tick = absl::Seconds(1);
   absl::Duration stall_threshold = absl::Seconds(120);
   // Every detector window and the ingest lag that counts as overload, multiplied by this

@@ -6,20 +6,20 @@
 # Usage: scripts/bench.sh [--quick] [--only LIST]
 #   --quick      a shorter run (smaller fleet, one repeat, short windows): a smoke of the
 #                harness, not figures to publish
-#   --only LIST  comma-separated subset of: collector,agent,detection,ceilings
+#   --only LIST  comma-separated subset of: collector,agent,detection,ceilings,storage
 # Results: build/bench/results/<UTC time>/{results.jsonl,summary.md,machine.txt,logs/}.
 # Needs the Debian packages of scripts/apt-packages.txt (prometheus, prometheus-node-exporter,
 # jq, curl, time, python3); builds the Release binaries into build/bench.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 quick=0
-only="collector,agent,detection,ceilings"
+only="collector,agent,detection,ceilings,storage"
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --only) only="$2"; shift ;;
     -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--only collector,agent,detection,ceilings]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--only collector,agent,detection,ceilings,storage]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -35,7 +35,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGUTS_BUILD_TESTS=OFF >/dev/null
 fi
 cmake --build "$build" -j2 --target guts-sim guts-agent guts-collector gutsctl guts-loadgen \
-  analysis_tick_bench >/dev/null
+  analysis_tick_bench store_bench snapshot_openmetrics >/dev/null
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$build/results/$stamp"
@@ -86,11 +86,13 @@ if [[ $quick == 1 ]]; then
   if want ceilings; then
     run ceilings ceilings.sh REPEATS=1 RATES="10000 30000" DURATION=5 WARMUP=2 BUNDLE_LOG_MB=50
   fi
+  if want storage; then run storage storage_vs_prometheus.sh; fi
 else
   if want collector; then run collector collector_vs_prometheus.sh; fi
   if want agent; then run agent agent_vs_node_exporter.sh; fi
   if want detection; then run detection detection.sh; fi
   if want ceilings; then run ceilings ceilings.sh; fi
+  if want storage; then run storage storage_vs_prometheus.sh; fi
 fi
 
 kill "$loadavg_pid" 2>/dev/null || true

@@ -189,12 +189,31 @@ def ceilings(rows):
     print()
 
 
+def storage(rows):
+    rows = [r for r in rows if r.get("bench") == "storage"]
+    if not rows:
+        return
+    print("### 5. Bytes on disk, the same figures (store_bench; promtool block)\n")
+    print("| store | bytes / snapshot (node-second) | per node-day | history of an hour, CPU ms |")
+    print("|---|---:|---:|---:|")
+    for r in rows:
+        if r["side"] == "collector":
+            print(f"| guts-collector, {r['layout']} | {fmt(r['bytes_per_snapshot'])} | "
+                  f"{r['bytes_per_node_day'] / 1e6:.2f} MB | {fmt(r['history_hour_cpu_ms'])} "
+                  f"({r['history_snapshots']:.0f} snapshots) |")
+        else:
+            print(f"| Prometheus, {r['series_per_node']:.0f} series per node | "
+                  f"{fmt(r['bytes_per_node_second'])} | {r['bytes_per_node_day'] / 1e6:.2f} MB | |")
+    print()
+
+
 def main():
     rows = load(sys.argv[1:] or ["/dev/stdin"])
     collector_vs_prometheus(rows)
     agent_vs_node_exporter(rows)
     detection(rows)
     ceilings(rows)
+    storage(rows)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@
 // BM_HistoryHour: reads one node's hour back from that compacted store (Store::History, every
 // snapshot parsed), as `gutsctl node history` over an hour does.
 //
-// Layouts: "whole" (chain_length 1, zstd at every level: the layout before deltas) and "delta"
-// (chain of 64, LZ4 young, zstd + dictionary bottommost: the default).
+// Layouts: "whole" (chain_length 1, zstd at every level: the layout before deltas), "delta"
+// (chain of 64, LZ4 young, zstd + dictionary bottommost: the default), and "minute": "delta",
+// then the whole hour downsampled to one snapshot a minute (Store::DownsampleSnapshotsBefore,
+// what the collector does past --full-resolution) before the compaction; its bytes are per
+// snapshot kept, and its node-day is 1 440 of them.
 //
 // Run: build/dev/bin/store_bench (env STORE_BENCH_DIR, default /tmp/guts-store-bench).
 #include <benchmark/benchmark.h>
@@ -72,13 +75,27 @@ void BM_StoreWrite(benchmark::State& state, std::string layout) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(written));
   // After the timed loop: the compaction's CPU is not in the write figure.
+  double per_day = 86400;
+  if (layout == "minute") {
+    absl::Time t0 = absl::Now();
+    absl::Status s =
+        (*store)->DownsampleSnapshotsBefore(kStart + absl::Seconds(seq + 60), absl::Minutes(1));
+    if (!s.ok()) state.SkipWithError(std::string(s.message()).c_str());
+    state.counters["downsample_wall_ms"] = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    size_t kept = 0;
+    s = (*store)->History("v7", absl::InfinitePast(), absl::InfiniteFuture(),
+                          [&](const guts::diag::v1::Snapshot&) { return ++kept > 0; });
+    if (!s.ok()) state.SkipWithError(std::string(s.message()).c_str());
+    written = kept * kNodes;
+    per_day = 1440;
+  }
   if (!(*store)->Compact().ok()) state.SkipWithError("compaction failed");
   guts::collector::StoreFigures f = (*store)->Figures();
   state.counters["snapshots"] = static_cast<double>(written);
   state.counters["bytes_per_snapshot"] =
       static_cast<double>(f.snapshots_sst_bytes) / static_cast<double>(written);
   state.counters["bytes_per_node_day"] =
-      static_cast<double>(f.snapshots_sst_bytes) / static_cast<double>(written) * 86400;
+      static_cast<double>(f.snapshots_sst_bytes) / static_cast<double>(written) * per_day;
 }
 
 void BM_HistoryHour(benchmark::State& state, std::string layout) {
@@ -104,7 +121,7 @@ void BM_HistoryHour(benchmark::State& state, std::string layout) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const std::string layout : {"whole", "delta"}) {
+  for (const std::string layout : {"whole", "delta", "minute"}) {
     benchmark::RegisterBenchmark(("BM_StoreWrite/" + layout).c_str(), BM_StoreWrite, layout)
         ->Iterations(kSeconds)
         ->MeasureProcessCPUTime()

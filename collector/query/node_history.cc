@@ -54,6 +54,10 @@ absl::StatusOr<NodeHistoryReader> NodeHistoryReader::Start(
                                     : absl::FromUnixMillis(request.to_unix_ms() + 1);
   r.limit_ =
       request.limit() == 0 ? kDefaultHistoryLimit : std::min(request.limit(), kMaxHistoryLimit);
+  absl::StatusOr<absl::Time> downsampled = store->DownsampledBefore();
+  if (!downsampled.ok()) return downsampled.status();
+  if (*downsampled != absl::InfinitePast())
+    r.downsampled_before_ms_ = absl::ToUnixMillis(*downsampled);
   return r;
 }
 
@@ -79,7 +83,8 @@ absl::StatusOr<std::vector<HistoryPoint>> NodeHistoryReader::NextPage(size_t max
         if (snap.taken_unix_ms() == resume_ms_ && snap.seq() <= resume_seq_) return true;
         resume_ms_ = snap.taken_unix_ms();
         resume_seq_ = snap.seq();
-        const uint64_t missing = previous_seq_ != 0 && snap.seq() > previous_seq_ + 1
+        const uint64_t missing = previous_seq_ != 0 && snap.seq() > previous_seq_ + 1 &&
+                                         snap.taken_unix_ms() >= downsampled_before_ms_
                                      ? snap.seq() - previous_seq_ - 1
                                      : 0;
         previous_seq_ = snap.seq();

@@ -63,7 +63,9 @@ class NodeHistoryReader {
   bool pending_ = false;
   int64_t pending_bucket_ = 0;
   guts::diag::v1::Snapshot last_;
-  // Loss accounting between points: seqs skipped and snapshots the spool dropped.
+  // Loss accounting between points: seqs skipped and snapshots the spool dropped. Seqs
+  // skipped before downsampled_before_ms_ were dropped by the downsampling, not lost.
+  int64_t downsampled_before_ms_ = 0;
   uint64_t previous_seq_ = 0;
   uint64_t missing_since_point_ = 0;
   uint64_t dropped_since_point_ = 0;

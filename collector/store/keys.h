@@ -87,6 +87,8 @@ absl::StatusOr<uint64_t> ParseBundleChunkOffset(absl::string_view key);
 
 // meta CF.
 inline constexpr char kStoreVersionKey[] = "store_version";
+// be64 unix ms: snapshots taken before it are downsampled (Store::DownsampleSnapshotsBefore).
+inline constexpr char kDownsampledBeforeKey[] = "downsampled_before_ms";
 // A room's small record: "<room>/<id>" (rooms: "alerting", "maintenance"). The '/' keeps them
 // apart from kStoreVersionKey and from each other.
 std::string RoomRecordKey(absl::string_view room, absl::string_view id);

@@ -207,6 +207,30 @@ struct Store::Impl {
     return out;
   }
 
+  // When the first chain value of `node_id` at or after `bound` is a delta, puts it into
+  // `batch` whole, as a chain start: what it builds on is about to be deleted.
+  absl::Status RewriteFirstChainValueFrom(const std::string& node_id, const std::string& bound,
+                                          rocksdb::WriteBatch* batch) const {
+    std::string prefix = keys::NodePrefix(node_id), end = keys::NodeEnd(node_id);
+    rocksdb::Slice lo, hi;
+    std::unique_ptr<rocksdb::Iterator> it = NodeIterator(prefix, end, &lo, &hi);
+    for (it->Seek(bound); it->Valid(); it->Next()) {
+      absl::StatusOr<keys::SnapshotValue> v = keys::ParseSnapshotValue(View(it->value()));
+      if (!v.ok()) return v.status();
+      if (v->kind == SnapshotValueKind::kChainStart) break;
+      if (v->kind != SnapshotValueKind::kChainNext) continue;
+      std::string first_kept = it->key().ToString();
+      absl::StatusOr<std::string> bytes = Rebuild(node_id, first_kept);
+      if (!bytes.ok()) return bytes.status();
+      std::string value;
+      keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainStart);
+      value.append(*bytes);
+      batch->Put(cf(kSnapshots), first_kept, value);
+      break;
+    }
+    return FromRocks(it->status(), "rewrite chain start");
+  }
+
   template <typename Message>
   absl::StatusOr<std::vector<Message>> LoadAll(Cf c) const {
     std::vector<Message> out;
@@ -537,30 +561,108 @@ absl::Status Store::DeleteSnapshotsBefore(absl::Time cutoff) {
   if (!nodes.ok()) return nodes.status();
   rocksdb::WriteBatch batch;
   for (const LatestNode& n : *nodes) {
-    std::string prefix = keys::NodePrefix(n.node_id), end = keys::NodeEnd(n.node_id);
+    std::string prefix = keys::NodePrefix(n.node_id);
     std::string bound = keys::SnapshotTimeBound(n.node_id, absl::ToUnixMillis(cutoff));
-    // When the first chain value kept is a delta, its chain start is about to go: rewrite it
-    // whole, as a chain start, in the same batch as the deletion.
-    rocksdb::Slice lo, hi;
-    std::unique_ptr<rocksdb::Iterator> it = impl_->NodeIterator(prefix, end, &lo, &hi);
-    for (it->Seek(bound); it->Valid(); it->Next()) {
-      absl::StatusOr<keys::SnapshotValue> v = keys::ParseSnapshotValue(View(it->value()));
-      if (!v.ok()) return v.status();
-      if (v->kind == SnapshotValueKind::kChainStart) break;
-      if (v->kind != SnapshotValueKind::kChainNext) continue;
-      std::string first_kept = it->key().ToString();
-      absl::StatusOr<std::string> bytes = impl_->Rebuild(n.node_id, first_kept);
-      if (!bytes.ok()) return bytes.status();
-      std::string value;
-      keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainStart);
-      value.append(*bytes);
-      batch.Put(impl_->cf(kSnapshots), first_kept, value);
-      break;
+    if (absl::Status s = impl_->RewriteFirstChainValueFrom(n.node_id, bound, &batch); !s.ok()) {
+      return s;
     }
-    if (!it->status().ok()) return FromRocks(it->status(), "retention");
     batch.DeleteRange(impl_->cf(kSnapshots), prefix, bound);
   }
   return FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "retention");
+}
+
+absl::Status Store::DownsampleSnapshotsBefore(absl::Time cutoff, absl::Duration interval) {
+  const int64_t step = std::max<int64_t>(absl::ToInt64Milliseconds(interval), 1);
+  int64_t cut = absl::ToUnixMillis(cutoff);
+  if (cut <= 0) return absl::OkStatus();
+  cut -= cut % step;
+  {
+    // As for retention: no new delta may build on a snapshot this may delete.
+    absl::MutexLock lock(&impl_->write_mu);
+    impl_->retention_floor_ms = std::max(impl_->retention_floor_ms, cut);
+  }
+  int64_t from = 0;
+  std::string mark;
+  rocksdb::Status got =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(kMeta), keys::kDownsampledBeforeKey, &mark);
+  if (got.ok()) {
+    if (mark.size() != 8) return absl::DataLossError("downsampling watermark is not 8 bytes");
+    from = static_cast<int64_t>(keys::DecodeBe64(mark.data()));
+  } else if (!got.IsNotFound()) {
+    return FromRocks(got, "read downsampling watermark");
+  }
+  if (from >= cut) return absl::OkStatus();
+  absl::StatusOr<std::vector<LatestNode>> nodes = LatestAll();
+  if (!nodes.ok()) return nodes.status();
+  for (const LatestNode& n : *nodes) {
+    std::string lower = keys::SnapshotTimeBound(n.node_id, from);
+    std::string upper = keys::SnapshotTimeBound(n.node_id, cut);
+    rocksdb::WriteBatch batch;
+    // The range goes, then what is kept of it comes back (later in the batch: newer), as a
+    // fresh chain of its own; the first chain value after it may build on what goes.
+    batch.DeleteRange(impl_->cf(kSnapshots), lower, upper);
+    if (absl::Status s = impl_->RewriteFirstChainValueFrom(n.node_id, upper, &batch); !s.ok()) {
+      return s;
+    }
+    std::string base, value, pending_key, pending;
+    uint64_t base_seq = 0, pending_seq = 0, read = 0;
+    uint32_t length = 0;
+    // Puts the last snapshot of a bucket, as the next value of a fresh chain.
+    auto keep = [&]() {
+      value.clear();
+      bool delta = false;
+      if (!base.empty() && length < impl_->chain_length && pending_seq > base_seq) {
+        keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainNext,
+                                        pending_seq - base_seq);
+        delta = EncodeSnapshotDelta(base, pending, &value);
+      }
+      if (delta) {
+        ++length;
+      } else {
+        value.clear();
+        keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kChainStart);
+        value.append(pending);
+        length = 1;
+      }
+      batch.Put(impl_->cf(kSnapshots), pending_key, value);
+      base.swap(pending);
+      base_seq = pending_seq;
+    };
+    int64_t bucket = 0;
+    absl::Status s =
+        impl_->Read(n.node_id, lower, upper,
+                    [&](absl::string_view key, absl::string_view bytes) -> absl::StatusOr<bool> {
+                      absl::StatusOr<keys::SnapshotKeyParts> parts = keys::ParseSnapshotKey(key);
+                      if (!parts.ok()) return parts.status();
+                      int64_t b = parts->taken_unix_ms / step;
+                      if (read++ > 0 && b != bucket) keep();
+                      bucket = b;
+                      pending_key.assign(key.data(), key.size());
+                      pending.assign(bytes.data(), bytes.size());
+                      pending_seq = parts->seq;
+                      return true;
+                    });
+    if (!s.ok()) return s;
+    if (read == 0) continue;
+    keep();
+    s = FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "downsample");
+    if (!s.ok()) return s;
+  }
+  std::string be;
+  keys::AppendBe64(&be, static_cast<uint64_t>(cut));
+  return FromRocks(
+      impl_->db->Put(rocksdb::WriteOptions(), impl_->cf(kMeta), keys::kDownsampledBeforeKey, be),
+      "write downsampling watermark");
+}
+
+absl::StatusOr<absl::Time> Store::DownsampledBefore() const {
+  std::string mark;
+  rocksdb::Status got =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(kMeta), keys::kDownsampledBeforeKey, &mark);
+  if (got.IsNotFound()) return absl::InfinitePast();
+  if (!got.ok()) return FromRocks(got, "read downsampling watermark");
+  if (mark.size() != 8) return absl::DataLossError("downsampling watermark is not 8 bytes");
+  return absl::FromUnixMillis(static_cast<int64_t>(keys::DecodeBe64(mark.data())));
 }
 
 absl::Status Store::PutRecord(absl::string_view room, absl::string_view id,

@@ -137,6 +137,19 @@ class Store {
   // snapshot kept, when stored as a delta, is first rewritten whole (in the same batch).
   absl::Status DeleteSnapshotsBefore(absl::Time cutoff);
 
+  // Downsampled history: of every node's snapshots taken before `cutoff`, keeps only the
+  // last (highest taken time, then seq) of each `interval` of taken time, the intervals
+  // aligned on the Unix epoch (at 1 min: the last snapshot of each wall-clock minute, as
+  // `node history --step 1m` picks), and deletes the others. What is kept reads back
+  // byte-identical. Each call goes on from where the last one stopped (a watermark in the meta CF,
+  // rounded down to `interval`): an older stretch keeps the resolution it was downsampled to.
+  // Idempotent; a crash part-way leaves each node either done or untouched. REQUIRES: interval >= 1
+  // ms.
+  absl::Status DownsampleSnapshotsBefore(absl::Time cutoff, absl::Duration interval);
+  // Snapshots taken before this were downsampled (seqs missing there were dropped on
+  // purpose); InfinitePast when nothing was. DATA_LOSS for a damaged watermark.
+  absl::StatusOr<absl::Time> DownsampledBefore() const;
+
   // Small records other rooms keep (keys::RoomRecordKey(room, id)). Records(room) returns
   // every (id, value) of the room in id order; deleting an unknown id is not an error.
   absl::Status PutRecord(absl::string_view room, absl::string_view id, absl::string_view value);

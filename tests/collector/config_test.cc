@@ -55,6 +55,20 @@ TEST(ConfigTest, PerAgentSnapshotRateHasDefaultsAndRefusesANegativeRate) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigTest, HistoryIsFullResolutionFor48HoursThenOnePerMinuteByDefault) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->full_resolution, absl::Hours(48));
+  EXPECT_EQ((*c)->downsample_interval, absl::Minutes(1));
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--full-resolution", "0",
+             "--downsample-interval", "5m"});
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->full_resolution, absl::ZeroDuration());
+  EXPECT_EQ((*c)->downsample_interval, absl::Minutes(5));
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--downsample-interval", "0s"});
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ConfigTest, AnalysisTimeScaleDefaultsToRealTimeAndMustBePositive) {
   auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
   ASSERT_TRUE(c.ok() && c->has_value()) << c.status();

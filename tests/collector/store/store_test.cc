@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "collector/store/keys.h"
@@ -350,6 +351,115 @@ TEST_F(StoreTest, AVersionOneStoreStillReadsAndGrowsInTheNewLayout) {
     ASSERT_TRUE(db->Get({}, cf, keys::kStoreVersionKey, &version).ok());
   });
   EXPECT_EQ(version, std::to_string(Store::kVersion));
+}
+
+// Downsampled history: before the cutoff, the last snapshot of each minute, byte-identical;
+// after it, every snapshot; a second call goes on from the first one's cutoff, and repeating a
+// call changes nothing.
+TEST_F(StoreTest, DownsamplingKeepsTheLastSnapshotOfEachMinuteByteIdentical) {
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);  // a whole minute
+  std::vector<testing::RealisticRun> runs = {testing::RealisticRun("v1", 1),
+                                             testing::RealisticRun("v2", 2)};
+  std::vector<std::map<uint64_t, std::string>> written(2);  // by seq (second of the run)
+  auto put = [&](uint64_t from, uint64_t to) {
+    for (uint64_t seq = from; seq <= to; ++seq) {
+      std::vector<SnapshotRecord> batch;
+      for (int i = 0; i < 2; ++i) {
+        SnapshotRecord r;
+        r.snapshot = runs[i].Next(seq, start);
+        written[i][seq] = Deterministic(r.snapshot);
+        batch.push_back(std::move(r));
+      }
+      ASSERT_TRUE(store_->PutSnapshots(batch).ok());
+    }
+  };
+  // What reads back: before `cut` (seconds since start) the last second of every minute of
+  // the run (seq 59, 119, ...); from `cut` on every second.
+  auto expect = [&](int i, uint64_t cut) {
+    std::vector<std::string> want;
+    for (const auto& [seq, bytes] : written[i]) {
+      if (seq >= cut || seq % 60 == 59) want.push_back(bytes);
+    }
+    return want;
+  };
+  put(1, 1000);
+  ASSERT_TRUE(
+      store_->DownsampleSnapshotsBefore(start + absl::Seconds(1000), absl::Minutes(1)).ok());
+  put(1001, 1100);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(
+        StoredBytes(*store_, i == 0 ? "v1" : "v2", absl::InfinitePast(), absl::InfiniteFuture()),
+        expect(i, 960));
+  }
+  ASSERT_TRUE(
+      store_->DownsampleSnapshotsBefore(start + absl::Seconds(1000), absl::Minutes(1)).ok());
+  store_.reset();
+  absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open({.dir = dir_});
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = *std::move(reopened);
+  put(1101, 1200);
+  // A cutoff past the newest snapshot (1260 > 1200): 1200 is the last of its minute so far
+  // and stays; what comes next starts a chain afresh and is kept whole.
+  ASSERT_TRUE(
+      store_->DownsampleSnapshotsBefore(start + absl::Seconds(1290), absl::Minutes(1)).ok());
+  put(1201, 1300);
+  ASSERT_TRUE(store_->Compact().ok());
+  for (int i = 0; i < 2; ++i) {
+    std::string node = i == 0 ? "v1" : "v2";
+    std::vector<std::string> want = expect(i, 1200);
+    EXPECT_EQ(StoredBytes(*store_, node, absl::InfinitePast(), absl::InfiniteFuture()), want);
+    // A read starting anywhere: inside the downsampled stretch, at its end, after it.
+    for (uint64_t from : {30ull, 61ull, 959ull, 960ull, 1000ull, 1199ull, 1201ull, 1261ull}) {
+      std::vector<std::string> part;
+      for (const auto& [seq, bytes] : written[i]) {
+        if (seq >= from && seq < from + 120 && (seq >= 1200 || seq % 60 == 59)) {
+          part.push_back(bytes);
+        }
+      }
+      EXPECT_EQ(StoredBytes(*store_, node, start + absl::Seconds(from),
+                            start + absl::Seconds(from + 120)),
+                part)
+          << node << " from " << from;
+    }
+  }
+}
+
+// A cutoff past a node's last snapshot: the writer's next snapshot must not build on one the
+// downsampling may have dropped.
+TEST_F(StoreTest, SnapshotsWrittenAfterDownsamplingToNowReadBack) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<std::string> want;
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    SnapshotRecord r;
+    r.snapshot = run.Next(seq, start);
+    if (seq % 60 == 59 || seq == 200) want.push_back(Deterministic(r.snapshot));
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  }
+  ASSERT_TRUE(store_->DownsampleSnapshotsBefore(start + absl::Seconds(240), absl::Minutes(1)).ok());
+  for (uint64_t seq = 201; seq <= 300; ++seq) {
+    SnapshotRecord r;
+    r.snapshot = run.Next(seq, start);
+    want.push_back(Deterministic(r.snapshot));
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  }
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+}
+
+TEST_F(StoreTest, ADamagedDownsamplingWatermarkIsDataLoss) {
+  ASSERT_TRUE(store_->PutSnapshots({Record("v1", 1, 1'800'000'000'000)}).ok());
+  store_.reset();
+  EditRaw(dir_, "meta", [](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+    ASSERT_TRUE(db->Put({}, cf, keys::kDownsampledBeforeKey, "abc").ok());
+  });
+  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = *std::move(s);
+  EXPECT_EQ(store_->DownsampledBefore().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      store_->DownsampleSnapshotsBefore(absl::FromUnixSeconds(1'900'000'000), absl::Minutes(1))
+          .code(),
+      absl::StatusCode::kDataLoss);
 }
 
 TEST_F(StoreTest, StoreOfANewerLayoutIsRefused) {
