@@ -7,6 +7,13 @@
 # --two-collectors: a second guts-collector replica; the agents stream to both, gutsctl asks
 # both, and the first replica is killed mid-split: the other keeps the picture.
 set -euo pipefail
+two_collectors=0
+for arg in "$@"; do
+  case "$arg" in
+    --two-collectors) two_collectors=1 ;;
+    *) echo "usage: scripts/demo.sh [--two-collectors]" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 nodes=7
 run="$root/build/demo"
@@ -64,6 +71,9 @@ prometheus-alertmanager --config.file="$run/alertmanager/alertmanager.yml" \
 pids+=($!)
 export GUTS_COLLECTOR_ALERTMANAGER_URL=$am_url GUTS_COLLECTOR_ALERT_RESEND_INTERVAL=5s \
   GUTS_COLLECTOR_NETWORK_NAME=demo
+# Replicas: a resolution waits two resends, and is not sent while the other replica still
+# fires the alert (docs/architecture.md, "Collector replicas").
+((two_collectors)) && export GUTS_COLLECTOR_ALERT_REPLICA_SETTLE=10s
 am_alerts() {  # the pages as Alertmanager holds them
   amtool --alertmanager.url="$am_url" alert query -o extended || true
 }
@@ -71,7 +81,7 @@ am_alerts() {  # the pages as Alertmanager holds them
 
 step "starting guts-collector on 127.0.0.1:7400 (gRPC, mTLS) and 127.0.0.1:7401 (HTTP)"
 "$bin/guts-collector" --grpc-addr 127.0.0.1:7400 --http-addr 127.0.0.1:7401 \
-  --data-dir "$run/collector" --ready-file "$run/collector.ready" \
+  --data-dir "$run/collector" --ready-file "$run/collector.ready" --replica-name collector-1 \
   --tls-cert "$certs/collector.crt" --tls-key "$certs/collector.key" --tls-ca "$certs/ca.crt" \
   >"$run/logs/collector.log" 2>&1 &
 pids+=($!)
@@ -91,14 +101,12 @@ wait_for_file "$run/collector.ready" "guts-collector"
 # --- two collector replicas (--two-collectors) -------------------------------------------------
 # Self-contained: a second, independent replica on 127.0.0.1:7410 (its own store), the agents
 # and gutsctl given both, and a hook that kills the first replica mid-split.
-two_collectors=0
-[[ " $* " == *" --two-collectors "* ]] && two_collectors=1
 replica0_pid="${pids[-1]}"
 kill_replica_mid_split() { :; }
 if ((two_collectors)); then
   step "starting a second guts-collector replica on 127.0.0.1:7410 (its own store)"
   "$bin/guts-collector" --grpc-addr 127.0.0.1:7410 --http-addr 127.0.0.1:7411 \
-    --data-dir "$run/collector-2" --ready-file "$run/collector-2.ready" \
+    --data-dir "$run/collector-2" --ready-file "$run/collector-2.ready" --replica-name collector-2 \
     --tls-cert "$certs/collector.crt" --tls-key "$certs/collector.key" --tls-ca "$certs/ca.crt" \
     >"$run/logs/collector-2.log" 2>&1 &
   pids+=($!)
