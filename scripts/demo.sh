@@ -17,12 +17,16 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 nodes=7
 run="$root/build/demo"
-bin="$root/build/release/bin"
+# GUTS_DEMO_BUILD_DIR: an existing build tree to use (e.g. build/dev) instead of build/release.
+build="${GUTS_DEMO_BUILD_DIR:-$root/build/release}"
+bin="$build/bin"
 
 "$root/scripts/install-deps.sh"
-cmake -S "$root" -B "$root/build/release" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DGUTS_BUILD_TESTS=OFF -DGUTS_BUILD_BENCH=OFF >/dev/null
-cmake --build "$root/build/release" --target guts-sim guts-agent guts-collector gutsctl
+if [[ -z "${GUTS_DEMO_BUILD_DIR:-}" ]]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DGUTS_BUILD_TESTS=OFF -DGUTS_BUILD_BENCH=OFF >/dev/null
+fi
+cmake --build "$build" --target guts-sim guts-agent guts-collector gutsctl
 
 rm -rf "$run"
 mkdir -p "$run/logs"
@@ -117,9 +121,20 @@ if ((two_collectors)); then
     ctl --all-collectors fleet status || true
     step "killing the first collector replica (127.0.0.1:7400) mid-split"
     kill -KILL "$replica0_pid"
+    wait "$replica0_pid" 2>/dev/null || true
     sleep 2
     step "gutsctl fleet status (answered by the surviving replica: the picture is kept)"
     ctl fleet status || true
+    # Alertmanager keeps the last sender's annotations: once the survivor has re-sent, the one
+    # page names it. The dead replica's copy would expire at its endsAt (4 resends) anyway.
+    step "the same single page in Alertmanager, now re-sent by the surviving replica"
+    for _ in $(seq 1 30); do
+      amtool --alertmanager.url="$am_url" alert query alertname=PARTITION_NO_QUORUM \
+        -o extended 2>/dev/null | grep -q 'collector_replica="collector-2"' && break
+      sleep 1
+    done
+    curl -fsS "$am_url/api/v2/alerts" | jq -r '.[] | "\(.labels.alertname) \(.status.state),'\
+' last sent by \(.annotations.collector_replica), ends \(.endsAt) unless re-sent"' || true
   }
 fi
 # --- end of the two-replica block ----------------------------------------------------------------
