@@ -1,5 +1,7 @@
 #include "collector/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -20,6 +22,13 @@
 
 namespace guts::collector {
 namespace {
+
+// The default replica name: the host name (a pod's name under a StatefulSet).
+std::string HostName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "collector";
+  return host;
+}
 
 std::string EnvName(const std::string& flag) {
   return "GUTS_COLLECTOR_" + absl::AsciiStrToUpper(absl::StrReplaceAll(flag, {{"-", "_"}}));
@@ -194,7 +203,8 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   // Alertmanager deployments use them.
   std::vector<std::string> am_urls, webhook_urls;
   AlertEndpoint am_auth, webhook_auth;
-  std::string resend = "1m", webhook_repeat = "4h", resolved_retention = "15m";
+  std::string resend = "1m", webhook_repeat = "4h", resolved_retention = "15m",
+              replica_settle = "0s";
   AlertContext& context = config.alerting.context;
   add("alertmanager-url", &am_urls,
       "Alertmanager base URL (http[s]://host:9093), repeatable: open incidents are pushed to "
@@ -220,6 +230,15 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("alert-resolved-retention", &resolved_retention,
       "Resolved alerts are re-sent to Alertmanagers this long after the resolution");
   add("network-name", &context.network, "The `network` label of every alert");
+  context.replica = HostName();
+  add("replica-name", &context.replica,
+      "This collector replica's name (default: the host name; give each replica on one host "
+      "its own): the collector_replica annotation of every alert, and label of the alerts "
+      "about the collector itself (COLLECTOR_UNREACHABLE, COLLECTOR_DEGRADED)");
+  add("alert-replica-settle", &replica_settle,
+      "With collector replicas: a resolution waits this long (about two resend intervals) and "
+      "is not sent while an Alertmanager holds the alert fired by another replica (0s: a "
+      "single collector, resolutions go out at once)");
   add("alert-runbook-url-base", &context.runbook_url_base,
       "runbook_url of an alert: this followed by the runbook's name");
   add("external-url", &context.external_url,
@@ -280,6 +299,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
     d = ParseConfigDuration(resolved_retention);
     if (!d.ok()) return d.status();
     config.alerting.resolved_retention = *d;
+    d = ParseConfigDuration(replica_settle);
+    if (!d.ok()) return d.status();
+    config.alerting.replica_settle = *d;
   }
   for (auto [urls, kind, auth] :
        {std::tuple{&am_urls, AlertEndpoint::kAlertmanager, &am_auth},

@@ -131,6 +131,8 @@ expect_rendered "Alertmanager client certificate from the alerting Secret" monit
 expect_rendered "Alertmanager bearer token from the alerting Secret" monitoring \
   '--alertmanager-bearer-token-file=/etc/guts-diag/alerting/token$'
 expect_rendered "alerting Secret mounted" monitoring 'secretName: guts-alerting$'
+expect_rendered "replicas: a resolution settles for the other replica" replicas \
+  '--alert-replica-settle=2m$'
 expect_rendered "PrometheusRule with the recording rules" monitoring 'record: guts:fleet_height:max'
 expect_rendered "PrometheusRule pages on P1" monitoring 'alert: GutsIncidentP1'
 expect_rendered "PrometheusRule carries its selector label" monitoring 'release: kube-prometheus-stack'

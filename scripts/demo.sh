@@ -7,15 +7,26 @@
 # --two-collectors: a second guts-collector replica; the agents stream to both, gutsctl asks
 # both, and the first replica is killed mid-split: the other keeps the picture.
 set -euo pipefail
+two_collectors=0
+for arg in "$@"; do
+  case "$arg" in
+    --two-collectors) two_collectors=1 ;;
+    *) echo "usage: scripts/demo.sh [--two-collectors]" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 nodes=7
 run="$root/build/demo"
-bin="$root/build/release/bin"
+# GUTS_DEMO_BUILD_DIR: an existing build tree to use (e.g. build/dev) instead of build/release.
+build="${GUTS_DEMO_BUILD_DIR:-$root/build/release}"
+bin="$build/bin"
 
 "$root/scripts/install-deps.sh"
-cmake -S "$root" -B "$root/build/release" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DGUTS_BUILD_TESTS=OFF -DGUTS_BUILD_BENCH=OFF >/dev/null
-cmake --build "$root/build/release" --target guts-sim guts-agent guts-collector gutsctl
+if [[ -z "${GUTS_DEMO_BUILD_DIR:-}" ]]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DGUTS_BUILD_TESTS=OFF -DGUTS_BUILD_BENCH=OFF >/dev/null
+fi
+cmake --build "$build" --target guts-sim guts-agent guts-collector gutsctl
 
 rm -rf "$run"
 mkdir -p "$run/logs"
@@ -64,6 +75,9 @@ prometheus-alertmanager --config.file="$run/alertmanager/alertmanager.yml" \
 pids+=($!)
 export GUTS_COLLECTOR_ALERTMANAGER_URL=$am_url GUTS_COLLECTOR_ALERT_RESEND_INTERVAL=5s \
   GUTS_COLLECTOR_NETWORK_NAME=demo
+# Replicas: a resolution waits two resends, and is not sent while the other replica still
+# fires the alert (docs/architecture.md, "Collector replicas").
+((two_collectors)) && export GUTS_COLLECTOR_ALERT_REPLICA_SETTLE=10s
 am_alerts() {  # the pages as Alertmanager holds them
   amtool --alertmanager.url="$am_url" alert query -o extended || true
 }
@@ -71,7 +85,7 @@ am_alerts() {  # the pages as Alertmanager holds them
 
 step "starting guts-collector on 127.0.0.1:7400 (gRPC, mTLS) and 127.0.0.1:7401 (HTTP)"
 "$bin/guts-collector" --grpc-addr 127.0.0.1:7400 --http-addr 127.0.0.1:7401 \
-  --data-dir "$run/collector" --ready-file "$run/collector.ready" \
+  --data-dir "$run/collector" --ready-file "$run/collector.ready" --replica-name collector-1 \
   --tls-cert "$certs/collector.crt" --tls-key "$certs/collector.key" --tls-ca "$certs/ca.crt" \
   >"$run/logs/collector.log" 2>&1 &
 pids+=($!)
@@ -91,14 +105,12 @@ wait_for_file "$run/collector.ready" "guts-collector"
 # --- two collector replicas (--two-collectors) -------------------------------------------------
 # Self-contained: a second, independent replica on 127.0.0.1:7410 (its own store), the agents
 # and gutsctl given both, and a hook that kills the first replica mid-split.
-two_collectors=0
-[[ " $* " == *" --two-collectors "* ]] && two_collectors=1
 replica0_pid="${pids[-1]}"
 kill_replica_mid_split() { :; }
 if ((two_collectors)); then
   step "starting a second guts-collector replica on 127.0.0.1:7410 (its own store)"
   "$bin/guts-collector" --grpc-addr 127.0.0.1:7410 --http-addr 127.0.0.1:7411 \
-    --data-dir "$run/collector-2" --ready-file "$run/collector-2.ready" \
+    --data-dir "$run/collector-2" --ready-file "$run/collector-2.ready" --replica-name collector-2 \
     --tls-cert "$certs/collector.crt" --tls-key "$certs/collector.key" --tls-ca "$certs/ca.crt" \
     >"$run/logs/collector-2.log" 2>&1 &
   pids+=($!)
@@ -109,9 +121,20 @@ if ((two_collectors)); then
     ctl --all-collectors fleet status || true
     step "killing the first collector replica (127.0.0.1:7400) mid-split"
     kill -KILL "$replica0_pid"
+    wait "$replica0_pid" 2>/dev/null || true
     sleep 2
     step "gutsctl fleet status (answered by the surviving replica: the picture is kept)"
     ctl fleet status || true
+    # Alertmanager keeps the last sender's annotations: once the survivor has re-sent, the one
+    # page names it. The dead replica's copy would expire at its endsAt (4 resends) anyway.
+    step "the same single page in Alertmanager, now re-sent by the surviving replica"
+    for _ in $(seq 1 30); do
+      amtool --alertmanager.url="$am_url" alert query alertname=PARTITION_NO_QUORUM \
+        -o extended 2>/dev/null | grep -q 'collector_replica="collector-2"' && break
+      sleep 1
+    done
+    curl -fsS "$am_url/api/v2/alerts" | jq -r '.[] | "\(.labels.alertname) \(.status.state),'\
+' last sent by \(.annotations.collector_replica), ends \(.endsAt) unless re-sent"' || true
   }
 fi
 # --- end of the two-replica block ----------------------------------------------------------------

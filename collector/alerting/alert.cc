@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -34,6 +36,16 @@ absl::StatusOr<absl::Time> ParseRfc3339(const std::string& text) {
 // evolves and so must stay out of the labels.
 bool CauseNamesNodes(const v1::Incident& incident) {
   return incident.cause_key().find(':') != std::string::npos;
+}
+
+// Kinds that state a fact about the collector that raised them (which agents it cannot hear,
+// its own lag), not about the network: one replica's fact, not a shared cause.
+constexpr std::string_view kAboutTheCollector[] = {"COLLECTOR_UNREACHABLE", "COLLECTOR_DEGRADED"};
+
+bool IsAboutTheCollector(const v1::Incident& incident) {
+  const std::string& kind = IncidentKindName(incident);
+  return std::find(std::begin(kAboutTheCollector), std::end(kAboutTheCollector), kind) !=
+         std::end(kAboutTheCollector);
 }
 
 // The command the kind declares (IncidentKindSpec::first_command), else the node or the fleet.
@@ -102,6 +114,10 @@ Alert AlertForIncident(const v1::Incident& incident, const AlertContext& context
   if (CauseNamesNodes(incident) && incident.nodes_size() > 0 &&
       static_cast<size_t>(incident.nodes_size()) <= kMaxNodesInLabel) {
     a.labels["nodes"] = absl::StrJoin(incident.nodes(), ",");
+  }
+  if (!context.replica.empty()) {
+    a.annotations[kReplicaKey] = context.replica;
+    if (IsAboutTheCollector(incident)) a.labels[kReplicaKey] = context.replica;
   }
   a.annotations["summary"] = incident.summary();
   a.annotations["description"] = Description(incident);

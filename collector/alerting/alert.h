@@ -5,7 +5,10 @@
 // Labels come only from the incident's cause (its kind, severity, cause key and, for causes
 // that name a few nodes, those nodes) and the configured network, never from the collector's
 // own incident id or clocks: two collector replicas watching the same fleet produce the same
-// label sets, and Alertmanager deduplicates them.
+// label sets, and Alertmanager deduplicates them. The exception is a kind about the collector
+// itself (COLLECTOR_UNREACHABLE, COLLECTOR_DEGRADED), which is one replica's own fact: its labels add `collector_replica`, so two replicas' facts
+// are two alerts. Every alert carries the replica in its `collector_replica` annotation, which
+// Alertmanager keeps from the last sender (alert_pusher.h uses it before resolving).
 //
 // Example:
 //   Alert a = AlertForIncident(incident, {.network = "mainnet"});
@@ -46,7 +49,13 @@ struct AlertContext {
   // The gutsctl command line's prefix in the "command" annotation, e.g. "gutsctl --collector
   // collector.guts:7400".
   std::string gutsctl = "gutsctl";
+  // This collector replica's name (--replica-name): the `collector_replica` annotation of every
+  // alert and label of the kinds about the collector. "" = neither.
+  std::string replica;
 };
+
+// The label and annotation naming the replica.
+inline constexpr char kReplicaKey[] = "collector_replica";
 
 // A cause naming more nodes than this gets no `nodes` label (the description lists them).
 inline constexpr size_t kMaxNodesInLabel = 5;

@@ -7,13 +7,17 @@
 //                    .ca_file = "/etc/guts/am-ca.pem", .bearer_token_file = "/run/token"};
 //   absl::Status s = PostAlerts(am, body);   // UNAVAILABLE while it is down
 //
-// PostAlerts is thread-safe (one libcurl handle per call).
+//   absl::StatusOr<nlohmann::json> held = HeldAlerts(am, "mainnet");   // GET /api/v2/alerts
+//
+// PostAlerts and HeldAlerts are thread-safe (one libcurl handle per call).
 #pragma once
 
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 
 namespace guts::collector {
 
@@ -37,5 +41,15 @@ std::string PushUrl(const AlertEndpoint& endpoint);
 // answers 5xx/429 (worth retrying); INVALID_ARGUMENT for another 4xx (with the answer's first
 // bytes); FAILED_PRECONDITION when a credentials file cannot be read.
 absl::Status PostAlerts(const AlertEndpoint& endpoint, const std::string& json_body);
+
+// Bound on the answer of HeldAlerts, in bytes.
+inline constexpr size_t kMaxHeldAlertsBytes = 8 << 20;
+
+// The alerts an Alertmanager holds unresolved with label network=`network` (GET
+// <url>/api/v2/alerts?filter=network="..."): Alertmanager's gettable alerts, a JSON array. The
+// errors of PostAlerts; RESOURCE_EXHAUSTED past kMaxHeldAlertsBytes; INVALID_ARGUMENT for an
+// answer that is not a JSON array; FAILED_PRECONDITION for a webhook.
+absl::StatusOr<nlohmann::json> HeldAlerts(const AlertEndpoint& endpoint,
+                                          const std::string& network);
 
 }  // namespace guts::collector

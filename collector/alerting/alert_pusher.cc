@@ -31,6 +31,7 @@ struct EndpointState {
   absl::Time last_push = absl::InfinitePast();
   absl::Duration backoff = absl::ZeroDuration();
   bool dirty = true;
+  bool held_read_failing = false;  // the last HeldAlerts failed (logged once)
   AlertEndpointFigures figures;
 };
 
@@ -45,6 +46,7 @@ struct AlertPusher::State {
   std::map<std::string, Alert> firing ABSL_GUARDED_BY(mu);  // by identity
   std::map<std::string, Resolution> resolved ABSL_GUARDED_BY(mu);
   std::vector<EndpointState> endpoints ABSL_GUARDED_BY(mu);
+  uint64_t resolutions_left_to_other_replica ABSL_GUARDED_BY(mu) = 0;
   std::mt19937_64 rng ABSL_GUARDED_BY(mu){std::random_device{}()};
   std::thread thread;
 
@@ -202,10 +204,50 @@ AlertPusherFigures AlertPusher::Figures() const {
   absl::MutexLock lock(&state_->mu);
   AlertPusherFigures f;
   f.firing = state_->firing.size();
+  f.resolutions_left_to_other_replica = state_->resolutions_left_to_other_replica;
   for (const auto& [id, r] : state_->resolved) f.resolutions_pending += r.pending.empty() ? 0 : 1;
   for (const EndpointState& e : state_->endpoints) f.endpoints.push_back(e.figures);
   return f;
 }
+
+namespace {
+
+// The identities among `resolutions` that `held` (an Alertmanager's unresolved alerts) shows
+// fired by another replica than `replica`: the same labels, a `collector_replica` annotation
+// naming someone else.
+std::set<std::string> FiredByAnotherReplica(
+    const nlohmann::json& held, const std::vector<std::pair<std::string, Alert>>& resolutions,
+    const std::string& replica) {
+  std::set<std::string> resolving;  // identities (canonical label sets)
+  for (const auto& [id, alert] : resolutions) resolving.insert(id);
+  std::set<std::string> out;
+  for (const nlohmann::json& a : held) {
+    if (!a.is_object() || !a.contains("labels") || !a["labels"].is_object()) continue;
+    Alert labels_only;
+    bool strings = true;
+    for (const auto& [k, v] : a["labels"].items()) {
+      if (!v.is_string()) {
+        strings = false;
+        break;
+      }
+      labels_only.labels[k] = v.get<std::string>();
+    }
+    if (!strings) continue;
+    std::string identity = AlertIdentity(labels_only);
+    if (!resolving.contains(identity)) continue;
+    std::string sender;
+    if (a.contains("annotations") && a["annotations"].is_object()) {
+      const nlohmann::json& ann = a["annotations"];
+      if (ann.contains(kReplicaKey) && ann[kReplicaKey].is_string()) {
+        sender = ann[kReplicaKey].get<std::string>();
+      }
+    }
+    if (sender != replica) out.insert(identity);
+  }
+  return out;
+}
+
+}  // namespace
 
 void AlertPusher::Run() {
   State& s = *state_;
@@ -213,8 +255,11 @@ void AlertPusher::Run() {
   for (;;) {
     struct Push {
       size_t endpoint;
-      std::string body;
-      std::vector<std::string> resolutions;  // identities the body carries
+      bool webhook = false;
+      std::string body;                                     // webhooks: built under the lock
+      std::vector<Alert> firing;                            // Alertmanagers: built after the
+      std::vector<std::pair<std::string, Alert>> resolved;  // check of what it holds
+      std::vector<std::string> resolutions;  // identities owed to this endpoint it carries
     };
     std::vector<Push> pushes;
     absl::Time now;
@@ -231,19 +276,23 @@ void AlertPusher::Run() {
         EndpointState& e = s.endpoints[i];
         if (e.next_at > now) continue;
         bool webhook = e.config.kind == AlertEndpoint::kWebhook;
-        Push p{.endpoint = i};
-        std::vector<Alert> alerts;
-        for (const auto& [id, a] : s.firing) alerts.push_back(a);
+        Push p{.endpoint = i, .webhook = webhook};
+        for (const auto& [id, a] : s.firing) p.firing.push_back(a);
         for (const auto& [id, r] : s.resolved) {
           bool owed = r.pending.contains(i);
+          // An Alertmanager hears of a resolution once another replica still firing it has
+          // had time to re-send (replica_settle).
+          if (!webhook && now < r.resolved_at + o.replica_settle) continue;
           // Alertmanager gets a resolution for a while after (it may have restarted and lost
           // it); a webhook gets it once.
           if (owed || (!webhook && now - r.resolved_at < o.resolved_retention)) {
-            alerts.push_back(r.alert);
+            p.resolved.emplace_back(id, r.alert);
             if (owed) p.resolutions.push_back(id);
           }
         }
         if (webhook) {
+          std::vector<Alert> alerts = p.firing;
+          for (const auto& [id, a] : p.resolved) alerts.push_back(a);
           // A webhook hears of changes and, past the repeat interval, of what still fires.
           bool repeat_due = now - e.last_push >= o.webhook_repeat_interval;
           if (alerts.empty() || !(e.dirty || !p.resolutions.empty() || repeat_due)) {
@@ -252,9 +301,8 @@ void AlertPusher::Run() {
                 alerts.empty() ? absl::InfiniteFuture() : e.last_push + o.webhook_repeat_interval;
             continue;
           }
+          p.body = WebhookPayload(alerts, o.context, now).dump();
         }
-        p.body = webhook ? WebhookPayload(alerts, o.context, now).dump()
-                         : AlertmanagerPayload(alerts, now + 4 * o.resend_interval).dump();
         // Until this push is answered, nothing else is due for this endpoint.
         e.next_at = absl::InfiniteFuture();
         pushes.push_back(std::move(p));
@@ -265,6 +313,32 @@ void AlertPusher::Run() {
       {
         absl::MutexLock lock(&s.mu);
         config = s.endpoints[p.endpoint].config;
+      }
+      std::set<std::string> left_to_other;
+      if (!p.webhook) {
+        if (!p.resolved.empty()) {
+          // Resolving a label set another replica still fires would flap the page.
+          absl::StatusOr<nlohmann::json> held = HeldAlerts(config, o.context.network);
+          bool was_failing;
+          {
+            absl::MutexLock lock(&s.mu);
+            was_failing = s.endpoints[p.endpoint].held_read_failing;
+            s.endpoints[p.endpoint].held_read_failing = !held.ok();
+          }
+          if (held.ok()) {
+            left_to_other = FiredByAnotherReplica(*held, p.resolved, o.context.replica);
+          } else if (!was_failing) {
+            spdlog::warn(
+                "alerting: cannot read the alerts {} holds, so resolutions go out without "
+                "checking for another replica still firing them: {}",
+                config.url, held.status().ToString());
+          }
+        }
+        std::vector<Alert> alerts = std::move(p.firing);
+        for (const auto& [id, a] : p.resolved) {
+          if (!left_to_other.contains(id)) alerts.push_back(a);
+        }
+        p.body = AlertmanagerPayload(alerts, absl::Now() + 4 * o.resend_interval).dump();
       }
       absl::Status result = PostAlerts(config, p.body);
       absl::MutexLock lock(&s.mu);
@@ -282,10 +356,19 @@ void AlertPusher::Run() {
         e.dirty = false;
         e.next_at = done + (config.kind == AlertEndpoint::kWebhook ? o.webhook_repeat_interval
                                                                    : o.resend_interval);
+        s.resolutions_left_to_other_replica += left_to_other.size();
         for (const std::string& id : p.resolutions) {
+          if (left_to_other.contains(id)) continue;  // still owed: re-checked at the next push
           auto r = s.resolved.find(id);
           if (r == s.resolved.end() || r->second.pending.erase(p.endpoint) == 0) continue;
           s.Persist(r->second);
+        }
+        // A resolution still settling is due before the next re-send.
+        if (!p.webhook) {
+          for (const auto& [id, r] : s.resolved) {
+            absl::Time due = r.resolved_at + o.replica_settle;
+            if (r.pending.contains(p.endpoint) && due > done) e.next_at = std::min(e.next_at, due);
+          }
         }
       } else {
         if (e.figures.up || e.figures.pushes_failed == 0) {

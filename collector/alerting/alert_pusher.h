@@ -13,6 +13,17 @@
 //   endpoint accepted it and for `resolved_retention` after (as Prometheus re-sends resolved
 //   alerts for 15 min): an Alertmanager down at that moment, or a collector restart, does not
 //   leave a page firing.
+// - Replicas (alert.h: the same cause gives the same labels from every collector replica).
+//   Alertmanager merges what several senders send under one label set, but the youngest
+//   explicit resolution wins: a replica that resolves while another still fires would resolve
+//   the page, and the other's next re-send would page it again (a flap). So before sending a
+//   resolution to an Alertmanager, the pusher reads what it holds (alert_endpoint.h,
+//   HeldAlerts): a label set held unresolved whose `collector_replica` annotation (kept from the
+//   last sender) names another replica is still fired by that replica, and the resolution is
+//   not sent (it is sent later, once nobody holds it firing, or the other replica resolves it).
+//   A resolution first waits `replica_settle` (about two resend intervals when replicas run)
+//   so that a replica still firing has re-sent and shows in that annotation. When the read
+//   fails, the resolution goes out as before (a single collector loses nothing).
 // - An endpoint that fails is retried with exponential backoff and jitter, from `min_backoff`
 //   up to `max_backoff`; the others are not held up.
 // - Webhooks get the payload Alertmanager sends its receivers, on every change of the alert
@@ -48,6 +59,9 @@ struct AlertPusherOptions {
   absl::Duration resolved_retention = absl::Minutes(15);
   absl::Duration min_backoff = absl::Milliseconds(500);
   absl::Duration max_backoff = absl::Seconds(30);
+  // How long a resolution waits before it goes to an Alertmanager, so that another replica
+  // still firing the same label set re-sends first (see above). Zero: at once.
+  absl::Duration replica_settle = absl::ZeroDuration();
 };
 
 // One endpoint's state, for /metrics and logs.
@@ -62,6 +76,9 @@ struct AlertEndpointFigures {
 struct AlertPusherFigures {
   size_t firing = 0;
   size_t resolutions_pending = 0;  // in the outbox, not yet accepted by every endpoint
+  // Resolutions held back because an Alertmanager held the label set firing from another
+  // replica (counted per push), for /metrics.
+  uint64_t resolutions_left_to_other_replica = 0;
   std::vector<AlertEndpointFigures> endpoints;
 };
 

@@ -144,6 +144,14 @@ void AddAlerting(prometheus::Registry& r, const AlertPusherFigures& f) {
         "Resolved alerts not yet accepted by every endpoint")
       .Add({})
       .Set(static_cast<double>(f.resolutions_pending));
+  BuildCounter()
+      .Name("guts_collector_alert_resolutions_left_to_replica_total")
+      .Help(
+          "Resolutions not sent because an Alertmanager held the alert fired by another "
+          "collector replica (sending them would flap the page)")
+      .Register(r)
+      .Add({})
+      .Increment(static_cast<double>(f.resolutions_left_to_other_replica));
   auto& up = Gauge(r, "guts_collector_alert_endpoint_up", "1 when the last push succeeded");
   auto& pushes = BuildCounter()
                      .Name("guts_collector_alert_pushes_total")

@@ -44,6 +44,32 @@ TEST(AlertTest, TwoReplicasOfOneCauseGiveOneLabelSet) {
   EXPECT_NE(a.annotations.at("command").find("incident show inc-1000-aa"), std::string::npos);
 }
 
+// Replicas named: a cause still gives one label set (the replica only in an annotation), while
+// a fact about one replica itself gives one label set per replica.
+TEST(AlertTest, ReplicasShareCauseLabelsButNotTheirOwnHealth) {
+  AlertContext c0{.network = "mainnet", .replica = "collector-0"};
+  AlertContext c1{.network = "mainnet", .replica = "collector-1"};
+  Alert split0 = AlertForIncident(SplitIncident("inc-1000-aa", 1000), c0);
+  Alert split1 = AlertForIncident(SplitIncident("inc-1700-aa", 1700), c1);
+  EXPECT_EQ(AlertIdentity(split0), AlertIdentity(split1));
+  EXPECT_FALSE(split0.labels.contains(kReplicaKey));
+  EXPECT_EQ(split0.annotations.at(kReplicaKey), "collector-0");
+  EXPECT_EQ(split1.annotations.at(kReplicaKey), "collector-1");
+  for (v1::IncidentKind kind : {v1::COLLECTOR_UNREACHABLE, v1::COLLECTOR_DEGRADED}) {
+    v1::Incident own;
+    own.set_id("inc-1-bb");
+    own.set_kind(kind);
+    own.set_severity(v1::P2);
+    own.set_state(v1::OPEN);
+    own.set_cause_key(v1::IncidentKind_Name(kind));
+    Alert a0 = AlertForIncident(own, c0);
+    Alert a1 = AlertForIncident(own, c1);
+    EXPECT_NE(AlertIdentity(a0), AlertIdentity(a1)) << v1::IncidentKind_Name(kind);
+    EXPECT_EQ(a0.labels.at(kReplicaKey), "collector-0");
+    EXPECT_EQ(a1.labels.at(kReplicaKey), "collector-1");
+  }
+}
+
 // The first command comes from the kind's declaration (IncidentKindSpec::first_command): the
 // table alerting kept by enum value before, kind by kind.
 TEST(AlertTest, TheFirstCommandIsTheOneTheKindDeclares) {

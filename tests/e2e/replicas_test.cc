@@ -57,11 +57,26 @@ class Replica {
     std::string name = absl::StrCat("collector-", index_);
     std::remove((dir_ + "/" + name + ".ready").c_str());
     process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{
-            BinaryPath("guts-collector"), "--insecure", "--grpc-addr", kReplica[index_],
-            "--http-addr", absl::StrCat(kReplica[index_].substr(0, 11), ":0"), "--data-dir",
-            dir_ + "/" + name, "--ready-file", dir_ + "/" + name + ".ready", "--alertmanager-url",
-            alertmanager_url_, "--alert-resend-interval", "1s", "--network-name", "e2e-replicas"},
+        std::vector<std::string>{BinaryPath("guts-collector"),
+                                 "--insecure",
+                                 "--grpc-addr",
+                                 kReplica[index_],
+                                 "--http-addr",
+                                 absl::StrCat(kReplica[index_].substr(0, 11), ":0"),
+                                 "--data-dir",
+                                 dir_ + "/" + name,
+                                 "--ready-file",
+                                 dir_ + "/" + name + ".ready",
+                                 "--alertmanager-url",
+                                 alertmanager_url_,
+                                 "--alert-resend-interval",
+                                 "1s",
+                                 "--network-name",
+                                 "e2e-replicas",
+                                 "--replica-name",
+                                 name,
+                                 "--alert-replica-settle",
+                                 "2s"},
         dir_ + "/" + name + ".log");
     ready_ = WaitForReadyFile(dir_ + "/" + name + ".ready", absl::Seconds(30)).ok();
     stub_ = v1::FleetService::NewStub(

@@ -79,7 +79,8 @@ TEST(FleetSeriesTest, LinkSeriesAreBounded) {
 }
 
 TEST(FleetSeriesTest, AlertPushFiguresAreSeries) {
-  AlertPusherFigures f{.firing = 2, .resolutions_pending = 1};
+  AlertPusherFigures f{
+      .firing = 2, .resolutions_pending = 1, .resolutions_left_to_other_replica = 3};
   f.endpoints.push_back({.url = "http://am:9093", .up = false, .pushes_ok = 4, .pushes_failed = 7});
   std::string text = RenderFleetSeries(SplitFleet(), nullptr, &f, {});
   EXPECT_NE(text.find("guts_collector_alert_endpoint_up{endpoint=\"http://am:9093\"} 0"),
@@ -89,6 +90,8 @@ TEST(FleetSeriesTest, AlertPushFiguresAreSeries) {
                       "result=\"failed\"} 7"),
             std::string::npos);
   EXPECT_NE(text.find("guts_collector_alert_resolutions_pending 1"), std::string::npos);
+  EXPECT_NE(text.find("guts_collector_alert_resolutions_left_to_replica_total 3"),
+            std::string::npos);
 }
 
 // Two validators of seven have no agent (S25's shape): counted, weighed, named, and no lag
