@@ -97,6 +97,10 @@ class SyntheticFleet {
   void SetOverloaded(bool overloaded, absl::Duration ingest_lag);
   // The collector's analysis clock stood still for `pause`, ending now.
   void SetCollectorPause(absl::Duration pause);
+  // A link that stops being heard ages from that moment in its hearer's snapshots (the
+  // interval times the snapshots since, as a real socket's last receive age grows); off (the
+  // default), its age is 60 s at once.
+  void SetAging(bool on) { aging_ = on; }
   // Snapshot arrivals jitter by up to this much around the interval.
   void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
 
@@ -143,8 +147,10 @@ class SyntheticFleet {
   std::string BlockId(const Node& n, uint64_t height) const;
 
   std::vector<Node> nodes_;
-  std::vector<std::vector<char>> hears_;    // [to][from]
-  std::vector<std::vector<char>> session_;  // [a][b] symmetric
+  std::vector<std::vector<char>> hears_;          // [to][from]
+  std::vector<std::vector<char>> session_;        // [a][b] symmetric
+  std::vector<std::vector<absl::Time>> stopped_;  // [to][from]: when `to` stopped hearing
+  bool aging_ = false;
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
   absl::Duration interval_ = absl::Seconds(1);
   absl::Duration jitter_ = absl::ZeroDuration();
