@@ -240,6 +240,9 @@ void IsolatedNodes(const DetectorInput& in, std::vector<Verdict>& out) {
     // emplace, not `= "0"`: that trips GCC 12's -Wrestrict at -O3 (a false positive).
     v.evidence.emplace("peers heard", "0");
     v.evidence.emplace("heard by", "0");
+    // Quiet sessions held past the window are the hysteresis; no session at all is a restart
+    // or a reconnect as much as a cut, and takes the config's ticks.
+    if (model.nodes[u].sessions.empty()) v.enter_ticks = 0;
     out.push_back(std::move(v));
   }
 }
