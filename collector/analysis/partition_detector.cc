@@ -139,9 +139,45 @@ bool PendingAcross(const PeerGraph& g, const std::vector<int>& group_of) {
   });
 }
 
+// The smallest receive age of `u`'s sessions with `v` in ms, or -1 without one.
+int64_t AgeMs(const FleetModel& model, int u, int v) {
+  const NodeFacts& f = model.nodes[u];
+  auto at = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
+  if (at == f.sessions.end() || *at != v) return -1;
+  return f.session_age_ms[at - f.sessions.begin()];
+}
+
+// A link still heard but quiet longer than a live link ever is (past the one-way margin): it
+// may be the last of a cut's links to cross peer_heard_within, its heartbeat later than the
+// others'. Groups it holds together may be a moment of a cut still forming.
+bool Aging(const FleetModel& model, int u, int v) {
+  const int64_t margin = absl::ToInt64Milliseconds(model.one_way_margin);
+  return AgeMs(model, u, v) > margin || AgeMs(model, v, u) > margin;
+}
+
+// Whether a heard link is aging at a node that already lost a link to another group: the
+// groups may not be final yet (a 4|3 split passes through 5|2 while its links cross the window
+// a heartbeat apart).
+bool SplitSettling(const FleetModel& model, const PeerGraph& g) {
+  auto borders = [&](int u) {
+    for (int x : model.nodes[u].sessions) {
+      int c = g.component_of[x];
+      if (c >= 0 && c != g.component_of[u]) return true;
+    }
+    return false;
+  };
+  for (int u = 0; u < static_cast<int>(g.mutual.size()); ++u) {
+    for (int w : g.mutual[u]) {
+      if (w > u && Aging(model, u, w) && (borders(u) || borders(w))) return true;
+    }
+  }
+  return false;
+}
+
 void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   if (PendingAcross(in.graph, in.graph.component_of)) return;
+  if (SplitSettling(model, in.graph)) return;
   const std::vector<NetworkSide> sides = NetworkSides(model, in.graph);
   int multi = 0;
   for (const NetworkSide& side : sides) multi += side.size() >= 2 ? 1 : 0;
@@ -276,6 +312,12 @@ void Bridges(const DetectorInput& in, std::vector<Verdict>& out) {
     for (int u : groups[k]) group_of[u] = std::count(bridges.begin(), bridges.end(), u) ? -1 : k;
   }
   if (PendingAcross(g, group_of)) return;
+  // A bridge's own links must be live: an aging one may be a cut still forming around it.
+  for (int b : bridges) {
+    for (int w : g.mutual[b]) {
+      if (Aging(model, b, w)) return;
+    }
+  }
   absl::Duration stalled = model.now - in.history.progress_at;
   bool halted = in.history.started && stalled >= in.config.progress_stall;
   const std::vector<std::string> bridge_names = SortedNodeNames(model, bridges);

@@ -99,6 +99,26 @@ TEST(DetectionSpeed, SideReportingLateDuringACutOpensNoOneWayVerdict) {
   EXPECT_EQ(h.t.KindsEver(), std::set<v1::IncidentKind>{v1::PARTITION}) << Summaries(h.t);
 }
 
+TEST(DetectionSpeed, CutWhoseLastLinkCrossesTheWindowLaterOpensNoTransientBridge) {
+  Healthy h;
+  // A 4|3 split whose v4-v5 link went quiet a second after the others (its heartbeat came
+  // later): for a snapshot v4 and v5 look like bridges between two groups.
+  std::vector<std::string> a = h.fleet.Names(1, 4), b = h.fleet.Names(5, 7);
+  for (const std::string& x : a) {
+    for (const std::string& y : b) {
+      if (x == "v4" && y == "v5") continue;
+      h.fleet.SetHears(x, y, false);
+      h.fleet.SetHears(y, x, false);
+    }
+  }
+  RunTicks(h.analyzer, h.fleet, 1, h.t);
+  h.fleet.Cut({"v4"}, {"v5"});
+  EXPECT_LE(SnapshotsUntilOpen(h.analyzer, h.fleet, h.t, v1::PARTITION_NO_QUORUM, 10), 3)
+      << Summaries(h.t);
+  RunTicks(h.analyzer, h.fleet, 5, h.t);
+  EXPECT_EQ(h.t.KindsEver(), std::set<v1::IncidentKind>{v1::PARTITION_NO_QUORUM}) << Summaries(h.t);
+}
+
 TEST(DetectionSpeed, EveryLinkQuietAtOnceForTwoSnapshotsOpensNothing) {
   Healthy h;
   // The whole network (or the host running it) stalls for two snapshots: not a cut per link.
