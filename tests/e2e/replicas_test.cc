@@ -23,6 +23,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/alertmanager.h"
 #include "tests/support/child_process.h"
+#include "tests/support/private_data_dirs.h"
 #include "tests/support/sim_agent.h"
 #include "tests/support/wait_until.h"
 
@@ -36,6 +37,7 @@ using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
 using ::guts::testing::PagerInbox;
 using ::guts::testing::Shell;
+using ::guts::testing::SimDataDirArgs;
 using ::guts::testing::StartSimAgent;
 using ::guts::testing::WaitForReadyFile;
 using ::guts::testing::WaitUntil;
@@ -160,10 +162,12 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
   Alertmanager am(dir + "/am", inbox.port());
   am.Start();
   ASSERT_TRUE(am.WaitReady(absl::Seconds(30))) << "see " << dir << "/am/alertmanager.log";
-  ChildProcess sim({BinaryPath("guts-sim"), "run", "--nodes", absl::StrCat(kNodes), "--base-ip",
-                    kBaseIp, "--control-addr", "127.0.0.1:0", "--state-dir", dir + "/sim",
-                    "--ready-file", dir + "/sim.ready"},
-                   dir + "/sim.log");
+  std::vector<std::string> sim_argv = {BinaryPath("guts-sim"), "run",          "--nodes",
+                                       absl::StrCat(kNodes),   "--base-ip",    kBaseIp,
+                                       "--control-addr",       "127.0.0.1:0",  "--state-dir",
+                                       dir + "/sim",           "--ready-file", dir + "/sim.ready"};
+  for (const std::string& a : SimDataDirArgs()) sim_argv.push_back(a);
+  ChildProcess sim(sim_argv, dir + "/sim.log");
   ASSERT_TRUE(sim.ok()) << sim.error();
   Replica a(dir, 0, am.url()), b(dir, 1, am.url());
   a.Start();

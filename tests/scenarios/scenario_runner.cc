@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "tests/support/private_data_dirs.h"
 #include "tests/support/sim_agent.h"
 
 namespace guts::testing {
@@ -274,6 +275,9 @@ bool Fleet::WaitHealthy(absl::Duration timeout) {
 
 void RunScenario(Scenario sc, int range) {
   const double factor = BudgetFactor();
+  if (std::find(sc.sim_args.begin(), sc.sim_args.end(), "--data-dir-size") == sc.sim_args.end()) {
+    for (const std::string& a : SimDataDirArgs()) sc.sim_args.push_back(a);
+  }
   // GUTS_SCENARIO_MODE=simplex runs a row written for either mode in Simplex mode (the
   // production one), on its own loopback range so both modes can run side by side.
   if (SimplexMode() &&
