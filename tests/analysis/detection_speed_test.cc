@@ -85,6 +85,24 @@ TEST(DetectionSpeed, KilledNodeAndAgentIsDownAtTheFirstSnapshotAfter) {
   EXPECT_EQ(h.t.KindsEver(), std::set<v1::IncidentKind>{v1::NODE_DOWN}) << Summaries(h.t);
 }
 
+// The node process dies and its agent stays: the agent's API probe fails and no peer hears the
+// node. Two snapshots must agree before it is down, since a node stalled for a moment (a GC
+// pause, a starved host) fails both at once for one snapshot and is back in the next.
+TEST(DetectionSpeed, NodeUnreachableToItsAgentAndUnheardIsDownAtTheSecondSnapshot) {
+  Healthy h;
+  h.fleet.ProcessDown("v4");
+  EXPECT_EQ(SnapshotsUntilOpen(h.analyzer, h.fleet, h.t, v1::NODE_DOWN, 10), 2) << Summaries(h.t);
+}
+
+TEST(DetectionSpeed, NodeStalledForOneSnapshotIsNotDown) {
+  Healthy h;
+  h.fleet.ProcessDown("v4");
+  RunTicks(h.analyzer, h.fleet, 1, h.t);
+  h.fleet.Restart("v4");
+  RunTicks(h.analyzer, h.fleet, 10, h.t);
+  EXPECT_TRUE(h.t.KindsEver().empty()) << Summaries(h.t);
+}
+
 TEST(DetectionSpeed, SideReportingLateDuringACutOpensNoOneWayVerdict) {
   Healthy h;
   // The minority's agents are late (a busy host) while the cut begins: their last snapshots,
