@@ -103,6 +103,26 @@ TEST(DetectionSpeed, NodeStalledForOneSnapshotIsNotDown) {
   EXPECT_TRUE(h.t.KindsEver().empty()) << Summaries(h.t);
 }
 
+// A three-way split whose border links cross the window in two snapshots (ages jump here, so
+// no ageing link holds the shape back): for one snapshot v2 and v8 still hear a second group
+// and look like bridges. A bridge must hold two ticks; the split opens alone.
+TEST(DetectionSpeed, BridgeSeenForOneSnapshotWhileASplitFormsOpensNoPartialPartition) {
+  SyntheticFleet fleet(9);
+  Analyzer analyzer(TestConfig());
+  Timeline t;
+  RunTicks(analyzer, fleet, 10, t);
+  const std::vector<std::string> a = {"v1", "v2", "v3"}, b = {"v4", "v5", "v6"},
+                                 c = {"v7", "v8", "v9"};
+  fleet.Cut(a, c);
+  fleet.Cut({"v1", "v3"}, b);
+  fleet.Cut(b, {"v7", "v9"});
+  RunTicks(analyzer, fleet, 1, t);  // v2 and v8 still hear b
+  fleet.Cut(a, b);
+  fleet.Cut(b, c);
+  RunTicks(analyzer, fleet, 5, t);
+  EXPECT_EQ(t.KindsEver(), std::set<v1::IncidentKind>{v1::PARTITION_NO_QUORUM}) << Summaries(t);
+}
+
 TEST(DetectionSpeed, SideReportingLateDuringACutOpensNoOneWayVerdict) {
   Healthy h;
   // The minority's agents are late (a busy host) while the cut begins: their last snapshots,
