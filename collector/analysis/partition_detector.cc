@@ -57,6 +57,10 @@ constexpr int kCutEnterTicks = 1;
 // cross the window in the same snapshot, so for a tick some nodes still hear both sides (S04's
 // three-way split of nine showed v2 and v8 as bridges for one tick beside a second build).
 constexpr int kBridgeEnterTicks = 2;
+// And a validator without an agent: only its peers speak for it, and as a split forms it can be
+// the one node a side has stopped hearing for a tick before the groups show (S25 beside a
+// second build: VALIDATOR_UNREACHABLE v5 next to the 4|3 split of agents on v1-v4).
+constexpr int kUnobservedEnterTicks = 2;
 
 // PARTITION and PARTITION_NO_QUORUM are one cause ("PARTITION"): a split that gains or loses
 // its quorum side updates its incident.
@@ -106,7 +110,7 @@ constexpr IncidentKindSpec kValidatorUnreachable{.name = "VALIDATOR_UNREACHABLE"
                                                  .wire_kind = v1::VALIDATOR_UNREACHABLE,
                                                  .severity = v1::P2,
                                                  .runbook = &kValidatorUnreachableRunbook,
-                                                 .enter_ticks = kCutEnterTicks};
+                                                 .enter_ticks = kUnobservedEnterTicks};
 constexpr const IncidentKindSpec* kKinds[] = {&kPartition, &kPartitionNoQuorum, &kPartialPartition,
                                               &kNodeIsolated, &kValidatorUnreachable};
 // How long without a new block makes a partial partition P1.

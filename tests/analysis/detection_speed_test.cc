@@ -123,6 +123,24 @@ TEST(DetectionSpeed, BridgeSeenForOneSnapshotWhileASplitFormsOpensNoPartialParti
   EXPECT_EQ(t.KindsEver(), std::set<v1::IncidentKind>{v1::PARTITION_NO_QUORUM}) << Summaries(t);
 }
 
+// A validator without an agent that its peers stop hearing for one snapshot (a split forming
+// around it, a stall) is not unreachable; for two, it is.
+TEST(DetectionSpeed, UnobservedValidatorUnheardForOneSnapshotIsNotUnreachable) {
+  SyntheticFleet fleet(7);
+  fleet.RemoveAgent("v5");
+  Analyzer analyzer(TestConfig());
+  Timeline t;
+  RunTicks(analyzer, fleet, 10, t);
+  fleet.Isolate("v5");
+  RunTicks(analyzer, fleet, 1, t);
+  fleet.Heal();
+  RunTicks(analyzer, fleet, 5, t);
+  EXPECT_TRUE(t.KindsEver().empty()) << Summaries(t);
+  fleet.Isolate("v5");
+  RunTicks(analyzer, fleet, 2, t);
+  EXPECT_EQ(t.KindsEver(), std::set<v1::IncidentKind>{v1::VALIDATOR_UNREACHABLE}) << Summaries(t);
+}
+
 TEST(DetectionSpeed, SideReportingLateDuringACutOpensNoOneWayVerdict) {
   Healthy h;
   // The minority's agents are late (a busy host) while the cut begins: their last snapshots,
