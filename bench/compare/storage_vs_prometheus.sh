@@ -10,8 +10,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="${BUILD_DIR:-$root/build/dev}/bin"
-work="${BENCH_WORK:-$(mktemp -d /tmp/guts-storage-bench.XXXXXX)}"
-mkdir -p "$work"
+# BENCH_WORK keeps the benchmark's JSON for a look afterwards; a temporary directory goes.
+if [[ -n "${BENCH_WORK:-}" ]]; then
+  work="$BENCH_WORK"
+  mkdir -p "$work"
+else
+  work="$(mktemp -d /tmp/guts-storage-bench.XXXXXX)"
+  trap 'rm -rf "$work"' EXIT
+fi
 STORE_BENCH_DIR="$work/store" "$bin/store_bench" --benchmark_format=json >"$work/store.json"
 jq -c --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
   [.benchmarks[] | . + {name: (.name | split("/")[0]), layout: (.name | split("/")[1])}] as $b
