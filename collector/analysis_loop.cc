@@ -36,6 +36,7 @@ absl::Status AnalysisLoop::Start() {
   analyzer_->RestoreIncidents(open);
   spdlog::info("restored {} open incidents", open.size());
   thread_ = std::thread([this] { Run(); });
+  upkeep_thread_ = std::thread([this] { RunUpkeep(); });
   return absl::OkStatus();
 }
 
@@ -45,6 +46,7 @@ void AnalysisLoop::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  if (upkeep_thread_.joinable()) upkeep_thread_.join();
 }
 
 std::shared_ptr<const AnalysisResult> AnalysisLoop::Latest() const {
@@ -52,27 +54,31 @@ std::shared_ptr<const AnalysisResult> AnalysisLoop::Latest() const {
   return latest_;
 }
 
-void AnalysisLoop::Run() {
-  absl::Time next_tick = absl::Now() + options_.tick;
-  absl::Time next_retention = absl::Now();
+void AnalysisLoop::RunUpkeep() {
   for (;;) {
     absl::Time now = absl::Now();
-    if (now >= next_retention) {
-      absl::Status s = store_->DeleteSnapshotsBefore(now - options_.retention);
-      if (!s.ok()) spdlog::error("retention: {}", s.ToString());
-      if (options_.full_resolution > absl::ZeroDuration()) {
-        s = store_->DownsampleSnapshotsBefore(now - options_.full_resolution,
-                                              options_.downsample_interval);
-        if (!s.ok()) spdlog::error("downsampling: {}", s.ToString());
-      }
-      next_retention = now + options_.retention_every;
+    absl::Status s = store_->DeleteSnapshotsBefore(now - options_.retention);
+    if (!s.ok()) spdlog::error("retention: {}", s.ToString());
+    if (options_.full_resolution > absl::ZeroDuration()) {
+      s = store_->DownsampleSnapshotsBefore(now - options_.full_resolution,
+                                            options_.downsample_interval);
+      if (!s.ok()) spdlog::error("downsampling: {}", s.ToString());
     }
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithDeadline(absl::Condition(&stopping_), now + options_.retention_every)) {
+      return;
+    }
+  }
+}
+
+void AnalysisLoop::Run() {
+  absl::Time next_tick = absl::Now() + options_.tick;
+  for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      absl::Time wake = std::min(next_tick, next_retention);
-      if (mu_.AwaitWithDeadline(absl::Condition(&stopping_), wake)) return;
+      if (mu_.AwaitWithDeadline(absl::Condition(&stopping_), next_tick)) return;
     }
-    now = absl::Now();
+    absl::Time now = absl::Now();
     if (now >= next_tick) {
       // Woken more than a whole tick late: the process or its host was starved of CPU, and
       // the silences measured across the pause are the collector's own (collector_blindness.h).
