@@ -51,6 +51,9 @@ struct LinkHistory {
   bool up = false;
   // Up, but neither side has received from the other for two snapshot intervals.
   bool fading = false;
+  // The last tick it was fading. A link whose data stops for less than peer_heard_within never
+  // shows down, but it was not steady either: its quiet counts from here too.
+  absl::Time last_fading = absl::InfinitePast();
   int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
   std::deque<absl::Time> transitions;  // within flap_window
 };
@@ -180,6 +183,7 @@ void LinkFlaps::Update(const DetectorInput& in) {
     const uint32_t b = static_cast<uint32_t>(it->first);
     link.fading = link.up && a < index_of.size() && b < index_of.size() &&
                   Fading(model, index_of[a], index_of[b]);
+    if (link.fading) link.last_fading = model.now;
     ++it;
   }
 }
@@ -190,7 +194,8 @@ void DetectFlappingLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   const absl::Duration quiet = WindowOf(in.config, kFlapQuiet);
   for (const auto& [key, link] : StateOf<LinkFlaps>(in).links()) {
     if (static_cast<int>(link.transitions.size()) < min_transitions) continue;
-    if (in.model.now - link.transitions.back() > quiet && !link.fading) continue;
+    const absl::Time unsteady = std::max(link.transitions.back(), link.last_fading);
+    if (in.model.now - unsteady > quiet && !link.fading) continue;
     std::string a = h.names[static_cast<uint32_t>(key >> 32)];
     std::string b = h.names[static_cast<uint32_t>(key)];
     if (b < a) std::swap(a, b);

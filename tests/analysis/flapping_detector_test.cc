@@ -120,6 +120,30 @@ TEST(FlappingLinkDetectorTest, FlapsTwentySecondsApartSeenThroughAgingSessionsNe
   EXPECT_LE(quiet_ticks, 21) << "the link has been up and steady since the last heal";
 }
 
+// S17 draws flaps 5-20 s apart, so some downs are shorter than peer_heard_within (5 s) and never
+// show as down. A link flapping, then dipping for 3 s every 15 s, is still not steady: the
+// verdict holds through the dips.
+TEST(FlappingLinkDetectorTest, DipsShorterThanTheHeardWindowKeepTheLinkUnsteady) {
+  SyntheticFleet fleet(7);
+  fleet.SetAgesFollowTime(true);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    fleet.Cut({"v2"}, {"v6"});
+    harness.Run(fleet, 8);
+    fleet.Heal();
+    harness.Run(fleet, 8);
+  }
+  int missing = 0;
+  for (int dip = 0; dip < 4; ++dip) {
+    fleet.Cut({"v2"}, {"v6"});
+    for (int i = 0; i < 3; ++i) missing += harness.Run(fleet, 1).empty();
+    fleet.Heal();
+    for (int i = 0; i < 12; ++i) missing += harness.Run(fleet, 1).empty();
+  }
+  EXPECT_EQ(missing, 0) << "the verdict paused for " << missing << " ticks during the dips";
+}
+
 // A node cut off from everyone, its agent included, for longer than its peers take to drop it,
 // twice: its links go down and up with it. That is the node coming and going, not four flapping
 // links.
