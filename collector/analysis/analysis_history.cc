@@ -63,11 +63,14 @@ void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
   nh.connection_changed = obs.connection_changed;
   if (restarted) {
     nh.unsettled_until = std::max(nh.unsettled_until, model.now + config.flap_window);
-  } else if (f.silent && f.silence >= config.peer_heard_within - f.interval) {
+  } else if (f.silent && f.silence >= (f.heard_by == 0 ? config.peer_heard_within - f.interval
+                                                       : 2 * config.peer_heard_within)) {
     // After a long silence the node's list and its peers' can disagree for a while: a peer's
     // session ages past peer_heard_within, and their snapshots arrive an interval or two apart.
     // A shorter silence is an agent running late (a stalled process, a busy host): its peers
-    // still hear the node, and a link changing around it is a real change.
+    // still hear the node, and a link changing around it is a real change. While its peers
+    // hear it the node is only late, for twice the window (agents 2-3 intervals late under
+    // load are not a node coming back).
     nh.unsettled_until =
         std::max(nh.unsettled_until, model.now + config.peer_heard_within + 2 * f.interval);
   }

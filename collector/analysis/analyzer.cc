@@ -361,6 +361,41 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
   }
 }
 
+// Verdicts whose kind opens in fewer ticks than the config's (IncidentKindSpec::enter_ticks)
+// take the config's when this tick's evidence cannot carry them that fast:
+// - No observer hears any peer: every link at once is the host or the whole network stalling
+//   (a starved simulator, a network switch), not one cut per link; a stall passes in a tick.
+// - A link, or a node's links, that a recent cut of another cause separated: a link healing
+//   shows as one-way until the deaf end's next snapshot (peer_graph.h).
+void SlowUntrustedVerdicts(const FleetModel& model, const AnalysisConfig& config,
+                           CauseMemory& causes, std::vector<Verdict>& verdicts) {
+  bool any_heard = model.observers.size() < 2;
+  for (int u : model.observers) any_heard = any_heard || !model.nodes[u].hears.empty();
+  for (Verdict& v : verdicts) {
+    if (v.enter_ticks <= 0) continue;
+    if (!any_heard) {
+      v.enter_ticks = 0;
+      continue;
+    }
+    auto recently_cut = [&](const std::string& a, const std::string& b) {
+      std::string cause = causes.Explains(model.now, config.flap_window, a, b);
+      return !cause.empty() && cause != v.cause_key;
+    };
+    bool slow = false;
+    if (!v.links.empty()) {
+      slow = recently_cut(v.links[0].from(), v.links[0].to());
+    } else if (v.nodes.size() == 1 && v.groups.empty()) {
+      for (const NodeFacts& f : model.nodes) {
+        if (*f.id != v.nodes[0] && recently_cut(v.nodes[0], *f.id)) {
+          slow = true;
+          break;
+        }
+      }
+    }
+    if (slow) v.enter_ticks = 0;
+  }
+}
+
 }  // namespace
 
 AnalysisResult Analyzer::Tick(const FleetView& view) {
@@ -412,6 +447,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   // Before folding: a cause absorbed this tick (an isolated node inside a partition) still cut
   // its links.
   s.causes.Remember(view.now, verdicts, s.config.enter_ticks);
+  SlowUntrustedVerdicts(model, s.config, s.causes, verdicts);
   AssessUnobserved(model, verdicts, result);
   FoldSymptoms(verdicts);
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);

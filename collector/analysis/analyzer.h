@@ -32,8 +32,10 @@ struct AnalysisConfig {
   absl::Duration tick = absl::Seconds(1);
   // Expected snapshot interval when a node did not say (Snapshot.interval_ms).
   absl::Duration default_interval = absl::Seconds(1);
-  // A peer counts as heard when its session received data within this age.
-  absl::Duration peer_heard_within = absl::Seconds(5);
+  // A peer counts as heard when its session received data within this age. It bounds how fast
+  // a cut link shows (docs/architecture.md, "What bounds detection time"), and must exceed the
+  // longest quiet on a live link (the nodes' P2P heartbeat: 500 ms in guts-sim) by a margin.
+  absl::Duration peer_heard_within = absl::Seconds(2);
   // No finalized block fleet-wide for this long: CONSENSUS_STUCK (operators' runbook: 2 min).
   absl::Duration stall_threshold = absl::Minutes(2);
   // Hysteresis: a verdict must hold this many ticks to open, be absent this many to clear.

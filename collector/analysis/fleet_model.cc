@@ -30,6 +30,13 @@ bool FleetModel::Hears(int u, int v) const {
   return std::binary_search(h.begin(), h.end(), v);
 }
 
+absl::Time FleetModel::LastReceived(int u, int v) const {
+  const NodeFacts& f = nodes[u];
+  auto at = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
+  if (at == f.sessions.end() || *at != v) return f.taken;
+  return f.taken - absl::Milliseconds(f.session_age_ms[at - f.sessions.begin()]);
+}
+
 namespace {
 
 // Maps P2P addresses to node indices: exact "ip:port" for outbound sessions (the peer's listening
@@ -369,6 +376,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.phi = window.Phi(obs.last_received, view.now, f.interval);
     f.clock_offset = window.ClockOffset();
     f.silent = f.phi >= config.phi_threshold;
+    f.taken = obs.last_received;
+    if (!obs.samples.empty() && obs.samples.back().seq == obs.latest.seq() &&
+        f.clock_offset != absl::InfiniteDuration()) {
+      f.taken = std::min(obs.last_received, obs.samples.back().taken - f.clock_offset);
+    }
+    f.stream_closed = !obs.connected && obs.connection_changed != absl::InfinitePast() &&
+                      obs.connection_changed >= obs.last_received;
     f.reporting = !f.silent;
     f.height = fig.finalized_height;
     f.view = fig.view;
@@ -471,6 +485,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   }
   int with_snapshot = 0;
   for (const NodeFacts& f : model.nodes) with_snapshot += f.has_snapshot ? 1 : 0;
+  model.one_way_margin = config.peer_heard_within / 2;
   model.blindness =
       CollectorBlindnessOf(view.collector, view.now, model.reporting, with_snapshot, config);
   return model;

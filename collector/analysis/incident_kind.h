@@ -100,6 +100,12 @@ struct IncidentKindSpec {
   // state names its group and the bridge, and the topology carries the groups as bridged
   // groups and the cut links as cut edges.
   bool bridged_groups = false;
+  // Incident tracker: ticks the cause must hold before it opens; 0: AnalysisConfig::enter_ticks
+  // (the smaller of the two applies). Kinds whose evidence already held for a window take
+  // fewer: a link silent past peer_heard_within has been silent that long, confirmed by both
+  // ends, which is the hysteresis a tick count would add again (docs/architecture.md, "What
+  // bounds detection time").
+  int enter_ticks = 0;
   // Incident tracker: a new height alone updates an open incident (stored, sent to alerting).
   // False for a stall, whose height is where the fleet stopped.
   bool height_updates_incident = true;

@@ -206,6 +206,15 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   return changed;
 }
 
+namespace {
+
+// The ticks `v`'s cause must hold to open: its kind's, when that is fewer than the config's.
+int EnterTicks(const Verdict& v, const AnalysisConfig& config) {
+  return v.enter_ticks > 0 ? std::min(v.enter_ticks, config.enter_ticks) : config.enter_ticks;
+}
+
+}  // namespace
+
 IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict>& verdicts,
                                        const std::set<std::string, std::less<>>& held) {
   IncidentChanges changes;
@@ -227,7 +236,7 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
         changed = true;
       }
       if (changed) changes.changed.push_back(inc);
-    } else if (cause.present >= config_.enter_ticks) {
+    } else if (cause.present >= EnterTicks(*verdict, config_)) {
       Open(now, *verdict, cause);
       changes.changed.push_back(cause.incident);
     }

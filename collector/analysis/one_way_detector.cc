@@ -18,6 +18,11 @@ constexpr std::string_view kNodeOneWayAbsorbs[] = {"LOW_PEERS", "NODE_LAGGING", 
 // A small fleet's node that stops receiving from one peer falls below the peer minimum.
 constexpr std::string_view kLinkAbsorbs[] = {"LOW_PEERS"};
 
+// A proven one-way link is silence past peer_heard_within at one end while the other end heard
+// it later: held for a window already. One tick more, because a link healing after a two-way
+// cut shows the same shape until the deaf end's next snapshot (at most about an interval).
+constexpr int kOneWayEnterTicks = 2;
+
 constexpr IncidentKindSpec kNodeOneWayIsolation{.name = "NODE_ONE_WAY_ISOLATION",
                                                 .wire_kind = v1::NODE_ONE_WAY_ISOLATION,
                                                 .severity = v1::P2,
@@ -27,6 +32,7 @@ constexpr IncidentKindSpec kNodeOneWayIsolation{.name = "NODE_ONE_WAY_ISOLATION"
                                                 .fold_rank = 130,
                                                 .silences_its_nodes = true,
                                                 .cuts = CutShape::kItsNodes,
+                                                .enter_ticks = kOneWayEnterTicks,
                                                 .first_command = "net matrix"};
 constexpr IncidentKindSpec kOneWayLink{.name = "ONE_WAY_LINK",
                                        .wire_kind = v1::ONE_WAY_LINK,
@@ -34,6 +40,7 @@ constexpr IncidentKindSpec kOneWayLink{.name = "ONE_WAY_LINK",
                                        .runbook = &kNetworkPartitionRunbook,
                                        .absorbs = kLinkAbsorbs,
                                        .fold_rank = 150,
+                                       .enter_ticks = kOneWayEnterTicks,
                                        .first_command = "net matrix"};
 constexpr const IncidentKindSpec* kKinds[] = {&kNodeOneWayIsolation, &kOneWayLink};
 
@@ -60,13 +67,21 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
       if (!std::binary_search(back.begin(), back.end(), u)) ++peers[peer];
     }
   }
+  // Proven one-way links (peer_graph.h) into and out of each node: a node's snapshot taken a
+  // moment before or after its peers' (a two-way cut one end reported first, a death after its
+  // last snapshot) shows the same counts without traffic having gone one way.
+  std::vector<int> lost_in(n, 0), lost_out(n, 0);
+  for (const auto& [from, to] : g.one_way) {
+    ++lost_out[from];
+    ++lost_in[to];
+  }
   std::vector<char> isolated(n, 0);
   for (int u = 0; u < n; ++u) {
     if (!InGraph(model.nodes[u]) || peers[u] == 0) continue;
     int half = std::max(1, peers[u] / 2);
     const char* direction = nullptr;
-    if (hears_ok[u] == 0 && heard_ok[u] >= half) direction = "inbound";
-    if (heard_ok[u] == 0 && hears_ok[u] >= half) direction = "outbound";
+    if (hears_ok[u] == 0 && heard_ok[u] >= half && lost_in[u] >= half) direction = "inbound";
+    if (heard_ok[u] == 0 && hears_ok[u] >= half && lost_out[u] >= half) direction = "outbound";
     if (direction == nullptr) continue;
     isolated[u] = 1;
     Verdict v = MakeVerdict(kNodeOneWayIsolation, *model.nodes[u].id);

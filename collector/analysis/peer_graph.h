@@ -20,8 +20,15 @@ struct PeerGraph {
   // Cut vertices, and mutual edges whose removal splits their component.
   std::vector<int> cut_vertices;
   std::vector<std::pair<int, int>> bridge_edges;
-  // (from, to): `to` does not hear `from` while `from` hears `to`.
+  // (from, to): `to` does not hear `from` while `from` hears `to`, proven: `from` received from
+  // `to` at least model.one_way_margin after `to` last received from `from`. Traffic went one
+  // way while the other was lost, at the same time.
   std::vector<std::pair<int, int>> one_way;
+  // The same shape, not proven: the two ends' snapshots were taken at different moments of one
+  // change (a link cut both ways that one end has not reported yet, a node that died after its
+  // last snapshot, a link healing). Not a link of the graph, not yet a one-way link: a split
+  // that such a pair crosses waits for the next snapshots.
+  std::vector<std::pair<int, int>> pending_one_way;
 };
 
 PeerGraph BuildPeerGraph(const FleetModel& model);

@@ -89,14 +89,17 @@ TEST(FlappingLinkDetectorTest, AnAgentAFewSecondsLateDoesNotHideTheFlaps) {
 }
 
 // S17's rhythm: the link up for 20 s, down for 20 s, with the nodes' session ages growing as
-// they do, so each cut shows only once the age passes peer_heard_within. The up periods then
-// look 5 s longer than they are, and the quiet window (21 s) ran out before each cut showed.
-// A link whose data has stopped is not steady: the verdict holds on every tick from its first
-// to the end of the flapping, then ends within the quiet window.
+// they do, so each cut shows only once the age passes peer_heard_within: here 5 s, as a
+// network whose links idle longer needs. The up periods then look 5 s longer than they are,
+// and the quiet window (21 s) ran out before each cut showed. A link whose data has stopped is
+// not steady: the verdict holds on every tick from its first to the end of the flapping, then
+// ends within the quiet window.
 TEST(FlappingLinkDetectorTest, FlapsTwentySecondsApartSeenThroughAgingSessionsNeverPause) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
-  DetectorHarness harness("flapping_link");
+  fleet.SetAging(true);
+  AnalysisConfig config = TestConfig();
+  config.peer_heard_within = absl::Seconds(5);
+  DetectorHarness harness("flapping_link", config);
   harness.Run(fleet, 20);
   int first = -1, tick = 0, missing = 0;
   for (int cycle = 0; cycle < 5; ++cycle) {
@@ -125,7 +128,7 @@ TEST(FlappingLinkDetectorTest, FlapsTwentySecondsApartSeenThroughAgingSessionsNe
 // verdict holds through the dips.
 TEST(FlappingLinkDetectorTest, DipsShorterThanTheHeardWindowKeepTheLinkUnsteady) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
+  fleet.SetAging(true);
   DetectorHarness harness("flapping_link");
   harness.Run(fleet, 20);
   for (int cycle = 0; cycle < 2; ++cycle) {

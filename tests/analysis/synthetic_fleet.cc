@@ -30,8 +30,8 @@ SyntheticFleet::SyntheticFleet(int n, uint64_t weight) : simplex_(DefaultSimplex
   }
   hears_.assign(n, std::vector<char>(n, 1));
   session_.assign(n, std::vector<char>(n, 1));
+  stopped_.assign(n, std::vector<absl::Time>(n, absl::InfinitePast()));
   for (int i = 0; i < n; ++i) hears_[i][i] = session_[i][i] = 0;
-  heard_at_.assign(n, std::vector<absl::Time>(n, now_));
 }
 
 std::vector<std::string> SyntheticFleet::Names(int first, int last) const {
@@ -49,7 +49,9 @@ void SyntheticFleet::SetWeights(const std::vector<uint64_t>& weights) {
 }
 
 void SyntheticFleet::SetHears(const std::string& to, const std::string& from, bool hears) {
-  hears_[Index(to)][Index(from)] = hears;
+  char& h = hears_[Index(to)][Index(from)];
+  if (h && !hears) stopped_[Index(to)][Index(from)] = now_;
+  h = hears;
 }
 
 void SyntheticFleet::Cut(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -106,6 +108,7 @@ void SyntheticFleet::WriteAllowedPeers() {
 void SyntheticFleet::Kill(const std::string& node) {
   Node& n = nodes_[Index(node)];
   n.agent_up = false;
+  n.connection_changed = now_;  // the agent's stream closes with it
   n.process_up = false;
 }
 
@@ -214,11 +217,6 @@ void SyntheticFleet::Step() {
     jitter = jitter_ * (2 * u - 1);
   }
   now_ += interval_;
-  for (int i = 0; i < size(); ++i) {
-    for (int j = 0; j < size(); ++j) {
-      if (hears_[i][j]) heard_at_[i][j] = now_;
-    }
-  }
   for (Node& n : nodes_) {
     if (n.reconnecting > 0) --n.reconnecting;
     if (n.process_up) {
@@ -354,9 +352,14 @@ FleetView SyntheticFleet::View() const {
                                     : absl::StrCat(peer.ip, ":", 40000 + i));
         p->set_local_addr(outbound ? absl::StrCat(n.ip, ":", 40000 + j)
                                    : absl::StrCat(n.ip, ":9000"));
-        int64_t age_ms = hears_[i][j] ? 150 : 60000;
-        if (ages_follow_time_) age_ms = absl::ToInt64Milliseconds(now_ - heard_at_[i][j]) + 150;
-        p->set_last_data_recv_age_ms(static_cast<uint32_t>(age_ms));
+        int64_t silent_ms = 60000;
+        // A snapshot taken before the link went quiet (a late agent's) still heard it.
+        bool heard = hears_[i][j] || (aging_ && n.last_received <= stopped_[i][j]);
+        if (aging_ && stopped_[i][j] != absl::InfinitePast()) {
+          silent_ms = std::min<int64_t>(
+              silent_ms, absl::ToInt64Milliseconds(n.last_received - stopped_[i][j]) + 150);
+        }
+        p->set_last_data_recv_age_ms(heard ? 150 : silent_ms);
         p->set_last_data_sent_age_ms(150);
         p->set_tcp_state("ESTABLISHED");
       }

@@ -97,12 +97,12 @@ class SyntheticFleet {
   void SetOverloaded(bool overloaded, absl::Duration ingest_lag);
   // The collector's analysis clock stood still for `pause`, ending now.
   void SetCollectorPause(absl::Duration pause);
+  // A link that stops being heard ages from that moment in its hearer's snapshots (the
+  // interval times the snapshots since, as a real socket's last receive age grows); off (the
+  // default), its age is 60 s at once.
+  void SetAging(bool on) { aging_ = on; }
   // Snapshot arrivals jitter by up to this much around the interval.
   void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
-  // Session ages grow from the moment a peer stops being heard, as a real node's do, so a cut
-  // shows once the age passes peer_heard_within instead of at once. Off by default: an unheard
-  // session is a minute old from the first snapshot.
-  void SetAgesFollowTime(bool on) { ages_follow_time_ = on; }
 
   // Whether View() also fills NodeObservation::latest_peers (CompactPeersOf) and
   // latest_figures (SnapshotFiguresOf), as the collector's fleet state does at ingest; on by
@@ -147,9 +147,10 @@ class SyntheticFleet {
   std::string BlockId(const Node& n, uint64_t height) const;
 
   std::vector<Node> nodes_;
-  std::vector<std::vector<char>> hears_;           // [to][from]
-  std::vector<std::vector<char>> session_;         // [a][b] symmetric
-  std::vector<std::vector<absl::Time>> heard_at_;  // [to][from]: last Step it heard
+  std::vector<std::vector<char>> hears_;          // [to][from]
+  std::vector<std::vector<char>> session_;        // [a][b] symmetric
+  std::vector<std::vector<absl::Time>> stopped_;  // [to][from]: when `to` stopped hearing
+  bool aging_ = false;
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
   absl::Duration interval_ = absl::Seconds(1);
   absl::Duration jitter_ = absl::ZeroDuration();
@@ -158,7 +159,6 @@ class SyntheticFleet {
   bool simplex_ = false;
   bool overloaded_ = false;
   bool made_at_ingest_ = true;
-  bool ages_follow_time_ = false;
   absl::Duration ingest_lag_ = absl::ZeroDuration();
   absl::Duration pause_ = absl::ZeroDuration();
   absl::Time pause_ended_ = absl::InfinitePast();
