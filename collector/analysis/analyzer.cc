@@ -14,6 +14,7 @@
 #include "collector/analysis/detector.h"
 #include "collector/analysis/finality_throughput.h"
 #include "collector/analysis/fleet_model.h"
+#include "collector/analysis/graph_coverage.h"
 #include "collector/analysis/incident_tracker.h"
 #include "collector/analysis/network_sides.h"
 #include "collector/analysis/peer_graph.h"
@@ -185,8 +186,8 @@ uint32_t ExpectedPeers(const NodeFacts& f, int validators_known) {
                               : static_cast<uint32_t>(f.sessions.size());
 }
 
-void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
-                 AnalysisResult& result) {
+void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
+                 const std::vector<Verdict>& verdicts, AnalysisResult& result) {
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   validators_known += static_cast<int>(model.unobserved.size());
@@ -205,6 +206,11 @@ void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
       a.state = v1::UNKNOWN;
       a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; ", model.blindness.why,
                               ", silence not judged");
+    } else if (f.silent && coverage.partial) {
+      a.state = v1::UNKNOWN;
+      a.reason =
+          absl::StrCat("no snapshot for ", SecondsText(f.silence), "; ", coverage.in_graph, " of ",
+                       coverage.expected, " nodes report their peers, silence not judged");
     } else if (f.silent) {
       a.state = v1::UNREACHABLE;
       a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; peers still hear it");
@@ -434,10 +440,20 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
     return DetectorInput{view, model, graph, m, s.history, s.config, s.detector_states[d].get()};
   };
   for (size_t d = 0; d < detectors.size(); ++d) detectors[d]->run(input_of(d), verdicts);
+  // Most of the fleet out of the graph at once: the graph verdicts say nothing this tick
+  // (graph_coverage.h). Dropped before anything reads them, and held below.
+  const GraphCoverage coverage = GraphCoverageOf(model);
+  if (coverage.partial) {
+    std::erase_if(verdicts, [](const Verdict& v) {
+      const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+      return kind != nullptr && kind->held_while_graph_partial;
+    });
+    result.partial_blindness = coverage.why;
+  }
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
-  AssessNodes(model, verdicts, result);
+  AssessNodes(model, coverage, verdicts, result);
   std::optional<Verdict> partial;
   for (const Verdict& v : verdicts) {
     const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
@@ -453,9 +469,10 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 
   std::set<std::string, std::less<>> held;
-  if (model.blindness.blind) {
-    for (const IncidentKindSpec* kind : AllIncidentKinds()) {
-      if (kind->held_while_collector_blind) held.emplace(kind->name);
+  for (const IncidentKindSpec* kind : AllIncidentKinds()) {
+    if ((model.blindness.blind && kind->held_while_collector_blind) ||
+        (coverage.partial && kind->held_while_graph_partial)) {
+      held.emplace(kind->name);
     }
   }
   if (!s.warmed_up) {

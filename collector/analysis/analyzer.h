@@ -149,6 +149,9 @@ struct AnalysisResult {
   // this tick (analysis_warm_up.h); `warm_up_why` says what it waits for.
   bool warming_up = false;
   std::string warm_up_why;
+  // Non-empty while the peer graph holds at most half of the fleet (graph_coverage.h): splits,
+  // isolations, one-way links and node down neither open nor clear; it says why.
+  std::string partial_blindness;
 };
 
 class Analyzer {

@@ -83,6 +83,10 @@ struct IncidentKindSpec {
   // Silence verdicts prove nothing while the collector is blind (collector_blindness.h): held back,
   // neither opening nor clearing.
   bool held_while_collector_blind = false;
+  // Judged over the peer graph (a split, a bridge, an isolation, a one-way link, a node no peer
+  // hears): held back the same way while the graph holds at most half of the fleet
+  // (graph_coverage.h).
+  bool held_while_graph_partial = false;
   // Never capped to P3 by declared maintenance (a fork or damaged data is never a
   // maintenance artefact).
   bool kept_under_maintenance = false;
