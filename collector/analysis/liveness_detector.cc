@@ -3,8 +3,6 @@
 // (COLLECTOR_UNREACHABLE, one incident for all such nodes). When the collector itself is blind
 // (collector_blindness.h: overloaded, stood still, or hearing no agent), silence proves nothing:
 // silence verdicts are held back and, unless it was a short pause, COLLECTOR_DEGRADED says why.
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/detector.h"
@@ -68,15 +66,6 @@ constexpr const IncidentKindSpec* kKinds[] = {&kNodeDown, &kCollectorUnreachable
                                               &kCollectorDegraded};
 // Peers' figures must be this fresh to vouch for a silent node.
 constexpr ConfigWindow kWindows[] = {&AnalysisConfig::peer_heard_within};
-// How long an agent heard by its peers must be silent to the collector before it is an
-// incident (P3, S10's budget 15 s). An agent starved of CPU on a busy host stalls for a moment
-// without anything being wrong with its route: at ten snapshots a second, four scenario rows
-// starting at once starved one agent for about 0.7 s, past the 4 intervals the verdict waited
-// for (peer_heard_within + 2 intervals), and opened it in S01's soak. A route that is really cut
-// stays cut; waiting longer costs only a later P3.
-constexpr DetectorWindow kCollectorUnreachableAfter{.name = "collector_unreachable_after",
-                                                    .default_value = absl::Seconds(8)};
-constexpr const DetectorWindow* kOwnWindows[] = {&kCollectorUnreachableAfter};
 
 void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
@@ -113,9 +102,7 @@ void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
     }
     // Peers' figures must postdate the silence before they can vouch for the node: wait until
     // a node that really died would have gone unheard.
-    const absl::Duration vouched = in.config.peer_heard_within + 2 * f.interval;
-    if (f.silent &&
-        f.silence > std::max(vouched, WindowOf(in.config, kCollectorUnreachableAfter))) {
+    if (f.silent && f.silence > in.config.peer_heard_within + 2 * f.interval) {
       unreachable.push_back(u);
     }
   }
@@ -135,10 +122,7 @@ void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
 }  // namespace
 
 extern const Detector kLivenessDetector;
-const Detector kLivenessDetector{.name = "liveness",
-                                 .run = DetectLiveness,
-                                 .kinds = kKinds,
-                                 .windows = kWindows,
-                                 .own_windows = kOwnWindows};
+const Detector kLivenessDetector{
+    .name = "liveness", .run = DetectLiveness, .kinds = kKinds, .windows = kWindows};
 
 }  // namespace guts::collector

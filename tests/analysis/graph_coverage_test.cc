@@ -97,7 +97,7 @@ TEST_P(GraphCoverageTest, AnOpenSplitNeitherClearsNorChangesWhileMostAgentsAreLa
 // of seven gone that way are three nodes down, judged at once.
 TEST_P(GraphCoverageTest, NodesKilledWithTheirAgentsAreStillDown) {
   Warm();
-  for (const std::string& node : {"v5", "v6", "v7"}) fleet.Kill(node);
+  for (const char* node : {"v5", "v6", "v7"}) fleet.Kill(node);
   Run(5);
   EXPECT_EQ(t.Ever(v1::NODE_DOWN).size(), 3u) << Summaries(t);
   EXPECT_THAT(t.last.partial_blindness, IsEmpty());
