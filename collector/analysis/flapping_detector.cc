@@ -55,6 +55,7 @@ struct LinkHistory {
   // shows down, but it was not steady either: its quiet counts from here too.
   absl::Time last_fading = absl::InfinitePast();
   int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
+  int64_t down_tick = -1;              // the tick of the last recorded down
   std::deque<absl::Time> transitions;  // within flap_window
 };
 
@@ -161,6 +162,14 @@ void LinkFlaps::Update(const DetectorInput& in) {
       if (link.changed_tick == h.tick) continue;  // seen from the other side already
       link.changed_tick = h.tick;
       link.up = is_up;
+      // Down on one tick only, up at the next: its silence crossed peer_heard_within by a
+      // heartbeat or two (S01's churn holds links down up to 2 s, as long as the window), a
+      // blip and not a flap. Neither change counts.
+      if (is_up && link.down_tick == h.tick - 1 && !link.transitions.empty()) {
+        link.transitions.pop_back();
+        continue;
+      }
+      if (!is_up) link.down_tick = h.tick;
       link.transitions.push_back(model.now);
     }
   }

@@ -37,6 +37,21 @@ TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePai
   EXPECT_THAT(verdicts[0].nodes, ElementsAre("v2", "v6"));
 }
 
+// S01's churn: a link down about as long as peer_heard_within shows down in one snapshot and
+// up in the next, three times within the flap window (the soak at scale 0.19: v6-v7 twice,
+// 16 s apart, opened FLAPPING_LINK). A blip, not a flap: no verdict.
+TEST(FlappingLinkDetectorTest, DownsSeenForASingleTickAreBlipsNotFlaps) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  for (int blip = 0; blip < 3; ++blip) {
+    fleet.Cut({"v6"}, {"v7"});
+    EXPECT_THAT(harness.Run(fleet, 1), SizeIs(0));
+    fleet.Heal();
+    for (int i = 0; i < 10; ++i) EXPECT_THAT(harness.Run(fleet, 1), SizeIs(0)) << "blip " << blip;
+  }
+}
+
 // The number of changes that makes a flap is the detector's own setting (flap_min_transitions),
 // overridden by name in the config.
 TEST(FlappingLinkDetectorTest, ItsDeclaredNumberOfChangesCanBeOverridden) {
