@@ -100,4 +100,5 @@ echo "load average (1 min) during the run: $(awk '{ print $2 }' "$out/logs/loada
   awk '{ v[NR] = $1 } END { printf "min %s, median %s, max %s", v[1], v[int((NR + 1) / 2)], v[NR] }')" |
   tee -a "$out/machine.txt"
 python3 "$root/bench/compare/summarize.py" "$results" | tee "$out/summary.md"
+"$root/bench/compare/plot_ingest.sh" "$out" >&2 || echo "bench: the ingest plot failed" >&2
 echo "results: $out" >&2
