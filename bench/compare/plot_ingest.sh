@@ -30,6 +30,7 @@ jq -r 'select(.bench == "ceilings" and .measure == "ingest_step")
   awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $2, $3, $4, $5; last = $1 }' >"$data"
 [[ -s "$data" ]] || exit 0
 blocks=$(($(grep -c '^$' "$data") / 2 + 1))
+ymax="$(awk 'NF { if ($3 > m) m = $3 } END { m *= 2; print (m > 300 ? m : 300) }' "$data")"
 load="$(sed -n 's/^load average (1 min) during the run: //p' "$(dirname "$results")/machine.txt" \
   2>/dev/null || true)"
 when="$(sed -n 's/^date: \([^ ]* [^ ]* UTC\).*/\1/p' "$(dirname "$results")/machine.txt" \
@@ -45,7 +46,10 @@ set ylabel "ack p99 (ms, log scale)"
 set logscale y
 set grid ytics xtics
 set key top left
-set offsets graph 0.03, graph 0.03, 0, 0
+# From 0 snapshots/s; the 100 ms line always inside the picture.
+set xrange [0:*]
+set yrange [1:$ymax]
+set offsets 0, graph 0.05, 0, 0
 f(x) = 100
 plot for [i=0:$((blocks - 1))] "$data" index i using 1:3 with linespoints lw 2 pt 7 \
        title sprintf("repeat %d", i + 1), \
