@@ -98,6 +98,8 @@ struct Store::Impl {
   // Held across a whole PutSnapshots, so chains advance in the order their values are written.
   absl::Mutex write_mu;
   absl::flat_hash_map<std::string, NodeChain> chains ABSL_GUARDED_BY(write_mu);
+  // PutSnapshots' write batch, cleared and reused (its buffer stays allocated).
+  rocksdb::WriteBatch snapshot_batch ABSL_GUARDED_BY(write_mu);
   // Snapshots taken before this are being deleted (retention): no delta may build on them.
   int64_t retention_floor_ms ABSL_GUARDED_BY(write_mu) = 0;
 
@@ -335,7 +337,11 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
   // written, so that a failed write leaves no chain pointing at an unwritten value.
   std::map<std::string, NodeChain> chains;
   std::set<std::string> batch_keys;
-  rocksdb::WriteBatch batch;
+  // One buffer for every batch, kept at its largest size: growing a fresh one by doubling
+  // copied it over and over and faulted its pages in again at every batch (megabytes at a
+  // few thousand records).
+  rocksdb::WriteBatch& batch = impl_->snapshot_batch;
+  batch.Clear();
   // Per node, the record with the highest seq and its bytes (serialized once, for both CFs).
   struct Newest {
     const SnapshotRecord* record = nullptr;
