@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 #include "agent/sources/registry.h"
 #include "common/host_port.h"
 

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "agent/known_validators.h"
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 #include "agent/source.h"
 
 namespace guts::agent {

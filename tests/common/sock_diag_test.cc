@@ -1,4 +1,4 @@
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -13,9 +13,9 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "tests/agent/socket_pair.h"
+#include "tests/support/socket_pair.h"
 
-namespace guts::agent {
+namespace guts {
 namespace {
 
 int Count(const std::vector<TcpSession>& sessions, const std::string& ip) {
@@ -307,4 +307,4 @@ TEST(SockDiagReplyTest, EveryLengthThatOverrunsItsContainerIsDataLoss) {
 }
 
 }  // namespace
-}  // namespace guts::agent
+}  // namespace guts

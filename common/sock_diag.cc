@@ -1,4 +1,4 @@
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
-namespace guts::agent {
+namespace guts {
 namespace {
 
 // Kernel TCP states (include/net/tcp_states.h), indexed by state number.
@@ -161,6 +161,7 @@ absl::Status ParseSession(absl::string_view payload, std::vector<TcpSession>& ou
   session.remote_port = ntohs(diag.id.idiag_dport);
   session.state = diag.idiag_state < std::size(kStates) ? kStates[diag.idiag_state] : "UNKNOWN";
   session.send_queue_bytes = diag.idiag_wqueue;
+  session.inode = diag.idiag_inode;
   payload.remove_prefix(std::min(payload.size(), static_cast<size_t>(NLMSG_ALIGN(sizeof(diag)))));
   while (!payload.empty()) {
     rtattr attr;
@@ -387,4 +388,4 @@ absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& 
   return sessions;
 }
 
-}  // namespace guts::agent
+}  // namespace guts
