@@ -91,8 +91,6 @@ struct SnapshotFigures {
   int participants = 0;
   uint64_t participants_hash = 0;
   std::string public_key;
-  // std::hash of public_key, made with it: the tick checks every node's key for a change.
-  uint64_t public_key_hash = 0;
 };
 
 // Everything known about one node.

@@ -1,9 +1,7 @@
 #include "collector/fleet/snapshot_figures.h"
 
 #include <algorithm>
-#include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -75,7 +73,6 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   f.proposed_view = std::max(consensus.proposed_view(), log.proposed_view());
   f.engine_failed = consensus.engine_failed() || log.engine_failed();
   f.public_key = !config.public_key().empty() ? config.public_key() : log.public_key();
-  f.public_key_hash = std::hash<std::string_view>{}(f.public_key);
   if (config.participants_size() > 0) {
     std::vector<std::string> keys = ParticipantKeys(snapshot);
     f.participants = static_cast<int>(keys.size());
