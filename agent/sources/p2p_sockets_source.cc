@@ -2,9 +2,9 @@
 
 #include <set>
 
-#include "common/sock_diag.h"
 #include "agent/sources/registry.h"
 #include "common/host_port.h"
+#include "common/sock_diag.h"
 
 namespace guts::agent {
 namespace {
@@ -82,19 +82,33 @@ absl::StatusOr<std::vector<TcpSession>> P2pSocketsSource::Sessions(
     const std::set<std::string>& peer_addrs, const std::set<std::string>& peer_hosts,
     const TcpSessionFilter& filter) {
   const absl::Time now = absl::Now();
+  const int64_t since_last_ms = absl::ToInt64Milliseconds(now - last_collect_);
+  last_collect_ = now;
   // Every other validator has a session (by remote IP): a new one can only be an extra.
   std::set<std::string> heard;
   for (const TcpSession& s : last_) heard.insert(s.remote_ip);
   bool complete = !peer_hosts.empty();
   for (const std::string& host : peer_hosts) complete = complete && heard.contains(host);
-  if (complete && peer_addrs == last_peer_addrs_ && now - last_listing_ < kFullListingEvery &&
+  if (complete && peer_addrs == last_peer_addrs_ && lookups_since_listing_ < kFullListingEvery &&
       last_.size() <= kMaxTcpSessionLookups) {
     absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions(last_);
-    if (found.ok() && found->size() == last_.size()) return found;
+    // Every session still there, still ESTABLISHED and received data since the last snapshot.
+    // One its peer closed (CLOSE_WAIT, as when the peer's node restarts) has a successor the
+    // lookup cannot see; one gone quiet may have handed its traffic to a new session (a
+    // restarted node's peers dial it again while its own dials are up already).
+    bool steady = found.ok() && found->size() == last_.size();
+    for (size_t i = 0; steady && i < found->size(); ++i) {
+      steady = (*found)[i].state == "ESTABLISHED" &&
+               (*found)[i].last_data_recv_ms <= static_cast<uint64_t>(since_last_ms);
+    }
+    if (steady) {
+      ++lookups_since_listing_;
+      return found;
+    }
   }
   absl::StatusOr<std::vector<TcpSession>> listed = ListTcpSessions(filter);
   if (listed.ok()) {
-    last_listing_ = now;
+    lookups_since_listing_ = 0;
     last_peer_addrs_ = peer_addrs;
   }
   return listed;
