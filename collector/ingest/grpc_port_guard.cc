@@ -200,7 +200,8 @@ PortConnections GrpcPortGuard::Enforce() {
   if (sides.size() <= std::min(options_.max_connections, options_.max_connections_per_peer)) {
     return c;
   }
-  // Oldest first (inodes grow): the newest beyond a peer's share or the total are shut down.
+  // Oldest first, by inode: roughly the order sockets were made (the kernel hands inode numbers
+  // out in per-CPU batches, so not exactly); the newest beyond a peer's share or the total go.
   std::sort(sides.begin(), sides.end(),
             [](const TcpSession& a, const TcpSession& b) { return a.inode < b.inode; });
   std::map<std::string, size_t> per_peer;
