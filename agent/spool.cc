@@ -96,7 +96,10 @@ Spool::Spool(std::string dir, uint64_t max_bytes, std::vector<std::string> names
       cursors_(names_.size()) {}
 
 Spool::~Spool() {
-  if (active_fd_ >= 0) close(active_fd_);
+  if (active_fd_ >= 0) {
+    if (active_unsynced_) fdatasync(active_fd_);
+    close(active_fd_);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint64_t max_bytes,
@@ -249,7 +252,11 @@ absl::Status Spool::Append(uint64_t seq, const std::string& payload) {
     need_new = need_new || segments_.empty();
   }
   if (need_new) {
-    if (active_fd_ >= 0) close(active_fd_);
+    if (active_fd_ >= 0) {
+      if (active_unsynced_) fdatasync(active_fd_);
+      close(active_fd_);
+    }
+    active_unsynced_ = false;
     std::string path = absl::StrFormat("%s/seg-%020d.log", dir_, seq);
     active_fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (active_fd_ < 0) return Errno("create spool segment", path);
@@ -272,7 +279,15 @@ absl::Status Spool::Append(uint64_t seq, const std::string& payload) {
     }
     return error;
   }
-  fdatasync(active_fd_);
+  // Everything before this record acked by every collector (the usual case, acks come back
+  // within milliseconds): the collectors hold it, and this record is synced at the next append
+  // if it is still unacked then. Otherwise (a collector is behind or away) sync now.
+  if (acked_ + 1 >= seq) {
+    active_unsynced_ = true;
+  } else {
+    fdatasync(active_fd_);
+    active_unsynced_ = false;
+  }
   segment.last_seq = seq;
   segment.records += 1;
   segment.bytes += frame.size();

@@ -14,9 +14,13 @@
 // Segments are append-only; a whole segment is deleted once all its records are acked, or
 // when the spool is over its byte budget (oldest first; the records lost are counted).
 //
-// Durability: each Append is written with one write() and then fdatasync'ed. write() alone
-// already survives kill -9 of the agent (the page cache belongs to the kernel); the fdatasync
-// makes it survive a host crash too, at one sync per snapshot (1/s by default), which is cheap.
+// Durability: each Append is written with one write(), which already survives kill -9 of the
+// agent (the page cache belongs to the kernel). To survive a host crash too, a record is
+// fdatasync'ed unless every record before it has been acked by every collector: while the
+// collectors keep up (acks come back within milliseconds) a record is synced only if it is
+// still unacked at the next Append (or when its segment is closed), so a host crash loses at
+// most the one newest unacked record, one interval old; while a collector is behind or away
+// every record is synced at once. (A sync per snapshot was 15 % of the agent's CPU.)
 // A torn tail left by a crash mid-write fails its length or crc check at Open and is cut off.
 // The "acked" file is replaced atomically (write, fsync, rename) before acked segments are
 // deleted, so the seq counter can never go backwards. It is written only then (about once per
@@ -66,9 +70,9 @@ class Spool {
   // The seq the next Append must use: one above everything ever spooled or acked.
   uint64_t NextSeq() const;
 
-  // Appends one record durably. REQUIRES: seq == NextSeq(). Drops the oldest segments first
-  // when the budget would be exceeded. Returns INVALID_ARGUMENT for a record larger than a
-  // segment, or the I/O error (the record is then not spooled).
+  // Appends one record (durable as the file comment says). REQUIRES: seq == NextSeq(). Drops the
+  // oldest segments first when the budget would be exceeded. Returns INVALID_ARGUMENT for a record
+  // larger than a segment, or the I/O error (the record is then not spooled).
   absl::Status Append(uint64_t seq, const std::string& payload);
 
   // Up to `max_count` records with seq > `after`, in seq order.
@@ -135,6 +139,7 @@ class Spool {
   mutable std::mutex mu_;
   std::deque<Segment> segments_;  // oldest first; the last one is appended to
   int active_fd_ = -1;            // open on segments_.back() when it is being appended to
+  bool active_unsynced_ = false;  // active_fd_ holds a record written but not fdatasync'ed
   uint64_t next_seq_ = 1;
   uint64_t acked_ = 0;           // the floor: the lowest cursor
   std::vector<Cursor> cursors_;  // one per name

@@ -115,6 +115,9 @@ bool StreamClient::RunStream() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // No bandwidth-delay probing: its PINGs (packets, timers, wake-ups) size flow-control
+  // windows that 2 KB a second never fills.
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   const size_t cursor_index = options_.spool_cursor;
   auto channel = grpc::CreateCustomChannel(options_.collector, options_.credentials, args);
   auto stub = v1::AgentService::NewStub(channel);

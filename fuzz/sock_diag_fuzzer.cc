@@ -22,7 +22,7 @@
 
 #include "absl/time/clock.h"
 #include "agent/known_validators.h"
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 #include "agent/sources/p2p_sockets_source.h"
 
 namespace {
@@ -58,7 +58,7 @@ ssize_t __wrap_recv(int, void* buffer, size_t length, int) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::vector<guts::agent::TcpSession> sessions;
+  std::vector<guts::TcpSession> sessions;
   for (std::string_view rest(reinterpret_cast<const char*>(data), size); rest.size() >= 2;) {
     size_t length = static_cast<uint8_t>(rest[0]) | (static_cast<uint8_t>(rest[1]) << 8);
     rest.remove_prefix(2);
@@ -66,11 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto datagram = std::make_unique<char[]>(length);
     std::memcpy(datagram.get(), rest.data(), length);
     rest.remove_prefix(length);
-    (void)guts::agent::ParseSockDiagReply(absl::string_view(datagram.get(), length), sessions);
+    (void)guts::ParseSockDiagReply(absl::string_view(datagram.get(), length), sessions);
   }
 
   input = std::string_view(reinterpret_cast<const char*>(data), size);
-  (void)guts::agent::ListTcpSessions();
+  (void)guts::ListTcpSessions();
 
   input = std::string_view(reinterpret_cast<const char*>(data), size);
   auto validators = std::make_shared<guts::agent::KnownValidators>();

@@ -84,7 +84,7 @@ if [[ $quick == 1 ]]; then
     run detection detection.sh LANES=1 SETTLE=65 TIMEOUT=70 SCENARIOS="node_down partition_4_3"
   fi
   if want ceilings; then
-    run ceilings ceilings.sh REPEATS=1 RATES="10000 30000" DURATION=5 WARMUP=2 BUNDLE_LOG_MB=50
+    run ceilings ceilings.sh REPEATS=1 RATES="10000 30000 40000" DURATION=5 WARMUP=2 BUNDLE_LOG_MB=50
   fi
   if want storage; then run storage storage_vs_prometheus.sh; fi
 else
@@ -100,4 +100,5 @@ echo "load average (1 min) during the run: $(awk '{ print $2 }' "$out/logs/loada
   awk '{ v[NR] = $1 } END { printf "min %s, median %s, max %s", v[1], v[int((NR + 1) / 2)], v[NR] }')" |
   tee -a "$out/machine.txt"
 python3 "$root/bench/compare/summarize.py" "$results" | tee "$out/summary.md"
+"$root/bench/compare/plot_ingest.sh" "$out" >&2 || echo "bench: the ingest plot failed" >&2
 echo "results: $out" >&2

@@ -2,9 +2,9 @@
 
 #include <set>
 
-#include "agent/sock_diag.h"
 #include "agent/sources/registry.h"
 #include "common/host_port.h"
+#include "common/sock_diag.h"
 
 namespace guts::agent {
 namespace {
@@ -39,9 +39,15 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
   } else {
     filter.local_ports.clear();
   }
-  absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions(filter);
+  std::set<std::string> peer_hosts;
+  for (const std::string& addr : peer_addrs) {
+    if (addr == node_p2p_addr_) continue;
+    if (absl::StatusOr<HostPort> hp = ParseHostPort(addr); hp.ok()) peer_hosts.insert(hp->host);
+  }
+  absl::StatusOr<std::vector<TcpSession>> sessions = Sessions(peer_addrs, peer_hosts, filter);
   if (!sessions.ok()) return sessions.status();
-  for (const TcpSession& s : *sessions) {
+  std::vector<TcpSession> kept;
+  for (TcpSession& s : *sessions) {
     v1::PeerDirection direction = v1::PEER_DIRECTION_UNSPECIFIED;
     std::string remote = FormatHostPort(s.remote_ip, s.remote_port);
     bool local_is_node = wildcard || s.local_ip == own->host;
@@ -66,8 +72,46 @@ absl::Status P2pSocketsSource::Collect(absl::Time, v1::Snapshot& part) {
     peer->set_bytes_acked(s.bytes_acked);
     peer->set_tcp_state(s.state);
     peer->set_send_queue_bytes(s.send_queue_bytes);
+    kept.push_back(std::move(s));
   }
+  last_ = std::move(kept);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TcpSession>> P2pSocketsSource::Sessions(
+    const std::set<std::string>& peer_addrs, const std::set<std::string>& peer_hosts,
+    const TcpSessionFilter& filter) {
+  const absl::Time now = absl::Now();
+  const int64_t since_last_ms = absl::ToInt64Milliseconds(now - last_collect_);
+  last_collect_ = now;
+  // Every other validator has a session (by remote IP): a new one can only be an extra.
+  std::set<std::string> heard;
+  for (const TcpSession& s : last_) heard.insert(s.remote_ip);
+  bool complete = !peer_hosts.empty();
+  for (const std::string& host : peer_hosts) complete = complete && heard.contains(host);
+  if (complete && peer_addrs == last_peer_addrs_ && lookups_since_listing_ < kFullListingEvery &&
+      last_.size() <= kMaxTcpSessionLookups) {
+    absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions(last_);
+    // Every session still there, still ESTABLISHED and received data since the last snapshot.
+    // One its peer closed (CLOSE_WAIT, as when the peer's node restarts) has a successor the
+    // lookup cannot see; one gone quiet may have handed its traffic to a new session (a
+    // restarted node's peers dial it again while its own dials are up already).
+    bool steady = found.ok() && found->size() == last_.size();
+    for (size_t i = 0; steady && i < found->size(); ++i) {
+      steady = (*found)[i].state == "ESTABLISHED" &&
+               (*found)[i].last_data_recv_ms <= static_cast<uint64_t>(since_last_ms);
+    }
+    if (steady) {
+      ++lookups_since_listing_;
+      return found;
+    }
+  }
+  absl::StatusOr<std::vector<TcpSession>> listed = ListTcpSessions(filter);
+  if (listed.ok()) {
+    lookups_since_listing_ = 0;
+    last_peer_addrs_ = peer_addrs;
+  }
+  return listed;
 }
 
 GUTS_REGISTER_SOURCE(p2p_sockets, 60, [](const SourceContext& context) -> std::unique_ptr<Source> {

@@ -1,5 +1,10 @@
 // One Analyzer::Tick on a healthy fleet of N nodes, each with 20 peer sessions (ring
 // neighbours, half inbound with ephemeral ports), 30 arrival samples and a validator list.
+// Two fleets: the node API's validator list with an agent beside every node (simulation mode),
+// and a partly observed Simplex network (BM_AnalysisTickPartlyObserved) where 30 of the 100
+// validators, run by other organisations, have no agent and are known only from the
+// participants in the nodes' configs, the sessions the observed nodes hold with them and the
+// agents' probes of every validator's P2P address.
 // Every iteration sees fresh snapshots (seq, arrival, height and block id move, and the fleet
 // state's per-snapshot compaction of the peers and copy of the figures are redone outside the
 // timed region, as ingest does them), as in production where every node reports once per
@@ -7,8 +12,12 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/fleet/peer_address.h"
 #include "collector/fleet/snapshot_figures.h"
@@ -24,7 +33,64 @@ std::string Ip(int i) {
   return absl::StrCat("10.", i / 62500, ".", (i / 250) % 250, ".", i % 250 + 1);
 }
 
-FleetView MakeFleet(int n, absl::Time now) {
+std::string Key(int i) { return absl::StrFormat("%064x", 0xabc000 + i + 1); }
+
+// The partly observed network: 100 validators (network indices 0..99) owned by four
+// organisations (i % 4); the validators with i % 10 >= 7 run no agent. Every node's agent
+// probes every validator's P2P address; every node also keeps two sessions with validators.
+constexpr int kValidators = 100;
+bool Unobserved(int i) { return i < kValidators && i % 10 >= 7; }
+
+// Simplex mode as the agent reports it: the API's view is empty, heights, digests and the node's
+// key come from the log and the config, the validator set from the config's participants.
+void MakeSimplex(v1::Snapshot& s, int i, int validator_count) {
+  s.clear_validators();
+  v1::ConsensusView& c = *s.mutable_consensus();
+  c.set_mode(v1::CONSENSUS_MODE_SIMPLEX);
+  c.set_view(0);
+  c.clear_last_block_id();
+  c.set_proposed_view(7000);
+  v1::LogFacts& log = *s.mutable_log();
+  log.set_simplex_started(true);
+  log.set_public_key(Key(i));
+  log.set_finalized_height(5000);
+  log.set_finalized_block_id("b5000");
+  v1::NodeConfig& config = *s.mutable_config();
+  config.set_loaded(true);
+  config.set_consensus_enabled(true);
+  config.set_use_simplex_bft(true);
+  config.set_public_key(Key(i));
+  config.set_p2p_listen_addr(absl::StrCat(Ip(i), ":9000"));
+  for (int j = 0; j < validator_count; ++j) {
+    v1::Participant* p = config.add_participants();
+    p->set_public_key(Key(j));
+    p->set_addr(absl::StrCat(Ip(j), ":9000"));
+    p->set_self(j == i);
+  }
+  for (int j = 0; j < validator_count; ++j) {
+    v1::ProbeResult* probe = s.add_probes();
+    probe->set_addr(absl::StrCat(Ip(j), ":9000"));
+    probe->set_reachable(true);
+    probe->set_connect_ms(1);
+  }
+}
+
+// The sessions of network node i: 20 ring neighbours, and in the partly observed network two of
+// them (the farthest ring neighbours) replaced by sessions with validators, outbound from
+// observers, plus the inbound ends of those at each validator.
+void AddPeer(v1::Snapshot& s, int j, bool outbound, int port) {
+  v1::PeerView* p = s.add_peers();
+  p->set_direction(outbound ? v1::PEER_DIRECTION_OUTBOUND : v1::PEER_DIRECTION_INBOUND);
+  p->set_remote_addr(outbound ? absl::StrCat(Ip(j), ":9000") : absl::StrCat(Ip(j), ":", port));
+  p->set_last_data_recv_age_ms(200);
+}
+
+// The validators an observer i >= validator_count dials beside its ring neighbours.
+std::pair<int, int> ValidatorsOf(int i, int validator_count) {
+  return {i % validator_count, (i + validator_count / 2 + 1) % validator_count};
+}
+
+FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false) {
   FleetView view;
   view.now = now;
   v1::ValidatorSet validators;
@@ -36,11 +102,21 @@ FleetView MakeFleet(int n, absl::Time now) {
     v->set_weight(100);
     v->set_addr(absl::StrCat(Ip(i), ":9000"));
   }
+  // Sessions with validators from the observers (partly observed network only).
+  std::vector<std::vector<int>> dialled_by(validator_count);
+  if (partly_observed) {
+    for (int i = validator_count; i < n; ++i) {
+      auto [a, b] = ValidatorsOf(i, validator_count);
+      dialled_by[a].push_back(i);
+      if (b != a) dialled_by[b].push_back(i);
+    }
+  }
   validators.set_total_weight(100 * validator_count);
   validators.set_quorum_weight((200 * validator_count + 2) / 3);
-  view.nodes.resize(n);
+  view.nodes.reserve(n);
   for (int i = 0; i < n; ++i) {
-    NodeObservation& obs = view.nodes[i];
+    if (partly_observed && Unobserved(i)) continue;  // no agent: not in the fleet state
+    NodeObservation& obs = view.nodes.emplace_back();
     obs.node_id = absl::StrCat("n", i);
     obs.hello.set_p2p_addr(absl::StrCat(Ip(i), ":9000"));
     obs.hello.set_role(i < validator_count ? "validator" : "observer");
@@ -56,17 +132,24 @@ FleetView MakeFleet(int n, absl::Time now) {
     *s.mutable_validators() = validators;
     s.mutable_system()->set_disk_total_bytes(100);
     s.mutable_system()->set_disk_available_bytes(60);
+    const bool dials = partly_observed && i >= validator_count;
     for (int k = 1; k <= kPeers / 2; ++k) {
       for (int sign : {1, -1}) {
+        // An observer's farthest ring neighbours give way to its two validators, on both ends.
         int j = ((i + sign * k) % n + n) % n;
-        v1::PeerView* p = s.add_peers();
-        bool outbound = sign > 0;
-        p->set_direction(outbound ? v1::PEER_DIRECTION_OUTBOUND : v1::PEER_DIRECTION_INBOUND);
-        p->set_remote_addr(outbound ? absl::StrCat(Ip(j), ":9000")
-                                    : absl::StrCat(Ip(j), ":", 40000 + k));
-        p->set_last_data_recv_age_ms(200);
+        if (partly_observed && k == kPeers / 2 && (dials || j >= validator_count)) continue;
+        AddPeer(s, j, sign > 0, 40000 + k);
       }
     }
+    if (dials) {
+      auto [a, b] = ValidatorsOf(i, validator_count);
+      AddPeer(s, a, true, 0);
+      if (b != a) AddPeer(s, b, true, 0);
+    }
+    if (partly_observed && i < validator_count) {
+      for (int j : dialled_by[i]) AddPeer(s, j, false, 41000 + i);
+    }
+    if (partly_observed) MakeSimplex(s, i, validator_count);
     obs.samples.resize(30);
   }
   // The fleet state hands out views sorted by id ("n10" before "n2").
@@ -92,16 +175,22 @@ void Advance(FleetView& view, int tick) {
     obs.latest.set_seq(tick);
     obs.latest.set_taken_unix_ms(absl::ToUnixMillis(s.taken));
     obs.latest.mutable_consensus()->set_finalized_height(s.height);
-    obs.latest.mutable_consensus()->set_last_block_id(s.block_id);
+    if (obs.latest.consensus().mode() == v1::CONSENSUS_MODE_SIMPLEX) {
+      obs.latest.mutable_log()->set_finalized_height(s.height);
+      obs.latest.mutable_log()->set_finalized_block_id(s.block_id);
+      obs.latest.mutable_consensus()->set_proposed_view(7000 + tick);
+    } else {
+      obs.latest.mutable_consensus()->set_last_block_id(s.block_id);
+    }
     obs.latest_peers = CompactPeersOf(obs.latest);  // the fleet state's part, at ingest
     obs.latest_figures = SnapshotFiguresOf(obs.latest);
   }
 }
 
-void BM_AnalysisTick(benchmark::State& state) {
+void RunTicks(benchmark::State& state, bool partly_observed) {
   const int n = static_cast<int>(state.range(0));
   absl::Time start = absl::FromUnixSeconds(1'800'000'000);
-  FleetView view = MakeFleet(n, start);
+  FleetView view = MakeFleet(n, start, partly_observed);
   for (int i = 0; i < 30; ++i) Advance(view, i + 1);
   Analyzer analyzer{AnalysisConfig{}};
   int tick = 31;
@@ -112,12 +201,30 @@ void BM_AnalysisTick(benchmark::State& state) {
     state.ResumeTiming();
     AnalysisResult r = analyzer.Tick(view);
     benchmark::DoNotOptimize(r);
-    if (!r.open_incidents.empty()) state.SkipWithError("healthy fleet opened an incident");
+    if (!r.open_incidents.empty()) {
+      static std::string error;
+      error = absl::StrCat("healthy fleet opened an incident: ", r.open_incidents[0].summary());
+      state.SkipWithError(error.c_str());
+    }
   }
   state.counters["nodes"] = n;
-  state.counters["peer_sessions"] = static_cast<double>(n) * kPeers;
+  state.counters["agents"] = static_cast<double>(view.nodes.size());
+  size_t sessions = 0;
+  for (const NodeObservation& obs : view.nodes) sessions += obs.latest.peers_size();
+  state.counters["peer_sessions"] = static_cast<double>(sessions);
 }
+
+void BM_AnalysisTick(benchmark::State& state) { RunTicks(state, false); }
 BENCHMARK(BM_AnalysisTick)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// Simplex, 30 of the 100 validators without an agent (not in the view), every agent probing the
+// 100 validators and reporting their keys and addresses from its config.
+void BM_AnalysisTickPartlyObserved(benchmark::State& state) { RunTicks(state, true); }
+BENCHMARK(BM_AnalysisTickPartlyObserved)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 // The fleet state's share, once per snapshot at ingest: reducing the snapshot's 20 PeerViews
 // to address keys (NodeObservation::latest_peers) while it is still in cache after parsing.

@@ -13,14 +13,14 @@
 #            through a fresh guts-collector and guts-agent per repeat: wall time of gutsctl
 #            (request to verified .tar.gz), peak RSS of the agent (VmHWM), the collector
 #            (VmHWM) and gutsctl (/usr/bin/time %M), bundle size.
-# Env: REPEATS (3), RATES ("2500 5000 7500 10000 15000 20000 30000"), AGENTS (1000),
+# Env: REPEATS (3), RATES ("2500 5000 7500 10000 15000 20000 25000 30000 35000 40000"), AGENTS (1000),
 #      DURATION (10), WARMUP (3), BUNDLE_LOG_MB (200), ONLY (ingest tick bundle).
 # Output: JSON lines on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 repeats="${REPEATS:-3}"
-rates="${RATES:-2500 5000 7500 10000 15000 20000 30000}"
+rates="${RATES:-2500 5000 7500 10000 15000 20000 25000 30000 35000 40000}"
 agents="${AGENTS:-1000}"
 duration="${DURATION:-10}"
 warmup="${WARMUP:-3}"
@@ -36,7 +36,7 @@ ingest() {
       start_collector "$work/ingest-$r-$rate" 127.77.0.34 --max-snapshots-per-second-per-agent 0
       out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
         --collector-pid "$collector_pid" --agents "$agents" --rate "$rate" \
-        --duration "$duration" --warmup "$warmup" --channels 16)"
+        --duration "$duration" --warmup "$warmup" --channels 16 --variants 8)"
       stop "$collector_pid"
       pass=$(echo "$out" | jq --argjson rate "$rate" \
         '(.ack_p99_ms <= 100 and .acked_per_s >= 0.95 * $rate) | if . then 1 else 0 end')

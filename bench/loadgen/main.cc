@@ -78,7 +78,7 @@ double Percentile(std::vector<float>& v, double p) {
 int main(int argc, char** argv) {
   CLI::App app("guts-loadgen: simulated agents against a guts-collector");
   std::string collector = "127.0.0.1:7400", collector_http;
-  int collector_pid = 0, agents = 100, channels = 16;
+  int collector_pid = 0, agents = 100, channels = 16, variants = 0;
   double rate = 1000, duration_s = 20, warmup_s = 5;
   bool compact = false;
   std::string prefix = "sim";
@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup_s, "Seconds before measuring");
   app.add_option("--channels", channels, "TCP connections the streams are spread over");
   app.add_option("--node-prefix", prefix, "Node ids are <prefix><i>");
+  app.add_option("--variants", variants,
+                 "Snapshots made up front per agent and sent in turn (0: a fresh one per send)");
   app.add_flag("--compact", compact, "Compact the store afterwards and report bytes/snapshot");
   CLI11_PARSE(app, argc, argv);
 
@@ -104,8 +106,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::unique_ptr<SimAgent>> sims;
   for (int i = 0; i < agents; ++i) {
-    sims.push_back(
-        std::make_unique<SimAgent>(stubs[i % channels].get(), absl::StrCat(prefix, i), i));
+    sims.push_back(std::make_unique<SimAgent>(stubs[i % channels].get(), absl::StrCat(prefix, i), i,
+                                              variants));
   }
 
   // The pacer: snapshot k of the whole fleet is due at start + k / rate, round robin.

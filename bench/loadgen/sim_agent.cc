@@ -2,8 +2,14 @@
 
 namespace guts::bench {
 
-SimAgent::SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index)
+SimAgent::SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index,
+                   int variants)
     : maker_(node_id, index, static_cast<uint32_t>(index)) {
+  absl::Time now = absl::Now();
+  for (int v = 0; v < variants; ++v) {
+    variants_.emplace_back();
+    *variants_.back().mutable_snapshot() = maker_.Next(static_cast<uint64_t>(v) + 1, now);
+  }
   stub->async()->Connect(&context_, this);
   auto* hello = out_.mutable_hello();
   hello->set_node_id(node_id);
@@ -30,8 +36,16 @@ void SimAgent::WriteNext() {
   due_.pop_front();
   uint64_t seq = next_seq_++;
   unacked_.emplace_back(seq, scheduled);
-  *out_.mutable_snapshot() = maker_.Next(seq, absl::Now());
   writing_ = true;
+  if (!variants_.empty()) {
+    // gRPC serializes the message inside StartWrite: the variant may be reused at once.
+    guts::diag::v1::AgentMessage& m = variants_[next_variant_++ % variants_.size()];
+    m.mutable_snapshot()->set_seq(seq);
+    m.mutable_snapshot()->set_taken_unix_ms(absl::ToUnixMillis(absl::Now()));
+    StartWrite(&m);
+    return;
+  }
+  *out_.mutable_snapshot() = maker_.Next(seq, absl::Now());
   StartWrite(&out_);
 }
 

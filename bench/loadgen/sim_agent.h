@@ -29,7 +29,12 @@ namespace guts::bench {
 class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
                                                 guts::diag::v1::CollectorMessage> {
  public:
-  SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index);
+  // `variants` > 0: the agent makes that many realistic snapshots up front and sends them in
+  // turn, each with its own seq and taken time, so that the generator's cost stays small next
+  // to the collector's (the ceilings); 0: a fresh one per send (realistic bytes for the disk
+  // figures, at several times the generator's CPU).
+  SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index,
+           int variants = 0);
 
   // One more snapshot is due, scheduled at `scheduled`.
   void Due(absl::Time scheduled);
@@ -56,6 +61,8 @@ class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
   std::recursive_mutex mu_;
   std::condition_variable_any done_cv_;
   guts::diag::v1::AgentMessage out_;
+  std::vector<guts::diag::v1::AgentMessage> variants_;  // made up front (see the constructor)
+  size_t next_variant_ = 0;
   guts::diag::v1::CollectorMessage in_;
   bool writing_ = false;
   bool hello_done_ = false;

@@ -266,8 +266,26 @@ void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
   }
 }
 
+// absl::StrJoin(SortedNodeNames(model, nodes), ", "), without a string per name: these lists
+// hold most of the fleet (every observer that hears a validator without an agent).
 std::string NameList(const FleetModel& model, const std::vector<int>& nodes) {
-  return absl::StrJoin(SortedNodeNames(model, nodes), ", ");
+  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
+  std::vector<int> sorted;
+  const std::vector<int>* order = &nodes;
+  if (!std::is_sorted(nodes.begin(), nodes.end(), by_rank)) {
+    sorted = nodes;
+    std::sort(sorted.begin(), sorted.end(), by_rank);
+    order = &sorted;
+  }
+  size_t size = 0;
+  for (int u : *order) size += model.nodes[u].id->size() + 2;
+  std::string list;
+  list.reserve(size);
+  for (size_t k = 0; k < order->size(); ++k) {
+    if (k > 0) list.append(", ");
+    list.append(*model.nodes[(*order)[k]].id);
+  }
+  return list;
 }
 
 // What the observed nodes know of each validator without an agent, and from whom.

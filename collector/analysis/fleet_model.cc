@@ -1,11 +1,12 @@
 #include "collector/analysis/fleet_model.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string_view>
-#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -189,6 +190,8 @@ struct ModelMemory::AddressBook {
   bool has_validators = false;
   uint64_t signature = 0;
   bool built = false;
+  // Counts the builds: a resolution made with another generation's identity is stale.
+  uint64_t generation = 0;
   PeerIdentity identity;
   std::shared_ptr<const ValidatorSet> set;
 
@@ -217,6 +220,7 @@ struct ModelMemory::AddressBook {
              const std::vector<ValidatorEntry>& operator_file) {
     const size_t n = view.nodes.size();
     built = true;
+    ++generation;
     numbers = now_numbers;
     signature = now_signature;
     p2p_addrs.resize(n);
@@ -248,6 +252,96 @@ struct ModelMemory::AddressBook {
       }
     }
     set = std::move(resolved);
+  }
+};
+
+// A node's sessions and probes resolved against the address book: node indices depend only on
+// the address keys and the book, so while neither changes (a node's peers and the validators
+// its agent probes stay for hours) a tick reuses them, without a hash lookup per session and
+// probe or a sort per node. Only the ages are read anew.
+struct ModelMemory::ResolvedPeers {
+  // Per session: an index into `sessions`, kNoNode, or kUnobserved - k for unobserved k.
+  static constexpr int32_t kNoNode = -1;
+  static constexpr int32_t kUnobserved = -2;
+  static constexpr uint64_t kInbound = uint64_t{1} << 63;  // address keys use 49 bits
+
+  uint64_t book = 0;                   // AddressBook::generation; 0: nothing resolved
+  std::vector<uint64_t> session_keys;  // PeerSession::remote, | kInbound when inbound
+  std::vector<int32_t> slot;
+  std::vector<int> sessions;  // the nodes of the sessions, sorted, unique
+  std::vector<uint64_t> reachable_keys;
+  std::vector<int> reachable;           // sorted, unique
+  std::vector<int> reached_unobserved;  // k of each probe that reached unobserved k
+
+  static uint64_t KeyOf(const PeerSession& s) { return s.remote | (s.inbound ? kInbound : 0); }
+
+  bool Matches(const CompactPeers& peers, uint64_t now_book) const {
+    if (book != now_book || peers.sessions.size() != session_keys.size() ||
+        peers.reachable != reachable_keys) {
+      return false;
+    }
+    for (size_t k = 0; k < session_keys.size(); ++k) {
+      if (KeyOf(peers.sessions[k]) != session_keys[k]) return false;
+    }
+    return true;
+  }
+
+  void Resolve(const CompactPeers& peers, const PeerIdentity& identity, int self, int n,
+               uint64_t now_book) {
+    book = now_book;
+    session_keys.clear();
+    slot.clear();
+    sessions.clear();
+    for (const PeerSession& peer : peers.sessions) {
+      session_keys.push_back(KeyOf(peer));
+      const int other = identity.ResolveKey(peer.remote, peer.inbound);
+      slot.push_back(other);  // the node for now; made a slot below
+      if (other >= 0 && other < n && other != self) sessions.push_back(other);
+    }
+    SortUnique(sessions);
+    for (int32_t& s : slot) {
+      const int other = s;
+      if (other < 0 || other == self) {
+        s = kNoNode;
+      } else if (other >= n) {
+        s = kUnobserved - (other - n);
+      } else {
+        s = static_cast<int32_t>(std::lower_bound(sessions.begin(), sessions.end(), other) -
+                                 sessions.begin());
+      }
+    }
+    reachable_keys = peers.reachable;
+    reachable.clear();
+    reached_unobserved.clear();
+    for (uint64_t key : peers.reachable) {
+      const int other = identity.FindKey(key);
+      if (other >= n) reached_unobserved.push_back(other - n);
+      if (other >= 0 && other < n) reachable.push_back(other);
+    }
+    SortUnique(reachable);
+  }
+
+  // The node's sessions, the smallest age with each and whom it hears, from this snapshot's
+  // ages; sessions with unobserved validators go to `unobserved(k, age)` in session order.
+  template <typename Unobserved>
+  void Apply(const std::vector<PeerSession>& now, int64_t heard_within_ms, NodeFacts& f,
+             Unobserved&& unobserved) const {
+    f.sessions.assign(sessions.begin(), sessions.end());
+    f.session_age_ms.assign(sessions.size(), UINT32_MAX);
+    for (size_t k = 0; k < now.size(); ++k) {
+      const int32_t s = slot[k];
+      const uint32_t age = now[k].last_data_recv_age_ms;
+      if (s >= 0) {
+        f.session_age_ms[s] = std::min(f.session_age_ms[s], age);
+      } else if (s <= kUnobserved) {
+        unobserved(kUnobserved - s, age);
+      }
+    }
+    for (size_t s = 0; s < sessions.size(); ++s) {
+      if (static_cast<int64_t>(f.session_age_ms[s]) <= heard_within_ms) {
+        f.hears.push_back(sessions[s]);
+      }
+    }
   }
 };
 
@@ -352,8 +446,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       model.nodes[node].weight = set.validators[k].weight;
     }
   }
-  // Sessions and probes that reach unobserved validators: (unobserved, node, age or -1).
-  std::vector<std::tuple<int, int, int64_t>> unobserved_seen;
+  // Sessions and probes that reach unobserved validators go straight to its lists: nodes come
+  // in index order, so each list is sorted as it grows (sorting one (validator, node, age)
+  // entry per probe was most of the model's time when every agent probes every validator).
+  auto reached_unobserved = [&model](int k, int node) {
+    std::vector<int>& reached = model.unobserved[k].reached_by;
+    if (reached.empty() || reached.back() != node) reached.push_back(node);
+  };
 
   const int64_t heard_within_ms = HeardWithinMs(config.peer_heard_within);
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
@@ -389,52 +488,69 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.block_id = fig.block_id;
     f.block_height = fig.block_height;
     f.has_peer_data = !fig.peer_source_failed;
-    ages.clear();
-    f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()
-                                           : static_cast<size_t>(obs.latest.peers_size()));
-    auto add_session = [&](int other, uint32_t age_ms) {
-      if (other < 0 || other == i) return;
-      if (other >= n) {
-        unobserved_seen.emplace_back(other - n, i, static_cast<int64_t>(age_ms));
-        return;
-      }
-      ages.emplace_back(other, age_ms);
-      if (static_cast<int64_t>(age_ms) <= heard_within_ms) f.hears.push_back(other);
-    };
     const bool compact = obs.latest_peers.valid && obs.latest_peers.seq == obs.latest.seq();
+    if (memory.resolved_.size() <= numbers[i]) memory.resolved_.resize(numbers[i] + 1);
+    ModelMemory::ResolvedPeers& resolved = memory.resolved_[numbers[i]];
     if (compact) {
-      for (const PeerSession& peer : obs.latest_peers.sessions) {
-        add_session(identity.ResolveKey(peer.remote, peer.inbound), peer.last_data_recv_age_ms);
+      if (!resolved.Matches(obs.latest_peers, book.generation)) {
+        resolved.Resolve(obs.latest_peers, identity, i, n, book.generation);
       }
+      resolved.Apply(obs.latest_peers.sessions, heard_within_ms, f, [&](int k, uint32_t age_ms) {
+        if (!f.reporting || !f.has_peer_data) return;
+        // A node's sessions with one validator keep the smallest age.
+        UnobservedValidator& u = model.unobserved[k];
+        if (!u.sessions_by.empty() && u.sessions_by.back() == i) {
+          u.session_age_ms.back() = std::min(u.session_age_ms.back(), age_ms);
+        } else {
+          u.sessions_by.push_back(i);
+          u.session_age_ms.push_back(age_ms);
+        }
+      });
+      f.reachable.assign(resolved.reachable.begin(), resolved.reachable.end());
+      for (int k : resolved.reached_unobserved) reached_unobserved(k, i);
     } else {
+      // A view without compact peers (hand-built): the snapshot's PeerViews, as text.
+      resolved.book = 0;
+      ages.clear();
+      f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()
+                                             : static_cast<size_t>(obs.latest.peers_size()));
+      auto add_session = [&](int other, uint32_t age_ms) {
+        if (other < 0 || other == i) return;
+        if (other >= n) {
+          if (!f.reporting || !f.has_peer_data) return;
+          // A node's sessions with one validator keep the smallest age.
+          UnobservedValidator& u = model.unobserved[other - n];
+          if (!u.sessions_by.empty() && u.sessions_by.back() == i) {
+            u.session_age_ms.back() = std::min(u.session_age_ms.back(), age_ms);
+          } else {
+            u.sessions_by.push_back(i);
+            u.session_age_ms.push_back(age_ms);
+          }
+          return;
+        }
+        ages.emplace_back(other, age_ms);
+        if (static_cast<int64_t>(age_ms) <= heard_within_ms) f.hears.push_back(other);
+      };
       for (const v1::PeerView& peer : obs.latest.peers()) {
         add_session(identity.Resolve(peer), peer.last_data_recv_age_ms());
       }
-    }
-    std::sort(ages.begin(), ages.end());
-    f.sessions.reserve(ages.size());
-    f.session_age_ms.reserve(ages.size());
-    for (const auto& [other, age] : ages) {
-      if (!f.sessions.empty() && f.sessions.back() == other) continue;  // sorted: first is min
-      f.sessions.push_back(other);
-      f.session_age_ms.push_back(age);
-    }
-    SortUnique(f.hears);
-    if (compact) {
-      for (uint64_t key : obs.latest_peers.reachable) {
-        int other = identity.FindKey(key);
-        if (other >= n) unobserved_seen.emplace_back(other - n, i, -1);
-        if (other >= 0 && other < n) f.reachable.push_back(other);
+      std::sort(ages.begin(), ages.end());
+      f.sessions.reserve(ages.size());
+      f.session_age_ms.reserve(ages.size());
+      for (const auto& [other, age] : ages) {
+        if (!f.sessions.empty() && f.sessions.back() == other) continue;  // sorted: first is min
+        f.sessions.push_back(other);
+        f.session_age_ms.push_back(age);
       }
-    } else {
+      SortUnique(f.hears);
       for (const v1::ProbeResult& probe : obs.latest.probes()) {
         if (!probe.reachable()) continue;
         int other = identity.Find(probe.addr());
-        if (other >= n) unobserved_seen.emplace_back(other - n, i, -1);
+        if (other >= n) reached_unobserved(other - n, i);
         if (other >= 0 && other < n) f.reachable.push_back(other);
       }
+      SortUnique(f.reachable);
     }
-    SortUnique(f.reachable);
     f.process_down = f.reporting && !fig.api_reachable && f.hears.empty();
     if (f.reporting) {
       ++model.reporting;
@@ -452,21 +568,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   for (int i = 0; i < n; ++i) {
     if (model.nodes[i].reporting && model.nodes[i].has_peer_data) model.observers.push_back(i);
   }
-  // Sorted, a node's sessions with one validator are together, smallest age first.
-  std::sort(unobserved_seen.begin(), unobserved_seen.end());
-  for (const auto& [k, node, age] : unobserved_seen) {
-    const NodeFacts& f = model.nodes[node];
-    UnobservedValidator& u = model.unobserved[k];
-    if (age < 0) {
-      u.reached_by.push_back(node);
-    } else if (f.reporting && f.has_peer_data) {
-      if (!u.sessions_by.empty() && u.sessions_by.back() == node) continue;
-      u.sessions_by.push_back(node);
-      u.session_age_ms.push_back(static_cast<uint32_t>(age));
-      if (age <= heard_within_ms) u.heard_by.push_back(node);
+  for (UnobservedValidator& u : model.unobserved) {
+    for (size_t k = 0; k < u.sessions_by.size(); ++k) {
+      if (static_cast<int64_t>(u.session_age_ms[k]) <= heard_within_ms) {
+        u.heard_by.push_back(u.sessions_by[k]);
+      }
     }
   }
-  for (UnobservedValidator& u : model.unobserved) SortUnique(u.reached_by);
 
   // Quorum height: walk reporting validators from the highest height down until their weight
   // reaches the quorum.

@@ -130,8 +130,9 @@ struct FleetModel {
 };
 
 // What BuildFleetModel keeps between ticks so that a tick reads only what changed: each node's
-// arrival window, by stable node number, and the book of P2P addresses, reused while neither a
-// node's id or P2P address nor the validator list changed. Owned by the analyzer; not
+// arrival window and what its peer sessions and probes resolved to, by stable node number, and
+// the book of P2P addresses, reused while neither a node's id or P2P address nor the validator
+// list changed. Owned by the analyzer; not
 // thread-safe.
 class ModelMemory {
  public:
@@ -149,8 +150,11 @@ class ModelMemory {
   friend FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                                     const std::vector<uint32_t>& numbers, ModelMemory& memory);
   struct AddressBook;
+  struct ResolvedPeers;
   std::vector<ArrivalWindow> arrivals_;
   std::unique_ptr<AddressBook> book_;
+  // What each node's sessions and probes resolved to, by stable node number.
+  std::vector<ResolvedPeers> resolved_;
   std::vector<NodeFacts> spare_nodes_;
 };
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/detector.h"
+#include "collector/fleet/snapshot_figures.h"
 
 namespace guts::collector {
 
@@ -51,12 +52,25 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
     if (!entry.public_key.empty()) name_of[entry.public_key] = entry.name;
   }
   if (name_of.empty()) return;
+  // A node whose participant set hashes like the reference lists exactly the reference's keys
+  // (the figures hash the same sorted, unique keys; equal hashes are equal sets, as the
+  // validator set's choice of the most reported set already takes them): nothing to compare,
+  // and no walk through its snapshot's participants on every tick.
+  std::vector<std::string> reference_keys;
+  reference_keys.reserve(name_of.size());
+  for (const auto& [key, name] : name_of) reference_keys.push_back(key);
+  const uint64_t reference_hash = ParticipantsHash(reference_keys);
+  const int reference_size = static_cast<int>(reference_keys.size());
   std::set<std::string> names;
   std::vector<std::string> lines;
   std::vector<std::string> missing_keys;
   for (const int u : model.by_id) {
     const NodeFacts& f = model.nodes[u];
     if (!f.reporting || f.figures == nullptr || f.figures->participants == 0) continue;
+    if (f.figures->participants == reference_size &&
+        f.figures->participants_hash == reference_hash) {
+      continue;
+    }
     std::vector<std::string> keys = ParticipantKeys(f.observation->latest);
     std::vector<std::string> lacks, extra;
     for (const auto& [key, name] : name_of) {

@@ -20,6 +20,16 @@ std::vector<std::string> ParticipantKeys(const v1::Snapshot& snapshot) {
   return keys;
 }
 
+uint64_t ParticipantsHash(const std::vector<std::string>& sorted_keys) {
+  // FNV-1a over the sorted keys, each ended by a separator: equal sets, equal hashes.
+  uint64_t h = 1469598103934665603ULL;
+  for (const std::string& key : sorted_keys) {
+    for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h = (h ^ 0xffU) * 1099511628211ULL;
+  }
+  return h;
+}
+
 SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   SnapshotFigures f;
   f.valid = true;
@@ -66,13 +76,7 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   if (config.participants_size() > 0) {
     std::vector<std::string> keys = ParticipantKeys(snapshot);
     f.participants = static_cast<int>(keys.size());
-    // FNV-1a over the sorted keys, each ended by a separator: equal sets, equal hashes.
-    uint64_t h = 1469598103934665603ULL;
-    for (const std::string& key : keys) {
-      for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-      h = (h ^ 0xffU) * 1099511628211ULL;
-    }
-    f.participants_hash = h;
+    f.participants_hash = ParticipantsHash(keys);
   }
   // Simplex leaves the API's view at 0: the proposed rounds are the view there.
   if (f.view == 0) f.view = f.proposed_view;

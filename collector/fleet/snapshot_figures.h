@@ -13,6 +13,7 @@
 // Thread-safe: a pure function.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ namespace guts::collector {
 // The participant keys a node's snapshot reports (its config's), lowercase, sorted, unique;
 // empty when none.
 std::vector<std::string> ParticipantKeys(const guts::diag::v1::Snapshot& snapshot);
+
+// An order-free hash of a participant set: FNV-1a over `sorted_keys` (sorted, unique), each
+// ended by a separator. SnapshotFigures::participants_hash is this of ParticipantKeys(snapshot).
+uint64_t ParticipantsHash(const std::vector<std::string>& sorted_keys);
 
 // `snapshot`'s figures; always valid.
 SnapshotFigures SnapshotFiguresOf(const guts::diag::v1::Snapshot& snapshot);

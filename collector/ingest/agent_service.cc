@@ -243,7 +243,8 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
     snapshot->set_node_id(node_);
     service_->metrics_->snapshots_received.Increment();
     PendingSnapshot pending;
-    pending.bytes = snapshot->ByteSizeLong();
+    // ValidateSnapshot sized it already (the node id set above adds a few bytes at most).
+    pending.bytes = static_cast<size_t>(snapshot->GetCachedSize()) + node_.size();
     pending.snapshot.Swap(snapshot);
     pending.received = now;
     pending.ack = stream_;

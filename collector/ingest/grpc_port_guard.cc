@@ -12,54 +12,16 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
+#include "common/sock_diag.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
 namespace {
-
-// One row of /proc/net/tcp{,6} whose own end is the guarded port.
-struct ServerSide {
-  std::string peer_ip;  // hex, as the kernel prints it
-  int peer_port = 0;
-  int state = 0;
-  uint64_t inode = 0;  // 0 while the connection waits in the accept queue
-};
-
-constexpr int kListen = 0x0A;
-
-// Rows of both tables whose local port is `port`, listeners left out.
-std::vector<ServerSide> ServerSides(int port) {
-  std::vector<ServerSide> out;
-  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::ifstream in(table);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      std::vector<absl::string_view> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (f.size() < 10) continue;
-      size_t lc = f[1].rfind(':'), rc = f[2].rfind(':');
-      if (lc == absl::string_view::npos || rc == absl::string_view::npos) continue;
-      int local_port = 0, state = 0;
-      if (!absl::SimpleHexAtoi(f[1].substr(lc + 1), &local_port) || local_port != port) continue;
-      if (!absl::SimpleHexAtoi(f[3], &state) || state == kListen) continue;
-      ServerSide s;
-      s.peer_ip = std::string(f[2].substr(0, rc));
-      s.state = state;
-      if (!absl::SimpleHexAtoi(f[2].substr(rc + 1), &s.peer_port)) continue;
-      if (!absl::SimpleAtoi(f[9], &s.inode)) continue;
-      out.push_back(std::move(s));
-    }
-  }
-  return out;
-}
 
 // The process's descriptors of the given socket inodes.
 std::map<uint64_t, int> SocketDescriptors() {
@@ -199,15 +161,21 @@ bool GrpcPortGuard::Probe() {
     socklen_t mine_len = sizeof(mine);
     if (poll(&p, 1, 1000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) == 0 &&
         err == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&mine), &mine_len) == 0) {
-      int my_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&mine)->sin6_port
-                             : reinterpret_cast<sockaddr_in*>(&mine)->sin_port);
+      // The server side of our connection, looked up by its four-tuple (a hash lookup in the
+      // kernel): accepted once a process holds it (an inode).
+      TcpSession server_side{
+          .local_ip = host,
+          .remote_ip = host,
+          .local_port = static_cast<uint16_t>(options_.port),
+          .remote_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&mine)->sin6_port
+                                  : reinterpret_cast<sockaddr_in*>(&mine)->sin_port)};
       absl::Time deadline = absl::Now() + options_.accept_deadline;
       for (absl::Duration wait = absl::Milliseconds(5); !accepted && absl::Now() < deadline;
            wait = std::min(wait * 2, absl::Milliseconds(250))) {
         absl::SleepFor(wait);
-        for (const ServerSide& s : ServerSides(options_.port)) {
-          if (s.peer_port == my_port && s.inode != 0) accepted = true;
-        }
+        // A failed lookup (no descriptor for the netlink socket) counts as not accepted.
+        absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions({server_side});
+        accepted = found.ok() && !found->empty() && (*found)[0].inode != 0;
       }
     }
   }
@@ -216,23 +184,31 @@ bool GrpcPortGuard::Probe() {
 }
 
 PortConnections GrpcPortGuard::Enforce() {
-  std::vector<ServerSide> sides = ServerSides(options_.port);
   PortConnections c;
+  // The port's connections as the kernel lists them, filtered on the port in the kernel
+  // (sock_diag): reading /proc/net/tcp cost the whole table's text every second, tens of ms of
+  // CPU on a host with many sockets.
+  absl::StatusOr<std::vector<TcpSession>> listed =
+      ListTcpSessions({.local_ports = {static_cast<uint16_t>(options_.port)}});
+  if (!listed.ok()) return c;  // no descriptor for the netlink socket: next interval
+  std::vector<TcpSession>& sides = *listed;
   // Accepted connections only: those in the accept queue hold no descriptor yet.
   // Established ones only: one already shut down leaves that state at once.
-  std::erase_if(sides, [](const ServerSide& s) { return s.inode == 0 || s.state != 1; });
+  std::erase_if(sides,
+                [](const TcpSession& s) { return s.inode == 0 || s.state != "ESTABLISHED"; });
   c.total = sides.size();
   if (sides.size() <= std::min(options_.max_connections, options_.max_connections_per_peer)) {
     return c;
   }
-  // Oldest first (inodes grow): the newest beyond a peer's share or the total are shut down.
+  // Oldest first, by inode: roughly the order sockets were made (the kernel hands inode numbers
+  // out in per-CPU batches, so not exactly); the newest beyond a peer's share or the total go.
   std::sort(sides.begin(), sides.end(),
-            [](const ServerSide& a, const ServerSide& b) { return a.inode < b.inode; });
+            [](const TcpSession& a, const TcpSession& b) { return a.inode < b.inode; });
   std::map<std::string, size_t> per_peer;
   std::vector<uint64_t> excess;
   size_t kept = 0;
-  for (const ServerSide& s : sides) {
-    size_t& n = per_peer[s.peer_ip];
+  for (const TcpSession& s : sides) {
+    size_t& n = per_peer[s.remote_ip];
     if (n >= options_.max_connections_per_peer || kept >= options_.max_connections) {
       excess.push_back(s.inode);
       continue;

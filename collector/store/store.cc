@@ -98,6 +98,8 @@ struct Store::Impl {
   // Held across a whole PutSnapshots, so chains advance in the order their values are written.
   absl::Mutex write_mu;
   absl::flat_hash_map<std::string, NodeChain> chains ABSL_GUARDED_BY(write_mu);
+  // PutSnapshots' write batch, cleared and reused (its buffer stays allocated).
+  rocksdb::WriteBatch snapshot_batch ABSL_GUARDED_BY(write_mu);
   // Snapshots taken before this are being deleted (retention): no delta may build on them.
   int64_t retention_floor_ms ABSL_GUARDED_BY(write_mu) = 0;
 
@@ -263,6 +265,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256 << 20;
+  // All memtables together: beyond, the largest is flushed. Without the cap each column
+  // family could hold its own 64 MiB (and as much again while flushing): the latest CF takes
+  // a whole snapshot per write, so at 10 000 nodes the memtables alone took a quarter of the
+  // collector's memory (docs/benchmarks.md, "Collector ingest").
+  db_options.db_write_buffer_size = 96 << 20;
   // No LOG file on the store's disk: a full disk made RocksDB abort while logging the error.
   db_options.info_log = RocksDbLog();
 
@@ -278,6 +285,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     rocksdb::ColumnFamilyOptions cf = plain;
     if (c == kSnapshots) cf = SnapshotsOptions(options);
     if (c == kBundleData) cf = blobs;
+    if (c == kLatest) {
+      // Each node's value is overwritten at every write batch: fast LZ4 for the flushes
+      // and the compactions that drop the old values, zstd only where they settle.
+      cf.compression = rocksdb::kLZ4Compression;
+      cf.bottommost_compression = rocksdb::kZSTD;
+      cf.write_buffer_size = 16 << 20;
+    }
     descriptors.emplace_back(kCfNames[c], cf);
   }
   auto impl = std::make_unique<Impl>();
@@ -323,8 +337,17 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
   // written, so that a failed write leaves no chain pointing at an unwritten value.
   std::map<std::string, NodeChain> chains;
   std::set<std::string> batch_keys;
-  rocksdb::WriteBatch batch;
-  std::map<std::string, const SnapshotRecord*> newest;
+  // One buffer for every batch, kept at its largest size: growing a fresh one by doubling
+  // copied it over and over and faulted its pages in again at every batch (megabytes at a
+  // few thousand records).
+  rocksdb::WriteBatch& batch = impl_->snapshot_batch;
+  batch.Clear();
+  // Per node, the record with the highest seq and its bytes (serialized once, for both CFs).
+  struct Newest {
+    const SnapshotRecord* record = nullptr;
+    std::string bytes;
+  };
+  std::map<std::string, Newest> newest;
   std::string bytes, value;
   // Nothing written: the next snapshot of these nodes re-reads where each stands.
   auto forget = [&](absl::Status why) {
@@ -333,8 +356,9 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
   };
   for (const SnapshotRecord& r : records) {
     const Snapshot& s = r.snapshot;
-    const SnapshotRecord*& n = newest[s.node_id()];
-    if (n == nullptr || n->snapshot.seq() < s.seq()) n = &r;
+    Newest& n = newest[s.node_id()];
+    const bool is_newest = n.record == nullptr || n.record->snapshot.seq() < s.seq();
+    if (is_newest) n.record = &r;
     auto [entry, fresh] = chains.try_emplace(s.node_id());
     NodeChain& chain = entry->second;
     if (fresh) {
@@ -349,6 +373,7 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
     }
     std::string key = keys::SnapshotKey(s.node_id(), s.taken_unix_ms(), s.seq());
     SerializeDeterministic(s, &bytes);
+    if (is_newest) n.bytes = bytes;
     value.clear();
     if (key <= chain.last_key) {
       // Out of time order (a replay, a clock stepped back): stored whole, outside the chain.
@@ -386,8 +411,8 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
     chain.base_taken_ms = s.taken_unix_ms();
     chain.last_key = std::move(key);
   }
-  for (const auto& [node, r] : newest) {
-    keys::LatestValue v{ToMs(r->received), ToMs(r->first_seen), r->snapshot.SerializeAsString()};
+  for (auto& [node, n] : newest) {
+    keys::LatestValue v{ToMs(n.record->received), ToMs(n.record->first_seen), std::move(n.bytes)};
     batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(node), keys::EncodeLatestValue(v));
   }
   for (const RoomRecord& r : room_records) {

@@ -146,5 +146,69 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
   check("left, recycled again");
 }
 
+// The analyzer keeps what each node's sessions and probes resolved to while their address keys
+// and the address book stay; new ages on the same sessions, a session with another address, a
+// flipped direction, a probe more or less, and sessions and probes reaching a validator
+// without an agent give the model a from-scratch build gives.
+TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
+  FleetView view = MixedView();
+  v1::Validator* unobserved = view.nodes[1].latest.mutable_validators()->add_validators();
+  unobserved->set_name("v8");
+  unobserved->set_addr("10.0.0.8:9000");
+  unobserved->set_weight(100);
+  auto add = [&](int node, const char* remote, bool inbound, uint32_t age) {
+    v1::PeerView* p = view.nodes[node].latest.add_peers();
+    p->set_remote_addr(remote);
+    p->set_direction(inbound ? v1::PEER_DIRECTION_INBOUND : v1::PEER_DIRECTION_OUTBOUND);
+    p->set_last_data_recv_age_ms(age);
+  };
+  add(0, "10.0.0.8:9000", false, 9000);  // two sessions with v8: the younger counts
+  add(0, "10.0.0.8:40008", true, 100);
+  add(2, "10.0.0.8:9000", false, 100);
+  view.nodes[2].latest.add_probes()->set_addr("10.0.0.8:9000");
+  view.nodes[2].latest.mutable_probes()->rbegin()->set_reachable(true);
+  ModelMemory memory;
+  const std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
+  auto check = [&](const char* step) -> FleetModel {
+    SCOPED_TRACE(step);
+    for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+    FleetModel remembered = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
+    FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});
+    ExpectSameResolution(scratch, remembered);
+    EXPECT_EQ(scratch.unobserved.size(), 1u);
+    EXPECT_EQ(remembered.unobserved.size(), 1u);
+    if (scratch.unobserved.size() != 1 || remembered.unobserved.size() != 1) return scratch;
+    EXPECT_EQ(scratch.unobserved[0].heard_by, remembered.unobserved[0].heard_by);
+    EXPECT_EQ(scratch.unobserved[0].sessions_by, remembered.unobserved[0].sessions_by);
+    EXPECT_EQ(scratch.unobserved[0].session_age_ms, remembered.unobserved[0].session_age_ms);
+    EXPECT_EQ(scratch.unobserved[0].reached_by, remembered.unobserved[0].reached_by);
+    memory.Recycle(std::move(remembered));
+    return scratch;
+  };
+  FleetModel first = check("first tick");
+  ASSERT_EQ(first.unobserved.size(), 1u);
+  EXPECT_EQ(first.unobserved[0].sessions_by, (std::vector<int>{0, 2}));
+  EXPECT_EQ(first.unobserved[0].session_age_ms, (std::vector<uint32_t>{100, 100}));
+  EXPECT_EQ(first.unobserved[0].reached_by, std::vector<int>{2});
+  check("nothing changed");
+  // New ages on the same sessions: v3 stops hearing v1, the older session with v8 counts.
+  view.nodes[0].latest.mutable_peers(0)->set_last_data_recv_age_ms(60000);
+  view.nodes[0].latest.mutable_peers(7)->set_last_data_recv_age_ms(70000);
+  FleetModel aged = check("ages changed");
+  EXPECT_EQ(aged.nodes[0].hears, (std::vector<int>{2, 4}));
+  EXPECT_EQ(aged.unobserved[0].session_age_ms, (std::vector<uint32_t>{9000, 100}));
+  view.nodes[0].latest.mutable_peers(1)->set_remote_addr("10.0.0.3:40001");  // now itself
+  check("a session's address changed");
+  view.nodes[0].latest.mutable_peers(4)->set_direction(v1::PEER_DIRECTION_INBOUND);
+  check("a direction flipped");
+  view.nodes[2].latest.mutable_probes()->RemoveLast();
+  check("a probe less");
+  view.nodes[0].latest.add_probes()->set_addr("10.0.0.6:9000");
+  view.nodes[0].latest.mutable_probes()->rbegin()->set_reachable(true);
+  check("a probe more");
+  view.nodes[0].latest.mutable_peers()->RemoveLast();
+  check("a session closed");
+}
+
 }  // namespace
 }  // namespace guts::collector

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,7 +19,26 @@ extern char** environ;
 
 namespace guts::testing {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
+namespace {
+
+// Appends every thread's backtrace of `pid` to `log_path` (gdb attaches, prints, detaches);
+// bounded to 60 s. Nothing when gdb is not installed.
+void AppendStacks(pid_t pid, const std::string& log_path) {
+  if (access("/usr/bin/gdb", X_OK) != 0) return;
+  {
+    std::ofstream log(log_path, std::ios::app);
+    log << "\n--- still running after its grace period: the threads' stacks before SIGKILL ---\n";
+  }
+  std::string command =
+      absl::StrCat("timeout 60 /usr/bin/gdb -p ", pid, " -batch -nx -ex 'thread apply all bt' >>'",
+                   log_path, "' 2>&1");
+  (void)std::system(command.c_str());
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path)
+    : log_path_(log_path) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -65,6 +85,7 @@ int ChildProcess::Stop(int signal, absl::Duration grace) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (signal != SIGKILL) AppendStacks(pid_, log_path_);
   kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
   pid_ = -1;

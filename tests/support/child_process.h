@@ -40,13 +40,16 @@ class ChildProcess {
   bool Signal(int signal);
 
   // Sends `signal` and waits up to `grace` for the exit; SIGKILL after that (a stopped process is
-  // continued so it can exit). Returns the exit status as waitpid reports it, or -1 when the
+  // continued so it can exit). A process still there after the grace is hung: when gdb is
+  // installed, every thread's stack is appended to its log first, so a rare hang leaves the
+  // place where it hung behind. Returns the exit status as waitpid reports it, or -1 when the
   // process was not running. Idempotent.
   int Stop(int signal = 15, absl::Duration grace = absl::Seconds(10));
 
  private:
   pid_t pid_ = -1;
   std::string error_;
+  std::string log_path_;
 };
 
 // What a shell command printed (stdout and stderr together) and its exit code (-1 when it could

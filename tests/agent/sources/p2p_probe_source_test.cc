@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/agent/socket_pair.h"
+#include "tests/support/socket_pair.h"
 
 namespace guts::agent {
 namespace {

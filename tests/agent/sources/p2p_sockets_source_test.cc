@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/agent/socket_pair.h"
+#include "tests/support/socket_pair.h"
 
 namespace guts::agent {
 namespace {
@@ -64,6 +64,51 @@ TEST(P2pSocketsSourceTest, SeesInboundAndOutboundSessionsAndLastHeardGrowsWhenSi
 
   for (int fd : {inbound_client, inbound, outbound, outbound_peer, unrelated, unrelated_peer,
                  node_listener, validator_listener, other_listener}) {
+    close(fd);
+  }
+}
+
+// While a validator has no session every snapshot lists the kernel's table, so its new session
+// shows at once; once every validator has one, a session that closes is gone at once too.
+TEST(P2pSocketsSourceTest, NewSessionOfAValidatorWithoutOneAndAClosedSessionShowAtOnce) {
+  uint16_t node_port = 0, v3_port = 0, v5_port = 0;
+  int node_listener = testing::Listen("127.0.91.11", node_port);
+  int v3_listener = testing::Listen("127.0.91.13", v3_port);
+  int v5_listener = testing::Listen("127.0.91.15", v5_port);
+  std::string node_addr = absl::StrCat("127.0.91.11:", node_port);
+  auto validators = std::make_shared<KnownValidators>();
+  validators->Set({{"v1", node_addr},
+                   {"v3", absl::StrCat("127.0.91.13:", v3_port)},
+                   {"v5", absl::StrCat("127.0.91.15:", v5_port)}});
+  P2pSocketsSource source(node_addr, validators);
+  auto peers = [&] {
+    v1::Snapshot part;
+    absl::Status s = source.Collect(absl::Now() + absl::Seconds(1), part);
+    EXPECT_TRUE(s.ok()) << s;
+    return part.peers_size();
+  };
+
+  int to_v3 = testing::Connect("127.0.91.11", "127.0.91.13", v3_port);
+  int v3_end = accept(v3_listener, nullptr, nullptr);
+  EXPECT_EQ(peers(), 1);
+  int to_v5 = testing::Connect("127.0.91.11", "127.0.91.15", v5_port);
+  int v5_end = accept(v5_listener, nullptr, nullptr);
+  EXPECT_EQ(peers(), 2);  // v5 had none: listed
+  EXPECT_EQ(peers(), 2);  // both have one: looked up
+  int from_v5 = testing::Connect("127.0.91.15", "127.0.91.11", node_port);
+  int from_v5_end = accept(node_listener, nullptr, nullptr);
+  close(to_v5);
+  close(v5_end);
+  // v5's outbound session went (looked up: gone), so the table is listed again, and v5's new
+  // inbound one is there in the same snapshot.
+  v1::Snapshot part;
+  ASSERT_TRUE(source.Collect(absl::Now() + absl::Seconds(1), part).ok());
+  ASSERT_EQ(part.peers_size(), 2) << part.DebugString();
+  EXPECT_TRUE(Find(part, v1::PEER_DIRECTION_INBOUND) != nullptr);
+  EXPECT_EQ(Find(part, v1::PEER_DIRECTION_OUTBOUND)->remote_addr(),
+            absl::StrCat("127.0.91.13:", v3_port));
+
+  for (int fd : {to_v3, v3_end, from_v5, from_v5_end, node_listener, v3_listener, v5_listener}) {
     close(fd);
   }
 }

@@ -10,7 +10,7 @@
 
 #include "gtest/gtest.h"
 
-namespace guts::agent::testing {
+namespace guts::testing {
 
 inline sockaddr_in Address(const std::string& ip, uint16_t port) {
   sockaddr_in addr{};
@@ -42,4 +42,4 @@ inline int Connect(const std::string& from_ip, const std::string& to_ip, uint16_
   return fd;
 }
 
-}  // namespace guts::agent::testing
+}  // namespace guts::testing

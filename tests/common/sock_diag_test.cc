@@ -1,4 +1,4 @@
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -13,9 +13,9 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "tests/agent/socket_pair.h"
+#include "tests/support/socket_pair.h"
 
-namespace guts::agent {
+namespace guts {
 namespace {
 
 int Count(const std::vector<TcpSession>& sessions, const std::string& ip) {
@@ -76,6 +76,72 @@ TEST(SockDiagTest, KernelPortFilterKeepsOnlyTheAskedSessions) {
             absl::StatusCode::kInvalidArgument);
 
   for (int fd : {client, server, other_client, other_server, listener, other_listener}) close(fd);
+}
+
+// Looking sessions up by their four-tuple finds the open ones with fresh tcp_info and leaves
+// out the closed ones, though the kernel's lookup then answers with the listener (the server
+// end's tuple) or the TIME_WAIT socket (the client end's).
+TEST(SockDiagTest, LookUpFindsOpenSessionsAndLeavesOutClosedOnes) {
+  uint16_t port = 0;
+  int listener = testing::Listen("127.0.93.5", port);
+  int client = testing::Connect("127.0.93.6", "127.0.93.5", port);
+  int server = accept(listener, nullptr, nullptr);
+  int other_client = testing::Connect("127.0.93.6", "127.0.93.5", port);
+  int other_server = accept(listener, nullptr, nullptr);
+
+  absl::StatusOr<std::vector<TcpSession>> listed = ListTcpSessions({.local_ip = "127.0.93.6"});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  absl::StatusOr<std::vector<TcpSession>> server_ends =
+      ListTcpSessions({.local_ip = "127.0.93.5", .local_ports = {port}, .remote_ports = {}});
+  ASSERT_TRUE(server_ends.ok()) << server_ends.status();
+  ASSERT_EQ(listed->size(), 2u);
+  ASSERT_EQ(server_ends->size(), 2u);
+  std::vector<TcpSession> known = *listed;
+  known.insert(known.end(), server_ends->begin(), server_ends->end());
+
+  ASSERT_EQ(write(client, "hello", 5), 5);
+  char buffer[8];
+  ASSERT_EQ(read(server, buffer, sizeof(buffer)), 5);
+  absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions(known);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 4u);
+  for (size_t i = 0; i < known.size(); ++i) {
+    EXPECT_EQ((*found)[i].local_ip, known[i].local_ip);
+    EXPECT_EQ((*found)[i].local_port, known[i].local_port);
+    EXPECT_EQ((*found)[i].remote_port, known[i].remote_port);
+    EXPECT_EQ((*found)[i].state, "ESTABLISHED");
+    EXPECT_TRUE((*found)[i].has_info);
+  }
+  // Fresh: the five bytes written after the listing are counted.
+  uint64_t received = 0;
+  for (const TcpSession& s : *found) {
+    if (s.local_ip == "127.0.93.5") received += s.bytes_received;
+  }
+  EXPECT_EQ(received, 5u);
+
+  sockaddr_in closed{};
+  socklen_t length = sizeof(closed);
+  ASSERT_EQ(getsockname(client, reinterpret_cast<sockaddr*>(&closed), &length), 0);
+  const uint16_t closed_port = ntohs(closed.sin_port);
+  close(client);
+  close(server);
+  found = LookUpTcpSessions(known);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 2u);
+  for (const TcpSession& s : *found) {
+    EXPECT_NE(s.local_port, closed_port);
+    EXPECT_NE(s.remote_port, closed_port);
+    EXPECT_EQ(s.state, "ESTABLISHED");
+  }
+
+  std::vector<TcpSession> too_many(kMaxTcpSessionLookups + 1, known[0]);
+  EXPECT_EQ(LookUpTcpSessions(too_many).status().code(), absl::StatusCode::kInvalidArgument);
+  TcpSession bad = known[0];
+  bad.remote_ip = "nowhere";
+  EXPECT_EQ(LookUpTcpSessions({bad}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(LookUpTcpSessions({})->empty());
+
+  for (int fd : {other_client, other_server, listener}) close(fd);
 }
 
 // Netlink messages built byte by byte, as the kernel would send them (or a broken one would).
@@ -241,4 +307,4 @@ TEST(SockDiagReplyTest, EveryLengthThatOverrunsItsContainerIsDataLoss) {
 }
 
 }  // namespace
-}  // namespace guts::agent
+}  // namespace guts

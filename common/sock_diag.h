@@ -2,8 +2,9 @@
 // (inet_diag) with INET_DIAG_INFO, i.e. each session's struct tcp_info. Only sessions that can
 // carry data are listed (ESTABLISHED, SYN_SENT, SYN_RECV, CLOSE_WAIT): listening and closing
 // sockets are left out. The port filter runs in the kernel (inet_diag bytecode), so a host with
-// tens of thousands of sockets costs the agent only the few it asked for.
-// Needs no privilege for sockets of any user in the agent's network namespace.
+// tens of thousands of sockets costs the caller only the few it asked for.
+// Needs no privilege for sockets of any user in the caller's network namespace. The agent reads
+// its node's P2P sessions through it, the collector its gRPC port's connections.
 //
 // Example:
 //   absl::StatusOr<std::vector<TcpSession>> sessions = ListTcpSessions(
@@ -21,7 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace guts::agent {
+namespace guts {
 
 struct TcpSession {
   std::string local_ip, remote_ip;  // textual, e.g. "127.0.0.11" or "::1"
@@ -35,6 +36,9 @@ struct TcpSession {
   uint64_t bytes_acked = 0;
   uint32_t send_queue_bytes = 0;
   bool has_info = false;  // tcp_info was present
+  // The socket's inode: 0 while the session waits in a listener's accept queue (no process
+  // holds it yet).
+  uint64_t inode = 0;
 };
 
 // Sessions whose local address is `local_ip` (when set) and whose local port is one of
@@ -49,6 +53,16 @@ struct TcpSessionFilter {
 // Open TCP sessions matching `filter`, IPv4 and IPv6.
 absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& filter = {});
 
+// The sessions of `known` (as ListTcpSessions returned them) that are still open, with fresh
+// tcp_info: each is looked up by its four-tuple, a hash lookup in the kernel, where a listing
+// walks the kernel's whole established-socket table (262 144 buckets on an ordinary host, about
+// a millisecond of CPU each time). A session that closed is left out; a new one is not found
+// (only ListTcpSessions finds those). At most kMaxTcpSessionLookups sessions.
+// Errors: INVALID_ARGUMENT for more sessions than that or an address that is not an IP,
+// UNAVAILABLE for the netlink socket's errno or an answer missing, DATA_LOSS for a malformed one.
+inline constexpr size_t kMaxTcpSessionLookups = 64;
+absl::StatusOr<std::vector<TcpSession>> LookUpTcpSessions(const std::vector<TcpSession>& known);
+
 // Parses one datagram of a sock_diag dump reply as received from the kernel, appending the
 // sessions it carries to `out`. True when the datagram ends the dump (NLMSG_DONE). Every length
 // in the datagram is checked before the bytes it covers are read: DATA_LOSS names a message, an
@@ -57,4 +71,4 @@ absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& 
 // ListTcpSessions feeds it every datagram; public so that tests and the fuzzer can too.
 absl::StatusOr<bool> ParseSockDiagReply(absl::string_view datagram, std::vector<TcpSession>& out);
 
-}  // namespace guts::agent
+}  // namespace guts

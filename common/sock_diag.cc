@@ -1,4 +1,4 @@
-#include "agent/sock_diag.h"
+#include "common/sock_diag.h"
 
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
-namespace guts::agent {
+namespace guts {
 namespace {
 
 // Kernel TCP states (include/net/tcp_states.h), indexed by state number.
@@ -81,6 +81,13 @@ absl::StatusOr<std::string> FilterProgram(const TcpSessionFilter& filter) {
   program.append(reinterpret_cast<const char*>(&host), sizeof(host));
   program.append(reinterpret_cast<const char*>(address), address_length);
   return program + ports;
+}
+
+bool IsOpenState(const std::string& state) {
+  for (size_t i = 0; i < std::size(kStates); ++i) {
+    if (state == kStates[i]) return (kOpenStates >> i) & 1;
+  }
+  return false;
 }
 
 // Textual address; an IPv4 peer of a dual-stack socket ("::ffff:10.0.0.5") reads as IPv4, so
@@ -154,6 +161,7 @@ absl::Status ParseSession(absl::string_view payload, std::vector<TcpSession>& ou
   session.remote_port = ntohs(diag.id.idiag_dport);
   session.state = diag.idiag_state < std::size(kStates) ? kStates[diag.idiag_state] : "UNKNOWN";
   session.send_queue_bytes = diag.idiag_wqueue;
+  session.inode = diag.idiag_inode;
   payload.remove_prefix(std::min(payload.size(), static_cast<size_t>(NLMSG_ALIGN(sizeof(diag)))));
   while (!payload.empty()) {
     rtattr attr;
@@ -226,6 +234,134 @@ absl::StatusOr<bool> ParseSockDiagReply(absl::string_view datagram, std::vector<
   return false;
 }
 
+absl::StatusOr<std::vector<TcpSession>> LookUpTcpSessions(const std::vector<TcpSession>& known) {
+  if (known.size() > kMaxTcpSessionLookups) {
+    return absl::InvalidArgumentError(absl::StrCat("sock_diag lookup of ", known.size(),
+                                                   " sessions, more than ", kMaxTcpSessionLookups));
+  }
+  std::vector<TcpSession> out;
+  if (known.empty()) return out;
+  // One request per session, all in one datagram: the kernel answers each in turn (a
+  // SOCK_DIAG_BY_FAMILY message, or NLMSG_ERROR when there is no such socket), numbered by
+  // nlmsg_seq = index + 1, before sendto returns.
+  struct Request {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  };
+  std::vector<Request> requests(known.size());
+  for (size_t i = 0; i < known.size(); ++i) {
+    const TcpSession& s = known[i];
+    Request& r = requests[i];
+    r.header.nlmsg_len = sizeof(Request);
+    r.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    r.header.nlmsg_flags = NLM_F_REQUEST;
+    r.header.nlmsg_seq = static_cast<uint32_t>(i + 1);
+    r.request.sdiag_protocol = IPPROTO_TCP;
+    r.request.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+    r.request.idiag_states = kOpenStates;
+    r.request.id.idiag_sport = htons(s.local_port);
+    r.request.id.idiag_dport = htons(s.remote_port);
+    r.request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+    r.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+    bool v4 = inet_pton(AF_INET, s.local_ip.c_str(), r.request.id.idiag_src) == 1 &&
+              inet_pton(AF_INET, s.remote_ip.c_str(), r.request.id.idiag_dst) == 1;
+    bool v6 = !v4 && inet_pton(AF_INET6, s.local_ip.c_str(), r.request.id.idiag_src) == 1 &&
+              inet_pton(AF_INET6, s.remote_ip.c_str(), r.request.id.idiag_dst) == 1;
+    if (!v4 && !v6) {
+      return absl::InvalidArgumentError(absl::StrCat("sock_diag lookup: ", s.local_ip, " -> ",
+                                                     s.remote_ip, " is not an IP address pair"));
+    }
+    r.request.sdiag_family = v4 ? AF_INET : AF_INET6;
+  }
+  static_assert(sizeof(Request) % NLMSG_ALIGNTO == 0);
+
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat("netlink sock_diag socket: ", std::strerror(errno)));
+  }
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, requests.data(), requests.size() * sizeof(Request), 0,
+             reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0) {
+    int err = errno;
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("sock_diag lookup send: ", std::strerror(err)));
+  }
+  std::vector<bool> answered(known.size(), false);
+  size_t answers = 0;
+  absl::Status status = absl::OkStatus();
+  char buffer[8 << 10];
+  while (answers < known.size() && status.ok()) {
+    // Every answer is queued by now; one missing (a receive queue overflow) is an error, not
+    // something to wait for.
+    ssize_t n = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = absl::UnavailableError(absl::StrCat("sock_diag lookup recv: ", std::strerror(errno),
+                                                   " after ", answers, " of ", known.size(),
+                                                   " answers"));
+      break;
+    }
+    absl::string_view datagram(buffer, static_cast<size_t>(n));
+    while (!datagram.empty()) {
+      nlmsghdr header;
+      if (datagram.size() < sizeof(header)) {
+        status = absl::DataLossError("sock_diag lookup: truncated message header");
+        break;
+      }
+      std::memcpy(&header, datagram.data(), sizeof(header));
+      if (header.nlmsg_len < NLMSG_HDRLEN || header.nlmsg_len > datagram.size()) {
+        status =
+            absl::DataLossError(absl::StrCat("sock_diag lookup: message claims ", header.nlmsg_len,
+                                             " bytes, ", datagram.size(), " left"));
+        break;
+      }
+      absl::string_view payload = datagram.substr(NLMSG_HDRLEN, header.nlmsg_len - NLMSG_HDRLEN);
+      datagram.remove_prefix(
+          std::min(datagram.size(), static_cast<size_t>(NLMSG_ALIGN(header.nlmsg_len))));
+      if (header.nlmsg_seq == 0 || header.nlmsg_seq > known.size() ||
+          answered[header.nlmsg_seq - 1]) {
+        continue;
+      }
+      if (header.nlmsg_type == NLMSG_ERROR) {
+        nlmsgerr error;
+        if (payload.size() < sizeof(error)) {
+          status = absl::DataLossError("sock_diag lookup: short NLMSG_ERROR");
+          break;
+        }
+        std::memcpy(&error, payload.data(), sizeof(error));
+        // ENOENT: no such socket any more. Anything else is the kernel refusing the request.
+        if (error.error != -ENOENT) {
+          status =
+              absl::UnavailableError(absl::StrCat("sock_diag lookup: kernel error ", error.error));
+          break;
+        }
+      } else if (header.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+        std::vector<TcpSession> found;
+        if (absl::Status s = ParseSession(payload, found); !s.ok()) {
+          status = s;
+          break;
+        }
+        // The lookup falls back to a listening socket, and finds closing ones: only an open
+        // session with the very same ends is the one asked for.
+        const TcpSession& want = known[header.nlmsg_seq - 1];
+        if (!found.empty() && found[0].remote_port == want.remote_port &&
+            found[0].local_port == want.local_port && found[0].remote_ip == want.remote_ip &&
+            found[0].local_ip == want.local_ip && IsOpenState(found[0].state)) {
+          out.push_back(std::move(found[0]));
+        }
+      } else {
+        continue;
+      }
+      answered[header.nlmsg_seq - 1] = true;
+      ++answers;
+    }
+  }
+  close(fd);
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& filter) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) {
@@ -252,4 +388,4 @@ absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& 
   return sessions;
 }
 
-}  // namespace guts::agent
+}  // namespace guts

@@ -1,0 +1,135 @@
+#include "collector/ingest/grpc_port_guard.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/support/socket_pair.h"
+
+namespace guts::collector {
+namespace {
+
+// A listener that accepts (or not) in a thread of this process, the way gRPC's accept loop
+// holds the server's descriptors: the guard sees them through /proc/self/fd.
+class Listener {
+ public:
+  explicit Listener(const std::string& ip) : fd_(testing::Listen(ip, port_)) {}
+  ~Listener() {
+    StopAccepting();
+    for (int fd : accepted_) close(fd);
+    close(fd_);
+  }
+  void StartAccepting() {
+    // Non-blocking accepts, so that the thread can be told to stop.
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    accepting_ = true;
+    thread_ = std::thread([this] {
+      while (accepting_) {
+        int fd = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK);
+        if (fd >= 0)
+          accepted_.push_back(fd);
+        else
+          absl::SleepFor(absl::Milliseconds(2));
+      }
+    });
+  }
+  void StopAccepting() {
+    accepting_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  uint16_t port_ = 0;
+  int fd_;
+  std::atomic<bool> accepting_{false};
+  std::thread thread_;
+  std::vector<int> accepted_;
+};
+
+TEST(GrpcPortGuardTest, AcceptingPortStaysAcceptingAndIsNeverRestarted) {
+  Listener listener("127.0.94.1");
+  listener.StartAccepting();
+  std::atomic<int> restarts{0};
+  GrpcPortGuard guard({.host = "127.0.94.1",
+                       .port = listener.port(),
+                       .interval = absl::Milliseconds(50),
+                       .accept_deadline = absl::Seconds(2)},
+                      [&] {
+                        ++restarts;
+                        return absl::OkStatus();
+                      });
+  guard.Start();
+  absl::SleepFor(absl::Milliseconds(600));
+  EXPECT_TRUE(guard.Accepting());
+  guard.Stop();
+  EXPECT_EQ(restarts.load(), 0);
+  EXPECT_EQ(guard.Restarts(), 0u);
+}
+
+// gRPC 1.51 stops accepting for good after one failed accept4(): the kernel still completes
+// the handshake (the probe connects) but no process takes the connection.
+TEST(GrpcPortGuardTest, PortThatNoLongerAcceptsIsSeenAndTheListenerRestarted) {
+  Listener listener("127.0.94.2");  // listening, never accepting
+  std::atomic<int> restarts{0};
+  GrpcPortGuard guard({.host = "127.0.94.2",
+                       .port = listener.port(),
+                       .interval = absl::Milliseconds(20),
+                       .accept_deadline = absl::Milliseconds(100)},
+                      [&] {
+                        ++restarts;
+                        return absl::OkStatus();
+                      });
+  guard.Start();
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (restarts.load() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_FALSE(guard.Accepting());
+  EXPECT_NE(guard.NotAcceptingSince(), absl::InfiniteFuture());
+  guard.Stop();
+  EXPECT_EQ(restarts.load(), 1);  // the next one only after the 5 s backoff
+}
+
+// Which ones go is by socket inode, which only roughly follows age (the kernel hands inode
+// numbers out in per-CPU batches), so the test counts them.
+TEST(GrpcPortGuardTest, ConnectionsBeyondAPeersShareAreShutDown) {
+  Listener listener("127.0.94.3");
+  listener.StartAccepting();
+  std::vector<int> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(testing::Connect("127.0.94.4", "127.0.94.3", listener.port()));
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  GrpcPortGuard guard({.host = "127.0.94.3",
+                       .port = listener.port(),
+                       .max_connections_per_peer = 2,
+                       .interval = absl::Milliseconds(50),
+                       .accept_deadline = absl::Seconds(2)},
+                      [] { return absl::OkStatus(); });
+  guard.Start();
+  // Three are shut down (their client reads end of stream), two stay open.
+  std::vector<bool> closed(clients.size(), false);
+  auto count_closed = [&] {
+    int n = 0;
+    for (size_t i = 0; i < clients.size(); ++i) {
+      char byte;
+      if (!closed[i] && recv(clients[i], &byte, 1, MSG_DONTWAIT) == 0) closed[i] = true;
+      n += closed[i];
+    }
+    return n;
+  };
+  absl::Time deadline = absl::Now() + absl::Seconds(20);  // a bound for a loaded machine
+  while (count_closed() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  absl::SleepFor(absl::Milliseconds(300));  // several more intervals: no fourth one goes
+  EXPECT_EQ(count_closed(), 3);
+  guard.Stop();
+  for (int fd : clients) close(fd);
+}
+
+}  // namespace
+}  // namespace guts::collector
