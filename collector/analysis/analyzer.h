@@ -41,6 +41,12 @@ struct AnalysisConfig {
   // Hysteresis: a verdict must hold this many ticks to open, be absent this many to clear.
   int enter_ticks = 3;
   int clear_ticks = 5;
+  // How late a busy host may run one process: an agent reading its sources, a report on its
+  // way, a tick. On the real clock and never scaled: a compressed run's host is as noisy as a
+  // real one, and its scaled windows are tenths of a second. Every window that proves a
+  // moment's shape is not a fault holds at least this: the one-way proof's margin, and the
+  // hold of a verdict that needs more than one tick to open (or to clear).
+  absl::Duration host_noise = absl::Milliseconds(500);
   // A node whose agent clock differs from the collector's by more than this: CLOCK_SKEW.
   absl::Duration clock_skew_threshold = absl::Seconds(30);
 
@@ -96,8 +102,8 @@ struct AnalysisConfig {
 };
 
 // Every window, threshold age and interval of `config` multiplied by `factor` (tests run at
-// 0.1 or 0.2 of real time). Counts, ratios and the clock skew threshold (an offset between
-// clocks, not a time span) are unchanged.
+// 0.1 or 0.2 of real time). Counts, ratios, the clock skew threshold (an offset between
+// clocks, not a time span), host_noise and warm_up_longest (real-clock facts) are unchanged.
 AnalysisConfig ScaleWindows(AnalysisConfig config, double factor);
 
 // What the analysis concludes about one node, for fleet status.

@@ -484,6 +484,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                       obs.connection_changed >= obs.last_received;
     f.reporting = !f.silent;
     f.height = fig.finalized_height;
+    f.height_known = fig.height_known;
     f.view = fig.view;
     f.block_id = fig.block_id;
     f.block_height = fig.block_height;
@@ -593,7 +594,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   }
   int with_snapshot = 0;
   for (const NodeFacts& f : model.nodes) with_snapshot += f.has_snapshot ? 1 : 0;
-  model.one_way_margin = config.peer_heard_within / 2;
+  model.live_quiet_longest = config.peer_heard_within / 2;
+  model.one_way_margin = std::max(model.live_quiet_longest, config.host_noise);
   model.blindness =
       CollectorBlindnessOf(view.collector, view.now, model.reporting, with_snapshot, config);
   return model;

@@ -160,11 +160,11 @@ int64_t AgeMs(const FleetModel& model, int u, int v) {
   return f.session_age_ms[at - f.sessions.begin()];
 }
 
-// A link still heard but quiet longer than a live link ever is (past the one-way margin): it
-// may be the last of a cut's links to cross peer_heard_within, its heartbeat later than the
+// A link still heard but quiet longer than a live link ever is (FleetModel::live_quiet_longest):
+// it may be the last of a cut's links to cross peer_heard_within, its heartbeat later than the
 // others'. Groups it holds together may be a moment of a cut still forming.
 bool Aging(const FleetModel& model, int u, int v) {
-  const int64_t margin = absl::ToInt64Milliseconds(model.one_way_margin);
+  const int64_t margin = absl::ToInt64Milliseconds(model.live_quiet_longest);
   return AgeMs(model, u, v) > margin || AgeMs(model, v, u) > margin;
 }
 

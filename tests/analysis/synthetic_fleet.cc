@@ -142,6 +142,10 @@ void SyntheticFleet::SetAllRates(double rate) {
   for (Node& n : nodes_) n.rate = rate;
 }
 
+void SyntheticFleet::SetApiReadFailed(const std::string& node, bool failed) {
+  nodes_[Index(node)].api_read_failed = failed;
+}
+
 void SyntheticFleet::SetHeight(const std::string& node, uint64_t height) {
   nodes_[Index(node)].height = static_cast<double>(height);
 }
@@ -229,7 +233,7 @@ void SyntheticFleet::Step() {
     s.received = now_ + jitter;
     s.taken = s.received + n.clock_offset - absl::Milliseconds(5);
     s.seq = n.seq;
-    s.height = static_cast<uint64_t>(n.height);
+    s.height = n.api_read_failed ? 0 : static_cast<uint64_t>(n.height);
     s.view = n.view;
     s.block_id = BlockId(n, s.height);
     n.samples.push_back(s);
@@ -364,6 +368,7 @@ FleetView SyntheticFleet::View() const {
         p->set_tcp_state("ESTABLISHED");
       }
     }
+    if (n.api_read_failed) s.clear_consensus();
     if (made_at_ingest_) {
       obs.latest_peers = CompactPeersOf(obs.latest);
       obs.latest_figures = SnapshotFiguresOf(obs.latest);

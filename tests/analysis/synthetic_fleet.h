@@ -69,6 +69,9 @@ class SyntheticFleet {
   void SetRate(const std::string& node, double rate);
   void SetAllRates(double rate);
   void SetHeight(const std::string& node, uint64_t height);
+  // The agent's read of the node's consensus API fails (a busy host, the agent paused
+  // mid-read): its snapshots carry no consensus view at all, so no height.
+  void SetApiReadFailed(const std::string& node, bool failed);
   void SetViewClimb(bool climbing) { views_climb_ = climbing; }
   // Nodes in `group` finalize blocks with different ids from the rest from now on.
   void Fork(const std::vector<std::string>& group);
@@ -138,6 +141,7 @@ class SyntheticFleet {
     uint64_t seq = 0;
     bool has_agent = true;
     bool engine_failed = false;
+    bool api_read_failed = false;
     std::set<int> lacks;    // peers missing from its allowed_peers
     std::set<int> allowed;  // simulation mode: its config's allowed_peers (WriteAllowedPeers)
     absl::Time last_received = absl::InfinitePast();
