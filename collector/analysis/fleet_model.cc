@@ -31,6 +31,13 @@ bool FleetModel::Hears(int u, int v) const {
   return std::binary_search(h.begin(), h.end(), v);
 }
 
+absl::Time FleetModel::LastReceived(int u, int v) const {
+  const NodeFacts& f = nodes[u];
+  auto at = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
+  if (at == f.sessions.end() || *at != v) return f.taken;
+  return f.taken - absl::Milliseconds(f.session_age_ms[at - f.sessions.begin()]);
+}
+
 namespace {
 
 // Maps P2P addresses to node indices: exact "ip:port" for outbound sessions (the peer's listening
@@ -356,6 +363,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                            const std::vector<uint32_t>& numbers, ModelMemory& memory) {
   FleetModel model;
   model.now = view.now;
+  model.one_way_margin = config.peer_heard_within / 2;
   const int n = static_cast<int>(view.nodes.size());
   const size_t recycled = std::min(memory.spare_nodes_.size(), static_cast<size_t>(n));
   model.nodes = std::move(memory.spare_nodes_);
@@ -468,6 +476,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.phi = window.Phi(obs.last_received, view.now, f.interval);
     f.clock_offset = window.ClockOffset();
     f.silent = f.phi >= config.phi_threshold;
+    f.taken = obs.last_received;
+    if (!obs.samples.empty() && obs.samples.back().seq == obs.latest.seq() &&
+        f.clock_offset != absl::InfiniteDuration()) {
+      f.taken = std::min(obs.last_received, obs.samples.back().taken - f.clock_offset);
+    }
     f.reporting = !f.silent;
     f.height = fig.finalized_height;
     f.view = fig.view;

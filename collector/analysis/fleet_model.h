@@ -38,6 +38,9 @@ struct NodeFacts {
   // ArrivalWindow::ClockOffset() of the node's samples (InfiniteDuration() without samples).
   absl::Duration clock_offset = absl::InfiniteDuration();
   absl::Duration silence = absl::ZeroDuration();  // now - last_received
+  // When the latest snapshot was taken, on the collector's clock (its take time less the clock
+  // offset; last_received when that is unknown): the instant its session ages count from.
+  absl::Time taken = absl::InfinitePast();
   absl::Duration interval = absl::Seconds(1);
   // Reporting: a snapshot arrived and the node is not silent.
   bool reporting = false;
@@ -106,11 +109,19 @@ struct FleetModel {
   int reporting = 0;
   // Whether silence says anything about the nodes this tick (collector_blindness.h).
   CollectorBlindness blindness;
+  // A one-way link is proven when the hearing end received from its peer at least this long
+  // after the deaf end last did (peer_graph.h): half of peer_heard_within, longer than the gap
+  // between messages on a live link, shorter than any silence that counts as a cut.
+  absl::Duration one_way_margin = absl::Seconds(1);
   // Figures made during the build for nodes whose view carries none current (hand-built
   // views); NodeFacts::figures points into them, so the model is moved, never copied.
   std::vector<std::unique_ptr<SnapshotFigures>> made_figures;
 
   bool Hears(int u, int v) const;
+  // When `u` last received from `v`, on the collector's clock: its snapshot's take time less
+  // the session's age; the take time itself when it has no session with `v` (it may have
+  // closed just before).
+  absl::Time LastReceived(int u, int v) const;
   // Index of the (first) node with this id, or -1.
   int Find(std::string_view id) const;
 };

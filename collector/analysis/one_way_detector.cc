@@ -60,13 +60,21 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
       if (!std::binary_search(back.begin(), back.end(), u)) ++peers[peer];
     }
   }
+  // Proven one-way links (peer_graph.h) into and out of each node: a node's snapshot taken a
+  // moment before or after its peers' (a two-way cut one end reported first, a late report)
+  // shows the same counts without traffic having gone one way.
+  std::vector<int> lost_in(n, 0), lost_out(n, 0);
+  for (const auto& [from, to] : g.one_way) {
+    ++lost_out[from];
+    ++lost_in[to];
+  }
   std::vector<char> isolated(n, 0);
   for (int u = 0; u < n; ++u) {
     if (!InGraph(model.nodes[u]) || peers[u] == 0) continue;
     int half = std::max(1, peers[u] / 2);
     const char* direction = nullptr;
-    if (hears_ok[u] == 0 && heard_ok[u] >= half) direction = "inbound";
-    if (heard_ok[u] == 0 && hears_ok[u] >= half) direction = "outbound";
+    if (hears_ok[u] == 0 && heard_ok[u] >= half && lost_in[u] >= half) direction = "inbound";
+    if (heard_ok[u] == 0 && hears_ok[u] >= half && lost_out[u] >= half) direction = "outbound";
     if (direction == nullptr) continue;
     isolated[u] = 1;
     Verdict v = MakeVerdict(kNodeOneWayIsolation, *model.nodes[u].id);

@@ -49,6 +49,18 @@ void FindCuts(const PeerGraph& g, int root, std::vector<int>& disc, std::vector<
   }
 }
 
+// `from` hears `to`, `to` does not hear `from`: proven one-way when `from` received from `to`
+// at least the margin after `to` last received from `from` (the two directions stopped at
+// different times, not at one cut), and `to`'s report is current next to that receipt (within
+// its interval: a deaf end whose snapshot is late, queued or replayed may describe a link that
+// has healed since, or one that was cut both ways a moment before the other end reported).
+bool OneWayProven(const FleetModel& model, int from, int to) {
+  const absl::Time heard = model.LastReceived(from, to);
+  if (heard - model.LastReceived(to, from) < model.one_way_margin) return false;
+  const NodeFacts& deaf = model.nodes[to];
+  return deaf.taken + deaf.interval >= heard;
+}
+
 }  // namespace
 
 PeerGraph BuildPeerGraph(const FleetModel& model) {
@@ -64,7 +76,7 @@ PeerGraph BuildPeerGraph(const FleetModel& model) {
       if (!InGraph(model.nodes[v])) continue;
       if (model.Hears(v, u)) {
         g.mutual[u].push_back(v);
-      } else {
+      } else if (OneWayProven(model, u, v)) {
         g.one_way.emplace_back(u, v);
       }
     }

@@ -219,7 +219,8 @@ void SyntheticFleet::Step() {
       if (hears_[i][j]) heard_at_[i][j] = now_;
     }
   }
-  for (Node& n : nodes_) {
+  for (int i = 0; i < size(); ++i) {
+    Node& n = nodes_[i];
     if (n.reconnecting > 0) --n.reconnecting;
     if (n.process_up) {
       n.height += n.rate;
@@ -237,6 +238,9 @@ void SyntheticFleet::Step() {
     n.samples.push_back(s);
     if (n.samples.size() > 120) n.samples.erase(n.samples.begin());
     n.last_received = s.received;
+    n.reported_at = now_;
+    n.reported_hears = hears_[i];
+    n.reported_heard_at = heard_at_[i];
   }
 }
 
@@ -354,8 +358,14 @@ FleetView SyntheticFleet::View() const {
                                     : absl::StrCat(peer.ip, ":", 40000 + i));
         p->set_local_addr(outbound ? absl::StrCat(n.ip, ":", 40000 + j)
                                    : absl::StrCat(n.ip, ":9000"));
-        int64_t age_ms = hears_[i][j] ? 150 : 60000;
-        if (ages_follow_time_) age_ms = absl::ToInt64Milliseconds(now_ - heard_at_[i][j]) + 150;
+        // A live agent reports what holds now; one that stopped delivering, what held when
+        // its last snapshot was taken.
+        const bool live = n.agent_up && n.agent_reaches_collector;
+        const bool heard = live ? hears_[i][j] : n.reported_hears[j];
+        const absl::Duration since =
+            live ? now_ - heard_at_[i][j] : n.reported_at - n.reported_heard_at[j];
+        int64_t age_ms = heard ? 150 : 60000;
+        if (ages_follow_time_) age_ms = absl::ToInt64Milliseconds(since) + 150;
         p->set_last_data_recv_age_ms(static_cast<uint32_t>(age_ms));
         p->set_last_data_sent_age_ms(150);
         p->set_tcp_state("ESTABLISHED");
