@@ -89,7 +89,8 @@ absl::StatusOr<std::vector<TcpSession>> P2pSocketsSource::Sessions(
   for (const TcpSession& s : last_) heard.insert(s.remote_ip);
   bool complete = !peer_hosts.empty();
   for (const std::string& host : peer_hosts) complete = complete && heard.contains(host);
-  if (complete && peer_addrs == last_peer_addrs_ && lookups_since_listing_ < kFullListingEvery &&
+  ++snapshots_since_listing_;
+  if (complete && peer_addrs == last_peer_addrs_ && snapshots_since_listing_ < kFullListingEvery &&
       last_.size() <= kMaxTcpSessionLookups) {
     absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions(last_);
     // Every session still there, still ESTABLISHED and received data since the last snapshot.
@@ -101,14 +102,11 @@ absl::StatusOr<std::vector<TcpSession>> P2pSocketsSource::Sessions(
       steady = (*found)[i].state == "ESTABLISHED" &&
                (*found)[i].last_data_recv_ms <= static_cast<uint64_t>(since_last_ms);
     }
-    if (steady) {
-      ++lookups_since_listing_;
-      return found;
-    }
+    if (steady) return found;
   }
   absl::StatusOr<std::vector<TcpSession>> listed = ListTcpSessions(filter);
   if (listed.ok()) {
-    lookups_since_listing_ = 0;
+    snapshots_since_listing_ = 0;
     last_peer_addrs_ = peer_addrs;
   }
   return listed;

@@ -55,7 +55,8 @@ class P2pSocketsSource : public Source {
   // The node's sessions in the last snapshot, and what they were found with.
   std::vector<TcpSession> last_;
   std::set<std::string> last_peer_addrs_;
-  int lookups_since_listing_ = kFullListingEvery;  // the first snapshot lists
+  // Counting this one: a listing in snapshot n, lookups in n+1 .. n+9, a listing in n+10.
+  int snapshots_since_listing_ = kFullListingEvery;  // the first snapshot lists
   absl::Time last_collect_ = absl::InfinitePast();
 };
 
