@@ -144,15 +144,23 @@ class P2pSocketsRelistTest : public ::testing::Test {
   // Between two snapshots the validator sends a view: well after the last snapshot and well
   // before the next, so that the kernel's millisecond ages (counted in jiffies of up to 10 ms)
   // cannot put the data on the wrong side of either.
-  void ValidatorSendsAView() {
+  void ValidatorSendsAView() { SendAView(validator_end_, to_validator_); }
+  void SendAView(int sender, int receiver) {
     absl::SleepFor(absl::Milliseconds(70));
-    ASSERT_EQ(write(validator_end_, "view", 4), 4);
+    ASSERT_EQ(write(sender, "view", 4), 4);
     char buffer[8];
-    ASSERT_EQ(read(to_validator_, buffer, sizeof(buffer)), 4);
+    ASSERT_EQ(read(receiver, buffer, sizeof(buffer)), 4);
     absl::SleepFor(absl::Milliseconds(30));
   }
   // The same wait with nothing sent.
   void ValidatorStaysQuiet() { absl::SleepFor(absl::Milliseconds(100)); }
+
+  // The validator dials the node too (a second session with it, inbound).
+  void ValidatorDials() {
+    validator_dial_ = testing::Connect(validator_ip_, node_ip_, node_port_);
+    validator_dial_end_ = accept(node_listener_, nullptr, nullptr);
+    ASSERT_GE(validator_dial_end_, 0);
+  }
 
   void StrangerConnects() {
     stranger_ = testing::Connect(stranger_ip_, node_ip_, node_port_);
@@ -172,8 +180,8 @@ class P2pSocketsRelistTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (int fd : {node_listener_, validator_listener_, to_validator_, validator_end_, stranger_,
-                   stranger_end_}) {
+    for (int fd : {node_listener_, validator_listener_, to_validator_, validator_end_,
+                   validator_dial_, validator_dial_end_, stranger_, stranger_end_}) {
       if (fd >= 0) close(fd);
     }
   }
@@ -181,6 +189,7 @@ class P2pSocketsRelistTest : public ::testing::Test {
   std::string node_ip_, validator_ip_, stranger_ip_;
   uint16_t node_port_ = 0, validator_port_ = 0;
   int node_listener_ = -1, validator_listener_ = -1, to_validator_ = -1, validator_end_ = -1;
+  int validator_dial_ = -1, validator_dial_end_ = -1;
   int stranger_ = -1, stranger_end_ = -1;
   std::unique_ptr<P2pSocketsSource> source_;
   v1::Snapshot last_;  // the last snapshot's part
@@ -211,6 +220,24 @@ TEST_F(P2pSocketsRelistTest, ASessionThatReceivedNothingSinceTheLastSnapshotList
   ASSERT_NO_FATAL_FAILURE(StrangerConnects());
   ASSERT_NO_FATAL_FAILURE(ValidatorSendsAView());
   EXPECT_FALSE(SnapshotShowsStranger()) << "a session that received was not looked up";
+  ValidatorStaysQuiet();
+  EXPECT_TRUE(SnapshotShowsStranger()) << last_.DebugString();
+}
+
+// guts-sim's nodes talk one way on each session, each on its own dial: the node's dial to the
+// validator only sends, the validator's views come on the validator's dial. Heard on one of its
+// sessions, the validator keeps both looked up; silent on all, the table is listed.
+TEST_F(P2pSocketsRelistTest, AValidatorHeardOnItsOwnDialKeepsTheNodesSendOnlyDialLookedUp) {
+  ASSERT_NO_FATAL_FAILURE(Start("127.0.91.6"));
+  ASSERT_NO_FATAL_FAILURE(ValidatorDials());
+  EXPECT_FALSE(SnapshotShowsStranger());
+  EXPECT_EQ(last_.peers_size(), 2) << last_.DebugString();
+  ASSERT_NO_FATAL_FAILURE(StrangerConnects());
+  for (int snapshot = 2; snapshot <= 4; ++snapshot) {
+    ASSERT_EQ(write(to_validator_, "vote", 4), 4);  // the node sends on its dial
+    ASSERT_NO_FATAL_FAILURE(SendAView(validator_dial_, validator_dial_end_));
+    EXPECT_FALSE(SnapshotShowsStranger()) << "snapshot " << snapshot << " listed the table";
+  }
   ValidatorStaysQuiet();
   EXPECT_TRUE(SnapshotShowsStranger()) << last_.DebugString();
 }
