@@ -44,8 +44,9 @@ struct NodeFacts {
   absl::Duration interval = absl::Seconds(1);
   // Reporting: a snapshot arrived and the node is not silent.
   bool reporting = false;
-  // Reporting, but the agent cannot reach the node's API and the node hears no peer: the node
-  // process itself is gone while its agent still reports.
+  // Reporting, but the agent asked the node's API and nothing answered, and its working peer
+  // source finds no peer heard: the node process itself is gone while its agent still reports.
+  // A source cut off at its deadline is no evidence either way.
   bool process_down = false;
   // Reporting with its process running: a peer others could hear. A peer that is not up
   // explains a node hearing fewer peers.
