@@ -407,7 +407,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (fig.mode == v1::CONSENSUS_MODE_SIMPLEX) {
       mix(static_cast<uint64_t>(i) + 1);
       mix(fig.participants_hash);
-      mix(std::hash<std::string_view>{}(fig.public_key));
+      mix(fig.public_key_hash);
     }
   }
   model.by_id.resize(n);

@@ -1,7 +1,9 @@
 #include "collector/fleet/snapshot_figures.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -74,6 +76,7 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   f.proposed_view = std::max(consensus.proposed_view(), log.proposed_view());
   f.engine_failed = consensus.engine_failed() || log.engine_failed();
   f.public_key = !config.public_key().empty() ? config.public_key() : log.public_key();
+  f.public_key_hash = std::hash<std::string_view>{}(f.public_key);
   if (config.participants_size() > 0) {
     std::vector<std::string> keys = ParticipantKeys(snapshot);
     f.participants = static_cast<int>(keys.size());
