@@ -11,8 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "collector/store/snapshot_delta.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "tests/collector/store/realistic_run.h"
 
 namespace guts::collector {
@@ -20,15 +18,7 @@ namespace {
 
 using guts::diag::v1::Snapshot;
 
-std::string Deterministic(const Snapshot& s) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  s.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
+using testing::SnapshotBytes;
 
 struct Pair {
   std::string base, current, delta;
@@ -40,9 +30,9 @@ std::vector<Pair> RealPairs() {
   const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
   for (int node = 1; node <= 2; ++node) {
     testing::RealisticRun run(absl::StrCat("v", node), node);
-    std::string previous = Deterministic(run.Next(1, start));
+    std::string previous = SnapshotBytes(run.Next(1, start));
     for (uint64_t seq = 2; seq <= 40; ++seq) {
-      std::string current = Deterministic(run.Next(seq, start));
+      std::string current = SnapshotBytes(run.Next(seq, start));
       Pair p{previous, current, {}};
       if (EncodeSnapshotDelta(p.base, p.current, &p.delta)) pairs.push_back(std::move(p));
       previous = std::move(current);
