@@ -13,6 +13,8 @@
 // block (return a reactor that finishes later).
 #pragma once
 
+#include <memory>
+
 #include "grpcpp/grpcpp.h"
 #include "guts/diag/v1/agent.pb.h"
 #include "guts/diag/v1/bundle.pb.h"
@@ -24,16 +26,21 @@ class BundleRpcs {
  public:
   virtual ~BundleRpcs() = default;
 
+  // The caller's place under the bundle call caps (FleetService admits CollectBundle and
+  // DownloadBundle before delegating); the reactor holds it until gRPC is done with the call
+  // (OnDone), then drops it, which lets the next call in. May be null.
+  using CallSlot = std::shared_ptr<void>;
+
   // FleetService.
   virtual grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* CollectBundle(
-      grpc::CallbackServerContext* context,
-      const guts::diag::v1::CollectBundleRequest* request) = 0;
+      grpc::CallbackServerContext* context, const guts::diag::v1::CollectBundleRequest* request,
+      CallSlot slot) = 0;
   virtual grpc::ServerUnaryReactor* ListBundles(grpc::CallbackServerContext* context,
                                                 const guts::diag::v1::ListBundlesRequest* request,
                                                 guts::diag::v1::BundleList* response) = 0;
   virtual grpc::ServerWriteReactor<guts::diag::v1::BundleData>* DownloadBundle(
-      grpc::CallbackServerContext* context,
-      const guts::diag::v1::DownloadBundleRequest* request) = 0;
+      grpc::CallbackServerContext* context, const guts::diag::v1::DownloadBundleRequest* request,
+      CallSlot slot) = 0;
 
   // AgentService.
   virtual grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* UploadBundle(

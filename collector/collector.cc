@@ -269,8 +269,13 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   Parts* raw = p.get();
   p->fleet_service = std::make_unique<FleetServiceImpl>(
       p->store.get(), &p->fleet, p->analysis.get(), [raw] { return raw->Info(); },
-      QueryLimits{.max_total = config.max_queries,
-                  .max_per_caller = config.max_queries_per_caller});
+      QueryLimits{.max_total = config.max_queries, .max_per_caller = config.max_queries_per_caller},
+      [&config] {
+        QueryLimits bundle_calls = FleetServiceImpl::DefaultBundleCallLimits();
+        bundle_calls.max_total = config.max_bundle_calls;
+        bundle_calls.max_per_caller = config.max_bundle_calls_per_caller;
+        return bundle_calls;
+      }());
   p->fleet_service->SetLossSource(
       [raw](const std::string& node) { return raw->writer->LossOf(node); });
   if (bundles) {

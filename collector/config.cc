@@ -192,6 +192,11 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("max-queries-per-caller", &config.max_queries_per_caller,
       "Fleet queries at once from one caller (certificate or token); beyond, RESOURCE_EXHAUSTED "
       "(0: no limit)");
+  add("max-bundle-calls", &config.max_bundle_calls,
+      "Bundle collections and downloads at once; beyond, RESOURCE_EXHAUSTED (0: no limit)");
+  add("max-bundle-calls-per-caller", &config.max_bundle_calls_per_caller,
+      "Bundle collections and downloads at once from one caller; beyond, RESOURCE_EXHAUSTED "
+      "(0: no limit)");
   add("archive-checks", &config.archive_checks,
       "Uploaded bundle archives checked at once (each on a thread of its own)");
   add("max-waiting-archive-checks", &config.max_waiting_archive_checks,

@@ -83,6 +83,10 @@ struct CollectorConfig {
   // caller; beyond, RESOURCE_EXHAUSTED (collector/query/query_admission.h). 0 = no limit.
   uint32_t max_queries = 64;
   uint32_t max_queries_per_caller = 16;
+  // CollectBundle and DownloadBundle calls at once, in total and per caller (each runs for
+  // minutes on a thread of its own); beyond, RESOURCE_EXHAUSTED. 0 = no limit.
+  uint32_t max_bundle_calls = 16;
+  uint32_t max_bundle_calls_per_caller = 4;
   // Uploaded bundle archives checked at once, and waiting for a check; an upload beyond both
   // gets RESOURCE_EXHAUSTED and retries (collector/bundles/archive_check_queue.h).
   uint32_t archive_checks = 2;

@@ -89,26 +89,29 @@ absl::StatusOr<std::vector<TcpSession>> P2pSocketsSource::Sessions(
   for (const TcpSession& s : last_) heard.insert(s.remote_ip);
   bool complete = !peer_hosts.empty();
   for (const std::string& host : peer_hosts) complete = complete && heard.contains(host);
-  if (complete && peer_addrs == last_peer_addrs_ && lookups_since_listing_ < kFullListingEvery &&
+  ++snapshots_since_listing_;
+  if (complete && peer_addrs == last_peer_addrs_ && snapshots_since_listing_ < kFullListingEvery &&
       last_.size() <= kMaxTcpSessionLookups) {
     absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions(last_);
-    // Every session still there, still ESTABLISHED and received data since the last snapshot.
-    // One its peer closed (CLOSE_WAIT, as when the peer's node restarts) has a successor the
-    // lookup cannot see; one gone quiet may have handed its traffic to a new session (a
-    // restarted node's peers dial it again while its own dials are up already).
+    // Steady: every session still there and ESTABLISHED, and every other validator heard from
+    // on one of them since the last snapshot. One its peer closed (CLOSE_WAIT, as when the
+    // peer's node restarts) has a successor the lookup cannot see; a validator heard on none
+    // may have moved its traffic to a new session (a restarted node's peers dial it again
+    // while its own dials are up already). A session that only sends (the node's own dial
+    // while the peer talks on the peer's dial, as guts-sim's nodes do) is not a reason.
     bool steady = found.ok() && found->size() == last_.size();
+    std::set<std::string> received;
     for (size_t i = 0; steady && i < found->size(); ++i) {
-      steady = (*found)[i].state == "ESTABLISHED" &&
-               (*found)[i].last_data_recv_ms <= static_cast<uint64_t>(since_last_ms);
+      const TcpSession& s = (*found)[i];
+      steady = s.state == "ESTABLISHED";
+      if (s.last_data_recv_ms <= static_cast<uint64_t>(since_last_ms)) received.insert(s.remote_ip);
     }
-    if (steady) {
-      ++lookups_since_listing_;
-      return found;
-    }
+    for (const std::string& host : peer_hosts) steady = steady && received.contains(host);
+    if (steady) return found;
   }
   absl::StatusOr<std::vector<TcpSession>> listed = ListTcpSessions(filter);
   if (listed.ok()) {
-    lookups_since_listing_ = 0;
+    snapshots_since_listing_ = 0;
     last_peer_addrs_ = peer_addrs;
   }
   return listed;

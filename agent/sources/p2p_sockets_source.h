@@ -10,11 +10,12 @@
 // largest cost at one snapshot a second. So while every other validator already has a session
 // with the node (matched by the remote IP) and the last listing is fewer than
 // kFullListingEvery snapshots old, the sessions of the last snapshot are looked up by their
-// four-tuples instead (LookUpTcpSessions, fresh tcp_info, a hash lookup each). Any session gone,
-// no longer ESTABLISHED or without data received since the last snapshot, a validator without one,
-// a changed validator list or a failed lookup lists the table again in the same snapshot; an extra
-// session while every validator has one (a second session to the same validator, a peer outside the
-// validator list) shows at the next listing, within kFullListingEvery snapshots.
+// four-tuples instead (LookUpTcpSessions, fresh tcp_info, a hash lookup each). Any session gone
+// or no longer ESTABLISHED, a validator without one or heard from on none of them since the last
+// snapshot, a changed validator list or a failed lookup lists the table again in the same
+// snapshot; an extra session while every validator has one (a second session to the same
+// validator, a peer outside the validator list) shows at the next listing, within
+// kFullListingEvery snapshots.
 //
 // Errors: the netlink error, or INVALID_ARGUMENT for a P2P address that is not ip:port.
 //
@@ -55,7 +56,8 @@ class P2pSocketsSource : public Source {
   // The node's sessions in the last snapshot, and what they were found with.
   std::vector<TcpSession> last_;
   std::set<std::string> last_peer_addrs_;
-  int lookups_since_listing_ = kFullListingEvery;  // the first snapshot lists
+  // Counting this one: a listing in snapshot n, lookups in n+1 .. n+9, a listing in n+10.
+  int snapshots_since_listing_ = kFullListingEvery;  // the first snapshot lists
   absl::Time last_collect_ = absl::InfinitePast();
 };
 

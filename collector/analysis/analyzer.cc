@@ -66,6 +66,9 @@ struct Analyzer::State {
   IncidentTracker incidents;
   // Once over, the warm-up after the start never comes back.
   bool warmed_up = false;
+  // The last tick's witnesses of the unobserved validators and the node numbers they hold.
+  std::shared_ptr<const UnobservedWitnesses> unobserved_witnesses;
+  std::vector<uint32_t> witness_numbers;
 };
 
 Analyzer::Analyzer(AnalysisConfig config) : state_(std::make_unique<State>(config)) {}
@@ -266,10 +269,11 @@ void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
   }
 }
 
-// absl::StrJoin(SortedNodeNames(model, nodes), ", "), without a string per name: these lists
-// hold most of the fleet (every observer that hears a validator without an agent).
-std::string NameList(const FleetModel& model, const std::vector<int>& nodes) {
-  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
+// absl::StrJoin of the nodes' ids in name (rank) order, ", " between, without a string per name:
+// these lists hold most of the fleet (every observer that does not hear a validator without an
+// agent).
+std::string NameList(const UnobservedWitnesses& w, const std::vector<int>& nodes) {
+  auto by_rank = [&](int a, int b) { return w.rank[a] < w.rank[b]; };
   std::vector<int> sorted;
   const std::vector<int>* order = &nodes;
   if (!std::is_sorted(nodes.begin(), nodes.end(), by_rank)) {
@@ -278,18 +282,42 @@ std::string NameList(const FleetModel& model, const std::vector<int>& nodes) {
     order = &sorted;
   }
   size_t size = 0;
-  for (int u : *order) size += model.nodes[u].id->size() + 2;
+  for (int u : *order) size += w.ids[u].size() + 2;
   std::string list;
   list.reserve(size);
   for (size_t k = 0; k < order->size(); ++k) {
     if (k > 0) list.append(", ");
-    list.append(*model.nodes[(*order)[k]].id);
+    list.append(w.ids[(*order)[k]]);
   }
   return list;
 }
 
-// What the observed nodes know of each validator without an agent, and from whom.
+// The tick's witnesses: the last tick's while every node keeps its index (the same stable
+// numbers in the same order, hence the same ids and order) and the observers are the same.
+std::shared_ptr<const UnobservedWitnesses> WitnessesOf(
+    const FleetModel& model, std::shared_ptr<const UnobservedWitnesses>& last,
+    std::vector<uint32_t>& last_numbers) {
+  const size_t n = model.nodes.size();
+  bool same = last != nullptr && last_numbers.size() == n && last->observers == model.observers;
+  for (size_t i = 0; same && i < n; ++i) same = last_numbers[i] == model.nodes[i].number;
+  if (same) return last;
+  auto w = std::make_shared<UnobservedWitnesses>();
+  w->ids.reserve(n);
+  last_numbers.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    w->ids.push_back(*model.nodes[i].id);
+    last_numbers[i] = model.nodes[i].number;
+  }
+  w->rank = model.rank;
+  w->observers = model.observers;
+  last = std::move(w);
+  return last;
+}
+
+// What the observed nodes know of each validator without an agent, and from whom; the text is
+// made on demand (UnobservedAssessment::Reason).
 void AssessUnobserved(const FleetModel& model, const std::vector<Verdict>& verdicts,
+                      std::shared_ptr<const UnobservedWitnesses> witnesses,
                       AnalysisResult& result) {
   for (const UnobservedValidator& u : model.unobserved) {
     UnobservedAssessment& a = result.unobserved.emplace_back();
@@ -300,26 +328,12 @@ void AssessUnobserved(const FleetModel& model, const std::vector<Verdict>& verdi
     a.weight = u.entry->weight;
     a.heard_by = static_cast<uint32_t>(u.heard_by.size());
     a.observers = static_cast<uint32_t>(model.observers.size());
-    std::vector<int> not_heard;
-    std::set_difference(model.observers.begin(), model.observers.end(), u.heard_by.begin(),
-                        u.heard_by.end(), std::back_inserter(not_heard));
-    if (model.observers.empty()) {
-      a.reason = "no agent; no observed node reports peer data";
-    } else if (u.heard_by.empty()) {
-      a.reason = absl::StrCat("no agent; heard by no observed node (not by ",
-                              NameList(model, not_heard), "): down or cut off?");
-    } else if (not_heard.empty()) {
-      a.reason = absl::StrCat("no agent; heard by ", NameList(model, u.heard_by));
-    } else {
-      a.reason = absl::StrCat("no agent; heard by ", NameList(model, u.heard_by), "; not by ",
-                              NameList(model, not_heard));
-    }
-    if (!u.reached_by.empty() && u.heard_by.empty()) {
-      absl::StrAppend(&a.reason, "; probes from ", NameList(model, u.reached_by), " connect");
-    }
+    a.witnesses = witnesses;
+    a.hearers = u.heard_by;
+    if (u.heard_by.empty()) a.probers = u.reached_by;
     for (const Verdict& v : verdicts) {
       if (std::find(v.nodes.begin(), v.nodes.end(), a.name) == v.nodes.end()) continue;
-      absl::StrAppend(&a.reason, "; ", KindInWords(v));
+      a.verdict_kinds.push_back(KindInWords(v));
     }
   }
 }
@@ -422,6 +436,33 @@ void SlowUntrustedVerdicts(const FleetModel& model, const AnalysisConfig& config
 
 }  // namespace
 
+std::string UnobservedAssessment::Reason() const {
+  std::string reason;
+  static const UnobservedWitnesses kNone;
+  const UnobservedWitnesses& w = witnesses != nullptr ? *witnesses : kNone;
+  if (w.observers.empty()) {
+    reason = "no agent; no observed node reports peer data";
+  } else {
+    std::vector<int> not_heard;
+    std::set_difference(w.observers.begin(), w.observers.end(), hearers.begin(), hearers.end(),
+                        std::back_inserter(not_heard));
+    if (hearers.empty()) {
+      reason = absl::StrCat("no agent; heard by no observed node (not by ", NameList(w, not_heard),
+                            "): down or cut off?");
+    } else if (not_heard.empty()) {
+      reason = absl::StrCat("no agent; heard by ", NameList(w, hearers));
+    } else {
+      reason = absl::StrCat("no agent; heard by ", NameList(w, hearers), "; not by ",
+                            NameList(w, not_heard));
+    }
+  }
+  if (!probers.empty() && hearers.empty() && witnesses != nullptr) {
+    absl::StrAppend(&reason, "; probes from ", NameList(w, probers), " connect");
+  }
+  for (const std::string& kind : verdict_kinds) absl::StrAppend(&reason, "; ", kind);
+  return reason;
+}
+
 AnalysisResult Analyzer::Tick(const FleetView& view) {
   State& s = *state_;
   AnalysisResult result;
@@ -482,7 +523,10 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   // its links.
   s.causes.Remember(view.now, verdicts, s.config.enter_ticks);
   SlowUntrustedVerdicts(model, s.config, s.causes, verdicts);
-  AssessUnobserved(model, verdicts, result);
+  if (!model.unobserved.empty()) {
+    AssessUnobserved(model, verdicts, WitnessesOf(model, s.unobserved_witnesses, s.witness_numbers),
+                     result);
+  }
   FoldSymptoms(verdicts);
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 

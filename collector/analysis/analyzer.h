@@ -118,6 +118,15 @@ struct NodeAssessment {
   uint32_t peers_expected = 0;
 };
 
+// The observed nodes one tick's unobserved validators are judged against: every node's id by
+// its index in the tick's model, the ids' order, and the observers (reporting nodes with peer
+// data, sorted). Shared by the tick's assessments, and by the next ticks' while it holds.
+struct UnobservedWitnesses {
+  std::vector<std::string> ids;
+  std::vector<uint32_t> rank;  // FleetModel::rank
+  std::vector<int> observers;
+};
+
 // A validator without an agent, as fleet status shows it.
 struct UnobservedAssessment {
   std::string name;
@@ -125,10 +134,16 @@ struct UnobservedAssessment {
   std::string addr;
   std::string organisation;
   uint64_t weight = 0;
-  // Who hears it and who does not ("heard by v1, v2; not by v3"), and the incidents' view.
-  std::string reason;
   uint32_t heard_by = 0;
   uint32_t observers = 0;
+  // Who hears it and who does not ("heard by v1, v2; not by v3"), and the incidents' view.
+  // Made on demand from the parts below: at 10 000 nodes each lists thousands of names (2 MB
+  // of text per tick for 30 validators), and only a status query reads it.
+  std::string Reason() const;
+  std::shared_ptr<const UnobservedWitnesses> witnesses;
+  std::vector<int> hearers;  // indices into witnesses->ids, sorted
+  std::vector<int> probers;  // nodes whose probes connected, kept only when no node hears it
+  std::vector<std::string> verdict_kinds;  // in words ("validator unreachable")
 };
 
 struct AnalysisResult {

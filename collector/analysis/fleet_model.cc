@@ -406,7 +406,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (fig.mode == v1::CONSENSUS_MODE_SIMPLEX) {
       mix(static_cast<uint64_t>(i) + 1);
       mix(fig.participants_hash);
-      mix(std::hash<std::string_view>{}(fig.public_key));
+      mix(fig.public_key_hash);
     }
   }
   model.by_id.resize(n);
@@ -552,7 +552,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       }
       SortUnique(f.reachable);
     }
-    f.process_down = f.reporting && !fig.api_reachable && f.hears.empty();
+    // Down on evidence only: the API refused or did not answer, and the working peer source
+    // found no peer heard. A source cut off at its deadline on a busy host (no health, no peer
+    // data) is not a dead process, and calling it one made the node "restarted", unsettled
+    // for a flap window (flapping links around it went uncounted).
+    f.process_down = f.reporting && fig.api_unreachable && f.has_peer_data && f.hears.empty();
     if (f.reporting) {
       ++model.reporting;
       model.max_height = std::max(model.max_height, f.height);

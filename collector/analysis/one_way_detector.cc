@@ -70,8 +70,8 @@ void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
     }
   }
   // Proven one-way links (peer_graph.h) into and out of each node: a node's snapshot taken a
-  // moment before or after its peers' (a two-way cut one end reported first, a death after its
-  // last snapshot) shows the same counts without traffic having gone one way.
+  // moment before or after its peers' (a two-way cut one end reported first, a late report)
+  // shows the same counts without traffic having gone one way.
   std::vector<int> lost_in(n, 0), lost_out(n, 0);
   for (const auto& [from, to] : g.one_way) {
     ++lost_out[from];

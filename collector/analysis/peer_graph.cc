@@ -52,7 +52,8 @@ void FindCuts(const PeerGraph& g, int root, std::vector<int>& disc, std::vector<
 // `from` hears `to`, `to` does not hear `from`: proven one-way when `from` received from `to`
 // at least the margin after `to` last received from `from` (the two directions stopped at
 // different times, not at one cut), and `to`'s report is current next to that receipt (within
-// its interval: a deaf end reporting late may describe a link that has healed since).
+// its interval: a deaf end whose snapshot is late, queued or replayed may describe a link that
+// has healed since, or one that was cut both ways a moment before the other end reported).
 bool OneWayProven(const FleetModel& model, int from, int to) {
   const absl::Time heard = model.LastReceived(from, to);
   if (heard - model.LastReceived(to, from) < model.one_way_margin) return false;

@@ -21,8 +21,10 @@ struct PeerGraph {
   std::vector<int> cut_vertices;
   std::vector<std::pair<int, int>> bridge_edges;
   // (from, to): `to` does not hear `from` while `from` hears `to`, proven: `from` received from
-  // `to` at least model.one_way_margin after `to` last received from `from`. Traffic went one
-  // way while the other was lost, at the same time.
+  // `to` at least model.one_way_margin after `to` last received from `from`, and `to`'s report
+  // is current. Traffic went one way while the other was lost, at the same time; two snapshots
+  // taken at different moments of one two-way change (a cut one end has not reported yet, a
+  // late or replayed report) are neither a mutual edge nor a one-way link.
   std::vector<std::pair<int, int>> one_way;
   // The same shape, not proven: the two ends' snapshots were taken at different moments of one
   // change (a link cut both ways that one end has not reported yet, a node that died after its

@@ -24,10 +24,16 @@ v1::NodeGroup NodeGroupOf(const FleetModel& model, const std::vector<int>& nodes
                           uint64_t quorum_weight) {
   v1::NodeGroup group;
   uint64_t weight = 0, height = 0;
-  for (const std::string& name : SortedNodeNames(model, nodes)) group.add_nodes(name);
-  for (int u : nodes) {
-    weight += model.nodes[u].weight;
-    height = std::max(height, model.nodes[u].height);
+  // In rank (name) order, added straight from the model: no intermediate copy of the names.
+  std::vector<int> order(nodes);
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return model.rank[a] < model.rank[b]; });
+  group.mutable_nodes()->Reserve(static_cast<int>(order.size()));
+  for (int u : order) {
+    const NodeFacts& f = model.nodes[u];
+    group.add_nodes(*f.id);
+    weight += f.weight;
+    height = std::max(height, f.height);
   }
   group.set_weight(weight);
   group.set_has_quorum(quorum_weight > 0 && weight >= quorum_weight);

@@ -21,7 +21,7 @@ class ThreadedWriter : public grpc::ServerWriteReactor<T> {
   using Producer = std::function<absl::Status(const std::function<bool(const T&)>& write,
                                               const std::function<bool()>& cancelled)>;
 
-  explicit ThreadedWriter(Producer producer) {
+  ThreadedWriter(Producer producer, BundleRpcs::CallSlot slot) : slot_(std::move(slot)) {
     std::thread([this, producer = std::move(producer)] {
       const absl::Status status =
           producer([this](const T& m) { return Write(m); }, [this] { return cancelled_.load(); });
@@ -62,6 +62,7 @@ class ThreadedWriter : public grpc::ServerWriteReactor<T> {
   bool writing_ = false;
   bool write_ok_ = true;
   std::atomic<bool> cancelled_{false};
+  BundleRpcs::CallSlot slot_;  // dropped with the reactor, in OnDone
 };
 
 class UploadReactor : public grpc::ServerReadReactor<v1::BundleChunk> {
@@ -147,13 +148,14 @@ void BundleRpcsImpl::Tick(absl::Time now) {
 }
 
 grpc::ServerWriteReactor<v1::CollectProgress>* BundleRpcsImpl::CollectBundle(
-    grpc::CallbackServerContext* context, const v1::CollectBundleRequest* request) {
+    grpc::CallbackServerContext* context, const v1::CollectBundleRequest* request, CallSlot slot) {
   std::string who = PeerCommonName(*context);
   if (who.empty()) who = context->peer();
   return new ThreadedWriter<v1::CollectProgress>(
       [requests = &requests_, req = *request, who](const auto& write, const auto& cancelled) {
         return requests->Collect(req, who, write, cancelled);
-      });
+      },
+      std::move(slot));
 }
 
 grpc::ServerUnaryReactor* BundleRpcsImpl::ListBundles(grpc::CallbackServerContext* context,
@@ -166,11 +168,13 @@ grpc::ServerUnaryReactor* BundleRpcsImpl::ListBundles(grpc::CallbackServerContex
 }
 
 grpc::ServerWriteReactor<v1::BundleData>* BundleRpcsImpl::DownloadBundle(
-    grpc::CallbackServerContext* /*context*/, const v1::DownloadBundleRequest* request) {
+    grpc::CallbackServerContext* /*context*/, const v1::DownloadBundleRequest* request,
+    CallSlot slot) {
   return new ThreadedWriter<v1::BundleData>(
       [catalog = catalog_.get(), req = *request](const auto& write, const auto& /*cancelled*/) {
         return catalog->Download(req, write);
-      });
+      },
+      std::move(slot));
 }
 
 grpc::ServerReadReactor<v1::BundleChunk>* BundleRpcsImpl::UploadBundle(

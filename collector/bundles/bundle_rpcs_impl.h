@@ -9,7 +9,8 @@
 // archive runs on the ArchiveCheckQueue's threads (a bounded number, with a bounded line).
 // CollectBundle and DownloadBundle run their blocking loop on a thread of their own per call (an
 // operator command, rare), handing each message to the reactor and waiting for its write to finish:
-// a slow client slows only its own thread.
+// a slow client slows only its own thread. How many run at once is capped by the caller
+// (FleetService's bundle call caps); each holds its CallSlot until gRPC is done with it.
 //
 // Thread-safe. The object must outlive every call in flight.
 //
@@ -60,14 +61,14 @@ class BundleRpcsImpl final : public BundleRpcs {
   ~BundleRpcsImpl() override;  // stops the ticker
 
   grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* CollectBundle(
-      grpc::CallbackServerContext* context,
-      const guts::diag::v1::CollectBundleRequest* request) override;
+      grpc::CallbackServerContext* context, const guts::diag::v1::CollectBundleRequest* request,
+      CallSlot slot) override;
   grpc::ServerUnaryReactor* ListBundles(grpc::CallbackServerContext* context,
                                         const guts::diag::v1::ListBundlesRequest* request,
                                         guts::diag::v1::BundleList* response) override;
   grpc::ServerWriteReactor<guts::diag::v1::BundleData>* DownloadBundle(
-      grpc::CallbackServerContext* context,
-      const guts::diag::v1::DownloadBundleRequest* request) override;
+      grpc::CallbackServerContext* context, const guts::diag::v1::DownloadBundleRequest* request,
+      CallSlot slot) override;
   grpc::ServerReadReactor<guts::diag::v1::BundleChunk>* UploadBundle(
       grpc::CallbackServerContext* context,
       guts::diag::v1::UploadBundleResponse* response) override;

@@ -1,7 +1,9 @@
 #include "collector/fleet/snapshot_figures.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -52,6 +54,7 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
     f.block_height = log.finalized_height();
   }
   f.api_reachable = snapshot.health().reachable();
+  f.api_unreachable = snapshot.has_health() && !snapshot.health().reachable();
   f.uptime_seconds = snapshot.health().uptime_seconds();
   f.config_fallback = log.config_fallback();
   f.corruption_lines = log.corruption_lines();
@@ -75,6 +78,7 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   f.proposed_view = std::max(consensus.proposed_view(), log.proposed_view());
   f.engine_failed = consensus.engine_failed() || log.engine_failed();
   f.public_key = !config.public_key().empty() ? config.public_key() : log.public_key();
+  f.public_key_hash = std::hash<std::string_view>{}(f.public_key);
   if (config.participants_size() > 0) {
     std::vector<std::string> keys = ParticipantKeys(snapshot);
     f.participants = static_cast<int>(keys.size());

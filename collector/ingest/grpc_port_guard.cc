@@ -162,10 +162,16 @@ bool GrpcPortGuard::Probe() {
     if (poll(&p, 1, 1000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) == 0 &&
         err == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&mine), &mine_len) == 0) {
       // The server side of our connection, looked up by its four-tuple (a hash lookup in the
-      // kernel): accepted once a process holds it (an inode).
+      // kernel): accepted once a process holds it (an inode). Its remote end is the probe's own
+      // address, which is not the server's: to 127.x.y.z the kernel connects from 127.0.0.1.
+      char mine_ip[INET6_ADDRSTRLEN] = {};
+      const void* mine_addr =
+          v6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&mine)->sin6_addr)
+             : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&mine)->sin_addr);
+      inet_ntop(v6 ? AF_INET6 : AF_INET, mine_addr, mine_ip, sizeof(mine_ip));
       TcpSession server_side{
           .local_ip = host,
-          .remote_ip = host,
+          .remote_ip = mine_ip,
           .local_port = static_cast<uint16_t>(options_.port),
           .remote_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&mine)->sin6_port
                                   : reinterpret_cast<sockaddr_in*>(&mine)->sin_port)};

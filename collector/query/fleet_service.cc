@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/auth/access_control.h"
 #include "collector/query/fleet_status.h"
+#include "collector/query/incident_page.h"
 #include "collector/query/node_history.h"
 #include "collector/query/peer_names.h"
 #include "collector/store/keys.h"
@@ -110,24 +111,18 @@ grpc::Status Unimplemented() {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "bundles are not served by this collector");
 }
 
-// Open incidents first, most severe first, then the most recently updated.
-bool IncidentOrder(const Incident& a, const Incident& b) {
-  if (a.state() != b.state()) return a.state() == guts::diag::v1::OPEN;
-  if (a.severity() != b.severity()) return a.severity() < b.severity();
-  return a.updated_unix_ms() > b.updated_unix_ms();
-}
-
 }  // namespace
 
 FleetServiceImpl::FleetServiceImpl(const Store* store, const FleetState* fleet,
                                    const LatestAnalysis* analysis,
                                    std::function<guts::diag::v1::CollectorInfo()> collector_info,
-                                   QueryLimits query_limits)
+                                   QueryLimits query_limits, QueryLimits bundle_limits)
     : store_(store),
       fleet_(fleet),
       analysis_(analysis),
       collector_info_(std::move(collector_info)),
-      admission_(query_limits) {}
+      admission_(std::move(query_limits)),
+      bundle_admission_(std::move(bundle_limits)) {}
 
 guts::diag::v1::FleetStatus FleetServiceImpl::FleetStatusNow() const {
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
@@ -252,9 +247,9 @@ grpc::ServerUnaryReactor* FleetServiceImpl::ListIncidents(
     }
     out.push_back(std::move(i));
   }
-  std::sort(out.begin(), out.end(), IncidentOrder);
-  if (request->limit() > 0 && out.size() > request->limit()) out.resize(request->limit());
-  for (Incident& i : out) *response->add_incidents() = std::move(i);
+  absl::StatusOr<guts::diag::v1::IncidentList> page = IncidentPage(std::move(out), *request);
+  if (!page.ok()) return Done(context, ToGrpcStatus(page.status()));
+  *response = *std::move(page);
   return Done(context, grpc::Status::OK);
 }
 
@@ -286,10 +281,20 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetIncident(
                            absl::StrCat("no incident \"", request->id().substr(0, 64), "\"")));
 }
 
+absl::StatusOr<BundleRpcs::CallSlot> FleetServiceImpl::AdmitBundleCall(
+    const grpc::CallbackServerContext& context, absl::string_view rpc) {
+  absl::StatusOr<QueryAdmission::Slot> slot = bundle_admission_.Admit(QueryCaller(context), rpc);
+  if (!slot.ok()) return slot.status();
+  return std::make_shared<QueryAdmission::Slot>(*std::move(slot));
+}
+
 grpc::ServerWriteReactor<guts::diag::v1::CollectProgress>* FleetServiceImpl::CollectBundle(
     grpc::CallbackServerContext* context, const guts::diag::v1::CollectBundleRequest* request) {
-  if (bundles_ != nullptr) return bundles_->CollectBundle(context, request);
-  return new ListWriter<guts::diag::v1::CollectProgress>(Unimplemented());
+  using Writer = ListWriter<guts::diag::v1::CollectProgress>;
+  if (bundles_ == nullptr) return new Writer(Unimplemented());
+  absl::StatusOr<BundleRpcs::CallSlot> slot = AdmitBundleCall(*context, "CollectBundle");
+  if (!slot.ok()) return new Writer(ToGrpcStatus(slot.status()));
+  return bundles_->CollectBundle(context, request, *std::move(slot));
 }
 
 grpc::ServerUnaryReactor* FleetServiceImpl::ListBundles(
@@ -301,8 +306,11 @@ grpc::ServerUnaryReactor* FleetServiceImpl::ListBundles(
 
 grpc::ServerWriteReactor<guts::diag::v1::BundleData>* FleetServiceImpl::DownloadBundle(
     grpc::CallbackServerContext* context, const guts::diag::v1::DownloadBundleRequest* request) {
-  if (bundles_ != nullptr) return bundles_->DownloadBundle(context, request);
-  return new ListWriter<guts::diag::v1::BundleData>(Unimplemented());
+  using Writer = ListWriter<guts::diag::v1::BundleData>;
+  if (bundles_ == nullptr) return new Writer(Unimplemented());
+  absl::StatusOr<BundleRpcs::CallSlot> slot = AdmitBundleCall(*context, "DownloadBundle");
+  if (!slot.ok()) return new Writer(ToGrpcStatus(slot.status()));
+  return bundles_->DownloadBundle(context, request, *std::move(slot));
 }
 
 }  // namespace guts::collector

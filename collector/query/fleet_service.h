@@ -5,7 +5,8 @@
 // Errors: NOT_FOUND for an unknown node or incident; INVALID_ARGUMENT for a malformed request
 // (bad node id, from after to, negative step); INTERNAL when the store fails;
 // RESOURCE_EXHAUSTED when the collector or the caller already runs as many queries as
-// `query_limits` allow (query_admission.h).
+// `query_limits` allow, or as many CollectBundle and DownloadBundle calls as `bundle_limits`
+// allow (query_admission.h); INVALID_ARGUMENT for a ListIncidents page token it did not write.
 //
 // Example:
 //   FleetServiceImpl fleet_service(&store, &fleet, &analysis, [&] { return collector_info; });
@@ -31,7 +32,19 @@ class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackServ
   // Every pointer must outlive the service; `collector_info` is called per status request.
   FleetServiceImpl(const Store* store, const FleetState* fleet, const LatestAnalysis* analysis,
                    std::function<guts::diag::v1::CollectorInfo()> collector_info,
-                   QueryLimits query_limits = {});
+                   QueryLimits query_limits = {},
+                   QueryLimits bundle_limits = DefaultBundleCallLimits());
+
+  // The caps on CollectBundle and DownloadBundle calls at once (--max-bundle-calls,
+  // --max-bundle-calls-per-caller): counted apart from queries because a collect runs for
+  // minutes (it waits for the agents) and each call holds a thread.
+  static QueryLimits DefaultBundleCallLimits() {
+    return {.max_total = 16,
+            .max_per_caller = 4,
+            .what = "bundle calls",
+            .total_flag = "--max-bundle-calls",
+            .per_caller_flag = "--max-bundle-calls-per-caller"};
+  }
 
   // REQUIRES: called before the server starts.
   void SetBundleRpcs(BundleRpcs* bundles) { bundles_ = bundles; }
@@ -79,7 +92,12 @@ class FleetServiceImpl final : public guts::diag::v1::FleetService::CallbackServ
   const std::function<guts::diag::v1::CollectorInfo()> collector_info_;
   BundleRpcs* bundles_ = nullptr;
   std::function<guts::diag::v1::SnapshotLoss(const std::string&)> loss_;
+  // A place for `rpc` under the bundle call caps, held by the bundle reactor until it is done.
+  absl::StatusOr<BundleRpcs::CallSlot> AdmitBundleCall(const grpc::CallbackServerContext& context,
+                                                       absl::string_view rpc);
+
   QueryAdmission admission_;
+  QueryAdmission bundle_admission_;
 };
 
 }  // namespace guts::collector

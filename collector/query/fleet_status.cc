@@ -141,7 +141,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
       row->set_node_id(u.name);
       row->set_role("validator");
       row->set_state(guts::diag::v1::UNOBSERVED);
-      row->set_state_reason(u.reason);
+      row->set_state_reason(u.Reason());
       row->set_unobserved(true);
       row->set_public_key(u.public_key);
       row->set_organisation(u.organisation);

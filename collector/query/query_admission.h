@@ -1,7 +1,8 @@
 // QueryAdmission: how many fleet queries (fleet status, node, history, topology, incidents)
-// run at once, in total and per caller. A query beyond either cap is refused at once with
-// RESOURCE_EXHAUSTED and never queued, so what queries hold in memory is bounded by the caps
-// times what one query holds (a history stream: one page of points, node_history.h).
+// run at once, in total and per caller; a second QueryAdmission counts the bundle calls
+// (CollectBundle, DownloadBundle) under their own caps. A query beyond either cap is refused at
+// once with RESOURCE_EXHAUSTED and never queued, so what queries hold in memory is bounded by the
+// caps times what one query holds (a history stream: one page of points, node_history.h).
 //
 // A caller is the authenticated principal ("certificate CN=grafana", "token grafana"); without
 // TLS (no identities, development only), the peer's connection.
@@ -31,6 +32,10 @@ struct QueryLimits {
   // Queries at once on the collector, and from one caller; 0 = no limit.
   uint32_t max_total = 64;
   uint32_t max_per_caller = 16;
+  // What is counted and the flags that set the caps, for the refusal.
+  std::string what = "queries";
+  std::string total_flag = "--max-queries";
+  std::string per_caller_flag = "--max-queries-per-caller";
 };
 
 class QueryAdmission {

@@ -38,6 +38,43 @@ TEST(FleetModelTest, InboundSessionsMatchByIpOutboundByIpAndPort) {
   EXPECT_EQ(model.quorum_weight, 2u);
 }
 
+// A node's process is down on evidence only: its agent asked the API and nothing answered, and
+// its working peer source found no peer heard. Sources cut off at their deadline on a busy host
+// leave the health out and name the peer source in an error: that says nothing about the node
+// (it once made the node "restarted", and the flapping of its links went uncounted).
+TEST(FleetModelTest, ProcessIsDownOnlyOnTheAgentsEvidence) {
+  FleetView view;
+  view.now = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 4; ++i) {
+    NodeObservation& n = view.nodes.emplace_back();
+    n.node_id = absl::StrCat("v", i + 1);
+    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    n.has_latest = true;
+    n.last_received = view.now;
+  }
+  auto timed_out = [](v1::Snapshot& s, const char* source) {
+    v1::SourceError* e = s.add_source_errors();
+    e->set_source(source);
+    e->set_timed_out(true);
+  };
+  // v1: node_api and p2p_sockets both cut off at the deadline.
+  timed_out(view.nodes[0].latest, "node_api");
+  timed_out(view.nodes[0].latest, "p2p_sockets");
+  // v2: the API refused, the peer source worked and found nobody.
+  view.nodes[1].latest.mutable_health()->set_reachable(false);
+  // v3: the API refused, the peer source was cut off.
+  view.nodes[2].latest.mutable_health()->set_reachable(false);
+  timed_out(view.nodes[2].latest, "p2p_sockets");
+  // v4: the API answered, nobody heard.
+  view.nodes[3].latest.mutable_health()->set_reachable(true);
+  FleetModel model = BuildFleetModel(view, AnalysisConfig{});
+  EXPECT_FALSE(model.nodes[0].process_down);
+  EXPECT_TRUE(model.nodes[0].Up());
+  EXPECT_TRUE(model.nodes[1].process_down);
+  EXPECT_FALSE(model.nodes[2].process_down);
+  EXPECT_FALSE(model.nodes[3].process_down);
+}
+
 TEST(FleetModelTest, StalePeerAgeIsNotHeard) {
   testing::SyntheticFleet fleet(3);
   fleet.SetHears("v1", "v2", false);

@@ -63,7 +63,7 @@ TEST(SimplexFleetTest, ThreeOfSevenWithoutAgentHealthyCountsSevenVotes) {
   // Without a file the unobserved are named by their P2P address from the participants.
   EXPECT_EQ(f.t.last.unobserved[0].name, "10.0.0.14:9000");
   EXPECT_EQ(f.t.last.unobserved[0].public_key, SyntheticFleet::Key(4));
-  EXPECT_EQ(f.t.last.unobserved[0].reason, "no agent; heard by v1, v2, v3, v4");
+  EXPECT_EQ(f.t.last.unobserved[0].Reason(), "no agent; heard by v1, v2, v3, v4");
   EXPECT_EQ(f.t.last.nodes.at("v1").peers_expected, 6u);
   EXPECT_EQ(f.t.last.topology.unobserved_size(), 3);
   ASSERT_EQ(f.t.last.topology.components_size(), 1);
@@ -128,9 +128,9 @@ TEST(SimplexFleetTest, UnobservedValidatorCutFromEveryPeerSaysDownOrCutOffCannot
   const UnobservedAssessment& v7 = f.t.last.unobserved.back();
   EXPECT_EQ(v7.name, "v7");
   EXPECT_EQ(v7.organisation, "partner");
-  EXPECT_THAT(v7.reason, HasSubstr("heard by no observed node"));
+  EXPECT_THAT(v7.Reason(), HasSubstr("heard by no observed node"));
   const UnobservedAssessment& v6 = f.t.last.unobserved.front();
-  EXPECT_EQ(v6.reason, "no agent; heard by v1, v2, v3, v4, v5");
+  EXPECT_EQ(v6.Reason(), "no agent; heard by v1, v2, v3, v4, v5");
   f.fleet.Heal();
   f.Run(8);
   EXPECT_TRUE(f.t.last.open_incidents.empty());
@@ -142,7 +142,7 @@ TEST(SimplexFleetTest, UnobservedHeardBySomeNamesWhoHearsIt) {
   f.Warm();
   const UnobservedAssessment& v6 = f.warmup.last.unobserved[1];
   EXPECT_EQ(v6.name, "v6");
-  EXPECT_EQ(v6.reason, "no agent; heard by v1, v2, v4; not by v3");
+  EXPECT_EQ(v6.Reason(), "no agent; heard by v1, v2, v4; not by v3");
 }
 
 TEST(SimplexFleetTest, AllowedPeersLackingAPeerIsOneDriftVerdict) {  // S27

@@ -221,7 +221,8 @@ void SyntheticFleet::Step() {
     jitter = jitter_ * (2 * u - 1);
   }
   now_ += interval_;
-  for (Node& n : nodes_) {
+  for (int i = 0; i < size(); ++i) {
+    Node& n = nodes_[i];
     if (n.reconnecting > 0) --n.reconnecting;
     if (n.process_up) {
       n.height += n.rate;
@@ -239,6 +240,7 @@ void SyntheticFleet::Step() {
     n.samples.push_back(s);
     if (n.samples.size() > 120) n.samples.erase(n.samples.begin());
     n.last_received = s.received;
+    n.reported_hears = hears_[i];
   }
 }
 
@@ -356,14 +358,16 @@ FleetView SyntheticFleet::View() const {
                                     : absl::StrCat(peer.ip, ":", 40000 + i));
         p->set_local_addr(outbound ? absl::StrCat(n.ip, ":", 40000 + j)
                                    : absl::StrCat(n.ip, ":9000"));
-        int64_t silent_ms = 60000;
-        // A snapshot taken before the link went quiet (a late agent's) still heard it.
-        bool heard = hears_[i][j] || (aging_ && n.last_received <= stopped_[i][j]);
-        if (aging_ && stopped_[i][j] != absl::InfinitePast()) {
-          silent_ms = std::min<int64_t>(
-              silent_ms, absl::ToInt64Milliseconds(n.last_received - stopped_[i][j]) + 150);
+        // A live agent reports what holds now; one that stopped delivering, what held when
+        // its last snapshot was taken (taken before the link went quiet, it still heard it).
+        const bool live = n.agent_up && n.agent_reaches_collector;
+        const bool heard = live ? hears_[i][j] : n.reported_hears[j];
+        int64_t age_ms = heard ? 150 : 60000;
+        if (!heard && aging_ && stopped_[i][j] != absl::InfinitePast()) {
+          age_ms = std::clamp<int64_t>(
+              absl::ToInt64Milliseconds(n.last_received - stopped_[i][j]) + 150, 150, 60000);
         }
-        p->set_last_data_recv_age_ms(heard ? 150 : silent_ms);
+        p->set_last_data_recv_age_ms(static_cast<uint32_t>(age_ms));
         p->set_last_data_sent_age_ms(150);
         p->set_tcp_state("ESTABLISHED");
       }

@@ -146,6 +146,9 @@ class SyntheticFleet {
     std::set<int> allowed;  // simulation mode: its config's allowed_peers (WriteAllowedPeers)
     absl::Time last_received = absl::InfinitePast();
     std::vector<SnapshotSample> samples;
+    // Whom it heard as of its last delivered snapshot: a node whose agent stops delivering
+    // keeps reporting the peers of that moment, as the collector's copy would.
+    std::vector<char> reported_hears;
   };
 
   std::string BlockId(const Node& n, uint64_t height) const;

@@ -80,7 +80,7 @@ class TestFleetService final : public v1::FleetService::CallbackService {
   explicit TestFleetService(BundleRpcsImpl* rpcs) : rpcs_(rpcs) {}
   grpc::ServerWriteReactor<v1::CollectProgress>* CollectBundle(
       grpc::CallbackServerContext* ctx, const v1::CollectBundleRequest* req) override {
-    return rpcs_->CollectBundle(ctx, req);
+    return rpcs_->CollectBundle(ctx, req, nullptr);
   }
   grpc::ServerUnaryReactor* ListBundles(grpc::CallbackServerContext* ctx,
                                         const v1::ListBundlesRequest* req,
@@ -89,7 +89,7 @@ class TestFleetService final : public v1::FleetService::CallbackService {
   }
   grpc::ServerWriteReactor<v1::BundleData>* DownloadBundle(
       grpc::CallbackServerContext* ctx, const v1::DownloadBundleRequest* req) override {
-    return rpcs_->DownloadBundle(ctx, req);
+    return rpcs_->DownloadBundle(ctx, req, nullptr);
   }
 
  private:

@@ -23,6 +23,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/alertmanager.h"
 #include "tests/support/child_process.h"
+#include "tests/support/files.h"
 #include "tests/support/private_data_dirs.h"
 #include "tests/support/sim_agent.h"
 #include "tests/support/wait_until.h"
@@ -36,6 +37,7 @@ using ::guts::testing::BinaryPath;
 using ::guts::testing::ChildProcess;
 using ::guts::testing::FreshTempDir;
 using ::guts::testing::PagerInbox;
+using ::guts::testing::ReadFileOrEmpty;
 using ::guts::testing::Shell;
 using ::guts::testing::SimDataDirArgs;
 using ::guts::testing::StartSimAgent;
@@ -100,8 +102,10 @@ class Replica {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
     v1::ListIncidentsRequest request;
     request.set_include_resolved(true);
+    request.set_limit(1000);  // the most one answer holds; these runs open far fewer
     v1::IncidentList list;
     if (!stub_->ListIncidents(&context, request, &list).ok()) return {};
+    EXPECT_FALSE(list.truncated()) << "more than 1000 incidents";
     return {list.incidents().begin(), list.incidents().end()};
   }
   // Every stored seq of `node`, oldest first.
@@ -325,6 +329,11 @@ TEST(Replicas, OneReplicaKilledDuringAFourThreeSplitTheOtherKeepsThePictureAndNo
   EXPECT_EQ(inbox.Count(kSplitAlert, "firing"), 1) << inbox.Dump();
   EXPECT_EQ(inbox.Count(kSplitAlert, "resolved"), 1) << inbox.Dump();
   EXPECT_EQ(inbox.Total(), 2) << inbox.Dump();
+  // Nothing here exhausts a collector's descriptors: a restart of its gRPC server is a fault.
+  for (int i = 0; i < 2; ++i) {
+    std::string log = absl::StrCat(dir, "/collector-", i, ".log");
+    EXPECT_EQ(ReadFileOrEmpty(log).find("restarting the gRPC server"), std::string::npos) << log;
+  }
 
   am.Stop();
 }

@@ -11,9 +11,23 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "bench/loadgen/realistic_snapshot.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "guts/diag/v1/snapshot.pb.h"
 
 namespace guts::collector::testing {
+
+// A snapshot's bytes in deterministic field order: the form the store and its deltas must give
+// back exactly.
+inline std::string SnapshotBytes(const guts::diag::v1::Snapshot& s) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  s.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
 
 class RealisticRun {
  public:

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "tests/collector/store/realistic_run.h"
 
 namespace guts::collector {
@@ -11,23 +9,15 @@ namespace {
 
 using guts::diag::v1::Snapshot;
 
-std::string Deterministic(const Snapshot& s) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  s.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
+using testing::SnapshotBytes;
 
 TEST(SnapshotDeltaTest, ThreeThousandSecondsOfARealisticNodeRebuildByteIdentical) {
   testing::RealisticRun run("v3", 3);
   absl::Time start = absl::FromUnixSeconds(1'800'000'000);
-  std::string previous = Deterministic(run.Next(1, start));
+  std::string previous = SnapshotBytes(run.Next(1, start));
   size_t deltas = 0, structure_changes = 0, delta_bytes = 0;
   for (uint64_t seq = 2; seq <= 3000; ++seq) {
-    std::string current = Deterministic(run.Next(seq, start));
+    std::string current = SnapshotBytes(run.Next(seq, start));
     std::string delta;
     if (EncodeSnapshotDelta(previous, current, &delta)) {
       absl::StatusOr<std::string> rebuilt = ApplySnapshotDelta(previous, delta);
@@ -54,8 +44,8 @@ TEST(SnapshotDeltaTest, AChangedStructureIsRefusedNotEncodedWrongly) {
   Snapshot b = a;
   b.add_peers()->set_remote_addr("10.0.0.2:9000");
   std::string delta;
-  EXPECT_FALSE(EncodeSnapshotDelta(Deterministic(a), Deterministic(b), &delta));
-  EXPECT_FALSE(EncodeSnapshotDelta(Deterministic(b), Deterministic(a), &delta));
+  EXPECT_FALSE(EncodeSnapshotDelta(SnapshotBytes(a), SnapshotBytes(b), &delta));
+  EXPECT_FALSE(EncodeSnapshotDelta(SnapshotBytes(b), SnapshotBytes(a), &delta));
 }
 
 TEST(SnapshotDeltaTest, NegativeAndShrinkingFiguresAndUnknownFieldsRoundTrip) {
@@ -73,16 +63,16 @@ TEST(SnapshotDeltaTest, NegativeAndShrinkingFiguresAndUnknownFieldsRoundTrip) {
   b.mutable_log()->set_public_key("a longer key than before");
   b.GetReflection()->MutableUnknownFields(&b)->mutable_field(0)->set_length_delimited("other");
   std::string delta;
-  ASSERT_TRUE(EncodeSnapshotDelta(Deterministic(a), Deterministic(b), &delta));
-  absl::StatusOr<std::string> rebuilt = ApplySnapshotDelta(Deterministic(a), delta);
+  ASSERT_TRUE(EncodeSnapshotDelta(SnapshotBytes(a), SnapshotBytes(b), &delta));
+  absl::StatusOr<std::string> rebuilt = ApplySnapshotDelta(SnapshotBytes(a), delta);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
-  EXPECT_EQ(*rebuilt, Deterministic(b));
+  EXPECT_EQ(*rebuilt, SnapshotBytes(b));
 }
 
 TEST(SnapshotDeltaTest, ADamagedDeltaIsDataLossNotACrash) {
   testing::RealisticRun run("v1", 1);
   absl::Time start = absl::FromUnixSeconds(1'800'000'000);
-  std::string a = Deterministic(run.Next(1, start)), b = Deterministic(run.Next(2, start));
+  std::string a = SnapshotBytes(run.Next(1, start)), b = SnapshotBytes(run.Next(2, start));
   std::string delta;
   ASSERT_TRUE(EncodeSnapshotDelta(a, b, &delta));
   EXPECT_EQ(ApplySnapshotDelta(a, delta.substr(0, delta.size() / 2)).status().code(),

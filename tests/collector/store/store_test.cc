@@ -7,8 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/store/keys.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/db.h"
 #include "tests/collector/store/realistic_run.h"
 
@@ -48,15 +46,7 @@ std::vector<uint64_t> Seqs(const Store& store, const std::string& node, absl::Ti
   return seqs;
 }
 
-std::string Deterministic(const Snapshot& s) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  s.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
+using testing::SnapshotBytes;
 
 // Opens the store's RocksDB directly (the Store closed) and hands `edit` the column family
 // called `cf_name`, to plant what another build or version would have written.
@@ -82,7 +72,7 @@ std::vector<std::string> StoredBytes(const Store& store, const std::string& node
                                      absl::Time to) {
   std::vector<std::string> out;
   absl::Status s = store.History(node, from, to, [&](const Snapshot& snapshot) {
-    out.push_back(Deterministic(snapshot));
+    out.push_back(SnapshotBytes(snapshot));
     return true;
   });
   EXPECT_TRUE(s.ok()) << s;
@@ -206,7 +196,7 @@ TEST_F(StoreTest, LongRealisticRunReadsBackByteIdenticalFromAnyStart) {
       SnapshotRecord r;
       r.snapshot = runs[i].Next(seq, start);
       r.received = start + absl::Seconds(seq);
-      written[i].push_back(Deterministic(r.snapshot));
+      written[i].push_back(SnapshotBytes(r.snapshot));
       batch.push_back(std::move(r));
     }
     if (seq % 7 != 0 && seq % 3 != 0) {  // some batches hold several seconds
@@ -247,7 +237,7 @@ TEST_F(StoreTest, RetentionInsideAChainKeepsEverySnapshotAfterTheCutoffReadable)
   for (uint64_t seq = 1; seq <= 300; ++seq) {
     SnapshotRecord r;
     r.snapshot = run.Next(seq, start);
-    written.push_back(Deterministic(r.snapshot));
+    written.push_back(SnapshotBytes(r.snapshot));
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
   }
   // 100 s is inside the second chain of 64 (its start is second 65, deleted): exactly the
@@ -256,7 +246,7 @@ TEST_F(StoreTest, RetentionInsideAChainKeepsEverySnapshotAfterTheCutoffReadable)
   for (uint64_t seq = 301; seq <= 320; ++seq) {
     SnapshotRecord r;
     r.snapshot = run.Next(seq, start);
-    written.push_back(Deterministic(r.snapshot));
+    written.push_back(SnapshotBytes(r.snapshot));
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
   }
   ASSERT_TRUE(store_->Compact().ok());
@@ -273,7 +263,7 @@ TEST_F(StoreTest, ANodeBackAfterRetentionDeletedAllItsSnapshotsReadsBack) {
   auto put = [&](uint64_t seq) {
     SnapshotRecord r;
     r.snapshot = run.Next(seq, start);
-    written.push_back(Deterministic(r.snapshot));
+    written.push_back(SnapshotBytes(r.snapshot));
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
   };
   for (uint64_t seq = 1; seq <= 30; ++seq) put(seq);
@@ -289,7 +279,7 @@ TEST_F(StoreTest, SnapshotsOutOfTimeOrderAndRepeatsReadBackWithoutBreakingTheCha
   const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
   std::map<int64_t, std::string> expected;  // by taken time
   auto put = [&](Snapshot s) {
-    expected[s.taken_unix_ms()] = Deterministic(s);
+    expected[s.taken_unix_ms()] = SnapshotBytes(s);
     SnapshotRecord r;
     r.snapshot = std::move(s);
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
@@ -319,7 +309,7 @@ TEST_F(StoreTest, AVersionOneStoreStillReadsAndGrowsInTheNewLayout) {
   std::vector<std::string> want;
   for (uint64_t seq = 1; seq <= 200; ++seq) {
     made.push_back(run.Next(seq, start));
-    want.push_back(Deterministic(made.back()));
+    want.push_back(SnapshotBytes(made.back()));
   }
   store_.reset();
   EditRaw(dir_, "snapshots", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
@@ -367,7 +357,7 @@ TEST_F(StoreTest, DownsamplingKeepsTheLastSnapshotOfEachMinuteByteIdentical) {
       for (int i = 0; i < 2; ++i) {
         SnapshotRecord r;
         r.snapshot = runs[i].Next(seq, start);
-        written[i][seq] = Deterministic(r.snapshot);
+        written[i][seq] = SnapshotBytes(r.snapshot);
         batch.push_back(std::move(r));
       }
       ASSERT_TRUE(store_->PutSnapshots(batch).ok());
@@ -433,14 +423,14 @@ TEST_F(StoreTest, SnapshotsWrittenAfterDownsamplingToNowReadBack) {
   for (uint64_t seq = 1; seq <= 200; ++seq) {
     SnapshotRecord r;
     r.snapshot = run.Next(seq, start);
-    if (seq % 60 == 59 || seq == 200) want.push_back(Deterministic(r.snapshot));
+    if (seq % 60 == 59 || seq == 200) want.push_back(SnapshotBytes(r.snapshot));
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
   }
   ASSERT_TRUE(store_->DownsampleSnapshotsBefore(start + absl::Seconds(240), absl::Minutes(1)).ok());
   for (uint64_t seq = 201; seq <= 300; ++seq) {
     SnapshotRecord r;
     r.snapshot = run.Next(seq, start);
-    want.push_back(Deterministic(r.snapshot));
+    want.push_back(SnapshotBytes(r.snapshot));
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
   }
   EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
