@@ -552,11 +552,12 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       }
       SortUnique(f.reachable);
     }
-    // Down on evidence only: the API refused or did not answer, and the working peer source
-    // found no peer heard. A source cut off at its deadline on a busy host (no health, no peer
-    // data) is not a dead process, and calling it one made the node "restarted", unsettled
-    // for a flap window (flapping links around it went uncounted).
-    f.process_down = f.reporting && fig.api_unreachable && f.has_peer_data && f.hears.empty();
+    // Down on the peer source's evidence: it worked and found no peer heard, while the API did
+    // not answer (refused, or hung past the deadline as a dead node's half-open port does).
+    // Sources both cut off at their deadline on a busy host (no health, no peer data) are no
+    // evidence: calling that a dead process made the node "restarted", unsettled for a flap
+    // window, and the flapping of its links went uncounted (S17 at scale 0.1).
+    f.process_down = f.reporting && !fig.api_reachable && f.has_peer_data && f.hears.empty();
     if (f.reporting) {
       ++model.reporting;
       model.max_height = std::max(model.max_height, f.height);

@@ -34,9 +34,9 @@ struct alignas(64) NodeFacts {
   bool silent = false;
   // Reporting: a snapshot arrived and the node is not silent.
   bool reporting = false;
-  // Reporting, but the agent asked the node's API and nothing answered, and its working peer
-  // source finds no peer heard: the node process itself is gone while its agent still reports.
-  // A source cut off at its deadline is no evidence either way.
+  // Reporting, but the node's API did not answer and the agent's working peer source finds no
+  // peer heard: the node process itself is gone while its agent still reports. A peer source
+  // cut off at its deadline is no evidence either way.
   bool process_down = false;
   // Reporting with its process running: a peer others could hear. A peer that is not up
   // explains a node hearing fewer peers.

@@ -57,9 +57,6 @@ struct SnapshotFigures {
   // A source error named "p2p_sockets": the snapshot's peers say nothing.
   bool peer_source_failed = false;
   bool api_reachable = false;  // NodeHealth.reachable
-  // The agent asked the node's API and nothing answered (NodeHealth present, not reachable). A
-  // node_api source cut off at its deadline leaves NodeHealth out: that says nothing.
-  bool api_unreachable = false;
   uint32_t interval_ms = 0;
   uint64_t seq = 0;  // Snapshot.seq it was made from
   // ValidatorSet: how many validators it lists, and its epoch.

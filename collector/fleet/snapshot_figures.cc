@@ -54,7 +54,6 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
     f.block_height = log.finalized_height();
   }
   f.api_reachable = snapshot.health().reachable();
-  f.api_unreachable = snapshot.has_health() && !snapshot.health().reachable();
   f.uptime_seconds = snapshot.health().uptime_seconds();
   f.config_fallback = log.config_fallback();
   f.corruption_lines = log.corruption_lines();

@@ -38,14 +38,15 @@ TEST(FleetModelTest, InboundSessionsMatchByIpOutboundByIpAndPort) {
   EXPECT_EQ(model.quorum_weight, 2u);
 }
 
-// A node's process is down on evidence only: its agent asked the API and nothing answered, and
-// its working peer source found no peer heard. Sources cut off at their deadline on a busy host
-// leave the health out and name the peer source in an error: that says nothing about the node
-// (it once made the node "restarted", and the flapping of its links went uncounted).
+// A node's process is down on its peer source's evidence: the source worked and found no peer
+// heard while the API did not answer (refused, or hung past the deadline). Sources cut off at
+// their deadline on a busy host leave the health out and name the peer source in an error: that
+// says nothing about the node (it once made the node "restarted", and the flapping of its links
+// went uncounted).
 TEST(FleetModelTest, ProcessIsDownOnlyOnTheAgentsEvidence) {
   FleetView view;
   view.now = absl::FromUnixSeconds(1000);
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 5; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
     n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
@@ -67,12 +68,16 @@ TEST(FleetModelTest, ProcessIsDownOnlyOnTheAgentsEvidence) {
   timed_out(view.nodes[2].latest, "p2p_sockets");
   // v4: the API answered, nobody heard.
   view.nodes[3].latest.mutable_health()->set_reachable(true);
+  // v5: the API hung past the deadline (a dead node's half-open port), the peer source worked
+  // and found nobody.
+  timed_out(view.nodes[4].latest, "node_api");
   FleetModel model = BuildFleetModel(view, AnalysisConfig{});
   EXPECT_FALSE(model.nodes[0].process_down);
   EXPECT_TRUE(model.nodes[0].Up());
   EXPECT_TRUE(model.nodes[1].process_down);
   EXPECT_FALSE(model.nodes[2].process_down);
   EXPECT_FALSE(model.nodes[3].process_down);
+  EXPECT_TRUE(model.nodes[4].process_down);
 }
 
 TEST(FleetModelTest, StalePeerAgeIsNotHeard) {

@@ -94,7 +94,6 @@ void ExpectSameFacts(const FleetModel& a, const FleetModel& b) {
     EXPECT_EQ(x.figures->uptime_seconds, y.figures->uptime_seconds);
     EXPECT_EQ(x.figures->node_restarts, y.figures->node_restarts);
     EXPECT_EQ(x.figures->api_reachable, y.figures->api_reachable);
-    EXPECT_EQ(x.figures->api_unreachable, y.figures->api_unreachable);
     EXPECT_EQ(x.figures->config_fallback, y.figures->config_fallback);
     EXPECT_EQ(x.figures->corruption_lines, y.figures->corruption_lines);
   }

@@ -678,7 +678,12 @@ class QueryCapsAndAdmin(unittest.TestCase):
             tar.addfile(info, io.BytesIO(payload))
         archive = raw.getvalue()
         digest = hashlib.sha256(archive).hexdigest()
-        chunks = [archive[i:i + (1 << 20)] for i in range(0, len(archive), 1 << 20)]
+        # (offset, bytes): 1 MiB chunks, then the archive's last byte alone, so that the four
+        # last chunks leave at once even on a busy machine (four 1 MiB sends from Python
+        # threads went out one after another, each check done before the next arrived).
+        chunks = [(i, archive[i:min(i + (1 << 20), len(archive) - 1)])
+                  for i in range(0, len(archive) - 1, 1 << 20)]
+        chunks.append((len(archive) - 1, archive[-1:]))
         barrier = threading.Barrier(len(ids))
         results = {}
 
@@ -692,8 +697,9 @@ class QueryCapsAndAdmin(unittest.TestCase):
                     last = i == len(chunks) - 1
                     if last and wait is not None:
                         wait.wait(timeout=60)  # every last chunk at once
+                    offset, data = chunks[i]
                     yield bundle_pb2.BundleChunk(
-                        bundle_id=bundle_id, node_id="v2", offset=i << 20, data=chunks[i],
+                        bundle_id=bundle_id, node_id="v2", offset=offset, data=data,
                         last=last, total_size=len(archive) if last else 0,
                         sha256=digest if last else "").SerializeToString()
             try:

@@ -41,7 +41,6 @@ TEST(SnapshotFiguresTest, CopiesEveryFigureTheAnalysisReads) {
   EXPECT_EQ(f.block_id, "b900");
   EXPECT_EQ(f.block_height, 900u);
   EXPECT_TRUE(f.api_reachable);
-  EXPECT_FALSE(f.api_unreachable);
   EXPECT_EQ(f.uptime_seconds, 3600u);
   EXPECT_TRUE(f.config_fallback);
   EXPECT_EQ(f.corruption_lines, 3u);
