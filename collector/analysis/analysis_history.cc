@@ -63,11 +63,14 @@ void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
   nh.connection_changed = obs.connection_changed;
   if (restarted) {
     nh.unsettled_until = std::max(nh.unsettled_until, model.now + config.flap_window);
-  } else if (f.silent && f.silence >= config.peer_heard_within - f.interval) {
+  } else if (f.silent && f.silence >= (f.heard_by == 0 ? config.peer_heard_within - f.interval
+                                                       : 2 * config.peer_heard_within)) {
     // After a long silence the node's list and its peers' can disagree for a while: a peer's
     // session ages past peer_heard_within, and their snapshots arrive an interval or two apart.
     // A shorter silence is an agent running late (a stalled process, a busy host): its peers
-    // still hear the node, and a link changing around it is a real change.
+    // still hear the node, and a link changing around it is a real change. While its peers
+    // hear it the node is only late, for twice the window (agents 2-3 intervals late under
+    // load are not a node coming back).
     nh.unsettled_until =
         std::max(nh.unsettled_until, model.now + config.peer_heard_within + 2 * f.interval);
   }
@@ -95,17 +98,22 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
     NoteLiveness(f, model, config, nh);
     if (!f.reporting) continue;
     nh.known = true;
-    if (f.height != nh.height || nh.height_changed == absl::InfinitePast()) {
-      nh.height = f.height;
-      nh.height_changed = model.now;
-    }
-    // A gap in the samples (the node was down or silent) starts the trend afresh, so a node
-    // coming back far behind is judged by how its lag moves from then on.
-    if (!nh.lag.empty() && model.now - nh.lag.back().first > 3 * f.interval) nh.lag.clear();
-    uint64_t lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
-    nh.lag.emplace_back(model.now, lag);
-    while (!nh.lag.empty() && model.now - nh.lag.front().first > config.lag_window) {
-      nh.lag.pop_front();
+    // A snapshot without a height (its API read failed) says nothing about the node's height
+    // or its lag: read as 0 it was a lag of the whole chain (most likely S01's soak's one-tick
+    // NODE_LAGGING of v7, "lag 535 blocks" about 535 s into the run).
+    if (f.height_known) {
+      if (f.height != nh.height || nh.height_changed == absl::InfinitePast()) {
+        nh.height = f.height;
+        nh.height_changed = model.now;
+      }
+      // A gap in the samples (the node was down or silent) starts the trend afresh, so a node
+      // coming back far behind is judged by how its lag moves from then on.
+      if (!nh.lag.empty() && model.now - nh.lag.back().first > 3 * f.interval) nh.lag.clear();
+      uint64_t lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
+      nh.lag.emplace_back(model.now, lag);
+      while (!nh.lag.empty() && model.now - nh.lag.front().first > config.lag_window) {
+        nh.lag.pop_front();
+      }
     }
     if (f.has_peer_data) {
       uint32_t heard = static_cast<uint32_t>(f.hears.size());

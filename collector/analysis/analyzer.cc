@@ -14,6 +14,7 @@
 #include "collector/analysis/detector.h"
 #include "collector/analysis/finality_throughput.h"
 #include "collector/analysis/fleet_model.h"
+#include "collector/analysis/graph_coverage.h"
 #include "collector/analysis/incident_tracker.h"
 #include "collector/analysis/network_sides.h"
 #include "collector/analysis/peer_graph.h"
@@ -188,8 +189,8 @@ uint32_t ExpectedPeers(const NodeFacts& f, int validators_known) {
                               : static_cast<uint32_t>(f.sessions.size());
 }
 
-void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
-                 AnalysisResult& result) {
+void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
+                 const std::vector<Verdict>& verdicts, AnalysisResult& result) {
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   validators_known += static_cast<int>(model.unobserved.size());
@@ -208,6 +209,11 @@ void AssessNodes(const FleetModel& model, const std::vector<Verdict>& verdicts,
       a.state = v1::UNKNOWN;
       a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; ", model.blindness.why,
                               ", silence not judged");
+    } else if (f.silent && coverage.partial) {
+      a.state = v1::UNKNOWN;
+      a.reason =
+          absl::StrCat("no snapshot for ", SecondsText(f.silence), "; ", coverage.in_graph, " of ",
+                       coverage.expected, " nodes report their peers, silence not judged");
     } else if (f.silent) {
       a.state = v1::UNREACHABLE;
       a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; peers still hear it");
@@ -393,6 +399,41 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
   }
 }
 
+// Verdicts whose kind opens in fewer ticks than the config's (IncidentKindSpec::enter_ticks)
+// take the config's when this tick's evidence cannot carry them that fast:
+// - No observer hears any peer: every link at once is the host or the whole network stalling
+//   (a starved simulator, a network switch), not one cut per link; a stall passes in a tick.
+// - A link, or a node's links, that a recent cut of another cause separated: a link healing
+//   shows as one-way until the deaf end's next snapshot (peer_graph.h).
+void SlowUntrustedVerdicts(const FleetModel& model, const AnalysisConfig& config,
+                           CauseMemory& causes, std::vector<Verdict>& verdicts) {
+  bool any_heard = model.observers.size() < 2;
+  for (int u : model.observers) any_heard = any_heard || !model.nodes[u].hears.empty();
+  for (Verdict& v : verdicts) {
+    if (v.enter_ticks <= 0) continue;
+    if (!any_heard) {
+      v.enter_ticks = 0;
+      continue;
+    }
+    auto recently_cut = [&](const std::string& a, const std::string& b) {
+      std::string cause = causes.Explains(model.now, config.flap_window, a, b);
+      return !cause.empty() && cause != v.cause_key;
+    };
+    bool slow = false;
+    if (!v.links.empty()) {
+      slow = recently_cut(v.links[0].from(), v.links[0].to());
+    } else if (v.nodes.size() == 1 && v.groups.empty()) {
+      for (const NodeFacts& f : model.nodes) {
+        if (*f.id != v.nodes[0] && recently_cut(v.nodes[0], *f.id)) {
+          slow = true;
+          break;
+        }
+      }
+    }
+    if (slow) v.enter_ticks = 0;
+  }
+}
+
 }  // namespace
 
 std::string UnobservedAssessment::Reason() const {
@@ -458,10 +499,20 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
     return DetectorInput{view, model, graph, m, s.history, s.config, s.detector_states[d].get()};
   };
   for (size_t d = 0; d < detectors.size(); ++d) detectors[d]->run(input_of(d), verdicts);
+  // Most of the fleet out of the graph at once: the graph verdicts say nothing this tick
+  // (graph_coverage.h). Dropped before anything reads them, and held below.
+  const GraphCoverage coverage = GraphCoverageOf(model);
+  if (coverage.partial) {
+    std::erase_if(verdicts, [](const Verdict& v) {
+      const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
+      return kind != nullptr && kind->held_while_graph_partial;
+    });
+    result.partial_blindness = coverage.why;
+  }
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
-  AssessNodes(model, verdicts, result);
+  AssessNodes(model, coverage, verdicts, result);
   std::optional<Verdict> partial;
   for (const Verdict& v : verdicts) {
     const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));
@@ -471,6 +522,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   // Before folding: a cause absorbed this tick (an isolated node inside a partition) still cut
   // its links.
   s.causes.Remember(view.now, verdicts, s.config.enter_ticks);
+  SlowUntrustedVerdicts(model, s.config, s.causes, verdicts);
   if (!model.unobserved.empty()) {
     AssessUnobserved(model, verdicts, WitnessesOf(model, s.unobserved_witnesses, s.witness_numbers),
                      result);
@@ -479,9 +531,10 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   FoldFlappingUnderCauses(view.now, s.config.flap_window, s.causes, verdicts);
 
   std::set<std::string, std::less<>> held;
-  if (model.blindness.blind) {
-    for (const IncidentKindSpec* kind : AllIncidentKinds()) {
-      if (kind->held_while_collector_blind) held.emplace(kind->name);
+  for (const IncidentKindSpec* kind : AllIncidentKinds()) {
+    if ((model.blindness.blind && kind->held_while_collector_blind) ||
+        (coverage.partial && kind->held_while_graph_partial)) {
+      held.emplace(kind->name);
     }
   }
   if (!s.warmed_up) {

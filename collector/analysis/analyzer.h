@@ -32,13 +32,21 @@ struct AnalysisConfig {
   absl::Duration tick = absl::Seconds(1);
   // Expected snapshot interval when a node did not say (Snapshot.interval_ms).
   absl::Duration default_interval = absl::Seconds(1);
-  // A peer counts as heard when its session received data within this age.
-  absl::Duration peer_heard_within = absl::Seconds(5);
+  // A peer counts as heard when its session received data within this age. It bounds how fast
+  // a cut link shows (docs/architecture.md, "What bounds detection time"), and must exceed the
+  // longest quiet on a live link (the nodes' P2P heartbeat: 500 ms in guts-sim) by a margin.
+  absl::Duration peer_heard_within = absl::Seconds(2);
   // No finalized block fleet-wide for this long: CONSENSUS_STUCK (operators' runbook: 2 min).
   absl::Duration stall_threshold = absl::Minutes(2);
   // Hysteresis: a verdict must hold this many ticks to open, be absent this many to clear.
   int enter_ticks = 3;
   int clear_ticks = 5;
+  // How late a busy host may run one process: an agent reading its sources, a report on its
+  // way, a tick. On the real clock and never scaled: a compressed run's host is as noisy as a
+  // real one, and its scaled windows are tenths of a second. Every window that proves a
+  // moment's shape is not a fault holds at least this: the one-way proof's margin, and the
+  // hold of a verdict that needs more than one tick to open (or to clear).
+  absl::Duration host_noise = absl::Milliseconds(500);
   // A node whose agent clock differs from the collector's by more than this: CLOCK_SKEW.
   absl::Duration clock_skew_threshold = absl::Seconds(30);
 
@@ -94,8 +102,8 @@ struct AnalysisConfig {
 };
 
 // Every window, threshold age and interval of `config` multiplied by `factor` (tests run at
-// 0.1 or 0.2 of real time). Counts, ratios and the clock skew threshold (an offset between
-// clocks, not a time span) are unchanged.
+// 0.1 or 0.2 of real time). Counts, ratios, the clock skew threshold (an offset between
+// clocks, not a time span), host_noise and warm_up_longest (real-clock facts) are unchanged.
 AnalysisConfig ScaleWindows(AnalysisConfig config, double factor);
 
 // What the analysis concludes about one node, for fleet status.
@@ -162,6 +170,9 @@ struct AnalysisResult {
   // this tick (analysis_warm_up.h); `warm_up_why` says what it waits for.
   bool warming_up = false;
   std::string warm_up_why;
+  // Non-empty while the peer graph holds at most half of the fleet (graph_coverage.h): splits,
+  // isolations, one-way links and node down neither open nor clear; it says why.
+  std::string partial_blindness;
 };
 
 class Analyzer {

@@ -100,7 +100,8 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   if (model.quorum_height == 0) return;
   for (const NodeFacts& f : model.nodes) {
-    if (!f.reporting || f.height >= model.quorum_height) continue;
+    // A snapshot without a height (SnapshotFigures::height_known) is not a node at height 0.
+    if (!f.reporting || !f.height_known || f.height >= model.quorum_height) continue;
     uint64_t lag = model.quorum_height - f.height;
     const NodeHistory* found = in.history.Node(f.number);
     if (found == nullptr) continue;

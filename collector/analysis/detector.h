@@ -140,7 +140,8 @@ void ScaleDetectorWindows(AnalysisConfig& config, double factor);
 // kind's name unless it declares another (IncidentKindSpec::cause_name).
 Verdict MakeVerdict(const IncidentKindSpec& kind, std::string_view subject = {});
 
-// Silent to the collector (or its node process gone) and no reporting peer hears it.
+// Silent to the collector (or its node process gone, or its agent's stream closed since its
+// last snapshot) and no reporting peer hears it.
 bool IsDown(const FleetModel& model, int node);
 
 }  // namespace guts::collector

@@ -108,6 +108,7 @@ Verdict MakeVerdict(const IncidentKindSpec& kind, std::string_view subject) {
   v.kind = kind.wire_kind;
   v.kind_name = kind.name;
   v.severity = kind.severity;
+  v.enter_ticks = kind.enter_ticks;
   const std::string_view cause = kind.cause_name.empty() ? kind.name : kind.cause_name;
   v.cause_key = std::string(cause);
   if (!subject.empty()) {
@@ -119,7 +120,7 @@ Verdict MakeVerdict(const IncidentKindSpec& kind, std::string_view subject) {
 
 bool IsDown(const FleetModel& model, int node) {
   const NodeFacts& f = model.nodes[node];
-  return f.has_snapshot && (f.silent || f.process_down) && f.heard_by == 0;
+  return f.has_snapshot && (f.silent || f.process_down || f.stream_closed) && f.heard_by == 0;
 }
 
 }  // namespace guts::collector

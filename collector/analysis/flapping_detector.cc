@@ -8,8 +8,8 @@
 // data flows again; so an up period looks longer than it was by about that window, and a quiet
 // window long enough for the real rhythm ran out before the next cut showed (S17, flaps 20 s
 // apart, under load: the incident resolved and reopened). A link that is up but whose data has
-// stopped for two snapshot intervals is not steady: its quiet waits until it shows down or its
-// data flows again.
+// stopped for two snapshot intervals, or half of peer_heard_within if shorter, is not steady:
+// its quiet waits until it shows down or its data flows again.
 #include <algorithm>
 #include <deque>
 #include <iterator>
@@ -49,12 +49,13 @@ constexpr const DetectorNumber* kOwnNumbers[] = {&kFlapMinTransitions};
 // link flaps when it goes up and down while both its nodes stay up.
 struct LinkHistory {
   bool up = false;
-  // Up, but neither side has received from the other for two snapshot intervals.
+  // Up, but neither side has received from the other for a while (Fading).
   bool fading = false;
   // The last tick it was fading. A link whose data stops for less than peer_heard_within never
   // shows down, but it was not steady either: its quiet counts from here too.
   absl::Time last_fading = absl::InfinitePast();
   int64_t changed_tick = -1;           // last tick a transition was recorded (one per tick)
+  int64_t down_tick = -1;              // the tick of the last recorded down
   std::deque<absl::Time> transitions;  // within flap_window
 };
 
@@ -72,14 +73,15 @@ std::optional<absl::Duration> ReceiveAge(const FleetModel& model, int u, int v) 
   return absl::Milliseconds(f.session_age_ms[it - f.sessions.begin()]);
 }
 
-// Up, but both directions' data older than two snapshot intervals: the link is going down, and
-// will show so once the age passes peer_heard_within. Needs both nodes reporting.
-bool Fading(const FleetModel& model, int u, int v) {
+// Up, but both directions' data older than two snapshot intervals or half of peer_heard_within,
+// whichever is shorter: the link is going down, and will show so once the age passes
+// peer_heard_within. Needs both nodes reporting.
+bool Fading(const FleetModel& model, absl::Duration heard_within, int u, int v) {
   std::optional<absl::Duration> uv = ReceiveAge(model, u, v);
   std::optional<absl::Duration> vu = ReceiveAge(model, v, u);
   if (!uv || !vu) return false;
-  const absl::Duration stale = 2 * std::max(model.nodes[u].interval, model.nodes[v].interval);
-  return std::min(*uv, *vu) > stale;
+  const absl::Duration interval = std::max(model.nodes[u].interval, model.nodes[v].interval);
+  return std::min(*uv, *vu) > std::min(2 * interval, heard_within / 2);
 }
 
 // The links' recent transitions, by stable node numbers (AnalysisHistory).
@@ -160,6 +162,14 @@ void LinkFlaps::Update(const DetectorInput& in) {
       if (link.changed_tick == h.tick) continue;  // seen from the other side already
       link.changed_tick = h.tick;
       link.up = is_up;
+      // Down on one tick only, up at the next: its silence crossed peer_heard_within by a
+      // heartbeat or two (S01's churn holds links down up to 2 s, as long as the window), a
+      // blip and not a flap. Neither change counts.
+      if (is_up && link.down_tick == h.tick - 1 && !link.transitions.empty()) {
+        link.transitions.pop_back();
+        continue;
+      }
+      if (!is_up) link.down_tick = h.tick;
       link.transitions.push_back(model.now);
     }
   }
@@ -182,7 +192,7 @@ void LinkFlaps::Update(const DetectorInput& in) {
     const uint32_t a = static_cast<uint32_t>(it->first >> 32);
     const uint32_t b = static_cast<uint32_t>(it->first);
     link.fading = link.up && a < index_of.size() && b < index_of.size() &&
-                  Fading(model, index_of[a], index_of[b]);
+                  Fading(model, in.config.peer_heard_within, index_of[a], index_of[b]);
     if (link.fading) link.last_fading = model.now;
     ++it;
   }

@@ -363,7 +363,6 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                            const std::vector<uint32_t>& numbers, ModelMemory& memory) {
   FleetModel model;
   model.now = view.now;
-  model.one_way_margin = config.peer_heard_within / 2;
   const int n = static_cast<int>(view.nodes.size());
   const size_t recycled = std::min(memory.spare_nodes_.size(), static_cast<size_t>(n));
   model.nodes = std::move(memory.spare_nodes_);
@@ -481,8 +480,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
         f.clock_offset != absl::InfiniteDuration()) {
       f.taken = std::min(obs.last_received, obs.samples.back().taken - f.clock_offset);
     }
+    f.stream_closed = !obs.connected && obs.connection_changed != absl::InfinitePast() &&
+                      obs.connection_changed >= obs.last_received;
     f.reporting = !f.silent;
     f.height = fig.finalized_height;
+    f.height_known = fig.height_known;
     f.view = fig.view;
     f.block_id = fig.block_id;
     f.block_height = fig.block_height;
@@ -597,6 +599,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   }
   int with_snapshot = 0;
   for (const NodeFacts& f : model.nodes) with_snapshot += f.has_snapshot ? 1 : 0;
+  model.live_quiet_longest = config.peer_heard_within / 2;
+  model.one_way_margin = std::max(model.live_quiet_longest, config.host_noise);
   model.blindness =
       CollectorBlindnessOf(view.collector, view.now, model.reporting, with_snapshot, config);
   return model;

@@ -64,8 +64,14 @@ struct alignas(64) NodeFacts {
   // offset; last_received when that is unknown): the instant its session ages count from.
   absl::Time taken = absl::InfinitePast();
   absl::Duration interval = absl::Seconds(1);
+  // The agent's stream closed after its latest snapshot: the agent is gone, not late. With no
+  // peer hearing the node either, the node is down without waiting for phi.
+  bool stream_closed = false;
   uint64_t weight = 0;
   uint64_t height = 0;
+  // The snapshot carries a height (SnapshotFigures::height_known): 0 from a failed API read is
+  // unknown, not a node at genesis far behind its peers.
+  bool height_known = false;
   uint64_t view = 0;
   // A finalized block id and its height: ConsensusView.last_block_id at the finalized height,
   // else the node log's last "finalized block" line (API mode carries no block id).
@@ -116,9 +122,15 @@ struct FleetModel {
   int reporting = 0;
   // Whether silence says anything about the nodes this tick (collector_blindness.h).
   CollectorBlindness blindness;
+  // The longest quiet a live link shows: half of peer_heard_within, longer than the gap
+  // between messages on a live link, shorter than any silence that counts as a cut. A heard
+  // link quiet longer than this is aging (a cut may be crossing the window).
+  absl::Duration live_quiet_longest = absl::Seconds(1);
   // A one-way link is proven when the hearing end received from its peer at least this long
-  // after the deaf end last did (peer_graph.h): half of peer_heard_within, longer than the gap
-  // between messages on a live link, shorter than any silence that counts as a cut.
+  // after the deaf end last did (peer_graph.h): live_quiet_longest, but never less than
+  // config.host_noise. The two receipts come from two agents' readings, each of which a busy
+  // host may delay; in a compressed run the scaled half window (0.1-0.2 s) is within that
+  // noise, and a two-way cut read late at one end looked one-way (S01's soak at scale 0.14).
   absl::Duration one_way_margin = absl::Seconds(1);
   // Figures made during the build for nodes whose view carries none current (hand-built
   // views); NodeFacts::figures points into them, so the model is moved, never copied.

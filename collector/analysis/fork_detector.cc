@@ -26,6 +26,10 @@ constexpr IncidentKindSpec kFork{.name = "FORK",
                                  .absorbs = kForkAbsorbs,
                                  .fold_rank = 10,
                                  .kept_under_maintenance = true,
+                                 // Two finalized ids at one height are no transient; and a
+                                 // fork between cut groups must open no later than the
+                                 // partition it absorbs (one tick, partition_detector.cc).
+                                 .enter_ticks = 1,
                                  .first_command = "fleet status"};
 constexpr const IncidentKindSpec* kKinds[] = {&kFork};
 // Two block ids at one height, each seen within this window.

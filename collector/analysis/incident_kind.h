@@ -83,6 +83,10 @@ struct IncidentKindSpec {
   // Silence verdicts prove nothing while the collector is blind (collector_blindness.h): held back,
   // neither opening nor clearing.
   bool held_while_collector_blind = false;
+  // Judged over the peer graph (a split, a bridge, an isolation, a one-way link, a node no peer
+  // hears): held back the same way while the graph holds at most half of the fleet
+  // (graph_coverage.h).
+  bool held_while_graph_partial = false;
   // Never capped to P3 by declared maintenance (a fork or damaged data is never a
   // maintenance artefact).
   bool kept_under_maintenance = false;
@@ -100,6 +104,12 @@ struct IncidentKindSpec {
   // state names its group and the bridge, and the topology carries the groups as bridged
   // groups and the cut links as cut edges.
   bool bridged_groups = false;
+  // Incident tracker: ticks the cause must hold before it opens; 0: AnalysisConfig::enter_ticks
+  // (the smaller of the two applies). Kinds whose evidence already held for a window take
+  // fewer: a link silent past peer_heard_within has been silent that long, confirmed by both
+  // ends, which is the hysteresis a tick count would add again (docs/architecture.md, "What
+  // bounds detection time").
+  int enter_ticks = 0;
   // Incident tracker: a new height alone updates an open incident (stored, sent to alerting).
   // False for a stall, whose height is where the fleet stopped.
   bool height_updates_incident = true;

@@ -206,6 +206,26 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   return changed;
 }
 
+namespace {
+
+// The ticks `v`'s cause must hold to open: its kind's, when that is fewer than the config's.
+int EnterTicks(const Verdict& v, const AnalysisConfig& config) {
+  return v.enter_ticks > 0 ? std::min(v.enter_ticks, config.enter_ticks) : config.enter_ticks;
+}
+
+// Whether a run of `ticks` ticks since `since` is long enough for a hold of `needed` ticks.
+// A hold of more than one tick is there because one snapshot can show the shape for a moment;
+// it also lasts host_noise on the real clock, because in a compressed run (ticks of 0.1 s) a
+// snapshot a busy host delayed stays the latest for several ticks (S01's soak: a NODE_LAGGING
+// from one snapshot whose node API read had failed). At one tick a second it never binds.
+bool HeldLongEnough(int ticks, int needed, absl::Time since, absl::Time now,
+                    const AnalysisConfig& config) {
+  if (ticks < needed) return false;
+  return needed <= 1 || now - since >= config.host_noise;
+}
+
+}  // namespace
+
 IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict>& verdicts,
                                        const std::set<std::string, std::less<>>& held) {
   IncidentChanges changes;
@@ -215,7 +235,7 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
   for (const auto& [key, verdict] : present) {
     Cause& cause = causes_[key];
     cause.kind_name = std::string(KindNameOf(*verdict));
-    ++cause.present;
+    if (cause.present++ == 0) cause.present_since = now;
     cause.absent = 0;
     if (cause.open) {
       bool changed = Refresh(now, *verdict, cause);
@@ -227,7 +247,8 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
         changed = true;
       }
       if (changed) changes.changed.push_back(inc);
-    } else if (cause.present >= config_.enter_ticks) {
+    } else if (HeldLongEnough(cause.present, EnterTicks(*verdict, config_), cause.present_since,
+                              now, config_)) {
       Open(now, *verdict, cause);
       changes.changed.push_back(cause.incident);
     }
@@ -239,8 +260,9 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
       continue;
     }
     cause.present = 0;
-    ++cause.absent;
-    if (cause.open && cause.absent >= config_.clear_ticks) {
+    if (cause.absent++ == 0) cause.absent_since = now;
+    if (cause.open &&
+        HeldLongEnough(cause.absent, config_.clear_ticks, cause.absent_since, now, config_)) {
       cause.open = false;
       cause.resolved_at = now;
       v1::Incident& inc = cause.incident;

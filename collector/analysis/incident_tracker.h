@@ -1,6 +1,8 @@
 // IncidentTracker: turns each tick's folded verdicts into incidents with hysteresis. A cause
 // (verdict cause_key) opens an incident after `enter_ticks` consecutive ticks and resolves it
-// after `clear_ticks` ticks without it; a cause that comes back within `reopen_cooldown`
+// after `clear_ticks` ticks without it; a hold of more than one tick also lasts at least
+// `host_noise` on the real clock (a compressed run's ticks are a tenth of a second, within
+// which one late snapshot is still the latest). A cause that comes back within `reopen_cooldown`
 // reopens its old incident (same id) as a new episode instead of opening a new incident: a
 // partition healed and cut again a minute later is one cause, and its episodes say how often it
 // came back. Past the cooldown the cause is forgotten and a recurrence is a new incident.
@@ -55,6 +57,9 @@ class IncidentTracker {
     std::string kind_name;
     int present = 0;
     int absent = 0;
+    // The first tick of the current run of `present` (or `absent`) ticks.
+    absl::Time present_since = absl::InfinitePast();
+    absl::Time absent_since = absl::InfinitePast();
     bool open = false;
     bool ever_opened = false;
     absl::Time resolved_at = absl::InfinitePast();

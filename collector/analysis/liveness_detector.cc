@@ -37,7 +37,17 @@ constexpr IncidentKindSpec kNodeDown{.name = "NODE_DOWN",
                                      .absorbs = kNodeDownAbsorbs,
                                      .fold_rank = 110,
                                      .silences_its_nodes = true,
-                                     .held_while_collector_blind = true};
+                                     .held_while_collector_blind = true,
+                                     // No peer hears it past peer_heard_within (or its sessions
+                                     // closed) and its agent is silent or gone: one tick. When
+                                     // its agent still reports, two (DetectLiveness).
+                                     .held_while_graph_partial = true,
+                                     .enter_ticks = 1};
+// A node whose agent still reports but cannot reach its API, and that no peer hears: two
+// snapshots must agree. A node stalled for a moment (a GC pause, a starved host) fails its API
+// probe and goes quiet to its peers in the same snapshot, and is back in the next; at one tick
+// such a stall opened NODE_DOWN (S01's soak beside a second build).
+constexpr int kProcessDownEnterTicks = 2;
 constexpr IncidentKindSpec kCollectorUnreachable{.name = "COLLECTOR_UNREACHABLE",
                                                  .wire_kind = v1::COLLECTOR_UNREACHABLE,
                                                  .severity = v1::P3,
@@ -75,15 +85,18 @@ void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
     if (IsDown(model, u)) {
       Verdict v = MakeVerdict(kNodeDown, *f.id);
       v.nodes = {*f.id};
-      v.summary = f.silent ? absl::StrCat(*f.id, " silent for ", SecondsText(f.silence),
-                                          " and no peer hears it")
-                           : absl::StrCat(*f.id, "'s agent reports the node unreachable and no ",
-                                          "peer hears it");
+      v.summary =
+          f.silent
+              ? absl::StrCat(*f.id, " silent for ", SecondsText(f.silence), " and no peer hears it")
+          : f.process_down ? absl::StrCat(*f.id, "'s agent reports the node unreachable and no ",
+                                          "peer hears it")
+                           : absl::StrCat(*f.id, "'s agent disconnected and no peer hears it");
       v.evidence["last snapshot age"] = SecondsText(f.silence);
       v.evidence["phi"] = absl::StrCat(static_cast<int>(f.phi * 10) / 10.0);
       // emplace, not `= "0"`: that trips GCC 12's -Wrestrict at -O3 (a false positive).
       v.evidence.emplace("peers hearing it", "0");
       v.height = f.height;
+      if (!f.silent && !f.stream_closed) v.enter_ticks = kProcessDownEnterTicks;
       out.push_back(std::move(v));
       continue;
     }

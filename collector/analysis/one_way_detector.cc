@@ -18,6 +18,11 @@ constexpr std::string_view kNodeOneWayAbsorbs[] = {"LOW_PEERS", "NODE_LAGGING", 
 // A small fleet's node that stops receiving from one peer falls below the peer minimum.
 constexpr std::string_view kLinkAbsorbs[] = {"LOW_PEERS"};
 
+// A proven one-way link is silence past peer_heard_within at one end while the other end heard
+// it later: held for a window already. One tick more, because a link healing after a two-way
+// cut shows the same shape until the deaf end's next snapshot (at most about an interval).
+constexpr int kOneWayEnterTicks = 2;
+
 constexpr IncidentKindSpec kNodeOneWayIsolation{.name = "NODE_ONE_WAY_ISOLATION",
                                                 .wire_kind = v1::NODE_ONE_WAY_ISOLATION,
                                                 .severity = v1::P2,
@@ -26,7 +31,9 @@ constexpr IncidentKindSpec kNodeOneWayIsolation{.name = "NODE_ONE_WAY_ISOLATION"
                                                 .absorbs = kNodeOneWayAbsorbs,
                                                 .fold_rank = 130,
                                                 .silences_its_nodes = true,
+                                                .held_while_graph_partial = true,
                                                 .cuts = CutShape::kItsNodes,
+                                                .enter_ticks = kOneWayEnterTicks,
                                                 .first_command = "net matrix"};
 constexpr IncidentKindSpec kOneWayLink{.name = "ONE_WAY_LINK",
                                        .wire_kind = v1::ONE_WAY_LINK,
@@ -34,6 +41,8 @@ constexpr IncidentKindSpec kOneWayLink{.name = "ONE_WAY_LINK",
                                        .runbook = &kNetworkPartitionRunbook,
                                        .absorbs = kLinkAbsorbs,
                                        .fold_rank = 150,
+                                       .held_while_graph_partial = true,
+                                       .enter_ticks = kOneWayEnterTicks,
                                        .first_command = "net matrix"};
 constexpr const IncidentKindSpec* kKinds[] = {&kNodeOneWayIsolation, &kOneWayLink};
 

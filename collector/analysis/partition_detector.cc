@@ -49,6 +49,19 @@ constexpr std::string_view kValidatorUnreachableSteps[] = {
 constexpr RunbookSpec kValidatorUnreachableRunbook{.name = "validator-unreachable",
                                                    .steps = kValidatorUnreachableSteps};
 
+// A cut is links silent past peer_heard_within, each confirmed by both of its ends (a pair only
+// one end reports yet holds the split back, PeerGraph::pending_one_way; an isolated node hears
+// nobody and nobody hears it): the silence is the hysteresis, so one tick opens it.
+constexpr int kCutEnterTicks = 1;
+// Except a bridge: a forming split passes through that shape. Its border links do not all
+// cross the window in the same snapshot, so for a tick some nodes still hear both sides (S04's
+// three-way split of nine showed v2 and v8 as bridges for one tick beside a second build).
+constexpr int kBridgeEnterTicks = 2;
+// And a validator without an agent: only its peers speak for it, and as a split forms it can be
+// the one node a side has stopped hearing for a tick before the groups show (S25 beside a
+// second build: VALIDATOR_UNREACHABLE v5 next to the 4|3 split of agents on v1-v4).
+constexpr int kUnobservedEnterTicks = 2;
+
 // PARTITION and PARTITION_NO_QUORUM are one cause ("PARTITION"): a split that gains or loses
 // its quorum side updates its incident.
 constexpr IncidentKindSpec kPartition{.name = "PARTITION",
@@ -57,7 +70,9 @@ constexpr IncidentKindSpec kPartition{.name = "PARTITION",
                                       .runbook = &kNetworkPartitionRunbook,
                                       .absorbs = kSplitAbsorbs,
                                       .fold_rank = 30,
+                                      .held_while_graph_partial = true,
                                       .cuts = CutShape::kGroups,
+                                      .enter_ticks = kCutEnterTicks,
                                       .first_command = "net partitions"};
 constexpr IncidentKindSpec kPartitionNoQuorum{.name = "PARTITION_NO_QUORUM",
                                               .wire_kind = v1::PARTITION_NO_QUORUM,
@@ -66,7 +81,9 @@ constexpr IncidentKindSpec kPartitionNoQuorum{.name = "PARTITION_NO_QUORUM",
                                               .runbook = &kNetworkPartitionRunbook,
                                               .absorbs = kNoQuorumAbsorbs,
                                               .fold_rank = 20,
+                                              .held_while_graph_partial = true,
                                               .cuts = CutShape::kGroups,
+                                              .enter_ticks = kCutEnterTicks,
                                               .first_command = "net partitions"};
 constexpr IncidentKindSpec kPartialPartition{.name = "PARTIAL_PARTITION",
                                              .wire_kind = v1::PARTIAL_PARTITION,
@@ -75,9 +92,11 @@ constexpr IncidentKindSpec kPartialPartition{.name = "PARTIAL_PARTITION",
                                              .absorbs = kPartialAbsorbs,
                                              .fold_rank = 40,
                                              .p1_when_absorbing = "CONSENSUS_STUCK",
+                                             .held_while_graph_partial = true,
                                              .cuts = CutShape::kGroups,
                                              .p1_on_throughput_collapse = true,
                                              .bridged_groups = true,
+                                             .enter_ticks = kBridgeEnterTicks,
                                              .first_command = "net partitions"};
 constexpr IncidentKindSpec kNodeIsolated{.name = "NODE_ISOLATED",
                                          .wire_kind = v1::NODE_ISOLATED,
@@ -87,12 +106,16 @@ constexpr IncidentKindSpec kNodeIsolated{.name = "NODE_ISOLATED",
                                          .absorbs = kIsolatedAbsorbs,
                                          .fold_rank = 120,
                                          .silences_its_nodes = true,
+                                         .held_while_graph_partial = true,
                                          .cuts = CutShape::kItsNodes,
+                                         .enter_ticks = kCutEnterTicks,
                                          .first_command = "net matrix"};
 constexpr IncidentKindSpec kValidatorUnreachable{.name = "VALIDATOR_UNREACHABLE",
                                                  .wire_kind = v1::VALIDATOR_UNREACHABLE,
                                                  .severity = v1::P2,
-                                                 .runbook = &kValidatorUnreachableRunbook};
+                                                 .runbook = &kValidatorUnreachableRunbook,
+                                                 .held_while_graph_partial = true,
+                                                 .enter_ticks = kUnobservedEnterTicks};
 constexpr const IncidentKindSpec* kKinds[] = {&kPartition, &kPartitionNoQuorum, &kPartialPartition,
                                               &kNodeIsolated, &kValidatorUnreachable};
 // How long without a new block makes a partial partition P1.
@@ -120,8 +143,54 @@ std::vector<std::string> SideNames(const FleetModel& model,
   return names;
 }
 
+// Whether a pair only one end reports as lost joins two of the groups (`group_of`, -1: in
+// none): the other end's next snapshot says whether the groups are really apart.
+bool PendingAcross(const PeerGraph& g, const std::vector<int>& group_of) {
+  return std::any_of(g.pending_one_way.begin(), g.pending_one_way.end(), [&](const auto& p) {
+    int a = group_of[p.first], b = group_of[p.second];
+    return a >= 0 && b >= 0 && a != b;
+  });
+}
+
+// The smallest receive age of `u`'s sessions with `v` in ms, or -1 without one.
+int64_t AgeMs(const FleetModel& model, int u, int v) {
+  const NodeFacts& f = model.nodes[u];
+  auto at = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
+  if (at == f.sessions.end() || *at != v) return -1;
+  return f.session_age_ms[at - f.sessions.begin()];
+}
+
+// A link still heard but quiet longer than a live link ever is (FleetModel::live_quiet_longest):
+// it may be the last of a cut's links to cross peer_heard_within, its heartbeat later than the
+// others'. Groups it holds together may be a moment of a cut still forming.
+bool Aging(const FleetModel& model, int u, int v) {
+  const int64_t margin = absl::ToInt64Milliseconds(model.live_quiet_longest);
+  return AgeMs(model, u, v) > margin || AgeMs(model, v, u) > margin;
+}
+
+// Whether a heard link is aging at a node that already lost a link to another group: the
+// groups may not be final yet (a 4|3 split passes through 5|2 while its links cross the window
+// a heartbeat apart).
+bool SplitSettling(const FleetModel& model, const PeerGraph& g) {
+  auto borders = [&](int u) {
+    for (int x : model.nodes[u].sessions) {
+      int c = g.component_of[x];
+      if (c >= 0 && c != g.component_of[u]) return true;
+    }
+    return false;
+  };
+  for (int u = 0; u < static_cast<int>(g.mutual.size()); ++u) {
+    for (int w : g.mutual[u]) {
+      if (w > u && Aging(model, u, w) && (borders(u) || borders(w))) return true;
+    }
+  }
+  return false;
+}
+
 void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
+  if (PendingAcross(in.graph, in.graph.component_of)) return;
+  if (SplitSettling(model, in.graph)) return;
   const std::vector<NetworkSide> sides = NetworkSides(model, in.graph);
   int multi = 0;
   for (const NetworkSide& side : sides) multi += side.size() >= 2 ? 1 : 0;
@@ -220,6 +289,9 @@ void IsolatedNodes(const DetectorInput& in, std::vector<Verdict>& out) {
     // emplace, not `= "0"`: that trips GCC 12's -Wrestrict at -O3 (a false positive).
     v.evidence.emplace("peers heard", "0");
     v.evidence.emplace("heard by", "0");
+    // Quiet sessions held past the window are the hysteresis; no session at all is a restart
+    // or a reconnect as much as a cut, and takes the config's ticks.
+    if (model.nodes[u].sessions.empty()) v.enter_ticks = 0;
     out.push_back(std::move(v));
   }
 }
@@ -248,6 +320,17 @@ void Bridges(const DetectorInput& in, std::vector<Verdict>& out) {
   // Groups around one bridge contain the other bridges; keep each distinct group once.
   std::sort(groups.begin(), groups.end());
   groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  std::vector<int> group_of(model.nodes.size(), -1);
+  for (size_t k = 0; k < groups.size(); ++k) {
+    for (int u : groups[k]) group_of[u] = std::count(bridges.begin(), bridges.end(), u) ? -1 : k;
+  }
+  if (PendingAcross(g, group_of)) return;
+  // A bridge's own links must be live: an aging one may be a cut still forming around it.
+  for (int b : bridges) {
+    for (int w : g.mutual[b]) {
+      if (Aging(model, b, w)) return;
+    }
+  }
   absl::Duration stalled = model.now - in.history.progress_at;
   bool halted = in.history.started && stalled >= in.config.progress_stall;
   const std::vector<std::string> bridge_names = SortedNodeNames(model, bridges);

@@ -78,6 +78,8 @@ PeerGraph BuildPeerGraph(const FleetModel& model) {
         g.mutual[u].push_back(v);
       } else if (OneWayProven(model, u, v)) {
         g.one_way.emplace_back(u, v);
+      } else {
+        g.pending_one_way.emplace_back(u, v);
       }
     }
   }

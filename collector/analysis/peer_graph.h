@@ -26,6 +26,11 @@ struct PeerGraph {
   // taken at different moments of one two-way change (a cut one end has not reported yet, a
   // late or replayed report) are neither a mutual edge nor a one-way link.
   std::vector<std::pair<int, int>> one_way;
+  // The same shape, not proven: the two ends' snapshots were taken at different moments of one
+  // change (a link cut both ways that one end has not reported yet, a node that died after its
+  // last snapshot, a link healing). Not a link of the graph, not yet a one-way link: a split
+  // that such a pair crosses waits for the next snapshots.
+  std::vector<std::pair<int, int>> pending_one_way;
 };
 
 PeerGraph BuildPeerGraph(const FleetModel& model);

@@ -28,6 +28,9 @@ struct Verdict {
   std::vector<guts::diag::v1::NodeGroup> groups;
   std::map<std::string, std::string> evidence;
   uint64_t height = 0;
+  // Ticks the cause must hold before it opens (IncidentKindSpec::enter_ticks); 0: the config's.
+  // The analyzer resets it to 0 when the tick's evidence cannot be trusted that fast.
+  int enter_ticks = 0;
   // Cause keys of symptoms folded under this verdict.
   std::vector<std::string> absorbed;
   // LOW_PEERS: the up peers the node does not hear (at most a few dozen) and how many more it

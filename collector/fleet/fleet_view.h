@@ -62,8 +62,11 @@ struct SnapshotFigures {
   // ValidatorSet: how many validators it lists, and its epoch.
   int validators = 0;
   uint64_t validators_epoch = 0;
-  // ConsensusView.
+  // ConsensusView. A height is known when the view says where it came from (or is not 0): a
+  // snapshot whose node API read failed (a busy host, the agent paused mid-read) and whose log
+  // had no height carries 0, which is no height at all.
   uint64_t finalized_height = 0;
+  bool height_known = false;
   uint64_t view = 0;
   // The newest finalized block id known and its height: ConsensusView.last_block_id at the
   // finalized height, else the node log's last "finalized block" line.

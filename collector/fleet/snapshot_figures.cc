@@ -42,6 +42,8 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   }
   const v1::ConsensusView& consensus = snapshot.consensus();
   f.finalized_height = consensus.finalized_height();
+  f.height_known = consensus.height_source() != v1::HEIGHT_SOURCE_UNSPECIFIED ||
+                   consensus.finalized_height() > 0;
   f.view = consensus.view();
   const v1::LogFacts& log = snapshot.log();
   if (!consensus.last_block_id().empty() || log.finalized_block_id().empty()) {

@@ -95,6 +95,9 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
   if (analysis != nullptr && analysis->warming_up) {
     out.mutable_collector()->set_warming_up(analysis->warm_up_why);
   }
+  if (analysis != nullptr && !analysis->partial_blindness.empty()) {
+    out.mutable_collector()->set_partial_blindness(analysis->partial_blindness);
+  }
   if (analysis != nullptr) {
     for (const auto& i : analysis->open_incidents) {
       *out.add_open_incidents() = i;

@@ -97,6 +97,9 @@ std::string FleetHeadline(const v1::FleetStatus& status, const Style& style) {
   if (!collector.warming_up().empty()) {
     absl::StrAppend(&line, Paint(collector.warming_up(), Tone::kWarn, style), "\n");
   }
+  if (!collector.partial_blindness().empty()) {
+    absl::StrAppend(&line, Paint(collector.partial_blindness(), Tone::kWarn, style), "\n");
+  }
   return line;
 }
 

@@ -47,5 +47,21 @@ TEST(ConsensusDetectorTest, FourNodesOneDownPutTheQuorumAtRisk) {
   EXPECT_THAT(risk[0].nodes, ElementsAre("v4"));
 }
 
+// A snapshot whose node API read failed carries no height: not a node at height 0 with a lag of
+// the whole chain (S01's soak: one such snapshot of v7, "lag 535 blocks"). The node is judged
+// again from its next snapshot with a height, against the lag it had before.
+TEST(ConsensusDetectorTest, SnapshotWithoutAHeightIsNotLagging) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("consensus");
+  harness.Run(fleet, 20);
+  fleet.SetApiReadFailed("v7", true);
+  EXPECT_THAT(OfKind(harness.Run(fleet, 5), "NODE_LAGGING"), SizeIs(0));
+  fleet.SetApiReadFailed("v7", false);
+  EXPECT_THAT(OfKind(harness.Run(fleet, 3), "NODE_LAGGING"), SizeIs(0));
+  // The control: a node really falling behind (a fifth of the pace) is lagging.
+  fleet.SetRate("v7", 0.2);
+  EXPECT_THAT(OfKind(harness.Run(fleet, 30), "NODE_LAGGING"), SizeIs(1));
+}
+
 }  // namespace
 }  // namespace guts::collector::testing

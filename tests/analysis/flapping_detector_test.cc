@@ -37,6 +37,21 @@ TEST(FlappingLinkDetectorTest, LinkCutAndHealedRepeatedlyIsFlappingKeyedByThePai
   EXPECT_THAT(verdicts[0].nodes, ElementsAre("v2", "v6"));
 }
 
+// S01's churn: a link down about as long as peer_heard_within shows down in one snapshot and
+// up in the next, three times within the flap window (the soak at scale 0.19: v6-v7 twice,
+// 16 s apart, opened FLAPPING_LINK). A blip, not a flap: no verdict.
+TEST(FlappingLinkDetectorTest, DownsSeenForASingleTickAreBlipsNotFlaps) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("flapping_link");
+  harness.Run(fleet, 20);
+  for (int blip = 0; blip < 3; ++blip) {
+    fleet.Cut({"v6"}, {"v7"});
+    EXPECT_THAT(harness.Run(fleet, 1), SizeIs(0));
+    fleet.Heal();
+    for (int i = 0; i < 10; ++i) EXPECT_THAT(harness.Run(fleet, 1), SizeIs(0)) << "blip " << blip;
+  }
+}
+
 // The number of changes that makes a flap is the detector's own setting (flap_min_transitions),
 // overridden by name in the config.
 TEST(FlappingLinkDetectorTest, ItsDeclaredNumberOfChangesCanBeOverridden) {
@@ -89,14 +104,17 @@ TEST(FlappingLinkDetectorTest, AnAgentAFewSecondsLateDoesNotHideTheFlaps) {
 }
 
 // S17's rhythm: the link up for 20 s, down for 20 s, with the nodes' session ages growing as
-// they do, so each cut shows only once the age passes peer_heard_within. The up periods then
-// look 5 s longer than they are, and the quiet window (21 s) ran out before each cut showed.
-// A link whose data has stopped is not steady: the verdict holds on every tick from its first
-// to the end of the flapping, then ends within the quiet window.
+// they do, so each cut shows only once the age passes peer_heard_within: here 5 s, as a
+// network whose links idle longer needs. The up periods then look 5 s longer than they are,
+// and the quiet window (21 s) ran out before each cut showed. A link whose data has stopped is
+// not steady: the verdict holds on every tick from its first to the end of the flapping, then
+// ends within the quiet window.
 TEST(FlappingLinkDetectorTest, FlapsTwentySecondsApartSeenThroughAgingSessionsNeverPause) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
-  DetectorHarness harness("flapping_link");
+  fleet.SetAging(true);
+  AnalysisConfig config = TestConfig();
+  config.peer_heard_within = absl::Seconds(5);
+  DetectorHarness harness("flapping_link", config);
   harness.Run(fleet, 20);
   int first = -1, tick = 0, missing = 0;
   for (int cycle = 0; cycle < 5; ++cycle) {
@@ -125,7 +143,7 @@ TEST(FlappingLinkDetectorTest, FlapsTwentySecondsApartSeenThroughAgingSessionsNe
 // verdict holds through the dips.
 TEST(FlappingLinkDetectorTest, DipsShorterThanTheHeardWindowKeepTheLinkUnsteady) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
+  fleet.SetAging(true);
   DetectorHarness harness("flapping_link");
   harness.Run(fleet, 20);
   for (int cycle = 0; cycle < 2; ++cycle) {

@@ -197,5 +197,43 @@ TEST_F(IncidentTrackerTest, OpenListIsMostSevereFirst) {
   EXPECT_EQ(c.open[0].runbook().name(), "disk-full");
 }
 
+// A compressed run (ticks of 0.1 s): a hold of several ticks also lasts host_noise (0.5 s) of
+// the real clock, so one snapshot a busy host delayed, the latest for a few ticks, opens
+// nothing. A one-tick kind opens at once; clearing waits the same way.
+TEST(IncidentTrackerCompressedTest, HoldsOfSeveralTicksLastHostNoiseOnTheRealClock) {
+  AnalysisConfig config;
+  config.tick = absl::Milliseconds(100);
+  ASSERT_EQ(config.host_noise, absl::Milliseconds(500));
+  IncidentTracker tracker(config);
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  Verdict lagging = Down("v4");
+  lagging.cause_key = "NODE_LAGGING:v4";
+  lagging.kind = v1::NODE_LAGGING;
+  Verdict fast = Down("v5");
+  fast.enter_ticks = 1;
+  auto tick = [&](const std::vector<Verdict>& verdicts) {
+    now += config.tick;
+    return tracker.Apply(now, verdicts, {});
+  };
+  // The one-tick kind opens on its first tick; the three-tick one waits past its third.
+  IncidentChanges c = tick({lagging, fast});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(c.open[0].cause_key(), "NODE_DOWN:v5");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(tick({lagging, fast}).open.size(), 1u) << i;
+  // Its sixth tick, 0.5 s after its first.
+  c = tick({lagging, fast});
+  EXPECT_EQ(c.open.size(), 2u);
+  // Absent: five ticks (0.4 s) are not enough to clear, the sixth (0.5 s) is.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(tick({}).open.size(), 2u) << i;
+  EXPECT_TRUE(tick({}).open.empty());
+}
+
+// At one tick a second the floor never binds: the three ticks of the config open.
+TEST_F(IncidentTrackerTest, HostNoiseDoesNotDelayRealScaleTicks) {
+  EXPECT_TRUE(Tick({Down("v4")}).open.empty());
+  EXPECT_TRUE(Tick({Down("v4")}).open.empty());
+  EXPECT_EQ(Tick({Down("v4")}).open.size(), 1u);
+}
+
 }  // namespace
 }  // namespace guts::collector

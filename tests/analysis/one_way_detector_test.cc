@@ -45,7 +45,7 @@ TEST(OneWayDetectorTest, NodeReceivingFromNobodyIsOneWayIsolatedInsteadOfSixLink
 // peer_heard_within while the other end keeps receiving, which proves the link one-way.
 TEST(OneWayDetectorTest, DirectionLostWhileTheOtherKeepsFlowingIsProvenOneWay) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
+  fleet.SetAging(true);
   DetectorHarness harness("one_way");
   harness.Run(fleet, 10);
   fleet.SetHears("v5", "v3", false);  // v3 -> v5 lost
@@ -61,7 +61,7 @@ TEST(OneWayDetectorTest, DirectionLostWhileTheOtherKeepsFlowingIsProvenOneWay) {
 // per late report is what used to open ONE_WAY_LINK on a loaded host.
 TEST(OneWayDetectorTest, LateReportOfAHealedTwoWayCutIsNotOneWay) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
+  fleet.SetAging(true);
   fleet.SetJitter(absl::Milliseconds(400));  // arrivals vary: one late report is not silence
   DetectorHarness harness("one_way");
   harness.Run(fleet, 10);
@@ -85,7 +85,7 @@ TEST(OneWayDetectorTest, LateReportOfAHealedTwoWayCutIsNotOneWay) {
 // A node that receives from nobody while its peers hear it, with ages that follow time.
 TEST(OneWayDetectorTest, InboundLossWithGrowingAgesIsOneWayIsolation) {
   SyntheticFleet fleet(7);
-  fleet.SetAgesFollowTime(true);
+  fleet.SetAging(true);
   DetectorHarness harness("one_way");
   harness.Run(fleet, 10);
   for (int j = 0; j < 7; ++j) {

@@ -30,8 +30,8 @@ SyntheticFleet::SyntheticFleet(int n, uint64_t weight) : simplex_(DefaultSimplex
   }
   hears_.assign(n, std::vector<char>(n, 1));
   session_.assign(n, std::vector<char>(n, 1));
+  stopped_.assign(n, std::vector<absl::Time>(n, absl::InfinitePast()));
   for (int i = 0; i < n; ++i) hears_[i][i] = session_[i][i] = 0;
-  heard_at_.assign(n, std::vector<absl::Time>(n, now_));
 }
 
 std::vector<std::string> SyntheticFleet::Names(int first, int last) const {
@@ -49,7 +49,9 @@ void SyntheticFleet::SetWeights(const std::vector<uint64_t>& weights) {
 }
 
 void SyntheticFleet::SetHears(const std::string& to, const std::string& from, bool hears) {
-  hears_[Index(to)][Index(from)] = hears;
+  char& h = hears_[Index(to)][Index(from)];
+  if (h && !hears) stopped_[Index(to)][Index(from)] = now_;
+  h = hears;
 }
 
 void SyntheticFleet::Cut(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -106,6 +108,7 @@ void SyntheticFleet::WriteAllowedPeers() {
 void SyntheticFleet::Kill(const std::string& node) {
   Node& n = nodes_[Index(node)];
   n.agent_up = false;
+  n.connection_changed = now_;  // the agent's stream closes with it
   n.process_up = false;
 }
 
@@ -137,6 +140,10 @@ void SyntheticFleet::SetRate(const std::string& node, double rate) {
 
 void SyntheticFleet::SetAllRates(double rate) {
   for (Node& n : nodes_) n.rate = rate;
+}
+
+void SyntheticFleet::SetApiReadFailed(const std::string& node, bool failed) {
+  nodes_[Index(node)].api_read_failed = failed;
 }
 
 void SyntheticFleet::SetHeight(const std::string& node, uint64_t height) {
@@ -215,11 +222,6 @@ void SyntheticFleet::Step() {
   }
   now_ += interval_;
   for (int i = 0; i < size(); ++i) {
-    for (int j = 0; j < size(); ++j) {
-      if (hears_[i][j]) heard_at_[i][j] = now_;
-    }
-  }
-  for (int i = 0; i < size(); ++i) {
     Node& n = nodes_[i];
     if (n.reconnecting > 0) --n.reconnecting;
     if (n.process_up) {
@@ -232,15 +234,13 @@ void SyntheticFleet::Step() {
     s.received = now_ + jitter;
     s.taken = s.received + n.clock_offset - absl::Milliseconds(5);
     s.seq = n.seq;
-    s.height = static_cast<uint64_t>(n.height);
+    s.height = n.api_read_failed ? 0 : static_cast<uint64_t>(n.height);
     s.view = n.view;
     s.block_id = BlockId(n, s.height);
     n.samples.push_back(s);
     if (n.samples.size() > 120) n.samples.erase(n.samples.begin());
     n.last_received = s.received;
-    n.reported_at = now_;
     n.reported_hears = hears_[i];
-    n.reported_heard_at = heard_at_[i];
   }
 }
 
@@ -359,18 +359,20 @@ FleetView SyntheticFleet::View() const {
         p->set_local_addr(outbound ? absl::StrCat(n.ip, ":", 40000 + j)
                                    : absl::StrCat(n.ip, ":9000"));
         // A live agent reports what holds now; one that stopped delivering, what held when
-        // its last snapshot was taken.
+        // its last snapshot was taken (taken before the link went quiet, it still heard it).
         const bool live = n.agent_up && n.agent_reaches_collector;
         const bool heard = live ? hears_[i][j] : n.reported_hears[j];
-        const absl::Duration since =
-            live ? now_ - heard_at_[i][j] : n.reported_at - n.reported_heard_at[j];
         int64_t age_ms = heard ? 150 : 60000;
-        if (ages_follow_time_) age_ms = absl::ToInt64Milliseconds(since) + 150;
+        if (!heard && aging_ && stopped_[i][j] != absl::InfinitePast()) {
+          age_ms = std::clamp<int64_t>(
+              absl::ToInt64Milliseconds(n.last_received - stopped_[i][j]) + 150, 150, 60000);
+        }
         p->set_last_data_recv_age_ms(static_cast<uint32_t>(age_ms));
         p->set_last_data_sent_age_ms(150);
         p->set_tcp_state("ESTABLISHED");
       }
     }
+    if (n.api_read_failed) s.clear_consensus();
     if (made_at_ingest_) {
       obs.latest_peers = CompactPeersOf(obs.latest);
       obs.latest_figures = SnapshotFiguresOf(obs.latest);

@@ -69,6 +69,9 @@ class SyntheticFleet {
   void SetRate(const std::string& node, double rate);
   void SetAllRates(double rate);
   void SetHeight(const std::string& node, uint64_t height);
+  // The agent's read of the node's consensus API fails (a busy host, the agent paused
+  // mid-read): its snapshots carry no consensus view at all, so no height.
+  void SetApiReadFailed(const std::string& node, bool failed);
   void SetViewClimb(bool climbing) { views_climb_ = climbing; }
   // Nodes in `group` finalize blocks with different ids from the rest from now on.
   void Fork(const std::vector<std::string>& group);
@@ -97,12 +100,12 @@ class SyntheticFleet {
   void SetOverloaded(bool overloaded, absl::Duration ingest_lag);
   // The collector's analysis clock stood still for `pause`, ending now.
   void SetCollectorPause(absl::Duration pause);
+  // A link that stops being heard ages from that moment in its hearer's snapshots (the
+  // interval times the snapshots since, as a real socket's last receive age grows); off (the
+  // default), its age is 60 s at once.
+  void SetAging(bool on) { aging_ = on; }
   // Snapshot arrivals jitter by up to this much around the interval.
   void SetJitter(absl::Duration jitter) { jitter_ = jitter; }
-  // Session ages grow from the moment a peer stops being heard, as a real node's do, so a cut
-  // shows once the age passes peer_heard_within instead of at once. Off by default: an unheard
-  // session is a minute old from the first snapshot.
-  void SetAgesFollowTime(bool on) { ages_follow_time_ = on; }
 
   // Whether View() also fills NodeObservation::latest_peers (CompactPeersOf) and
   // latest_figures (SnapshotFiguresOf), as the collector's fleet state does at ingest; on by
@@ -138,23 +141,23 @@ class SyntheticFleet {
     uint64_t seq = 0;
     bool has_agent = true;
     bool engine_failed = false;
+    bool api_read_failed = false;
     std::set<int> lacks;    // peers missing from its allowed_peers
     std::set<int> allowed;  // simulation mode: its config's allowed_peers (WriteAllowedPeers)
     absl::Time last_received = absl::InfinitePast();
     std::vector<SnapshotSample> samples;
-    // Whom it heard, and when, as of its last delivered snapshot: a node whose agent stops
-    // delivering keeps reporting the peers of that moment, as the collector's copy would.
-    absl::Time reported_at = absl::InfinitePast();
+    // Whom it heard as of its last delivered snapshot: a node whose agent stops delivering
+    // keeps reporting the peers of that moment, as the collector's copy would.
     std::vector<char> reported_hears;
-    std::vector<absl::Time> reported_heard_at;
   };
 
   std::string BlockId(const Node& n, uint64_t height) const;
 
   std::vector<Node> nodes_;
-  std::vector<std::vector<char>> hears_;           // [to][from]
-  std::vector<std::vector<char>> session_;         // [a][b] symmetric
-  std::vector<std::vector<absl::Time>> heard_at_;  // [to][from]: last Step it heard
+  std::vector<std::vector<char>> hears_;          // [to][from]
+  std::vector<std::vector<char>> session_;        // [a][b] symmetric
+  std::vector<std::vector<absl::Time>> stopped_;  // [to][from]: when `to` stopped hearing
+  bool aging_ = false;
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
   absl::Duration interval_ = absl::Seconds(1);
   absl::Duration jitter_ = absl::ZeroDuration();
@@ -163,7 +166,6 @@ class SyntheticFleet {
   bool simplex_ = false;
   bool overloaded_ = false;
   bool made_at_ingest_ = true;
-  bool ages_follow_time_ = false;
   absl::Duration ingest_lag_ = absl::ZeroDuration();
   absl::Duration pause_ = absl::ZeroDuration();
   absl::Time pause_ended_ = absl::InfinitePast();

@@ -84,7 +84,9 @@ class Fleet {
   // May be called from a Scenario::during thread.
   bool SignalAgent(const std::string& node, int signal);
 
-  // Runs `guts-sim ctl <command...>` against this fleet's sim.
+  // Applies `guts-sim ctl <command...>` to this fleet's sim: POSTed to its control API from
+  // this process (starting guts-sim ctl took a large part of a second on a busy host, which
+  // stretched a compressed run's faults). Each call is a line of <dir>/ctl.log.
   absl::Status Ctl(const std::vector<std::string>& command);
   // The network's state as the sim sees it (`guts-sim ctl status`).
   absl::StatusOr<nlohmann::json> SimStatus();
