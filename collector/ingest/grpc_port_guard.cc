@@ -16,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "common/sock_diag.h"
 #include "spdlog/spdlog.h"
 
@@ -84,6 +86,9 @@ size_t GrpcPortGuard::Restarts() const {
 
 void GrpcPortGuard::Run() {
   int failed_probes = 0;
+  // Whether the process ran out of descriptors since the port last accepted: the one cause
+  // that kills gRPC's accept loop for good.
+  bool descriptors_ran_out = false;
   // A restart that did not help is not repeated at once: 5 s, 10 s, ... up to 5 min between.
   absl::Duration backoff = absl::Seconds(5);
   absl::Time next_restart = absl::InfinitePast();
@@ -100,27 +105,39 @@ void GrpcPortGuard::Run() {
           options_.port, c.total, c.shut_down, options_.max_connections,
           options_.max_connections_per_peer);
     }
-    bool accepted = Probe();
+    ProbeResult probe = Probe();
     absl::MutexLock lock(&mu_);
-    if (accepted) {
+    if (probe == ProbeResult::kAccepted) {
       if (not_accepting_since_ != absl::InfiniteFuture()) {
         spdlog::info("gRPC port {} accepts connections again", options_.port);
       }
       not_accepting_since_ = absl::InfiniteFuture();
       failed_probes = 0;
+      descriptors_ran_out = false;
       backoff = absl::Seconds(5);
       continue;
     }
-    if (not_accepting_since_ == absl::InfiniteFuture()) not_accepting_since_ = absl::Now();
-    // Two misses in a row: the accept loop is gone (a miss alone may be a burst of connects).
-    if (++failed_probes < 2 || stopping_ || absl::Now() < next_restart) continue;
+    const absl::Time now = absl::Now();
+    if (not_accepting_since_ == absl::InfiniteFuture()) not_accepting_since_ = now;
+    descriptors_ran_out = descriptors_ran_out || probe == ProbeResult::kNoDescriptor;
+    // Two misses in a row: the accept loop is gone (a miss alone may be a burst of connects),
+    // if descriptors ran out; otherwise the server is busy or stalled until it has lasted.
+    if (++failed_probes < 2 || stopping_ || now < next_restart) continue;
+    const bool unexplained_too_long =
+        now - not_accepting_since_ >= options_.restart_unexplained_after;
+    if (!descriptors_ran_out && !unexplained_too_long) continue;
     failed_probes = 0;
-    next_restart = absl::Now() + backoff;
+    next_restart = now + backoff;
     backoff = std::min(backoff * 2, absl::Minutes(5));
-    spdlog::error(
-        "gRPC port {} does not accept connections (descriptors exhausted?); "
-        "restarting the gRPC server",
-        options_.port);
+    if (descriptors_ran_out) {
+      spdlog::error(
+          "gRPC port {} does not accept connections after the process ran out of descriptors; "
+          "restarting the gRPC server",
+          options_.port);
+    } else {
+      spdlog::error("gRPC port {} has not accepted connections for {}; restarting the gRPC server",
+                    options_.port, absl::FormatDuration(now - not_accepting_since_));
+    }
     ++restarts_;
     mu_.Unlock();
     absl::Status s = restart_listener_();
@@ -129,11 +146,11 @@ void GrpcPortGuard::Run() {
   }
 }
 
-bool GrpcPortGuard::Probe() {
+GrpcPortGuard::ProbeResult GrpcPortGuard::Probe() {
   std::string host = ProbeHost(options_.host);
   bool v6 = host.find(':') != std::string::npos;
   int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;  // no descriptor left: the server cannot accept either
+  if (fd < 0) return ProbeResult::kNoDescriptor;  // the server cannot accept either
   // Reset instead of FIN: no TIME_WAIT pile-up, and the server sees the probe go at once.
   linger lg{.l_onoff = 1, .l_linger = 0};
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -153,6 +170,7 @@ bool GrpcPortGuard::Probe() {
     len = sizeof(*a);
   }
   bool accepted = false;
+  bool lookup_failed = false;
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0 || errno == EINPROGRESS) {
     pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
     int err = 0;
@@ -179,14 +197,16 @@ bool GrpcPortGuard::Probe() {
       for (absl::Duration wait = absl::Milliseconds(5); !accepted && absl::Now() < deadline;
            wait = std::min(wait * 2, absl::Milliseconds(250))) {
         absl::SleepFor(wait);
-        // A failed lookup (no descriptor for the netlink socket) counts as not accepted.
+        // UNAVAILABLE: the netlink socket failed, in practice no descriptor for it.
         absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions({server_side});
+        lookup_failed = absl::IsUnavailable(found.status());
         accepted = found.ok() && !found->empty() && (*found)[0].inode != 0;
       }
     }
   }
   close(fd);
-  return accepted;
+  if (accepted) return ProbeResult::kAccepted;
+  return lookup_failed ? ProbeResult::kNoDescriptor : ProbeResult::kNotAccepted;
 }
 
 PortConnections GrpcPortGuard::Enforce() {

@@ -1,10 +1,15 @@
 // GrpcPortGuard keeps the collector's gRPC port accepting, whatever clients do to it.
 //
 // Every interval it (1) connects to the port itself and checks in the kernel's socket table
-// that the server accepted that connection: gRPC 1.51 stops its accept loop for good after one
-// accept4() failure such as EMFILE, so a probe not accepted within `accept_deadline` means
-// the listener is gone and `restart_listener` builds a new server on the same port (again
-// only after 5 s, 10 s, ... up to 5 min while restarts do not help); and
+// that the server accepted that connection. gRPC 1.51 stops its accept loop for good after one
+// accept4() failure such as EMFILE, so when two probes in a row are not accepted within
+// `accept_deadline` and the process ran out of descriptors since the port last accepted (the
+// guard's own probe or lookup found none), the listener is gone and `restart_listener` builds
+// a new server on the same port (again only after 5 s, 10 s, ... up to 5 min while restarts
+// do not help). Without that evidence a port that does not accept is a server too busy or
+// stalled to accept (its threads waiting on a starved one: S24), which a restart would not
+// cure but would cut every agent's stream; it is restarted only once that has lasted
+// `restart_unexplained_after`. And
 // (2) counts the port's connections per peer address and in total, and shuts down the newest
 // beyond the limits (gRPC then closes them), so a flood of connections cannot use up the
 // process's file descriptors.
@@ -36,6 +41,8 @@ struct GrpcPortGuardOptions {
   size_t max_connections_per_peer = 4096;
   absl::Duration interval = absl::Seconds(1);
   absl::Duration accept_deadline = absl::Seconds(3);
+  // A port that stops accepting without a descriptor shortage is restarted after this long.
+  absl::Duration restart_unexplained_after = absl::Seconds(60);
 };
 
 // What one look at the kernel's socket table found for the port.
@@ -65,8 +72,10 @@ class GrpcPortGuard {
 
  private:
   void Run();
-  // One probe: true when the server accepted our connection within the deadline.
-  bool Probe();
+  enum class ProbeResult { kAccepted, kNotAccepted, kNoDescriptor };
+  // One probe: whether the server accepted our connection within the deadline, or whether the
+  // guard could not even get a descriptor for the probe or its lookup.
+  ProbeResult Probe();
   // Applies the connection limits.
   PortConnections Enforce();
 

@@ -1,9 +1,11 @@
 #include "collector/ingest/grpc_port_guard.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -79,26 +81,102 @@ TEST(GrpcPortGuardTest, AcceptingPortStaysAcceptingAndIsNeverRestarted) {
   EXPECT_EQ(guard.Restarts(), 0u);
 }
 
-// gRPC 1.51 stops accepting for good after one failed accept4(): the kernel still completes
-// the handshake (the probe connects) but no process takes the connection.
-TEST(GrpcPortGuardTest, PortThatNoLongerAcceptsIsSeenAndTheListenerRestarted) {
+// Fills this process's descriptor table (a low soft limit, then /dev/null until EMFILE) and
+// frees it again on destruction, with the limit restored.
+class DescriptorShortage {
+ public:
+  DescriptorShortage() {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit low = saved_;
+    low.rlim_cur = std::min<rlim_t>(saved_.rlim_cur, 512);
+    setrlimit(RLIMIT_NOFILE, &low);
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) held_.push_back(fd);
+  }
+  ~DescriptorShortage() {
+    for (int fd : held_) close(fd);
+    setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  size_t held() const { return held_.size(); }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> held_;
+};
+
+GrpcPortGuardOptions NeverAcceptingOptions(const Listener& listener, const std::string& ip) {
+  return {.host = ip,
+          .port = listener.port(),
+          .interval = absl::Milliseconds(20),
+          .accept_deadline = absl::Milliseconds(100)};
+}
+
+// gRPC 1.51 stops accepting for good after one failed accept4() (EMFILE): the kernel still
+// completes the handshake (the probe connects) but no process takes the connection. Once the
+// process has run out of descriptors, two misses restart the listener, long before the
+// unexplained-stall limit.
+TEST(GrpcPortGuardTest, PortThatNoLongerAcceptsAfterDescriptorsRanOutIsRestartedAtOnce) {
   Listener listener("127.0.94.2");  // listening, never accepting
   std::atomic<int> restarts{0};
-  GrpcPortGuard guard({.host = "127.0.94.2",
-                       .port = listener.port(),
-                       .interval = absl::Milliseconds(20),
-                       .accept_deadline = absl::Milliseconds(100)},
-                      [&] {
-                        ++restarts;
-                        return absl::OkStatus();
-                      });
+  GrpcPortGuardOptions options = NeverAcceptingOptions(listener, "127.0.94.2");
+  options.restart_unexplained_after = absl::Minutes(10);
+  GrpcPortGuard guard(options, [&] {
+    ++restarts;
+    return absl::OkStatus();
+  });
   guard.Start();
+  {
+    DescriptorShortage shortage;
+    ASSERT_GT(shortage.held(), 0u);
+    absl::SleepFor(absl::Milliseconds(200));  // the guard's probes find no descriptor
+  }
   absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (restarts.load() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
   EXPECT_FALSE(guard.Accepting());
   EXPECT_NE(guard.NotAcceptingSince(), absl::InfiniteFuture());
   guard.Stop();
   EXPECT_EQ(restarts.load(), 1);  // the next one only after the 5 s backoff
+}
+
+// A server whose threads all wait on a starved one (S24: the snapshot writer under a CPU
+// quota) accepts nothing for a while, then again. A restart would not cure it and would cut
+// every agent's stream (S24 once paged NODE_DOWN and COLLECTOR_UNREACHABLE for it).
+TEST(GrpcPortGuardTest, ServerTooBusyToAcceptForAWhileIsNotRestarted) {
+  Listener listener("127.0.94.3");
+  std::atomic<int> restarts{0};
+  GrpcPortGuard guard(NeverAcceptingOptions(listener, "127.0.94.3"), [&] {
+    ++restarts;
+    return absl::OkStatus();
+  });
+  guard.Start();
+  absl::SleepFor(absl::Milliseconds(1500));  // dozens of missed probes
+  EXPECT_FALSE(guard.Accepting());
+  listener.StartAccepting();
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!guard.Accepting() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_TRUE(guard.Accepting());
+  guard.Stop();
+  EXPECT_EQ(restarts.load(), 0);
+}
+
+// Whatever holds a port that has accepted nothing for `restart_unexplained_after`, a new
+// server is the last resort, and not before.
+TEST(GrpcPortGuardTest, PortNotAcceptingWithoutAShortageIsRestartedOnlyAfterTheLimit) {
+  Listener listener("127.0.94.4");  // listening, never accepting
+  std::atomic<int> restarts{0};
+  std::atomic<int64_t> restarted_at_ns{0};
+  GrpcPortGuardOptions options = NeverAcceptingOptions(listener, "127.0.94.4");
+  options.restart_unexplained_after = absl::Milliseconds(1500);
+  GrpcPortGuard guard(options, [&] {
+    if (restarts++ == 0) restarted_at_ns = absl::GetCurrentTimeNanos();
+    return absl::OkStatus();
+  });
+  guard.Start();
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (restarts.load() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(restarts.load(), 1);
+  EXPECT_GE(absl::FromUnixNanos(restarted_at_ns.load()) - guard.NotAcceptingSince(),
+            absl::Milliseconds(1500));
+  guard.Stop();
 }
 
 // Which ones go is by socket inode, which only roughly follows age (the kernel hands inode
