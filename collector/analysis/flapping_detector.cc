@@ -67,10 +67,7 @@ bool Contains(const std::vector<uint32_t>& sorted, uint32_t x) {
 // says; nullopt when `u` does not report or has no session with `v`.
 std::optional<absl::Duration> ReceiveAge(const FleetModel& model, int u, int v) {
   if (u < 0 || v < 0) return std::nullopt;
-  const NodeFacts& f = model.nodes[u];
-  auto it = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
-  if (it == f.sessions.end() || *it != v) return std::nullopt;
-  return absl::Milliseconds(f.session_age_ms[it - f.sessions.begin()]);
+  return model.ReceiveAge(u, v);
 }
 
 // Up, but both directions' data older than two snapshot intervals or half of peer_heard_within,

@@ -31,11 +31,15 @@ bool FleetModel::Hears(int u, int v) const {
   return std::binary_search(h.begin(), h.end(), v);
 }
 
-absl::Time FleetModel::LastReceived(int u, int v) const {
+std::optional<absl::Duration> FleetModel::ReceiveAge(int u, int v) const {
   const NodeFacts& f = nodes[u];
   auto at = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
-  if (at == f.sessions.end() || *at != v) return f.taken;
-  return f.taken - absl::Milliseconds(f.session_age_ms[at - f.sessions.begin()]);
+  if (at == f.sessions.end() || *at != v) return std::nullopt;
+  return absl::Milliseconds(f.session_age_ms[at - f.sessions.begin()]);
+}
+
+absl::Time FleetModel::LastReceived(int u, int v) const {
+  return nodes[u].taken - ReceiveAge(u, v).value_or(absl::ZeroDuration());
 }
 
 namespace {

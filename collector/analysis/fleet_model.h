@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -137,6 +138,9 @@ struct FleetModel {
   std::vector<std::unique_ptr<SnapshotFigures>> made_figures;
 
   bool Hears(int u, int v) const;
+  // How long before its snapshot `u` last received from `v` (the smallest age of their
+  // sessions); nullopt when `u` has no session with `v`.
+  std::optional<absl::Duration> ReceiveAge(int u, int v) const;
   // When `u` last received from `v`, on the collector's clock: its snapshot's take time less
   // the session's age; the take time itself when it has no session with `v` (it may have
   // closed just before).

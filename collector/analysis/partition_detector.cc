@@ -3,6 +3,7 @@
 // chain halts), groups joined only through bridge nodes (PARTIAL_PARTITION), and single nodes
 // cut from every peer (NODE_ISOLATED).
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -152,20 +153,15 @@ bool PendingAcross(const PeerGraph& g, const std::vector<int>& group_of) {
   });
 }
 
-// The smallest receive age of `u`'s sessions with `v` in ms, or -1 without one.
-int64_t AgeMs(const FleetModel& model, int u, int v) {
-  const NodeFacts& f = model.nodes[u];
-  auto at = std::lower_bound(f.sessions.begin(), f.sessions.end(), v);
-  if (at == f.sessions.end() || *at != v) return -1;
-  return f.session_age_ms[at - f.sessions.begin()];
-}
-
 // A link still heard but quiet longer than a live link ever is (FleetModel::live_quiet_longest):
 // it may be the last of a cut's links to cross peer_heard_within, its heartbeat later than the
 // others'. Groups it holds together may be a moment of a cut still forming.
 bool Aging(const FleetModel& model, int u, int v) {
-  const int64_t margin = absl::ToInt64Milliseconds(model.live_quiet_longest);
-  return AgeMs(model, u, v) > margin || AgeMs(model, v, u) > margin;
+  auto quiet = [&](int a, int b) {
+    std::optional<absl::Duration> age = model.ReceiveAge(a, b);
+    return age && *age > model.live_quiet_longest;
+  };
+  return quiet(u, v) || quiet(v, u);
 }
 
 // Whether a heard link is aging at a node that already lost a link to another group: the
