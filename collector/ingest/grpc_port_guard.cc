@@ -197,9 +197,10 @@ GrpcPortGuard::ProbeResult GrpcPortGuard::Probe() {
       for (absl::Duration wait = absl::Milliseconds(5); !accepted && absl::Now() < deadline;
            wait = std::min(wait * 2, absl::Milliseconds(250))) {
         absl::SleepFor(wait);
-        // UNAVAILABLE: the netlink socket failed, in practice no descriptor for it.
+        // UNAVAILABLE: the netlink socket failed, in practice no descriptor for it. Kept once
+        // seen: a shortage that ends before the probe's last lookup still happened.
         absl::StatusOr<std::vector<TcpSession>> found = LookUpTcpSessions({server_side});
-        lookup_failed = absl::IsUnavailable(found.status());
+        lookup_failed = lookup_failed || absl::IsUnavailable(found.status());
         accepted = found.ok() && !found->empty() && (*found)[0].inode != 0;
       }
     }
