@@ -216,7 +216,9 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   p->store = *std::move(store);
   if (absl::Status s = p->fleet.Restore(*p->store, absl::Now()); !s.ok()) return s;
 
-  WriterOptions writer{.max_queue = config.max_queue, .max_queue_bytes = config.max_queue_bytes};
+  WriterOptions writer{.max_queue = config.max_queue,
+                       .max_queue_bytes = config.max_queue_bytes,
+                       .batch_linger = config.ingest_batch_linger};
   // The overload lag is measured against the nodes' silence windows, so it scales with them.
   writer.overload_lag *= config.analysis_time_scale;
   p->writer = std::make_unique<SnapshotWriter>(p->store.get(), &p->fleet, &p->metrics, writer);

@@ -124,7 +124,7 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   app.set_version_flag("--version", kVersion);
   std::string full_resolution = "48h", downsample_interval = "1m";
   std::string retention = "168h", tick = "1s", stall = "120s", handshake = "10s", idle = "5m",
-              grace = "60s";
+              grace = "60s", linger = "5ms";
   auto add = [&](const std::string& flag, auto* target, const std::string& help) {
     return app.add_option("--" + flag, *target, help)
         ->envname(EnvName(flag))
@@ -170,6 +170,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
   add("max-message-bytes", &config.max_message_bytes, "Largest gRPC message accepted");
   add("max-queue-bytes", &config.max_queue_bytes,
       "Bytes of snapshots waiting for the store before agents are told to back off");
+  add("ingest-batch-linger", &linger,
+      "How long the snapshot writer waits for more snapshots to join a write batch (group "
+      "commit: fewer, larger writes); adds at most this to an agent's ack (0: write at once)");
   add("max-stream-inflight-bytes", &config.max_stream_inflight_bytes,
       "Bytes one agent stream may have received but not yet acked");
   add("max-connections", &config.max_connections,
@@ -279,12 +282,17 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
         std::pair{&idle, &config.connection_idle_timeout},
         std::pair{&grace, &config.unhealthy_grace},
         std::pair{&full_resolution, &config.full_resolution},
-        std::pair{&downsample_interval, &config.downsample_interval}}) {
+        std::pair{&downsample_interval, &config.downsample_interval},
+        std::pair{&linger, &config.ingest_batch_linger}}) {
     absl::StatusOr<absl::Duration> d = ParseConfigDuration(*text);
     if (!d.ok()) return d.status();
     *target = *d;
   }
   if (config.tick <= absl::ZeroDuration()) return absl::InvalidArgumentError("--tick must be > 0");
+  if (config.ingest_batch_linger < absl::ZeroDuration() ||
+      config.ingest_batch_linger > absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--ingest-batch-linger must be between 0 and 1s");
+  }
   if (config.full_resolution < absl::ZeroDuration() ||
       config.downsample_interval < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError(

@@ -64,6 +64,9 @@ struct CollectorConfig {
   // Bytes of snapshots waiting for the store (all agents), and received but not yet acked on
   // one stream; beyond either, agents get RESOURCE_EXHAUSTED.
   uint64_t max_queue_bytes = 256ull << 20;
+  // How long the snapshot writer waits for more snapshots to join a write batch (group
+  // commit; collector/ingest/snapshot_writer.h). Adds at most this to an ack.
+  absl::Duration ingest_batch_linger = absl::Milliseconds(5);
   uint64_t max_stream_inflight_bytes = 16ull << 20;
   // gRPC connections: in total and per peer address (beyond, the newest are closed), the TLS
   // handshake deadline, and how long a connection without calls is kept.

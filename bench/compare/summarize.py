@@ -173,7 +173,9 @@ def ceilings(rows):
                   f"p50 {fmt(med([x['ack_p50_ms'] for x in s]))} ms, "
                   f"p99 {fmt(med([x['ack_p99_ms'] for x in s]))} ms, "
                   f"collector {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
-                  f"({len(s)} runs)")
+                  f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), "
+                  f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
+                  f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core) ({len(s)} runs)")
     for r in sorted((r for r in rows if r["measure"] == "analysis_tick"), key=lambda r: r["nodes"]):
         print(f"- analysis tick, {r['nodes']:,} nodes: {fmt(r['cpu_ms_median'])} ms CPU, "
               f"{fmt(r['wall_ms_median'])} ms wall (median of {r['repetitions']})")

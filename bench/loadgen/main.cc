@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   uint64_t scheduled = 0;
   bool measuring = false;
   double cpu0 = 0;
+  double gen_cpu0 = 0;  // the generator's own CPU: it shares the machine with the collector
   uint64_t max_rss = 0;
   absl::Time next_rss = start;
   while (true) {
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
       measuring = true;
       for (auto& s : sims) s->Measure(true);
       if (collector_pid > 0) cpu0 = CpuSeconds(collector_pid);
+      gen_cpu0 = CpuSeconds(getpid());
     }
     if (now >= measure_to) break;
     uint64_t target = static_cast<uint64_t>(absl::ToDoubleSeconds(now - start) * rate);
@@ -139,6 +141,7 @@ int main(int argc, char** argv) {
   }
   for (auto& s : sims) s->Measure(false);
   double cpu = collector_pid > 0 ? CpuSeconds(collector_pid) - cpu0 : 0;
+  double gen_cpu = CpuSeconds(getpid()) - gen_cpu0;
   uint64_t acked = 0;
   std::vector<float> latencies;
   int broken = 0;
@@ -166,6 +169,8 @@ int main(int argc, char** argv) {
   report["ack_p50_ms"] = Percentile(latencies, 0.5);
   report["ack_p99_ms"] = Percentile(latencies, 0.99);
   report["streams_ended_early"] = broken;
+  report["loadgen_cpu_us_per_snapshot"] = acked ? gen_cpu * 1e6 / static_cast<double>(acked) : 0;
+  report["loadgen_cpu_cores"] = gen_cpu / duration_s;
   report["first_error"] = first_error;
   if (collector_pid > 0) {
     report["collector_cpu_us_per_snapshot"] = acked ? cpu * 1e6 / static_cast<double>(acked) : 0;

@@ -75,10 +75,12 @@ void FleetState::AddSample(NodeObservation& node, const Snapshot& s, absl::Time 
   }
 }
 
-void FleetState::Stored(const std::vector<SnapshotRecord>& records) {
-  // The latest snapshot is copied once per node and batch, not once per record: at fleet scale
-  // the copies dominated the writer thread.
-  std::map<std::string, const SnapshotRecord*> newest;
+void FleetState::Stored(std::vector<SnapshotRecord> records) {
+  std::map<std::string, SnapshotRecord*> newest;
+  for (SnapshotRecord& r : records) {
+    SnapshotRecord*& n = newest[r.snapshot.node_id()];
+    if (n == nullptr || r.snapshot.seq() > n->snapshot.seq()) n = &r;
+  }
   absl::MutexLock lock(&mu_);
   for (const SnapshotRecord& r : records) {
     const Snapshot& s = r.snapshot;
@@ -86,14 +88,13 @@ void FleetState::Stored(const std::vector<SnapshotRecord>& records) {
     node.node_id = s.node_id();
     if (node.first_seen == absl::InfinitePast()) node.first_seen = r.first_seen;
     AddSample(node, s, r.received);
-    const SnapshotRecord*& n = newest[s.node_id()];
-    if (n == nullptr || s.seq() > n->snapshot.seq()) n = &r;
   }
   for (const auto& [id, r] : newest) {
     NodeObservation& node = nodes_[id];
     if (!node.has_latest || r->snapshot.seq() > node.latest.seq()) {
       node.has_latest = true;
-      node.latest = r->snapshot;
+      // A swap: the replaced snapshot is freed with `records`, after the lock.
+      node.latest.Swap(&r->snapshot);
       node.latest_peers = CompactPeersOf(node.latest);
       node.latest_figures = SnapshotFiguresOf(node.latest);
       node.last_received = r->received;

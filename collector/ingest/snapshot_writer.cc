@@ -148,8 +148,18 @@ void SnapshotWriter::Run() {
       auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !queue_.empty() || !hellos_.empty() || stopping_;
       };
+      // Only a writer that caught up lingers: one that is behind already gets the snapshots
+      // that came during its last write as its next batch.
+      const bool caught_up = queue_.empty();
       mu_.Await(absl::Condition(&has_work));
       if (queue_.empty() && hellos_.empty() && stopping_) return;
+      auto batch_ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return queue_.size() >= options_.linger_batch || stopping_;
+      };
+      // Submit's unlock only evaluates the condition; it wakes no one until it holds.
+      if (caught_up && options_.batch_linger > absl::ZeroDuration() && !batch_ready()) {
+        mu_.AwaitWithTimeout(absl::Condition(&batch_ready), options_.batch_linger);
+      }
       size_t n = std::min(queue_.size(), options_.max_batch);
       batch.clear();
       for (size_t i = 0; i < n; ++i) {
@@ -246,8 +256,15 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
     metrics_->write_batches.Increment();
     metrics_->batch_size.Observe(static_cast<double>(records.size()));
     metrics_->snapshots_stored.Increment(static_cast<double>(records.size()));
-    fleet_->Stored(records);
   }
+  // When each node's newest stored snapshot arrived: `records` moves into the fleet state.
+  std::map<std::string, absl::Time> received_now;
+  for (const SnapshotRecord& r : records) {
+    absl::Time& at = received_now.try_emplace(r.snapshot.node_id(), r.received).first->second;
+    at = std::max(at, r.received);
+  }
+  const size_t records_stored = records.size();
+  if (!records.empty()) fleet_->Stored(std::move(records));
   absl::Time now = absl::Now();
   for (const PendingSnapshot& p : batch) {
     metrics_->ack_latency_seconds.Observe(absl::ToDoubleSeconds(now - p.received));
@@ -255,11 +272,11 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [node, seq] : stored_now) last_stored_[node].seq = seq;
-    for (const SnapshotRecord& r : records) {
-      absl::Time& at = last_stored_[r.snapshot.node_id()].received;
-      at = std::max(at, r.received);
+    for (const auto& [node, received] : received_now) {
+      absl::Time& at = last_stored_[node].received;
+      at = std::max(at, received);
     }
-    rate_count_ += records.size();
+    rate_count_ += records_stored;
     absl::Duration since = now - rate_at_;
     if (since >= absl::Seconds(1)) {
       double instant = static_cast<double>(rate_count_) / absl::ToDoubleSeconds(since);

@@ -57,6 +57,14 @@ struct WriterOptions {
   size_t max_queue_bytes = 256u << 20;
   // Snapshots per write batch at most.
   size_t max_batch = 4096;
+  // Group commit: when a snapshot arrives at a writer that had nothing to do, the writer waits
+  // up to this long for others to join its batch (or until `linger_batch` are waiting). Each batch
+  // costs a thread wake-up, a RocksDB write and an ack pass whatever its size; at 1 000 agents
+  // sending once a second batches of one spent about a third of the collector's CPU on waking the
+  // writer. The linger adds at most this to an ack and to the fleet state's view. Zero: write at
+  // once.
+  absl::Duration batch_linger = absl::Milliseconds(5);
+  size_t linger_batch = 256;
   // Lag beyond which the collector calls itself overloaded.
   absl::Duration overload_lag = absl::Seconds(2);
 };

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -122,6 +124,75 @@ TEST(SnapshotWriterTest, LossTotalsSurviveARestartAndCountOn) {
   writer.Stop();
   store->reset();
   std::filesystem::remove_all(dir);
+}
+
+// Group commit: snapshots that reach a caught-up writer within its linger share one batch, a
+// full batch ends the linger at once, and stopping writes what is lingering.
+class WriterLingerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("guts-writer-linger-", getpid());
+    std::filesystem::remove_all(dir_);
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir_});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  static void Submit(SnapshotWriter& writer, int node, uint64_t seq) {
+    PendingSnapshot pending{.received = absl::Now()};
+    pending.snapshot.set_node_id(absl::StrCat("v", node));
+    pending.snapshot.set_seq(seq);
+    pending.snapshot.set_taken_unix_ms(absl::ToUnixMillis(absl::Now()));
+    ASSERT_TRUE(writer.Submit(std::move(pending)).ok());
+  }
+  static bool StoredWithin(SnapshotWriter& writer, int nodes, absl::Duration limit) {
+    const absl::Time deadline = absl::Now() + limit;
+    for (;;) {
+      int stored = 0;
+      for (int n = 1; n <= nodes; ++n) stored += writer.LastStoredSeq(absl::StrCat("v", n)) == 1;
+      if (stored == nodes) return true;
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  }
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  FleetState fleet_;
+  CollectorMetrics metrics_;
+};
+
+TEST_F(WriterLingerTest, SnapshotsArrivingWithinTheLingerShareOneWrite) {
+  SnapshotWriter writer(store_.get(), &fleet_, &metrics_,
+                        {.batch_linger = absl::Seconds(2), .linger_batch = 1000});
+  ASSERT_TRUE(writer.Start().ok());
+  for (int n = 1; n <= 10; ++n) Submit(writer, n, 1);
+  ASSERT_TRUE(StoredWithin(writer, 10, absl::Seconds(30)));
+  EXPECT_EQ(metrics_.write_batches.Value(), 1);
+  EXPECT_EQ(metrics_.snapshots_stored.Value(), 10);
+  writer.Stop();
+}
+
+TEST_F(WriterLingerTest, AFullBatchIsWrittenWithoutWaitingOutTheLinger) {
+  SnapshotWriter writer(store_.get(), &fleet_, &metrics_,
+                        {.batch_linger = absl::Minutes(10), .linger_batch = 5});
+  ASSERT_TRUE(writer.Start().ok());
+  for (int n = 1; n <= 5; ++n) Submit(writer, n, 1);
+  EXPECT_TRUE(StoredWithin(writer, 5, absl::Seconds(30)));
+  writer.Stop();
+}
+
+TEST_F(WriterLingerTest, StoppingWritesWhatIsLingering) {
+  SnapshotWriter writer(store_.get(), &fleet_, &metrics_,
+                        {.batch_linger = absl::Minutes(10), .linger_batch = 1000});
+  ASSERT_TRUE(writer.Start().ok());
+  Submit(writer, 1, 1);
+  const absl::Time stop = absl::Now();
+  writer.Stop();
+  EXPECT_LT(absl::Now() - stop, absl::Seconds(30));
+  EXPECT_EQ(writer.LastStoredSeq("v1"), 1u);
 }
 
 }  // namespace
