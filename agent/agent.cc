@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "agent/fact_rules.h"
+#include "common/aligned_time.h"
 #include "common/tls.h"
 #include "common/version.h"
 #include "spdlog/spdlog.h"
@@ -92,10 +95,11 @@ void Agent::Loop() {
     if (absl::StatusOr<uint64_t> seq = TakeSnapshot(); !seq.ok()) {
       spdlog::error("snapshot not spooled: {}", std::string(seq.status().message()));
     }
-    // Fixed-rate schedule; after a long stall (suspend, overload) start again from now rather
-    // than firing a burst of catch-up snapshots.
-    next += config_.interval;
-    if (absl::Now() > next + config_.interval) next = absl::Now();
+    // The first snapshot at once, then on the whole multiples of the interval on the Unix
+    // clock, where the collector's tick expects them (common/aligned_time.h). After a long
+    // stall (suspend, overload) the next point of the grid, not a burst of catch-up snapshots.
+    // (`next` in the max: a wait that ends a hair early does not take the same point twice.)
+    next = NextAlignedTime(std::max(absl::Now(), next), config_.interval, absl::ZeroDuration());
   }
 }
 

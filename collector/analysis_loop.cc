@@ -1,8 +1,10 @@
 #include "collector/analysis_loop.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
+#include "common/aligned_time.h"
 #include "spdlog/spdlog.h"
 
 namespace guts::collector {
@@ -72,7 +74,11 @@ void AnalysisLoop::RunUpkeep() {
 }
 
 void AnalysisLoop::Run() {
-  absl::Time next_tick = absl::Now() + options_.tick;
+  // Ticks fall half a tick after the points where agents take their snapshots (the whole
+  // multiples of their interval on the Unix clock, common/aligned_time.h), so a snapshot is
+  // read about half a tick after it is taken, whatever the processes' start-up left.
+  const absl::Duration phase = options_.tick / 2;
+  absl::Time next_tick = NextAlignedTime(absl::Now(), options_.tick, phase);
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -92,7 +98,7 @@ void AnalysisLoop::Run() {
       }
       Tick(now);
       // A slow tick skips the ticks it overran instead of running them back to back.
-      next_tick = std::max(next_tick + options_.tick, absl::Now());
+      next_tick = NextAlignedTime(std::max(absl::Now(), next_tick), options_.tick, phase);
     }
   }
 }
