@@ -18,7 +18,9 @@ else
   work="$(mktemp -d /tmp/guts-storage-bench.XXXXXX)"
   trap 'rm -rf "$work"' EXIT
 fi
-STORE_BENCH_DIR="$work/store" "$bin/store_bench" --benchmark_format=json >"$work/store.json"
+# The JSON goes to its own file: the store's log lines (RocksDB's warnings) go to stdout.
+STORE_BENCH_DIR="$work/store" "$bin/store_bench" --benchmark_out="$work/store.json" \
+  --benchmark_out_format=json >"$work/store_bench.log"
 jq -c --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
   [.benchmarks[] | . + {name: (.name | split("/")[0]), layout: (.name | split("/")[1])}] as $b
   | ($b | map(select(.name == "BM_HistoryHour")) | map({(.layout): .}) | add) as $h
