@@ -1,5 +1,7 @@
 #include "collector/analysis_loop.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -37,8 +39,15 @@ absl::Status AnalysisLoop::Start() {
   }
   analyzer_->RestoreIncidents(open);
   spdlog::info("restored {} open incidents", open.size());
-  thread_ = std::thread([this] { Run(); });
-  upkeep_thread_ = std::thread([this] { RunUpkeep(); });
+  // Named, so that `top -H` and perf tell the collector's threads apart.
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "analysis:tick");
+    Run();
+  });
+  upkeep_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "analysis:upkeep");
+    RunUpkeep();
+  });
   return absl::OkStatus();
 }
 

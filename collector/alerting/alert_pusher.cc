@@ -1,5 +1,7 @@
 #include "collector/alerting/alert_pusher.h"
 
+#include <pthread.h>
+
 #include <map>
 #include <random>
 #include <set>
@@ -138,7 +140,10 @@ absl::StatusOr<std::unique_ptr<AlertPusher>> AlertPusher::Start(Store* store,
     if (absl::Status s = state->Load(); !s.ok()) return s;
   }
   std::unique_ptr<AlertPusher> pusher(new AlertPusher(std::move(state)));
-  pusher->state_->thread = std::thread([p = pusher.get()] { p->Run(); });
+  pusher->state_->thread = std::thread([p = pusher.get()] {
+    pthread_setname_np(pthread_self(), "alerts:push");
+    p->Run();
+  });
   return pusher;
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,7 +59,10 @@ GrpcPortGuard::GrpcPortGuard(GrpcPortGuardOptions options,
 GrpcPortGuard::~GrpcPortGuard() { Stop(); }
 
 void GrpcPortGuard::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ingest:guard");
+    Run();
+  });
 }
 
 void GrpcPortGuard::Stop() {

@@ -291,6 +291,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       cf.compression = rocksdb::kLZ4Compression;
       cf.bottommost_compression = rocksdb::kZSTD;
       cf.write_buffer_size = 16 << 20;
+      // Its memtables fill at every batch's full snapshots; with RocksDB's default of two, a
+      // burst of writes while one flushes waited for the flush ("Stopping writes because we
+      // have 2 immutable memtables", seen in store_bench). db_write_buffer_size still caps
+      // the memory of all memtables together.
+      cf.max_write_buffer_number = 4;
     }
     descriptors.emplace_back(kCfNames[c], cf);
   }
