@@ -195,7 +195,8 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   }
   std::vector<SnapshotRecord> records;
   records.reserve(batch.size());
-  std::map<std::string, uint64_t> stored_now;
+  // Each node's mark after this batch: its highest seq, and its latest arrival stored.
+  std::map<std::string, StoredMark> stored_now;
   // The loss totals this batch changed, stored with it (so a restart neither forgets nor
   // double-counts them).
   std::vector<RoomRecord> loss_totals;
@@ -204,7 +205,8 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
     absl::MutexLock lock(&mu_);
     for (PendingSnapshot& p : batch) {
       const std::string& node = p.snapshot.node_id();
-      uint64_t& last = stored_now.try_emplace(node, last_stored_[node].seq).first->second;
+      StoredMark& mark = stored_now.try_emplace(node, last_stored_[node]).first->second;
+      uint64_t& last = mark.seq;
       if (p.snapshot.seq() <= last) {
         metrics_->snapshots_duplicate.Increment();
         continue;
@@ -221,6 +223,7 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
         loss_changed.insert(node);
       }
       last = p.snapshot.seq();
+      mark.received = std::max(mark.received, p.received);
       records.push_back(SnapshotRecord{std::move(p.snapshot), p.received, absl::InfinitePast()});
     }
     for (const std::string& node : loss_changed) {
@@ -257,13 +260,7 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
     metrics_->batch_size.Observe(static_cast<double>(records.size()));
     metrics_->snapshots_stored.Increment(static_cast<double>(records.size()));
   }
-  // When each node's newest stored snapshot arrived: `records` moves into the fleet state.
-  std::map<std::string, absl::Time> received_now;
-  for (const SnapshotRecord& r : records) {
-    absl::Time& at = received_now.try_emplace(r.snapshot.node_id(), r.received).first->second;
-    at = std::max(at, r.received);
-  }
-  const size_t records_stored = records.size();
+  const size_t records_stored = records.size();  // `records` moves into the fleet state
   if (!records.empty()) fleet_->Stored(std::move(records));
   absl::Time now = absl::Now();
   for (const PendingSnapshot& p : batch) {
@@ -271,10 +268,10 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   }
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [node, seq] : stored_now) last_stored_[node].seq = seq;
-    for (const auto& [node, received] : received_now) {
-      absl::Time& at = last_stored_[node].received;
-      at = std::max(at, received);
+    for (const auto& [node, mark] : stored_now) {
+      StoredMark& stored = last_stored_[node];
+      stored.seq = mark.seq;
+      stored.received = std::max(stored.received, mark.received);
     }
     rate_count_ += records_stored;
     absl::Duration since = now - rate_at_;
