@@ -1,6 +1,10 @@
 #include "agent/proc_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +29,26 @@ bool ReadProcFile(const std::string& path, std::string& out, size_t max_bytes) {
   }
   close(fd);
   return true;
+}
+
+uint32_t CountOpenFds(const std::string& fd_dir, bool on_procfs) {
+  struct stat st {};
+  if (on_procfs && stat(fd_dir.c_str(), &st) == 0 && st.st_size > 0) {
+    return static_cast<uint32_t>(st.st_size);
+  }
+  DIR* dir = opendir(fd_dir.c_str());
+  if (dir == nullptr) return 0;
+  uint32_t fds = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++fds;
+  }
+  closedir(dir);
+  return fds;
+}
+
+bool IsProcfs(const std::string& path) {
+  struct statfs fs {};
+  return statfs(path.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
 }
 
 }  // namespace guts::agent

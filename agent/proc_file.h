@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace guts::agent {
@@ -20,5 +21,15 @@ inline constexpr size_t kMaxProcFileBytes = 4 << 20;
 
 // Replaces `out` with the file's first `max_bytes` bytes; false when it cannot be opened or read.
 bool ReadProcFile(const std::string& path, std::string& out, size_t max_bytes = kMaxProcFileBytes);
+
+// The number of entries (other than . and ..) of a process's fd directory, e.g. /proc/42/fd.
+// On procfs since Linux 6.2 a stat of that directory reports the count as its size, one system
+// call where listing it walks every fd (a node holds thousands: sockets, store files); an older
+// kernel reports 0 and the directory is listed. Recorded fixtures are not procfs, so the size
+// is trusted only when `on_procfs` (IsProcfs of the proc root). 0 when it cannot be read.
+uint32_t CountOpenFds(const std::string& fd_dir, bool on_procfs);
+
+// Whether `path` is on a procfs mount (a recorded fixture under a test's directory is not).
+bool IsProcfs(const std::string& path);
 
 }  // namespace guts::agent

@@ -1,6 +1,5 @@
 #include "agent/sources/system_source.h"
 
-#include <dirent.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -39,7 +38,9 @@ uint64_t MeminfoBytes(const std::string& meminfo, absl::string_view key) {
 }  // namespace
 
 SystemSource::SystemSource(SystemSourceOptions options)
-    : options_(std::move(options)), node_process_(options_.proc_root, options_.node_process_name) {}
+    : options_(std::move(options)),
+      proc_is_procfs_(IsProcfs(options_.proc_root)),
+      node_process_(options_.proc_root, options_.node_process_name) {}
 
 int SystemSource::TrackNodePid() {
   const int found = node_process_.Find(absl::Now());
@@ -147,14 +148,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     if (ReadProcFile(pid_dir + "/status", text)) {
       facts.set_node_rss_bytes(MeminfoBytes(text, "VmRSS"));
     }
-    uint32_t fds = 0;
-    if (DIR* dir = opendir((pid_dir + "/fd").c_str())) {
-      while (dirent* entry = readdir(dir)) {
-        if (entry->d_name[0] != '.') ++fds;
-      }
-      closedir(dir);
-    }
-    facts.set_node_open_fds(fds);
+    facts.set_node_open_fds(CountOpenFds(pid_dir + "/fd", proc_is_procfs_));
     if (ReadProcFile(pid_dir + "/stat", text)) {
       // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
       // A stat without ") " after the name (truncated or not a stat) has no fields to read.

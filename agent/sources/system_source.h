@@ -39,6 +39,7 @@ class SystemSource : public Source {
   int TrackNodePid();
 
   SystemSourceOptions options_;
+  const bool proc_is_procfs_;  // the node's fd count from one stat (CountOpenFds)
   NodeProcessWatch node_process_;
   // Previous /proc/stat totals and node CPU ticks, for ratios between two calls.
   uint64_t prev_busy_ = 0, prev_total_ = 0;
