@@ -19,10 +19,12 @@
 # (side "agent_before"), watching another node of the same sim; the two agents swap nodes
 # (v1/v2) every repeat. That is how a change to the agent is measured against the one before,
 # under the same load.
-# The sim runs its nodes inside the guts-sim process, so by default the agent's system source
-# looks for a "guts-node" process every second and never finds it (a readdir of /proc and one
-# comm file per process, each snapshot). AGENT_EXTRA_FLAGS="--node-process-name guts-sim" lets
-# both agents find a process as they do beside a real node (any guts-sim on the host).
+# The agent finds its node's process as it does beside a real node: the sim runs its nodes
+# inside the guts-sim process, so the default AGENT_EXTRA_FLAGS is "--node-process-name
+# guts-sim" (the system source then reads that process's status, stat and fd count each
+# snapshot). AGENT_EXTRA_FLAGS= (empty) measures an agent whose node process is missing: it
+# looks for a "guts-node" each snapshot (the comm of each new pid, all of /proc every 10 s),
+# as the runs in docs/benchmarks.md before 6 Dec 2026 did. Any guts-sim on the host matches.
 # Env: REPEATS (3), WARMUP (10), WINDOW (120), AGENT_BEFORE, AGENT_EXTRA_FLAGS.
 # Output: JSON lines on stdout.
 set -euo pipefail
@@ -37,6 +39,7 @@ start_sim "$work/fleet" 127.79.0.0 127.77.0.11 7
 start_collector "$work/collector" 127.77.0.31
 
 agent_before="${AGENT_BEFORE:-}"
+export AGENT_EXTRA_FLAGS="${AGENT_EXTRA_FLAGS---node-process-name guts-sim}"
 
 # rollup_kib PID FIELD: a /proc/<pid>/smaps_rollup figure in KiB (Pss, Pss_Anon, Pss_File).
 rollup_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup"; }
