@@ -6,6 +6,13 @@
 #            a snapshot's scheduled send to its cumulative ack, i.e. after the WAL write)
 #            stays <= 100 ms and >= 95 % of the offered rate is acked. The ceiling of a
 #            repeat is the highest passing rate; the loadgen runs on the same 2 cores.
+#   fleet    nodes per collector at one snapshot a second: FLEETS simulated agents in turn, each
+#            sending once a second on the Unix-second grid as real agents do (guts-loadgen
+#            --aligned: every agent's snapshot due at the same instant, a burst each second),
+#            against a fresh guts-collector per step. The tick that follows a round runs half a
+#            tick (500 ms) after it, so a fleet fits while the round's ack p99, timed from the
+#            round's instant, stays <= 500 ms and >= 95 % is acked; "with headroom" is p99 <=
+#            250 ms. Each repeat stops at the first fleet that does not fit.
 #   tick     bench/analysis (Google Benchmark, one Analyzer::Tick at 100, 1000, 10 000
 #            nodes with 20 peer sessions each), REPEATS repetitions, medians.
 #   bundle   `gutsctl diag collect --node v1` against a guts-sim node whose log was grown to
@@ -14,7 +21,8 @@
 #            (request to verified .tar.gz), peak RSS of the agent (VmHWM), the collector
 #            (VmHWM) and gutsctl (/usr/bin/time %M), bundle size.
 # Env: REPEATS (3), RATES ("2500 5000 7500 10000 15000 20000 25000 30000 35000 40000"), AGENTS (1000),
-#      DURATION (10), WARMUP (3), BUNDLE_LOG_MB (200), ONLY (ingest tick bundle).
+#      FLEETS ("1000 2000 3000 4000 5000 6000 8000 10000"), DURATION (10), WARMUP (3),
+#      BUNDLE_LOG_MB (200), ONLY (ingest fleet tick bundle).
 # Output: JSON lines on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,7 +33,8 @@ agents="${AGENTS:-1000}"
 duration="${DURATION:-10}"
 warmup="${WARMUP:-3}"
 log_mb="${BUNDLE_LOG_MB:-200}"
-only="${ONLY:-ingest tick bundle}"
+fleets="${FLEETS:-1000 2000 3000 4000 5000 6000 8000 10000}"
+only="${ONLY:-ingest fleet tick bundle}"
 
 ingest() {
   local r rate out pass ceiling
@@ -48,6 +57,35 @@ ingest() {
     done
     emit bench=ceilings measure=ingest_ceiling repeat="$r" agents="$agents" \
       snapshots_per_s="$ceiling" first_failing_rate="${rate}"
+  done
+}
+
+fleet() {
+  local r n out fits roomy largest roomiest prev too_big
+  for r in $(seq "$repeats"); do
+    largest=0; roomiest=0; prev=0; too_big=none
+    for n in $fleets; do
+      start_collector "$work/fleet-$r-$n" 127.77.0.36
+      # One connection per 100 agents (real agents have one each; loopback connections are
+      # cheap to share, and 10 000 of them would cost the generator more than the collector).
+      out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
+        --collector-pid "$collector_pid" --agents "$n" --rate "$n" --aligned \
+        --duration "$duration" --warmup "$warmup" --channels "$(((n + 99) / 100))" --variants 8)"
+      stop "$collector_pid"
+      fits=$(echo "$out" | jq --argjson n "$n" \
+        '(.ack_p99_ms <= 500 and .acked_per_s >= 0.95 * $n) | if . then 1 else 0 end')
+      roomy=$(echo "$out" | jq '(.ack_p99_ms <= 250) | if . then 1 else 0 end')
+      echo "$out" | jq -c --argjson r "$r" --argjson fits "$fits" --argjson roomy "$roomy" \
+        '{bench: "ceilings", measure: "fleet_step", repeat: $r, fits: $fits, with_headroom: $roomy} + .'
+      rm -rf "$work/fleet-$r-$n"
+      if [[ "$fits" != 1 ]]; then too_big=$n; break; fi
+      largest=$n
+      # Headroom: every fleet up to this one had p99 <= 250 ms.
+      [[ "$roomy" == 1 && "$roomiest" == "$prev" ]] && roomiest=$n
+      prev=$n
+    done
+    emit bench=ceilings measure=fleet_1hz repeat="$r" nodes_fit="$largest" \
+      nodes_with_headroom="$roomiest" first_not_fitting="$too_big"
   done
 }
 

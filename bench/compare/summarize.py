@@ -176,6 +176,25 @@ def ceilings(rows):
                   f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), "
                   f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
                   f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core) ({len(s)} runs)")
+    fl = [r for r in rows if r["measure"] == "fleet_1hz"]
+    if fl:
+        print(f"- nodes per collector at 1 snapshot/s on the grid (ack p99 of a round <= 500 ms, half a "
+              f"tick): {fmt(med([r['nodes_fit'] for r in fl]))}; with headroom (p99 <= 250 ms): "
+              f"{fmt(med([r['nodes_with_headroom'] for r in fl]))} ({len(fl)} repeats: "
+              f"{', '.join(str(r['nodes_fit']) for r in fl)}; first not fitting: "
+              f"{', '.join(str(r['first_not_fitting']) for r in fl)})")
+        steps = defaultdict(list)
+        for r in rows:
+            if r["measure"] == "fleet_step":
+                steps[r["agents"]].append(r)
+        for n in sorted(steps):
+            s = steps[n]
+            print(f"  - {n:,} agents: acked {fmt(med([x['acked_per_s'] for x in s]))}/s, "
+                  f"p50 {fmt(med([x['ack_p50_ms'] for x in s]))} ms, "
+                  f"p99 {fmt(med([x['ack_p99_ms'] for x in s]))} ms, "
+                  f"collector {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
+                  f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), max RSS "
+                  f"{fmt(med([x.get('collector_max_rss_mib') for x in s]))} MiB ({len(s)} runs)")
     for r in sorted((r for r in rows if r["measure"] == "analysis_tick"), key=lambda r: r["nodes"]):
         print(f"- analysis tick, {r['nodes']:,} nodes: {fmt(r['cpu_ms_median'])} ms CPU, "
               f"{fmt(r['wall_ms_median'])} ms wall (median of {r['repetitions']})")

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/loadgen/realistic_snapshot.h"
 #include "bench/loadgen/sim_agent.h"
+#include "common/aligned_time.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   std::string collector = "127.0.0.1:7400", collector_http;
   int collector_pid = 0, agents = 100, channels = 16, variants = 0;
   double rate = 1000, duration_s = 20, warmup_s = 5;
-  bool compact = false;
+  bool compact = false, aligned = false;
   std::string prefix = "sim";
   app.add_option("--collector", collector, "Collector gRPC address");
   app.add_option("--collector-http", collector_http,
@@ -95,6 +96,10 @@ int main(int argc, char** argv) {
   app.add_option("--variants", variants,
                  "Snapshots made up front per agent and sent in turn (0: a fresh one per send)");
   app.add_flag("--compact", compact, "Compact the store afterwards and report bytes/snapshot");
+  app.add_flag("--aligned", aligned,
+               "Every agent's snapshot due at the same instants, the whole multiples of "
+               "agents/rate seconds on the Unix clock, as real agents take them "
+               "(common/aligned_time.h); without it the sends are spread evenly");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::unique_ptr<guts::diag::v1::AgentService::Stub>> stubs;
@@ -110,8 +115,11 @@ int main(int argc, char** argv) {
                                               variants));
   }
 
-  // The pacer: snapshot k of the whole fleet is due at start + k / rate, round robin.
+  // The pacer: snapshot k of the whole fleet is due at start + k / rate, round robin; or, with
+  // --aligned, the whole fleet's next round is due at once on each point of the agents' grid.
   absl::Time start = absl::Now();
+  const absl::Duration period = absl::Seconds(static_cast<double>(agents) / rate);
+  absl::Time next_round = guts::NextAlignedTime(start, period, absl::ZeroDuration());
   absl::Time measure_from = start + absl::Seconds(warmup_s);
   absl::Time measure_to = measure_from + absl::Seconds(duration_s);
   uint64_t scheduled = 0;
@@ -129,9 +137,15 @@ int main(int argc, char** argv) {
       gen_cpu0 = CpuSeconds(getpid());
     }
     if (now >= measure_to) break;
-    uint64_t target = static_cast<uint64_t>(absl::ToDoubleSeconds(now - start) * rate);
-    for (; scheduled < target; ++scheduled) {
-      sims[scheduled % sims.size()]->Due(start + absl::Seconds(scheduled / rate));
+    if (aligned) {
+      for (; next_round <= now; next_round += period) {
+        for (auto& s : sims) s->Due(next_round);
+      }
+    } else {
+      uint64_t target = static_cast<uint64_t>(absl::ToDoubleSeconds(now - start) * rate);
+      for (; scheduled < target; ++scheduled) {
+        sims[scheduled % sims.size()]->Due(start + absl::Seconds(scheduled / rate));
+      }
     }
     if (collector_pid > 0 && now >= next_rss) {
       max_rss = std::max(max_rss, RssBytes(collector_pid));
@@ -165,6 +179,7 @@ int main(int argc, char** argv) {
   report["snapshot_bytes"] =
       guts::bench::RealisticSnapshot("sim0", 0, 0).Next(1000, absl::Now()).ByteSizeLong();
   report["offered_per_s"] = rate;
+  report["aligned"] = aligned;
   report["acked_per_s"] = static_cast<double>(acked) / duration_s;
   report["ack_p50_ms"] = Percentile(latencies, 0.5);
   report["ack_p99_ms"] = Percentile(latencies, 0.99);
