@@ -120,9 +120,8 @@ FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false) {
     obs.node_id = absl::StrCat("n", i);
     obs.hello.set_p2p_addr(absl::StrCat(Ip(i), ":9000"));
     obs.hello.set_role(i < validator_count ? "validator" : "observer");
-    obs.has_latest = true;
     obs.connected = true;
-    v1::Snapshot& s = obs.latest;
+    v1::Snapshot& s = MutableLatest(obs);
     s.set_node_id(obs.node_id);
     s.set_interval_ms(1000);
     s.mutable_health()->set_reachable(true);
@@ -150,7 +149,7 @@ FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false) {
       for (int j : dialled_by[i]) AddPeer(s, j, false, 41000 + i);
     }
     if (partly_observed) MakeSimplex(s, i, validator_count);
-    obs.samples.resize(30);
+    MutableSamples(obs).resize(30);
   }
   // The fleet state hands out views sorted by id ("n10" before "n2").
   std::sort(
@@ -159,31 +158,34 @@ FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false) {
   return view;
 }
 
-// Moves the fleet one second on: new seq, arrival, height and block id for every node.
+// Moves the fleet one second on: new seq, arrival, height and block id for every node, in a new
+// snapshot and sample window as the fleet state makes them.
 void Advance(FleetView& view, int tick) {
   view.now += absl::Seconds(1);
   for (NodeObservation& obs : view.nodes) {
-    obs.samples.erase(obs.samples.begin());
+    std::vector<SnapshotSample>& samples = MutableSamples(obs);
+    samples.erase(samples.begin());
     SnapshotSample s;
     s.received = view.now - absl::Milliseconds(100);
     s.taken = s.received;
     s.seq = tick;
     s.height = 5000 + tick;
-    s.block_id = absl::StrCat("b", s.height);
-    obs.samples.push_back(s);
+    samples.push_back(s);
+    const std::string block_id = absl::StrCat("b", s.height);
     obs.last_received = s.received;
-    obs.latest.set_seq(tick);
-    obs.latest.set_taken_unix_ms(absl::ToUnixMillis(s.taken));
-    obs.latest.mutable_consensus()->set_finalized_height(s.height);
-    if (obs.latest.consensus().mode() == v1::CONSENSUS_MODE_SIMPLEX) {
-      obs.latest.mutable_log()->set_finalized_height(s.height);
-      obs.latest.mutable_log()->set_finalized_block_id(s.block_id);
-      obs.latest.mutable_consensus()->set_proposed_view(7000 + tick);
+    v1::Snapshot& latest = MutableLatest(obs);
+    latest.set_seq(tick);
+    latest.set_taken_unix_ms(absl::ToUnixMillis(s.taken));
+    latest.mutable_consensus()->set_finalized_height(s.height);
+    if (latest.consensus().mode() == v1::CONSENSUS_MODE_SIMPLEX) {
+      latest.mutable_log()->set_finalized_height(s.height);
+      latest.mutable_log()->set_finalized_block_id(block_id);
+      latest.mutable_consensus()->set_proposed_view(7000 + tick);
     } else {
-      obs.latest.mutable_consensus()->set_last_block_id(s.block_id);
+      latest.mutable_consensus()->set_last_block_id(block_id);
     }
-    obs.latest_peers = CompactPeersOf(obs.latest);  // the fleet state's part, at ingest
-    obs.latest_figures = SnapshotFiguresOf(obs.latest);
+    obs.latest_peers = CompactPeersOf(latest);  // the fleet state's part, at ingest
+    obs.latest_figures = SnapshotFiguresOf(latest);
   }
 }
 
@@ -210,7 +212,7 @@ void RunTicks(benchmark::State& state, bool partly_observed) {
   state.counters["nodes"] = n;
   state.counters["agents"] = static_cast<double>(view.nodes.size());
   size_t sessions = 0;
-  for (const NodeObservation& obs : view.nodes) sessions += obs.latest.peers_size();
+  for (const NodeObservation& obs : view.nodes) sessions += obs.latest->peers_size();
   state.counters["peer_sessions"] = static_cast<double>(sessions);
 }
 
@@ -230,7 +232,7 @@ BENCHMARK(BM_AnalysisTickPartlyObserved)
 // to address keys (NodeObservation::latest_peers) while it is still in cache after parsing.
 void BM_CompactPeersAtIngest(benchmark::State& state) {
   FleetView view = MakeFleet(100, absl::FromUnixSeconds(1'800'000'000));
-  const v1::Snapshot& snapshot = view.nodes[0].latest;
+  const v1::Snapshot& snapshot = *view.nodes[0].latest;
   for (auto _ : state) {
     CompactPeers compact = CompactPeersOf(snapshot);
     benchmark::DoNotOptimize(compact);
@@ -244,7 +246,7 @@ BENCHMARK(BM_CompactPeersAtIngest)->Unit(benchmark::kMicrosecond);
 void BM_SnapshotFiguresAtIngest(benchmark::State& state) {
   FleetView view = MakeFleet(100, absl::FromUnixSeconds(1'800'000'000));
   Advance(view, 1);
-  const v1::Snapshot& snapshot = view.nodes[0].latest;
+  const v1::Snapshot& snapshot = *view.nodes[0].latest;
   for (auto _ : state) {
     SnapshotFigures figures = SnapshotFiguresOf(snapshot);
     benchmark::DoNotOptimize(figures);

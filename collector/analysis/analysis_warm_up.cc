@@ -14,7 +14,7 @@ namespace {
 // Its stream is open, and a snapshot taken after the stream opened is stored: what the spool
 // replayed came before it.
 bool CaughtUp(const NodeObservation& node) {
-  return node.connected && node.has_latest && node.latest.seq() >= node.hello.next_seq();
+  return node.connected && node.latest != nullptr && node.latest->seq() >= node.hello.next_seq();
 }
 
 }  // namespace
@@ -28,7 +28,7 @@ AnalysisWarmUp AnalysisWarmUpOf(const FleetView& view, absl::Duration longest,
   int known = 0;
   absl::Time newest_arrival = absl::InfinitePast();  // since the start
   for (const NodeObservation& node : view.nodes) {
-    if (!node.has_latest && !node.connected) continue;
+    if (node.latest == nullptr && !node.connected) continue;
     ++known;
     if (!CaughtUp(node)) waiting.push_back(node.node_id);
     if (node.first_seen >= started) newest_arrival = std::max(newest_arrival, node.first_seen);

@@ -133,7 +133,7 @@ constexpr int kAhead = 8;
 // the head of its figures.
 void PrefetchHead(const NodeObservation& obs) {
   __builtin_prefetch(&obs.node_id);
-  __builtin_prefetch(&obs.has_latest);
+  __builtin_prefetch(&obs.latest);
   __builtin_prefetch(&obs.latest_peers);
   __builtin_prefetch(&obs.latest_figures);
 }
@@ -151,7 +151,7 @@ void PrefetchBody(const NodeObservation& obs) {
 
 void PrefetchPeersAndSamples(const NodeObservation& obs) {
   __builtin_prefetch(obs.latest_peers.sessions.data());
-  if (!obs.samples.empty()) __builtin_prefetch(&obs.samples.back());
+  if (obs.samples != nullptr && !obs.samples->empty()) __builtin_prefetch(&obs.samples->back());
 }
 
 // Phi reads a node's whole arrival window (a few hundred bytes, by stable number).
@@ -391,20 +391,20 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.id = &obs.node_id;
     f.number = numbers[i];
     if (i > 0 && in_order) in_order = view.nodes[i - 1].node_id <= obs.node_id;
-    f.has_snapshot = obs.has_latest;
-    if (!obs.has_latest) continue;
+    f.has_snapshot = obs.latest != nullptr;
+    if (obs.latest == nullptr) continue;
     if (FiguresCurrent(obs)) {
       f.figures = &obs.latest_figures;
     } else {
       f.figures =
           model.made_figures
-              .emplace_back(std::make_unique<SnapshotFigures>(SnapshotFiguresOf(obs.latest)))
+              .emplace_back(std::make_unique<SnapshotFigures>(SnapshotFiguresOf(*obs.latest)))
               .get();
     }
     const SnapshotFigures& fig = *f.figures;
     figures[i] = &fig;
     if (fig.validators > 0 && (validators == nullptr || fig.validators_epoch > validators_epoch)) {
-      validators = &obs.latest.validators();
+      validators = &obs.latest->validators();
       validators_epoch = fig.validators_epoch;
     }
     if (fig.mode == v1::CONSENSUS_MODE_SIMPLEX) {
@@ -475,14 +475,15 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.silence = view.now - obs.last_received;
     if (memory.arrivals_.size() <= numbers[i]) memory.arrivals_.resize(numbers[i] + 1);
     ArrivalWindow& window = memory.arrivals_[numbers[i]];
-    window.Follow(obs.samples);
+    window.Follow(SamplesOf(obs));
     f.phi = window.Phi(obs.last_received, view.now, f.interval);
     f.clock_offset = window.ClockOffset();
     f.silent = f.phi >= config.phi_threshold;
     f.taken = obs.last_received;
-    if (!obs.samples.empty() && obs.samples.back().seq == obs.latest.seq() &&
+    const std::vector<SnapshotSample>& samples = SamplesOf(obs);
+    if (!samples.empty() && samples.back().seq == obs.latest->seq() &&
         f.clock_offset != absl::InfiniteDuration()) {
-      f.taken = std::min(obs.last_received, obs.samples.back().taken - f.clock_offset);
+      f.taken = std::min(obs.last_received, samples.back().taken - f.clock_offset);
     }
     f.stream_closed = !obs.connected && obs.connection_changed != absl::InfinitePast() &&
                       obs.connection_changed >= obs.last_received;
@@ -493,7 +494,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.block_id = fig.block_id;
     f.block_height = fig.block_height;
     f.has_peer_data = !fig.peer_source_failed;
-    const bool compact = obs.latest_peers.valid && obs.latest_peers.seq == obs.latest.seq();
+    const bool compact = obs.latest_peers.valid && obs.latest_peers.seq == obs.latest->seq();
     if (memory.resolved_.size() <= numbers[i]) memory.resolved_.resize(numbers[i] + 1);
     ModelMemory::ResolvedPeers& resolved = memory.resolved_[numbers[i]];
     if (compact) {
@@ -518,7 +519,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       resolved.book = 0;
       ages.clear();
       f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()
-                                             : static_cast<size_t>(obs.latest.peers_size()));
+                                             : static_cast<size_t>(obs.latest->peers_size()));
       auto add_session = [&](int other, uint32_t age_ms) {
         if (other < 0 || other == i) return;
         if (other >= n) {
@@ -536,7 +537,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
         ages.emplace_back(other, age_ms);
         if (static_cast<int64_t>(age_ms) <= heard_within_ms) f.hears.push_back(other);
       };
-      for (const v1::PeerView& peer : obs.latest.peers()) {
+      for (const v1::PeerView& peer : obs.latest->peers()) {
         add_session(identity.Resolve(peer), peer.last_data_recv_age_ms());
       }
       std::sort(ages.begin(), ages.end());
@@ -548,7 +549,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
         f.session_age_ms.push_back(age);
       }
       SortUnique(f.hears);
-      for (const v1::ProbeResult& probe : obs.latest.probes()) {
+      for (const v1::ProbeResult& probe : obs.latest->probes()) {
         if (!probe.reachable()) continue;
         int other = identity.Find(probe.addr());
         if (other >= n) reached_unobserved(other - n, i);

@@ -94,7 +94,7 @@ void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
       kDiskFull, *f.id,
       absl::StrCat(*f.id, " data dir ", Percent(1 - free), " used (", Percent(free), " free)"));
   if (free < 0.10) v.severity = v1::P1;
-  v.evidence["data_dir"] = f.observation->latest.system().data_dir();
+  v.evidence["data_dir"] = LatestOf(*f.observation).system().data_dir();
   v.evidence["free"] = Percent(free);
   v.evidence["threshold"] = "free < 20 % warn, < 10 % critical";
   out.push_back(std::move(v));

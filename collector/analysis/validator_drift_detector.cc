@@ -71,7 +71,7 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
         f.figures->participants_hash == reference_hash) {
       continue;
     }
-    std::vector<std::string> keys = ParticipantKeys(f.observation->latest);
+    std::vector<std::string> keys = ParticipantKeys(LatestOf(*f.observation));
     std::vector<std::string> lacks, extra;
     for (const auto& [key, name] : name_of) {
       if (!std::binary_search(keys.begin(), keys.end(), key)) lacks.push_back(key);

@@ -46,7 +46,7 @@ class NodeIndex {
       if (!figures[i]->public_key.empty()) {
         by_key_.emplace(absl::AsciiStrToLower(figures[i]->public_key), node);
       }
-      const std::string& listen = obs.latest.config().p2p_listen_addr();
+      const std::string& listen = LatestOf(obs).config().p2p_listen_addr();
       if (!listen.empty()) by_addr_.emplace(listen, node);
     }
   }
@@ -111,7 +111,7 @@ ValidatorSet ResolveValidatorSet(const FleetView& view,
     const SnapshotFigures* f = figures[i];
     if (f == nullptr || f->validators == 0) continue;
     if (api == nullptr || f->validators_epoch > api_epoch) {
-      api = &view.nodes[i].latest.validators();
+      api = &LatestOf(view.nodes[i]).validators();
       api_epoch = f->validators_epoch;
     }
   }
@@ -122,7 +122,8 @@ ValidatorSet ResolveValidatorSet(const FleetView& view,
     set.validators = operator_file;
   } else if (participants_node >= 0) {
     set.source = ValidatorSource::kParticipants;
-    for (const v1::Participant& p : view.nodes[participants_node].latest.config().participants()) {
+    for (const v1::Participant& p :
+         LatestOf(view.nodes[participants_node]).config().participants()) {
       if (p.public_key().empty()) continue;
       ValidatorEntry& v = set.validators.emplace_back();
       v.public_key = absl::AsciiStrToLower(p.public_key());

@@ -1,5 +1,7 @@
 #include "collector/fleet/fleet_state.h"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "collector/fleet/peer_address.h"
@@ -27,17 +29,19 @@ absl::Status FleetState::Restore(const Store& store, absl::Time now) {
     node.connected = false;
     node.connection_changed = now;
     if (!n.snapshot) continue;
-    node.has_latest = true;
-    node.latest = *std::move(n.snapshot);
-    node.latest_peers = CompactPeersOf(node.latest);
-    node.latest_figures = SnapshotFiguresOf(node.latest);
+    auto snapshot = std::make_shared<const Snapshot>(*std::move(n.snapshot));
+    node.latest_peers = CompactPeersOf(*snapshot);
+    node.latest_figures = SnapshotFiguresOf(*snapshot);
+    node.latest = std::move(snapshot);
     node.last_received = n.received;
+    std::vector<SnapshotSample> samples;
     absl::Status s = store.History(
         n.node_id, now - reach, absl::InfiniteFuture(), [&](const Snapshot& snapshot) {
-          AddSample(node, snapshot, absl::FromUnixMillis(snapshot.taken_unix_ms()));
+          samples.push_back(SampleOf(snapshot, absl::FromUnixMillis(snapshot.taken_unix_ms())));
           return true;
         });
     if (!s.ok()) return s;
+    AddSamples(node, samples.data(), samples.size());
   }
   return absl::OkStatus();
 }
@@ -60,44 +64,64 @@ void FleetState::Disconnected(const std::string& node_id, absl::Time now) {
   it->second.connection_changed = now;
 }
 
-void FleetState::AddSample(NodeObservation& node, const Snapshot& s, absl::Time received) {
+SnapshotSample FleetState::SampleOf(const Snapshot& s, absl::Time received) {
   SnapshotSample sample;
   sample.received = received;
   sample.taken = absl::FromUnixMillis(s.taken_unix_ms());
   sample.seq = s.seq();
   sample.height = s.consensus().finalized_height();
   sample.view = s.consensus().view();
-  sample.block_id = s.consensus().last_block_id();
-  node.samples.push_back(std::move(sample));
-  if (node.samples.size() > window_) {
-    node.samples.erase(node.samples.begin(),
-                       node.samples.begin() + static_cast<long>(node.samples.size() - window_));
-  }
+  return sample;
+}
+
+void FleetState::AddSamples(NodeObservation& node, const SnapshotSample* added,
+                            size_t count) const {
+  if (count == 0) return;
+  // A new window, never an edit: the old one may be in a view being read. A window is one
+  // block of plain structs (about 7 KiB at 120), so the copy costs about a microsecond per
+  // snapshot, once, where copying it into every view cost that per node and tick.
+  const std::vector<SnapshotSample>& old = SamplesOf(node);
+  const size_t take = std::min(count, window_);
+  const size_t keep = std::min(old.size(), window_ - take);
+  auto samples = std::make_shared<std::vector<SnapshotSample>>();
+  samples->reserve(keep + take);
+  samples->insert(samples->end(), old.end() - static_cast<long>(keep), old.end());
+  samples->insert(samples->end(), added + (count - take), added + count);
+  node.samples = std::move(samples);
 }
 
 void FleetState::Stored(std::vector<SnapshotRecord> records) {
-  std::map<std::string, SnapshotRecord*> newest;
+  // Each node's newest record, its records' samples in order, and the first_seen of its first.
+  struct Added {
+    SnapshotRecord* newest = nullptr;
+    std::vector<SnapshotSample> samples;
+    absl::Time first_seen;
+  };
+  std::map<std::string, Added> by_node;
   for (SnapshotRecord& r : records) {
-    SnapshotRecord*& n = newest[r.snapshot.node_id()];
-    if (n == nullptr || r.snapshot.seq() > n->snapshot.seq()) n = &r;
+    Added& a = by_node[r.snapshot.node_id()];
+    if (a.samples.empty()) a.first_seen = r.first_seen;
+    if (a.newest == nullptr || r.snapshot.seq() > a.newest->snapshot.seq()) a.newest = &r;
+    a.samples.push_back(SampleOf(r.snapshot, r.received));
   }
+  // Declared before the lock, so the snapshots replaced (a hundred small frees each, unless a
+  // view still holds them) are freed after it.
+  std::vector<std::shared_ptr<const Snapshot>> replaced;
+  replaced.reserve(by_node.size());
   absl::MutexLock lock(&mu_);
-  for (const SnapshotRecord& r : records) {
-    const Snapshot& s = r.snapshot;
-    NodeObservation& node = nodes_[s.node_id()];
-    node.node_id = s.node_id();
-    if (node.first_seen == absl::InfinitePast()) node.first_seen = r.first_seen;
-    AddSample(node, s, r.received);
-  }
-  for (const auto& [id, r] : newest) {
+  for (auto& [id, a] : by_node) {
     NodeObservation& node = nodes_[id];
-    if (!node.has_latest || r->snapshot.seq() > node.latest.seq()) {
-      node.has_latest = true;
-      // A swap: the replaced snapshot is freed with `records`, after the lock.
-      node.latest.Swap(&r->snapshot);
-      node.latest_peers = CompactPeersOf(node.latest);
-      node.latest_figures = SnapshotFiguresOf(node.latest);
-      node.last_received = r->received;
+    node.node_id = id;
+    if (node.first_seen == absl::InfinitePast()) node.first_seen = a.first_seen;
+    AddSamples(node, a.samples.data(), a.samples.size());
+    SnapshotRecord& r = *a.newest;
+    if (node.latest == nullptr || r.snapshot.seq() > node.latest->seq()) {
+      // A move: the parsed snapshot is not copied.
+      auto latest = std::make_shared<const Snapshot>(std::move(r.snapshot));
+      node.latest_peers = CompactPeersOf(*latest);
+      node.latest_figures = SnapshotFiguresOf(*latest);
+      replaced.push_back(std::exchange(node.latest, std::move(latest)));
+      node.last_received = r.received;
     }
   }
 }
@@ -122,7 +146,6 @@ FleetView FleetState::View(absl::Time now, bool with_samples) const {
     NodeObservation copy;
     copy.node_id = node.node_id;
     copy.hello = node.hello;
-    copy.has_latest = node.has_latest;
     copy.latest = node.latest;
     copy.last_received = node.last_received;
     copy.first_seen = node.first_seen;

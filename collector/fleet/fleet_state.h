@@ -1,5 +1,7 @@
 // FleetState: the collector's in-memory picture of every node — latest Hello and snapshot,
-// connection flag, and a bounded window of recent samples — from which FleetViews are copied.
+// connection flag, and a bounded window of recent samples — from which FleetViews are made.
+// Snapshots and sample windows are immutable once stored here and shared with the views: a
+// newer one replaces the pointer, so a view copies pointers, not snapshots.
 //
 // The ingest path updates it only after a snapshot is durably stored, so the picture never
 // shows data a crash could lose. At start-up Restore() rebuilds it from the store.
@@ -43,20 +45,23 @@ class FleetState {
   // The node's agent stream closed.
   void Disconnected(const std::string& node_id, absl::Time now);
   // Snapshots just written to the store. Each node's newest moves into the picture (no copy:
-  // at fleet scale the copies dominated the writer thread).
+  // at fleet scale the copies dominated the writer thread) and replaces the shared pointer.
   void Stored(std::vector<SnapshotRecord> records);
 
   // When the node was first seen, or `otherwise` for a node not seen before.
   absl::Time FirstSeen(const std::string& node_id, absl::Time otherwise) const;
 
-  // A copy of everything, sorted by node id; `collector` is left default for the caller.
-  // Without samples the copy is much cheaper (queries that do not need them).
+  // Everything, sorted by node id; `collector` is left default for the caller. The latest
+  // snapshots and sample windows are shared, not copied. Without samples (queries that do not
+  // need them) the view also leaves out latest_peers and latest_figures.
   FleetView View(absl::Time now, bool with_samples = true) const;
   // One node, or nullopt when it was never seen.
   std::optional<NodeObservation> Node(const std::string& node_id) const;
 
  private:
-  void AddSample(NodeObservation& node, const guts::diag::v1::Snapshot& s, absl::Time received)
+  static SnapshotSample SampleOf(const guts::diag::v1::Snapshot& s, absl::Time received);
+  // Appends `count` samples to the node's window as a new window (bounded by `window_`).
+  void AddSamples(NodeObservation& node, const SnapshotSample* added, size_t count) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t window_;

@@ -1,6 +1,9 @@
-// FleetView: a consistent, read-only copy of what the collector knows about every node at one
-// instant. The fleet state (collector/fleet/) produces it; the analysis (collector/analysis/)
-// and the queries consume it. It is a plain value: no locks, no references into live state.
+// FleetView: a consistent, read-only picture of what the collector knows about every node at
+// one instant. The fleet state (collector/fleet/) produces it; the analysis
+// (collector/analysis/) and the queries consume it. It holds no locks and no references into
+// live state: the parsed snapshots and the sample windows, the large parts, are immutable once
+// made and shared with the fleet state (a newer one replaces the pointer there), so a view
+// costs a few pointer copies per node instead of a deep copy (issue 21).
 //
 // Example:
 //   FleetView view = fleet_state.View(absl::Now());
@@ -8,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -17,14 +22,14 @@
 
 namespace guts::collector {
 
-// Compact figures of one received snapshot, kept in a short per-node window.
+// Compact figures of one received snapshot, kept in a short per-node window. Plain figures (no
+// strings), so a window is one allocation and copies as one block.
 struct SnapshotSample {
   absl::Time received;  // collector clock
   absl::Time taken;     // agent clock (Snapshot.taken_unix_ms)
   uint64_t seq = 0;
-  uint64_t height = 0;   // ConsensusView.finalized_height
-  uint64_t view = 0;     // ConsensusView.view
-  std::string block_id;  // ConsensusView.last_block_id
+  uint64_t height = 0;  // ConsensusView.finalized_height
+  uint64_t view = 0;    // ConsensusView.view
 };
 
 // One PeerView of a snapshot, reduced to what the analysis reads.
@@ -104,9 +109,10 @@ struct NodeObservation {
   std::string node_id;
   // Latest Hello of the node's agent (p2p_addr, role, labels, versions).
   guts::diag::v1::Hello hello;
-  // Latest snapshot; has_latest is false until the first one arrives.
-  bool has_latest = false;
-  guts::diag::v1::Snapshot latest;
+  // Latest snapshot; null until the first one arrives (LatestOf reads an empty one then).
+  // Shared with the fleet state and every other view, and never changed: a newer snapshot
+  // replaces the pointer.
+  std::shared_ptr<const guts::diag::v1::Snapshot> latest;
   // CompactPeersOf(latest), set together with `latest` by the fleet state. Hand-built views
   // may leave it invalid; the analysis uses it only when valid and of latest's seq.
   CompactPeers latest_peers;
@@ -118,10 +124,43 @@ struct NodeObservation {
   // Whether the agent's Connect stream is open now, and when it last changed.
   bool connected = false;
   absl::Time connection_changed = absl::InfinitePast();
-  // Recent snapshots, oldest first (bounded; about the last 2 minutes at 1 Hz). Arrival times
-  // in `samples[i].received` feed the phi-accrual liveness detector.
-  std::vector<SnapshotSample> samples;
+  // Recent snapshots, oldest first (bounded; about the last 2 minutes at 1 Hz); null before the
+  // first (SamplesOf reads an empty window then). Arrival times in `received` feed the
+  // phi-accrual liveness detector. Shared and never changed, like `latest`: a new sample makes
+  // a new window.
+  std::shared_ptr<const std::vector<SnapshotSample>> samples;
 };
+
+// The node's latest snapshot, or an empty one (every field 0 or empty) before the first.
+inline const guts::diag::v1::Snapshot& LatestOf(const NodeObservation& node) {
+  return node.latest != nullptr ? *node.latest : guts::diag::v1::Snapshot::default_instance();
+}
+
+// The node's samples, oldest first; empty before the first.
+inline const std::vector<SnapshotSample>& SamplesOf(const NodeObservation& node) {
+  static const std::vector<SnapshotSample>* const kNone = new std::vector<SnapshotSample>();
+  return node.samples != nullptr ? *node.samples : *kNone;
+}
+
+// For views built by hand (tests, benchmarks): gives `node` its own copy of its latest
+// snapshot (an empty one before the first) and returns it to edit. The copy leaves any other
+// holder of the old snapshot as it was; the collector itself never edits a stored snapshot.
+// The reference (and pointers into it) last until the node's snapshot is replaced, by the next
+// MutableLatest(node) too: take it once for a series of edits.
+inline guts::diag::v1::Snapshot& MutableLatest(NodeObservation& node) {
+  auto copy = std::make_shared<guts::diag::v1::Snapshot>(LatestOf(node));
+  guts::diag::v1::Snapshot& edit = *copy;
+  node.latest = std::move(copy);
+  return edit;
+}
+
+// Likewise for the samples window.
+inline std::vector<SnapshotSample>& MutableSamples(NodeObservation& node) {
+  auto copy = std::make_shared<std::vector<SnapshotSample>>(SamplesOf(node));
+  std::vector<SnapshotSample>& edit = *copy;
+  node.samples = std::move(copy);
+  return edit;
+}
 
 // The collector's own health, so the analysis can hold back "node silent" verdicts when the
 // silence is the collector's fault.

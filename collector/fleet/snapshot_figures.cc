@@ -89,7 +89,7 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
 }
 
 bool FiguresCurrent(const NodeObservation& obs) {
-  return obs.latest_figures.valid && obs.latest_figures.seq == obs.latest.seq();
+  return obs.latest_figures.valid && obs.latest_figures.seq == LatestOf(obs).seq();
 }
 
 }  // namespace guts::collector

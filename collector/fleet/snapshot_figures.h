@@ -7,8 +7,8 @@
 // the latest snapshot's seq, else from SnapshotFiguresOf(latest) made during the tick.
 //
 // Example:
-//   node.latest = snapshot;
-//   node.latest_figures = SnapshotFiguresOf(node.latest);  // at ingest, with latest_peers
+//   node.latest = std::make_shared<const Snapshot>(std::move(snapshot));
+//   node.latest_figures = SnapshotFiguresOf(*node.latest);  // at ingest, with latest_peers
 //
 // Thread-safe: a pure function.
 #pragma once

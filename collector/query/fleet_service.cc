@@ -166,11 +166,11 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext*
       }
     }
   }
-  if (node->has_latest) *response->mutable_latest() = node->latest;
+  if (node->latest != nullptr) *response->mutable_latest() = *node->latest;
   if (loss_) *response->mutable_loss() = loss_(node->node_id);
-  if (node->has_latest) {
+  if (node->latest != nullptr) {
     std::map<std::string, std::string> names = PeerNamesFor(
-        node->latest, fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get());
+        *node->latest, fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get());
     response->mutable_peer_names()->insert(names.begin(), names.end());
   }
   response->mutable_labels()->insert(node->hello.labels().begin(), node->hello.labels().end());

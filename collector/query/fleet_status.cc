@@ -14,7 +14,7 @@ using guts::diag::v1::NodeStatus;
 using guts::diag::v1::Snapshot;
 
 uint64_t WeightOf(const NodeObservation& node) {
-  for (const auto& v : node.latest.validators().validators()) {
+  for (const auto& v : LatestOf(node).validators().validators()) {
     if (v.name() == node.node_id ||
         (!node.hello.p2p_addr().empty() && v.addr() == node.hello.p2p_addr())) {
       return v.weight();
@@ -24,13 +24,13 @@ uint64_t WeightOf(const NodeObservation& node) {
 }
 
 void FallbackState(const NodeObservation& node, absl::Time now, NodeStatus* row) {
-  if (!node.has_latest) {
+  if (node.latest == nullptr) {
     row->set_state(guts::diag::v1::UNKNOWN);
     row->set_state_reason("no snapshot yet");
     return;
   }
-  absl::Duration interval = node.latest.interval_ms() > 0
-                                ? absl::Milliseconds(node.latest.interval_ms())
+  absl::Duration interval = node.latest->interval_ms() > 0
+                                ? absl::Milliseconds(node.latest->interval_ms())
                                 : absl::Seconds(1);
   absl::Duration silent = now - node.last_received;
   if (silent > std::max(3 * interval, absl::Seconds(5))) {
@@ -46,7 +46,7 @@ void FallbackState(const NodeObservation& node, absl::Time now, NodeStatus* row)
 NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* assessment,
                           absl::Time now, absl::Duration peer_heard_within) {
   NodeStatus row;
-  const Snapshot& s = node.latest;
+  const Snapshot& s = LatestOf(node);
   row.set_node_id(node.node_id);
   row.set_role(node.hello.role().empty() ? "validator" : node.hello.role());
   row.set_height(s.consensus().finalized_height());
@@ -58,7 +58,7 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
   row.set_health_status(s.health().status());
   row.set_p2p_addr(node.hello.p2p_addr());
   row.set_weight(WeightOf(node));
-  if (node.has_latest) {
+  if (node.latest != nullptr) {
     row.set_last_seen_age_ms(absl::ToInt64Milliseconds(now - node.last_received));
   } else {
     row.set_last_seen_age_ms(-1);
@@ -116,7 +116,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
     NodeStatus* row = out.add_nodes();
     *row = MakeNodeStatus(node, assessment, view.now, peer_heard_within);
     for (const std::string& id : incidents_of[node.node_id]) row->add_incident_ids(id);
-    const auto& validators = node.latest.validators();
+    const auto& validators = LatestOf(node).validators();
     total_weight = std::max(total_weight, validators.total_weight());
     quorum_weight = std::max(quorum_weight, validators.quorum_weight());
     // The headline counts the validators that report now; a silent node's last height stays in
@@ -124,7 +124,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
     bool reporting = row->state() != guts::diag::v1::DOWN &&
                      row->state() != guts::diag::v1::UNREACHABLE &&
                      row->state() != guts::diag::v1::UNKNOWN;
-    if (node.has_latest && reporting && row->role() == "validator") {
+    if (node.latest != nullptr && reporting && row->role() == "validator") {
       height_weight.emplace_back(row->height(), row->weight() > 0 ? row->weight() : 1);
     }
   }

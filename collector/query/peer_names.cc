@@ -27,14 +27,15 @@ struct Book {
 };
 
 void AddAgent(const NodeObservation& node, Book& book) {
-  const std::string& addr = !node.hello.p2p_addr().empty() ? node.hello.p2p_addr()
-                                                           : node.latest.config().p2p_listen_addr();
+  const std::string& addr = !node.hello.p2p_addr().empty()
+                                ? node.hello.p2p_addr()
+                                : LatestOf(node).config().p2p_listen_addr();
   if (!addr.empty()) {
     book.by_addr[addr] = node.node_id;
     book.by_ip[IpOf(addr)].insert(node.node_id);
   }
   for (const std::string& key :
-       {node.latest.config().public_key(), node.latest.log().public_key()}) {
+       {LatestOf(node).config().public_key(), LatestOf(node).log().public_key()}) {
     if (!key.empty()) book.by_key[absl::AsciiStrToLower(key)] = node.node_id;
   }
 }

@@ -23,12 +23,11 @@ FleetView MixedView() {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = ids[i];
     n.hello.set_p2p_addr(hellos[i]);
-    n.has_latest = true;
     n.last_received = view.now;
-    n.latest.set_seq(7);
+    MutableLatest(n).set_seq(7);
   }
   // v5 shares 10.0.0.9 with a second port held by v2's validator entry below.
-  v1::ValidatorSet* set = view.nodes[1].latest.mutable_validators();
+  v1::ValidatorSet* set = MutableLatest(view.nodes[1]).mutable_validators();
   set->set_epoch(2);
   for (auto [name, addr] : {std::pair{"v4", "10.0.0.4:9000"}, std::pair{"v2", "10.0.0.9:9001"}}) {
     v1::Validator* v = set->add_validators();
@@ -37,7 +36,7 @@ FleetView MixedView() {
     v->set_weight(100);
   }
   auto add = [&](int node, const char* remote, bool inbound, uint32_t age) {
-    v1::PeerView* p = view.nodes[node].latest.add_peers();
+    v1::PeerView* p = MutableLatest(view.nodes[node]).add_peers();
     p->set_remote_addr(remote);
     p->set_direction(inbound ? v1::PEER_DIRECTION_INBOUND : v1::PEER_DIRECTION_OUTBOUND);
     p->set_last_data_recv_age_ms(age);
@@ -58,7 +57,7 @@ FleetView MixedView() {
        {std::tuple{0, "10.0.0.1:9000", true}, std::tuple{0, "10.0.0.4:9000", true},
         std::tuple{0, "10.0.0.5:9000", true}, std::tuple{2, "10.0.0.9:9001", true},
         std::tuple{2, "10.0.0.3:9000", false}}) {
-    v1::ProbeResult* p = view.nodes[node].latest.add_probes();
+    v1::ProbeResult* p = MutableLatest(view.nodes[node]).add_probes();
     p->set_addr(addr);
     p->set_reachable(up);
   }
@@ -96,7 +95,7 @@ TEST(PeerAddressTest, CompactPeersResolveToTheSameNodesAsThePeerViews) {
   EXPECT_EQ(from_views.Find("v4"), 4);
   EXPECT_EQ(from_views.Find("v7"), -1);
 
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
   EXPECT_TRUE(view.nodes[0].latest_peers.valid);
   ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
 }
@@ -104,7 +103,7 @@ TEST(PeerAddressTest, CompactPeersResolveToTheSameNodesAsThePeerViews) {
 TEST(PeerAddressTest, CompactPeersOfAnOlderSnapshotAreIgnored) {
   FleetView view = MixedView();
   FleetModel from_views = BuildFleetModel(view, AnalysisConfig{});
-  v1::Snapshot older = view.nodes[0].latest;
+  v1::Snapshot older = *view.nodes[0].latest;
   older.set_seq(6);
   older.clear_peers();
   view.nodes[0].latest_peers = CompactPeersOf(older);
@@ -116,7 +115,7 @@ TEST(PeerAddressTest, CompactPeersOfAnOlderSnapshotAreIgnored) {
 // model were built from scratch.
 TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins) {
   FleetView view = MixedView();
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
   ModelMemory memory;
   std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
   auto check = [&](const char* step) {
@@ -129,15 +128,16 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
   check("nothing changed");
   view.nodes[2].hello.set_p2p_addr("10.0.0.4:9000");  // v2 moves onto v4's validator address
   check("moved");
-  (*view.nodes[1].latest.mutable_validators()->mutable_validators(0)).set_addr("10.0.0.2:9000");
+  (*MutableLatest(view.nodes[1]).mutable_validators()->mutable_validators(0))
+      .set_addr("10.0.0.2:9000");
   check("validator address changed");
   NodeObservation joined = view.nodes[5];
   joined.node_id = "v7";
   joined.hello.set_p2p_addr("10.0.0.7:9000");
   view.nodes.push_back(joined);
   numbers.push_back(6);
-  view.nodes[0].latest.add_peers()->set_remote_addr("10.0.0.7:9000");
-  view.nodes[0].latest_peers = CompactPeersOf(view.nodes[0].latest);
+  MutableLatest(view.nodes[0]).add_peers()->set_remote_addr("10.0.0.7:9000");
+  view.nodes[0].latest_peers = CompactPeersOf(*view.nodes[0].latest);
   check("joined");
   EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}, numbers, memory).nodes[0].sessions.back(), 6);
   view.nodes.erase(view.nodes.begin() + 1);  // v1 leaves
@@ -152,12 +152,12 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
 // without an agent give the model a from-scratch build gives.
 TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   FleetView view = MixedView();
-  v1::Validator* unobserved = view.nodes[1].latest.mutable_validators()->add_validators();
+  v1::Validator* unobserved = MutableLatest(view.nodes[1]).mutable_validators()->add_validators();
   unobserved->set_name("v8");
   unobserved->set_addr("10.0.0.8:9000");
   unobserved->set_weight(100);
   auto add = [&](int node, const char* remote, bool inbound, uint32_t age) {
-    v1::PeerView* p = view.nodes[node].latest.add_peers();
+    v1::PeerView* p = MutableLatest(view.nodes[node]).add_peers();
     p->set_remote_addr(remote);
     p->set_direction(inbound ? v1::PEER_DIRECTION_INBOUND : v1::PEER_DIRECTION_OUTBOUND);
     p->set_last_data_recv_age_ms(age);
@@ -165,13 +165,13 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   add(0, "10.0.0.8:9000", false, 9000);  // two sessions with v8: the younger counts
   add(0, "10.0.0.8:40008", true, 100);
   add(2, "10.0.0.8:9000", false, 100);
-  view.nodes[2].latest.add_probes()->set_addr("10.0.0.8:9000");
-  view.nodes[2].latest.mutable_probes()->rbegin()->set_reachable(true);
+  MutableLatest(view.nodes[2]).add_probes()->set_addr("10.0.0.8:9000");
+  MutableLatest(view.nodes[2]).mutable_probes()->rbegin()->set_reachable(true);
   ModelMemory memory;
   const std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
   auto check = [&](const char* step) -> FleetModel {
     SCOPED_TRACE(step);
-    for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+    for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
     FleetModel remembered = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
     FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});
     ExpectSameResolution(scratch, remembered);
@@ -192,21 +192,21 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   EXPECT_EQ(first.unobserved[0].reached_by, std::vector<int>{2});
   check("nothing changed");
   // New ages on the same sessions: v3 stops hearing v1, the older session with v8 counts.
-  view.nodes[0].latest.mutable_peers(0)->set_last_data_recv_age_ms(60000);
-  view.nodes[0].latest.mutable_peers(7)->set_last_data_recv_age_ms(70000);
+  MutableLatest(view.nodes[0]).mutable_peers(0)->set_last_data_recv_age_ms(60000);
+  MutableLatest(view.nodes[0]).mutable_peers(7)->set_last_data_recv_age_ms(70000);
   FleetModel aged = check("ages changed");
   EXPECT_EQ(aged.nodes[0].hears, (std::vector<int>{2, 4}));
   EXPECT_EQ(aged.unobserved[0].session_age_ms, (std::vector<uint32_t>{9000, 100}));
-  view.nodes[0].latest.mutable_peers(1)->set_remote_addr("10.0.0.3:40001");  // now itself
+  MutableLatest(view.nodes[0]).mutable_peers(1)->set_remote_addr("10.0.0.3:40001");  // now itself
   check("a session's address changed");
-  view.nodes[0].latest.mutable_peers(4)->set_direction(v1::PEER_DIRECTION_INBOUND);
+  MutableLatest(view.nodes[0]).mutable_peers(4)->set_direction(v1::PEER_DIRECTION_INBOUND);
   check("a direction flipped");
-  view.nodes[2].latest.mutable_probes()->RemoveLast();
+  MutableLatest(view.nodes[2]).mutable_probes()->RemoveLast();
   check("a probe less");
-  view.nodes[0].latest.add_probes()->set_addr("10.0.0.6:9000");
-  view.nodes[0].latest.mutable_probes()->rbegin()->set_reachable(true);
+  MutableLatest(view.nodes[0]).add_probes()->set_addr("10.0.0.6:9000");
+  MutableLatest(view.nodes[0]).mutable_probes()->rbegin()->set_reachable(true);
   check("a probe more");
-  view.nodes[0].latest.mutable_peers()->RemoveLast();
+  MutableLatest(view.nodes[0]).mutable_peers()->RemoveLast();
   check("a session closed");
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "tests/analysis/synthetic_fleet.h"
 
@@ -17,17 +19,18 @@ TEST(FleetModelTest, InboundSessionsMatchByIpOutboundByIpAndPort) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
     n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
-    n.has_latest = true;
     n.last_received = view.now;
+    n.latest = std::make_shared<const v1::Snapshot>();  // every node has a snapshot
   }
   // v1: an inbound session from v2 (ephemeral port), an outbound one to v3, one unknown peer.
-  auto* in = view.nodes[0].latest.add_peers();
+  v1::Snapshot& v1_latest = MutableLatest(view.nodes[0]);
+  auto* in = v1_latest.add_peers();
   in->set_direction(v1::PEER_DIRECTION_INBOUND);
   in->set_remote_addr("10.0.0.2:51234");
-  auto* out = view.nodes[0].latest.add_peers();
+  auto* out = v1_latest.add_peers();
   out->set_direction(v1::PEER_DIRECTION_OUTBOUND);
   out->set_remote_addr("10.0.0.3:9000");
-  auto* stranger = view.nodes[0].latest.add_peers();
+  auto* stranger = v1_latest.add_peers();
   stranger->set_direction(v1::PEER_DIRECTION_INBOUND);
   stranger->set_remote_addr("10.9.9.9:40000");
   FleetModel model = BuildFleetModel(view, AnalysisConfig{});
@@ -50,8 +53,8 @@ TEST(FleetModelTest, ProcessIsDownOnlyOnTheAgentsEvidence) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
     n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
-    n.has_latest = true;
     n.last_received = view.now;
+    n.latest = std::make_shared<const v1::Snapshot>();  // every node has a snapshot
   }
   auto timed_out = [](v1::Snapshot& s, const char* source) {
     v1::SourceError* e = s.add_source_errors();
@@ -59,18 +62,18 @@ TEST(FleetModelTest, ProcessIsDownOnlyOnTheAgentsEvidence) {
     e->set_timed_out(true);
   };
   // v1: node_api and p2p_sockets both cut off at the deadline.
-  timed_out(view.nodes[0].latest, "node_api");
-  timed_out(view.nodes[0].latest, "p2p_sockets");
+  timed_out(MutableLatest(view.nodes[0]), "node_api");
+  timed_out(MutableLatest(view.nodes[0]), "p2p_sockets");
   // v2: the API refused, the peer source worked and found nobody.
-  view.nodes[1].latest.mutable_health()->set_reachable(false);
+  MutableLatest(view.nodes[1]).mutable_health()->set_reachable(false);
   // v3: the API refused, the peer source was cut off.
-  view.nodes[2].latest.mutable_health()->set_reachable(false);
-  timed_out(view.nodes[2].latest, "p2p_sockets");
+  MutableLatest(view.nodes[2]).mutable_health()->set_reachable(false);
+  timed_out(MutableLatest(view.nodes[2]), "p2p_sockets");
   // v4: the API answered, nobody heard.
-  view.nodes[3].latest.mutable_health()->set_reachable(true);
+  MutableLatest(view.nodes[3]).mutable_health()->set_reachable(true);
   // v5: the API hung past the deadline (a dead node's half-open port), the peer source worked
   // and found nobody.
-  timed_out(view.nodes[4].latest, "node_api");
+  timed_out(MutableLatest(view.nodes[4]), "node_api");
   FleetModel model = BuildFleetModel(view, AnalysisConfig{});
   EXPECT_FALSE(model.nodes[0].process_down);
   EXPECT_TRUE(model.nodes[0].Up());

@@ -76,18 +76,19 @@ PeerGraph CompressedPair(absl::Duration v1_age, absl::Duration v2_age, FleetMode
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
     n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
-    n.has_latest = true;
     n.last_received = view.now;
-    n.latest.set_interval_ms(100);
-    n.latest.set_seq(10);
-    n.latest.mutable_health()->set_reachable(true);
+    v1::Snapshot& latest = MutableLatest(n);
+    latest.set_interval_ms(100);
+    latest.set_seq(10);
+    latest.mutable_health()->set_reachable(true);
+    std::vector<SnapshotSample>& samples = MutableSamples(n);
     for (int k = 0; k < 10; ++k) {
-      SnapshotSample& sample = n.samples.emplace_back();
+      SnapshotSample& sample = samples.emplace_back();
       sample.received = view.now - absl::Milliseconds(100) * (9 - k);
       sample.taken = sample.received;
       sample.seq = static_cast<uint64_t>(k + 1);
     }
-    auto* peer = n.latest.add_peers();
+    auto* peer = latest.add_peers();
     peer->set_direction(v1::PEER_DIRECTION_OUTBOUND);
     peer->set_remote_addr(absl::StrCat("10.0.0.", 2 - i, ":9000"));
     peer->set_last_data_recv_age_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(ages[i])));

@@ -27,10 +27,10 @@ FleetView OddFleet(int tick) {
   FleetView view = fleet.View();
   auto snapshot = [&](const std::string& id) -> v1::Snapshot& {
     for (NodeObservation& n : view.nodes) {
-      if (n.node_id == id) return n.latest;
+      if (n.node_id == id) return MutableLatest(n);
     }
     ADD_FAILURE() << "no node " << id;
-    return view.nodes[0].latest;
+    return MutableLatest(view.nodes[0]);
   };
   snapshot("v1").add_source_errors()->set_source("p2p_sockets");
   snapshot("v2").mutable_health()->set_reachable(false);
@@ -52,13 +52,13 @@ FleetView OddFleet(int tick) {
   never.node_id = "v9";
   never.hello.set_p2p_addr("10.0.0.99:9000");
   view.nodes.push_back(never);
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(LatestOf(n));
   return view;
 }
 
 FleetView WithFigures(FleetView view) {
   for (NodeObservation& n : view.nodes) {
-    if (n.has_latest) n.latest_figures = SnapshotFiguresOf(n.latest);
+    if (n.latest != nullptr) n.latest_figures = SnapshotFiguresOf(*n.latest);
   }
   return view;
 }
@@ -127,7 +127,7 @@ TEST(SnapshotFiguresTest, FiguresOfAnOlderSnapshotAreIgnored) {
     view.nodes[i].latest_figures = earlier.nodes[i].latest_figures;
   }
   ASSERT_TRUE(view.nodes[5].latest_figures.valid);
-  ASSERT_NE(view.nodes[5].latest_figures.seq, view.nodes[5].latest.seq());
+  ASSERT_NE(view.nodes[5].latest_figures.seq, view.nodes[5].latest->seq());
   FleetModel model = BuildFleetModel(view, AnalysisConfig{});
   EXPECT_EQ(model.made_figures.size(), 8u);
   ExpectSameFacts(BuildFleetModel(bare, AnalysisConfig{}), model);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -236,7 +237,7 @@ void SyntheticFleet::Step() {
     s.seq = n.seq;
     s.height = n.api_read_failed ? 0 : static_cast<uint64_t>(n.height);
     s.view = n.view;
-    s.block_id = BlockId(n, s.height);
+    n.last_block_id = BlockId(n, s.height);
     n.samples.push_back(s);
     if (n.samples.size() > 120) n.samples.erase(n.samples.begin());
     n.last_received = s.received;
@@ -280,10 +281,9 @@ FleetView SyntheticFleet::View() const {
       view.nodes.push_back(std::move(obs));
       continue;
     }
-    obs.has_latest = true;
-    obs.samples = n.samples;
+    obs.samples = std::make_shared<const std::vector<SnapshotSample>>(n.samples);
     obs.last_received = n.last_received;
-    v1::Snapshot& s = obs.latest;
+    v1::Snapshot& s = MutableLatest(obs);
     const SnapshotSample& last = n.samples.back();
     s.set_node_id(n.id);
     s.set_seq(last.seq);
@@ -307,7 +307,7 @@ FleetView SyntheticFleet::View() const {
       c.set_engine_failed(n.engine_failed);
       v1::LogFacts& log = *s.mutable_log();
       log.set_finalized_height(last.height);
-      log.set_finalized_block_id(last.block_id);
+      log.set_finalized_block_id(n.last_block_id);
       log.set_proposed_view(last.view);
       log.set_engine_failed(n.engine_failed);
       log.set_simplex_started(true);
@@ -327,7 +327,7 @@ FleetView SyntheticFleet::View() const {
       }
     } else {
       s.mutable_consensus()->set_view(last.view);
-      s.mutable_consensus()->set_last_block_id(last.block_id);
+      s.mutable_consensus()->set_last_block_id(n.last_block_id);
       *s.mutable_validators() = validators;
       if (!n.allowed.empty()) {
         v1::NodeConfig& config = *s.mutable_config();
@@ -374,8 +374,8 @@ FleetView SyntheticFleet::View() const {
     }
     if (n.api_read_failed) s.clear_consensus();
     if (made_at_ingest_) {
-      obs.latest_peers = CompactPeersOf(obs.latest);
-      obs.latest_figures = SnapshotFiguresOf(obs.latest);
+      obs.latest_peers = CompactPeersOf(*obs.latest);
+      obs.latest_figures = SnapshotFiguresOf(*obs.latest);
     }
     view.nodes.push_back(std::move(obs));
   }

@@ -146,6 +146,7 @@ class SyntheticFleet {
     std::set<int> allowed;  // simulation mode: its config's allowed_peers (WriteAllowedPeers)
     absl::Time last_received = absl::InfinitePast();
     std::vector<SnapshotSample> samples;
+    std::string last_block_id;  // ConsensusView.last_block_id of the newest sample
     // Whom it heard as of its last delivered snapshot: a node whose agent stops delivering
     // keeps reporting the peers of that moment, as the collector's copy would.
     std::vector<char> reported_hears;

@@ -51,7 +51,7 @@ TEST(ValidatorSetDriftDetectorTest, OnlyNodesAgreeingWithTheSetSkipTheKeyWalk) {
   // v1 lists the same keys backwards and in capitals.
   for (NodeObservation& n : view.nodes) {
     if (n.node_id != "v1") continue;
-    auto* participants = n.latest.mutable_config()->mutable_participants();
+    auto* participants = MutableLatest(n).mutable_config()->mutable_participants();
     std::reverse(participants->begin(), participants->end());
     for (v1::Participant& p : *participants) {
       std::string key = p.public_key();
@@ -69,7 +69,7 @@ TEST(ValidatorSetDriftDetectorTest, OnlyNodesAgreeingWithTheSetSkipTheKeyWalk) {
     SCOPED_TRACE(*f.id);
     ASSERT_NE(f.figures, nullptr);
     EXPECT_EQ(f.figures->participants_hash,
-              ParticipantsHash(ParticipantKeys(f.observation->latest)));
+              ParticipantsHash(ParticipantKeys(*f.observation->latest)));
     EXPECT_EQ(f.figures->participants_hash == reference_hash, *f.id != "v3");
   }
 }

@@ -20,13 +20,13 @@ FleetView FourValidators(const std::vector<uint64_t>& heights,
   for (int i = 0; i < 4; ++i) {
     NodeObservation node;
     node.node_id = absl::StrCat("v", i + 1);
-    node.has_latest = true;
     node.connected = true;
     node.last_received = received[i];
-    node.latest.set_node_id(node.node_id);
-    node.latest.set_interval_ms(1000);
-    node.latest.mutable_consensus()->set_finalized_height(heights[i]);
-    v1::ValidatorSet* validators = node.latest.mutable_validators();
+    v1::Snapshot& latest = MutableLatest(node);
+    latest.set_node_id(node.node_id);
+    latest.set_interval_ms(1000);
+    latest.mutable_consensus()->set_finalized_height(heights[i]);
+    v1::ValidatorSet* validators = latest.mutable_validators();
     for (int j = 0; j < 4; ++j) {
       v1::Validator* v = validators->add_validators();
       v->set_name(absl::StrCat("v", j + 1));
@@ -65,7 +65,7 @@ TEST(FleetStatusTest, HeadlineAndLagsAgreeWithTheRowsThoughTheAnalysisIsATickOld
 TEST(FleetStatusTest, NodeWhoseApiIsDownKeepsTheWeightTheFleetKnows) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 10, 10}, {now, now, now, now}, now);
-  view.nodes[1].latest.clear_validators();  // v2's agent cannot reach its node's API
+  MutableLatest(view.nodes[1]).clear_validators();  // v2's agent cannot reach its node's API
   AnalysisResult analysis;
   for (const char* id : {"v1", "v3", "v4"}) analysis.nodes[id] = {.state = v1::HEALTHY};
   analysis.nodes["v2"] = {.state = v1::DOWN, .weight = 100};
@@ -92,9 +92,10 @@ TEST(FleetStatusTest, WithoutAnAnalysisTheLastSeenRuleDecidesWhoCounts) {
 TEST(FleetStatusTest, WithoutAnAnalysisPeersHeardFollowTheConfiguredWindow) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 10, 10}, {now, now, now, now}, now);
+  v1::Snapshot& v1_latest = MutableLatest(view.nodes[0]);
   for (auto [addr, age] : {std::pair{"10.0.0.2:9000", 1000}, std::pair{"10.0.0.2:40001", 100},
                            std::pair{"[fd00::3]:9000", 4000}, std::pair{"10.0.0.4:9000", 8000}}) {
-    v1::PeerView* peer = view.nodes[0].latest.add_peers();
+    v1::PeerView* peer = v1_latest.add_peers();
     peer->set_remote_addr(addr);
     peer->set_last_data_recv_age_ms(age);
   }

@@ -14,8 +14,7 @@ NodeObservation Agent(const std::string& id, const std::string& ip, const std::s
   NodeObservation n;
   n.node_id = id;
   n.hello.set_p2p_addr(ip + ":9000");
-  n.has_latest = true;
-  n.latest.mutable_config()->set_public_key(key);
+  MutableLatest(n).mutable_config()->set_public_key(key);
   return n;
 }
 
