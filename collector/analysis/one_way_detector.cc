@@ -51,6 +51,10 @@ bool InGraph(const NodeFacts& f) { return f.reporting && f.has_peer_data && !f.p
 void DetectOneWayLinks(const DetectorInput& in, std::vector<Verdict>& out) {
   const FleetModel& model = in.model;
   const PeerGraph& g = in.graph;
+  // Both verdicts need a proven one-way link: an isolation needs lost_in or lost_out of at
+  // least one below. Without any, the per-session counts are not made (they walked every
+  // session of a healthy fleet, and searched each peer's list).
+  if (g.one_way.empty()) return;
   const int n = static_cast<int>(model.nodes.size());
   // hears_ok[u]: reporting peers u hears; heard_ok[u]: reporting peers that hear u;
   // peers[u]: reporting peers with a session either way.

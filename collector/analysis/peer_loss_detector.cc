@@ -38,10 +38,13 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
     const NodeHistory* nh = in.history.Node(f.number);
     if (nh == nullptr || nh->peers_baseline < 2) continue;
     uint32_t baseline = nh->peers_baseline;
+    uint32_t heard = static_cast<uint32_t>(f.hears.size());
+    // A node hearing its baseline lost nothing: its peers' facts (a cold line each) are read
+    // only for the nodes that did.
+    if (heard >= baseline) continue;
     uint32_t down_peers = 0;
     for (int peer : f.sessions) down_peers += model.nodes[peer].Up() ? 0 : 1;
-    uint32_t heard = static_cast<uint32_t>(f.hears.size());
-    uint32_t lost = baseline > heard ? baseline - heard : 0;
+    uint32_t lost = baseline - heard;
     lost = lost > down_peers ? lost - down_peers : 0;
     if (2 * lost >= baseline) affected.push_back(u);
   }

@@ -48,6 +48,9 @@ struct CompactPeers {
   uint64_t seq = 0;                   // Snapshot.seq it was made from
   std::vector<PeerSession> sessions;  // in PeerView order
   std::vector<uint64_t> reachable;    // keys of the probes that connected, in probe order
+  // ReachableHash(reachable) (peer_address.h): the analysis compares this to the last
+  // snapshot's instead of the ~100 keys of a fleet whose agents probe every validator.
+  uint64_t reachable_hash = 0;
 };
 
 // The few figures of a snapshot the analysis reads for every node on every tick, copied out of

@@ -63,6 +63,20 @@ std::optional<uint64_t> AddressKey(std::string_view addr) {
 
 uint32_t KeyHost(uint64_t key) { return static_cast<uint32_t>(key >> kIpShift); }
 
+// Each key through the splitmix64 finalizer (so keys one bit apart land far apart), folded in
+// order with a multiply: a reordered, changed, added or dropped key changes the hash.
+uint64_t ReachableHash(const std::vector<uint64_t>& keys) {
+  uint64_t hash = 0x9e3779b97f4a7c15ULL ^ keys.size();
+  for (uint64_t key : keys) {
+    uint64_t x = key + 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    hash = (hash ^ x) * 0x100000001b3ULL + 0x2545f4914f6cdd1dULL;
+  }
+  return hash;
+}
+
 CompactPeers CompactPeersOf(const v1::Snapshot& snapshot) {
   CompactPeers compact;
   compact.seq = snapshot.seq();
@@ -80,6 +94,7 @@ CompactPeers CompactPeersOf(const v1::Snapshot& snapshot) {
     if (!key) return CompactPeers{};
     compact.reachable.push_back(*key);
   }
+  compact.reachable_hash = ReachableHash(compact.reachable);
   compact.valid = true;
   return compact;
 }

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "collector/fleet/fleet_view.h"
 #include "guts/diag/v1/snapshot.pb.h"
@@ -30,6 +31,11 @@ std::optional<uint64_t> AddressKey(std::string_view addr);
 std::optional<uint32_t> HostKey(std::string_view host);
 // The host part of an address key: equal to HostKey(HostOf(addr)) (common/host_port.h).
 uint32_t KeyHost(uint64_t key);
+
+// An order-sensitive 64-bit hash of a list of address keys (CompactPeers::reachable_hash).
+// Lists of one node's successive snapshots with equal hashes and sizes are taken as equal, as
+// participant sets are (SnapshotFigures::participants_hash).
+uint64_t ReachableHash(const std::vector<uint64_t>& keys);
 
 // `snapshot`'s PeerViews and reachable probes as keys. `valid` is false when any of them has
 // no key (the analysis then reads the snapshot itself).

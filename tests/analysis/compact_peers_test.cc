@@ -2,6 +2,8 @@
 // (collector/fleet/peer_address.h) as from the snapshots' PeerViews.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "collector/analysis/fleet_model.h"
 #include "collector/fleet/peer_address.h"
 
@@ -206,6 +208,14 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   MutableLatest(view.nodes[0]).add_probes()->set_addr("10.0.0.6:9000");
   MutableLatest(view.nodes[0]).mutable_probes()->rbegin()->set_reachable(true);
   check("a probe more");
+  // As many probes as before, one to another address: the remembered resolution is known
+  // stale by the probes' hash (CompactPeers::reachable_hash), not by their count.
+  const std::vector<int> before_swap = check("probes unchanged").nodes[0].reachable;
+  EXPECT_EQ(std::count(before_swap.begin(), before_swap.end(), 2), 0);
+  MutableLatest(view.nodes[0]).mutable_probes()->rbegin()->set_addr("10.0.0.2:9000");
+  FleetModel swapped = check("a probe to another address");
+  EXPECT_EQ(swapped.nodes[0].reachable.size(), before_swap.size() + 1);
+  EXPECT_EQ(std::count(swapped.nodes[0].reachable.begin(), swapped.nodes[0].reachable.end(), 2), 1);
   MutableLatest(view.nodes[0]).mutable_peers()->RemoveLast();
   check("a session closed");
 }

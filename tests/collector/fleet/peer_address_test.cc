@@ -63,6 +63,28 @@ TEST(PeerAddressTest, CompactPeersKeepPeerOrderAndOnlyReachableProbes) {
   EXPECT_EQ(c.reachable, std::vector<uint64_t>{*AddressKey("10.0.0.2:9000")});
 }
 
+TEST(PeerAddressTest, ReachableHashFollowsEveryKeyAndTheirOrder) {
+  const uint64_t a = *AddressKey("10.0.0.2:9000");
+  const uint64_t b = *AddressKey("10.0.0.3:9000");
+  const uint64_t c = *AddressKey("10.0.0.3:9001");
+  EXPECT_EQ(ReachableHash({a, b}), ReachableHash({a, b}));
+  EXPECT_NE(ReachableHash({a, b}), ReachableHash({b, a}));
+  EXPECT_NE(ReachableHash({a, b}), ReachableHash({a, c}));
+  EXPECT_NE(ReachableHash({a, b}), ReachableHash({a, b, b}));
+  EXPECT_NE(ReachableHash({a}), ReachableHash({}));
+  EXPECT_NE(ReachableHash({0}), ReachableHash({}));
+
+  v1::Snapshot s;
+  for (const char* addr : {"10.0.0.2:9000", "10.0.0.3:9000"}) {
+    v1::ProbeResult* probe = s.add_probes();
+    probe->set_addr(addr);
+    probe->set_reachable(true);
+  }
+  EXPECT_EQ(CompactPeersOf(s).reachable_hash, ReachableHash({a, b}));
+  s.mutable_probes(1)->set_reachable(false);
+  EXPECT_EQ(CompactPeersOf(s).reachable_hash, ReachableHash({a}));
+}
+
 TEST(PeerAddressTest, OneIpv6PeerLeavesTheSnapshotToTheAnalysis) {
   v1::Snapshot s;
   s.add_peers()->set_remote_addr("10.0.0.2:9000");
