@@ -4,7 +4,8 @@
 // and a partly observed Simplex network (BM_AnalysisTickPartlyObserved) where 30 of the 100
 // validators, run by other organisations, have no agent and are known only from the
 // participants in the nodes' configs, the sessions the observed nodes hold with them and the
-// agents' probes of every validator's P2P address.
+// agents' probes of every validator's P2P address. A third (BM_AnalysisTickSplit) is the first
+// fleet cut in two halves: the tick when the network is on fire.
 // Every iteration sees fresh snapshots (seq, arrival, height and block id move, and the fleet
 // state's per-snapshot compaction of the peers and copy of the figures are redone outside the
 // timed region, as ingest does them), as in production where every node reports once per
@@ -90,7 +91,10 @@ std::pair<int, int> ValidatorsOf(int i, int validator_count) {
   return {i % validator_count, (i + validator_count / 2 + 1) % validator_count};
 }
 
-FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false) {
+bool InMiddle(int i, int n) { return i >= n / 4 && i < 3 * n / 4; }
+
+// `split`: the ring cut in two, [n/4, 3n/4) against the rest; no session crosses the cut.
+FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false, bool split = false) {
   FleetView view;
   view.now = now;
   v1::ValidatorSet validators;
@@ -137,6 +141,7 @@ FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false) {
         // An observer's farthest ring neighbours give way to its two validators, on both ends.
         int j = ((i + sign * k) % n + n) % n;
         if (partly_observed && k == kPeers / 2 && (dials || j >= validator_count)) continue;
+        if (split && InMiddle(i, n) != InMiddle(j, n)) continue;
         AddPeer(s, j, sign > 0, 40000 + k);
       }
     }
@@ -189,13 +194,14 @@ void Advance(FleetView& view, int tick) {
   }
 }
 
-void RunTicks(benchmark::State& state, bool partly_observed) {
+void RunTicks(benchmark::State& state, bool partly_observed, bool split = false) {
   const int n = static_cast<int>(state.range(0));
   absl::Time start = absl::FromUnixSeconds(1'800'000'000);
-  FleetView view = MakeFleet(n, start, partly_observed);
+  FleetView view = MakeFleet(n, start, partly_observed, split);
   for (int i = 0; i < 30; ++i) Advance(view, i + 1);
   Analyzer analyzer{AnalysisConfig{}};
   int tick = 31;
+  size_t open_incidents = 0;
   for (int i = 0; i < 3; ++i) analyzer.Tick(view);  // history warm
   for (auto _ : state) {
     state.PauseTiming();
@@ -203,12 +209,17 @@ void RunTicks(benchmark::State& state, bool partly_observed) {
     state.ResumeTiming();
     AnalysisResult r = analyzer.Tick(view);
     benchmark::DoNotOptimize(r);
-    if (!r.open_incidents.empty()) {
+    if (!split && !r.open_incidents.empty()) {
       static std::string error;
       error = absl::StrCat("healthy fleet opened an incident: ", r.open_incidents[0].summary());
       state.SkipWithError(error.c_str());
     }
+    if (split && r.topology.components_size() != 2) {
+      state.SkipWithError("the split fleet is not seen as two sides");
+    }
+    open_incidents = r.open_incidents.size();
   }
+  state.counters["open_incidents"] = static_cast<double>(open_incidents);
   state.counters["nodes"] = n;
   state.counters["agents"] = static_cast<double>(view.nodes.size());
   size_t sessions = 0;
@@ -218,6 +229,11 @@ void RunTicks(benchmark::State& state, bool partly_observed) {
 
 void BM_AnalysisTick(benchmark::State& state) { RunTicks(state, false); }
 BENCHMARK(BM_AnalysisTick)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// The network on fire: the same fleet cut in two halves (every validator on one side), so the
+// partition's verdict names every node and each node's state and reason come from its side.
+void BM_AnalysisTickSplit(benchmark::State& state) { RunTicks(state, false, true); }
+BENCHMARK(BM_AnalysisTickSplit)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 // Simplex, 30 of the 100 validators without an agent (not in the view), every agent probing the
 // 100 validators and reporting their keys and addresses from its config.
