@@ -128,9 +128,8 @@ class PeerIdentity {
 // them, so it asks for those of a node a few places ahead while working on this one.
 constexpr int kAhead = 8;
 
-// What the first pass reads of an observation: its id, whether it has a snapshot, the
-// snapshot's seq (protobuf keeps scalars at the end of the message, next to latest_peers) and
-// the head of its figures.
+// What the first pass reads of an observation: its id, the pointer to its snapshot (whose seq,
+// in the snapshot's own allocation, FiguresCurrent compares) and the head of its figures.
 void PrefetchHead(const NodeObservation& obs) {
   __builtin_prefetch(&obs.node_id);
   __builtin_prefetch(&obs.latest);

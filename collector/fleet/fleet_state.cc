@@ -78,8 +78,8 @@ void FleetState::AddSamples(NodeObservation& node, const SnapshotSample* added,
                             size_t count) const {
   if (count == 0) return;
   // A new window, never an edit: the old one may be in a view being read. A window is one
-  // block of plain structs (about 7 KiB at 120), so the copy costs about a microsecond per
-  // snapshot, once, where copying it into every view cost that per node and tick.
+  // block of plain structs (about 7 KiB at 120): one copy per stored batch of a node, where
+  // copying it into every view cost that per node and tick.
   const std::vector<SnapshotSample>& old = SamplesOf(node);
   const size_t take = std::min(count, window_);
   const size_t keep = std::min(old.size(), window_ - take);
