@@ -94,7 +94,7 @@ tick() {
   "$bin/analysis_tick_bench" --benchmark_repetitions="$((repeats < 3 ? 3 : repeats))" \
     --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null |
     jq -c '.benchmarks[] | select(.aggregate_name == "median") |
-      {bench: "ceilings", measure: "analysis_tick", nodes: (.name | capture("/(?<n>[0-9]+)") | .n | tonumber),
+      {bench: "ceilings", measure: "analysis_tick", fleet: (.name | split("/")[0]), nodes: (.name | capture("/(?<n>[0-9]+)") | .n | tonumber),
        repetitions: .repetitions, wall_ms_median: .real_time, cpu_ms_median: .cpu_time}'
 }
 

@@ -153,6 +153,22 @@ def detection(rows):
     print()
 
 
+def load_steps(rows, measure, key, label, extra):
+    """One line per step of a ceiling (the medians over its repeats): `label` names the step
+    from its key, `extra` adds the figures only that ceiling has."""
+    steps = defaultdict(list)
+    for r in rows:
+        if r["measure"] == measure:
+            steps[r[key]].append(r)
+    for k in sorted(steps):
+        s = steps[k]
+        print(f"  - {label(k)}: acked {fmt(med([x['acked_per_s'] for x in s]))}/s, "
+              f"p50 {fmt(med([x['ack_p50_ms'] for x in s]))} ms, "
+              f"p99 {fmt(med([x['ack_p99_ms'] for x in s]))} ms, "
+              f"collector {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
+              f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), {extra(s)} ({len(s)} runs)")
+
+
 def ceilings(rows):
     rows = [r for r in rows if r.get("bench") == "ceilings"]
     if not rows:
@@ -163,19 +179,9 @@ def ceilings(rows):
         print(f"- ingest: {fmt(med([r['snapshots_per_s'] for r in ing]))} snapshots/s with ack p99 <= 100 ms "
               f"({len(ing)} repeats: {', '.join(str(r['snapshots_per_s']) for r in ing)}; "
               f"{ing[0]['agents']} streams)")
-        steps = defaultdict(list)
-        for r in rows:
-            if r["measure"] == "ingest_step":
-                steps[r["offered_per_s"]].append(r)
-        for rate in sorted(steps):
-            s = steps[rate]
-            print(f"  - offered {rate:,.0f}/s: acked {fmt(med([x['acked_per_s'] for x in s]))}/s, "
-                  f"p50 {fmt(med([x['ack_p50_ms'] for x in s]))} ms, "
-                  f"p99 {fmt(med([x['ack_p99_ms'] for x in s]))} ms, "
-                  f"collector {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
-                  f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), "
-                  f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
-                  f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core) ({len(s)} runs)")
+        load_steps(rows, "ingest_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",
+                   lambda s: f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
+                             f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)")
     fl = [r for r in rows if r["measure"] == "fleet_1hz"]
     if fl:
         print(f"- nodes per collector at 1 snapshot/s on the grid (ack p99 of a round <= 500 ms, half a "
@@ -183,20 +189,11 @@ def ceilings(rows):
               f"{fmt(med([r['nodes_with_headroom'] for r in fl]))} ({len(fl)} repeats: "
               f"{', '.join(str(r['nodes_fit']) for r in fl)}; first not fitting: "
               f"{', '.join(str(r['first_not_fitting']) for r in fl)})")
-        steps = defaultdict(list)
-        for r in rows:
-            if r["measure"] == "fleet_step":
-                steps[r["agents"]].append(r)
-        for n in sorted(steps):
-            s = steps[n]
-            print(f"  - {n:,} agents: acked {fmt(med([x['acked_per_s'] for x in s]))}/s, "
-                  f"p50 {fmt(med([x['ack_p50_ms'] for x in s]))} ms, "
-                  f"p99 {fmt(med([x['ack_p99_ms'] for x in s]))} ms, "
-                  f"collector {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
-                  f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), max RSS "
-                  f"{fmt(med([x.get('collector_max_rss_mib') for x in s]))} MiB ({len(s)} runs)")
-    for r in sorted((r for r in rows if r["measure"] == "analysis_tick"), key=lambda r: r["nodes"]):
-        print(f"- analysis tick, {r['nodes']:,} nodes: {fmt(r['cpu_ms_median'])} ms CPU, "
+        load_steps(rows, "fleet_step", "agents", lambda n: f"{n:,} agents",
+                   lambda s: f"max RSS {fmt(med([x.get('collector_max_rss_mib') for x in s]))} MiB")
+    for r in sorted((r for r in rows if r["measure"] == "analysis_tick"),
+                    key=lambda r: (r.get("fleet", ""), r["nodes"])):
+        print(f"- analysis tick, {r.get('fleet', 'BM_AnalysisTick')}, {r['nodes']:,} nodes: {fmt(r['cpu_ms_median'])} ms CPU, "
               f"{fmt(r['wall_ms_median'])} ms wall (median of {r['repetitions']})")
     b = [r for r in rows if r["measure"] == "bundle"]
     if b:
