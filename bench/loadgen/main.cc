@@ -142,8 +142,8 @@ int main(int argc, char** argv) {
         for (auto& s : sims) s->Due(next_round);
       }
     } else {
-      uint64_t target = static_cast<uint64_t>(absl::ToDoubleSeconds(now - start) * rate);
-      for (; scheduled < target; ++scheduled) {
+      uint64_t due_by_now = static_cast<uint64_t>(absl::ToDoubleSeconds(now - start) * rate);
+      for (; scheduled < due_by_now; ++scheduled) {
         sims[scheduled % sims.size()]->Due(start + absl::Seconds(scheduled / rate));
       }
     }
