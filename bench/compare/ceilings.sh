@@ -12,7 +12,10 @@
 #            against a fresh guts-collector per step. The tick that follows a round runs half a
 #            tick (500 ms) after it, so a fleet fits while the round's ack p99, timed from the
 #            round's instant, stays <= 500 ms and >= 95 % is acked; "with headroom" is p99 <=
-#            250 ms. Each repeat stops at the first fleet that does not fit.
+#            250 ms. Each repeat stops at the first fleet that does not fit. The generator
+#            shares the 2 cores and starts a round's writes from one thread, one after another:
+#            its own send delay (send_delay_p99_ms) is part of the ack p99, so the figure is a
+#            floor for a collector whose agents run on their own hosts.
 #   tick     bench/analysis (Google Benchmark, one Analyzer::Tick at 100, 1000, 10 000
 #            nodes with 20 peer sessions each), REPEATS repetitions, medians.
 #   bundle   `gutsctl diag collect --node v1` against a guts-sim node whose log was grown to

@@ -190,7 +190,9 @@ def ceilings(rows):
               f"{', '.join(str(r['nodes_fit']) for r in fl)}; first not fitting: "
               f"{', '.join(str(r['first_not_fitting']) for r in fl)})")
         load_steps(rows, "fleet_step", "agents", lambda n: f"{n:,} agents",
-                   lambda s: f"max RSS {fmt(med([x.get('collector_max_rss_mib') for x in s]))} MiB")
+                   lambda s: f"max RSS {fmt(med([x.get('collector_max_rss_mib') for x in s]))} MiB, "
+                             f"the generator's own send delay p99 {fmt(med([x.get('send_delay_p99_ms') for x in s]))} ms "
+                             f"(ack p99 from the send {fmt(med([x.get('ack_from_send_p99_ms') for x in s]))} ms)")
     for r in sorted((r for r in rows if r["measure"] == "analysis_tick"),
                     key=lambda r: (r.get("fleet", ""), r["nodes"])):
         print(f"- analysis tick, {r.get('fleet', 'BM_AnalysisTick')}, {r['nodes']:,} nodes: {fmt(r['cpu_ms_median'])} ms CPU, "

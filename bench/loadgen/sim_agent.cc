@@ -35,7 +35,7 @@ void SimAgent::WriteNext() {
   absl::Time scheduled = due_.front();
   due_.pop_front();
   uint64_t seq = next_seq_++;
-  unacked_.emplace_back(seq, scheduled);
+  unacked_.push_back({seq, scheduled, absl::Now()});
   writing_ = true;
   if (!variants_.empty()) {
     // gRPC serializes the message inside StartWrite: the variant may be reused at once.
@@ -66,10 +66,15 @@ void SimAgent::OnReadDone(bool ok) {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (in_.has_ack()) {
       absl::Time now = absl::Now();
-      while (!unacked_.empty() && unacked_.front().first <= in_.ack().seq()) {
+      while (!unacked_.empty() && unacked_.front().seq <= in_.ack().seq()) {
         if (measuring_) {
+          const Unacked& u = unacked_.front();
           latencies_ms_.push_back(
-              static_cast<float>(absl::ToDoubleMilliseconds(now - unacked_.front().second)));
+              static_cast<float>(absl::ToDoubleMilliseconds(now - u.scheduled)));
+          send_delays_ms_.push_back(
+              static_cast<float>(absl::ToDoubleMilliseconds(u.sent - u.scheduled)));
+          latencies_from_send_ms_.push_back(
+              static_cast<float>(absl::ToDoubleMilliseconds(now - u.sent)));
           ++acked_measured_;
         }
         unacked_.pop_front();
@@ -101,6 +106,16 @@ grpc::Status SimAgent::Await() {
 std::vector<float> SimAgent::TakeLatencies() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   return std::move(latencies_ms_);
+}
+
+std::vector<float> SimAgent::TakeSendDelays() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return std::move(send_delays_ms_);
+}
+
+std::vector<float> SimAgent::TakeLatenciesFromSend() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return std::move(latencies_from_send_ms_);
 }
 
 uint64_t SimAgent::acked_measured() {

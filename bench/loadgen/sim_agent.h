@@ -2,7 +2,9 @@
 // no thread of its own. The pacer calls Due() when the agent's next snapshot is scheduled
 // (open loop: the schedule does not wait for acks); the agent writes it as soon as the stream
 // takes it and records, per cumulative ack, the latency from the scheduled time of every
-// snapshot it covers.
+// snapshot it covers. It also records how late each write started (the generator's own delay:
+// one pacer thread starts a whole aligned round's writes one after another), so that a report
+// can tell the collector's part of a latency from the generator's.
 //
 // Example:
 //   SimAgent agent(stub.get(), "v17", 17);
@@ -46,6 +48,10 @@ class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
 
   // Latencies (ms) of acked snapshots while measuring, and how many were acked meanwhile.
   std::vector<float> TakeLatencies();
+  // While measuring, per acked snapshot: how long after its scheduled time its write started
+  // (ms), and its ack's latency from that start (ms).
+  std::vector<float> TakeSendDelays();
+  std::vector<float> TakeLatenciesFromSend();
   uint64_t acked_measured();
   bool done();
 
@@ -70,11 +76,18 @@ class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
   bool done_ = false;
   bool measuring_ = false;
   grpc::Status status_;
-  std::deque<absl::Time> due_;                           // scheduled times not yet written
-  std::deque<std::pair<uint64_t, absl::Time>> unacked_;  // seq -> scheduled time
+  std::deque<absl::Time> due_;  // scheduled times not yet written
+  struct Unacked {
+    uint64_t seq;
+    absl::Time scheduled;
+    absl::Time sent;  // when its write started
+  };
+  std::deque<Unacked> unacked_;
   uint64_t next_seq_ = 1;
   uint64_t acked_measured_ = 0;
   std::vector<float> latencies_ms_;
+  std::vector<float> send_delays_ms_;
+  std::vector<float> latencies_from_send_ms_;
 };
 
 }  // namespace guts::bench
