@@ -13,9 +13,11 @@
 #include "common/host_port.h"
 #include "common/http_server.h"
 #include "common/logging.h"
+#include "common/mutex_checks.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
+  guts::SkipMutexDeadlockDetection();
   // glibc gives each thread that allocates its own malloc arena; with a dozen mostly idle
   // threads (sources, stream, HTTP, gRPC) that is megabytes of RSS for nothing. Two arenas are
   // plenty at one snapshot a second and keep the agent inside its memory budget.

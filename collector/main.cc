@@ -11,6 +11,7 @@
 #include "collector/collector.h"
 #include "collector/config.h"
 #include "common/logging.h"
+#include "common/mutex_checks.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -52,6 +53,7 @@ bool WriteReadyFile(const std::string& path, const std::string& grpc, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
+  guts::SkipMutexDeadlockDetection();
   // Block the stop signals before any thread starts, so that only sigwait() below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "common/host_port.h"
 #include "common/logging.h"
+#include "common/mutex_checks.h"
 #include "sim/control_api.h"
 #include "sim/fault_command.h"
 #include "sim/faults.h"
@@ -268,6 +269,7 @@ int Ctl(const std::string& control, const std::vector<std::string>& args) {
 }  // namespace guts::sim
 
 int main(int argc, char** argv) {
+  guts::SkipMutexDeadlockDetection();
   using guts::sim::RunFlags;
   CLI::App app{"guts-sim: a simulated Guts network with real TCP and fault injection"};
   app.require_subcommand(1);
