@@ -15,12 +15,8 @@ std::unique_ptr<BundleRpcs> MakeCollectorBundles(Store* store, AgentServiceImpl*
         return agents->SendCommand(node, cmd);
       },
       [store] {
-        std::vector<std::string> nodes;
-        absl::StatusOr<std::vector<LatestNode>> latest = store->LatestAll();
-        if (latest.ok()) {
-          for (const LatestNode& n : *latest) nodes.push_back(n.node_id);
-        }
-        return nodes;
+        absl::StatusOr<std::vector<std::string>> nodes = store->NodeIds();
+        return nodes.ok() ? *std::move(nodes) : std::vector<std::string>();
       },
       std::move(options));
   if (!bundles.ok()) {

@@ -126,10 +126,15 @@ absl::StatusOr<LatestKeyParts> ParseLatestKey(absl::string_view key) {
 
 std::string EncodeLatestValue(const LatestValue& value) {
   std::string out;
-  out.reserve(16 + value.snapshot.size());
+  out.reserve(17 + value.snapshot_key.size() + value.snapshot.size());
   AppendBe64(&out, static_cast<uint64_t>(value.received_unix_ms));
   AppendBe64(&out, static_cast<uint64_t>(value.first_seen_unix_ms));
-  out.append(value.snapshot);
+  if (!value.snapshot_key.empty()) {
+    out.push_back('\0');
+    out.append(value.snapshot_key);
+  } else {
+    out.append(value.snapshot);
+  }
   return out;
 }
 
@@ -138,7 +143,16 @@ absl::StatusOr<LatestValue> DecodeLatestValue(absl::string_view bytes) {
   LatestValue v;
   v.received_unix_ms = static_cast<int64_t>(DecodeBe64(bytes.data()));
   v.first_seen_unix_ms = static_cast<int64_t>(DecodeBe64(bytes.data() + 8));
-  v.snapshot = std::string(bytes.substr(16));
+  absl::string_view rest = bytes.substr(16);
+  if (!rest.empty() && rest.front() == '\0') {
+    rest.remove_prefix(1);
+    if (!ParseSnapshotKey(rest).ok()) {
+      return absl::DataLossError("latest value names no snapshot key");
+    }
+    v.snapshot_key = std::string(rest);
+  } else {
+    v.snapshot = std::string(rest);
+  }
   return v;
 }
 

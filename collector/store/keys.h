@@ -67,11 +67,15 @@ struct LatestKeyParts {
 };
 absl::StatusOr<LatestKeyParts> ParseLatestKey(absl::string_view key);
 
-// Value of a latest snapshot: be64(received_unix_ms) be64(first_seen_unix_ms) snapshot bytes.
+// Value of a latest snapshot: be64(received_unix_ms) be64(first_seen_unix_ms), then either
+//   '\0' and the snapshots-CF key of the node's latest snapshot (written since 6 Dec 2026:
+//        the snapshot itself is read from there, so each snapshot's bytes are written once), or
+//   the serialized snapshot (the earlier layout; its first byte is a field tag, never 0).
 struct LatestValue {
   int64_t received_unix_ms = 0;
   int64_t first_seen_unix_ms = 0;
-  std::string snapshot;  // serialized guts.diag.v1.Snapshot
+  std::string snapshot_key;  // the latest snapshot's SnapshotKey; empty in the earlier layout
+  std::string snapshot;      // serialized guts.diag.v1.Snapshot; the earlier layout only
 };
 std::string EncodeLatestValue(const LatestValue& value);
 absl::StatusOr<LatestValue> DecodeLatestValue(absl::string_view bytes);

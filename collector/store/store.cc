@@ -209,6 +209,24 @@ struct Store::Impl {
     return out;
   }
 
+  // The serialized snapshot at `key` of `node_id`, the latest the latest CF names; when it is
+  // gone (retention or downsampling deleted it: a node silent for longer than they keep), the
+  // node's newest stored one; "" when none is left.
+  absl::StatusOr<std::string> LatestSnapshotBytes(const std::string& node_id,
+                                                  const std::string& key) const {
+    std::string out;
+    auto take = [&](absl::string_view, absl::string_view bytes) -> absl::StatusOr<bool> {
+      out.assign(bytes.data(), bytes.size());
+      return false;
+    };
+    if (absl::Status s = Read(node_id, key, key + '\0', take); !s.ok()) return s;
+    if (!out.empty()) return out;
+    absl::StatusOr<std::string> newest = LastSnapshotKey(node_id);
+    if (!newest.ok() || newest->empty()) return newest;
+    if (absl::Status s = Read(node_id, *newest, *newest + '\0', take); !s.ok()) return s;
+    return out;
+  }
+
   // When the first chain value of `node_id` at or after `bound` is a delta, puts it into
   // `batch` whole, as a chain start: what it builds on is about to be deleted.
   absl::Status RewriteFirstChainValueFrom(const std::string& node_id, const std::string& bound,
@@ -347,10 +365,11 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
   // few thousand records).
   rocksdb::WriteBatch& batch = impl_->snapshot_batch;
   batch.Clear();
-  // Per node, the record with the highest seq and its bytes (serialized once, for both CFs).
+  // Per node, the record with the highest seq and its key, which the latest CF names: the
+  // snapshot's bytes go into the write once, in the snapshots CF.
   struct Newest {
     const SnapshotRecord* record = nullptr;
-    std::string bytes;
+    std::string key;
   };
   std::map<std::string, Newest> newest;
   std::string bytes, value;
@@ -377,8 +396,8 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
       }
     }
     std::string key = keys::SnapshotKey(s.node_id(), s.taken_unix_ms(), s.seq());
+    if (is_newest) n.key = key;
     SerializeDeterministic(s, &bytes);
-    if (is_newest) n.bytes = bytes;
     value.clear();
     if (key <= chain.last_key) {
       // Out of time order (a replay, a clock stepped back): stored whole, outside the chain.
@@ -417,7 +436,9 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
     chain.last_key = std::move(key);
   }
   for (auto& [node, n] : newest) {
-    keys::LatestValue v{ToMs(n.record->received), ToMs(n.record->first_seen), std::move(n.bytes)};
+    keys::LatestValue v{.received_unix_ms = ToMs(n.record->received),
+                        .first_seen_unix_ms = ToMs(n.record->first_seen),
+                        .snapshot_key = std::move(n.key)};
     batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(node), keys::EncodeLatestValue(v));
   }
   for (const RoomRecord& r : room_records) {
@@ -465,15 +486,35 @@ absl::StatusOr<std::vector<LatestNode>> Store::LatestAll() const {
     }
     absl::StatusOr<keys::LatestValue> v = keys::DecodeLatestValue(value);
     if (!v.ok()) return v.status();
-    Snapshot snapshot;
-    if (!snapshot.ParseFromString(v->snapshot)) {
-      return absl::DataLossError(absl::StrCat("unparsable latest snapshot of ", key->node));
+    if (!v->snapshot_key.empty()) {
+      absl::StatusOr<std::string> bytes = impl_->LatestSnapshotBytes(key->node, v->snapshot_key);
+      if (!bytes.ok()) return bytes.status();
+      v->snapshot = *std::move(bytes);
     }
-    node.snapshot = std::move(snapshot);
+    if (!v->snapshot.empty()) {
+      Snapshot snapshot;
+      if (!snapshot.ParseFromString(v->snapshot)) {
+        return absl::DataLossError(absl::StrCat("unparsable latest snapshot of ", key->node));
+      }
+      node.snapshot = std::move(snapshot);
+    }
     node.received = FromMs(v->received_unix_ms);
     node.first_seen = FromMs(v->first_seen_unix_ms);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read latest");
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Store::NodeIds() const {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(kLatest)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<keys::LatestKeyParts> key = keys::ParseLatestKey(View(it->key()));
+    if (!key.ok()) return key.status();
+    if (out.empty() || out.back() != key->node) out.push_back(std::move(key->node));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "read node ids");
   return out;
 }
 
@@ -587,13 +628,13 @@ absl::Status Store::DeleteSnapshotsBefore(absl::Time cutoff) {
     absl::MutexLock lock(&impl_->write_mu);
     impl_->retention_floor_ms = std::max(impl_->retention_floor_ms, absl::ToUnixMillis(cutoff));
   }
-  absl::StatusOr<std::vector<LatestNode>> nodes = LatestAll();
+  absl::StatusOr<std::vector<std::string>> nodes = NodeIds();
   if (!nodes.ok()) return nodes.status();
   rocksdb::WriteBatch batch;
-  for (const LatestNode& n : *nodes) {
-    std::string prefix = keys::NodePrefix(n.node_id);
-    std::string bound = keys::SnapshotTimeBound(n.node_id, absl::ToUnixMillis(cutoff));
-    if (absl::Status s = impl_->RewriteFirstChainValueFrom(n.node_id, bound, &batch); !s.ok()) {
+  for (const std::string& node : *nodes) {
+    std::string prefix = keys::NodePrefix(node);
+    std::string bound = keys::SnapshotTimeBound(node, absl::ToUnixMillis(cutoff));
+    if (absl::Status s = impl_->RewriteFirstChainValueFrom(node, bound, &batch); !s.ok()) {
       return s;
     }
     batch.DeleteRange(impl_->cf(kSnapshots), prefix, bound);
@@ -622,16 +663,16 @@ absl::Status Store::DownsampleSnapshotsBefore(absl::Time cutoff, absl::Duration 
     return FromRocks(got, "read downsampling watermark");
   }
   if (from >= cut) return absl::OkStatus();
-  absl::StatusOr<std::vector<LatestNode>> nodes = LatestAll();
+  absl::StatusOr<std::vector<std::string>> nodes = NodeIds();
   if (!nodes.ok()) return nodes.status();
-  for (const LatestNode& n : *nodes) {
-    std::string lower = keys::SnapshotTimeBound(n.node_id, from);
-    std::string upper = keys::SnapshotTimeBound(n.node_id, cut);
+  for (const std::string& node : *nodes) {
+    std::string lower = keys::SnapshotTimeBound(node, from);
+    std::string upper = keys::SnapshotTimeBound(node, cut);
     rocksdb::WriteBatch batch;
     // The range goes, then what is kept of it comes back (later in the batch: newer), as a
     // fresh chain of its own; the first chain value after it may build on what goes.
     batch.DeleteRange(impl_->cf(kSnapshots), lower, upper);
-    if (absl::Status s = impl_->RewriteFirstChainValueFrom(n.node_id, upper, &batch); !s.ok()) {
+    if (absl::Status s = impl_->RewriteFirstChainValueFrom(node, upper, &batch); !s.ok()) {
       return s;
     }
     std::string base, value, pending_key, pending;
@@ -660,7 +701,7 @@ absl::Status Store::DownsampleSnapshotsBefore(absl::Time cutoff, absl::Duration 
     };
     int64_t bucket = 0;
     absl::Status s =
-        impl_->Read(n.node_id, lower, upper,
+        impl_->Read(node, lower, upper,
                     [&](absl::string_view key, absl::string_view bytes) -> absl::StatusOr<bool> {
                       absl::StatusOr<keys::SnapshotKeyParts> parts = keys::ParseSnapshotKey(key);
                       if (!parts.ok()) return parts.status();

@@ -91,7 +91,9 @@ class Store {
  public:
   // The layout version this build writes. Opening a store written by a newer version fails.
   // Version 2 stores deltas (keys::SnapshotValueKind) and still reads version 1's values.
-  static constexpr int kVersion = 2;
+  // Version 3's latest CF names each node's latest snapshot by its key instead of holding a
+  // second copy of it (keys::LatestValue); it still reads version 2's latest values.
+  static constexpr int kVersion = 3;
 
   // Opens or creates the store in options.dir. Returns FAILED_PRECONDITION for a store of a
   // newer version, INTERNAL (with RocksDB's message) when RocksDB cannot open it.
@@ -108,8 +110,11 @@ class Store {
                             const std::vector<RoomRecord>& room_records = {});
   absl::Status PutHello(const guts::diag::v1::Hello& hello);
 
-  // Every node of the latest CF, sorted by node id.
+  // Every node of the latest CF, sorted by node id, each with its latest snapshot (read from
+  // the snapshots CF: one history read per node, up to chain_length - 1 deltas applied).
   absl::StatusOr<std::vector<LatestNode>> LatestAll() const;
+  // The ids of those nodes alone (no snapshot read).
+  absl::StatusOr<std::vector<std::string>> NodeIds() const;
 
   // Calls `visit` on the node's snapshots with from <= taken < to, oldest first, until it
   // returns false. Infinite bounds mean open ends.

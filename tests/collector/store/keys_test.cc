@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "guts/diag/v1/snapshot.pb.h"
+
 namespace guts::collector::keys {
 namespace {
 
@@ -52,13 +54,37 @@ TEST(KeysTest, LatestKeysTellSnapshotFromHello) {
 }
 
 TEST(KeysTest, LatestValueRoundTripsAndRejectsShortInput) {
-  LatestValue v{1700000000000, 1600000000000, "snapshot-bytes"};
+  LatestValue v{.received_unix_ms = 1700000000000,
+                .first_seen_unix_ms = 1600000000000,
+                .snapshot_key = SnapshotKey("v7", 1700000000000, 42)};
   absl::StatusOr<LatestValue> back = DecodeLatestValue(EncodeLatestValue(v));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->received_unix_ms, v.received_unix_ms);
   EXPECT_EQ(back->first_seen_unix_ms, v.first_seen_unix_ms);
-  EXPECT_EQ(back->snapshot, v.snapshot);
+  EXPECT_EQ(back->snapshot_key, v.snapshot_key);
+  EXPECT_TRUE(back->snapshot.empty());
   EXPECT_EQ(DecodeLatestValue("short").status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Stores of layout version 2 hold the snapshot itself; those values still decode.
+TEST(KeysTest, LatestValueOfTheEarlierLayoutStillDecodes) {
+  guts::diag::v1::Snapshot snapshot;
+  snapshot.set_node_id("v7");
+  snapshot.set_seq(42);
+  LatestValue v{.received_unix_ms = 1700000000000,
+                .first_seen_unix_ms = 1600000000000,
+                .snapshot = snapshot.SerializeAsString()};
+  absl::StatusOr<LatestValue> back = DecodeLatestValue(EncodeLatestValue(v));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->snapshot_key.empty());
+  EXPECT_EQ(back->snapshot, v.snapshot);
+}
+
+TEST(KeysTest, LatestValueNamingNoSnapshotKeyIsDataLoss) {
+  std::string bytes(16, '\1');
+  bytes += '\0';
+  bytes += "not a key";
+  EXPECT_EQ(DecodeLatestValue(bytes).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(KeysTest, BundleChunkKeysSortByOffset) {

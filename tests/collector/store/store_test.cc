@@ -125,6 +125,75 @@ TEST_F(StoreTest, LatestKeepsTheHighestSeqAndTheHello) {
   EXPECT_EQ(latest->front().hello->p2p_addr(), "127.0.0.11:9000");
 }
 
+// The latest CF names the latest snapshot; LatestAll reads it back from the snapshots CF: from
+// the middle of a delta chain, after a reopen, and when the highest seq was taken by a clock
+// that stepped back, so that an older snapshot's key sorts after it.
+TEST_F(StoreTest, LatestReadsTheHighestSeqBackFromTheSnapshotsAfterReopen) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<Snapshot> made;
+  for (uint64_t seq = 1; seq <= 101; ++seq) made.push_back(run.Next(seq, start));
+  made[100].set_taken_unix_ms(made[60].taken_unix_ms() + 500);  // the clock stepped back
+  for (const Snapshot& s : made) {
+    SnapshotRecord r;
+    r.snapshot = s;
+    r.received = absl::FromUnixMillis(s.taken_unix_ms() + 7);
+    r.first_seen = start;
+    ASSERT_TRUE(store_->PutSnapshots({r}).ok());
+  }
+  store_.reset();
+  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = *std::move(s);
+  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_EQ(latest->size(), 1u);
+  ASSERT_TRUE(latest->front().snapshot.has_value());
+  EXPECT_EQ(SnapshotBytes(*latest->front().snapshot), SnapshotBytes(made[100]));
+  EXPECT_EQ(latest->front().received, absl::FromUnixMillis(made[100].taken_unix_ms() + 7));
+  EXPECT_EQ(latest->front().first_seen, start);
+  EXPECT_EQ(store_->NodeIds().value(), std::vector<std::string>{"v1"});
+}
+
+// A node silent for longer than retention keeps: its latest snapshot is deleted, so LatestAll
+// falls back to its newest stored one, and to none when nothing is left; its hello stays.
+TEST_F(StoreTest, LatestOfANodeWhoseLatestSnapshotWasDeletedFallsBack) {
+  ASSERT_TRUE(store_->PutSnapshots({Record("v1", 1, 1000), Record("v1", 2, 2000)}).ok());
+  ASSERT_TRUE(store_->PutSnapshots({Record("v1", 9, 1500)}).ok());  // highest seq, older key
+  ASSERT_TRUE(store_->DeleteSnapshotsBefore(absl::FromUnixMillis(1800)).ok());
+  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_EQ(latest->size(), 1u);
+  ASSERT_TRUE(latest->front().snapshot.has_value());
+  EXPECT_EQ(latest->front().snapshot->seq(), 2u);
+  ASSERT_TRUE(store_->DeleteSnapshotsBefore(absl::FromUnixMillis(5000)).ok());
+  latest = store_->LatestAll();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_FALSE(latest->front().snapshot.has_value());
+  EXPECT_EQ(latest->front().received, absl::FromUnixMillis(1505));
+}
+
+// A version 2 store's latest values hold the snapshot itself: still read as they are.
+TEST_F(StoreTest, LatestValuesOfTheEarlierLayoutStillRead) {
+  Snapshot old = Record("v3", 77, 5000).snapshot;
+  store_.reset();
+  EditRaw(dir_, "latest", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+    keys::LatestValue v{
+        .received_unix_ms = 5005, .first_seen_unix_ms = 1000, .snapshot = old.SerializeAsString()};
+    ASSERT_TRUE(db->Put({}, cf, keys::LatestSnapshotKey("v3"), keys::EncodeLatestValue(v)).ok());
+  });
+  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = *std::move(s);
+  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_EQ(latest->size(), 1u);
+  ASSERT_TRUE(latest->front().snapshot.has_value());
+  EXPECT_EQ(SnapshotBytes(*latest->front().snapshot), SnapshotBytes(old));
+  EXPECT_EQ(latest->front().received, absl::FromUnixMillis(5005));
+}
+
 TEST_F(StoreTest, SnapshotsSurviveReopen) {
   ASSERT_TRUE(store_->PutSnapshots({Record("v2", 1, 1000), Record("v2", 2, 2000)}).ok());
   store_.reset();
