@@ -10,11 +10,23 @@
 
 namespace guts::agent {
 
+// What RunAll waits on: how many of the sources it started are still running. One wait for
+// all of them, woken by the last to finish, rather than one wait per source: a sleep and a
+// wake-up of the snapshot thread per source each snapshot was a measurable part of an idle
+// agent's CPU (issue 21).
+struct SourceRunner::Run {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t id = 0;     // bumped by each RunAll
+  size_t pending = 0;  // sources of run `id` not finished yet
+};
+
 // One source and its thread. `mu` guards the fields below it; the source thread waits for
 // `generation` to move, runs Collect outside the lock, then publishes the result.
 struct SourceRunner::Slot {
   std::unique_ptr<Source> source;
   std::thread thread;
+  Run* run = nullptr;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -23,6 +35,7 @@ struct SourceRunner::Slot {
   bool busy = false;
   absl::Time deadline;
   absl::Time started;
+  uint64_t run_id = 0;  // the RunAll that started the current generation
   // Result of the last finished run.
   uint64_t done_generation = 0;
   v1::Snapshot part;
@@ -41,6 +54,7 @@ struct SourceRunner::Slot {
       if (stopping) return;
       seen = generation;
       absl::Time run_deadline = deadline;
+      const uint64_t my_run = run_id;
       lock.unlock();
       v1::Snapshot fresh;
       absl::Time begin = absl::Now();
@@ -53,14 +67,24 @@ struct SourceRunner::Slot {
       done_generation = seen;
       busy = false;
       cv.notify_all();
+      lock.unlock();
+      {
+        // Counted only in the run that started it: one that hung past its run's deadline
+        // finishes unnoticed by the next.
+        std::lock_guard<std::mutex> run_lock(run->mu);
+        if (run->id == my_run && run->pending > 0 && --run->pending == 0) run->cv.notify_all();
+      }
+      lock.lock();
     }
   }
 };
 
-SourceRunner::SourceRunner(std::vector<std::unique_ptr<Source>> sources) {
+SourceRunner::SourceRunner(std::vector<std::unique_ptr<Source>> sources)
+    : run_(std::make_unique<Run>()) {
   for (auto& source : sources) {
     auto slot = std::make_unique<Slot>();
     slot->source = std::move(source);
+    slot->run = run_.get();
     slots_.push_back(std::move(slot));
   }
   for (auto& slot : slots_) slot->thread = std::thread([s = slot.get()] { s->Loop(); });
@@ -78,24 +102,33 @@ SourceRunner::~SourceRunner() {
 std::vector<SourceRun> SourceRunner::RunAll(absl::Time deadline, v1::Snapshot& snapshot) {
   const absl::Time start = absl::Now();
   std::vector<uint64_t> started(slots_.size(), 0);  // generation started, 0 = still hanging
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    Slot& slot = *slots_[i];
-    std::lock_guard<std::mutex> lock(slot.mu);
-    if (slot.busy) continue;
-    slot.busy = true;
-    slot.deadline = deadline;
-    slot.started = start;
-    started[i] = ++slot.generation;
-    slot.cv.notify_all();
+  {
+    // Held while the sources start: one that finishes at once waits for the count to be
+    // complete before it takes itself off it.
+    std::unique_lock<std::mutex> run_lock(run_->mu);
+    const uint64_t run_id = ++run_->id;
+    run_->pending = 0;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      Slot& slot = *slots_[i];
+      std::lock_guard<std::mutex> lock(slot.mu);
+      if (slot.busy) continue;
+      slot.busy = true;
+      slot.deadline = deadline;
+      slot.started = start;
+      slot.run_id = run_id;
+      started[i] = ++slot.generation;
+      ++run_->pending;
+      slot.cv.notify_all();
+    }
+    run_->cv.wait_until(run_lock, absl::ToChronoTime(deadline), [&] { return run_->pending == 0; });
   }
 
   std::vector<SourceRun> runs;
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot& slot = *slots_[i];
     std::unique_lock<std::mutex> lock(slot.mu);
-    bool finished = started[i] != 0 && slot.cv.wait_until(lock, absl::ToChronoTime(deadline), [&] {
-      return slot.done_generation == started[i];
-    });
+    // Finished or not, decided now (the deadline passed or every started source is done).
+    bool finished = started[i] != 0 && slot.done_generation == started[i];
     SourceRun run{.name = std::string(slot.source->name())};
     if (finished) {
       run.duration = slot.took;

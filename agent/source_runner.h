@@ -42,7 +42,9 @@ class SourceRunner {
   std::vector<SourceRun> RunAll(absl::Time deadline, v1::Snapshot& snapshot);
 
  private:
+  struct Run;
   struct Slot;
+  std::unique_ptr<Run> run_;
   std::vector<std::unique_ptr<Slot>> slots_;
 };
 

@@ -181,6 +181,7 @@ absl::Status NodeApiSource::Collect(absl::Time deadline, v1::Snapshot& part) {
   if (!reply.ok()) {
     // The node is down or not listening: nothing else can answer either.
     health.set_reachable(false);
+    probes_known_ = false;  // and /health/{live,ready,startup} are asked when it is back
     return reply.status();
   }
   health.set_reachable(true);
@@ -190,17 +191,36 @@ absl::Status NodeApiSource::Collect(absl::Time deadline, v1::Snapshot& part) {
   absl::Status health_status = body.ok() ? FillHealth(*body, health) : body.status();
   if (!health_status.ok()) failures.emplace_back(health_status.message());
 
-  for (auto [path, field] :
-       {std::pair{"/health/live", &v1::NodeHealth::set_live_http_status},
-        std::pair{"/health/ready", &v1::NodeHealth::set_ready_http_status},
-        std::pair{"/health/startup", &v1::NodeHealth::set_startup_http_status}}) {
-    absl::StatusOr<HttpReply> probe = http_.Get(base_url_ + path, Remaining(deadline));
-    if (probe.ok()) {
-      (health.*field)(static_cast<uint32_t>(probe->status));
-    } else {
-      failures.emplace_back(probe.status().message());
+  // /health/live, /health/ready and /health/startup: three of the seven GETs of a snapshot, and
+  // nothing in the collector reads their figures, so they are asked only when due (see the
+  // header) and their last answers are carried forward in between.
+  const bool health_moved = !probes_known_ || health.http_status() != last_health_http_status_ ||
+                            health.status() != last_health_status_ ||
+                            health.uptime_seconds() < last_uptime_seconds_;
+  last_health_http_status_ = health.http_status();
+  last_health_status_ = health.status();
+  last_uptime_seconds_ = health.uptime_seconds();
+  if (health_moved || ++snapshots_since_probes_ >= kHealthProbesEvery) {
+    snapshots_since_probes_ = 0;
+    probes_known_ = true;
+    for (auto [path, answer] : {std::pair{"/health/live", &probe_status_[0]},
+                                std::pair{"/health/ready", &probe_status_[1]},
+                                std::pair{"/health/startup", &probe_status_[2]}}) {
+      absl::StatusOr<HttpReply> probe = http_.Get(base_url_ + path, Remaining(deadline));
+      if (probe.ok()) {
+        *answer = static_cast<uint32_t>(probe->status);
+      } else {
+        // Not reachable: 0, as the field says, and asked again next snapshot.
+        *answer = 0;
+        probes_known_ = false;
+        failures.emplace_back(probe.status().message());
+      }
     }
+    ++health_probes_polled_;
   }
+  health.set_live_http_status(probe_status_[0]);
+  health.set_ready_http_status(probe_status_[1]);
+  health.set_startup_http_status(probe_status_[2]);
 
   v1::ConsensusView& consensus = *part.mutable_consensus();
   absl::StatusOr<Body> status = get_json("/api/consensus/status");

@@ -40,7 +40,11 @@ uint64_t MeminfoBytes(const std::string& meminfo, absl::string_view key) {
 SystemSource::SystemSource(SystemSourceOptions options)
     : options_(std::move(options)),
       proc_is_procfs_(IsProcfs(options_.proc_root)),
-      node_process_(options_.proc_root, options_.node_process_name) {}
+      node_process_(options_.proc_root, options_.node_process_name),
+      stat_(options_.proc_root + "/stat"),
+      loadavg_(options_.proc_root + "/loadavg"),
+      meminfo_(options_.proc_root + "/meminfo"),
+      file_nr_(options_.proc_root + "/sys/fs/file-nr") {}
 
 int SystemSource::TrackNodePid() {
   const int found = node_process_.Find(absl::Now());
@@ -55,7 +59,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
   std::vector<std::string> failures;
   std::string text;
 
-  if (ReadProcFile(proc + "/stat", text)) {
+  if (stat_.Read(text)) {
     // "cpu  user nice system idle iowait irq softirq steal ..."
     std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
     std::vector<absl::string_view> fields = absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
@@ -82,7 +86,7 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     failures.push_back(proc + "/stat: unreadable");
   }
 
-  if (ReadProcFile(proc + "/loadavg", text)) {
+  if (loadavg_.Read(text)) {
     std::vector<absl::string_view> load = absl::StrSplit(text, ' ', absl::SkipEmpty());
     double l1 = 0, l5 = 0, l15 = 0;
     if (load.size() >= 3 && absl::SimpleAtod(load[0], &l1) && absl::SimpleAtod(load[1], &l5) &&
@@ -95,14 +99,14 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
     failures.push_back(proc + "/loadavg: unreadable");
   }
 
-  if (ReadProcFile(proc + "/meminfo", text)) {
+  if (meminfo_.Read(text)) {
     facts.set_mem_total_bytes(MeminfoBytes(text, "MemTotal"));
     facts.set_mem_available_bytes(MeminfoBytes(text, "MemAvailable"));
   } else {
     failures.push_back(proc + "/meminfo: unreadable");
   }
 
-  if (ReadProcFile(proc + "/sys/fs/file-nr", text)) {
+  if (file_nr_.Read(text)) {
     uint64_t open_fds = 0;
     std::vector<absl::string_view> nr =
         absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
@@ -122,19 +126,19 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
 
   int pid = TrackNodePid();
   // The node's cgroup when we know the node, else our own (a sidecar shares the pod's limits).
-  std::string cgroup_of =
-      pid != 0 ? absl::StrCat(proc, "/", pid, "/cgroup") : proc + "/self/cgroup";
-  if (ReadProcFile(cgroup_of, text)) {
+  cgroup_.SetPath(pid != 0 ? absl::StrCat(proc, "/", pid, "/cgroup") : proc + "/self/cgroup");
+  if (cgroup_.Read(text)) {
     for (absl::string_view line : absl::StrSplit(text, '\n')) {
       if (!absl::ConsumePrefix(&line, "0::")) continue;  // the cgroup v2 hierarchy
       std::string dir = absl::StrCat(options_.cgroup_root, line == "/" ? "" : line);
       std::string value;
       uint64_t bytes = 0;
-      if (ReadProcFile(dir + "/memory.max", value) &&
-          absl::SimpleAtoi(absl::StripAsciiWhitespace(value), &bytes)) {
+      memory_max_.SetPath(dir + "/memory.max");
+      memory_current_.SetPath(dir + "/memory.current");
+      if (memory_max_.Read(value) && absl::SimpleAtoi(absl::StripAsciiWhitespace(value), &bytes)) {
         facts.set_cgroup_memory_max_bytes(bytes);  // "max" (unlimited) stays 0
       }
-      if (ReadProcFile(dir + "/memory.current", value) &&
+      if (memory_current_.Read(value) &&
           absl::SimpleAtoi(absl::StripAsciiWhitespace(value), &bytes)) {
         facts.set_cgroup_memory_current_bytes(bytes);
       }
@@ -145,11 +149,13 @@ absl::Status SystemSource::Collect(absl::Time, v1::Snapshot& part) {
   if (pid != 0) {
     facts.set_node_pid(pid);
     std::string pid_dir = absl::StrCat(proc, "/", pid);
-    if (ReadProcFile(pid_dir + "/status", text)) {
+    node_status_.SetPath(pid_dir + "/status");
+    node_stat_.SetPath(pid_dir + "/stat");
+    if (node_status_.Read(text)) {
       facts.set_node_rss_bytes(MeminfoBytes(text, "VmRSS"));
     }
     facts.set_node_open_fds(CountOpenFds(pid_dir + "/fd", proc_is_procfs_));
-    if (ReadProcFile(pid_dir + "/stat", text)) {
+    if (node_stat_.Read(text)) {
       // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
       // A stat without ") " after the name (truncated or not a stat) has no fields to read.
       size_t close = text.rfind(')');

@@ -2,7 +2,8 @@
 // limit of the node's cgroup, disk and inodes of the node's data dir (statvfs), and RSS, fds,
 // CPU and restarts of the node process (found by its /proc/<pid>/comm name).
 //
-// CPU ratios are deltas between two Collect calls, so the first snapshot reports 0.
+// CPU ratios are deltas between two Collect calls, so the first snapshot reports 0. The files
+// read every snapshot stay open between calls (ProcFile), re-read from offset 0.
 // Errors: an unreadable /proc file or a data dir statvfs cannot open is reported (naming the
 // path) while the other figures are still filled. A node process that is not found is not an
 // error (node_pid stays 0): the node may simply be down, which other sources report.
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "agent/node_pid.h"
+#include "agent/proc_file.h"
 #include "agent/source.h"
 
 namespace guts::agent {
@@ -47,6 +49,11 @@ class SystemSource : public Source {
   absl::Time prev_node_time_;
   int node_pid_ = 0;
   uint32_t node_restarts_ = 0;
+  // The files read every snapshot, each kept open (ProcFile); the cgroup and /proc/<pid>/ ones
+  // are re-pointed when the node's pid or cgroup changes.
+  ProcFile stat_, loadavg_, meminfo_, file_nr_;
+  ProcFile cgroup_, memory_max_, memory_current_;
+  ProcFile node_status_, node_stat_;
 };
 
 }  // namespace guts::agent

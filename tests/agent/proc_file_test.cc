@@ -6,7 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "tests/agent/fixture.h"
@@ -63,6 +68,57 @@ TEST(CountOpenFdsTest, FixtureIsListedNotStatted) {
   EXPECT_FALSE(IsProcfs(proc));
   // A plain directory's size is its blocks, not its entries: only the listing is right.
   EXPECT_EQ(CountOpenFds(proc + "/4242/fd", IsProcfs(proc)), 3u);
+}
+
+// The "Threads:" figure of a /proc/<pid>/status text; -1 when absent.
+int ThreadsOf(const std::string& status) {
+  size_t at = status.find("Threads:");
+  return at == std::string::npos ? -1 : std::atoi(status.c_str() + at + 8);
+}
+
+TEST(ProcFileTest, KeptOpenItReadsTheFileAfresh) {
+  // /proc/self/status through one fd: the second read sees a thread started after the first.
+  ProcFile status("/proc/self/status");
+  std::string before, after;
+  ASSERT_TRUE(status.Read(before));
+  int threads = ThreadsOf(before);
+  ASSERT_GT(threads, 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread extra([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  });
+  ASSERT_TRUE(status.Read(after));
+  EXPECT_EQ(ThreadsOf(after), threads + 1);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  extra.join();
+}
+
+TEST(ProcFileTest, FollowsSetPathAndReopensAfterTheProcessWent) {
+  pid_t first = ChildHolding(0);
+  ASSERT_GT(first, 0);
+  ProcFile stat(absl::StrCat("/proc/", first, "/stat"));
+  std::string text;
+  ASSERT_TRUE(stat.Read(text));
+  EXPECT_EQ(text.substr(0, text.find(' ')), std::to_string(first));
+  // Re-pointed at another process: that one's file.
+  pid_t second = ChildHolding(0);
+  ASSERT_GT(second, 0);
+  stat.SetPath(absl::StrCat("/proc/", second, "/stat"));
+  ASSERT_TRUE(stat.Read(text));
+  EXPECT_EQ(text.substr(0, text.find(' ')), std::to_string(second));
+  // The process gone (reaped): no stale text, a failed read.
+  End(second);
+  EXPECT_FALSE(stat.Read(text));
+  End(first);
+  // No path: nothing to read.
+  EXPECT_FALSE(ProcFile().Read(text));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "agent/source_runner.h"
 
 #include <atomic>
+#include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/notification.h"
@@ -107,6 +108,73 @@ TEST(SourceRunnerTest, HangingSourceDoesNotDelayTheSnapshotAndIsNotStartedTwice)
   }
   EXPECT_EQ(snapshot.log().finalized_height(), 99u);
   EXPECT_EQ(hang->runs.load(), 2);
+}
+
+// Takes `sleep` and reports it; named "p2p_probe".
+class SlowSource : public Source {
+ public:
+  explicit SlowSource(absl::Duration sleep) : sleep_(sleep) {}
+  std::string_view name() const override { return "p2p_probe"; }
+  absl::Status Collect(absl::Time, v1::Snapshot& part) override {
+    absl::SleepFor(sleep_);
+    part.add_probes()->set_addr("127.0.0.12:9000");
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Duration sleep_;
+};
+
+TEST(SourceRunnerTest, ALateSourceOfAnEarlierRunDoesNotEndTheNextRunsWait) {
+  // RunAll waits once for every source it started. A source that hung past an earlier run's
+  // deadline and returns during this run must not count as one of this run's: the slow source
+  // is still waited for, not cut off.
+  absl::Notification release;
+  auto hanging = std::make_unique<HangingSource>(&release);
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::move(hanging));
+  sources.push_back(std::make_unique<SlowSource>(absl::Milliseconds(600)));
+  SourceRunner runner(std::move(sources));
+  absl::Cleanup release_on_failure = [&] {
+    if (!release.HasBeenNotified()) release.Notify();
+  };
+  v1::Snapshot first;
+  runner.RunAll(absl::Now() + absl::Seconds(1), first);
+  ASSERT_EQ(first.probes_size(), 1);  // the slow source made it in the first run
+  ASSERT_EQ(first.source_errors_size(), 1);
+  EXPECT_TRUE(first.source_errors(0).timed_out());
+
+  v1::Snapshot second;
+  std::thread releaser([&] {
+    absl::SleepFor(absl::Milliseconds(100));  // while the slow source runs
+    release.Notify();
+  });
+  absl::Time start = absl::Now();
+  std::vector<SourceRun> runs = runner.RunAll(start + absl::Seconds(10), second);
+  releaser.join();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(590));
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_TRUE(runs[1].ok) << "the slow source was cut off";
+  EXPECT_EQ(second.probes_size(), 1);
+  // The hanging source was not started in this run (still busy at its start): reported as
+  // still running, its late result discarded.
+  EXPECT_FALSE(second.has_log());
+}
+
+TEST(SourceRunnerTest, ReturnsAsSoonAsEverySourceFinished) {
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<FixedSource>());
+  sources.push_back(std::make_unique<SlowSource>(absl::Milliseconds(50)));
+  SourceRunner runner(std::move(sources));
+  v1::Snapshot snapshot;
+  absl::Time start = absl::Now();
+  std::vector<SourceRun> runs = runner.RunAll(start + absl::Seconds(30), snapshot);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));  // not the deadline
+  EXPECT_TRUE(runs[0].ok);
+  EXPECT_TRUE(runs[1].ok);
+  EXPECT_EQ(snapshot.system().cpu_count(), 4u);
+  EXPECT_EQ(snapshot.probes_size(), 1);
+  EXPECT_EQ(snapshot.source_errors_size(), 0);
 }
 
 }  // namespace

@@ -94,6 +94,35 @@ TEST(HttpServer, ClientsDrippingHeadersCannotHoldEveryWorker) {
   http.Stop();
 }
 
+TEST(HttpServer, AClientDrippingAfterAnIdleSpellIsCutAtTheDeadline) {
+  // The watchdog does not list the process's fds while no connection is open; a slow client
+  // arriving after such a spell is still cut at the deadline.
+  // (A long read timeout: the deadline, not the timeout, must end the connection.)
+  HttpServer http(
+      {.threads = 1, .request_deadline = absl::Seconds(1), .read_timeout = absl::Seconds(20)});
+  http.Get("/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; });
+  ASSERT_TRUE(http.Start("127.0.0.1", 0).ok());
+  absl::SleepFor(absl::Milliseconds(2500));  // idle scans
+  absl::Time start = absl::Now();
+  int fd = SlowClient(http.port(), "GET /healthz HTTP/1.1\r\n");
+  char buf[4096];
+  timeval tv{.tv_sec = 15, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ssize_t n = 0;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+  }
+  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the connection was left open";
+  // First seen by a watchdog round within a second, cut by a round past the 1 s deadline.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  close(fd);
+  // And the server still answers.
+  httplib::Client client("127.0.0.1", http.port());
+  httplib::Result ok = client.Get("/healthz");
+  ASSERT_TRUE(ok) << httplib::to_string(ok.error());
+  EXPECT_EQ(ok->status, 200);
+  http.Stop();
+}
+
 TEST(HttpServer, LoopbackAddresses) {
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1"));
   EXPECT_TRUE(IsLoopbackAddress("127.3.2.1"));
