@@ -6,7 +6,6 @@
 #include <iostream>
 
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "agent/agent.h"
 #include "agent/bundle/agent_bundle_handler.h"
 #include "agent/config.h"
@@ -23,10 +22,6 @@ int main(int argc, char** argv) {
   // threads (sources, stream, HTTP, gRPC) that is megabytes of RSS for nothing. Two arenas are
   // plenty at one snapshot a second and keep the agent inside its memory budget.
   mallopt(M_ARENA_MAX, 2);
-  // Debian builds abseil without NDEBUG, which turns on absl::Mutex's deadlock detection: every
-  // lock of gRPC's mutexes (several per snapshot sent) then updates a lock graph. A debugging
-  // aid with a cost in each lock, off in a production agent (issue 21).
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::StatusOr<guts::agent::AgentConfig> config = guts::agent::ParseAgentConfig(argc, argv);
   if (!config.ok()) {
     if (absl::IsFailedPrecondition(config.status())) {  // --help / --version
