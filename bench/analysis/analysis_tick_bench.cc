@@ -15,12 +15,14 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/fleet/peer_address.h"
 #include "collector/fleet/snapshot_figures.h"
@@ -214,6 +216,7 @@ void RunTicks(benchmark::State& state, bool partly_observed, Split cut = Split::
   Analyzer analyzer{AnalysisConfig{}};
   int tick = 31;
   size_t open_incidents = 0;
+  std::set<std::string> kinds;
   for (int i = 0; i < 3; ++i) analyzer.Tick(view);  // history warm
   for (auto _ : state) {
     state.PauseTiming();
@@ -230,7 +233,14 @@ void RunTicks(benchmark::State& state, bool partly_observed, Split cut = Split::
       state.SkipWithError("the split fleet is not seen as two sides");
     }
     open_incidents = r.open_incidents.size();
+    if (split) {
+      kinds.clear();
+      for (const v1::Incident& incident : r.open_incidents) kinds.insert(incident.kind_name());
+    }
   }
+  // Which verdict the split fleets measured (PARTITION, or PARTITION_NO_QUORUM when the cut runs
+  // through the validators).
+  if (split) state.SetLabel(absl::StrJoin(kinds, ","));
   state.counters["open_incidents"] = static_cast<double>(open_incidents);
   state.counters["nodes"] = n;
   state.counters["agents"] = static_cast<double>(view.nodes.size());
