@@ -5,7 +5,9 @@
 // validators, run by other organisations, have no agent and are known only from the
 // participants in the nodes' configs, the sessions the observed nodes hold with them and the
 // agents' probes of every validator's P2P address. A third (BM_AnalysisTickSplit) is the first
-// fleet cut in two halves: the tick when the network is on fire.
+// fleet cut in two halves: the tick when the network is on fire; with every validator on one
+// side, a quorum side and a minority (PARTITION), and in BM_AnalysisTickSplitValidatorsBothSides
+// with the cut through the validators, so that no side holds quorum (PARTITION_NO_QUORUM).
 // Every iteration sees fresh snapshots (seq, arrival, height and block id move, and the fleet
 // state's per-snapshot compaction of the peers and copy of the figures are redone outside the
 // timed region, as ingest does them), as in production where every node reports once per
@@ -13,12 +15,14 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/fleet/peer_address.h"
 #include "collector/fleet/snapshot_figures.h"
@@ -91,10 +95,19 @@ std::pair<int, int> ValidatorsOf(int i, int validator_count) {
   return {i % validator_count, (i + validator_count / 2 + 1) % validator_count};
 }
 
-bool InMiddle(int i, int n) { return i >= n / 4 && i < 3 * n / 4; }
+// How the ring is cut: not at all, in two halves with every validator (ring nodes 0..99) in the
+// outer one, or in two halves with the cut between validators 49 and 50.
+enum class Split { kNone, kValidatorsOnOneSide, kValidatorsBothSides };
 
-// `split`: the ring cut in two, [n/4, 3n/4) against the rest; no session crosses the cut.
-FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false, bool split = false) {
+// The inner half of the ring, [n/4, 3n/4), or [50, n/2 + 50) when the validators straddle the cut.
+bool InMiddle(int i, int n, Split split) {
+  const int from = split == Split::kValidatorsBothSides ? std::min(n, 100) / 2 : n / 4;
+  return i >= from && i < from + n / 2;
+}
+
+// `split`: the ring cut in two halves (InMiddle); no session crosses the cut.
+FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false,
+                    Split split = Split::kNone) {
   FleetView view;
   view.now = now;
   v1::ValidatorSet validators;
@@ -141,7 +154,7 @@ FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false, bool sp
         // An observer's farthest ring neighbours give way to its two validators, on both ends.
         int j = ((i + sign * k) % n + n) % n;
         if (partly_observed && k == kPeers / 2 && (dials || j >= validator_count)) continue;
-        if (split && InMiddle(i, n) != InMiddle(j, n)) continue;
+        if (split != Split::kNone && InMiddle(i, n, split) != InMiddle(j, n, split)) continue;
         AddPeer(s, j, sign > 0, 40000 + k);
       }
     }
@@ -194,14 +207,16 @@ void Advance(FleetView& view, int tick) {
   }
 }
 
-void RunTicks(benchmark::State& state, bool partly_observed, bool split = false) {
+void RunTicks(benchmark::State& state, bool partly_observed, Split cut = Split::kNone) {
+  const bool split = cut != Split::kNone;
   const int n = static_cast<int>(state.range(0));
   absl::Time start = absl::FromUnixSeconds(1'800'000'000);
-  FleetView view = MakeFleet(n, start, partly_observed, split);
+  FleetView view = MakeFleet(n, start, partly_observed, cut);
   for (int i = 0; i < 30; ++i) Advance(view, i + 1);
   Analyzer analyzer{AnalysisConfig{}};
   int tick = 31;
   size_t open_incidents = 0;
+  std::set<std::string> kinds;
   for (int i = 0; i < 3; ++i) analyzer.Tick(view);  // history warm
   for (auto _ : state) {
     state.PauseTiming();
@@ -218,7 +233,14 @@ void RunTicks(benchmark::State& state, bool partly_observed, bool split = false)
       state.SkipWithError("the split fleet is not seen as two sides");
     }
     open_incidents = r.open_incidents.size();
+    if (split) {
+      kinds.clear();
+      for (const v1::Incident& incident : r.open_incidents) kinds.insert(incident.kind_name());
+    }
   }
+  // Which verdict the split fleets measured (PARTITION, or PARTITION_NO_QUORUM when the cut runs
+  // through the validators).
+  if (split) state.SetLabel(absl::StrJoin(kinds, ","));
   state.counters["open_incidents"] = static_cast<double>(open_incidents);
   state.counters["nodes"] = n;
   state.counters["agents"] = static_cast<double>(view.nodes.size());
@@ -232,8 +254,20 @@ BENCHMARK(BM_AnalysisTick)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMi
 
 // The network on fire: the same fleet cut in two halves (every validator on one side), so the
 // partition's verdict names every node and each node's state and reason come from its side.
-void BM_AnalysisTickSplit(benchmark::State& state) { RunTicks(state, false, true); }
+void BM_AnalysisTickSplit(benchmark::State& state) {
+  RunTicks(state, false, Split::kValidatorsOnOneSide);
+}
 BENCHMARK(BM_AnalysisTickSplit)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// The same cut through the validators (50 on each side): no side holds quorum, the chain halts,
+// and the verdict (PARTITION_NO_QUORUM) takes the other path.
+void BM_AnalysisTickSplitValidatorsBothSides(benchmark::State& state) {
+  RunTicks(state, false, Split::kValidatorsBothSides);
+}
+BENCHMARK(BM_AnalysisTickSplitValidatorsBothSides)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 // Simplex, 30 of the 100 validators without an agent (not in the view), every agent probing the
 // 100 validators and reporting their keys and addresses from its config.
