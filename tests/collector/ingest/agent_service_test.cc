@@ -163,6 +163,33 @@ TEST_F(IngestTest, SnapshotsAreAckedAfterTheWriteAndShowInFleetStatus) {
   EXPECT_TRUE(hs.ok()) << hs.error_message();
 }
 
+// A bound of one byte holds every snapshot over it: the stream stops reading after each one
+// until its ack, then reads on. Every snapshot still goes through, in order, and is stored.
+TEST_F(IngestTest, AStreamOverItsUnackedBytesReadsOnAfterEachAck) {
+  TearDown();
+  CollectorConfig config;
+  config.max_stream_inflight_bytes = 1;
+  config.max_snapshots_per_second_per_agent = 0;
+  Start(config);
+  grpc::ClientContext ctx;
+  auto stream = Connect(&ctx, "v1");
+  constexpr uint64_t kCount = 300;
+  for (uint64_t seq = 1; seq <= kCount; ++seq) {
+    ASSERT_TRUE(stream->Write(SnapshotOf("v1", seq)));
+  }
+  ASSERT_TRUE(AwaitAck(stream.get(), kCount));
+  grpc::Status hs;
+  v1::NodeHistoryRequest req;
+  req.set_node_id("v1");
+  req.set_limit(2 * kCount);
+  std::vector<v1::HistoryPoint> points = History(req, &hs);
+  ASSERT_TRUE(hs.ok()) << hs.error_message();
+  ASSERT_EQ(points.size(), kCount);
+  for (uint64_t i = 0; i < kCount; ++i) EXPECT_EQ(points[i].seq(), i + 1);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(IngestTest, ReplayedSnapshotsAreAckedButStoredOnce) {
   StoreAndClose("v2", 1, 3);
   grpc::ClientContext ctx;
