@@ -91,6 +91,21 @@ class StoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // Closes the store, runs `while_closed` (e.g. an EditRaw), and opens it again.
+  void Reopen(const std::function<void()>& while_closed = [] {}) {
+    store_.reset();
+    while_closed();
+    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = *std::move(s);
+  }
+  // The one node LatestAll returns, with its snapshot.
+  LatestNode OnlyLatest() {
+    absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
+    EXPECT_TRUE(latest.ok()) << latest.status();
+    EXPECT_EQ(latest.ok() ? latest->size() : 0, 1u);
+    return latest.ok() && latest->size() == 1 ? latest->front() : LatestNode{};
+  }
   std::string dir_;
   std::unique_ptr<Store> store_;
 };
@@ -141,17 +156,12 @@ TEST_F(StoreTest, LatestReadsTheHighestSeqBackFromTheSnapshotsAfterReopen) {
     r.first_seen = start;
     ASSERT_TRUE(store_->PutSnapshots({r}).ok());
   }
-  store_.reset();
-  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
-  ASSERT_TRUE(s.ok()) << s.status();
-  store_ = *std::move(s);
-  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
-  ASSERT_TRUE(latest.ok()) << latest.status();
-  ASSERT_EQ(latest->size(), 1u);
-  ASSERT_TRUE(latest->front().snapshot.has_value());
-  EXPECT_EQ(SnapshotBytes(*latest->front().snapshot), SnapshotBytes(made[100]));
-  EXPECT_EQ(latest->front().received, absl::FromUnixMillis(made[100].taken_unix_ms() + 7));
-  EXPECT_EQ(latest->front().first_seen, start);
+  Reopen();
+  LatestNode latest = OnlyLatest();
+  ASSERT_TRUE(latest.snapshot.has_value());
+  EXPECT_EQ(SnapshotBytes(*latest.snapshot), SnapshotBytes(made[100]));
+  EXPECT_EQ(latest.received, absl::FromUnixMillis(made[100].taken_unix_ms() + 7));
+  EXPECT_EQ(latest.first_seen, start);
   EXPECT_EQ(store_->NodeIds().value(), std::vector<std::string>{"v1"});
 }
 
@@ -161,37 +171,31 @@ TEST_F(StoreTest, LatestOfANodeWhoseLatestSnapshotWasDeletedFallsBack) {
   ASSERT_TRUE(store_->PutSnapshots({Record("v1", 1, 1000), Record("v1", 2, 2000)}).ok());
   ASSERT_TRUE(store_->PutSnapshots({Record("v1", 9, 1500)}).ok());  // highest seq, older key
   ASSERT_TRUE(store_->DeleteSnapshotsBefore(absl::FromUnixMillis(1800)).ok());
-  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
-  ASSERT_TRUE(latest.ok()) << latest.status();
-  ASSERT_EQ(latest->size(), 1u);
-  ASSERT_TRUE(latest->front().snapshot.has_value());
-  EXPECT_EQ(latest->front().snapshot->seq(), 2u);
+  LatestNode latest = OnlyLatest();
+  ASSERT_TRUE(latest.snapshot.has_value());
+  EXPECT_EQ(latest.snapshot->seq(), 2u);
   ASSERT_TRUE(store_->DeleteSnapshotsBefore(absl::FromUnixMillis(5000)).ok());
-  latest = store_->LatestAll();
-  ASSERT_TRUE(latest.ok()) << latest.status();
-  ASSERT_EQ(latest->size(), 1u);
-  EXPECT_FALSE(latest->front().snapshot.has_value());
-  EXPECT_EQ(latest->front().received, absl::FromUnixMillis(1505));
+  latest = OnlyLatest();
+  EXPECT_EQ(latest.node_id, "v1");
+  EXPECT_FALSE(latest.snapshot.has_value());
+  EXPECT_EQ(latest.received, absl::FromUnixMillis(1505));
 }
 
 // A version 2 store's latest values hold the snapshot itself: still read as they are.
 TEST_F(StoreTest, LatestValuesOfTheEarlierLayoutStillRead) {
   Snapshot old = Record("v3", 77, 5000).snapshot;
-  store_.reset();
-  EditRaw(dir_, "latest", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
-    keys::LatestValue v{
-        .received_unix_ms = 5005, .first_seen_unix_ms = 1000, .snapshot = old.SerializeAsString()};
-    ASSERT_TRUE(db->Put({}, cf, keys::LatestSnapshotKey("v3"), keys::EncodeLatestValue(v)).ok());
+  Reopen([&] {
+    EditRaw(dir_, "latest", [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+      keys::LatestValue v{.received_unix_ms = 5005,
+                          .first_seen_unix_ms = 1000,
+                          .snapshot = old.SerializeAsString()};
+      ASSERT_TRUE(db->Put({}, cf, keys::LatestSnapshotKey("v3"), keys::EncodeLatestValue(v)).ok());
+    });
   });
-  absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
-  ASSERT_TRUE(s.ok()) << s.status();
-  store_ = *std::move(s);
-  absl::StatusOr<std::vector<LatestNode>> latest = store_->LatestAll();
-  ASSERT_TRUE(latest.ok()) << latest.status();
-  ASSERT_EQ(latest->size(), 1u);
-  ASSERT_TRUE(latest->front().snapshot.has_value());
-  EXPECT_EQ(SnapshotBytes(*latest->front().snapshot), SnapshotBytes(old));
-  EXPECT_EQ(latest->front().received, absl::FromUnixMillis(5005));
+  LatestNode latest = OnlyLatest();
+  ASSERT_TRUE(latest.snapshot.has_value());
+  EXPECT_EQ(SnapshotBytes(*latest.snapshot), SnapshotBytes(old));
+  EXPECT_EQ(latest.received, absl::FromUnixMillis(5005));
 }
 
 TEST_F(StoreTest, SnapshotsSurviveReopen) {
