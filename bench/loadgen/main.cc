@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
   absl::Time next_round = guts::NextAlignedTime(start, period, absl::ZeroDuration());
   absl::Time measure_from = start + absl::Seconds(warmup_s);
   absl::Time measure_to = measure_from + absl::Seconds(duration_s);
+  for (auto& s : sims) s->MeasureWindow(measure_from, measure_to);
   uint64_t scheduled = 0;
   bool measuring = false;
   double cpu0 = 0;
@@ -132,7 +133,6 @@ int main(int argc, char** argv) {
     absl::Time now = absl::Now();
     if (!measuring && now >= measure_from) {
       measuring = true;
-      for (auto& s : sims) s->Measure(true);
       if (collector_pid > 0) cpu0 = CpuSeconds(collector_pid);
       gen_cpu0 = CpuSeconds(getpid());
     }
@@ -153,9 +153,18 @@ int main(int argc, char** argv) {
     }
     absl::SleepFor(absl::Milliseconds(1));
   }
-  for (auto& s : sims) s->Measure(false);
   double cpu = collector_pid > 0 ? CpuSeconds(collector_pid) - cpu0 : 0;
   double gen_cpu = CpuSeconds(getpid()) - gen_cpu0;
+  // The window's last snapshots are acked after it: wait for them (the CPU figures above are
+  // the window's), up to a grace beyond which an unacked snapshot counts as not acked.
+  const absl::Time grace_end = absl::Now() + absl::Seconds(5);
+  auto waiting = [&sims] {
+    for (auto& s : sims) {
+      if (s->unacked_in_window() > 0) return true;
+    }
+    return false;
+  };
+  while (absl::Now() < grace_end && waiting()) absl::SleepFor(absl::Milliseconds(10));
   uint64_t acked = 0;
   std::vector<float> latencies, send_delays, from_send;
   int broken = 0;

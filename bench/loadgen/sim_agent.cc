@@ -67,8 +67,8 @@ void SimAgent::OnReadDone(bool ok) {
     if (in_.has_ack()) {
       absl::Time now = absl::Now();
       while (!unacked_.empty() && unacked_.front().seq <= in_.ack().seq()) {
-        if (measuring_) {
-          const Unacked& u = unacked_.front();
+        const Unacked& u = unacked_.front();
+        if (u.scheduled >= measure_from_ && u.scheduled < measure_to_) {
           latencies_ms_.push_back(
               static_cast<float>(absl::ToDoubleMilliseconds(now - u.scheduled)));
           send_delays_ms_.push_back(
@@ -92,9 +92,20 @@ void SimAgent::OnDone(const grpc::Status& status) {
   done_cv_.notify_all();
 }
 
-void SimAgent::Measure(bool on) {
+void SimAgent::MeasureWindow(absl::Time from, absl::Time to) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  measuring_ = on;
+  measure_from_ = from;
+  measure_to_ = to;
+}
+
+uint64_t SimAgent::unacked_in_window() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (broken_) return 0;  // nothing more will be acked
+  auto in_window = [this](absl::Time t) { return t >= measure_from_ && t < measure_to_; };
+  uint64_t n = 0;
+  for (const Unacked& u : unacked_) n += in_window(u.scheduled);
+  for (absl::Time t : due_) n += in_window(t);
+  return n;
 }
 
 grpc::Status SimAgent::Await() {
