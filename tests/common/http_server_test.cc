@@ -58,6 +58,18 @@ int SlowClient(int port, const std::string& bytes) {
   return fd;
 }
 
+// Reads `fd` until the server ends the connection (or `timeout` passes) and says whether it
+// did: EOF or a reset, not the read timeout.
+bool ServerClosed(int fd, int timeout_s) {
+  char buf[4096];
+  timeval tv{.tv_sec = timeout_s, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ssize_t n = 0;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+  }
+  return n == 0 || errno == ECONNRESET;
+}
+
 TEST(HttpServer, ClientsDrippingHeadersCannotHoldEveryWorker) {
   // Two workers, both taken by clients that never finish their request: the deadline frees
   // them, and probes behind them are answered.
@@ -82,13 +94,7 @@ TEST(HttpServer, ClientsDrippingHeadersCannotHoldEveryWorker) {
   // The slow clients were cut (perhaps after an error answer): their connections end, they
   // do not wait.
   for (int fd : slow) {
-    char buf[4096];
-    timeval tv{.tv_sec = 5, .tv_usec = 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ssize_t n = 0;
-    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-    }
-    EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the connection was left open";
+    EXPECT_TRUE(ServerClosed(fd, 5)) << "the connection was left open";
     close(fd);
   }
   http.Stop();
@@ -105,13 +111,7 @@ TEST(HttpServer, AClientDrippingAfterAnIdleSpellIsCutAtTheDeadline) {
   absl::SleepFor(absl::Milliseconds(2500));  // idle scans
   absl::Time start = absl::Now();
   int fd = SlowClient(http.port(), "GET /healthz HTTP/1.1\r\n");
-  char buf[4096];
-  timeval tv{.tv_sec = 15, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ssize_t n = 0;
-  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-  }
-  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the connection was left open";
+  EXPECT_TRUE(ServerClosed(fd, 15)) << "the connection was left open";
   // First seen by a watchdog round within a second, cut by a round past the 1 s deadline.
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   close(fd);
