@@ -84,7 +84,8 @@ if [[ $quick == 1 ]]; then
     run detection detection.sh LANES=1 SETTLE=65 TIMEOUT=70 SCENARIOS="node_down partition_4_3"
   fi
   if want ceilings; then
-    run ceilings ceilings.sh REPEATS=1 RATES="10000 30000 40000" DURATION=5 WARMUP=2 BUNDLE_LOG_MB=50
+    run ceilings ceilings.sh REPEATS=1 RATES="10000 30000 40000" DURATION=5 WARMUP=2 BUNDLE_LOG_MB=50 \
+      STREAMS=2000 STREAMS_DURATION=5
   fi
   if want storage; then run storage storage_vs_prometheus.sh; fi
 else

@@ -16,6 +16,10 @@
 #            shares the 2 cores and starts a round's writes from one thread, one after another:
 #            its own send delay (send_delay_p99_ms) is part of the ack p99, so the figure is a
 #            floor for a collector whose agents run on their own hosts.
+#   streams  the collector's memory holding STREAMS agent streams at once (guts-loadgen, one
+#            stream per agent over 32 connections, STREAMS_RATE snapshots/s in all, so
+#            every stream sends now and then): its max RSS sampled each second by the
+#            generator and its VmHWM at the end; target < 512 MiB at 10 000.
 #   tick     bench/analysis (Google Benchmark, one Analyzer::Tick at 100, 1000, 10 000
 #            nodes with 20 peer sessions each), REPEATS repetitions, medians.
 #   bundle   `gutsctl diag collect --node v1` against a guts-sim node whose log was grown to
@@ -25,7 +29,8 @@
 #            (VmHWM) and gutsctl (/usr/bin/time %M), bundle size.
 # Env: REPEATS (3), RATES ("2500 5000 7500 10000 15000 20000 25000 30000 35000 40000"), AGENTS (1000),
 #      FLEETS ("1000 2000 3000 4000 5000 6000 8000 10000"), DURATION (10), WARMUP (3),
-#      BUNDLE_LOG_MB (200), ONLY (ingest fleet tick bundle).
+#      BUNDLE_LOG_MB (200), STREAMS (10000), STREAMS_RATE (2000), STREAMS_DURATION (30),
+#      ONLY (ingest fleet streams tick bundle).
 # Output: JSON lines on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,7 +42,10 @@ duration="${DURATION:-10}"
 warmup="${WARMUP:-3}"
 log_mb="${BUNDLE_LOG_MB:-200}"
 fleets="${FLEETS:-1000 2000 3000 4000 5000 6000 8000 10000}"
-only="${ONLY:-ingest fleet tick bundle}"
+streams_n="${STREAMS:-10000}"
+streams_rate="${STREAMS_RATE:-2000}"
+streams_duration="${STREAMS_DURATION:-30}"
+only="${ONLY:-ingest fleet streams tick bundle}"
 
 ingest() {
   local r rate out pass ceiling
@@ -89,6 +97,21 @@ fleet() {
     done
     emit bench=ceilings measure=fleet_1hz repeat="$r" nodes_fit="$largest" \
       nodes_with_headroom="$roomiest" first_not_fitting="$too_big"
+  done
+}
+
+streams() {
+  local r out hwm
+  for r in $(seq "$repeats"); do
+    start_collector "$work/streams-$r" 127.77.0.37 --max-snapshots-per-second-per-agent 0
+    out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
+      --collector-pid "$collector_pid" --agents "$streams_n" --rate "$streams_rate" \
+      --duration "$streams_duration" --warmup 10 --channels 32 --variants 8)"
+    hwm="$(calc "$(status_kib "$collector_pid" VmHWM) / 1024")"
+    stop "$collector_pid"
+    echo "$out" | jq -c --argjson r "$r" --argjson hwm "$hwm" \
+      '{bench: "ceilings", measure: "streams", repeat: $r, collector_vmhwm_mib: $hwm} + .'
+    rm -rf "$work/streams-$r"
   done
 }
 

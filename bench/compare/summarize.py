@@ -193,6 +193,14 @@ def ceilings(rows):
                    lambda s: f"max RSS {fmt(med([x.get('collector_max_rss_mib') for x in s]))} MiB, "
                              f"the generator's own send delay p99 {fmt(med([x.get('send_delay_p99_ms') for x in s]))} ms "
                              f"(ack p99 from the send {fmt(med([x.get('ack_from_send_p99_ms') for x in s]))} ms)")
+    st = [r for r in rows if r["measure"] == "streams"]
+    if st:
+        print(f"- {st[0]['agents']:,} streams held at once ({fmt(st[0]['offered_per_s'])} snapshots/s in all): "
+              f"collector max RSS {fmt(med([r['collector_max_rss_mib'] for r in st]))} MiB, VmHWM "
+              f"{fmt(med([r['collector_vmhwm_mib'] for r in st]))} MiB (target < 512), ack p99 "
+              f"{fmt(med([r['ack_p99_ms'] for r in st]))} ms, streams ended early "
+              f"{fmt(med([r.get('streams_ended_early', 0) for r in st]))} ({len(st)} repeats: "
+              f"{', '.join(fmt(r['collector_max_rss_mib']) for r in st)} MiB)")
     for r in sorted((r for r in rows if r["measure"] == "analysis_tick"),
                     key=lambda r: (r.get("fleet", ""), r["nodes"])):
         print(f"- analysis tick, {r.get('fleet', 'BM_AnalysisTick')}, {r['nodes']:,} nodes: {fmt(r['cpu_ms_median'])} ms CPU, "
