@@ -67,6 +67,9 @@ struct NodeChain {
   uint32_t length = 0;  // chain values since (and with) the chain start
 };
 
+// See SnapshotsOptions.
+constexpr uint64_t kDictBufferBytes = 8 << 20;
+
 rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   // Young levels are rewritten soon: fast LZ4. Where the data settles (the bottommost level,
@@ -80,6 +83,11 @@ rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   if (options.zstd_dict_bytes > 0) {
     cf.bottommost_compression_opts.max_dict_bytes = options.zstd_dict_bytes;
     cf.bottommost_compression_opts.zstd_max_train_bytes = options.zstd_dict_bytes * 100;
+    // To sample the dictionary RocksDB keeps an output file's blocks uncompressed in memory
+    // until the dictionary is made: by default up to the whole file (target_file_size_base,
+    // 64 MiB), per running compaction. The samples (zstd_max_train_bytes, 1.6 MB) come from
+    // the first kDictBufferBytes instead.
+    cf.bottommost_compression_opts.max_dict_buffer_bytes = kDictBufferBytes;
   }
   rocksdb::BlockBasedTableOptions table;
   table.block_size = 64 * 1024;

@@ -563,7 +563,13 @@ TEST_F(StoreTest, TheMemtableBudgetIsWhatRocksDbRunsWith) {
     ASSERT_TRUE(rocksdb::LoadLatestOptions(config, dir_, &db_options, &cfs).ok());
     EXPECT_EQ(db_options.db_write_buffer_size, budget);
     std::map<std::string, size_t> cf_buffer;
-    for (const auto& cf : cfs) cf_buffer[cf.name] = cf.options.write_buffer_size;
+    for (const auto& cf : cfs) {
+      cf_buffer[cf.name] = cf.options.write_buffer_size;
+      // A compaction holds at most this much of an output file to sample its dictionary.
+      if (cf.name == "snapshots") {
+        EXPECT_EQ(cf.options.bottommost_compression_opts.max_dict_buffer_bytes, 8u << 20);
+      }
+    }
     EXPECT_EQ(cf_buffer["snapshots"], budget / 3 * 2);
     EXPECT_EQ(cf_buffer["latest"], budget / 6);
   }
