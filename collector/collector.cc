@@ -211,7 +211,9 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Start(const CollectorConfi
   auto p = std::make_unique<Parts>();
   p->config = config;
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({.dir = config.data_dir, .zstd_dict_bytes = config.zstd_dict_bytes});
+      Store::Open({.dir = config.data_dir,
+                   .zstd_dict_bytes = config.zstd_dict_bytes,
+                   .memtable_bytes = config.store_memtable_bytes});
   if (!store.ok()) return store.status();
   p->store = *std::move(store);
   if (absl::Status s = p->fleet.Restore(*p->store, absl::Now()); !s.ok()) return s;

@@ -17,11 +17,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "collector/store/store.h"
 #include "common/version.h"
 #include "yaml-cpp/yaml.h"
 
 namespace guts::collector {
 namespace {
+
+static_assert(CollectorConfig().store_memtable_bytes == StoreOptions::kDefaultMemtableBytes,
+              "the flag's default is the store's");
 
 // The default replica name: the host name (a pod's name under a StatefulSet).
 std::string HostName() {
@@ -207,6 +211,9 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
       "retries");
   add("zstd-dict-bytes", &config.zstd_dict_bytes,
       "zstd dictionary size for stored snapshots (0 disables)");
+  add("store-memtable-bytes", &config.store_memtable_bytes,
+      "Memory of the store's RocksDB memtables, all together (4 MiB to 16 GiB): less memory "
+      "but more, smaller flushes to disk");
   // Alerting (collector/alerting/): Alertmanager's v2 API and webhooks, TLS and auth as
   // Alertmanager deployments use them.
   std::vector<std::string> am_urls, webhook_urls;
@@ -345,6 +352,12 @@ absl::StatusOr<std::optional<CollectorConfig>> ParseCollectorConfig(int argc,
     absl::StatusOr<std::pair<absl::Time, absl::Time>> window = ParseMaintenanceWindow(text);
     if (!window.ok()) return window.status();
     config.maintenance_windows.push_back(*window);
+  }
+  if (config.store_memtable_bytes < StoreOptions::kMinMemtableBytes ||
+      config.store_memtable_bytes > StoreOptions::kMaxMemtableBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("--store-memtable-bytes must be between ",
+                                                   StoreOptions::kMinMemtableBytes, " (4 MiB) and ",
+                                                   StoreOptions::kMaxMemtableBytes, " (16 GiB)"));
   }
   if (!(config.max_snapshots_per_second_per_agent >= 0)) {
     return absl::InvalidArgumentError("--max-snapshots-per-second-per-agent must be >= 0");

@@ -96,6 +96,9 @@ struct CollectorConfig {
   uint32_t max_waiting_archive_checks = 8;
   // zstd dictionary per SST file of the snapshots CF (0 disables; for measurements).
   uint32_t zstd_dict_bytes = 16 * 1024;
+  // The store's RocksDB memtables, all together (StoreOptions::memtable_bytes, which has the
+  // same default and bounds): less memory, more and smaller flushes.
+  uint64_t store_memtable_bytes = 32ull << 20;
 };
 
 // A duration like "168h", "1s", "250ms" or "7d". INVALID_ARGUMENT otherwise or when negative.

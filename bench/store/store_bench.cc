@@ -43,6 +43,11 @@ std::string Dir(const std::string& layout) {
 
 StoreOptions Options(const std::string& layout) {
   StoreOptions o{.dir = Dir(layout)};
+  // STORE_BENCH_MEMTABLE_BYTES: the memtable budget (--store-memtable-bytes), to compare
+  // budgets with one binary.
+  if (const char* m = std::getenv("STORE_BENCH_MEMTABLE_BYTES"); m != nullptr) {
+    o.memtable_bytes = std::strtoull(m, nullptr, 10);
+  }
   if (layout == "whole") {
     o.chain_length = 1;
     o.young_compression = rocksdb::kZSTD;

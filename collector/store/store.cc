@@ -67,6 +67,9 @@ struct NodeChain {
   uint32_t length = 0;  // chain values since (and with) the chain start
 };
 
+// See SnapshotsOptions.
+constexpr uint64_t kDictBufferBytes = 8 << 20;
+
 rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   // Young levels are rewritten soon: fast LZ4. Where the data settles (the bottommost level,
@@ -80,11 +83,18 @@ rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   if (options.zstd_dict_bytes > 0) {
     cf.bottommost_compression_opts.max_dict_bytes = options.zstd_dict_bytes;
     cf.bottommost_compression_opts.zstd_max_train_bytes = options.zstd_dict_bytes * 100;
+    // To sample the dictionary RocksDB keeps an output file's blocks uncompressed in memory
+    // until the dictionary is made: by default up to the whole file (target_file_size_base,
+    // 64 MiB), per running compaction. The samples (zstd_max_train_bytes, 1.6 MB) come from
+    // the first kDictBufferBytes instead.
+    cf.bottommost_compression_opts.max_dict_buffer_bytes = kDictBufferBytes;
   }
   rocksdb::BlockBasedTableOptions table;
   table.block_size = 64 * 1024;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.write_buffer_size = 64 << 20;
+  // Two thirds of the budget: it takes nearly every byte written (64 of 96 MiB before the
+  // budget was an option).
+  cf.write_buffer_size = options.memtable_bytes / 3 * 2;
   return cf;
 }
 
@@ -272,6 +282,12 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.memtable_bytes < StoreOptions::kMinMemtableBytes ||
+      options.memtable_bytes > StoreOptions::kMaxMemtableBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store memtable budget ", options.memtable_bytes, " bytes is not between ",
+                     StoreOptions::kMinMemtableBytes, " and ", StoreOptions::kMaxMemtableBytes));
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) {
@@ -284,10 +300,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256 << 20;
   // All memtables together: beyond, the largest is flushed. Without the cap each column
-  // family could hold its own 64 MiB (and as much again while flushing): the latest CF takes
-  // a whole snapshot per write, so at 10 000 nodes the memtables alone took a quarter of the
-  // collector's memory (docs/benchmarks.md, "Collector ingest").
-  db_options.db_write_buffer_size = 96 << 20;
+  // family could hold its own 64 MiB (and as much again while flushing): at 10 000 nodes the
+  // memtables alone took a quarter of the collector's memory (docs/benchmarks.md, "Collector
+  // ingest"); at 96 MiB still 87 MB of 10 000 streams' 550 MiB ("10 000 streams, second pass").
+  db_options.db_write_buffer_size = options.memtable_bytes;
   // No LOG file on the store's disk: a full disk made RocksDB abort while logging the error.
   db_options.info_log = RocksDbLog();
 
@@ -308,7 +324,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       // and the compactions that drop the old values, zstd only where they settle.
       cf.compression = rocksdb::kLZ4Compression;
       cf.bottommost_compression = rocksdb::kZSTD;
-      cf.write_buffer_size = 16 << 20;
+      cf.write_buffer_size = options.memtable_bytes / 6;  // 16 of 96 MiB before the option
       // Its memtables fill at every batch's full snapshots; with RocksDB's default of two, a
       // burst of writes while one flushes waited for the flush ("Stopping writes because we
       // have 2 immutable memtables", seen in store_bench). db_write_buffer_size still caps

@@ -52,6 +52,15 @@ struct StoreOptions {
   // A node's snapshots are stored whole once every chain_length, as deltas in between: a
   // history read starts up to chain_length - 1 snapshots early. 1 stores every one whole.
   uint32_t chain_length = 64;
+  // All memtables together (RocksDB's db_write_buffer_size): beyond it the largest is flushed.
+  // The snapshots CF's memtable flushes at two thirds of it and the latest CF's at a sixth.
+  // Smaller means less memory and more, smaller flushes (docs/benchmarks.md, "10 000 streams,
+  // second pass"). Between kMinMemtableBytes and kMaxMemtableBytes.
+  uint64_t memtable_bytes = kDefaultMemtableBytes;
+
+  static constexpr uint64_t kDefaultMemtableBytes = 32ull << 20;
+  static constexpr uint64_t kMinMemtableBytes = 4ull << 20;
+  static constexpr uint64_t kMaxMemtableBytes = 16ull << 30;
 };
 
 // One received snapshot to persist.
@@ -96,7 +105,8 @@ class Store {
   static constexpr int kVersion = 3;
 
   // Opens or creates the store in options.dir. Returns FAILED_PRECONDITION for a store of a
-  // newer version, INTERNAL (with RocksDB's message) when RocksDB cannot open it.
+  // newer version, INTERNAL (with RocksDB's message) when RocksDB cannot open it,
+  // INVALID_ARGUMENT for a memtable budget out of its bounds.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
   Store(const Store&) = delete;

@@ -147,6 +147,19 @@ TEST(ConfigTest, MalformedYamlIsAUsageError) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigTest, StoreMemtableBudgetHasADefaultAFlagAndBounds) {
+  auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->store_memtable_bytes, 32ull << 20);
+  c = Parse({"--data-dir", "/tmp/x", "--insecure", "--store-memtable-bytes", "100663296"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->store_memtable_bytes, 96ull << 20);
+  for (const char* bad : {"0", "4194303", "17179869185", "-1", "64MiB", "lots"}) {
+    c = Parse({"--data-dir", "/tmp/x", "--insecure", "--store-memtable-bytes", bad});
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 }  // namespace
 TEST(ConfigTest, ConfigFileWithNestedKeysOrItemsIsAUsageErrorNotACrash) {
   // Found by collector_config_fuzzer: a list item that is itself a mapping threw an exception

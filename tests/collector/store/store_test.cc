@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/store/keys.h"
 #include "rocksdb/db.h"
+#include "rocksdb/utilities/options_util.h"
 #include "tests/collector/store/realistic_run.h"
 
 namespace guts::collector {
@@ -546,6 +547,43 @@ TEST_F(StoreTest, StoreOfANewerLayoutIsRefused) {
   }
   absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_});
   EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition) << s.status();
+}
+
+// The memtable budget reaches RocksDB: the options RocksDB persisted with the store (its
+// OPTIONS file) carry it, and the column families' memtables are the documented parts of it.
+TEST_F(StoreTest, TheMemtableBudgetIsWhatRocksDbRunsWith) {
+  store_.reset();
+  for (uint64_t budget : {StoreOptions::kDefaultMemtableBytes, uint64_t{12} << 20}) {
+    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_, .memtable_bytes = budget});
+    ASSERT_TRUE(s.ok()) << s.status();
+    s->reset();
+    rocksdb::DBOptions db_options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    rocksdb::ConfigOptions config;
+    ASSERT_TRUE(rocksdb::LoadLatestOptions(config, dir_, &db_options, &cfs).ok());
+    EXPECT_EQ(db_options.db_write_buffer_size, budget);
+    std::map<std::string, size_t> cf_buffer;
+    for (const auto& cf : cfs) {
+      cf_buffer[cf.name] = cf.options.write_buffer_size;
+      // A compaction holds at most this much of an output file to sample its dictionary.
+      if (cf.name == "snapshots") {
+        EXPECT_EQ(cf.options.bottommost_compression_opts.max_dict_buffer_bytes, 8u << 20);
+      }
+    }
+    EXPECT_EQ(cf_buffer["snapshots"], budget / 3 * 2);
+    EXPECT_EQ(cf_buffer["latest"], budget / 6);
+  }
+  EXPECT_EQ(StoreOptions::kDefaultMemtableBytes, uint64_t{32} << 20);
+}
+
+TEST_F(StoreTest, AMemtableBudgetOutOfBoundsIsRefused) {
+  store_.reset();
+  for (uint64_t budget :
+       {uint64_t{0}, StoreOptions::kMinMemtableBytes - 1, StoreOptions::kMaxMemtableBytes + 1}) {
+    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open({.dir = dir_, .memtable_bytes = budget});
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << budget;
+  }
+  EXPECT_TRUE(Store::Open({.dir = dir_, .memtable_bytes = StoreOptions::kMinMemtableBytes}).ok());
 }
 
 }  // namespace
