@@ -64,6 +64,7 @@ struct Analyzer::State {
   AnalysisHistory history;
   std::vector<std::unique_ptr<DetectorState>> detector_states;  // AllDetectors() order
   CauseMemory causes;
+  PeerGraphMemory graph_memory;
   FinalityThroughput throughput;
   IncidentTracker incidents;
   // Once over, the warm-up after the start never comes back.
@@ -485,7 +486,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   result.at = view.now;
   std::vector<uint32_t> numbers = NumberNodes(view, s.history);
   FleetModel model = BuildFleetModel(view, s.config, numbers, s.history.model_memory);
-  PeerGraph graph = BuildPeerGraph(model);
+  const PeerGraph& graph = s.graph_memory.Build(model);
   result.max_height = model.max_height;
   result.quorum_height = model.quorum_height;
   const QuorumMargin m = ComputeQuorumMargin(model, graph);

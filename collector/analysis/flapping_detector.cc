@@ -99,6 +99,11 @@ class LinkFlaps final : public DetectorState {
   // state when these change, so a tick compares lists instead of visiting every link.
   std::vector<std::vector<uint32_t>> heard_;
   std::vector<char> heard_known_;
+  // The model of the last Update (FleetModel::build), and by its indices whether each node's
+  // list went into heard_ (reporting, with peer data): a node that did and whose `hears` has not
+  // changed since (FleetModel::hears_changed) has the same list, without making it.
+  uint64_t last_build_ = 0;
+  std::vector<char> listed_;
 };
 
 void LinkFlaps::Update(const DetectorInput& in) {
@@ -118,16 +123,31 @@ void LinkFlaps::Update(const DetectorInput& in) {
   std::vector<int> fresh_of(n, -1);  // node -> its new list in `fresh`, when it changed
   std::vector<std::vector<uint32_t>> fresh;
   std::vector<uint32_t> list;
-  // Every node's number in one small array, read in one sequential pass: looking each heard
-  // peer's number up in its facts touched a line of another node per session (most of this
-  // step's time).
-  std::vector<uint32_t> number_of(n);
-  for (size_t u = 0; u < n; ++u) number_of[u] = model.nodes[u].number;
+  // The last model is this one's predecessor, numbered alike: a node listed then whose `hears`
+  // stayed has the list heard_ holds.
+  const bool steady = model.hears_tracked && last_build_ != 0 && model.build == last_build_ + 1 &&
+                      listed_.size() == n;
+  std::vector<char> listed(n, 0);
+  std::vector<int> to_list;  // the nodes whose list is made and compared
   for (size_t u = 0; u < n; ++u) {
     const NodeFacts& f = model.nodes[u];
     if (!f.reporting || !f.has_peer_data) continue;
+    index_of[f.number] = static_cast<int>(u);
+    listed[u] = 1;
+    if (steady && listed_[u] && !model.hears_changed[u]) continue;
+    to_list.push_back(static_cast<int>(u));
+  }
+  // Every node's number in one small array, read in one sequential pass: looking each heard
+  // peer's number up in its facts touched a line of another node per session (most of this
+  // step's time).
+  std::vector<uint32_t> number_of;
+  if (!to_list.empty()) {
+    number_of.resize(n);
+    for (size_t u = 0; u < n; ++u) number_of[u] = model.nodes[u].number;
+  }
+  for (int u : to_list) {
+    const NodeFacts& f = model.nodes[u];
     uint32_t a = f.number;
-    index_of[a] = static_cast<int>(u);
     list.clear();
     for (int v : f.hears) list.push_back(number_of[v]);
     // Already sorted while the numbers follow the view's order (a fleet numbered as it stands).
@@ -142,8 +162,9 @@ void LinkFlaps::Update(const DetectorInput& in) {
   };
   std::vector<uint32_t> changed;
   for (size_t u = 0; u < n; ++u) {
+    if (fresh_of[u] < 0) continue;
     uint32_t a = model.nodes[u].number;
-    if (fresh_of[u] < 0 || !heard_known_[a]) continue;
+    if (!heard_known_[a]) continue;
     const std::vector<uint32_t>& before = heard_[a];
     const std::vector<uint32_t>& after = fresh[fresh_of[u]];
     changed.clear();
@@ -182,6 +203,8 @@ void LinkFlaps::Update(const DetectorInput& in) {
     heard_[a] = std::move(fresh[fresh_of[u]]);
     heard_known_[a] = 1;
   }
+  last_build_ = model.build;
+  listed_ = std::move(listed);
   const absl::Duration window = in.config.flap_window;
   for (auto it = links_.begin(); it != links_.end();) {
     LinkHistory& link = it->second;

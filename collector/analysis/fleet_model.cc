@@ -170,14 +170,14 @@ void PrefetchWindow(const std::vector<ArrivalWindow>& windows, uint32_t number) 
   for (size_t at = 0; at < sizeof(ArrivalWindow); at += 64) __builtin_prefetch(p + at);
 }
 
-// A recycled node's facts as a fresh NodeFacts, keeping only its lists' capacity.
+// A recycled node's facts as a fresh NodeFacts, keeping only its lists' capacity, and the last
+// model's `hears` at this index, which the build writes over in place (HearsWriter).
 void Reset(NodeFacts& f) {
   std::vector<int> hears = std::move(f.hears);
   std::vector<int> sessions = std::move(f.sessions);
   std::vector<uint32_t> session_age_ms = std::move(f.session_age_ms);
   std::vector<int> reachable = std::move(f.reachable);
   f = NodeFacts{};
-  hears.clear();
   sessions.clear();
   session_age_ms.clear();
   reachable.clear();
@@ -186,6 +186,39 @@ void Reset(NodeFacts& f) {
   f.session_age_ms = std::move(session_age_ms);
   f.reachable = std::move(reachable);
 }
+
+// Writes a node's heard list over the one its facts held in the last model, in place, noting
+// whether it differs: writing the list fetches its lines anyway, so the comparison costs
+// nothing, and the peer graph and the link history skip the nodes whose list stayed.
+class HearsWriter {
+ public:
+  explicit HearsWriter(std::vector<int>& list) : list_(list) {}
+  void Add(int v) {
+    if (k_ < list_.size()) {
+      if (list_[k_] != v) {
+        list_[k_] = v;
+        changed_ = true;
+      }
+    } else {
+      list_.push_back(v);
+      changed_ = true;
+    }
+    ++k_;
+  }
+  // Drops what is left of the old list; whether the list changed.
+  bool Finish() {
+    if (k_ != list_.size()) {
+      list_.resize(k_);
+      changed_ = true;
+    }
+    return changed_;
+  }
+
+ private:
+  std::vector<int>& list_;
+  size_t k_ = 0;
+  bool changed_ = false;
+};
 
 void SortUnique(std::vector<int>& v) {
   std::sort(v.begin(), v.end());
@@ -347,10 +380,11 @@ struct ModelMemory::ResolvedPeers {
     SortUnique(reachable);
   }
 
-  // The node's sessions, the smallest age with each and whom it hears, from this snapshot's
-  // ages; sessions with unobserved validators go to `unobserved(k, age)` in session order.
+  // The node's sessions, the smallest age with each and whom it hears (written over the last
+  // model's list; whether that changed), from this snapshot's ages; sessions with unobserved
+  // validators go to `unobserved(k, age)` in session order.
   template <typename Unobserved>
-  void Apply(const std::vector<PeerSession>& now, int64_t heard_within_ms, NodeFacts& f,
+  bool Apply(const std::vector<PeerSession>& now, int64_t heard_within_ms, NodeFacts& f,
              Unobserved&& unobserved) const {
     f.sessions.assign(sessions.begin(), sessions.end());
     f.session_age_ms.assign(sessions.size(), UINT32_MAX);
@@ -363,11 +397,11 @@ struct ModelMemory::ResolvedPeers {
         unobserved(kUnobserved - s, age);
       }
     }
+    HearsWriter hears(f.hears);
     for (size_t s = 0; s < sessions.size(); ++s) {
-      if (static_cast<int64_t>(f.session_age_ms[s]) <= heard_within_ms) {
-        f.hears.push_back(sessions[s]);
-      }
+      if (static_cast<int64_t>(f.session_age_ms[s]) <= heard_within_ms) hears.Add(sessions[s]);
     }
+    return hears.Finish();
   }
 };
 
@@ -376,7 +410,10 @@ ModelMemory::~ModelMemory() = default;
 ModelMemory::ModelMemory(ModelMemory&&) noexcept = default;
 ModelMemory& ModelMemory::operator=(ModelMemory&&) noexcept = default;
 
-void ModelMemory::Recycle(FleetModel&& model) { spare_nodes_ = std::move(model.nodes); }
+void ModelMemory::Recycle(FleetModel&& model) {
+  spare_nodes_ = std::move(model.nodes);
+  spare_build_ = model.build;
+}
 
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) {
   std::vector<uint32_t> numbers(view.nodes.size());
@@ -391,9 +428,16 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.now = view.now;
   const int n = static_cast<int>(view.nodes.size());
   const size_t recycled = std::min(memory.spare_nodes_.size(), static_cast<size_t>(n));
+  model.build = ++memory.builds_;
+  // The recycled facts are the previous model's, of as many nodes; the first pass checks that
+  // each index holds the same node.
+  bool tracked = memory.spare_build_ != 0 && memory.spare_build_ + 1 == model.build &&
+                 memory.spare_nodes_.size() == static_cast<size_t>(n);
   model.nodes = std::move(memory.spare_nodes_);
   memory.spare_nodes_.clear();
+  memory.spare_build_ = 0;
   model.nodes.resize(n);
+  model.hears_changed.assign(n, 0);
   // One pass over the view for the figures, the id order and the newest validator list: each
   // pass over 10 000 observations misses the cache anew.
   bool in_order = true;
@@ -409,13 +453,20 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (i + kAhead < n) PrefetchSnapshot(view.nodes[i + kAhead]);
     const NodeObservation& obs = view.nodes[i];
     NodeFacts& f = model.nodes[i];
-    if (static_cast<size_t>(i) < recycled) Reset(f);
+    if (static_cast<size_t>(i) < recycled) {
+      tracked = tracked && f.number == numbers[i];
+      Reset(f);
+    }
     f.observation = &obs;
     f.id = &obs.node_id;
     f.number = numbers[i];
     if (i > 0 && in_order) in_order = view.nodes[i - 1].node_id <= obs.node_id;
     f.has_snapshot = obs.latest != nullptr;
-    if (obs.latest == nullptr) continue;
+    if (obs.latest == nullptr) {
+      model.hears_changed[i] = !f.hears.empty();
+      f.hears.clear();
+      continue;
+    }
     if (FiguresCurrent(obs)) {
       f.figures = &obs.latest_figures;
     } else {
@@ -548,23 +599,26 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       if (!resolved.Matches(obs.latest_peers, book.generation)) {
         resolved.Resolve(obs.latest_peers, identity, i, n, book.generation);
       }
-      resolved.Apply(obs.latest_peers.sessions, heard_within_ms, f, [&](int k, uint32_t age_ms) {
-        if (!f.reporting || !f.has_peer_data) return;
-        // A node's sessions with one validator keep the smallest age.
-        UnobservedValidator& u = model.unobserved[k];
-        if (!u.sessions_by.empty() && u.sessions_by.back() == i) {
-          u.session_age_ms.back() = std::min(u.session_age_ms.back(), age_ms);
-        } else {
-          u.sessions_by.push_back(i);
-          u.session_age_ms.push_back(age_ms);
-        }
-      });
+      model.hears_changed[i] = resolved.Apply(
+          obs.latest_peers.sessions, heard_within_ms, f, [&](int k, uint32_t age_ms) {
+            if (!f.reporting || !f.has_peer_data) return;
+            // A node's sessions with one validator keep the smallest age.
+            UnobservedValidator& u = model.unobserved[k];
+            if (!u.sessions_by.empty() && u.sessions_by.back() == i) {
+              u.session_age_ms.back() = std::min(u.session_age_ms.back(), age_ms);
+            } else {
+              u.sessions_by.push_back(i);
+              u.session_age_ms.push_back(age_ms);
+            }
+          });
       f.reachable.assign(resolved.reachable.begin(), resolved.reachable.end());
       for (int k : resolved.reached_unobserved) reached_unobserved(k, i);
     } else {
       // A view without compact peers (hand-built): the snapshot's PeerViews, as text.
       resolved.book = 0;
       ages.clear();
+      const std::vector<int> last_hears = std::move(f.hears);
+      f.hears.clear();
       f.hears.reserve(obs.latest_peers.valid ? obs.latest_peers.sessions.size()
                                              : static_cast<size_t>(obs.latest->peers_size()));
       auto add_session = [&](int other, uint32_t age_ms) {
@@ -596,6 +650,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
         f.session_age_ms.push_back(age);
       }
       SortUnique(f.hears);
+      model.hears_changed[i] = f.hears != last_hears;
       for (const v1::ProbeResult& probe : obs.latest->probes()) {
         if (!probe.reachable()) continue;
         int other = identity.Find(probe.addr());
@@ -619,6 +674,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       model.max_view = std::max(model.max_view, f.view);
     }
   }
+  model.hears_tracked = tracked;
+  if (!tracked) model.hears_changed.assign(n, 1);
   for (int i = 0; i < n; ++i) model.nodes[i].heard_by = heard_by[i];
   for (int i = 0; i < n; ++i) {
     if (model.nodes[i].reporting && model.nodes[i].has_peer_data) model.observers.push_back(i);

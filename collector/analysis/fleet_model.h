@@ -136,6 +136,17 @@ struct FleetModel {
   // Figures made during the build for nodes whose view carries none current (hand-built
   // views); NodeFacts::figures points into them, so the model is moved, never copied.
   std::vector<std::unique_ptr<SnapshotFigures>> made_figures;
+  // Which build of its ModelMemory this model is (1, 2, ...; 1 for a model from scratch), so that
+  // what is kept between ticks can tell it saw the model just before this one.
+  uint64_t build = 0;
+  // Whether `hears_changed` compares with the memory's previous model (build - 1): that model was
+  // recycled into this one and held the same nodes at the same indices (the same stable numbers
+  // in the same order), so equal index lists are equal sets of nodes.
+  bool hears_tracked = false;
+  // By index: the node's `hears` differs from the previous model's, or that is not known (every
+  // entry 1 when !hears_tracked). Most nodes hear the same peers from one tick to the next; the
+  // peer graph (PeerGraphMemory) and the link history redo only the nodes whose list changed.
+  std::vector<char> hears_changed;
 
   bool Hears(int u, int v) const;
   // How long before its snapshot `u` last received from `v` (the smallest age of their
@@ -176,6 +187,8 @@ class ModelMemory {
   // What each node's sessions and probes resolved to, by stable node number.
   std::vector<ResolvedPeers> resolved_;
   std::vector<NodeFacts> spare_nodes_;
+  uint64_t builds_ = 0;       // models built with this memory
+  uint64_t spare_build_ = 0;  // FleetModel::build of spare_nodes_' model; 0: none
 };
 
 // From scratch (no memory; node numbers are the indices).

@@ -1,6 +1,7 @@
 #include "collector/analysis/peer_graph.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace guts::collector {
 
@@ -61,29 +62,14 @@ bool OneWayProven(const FleetModel& model, int from, int to) {
   return deaf.taken + deaf.interval >= heard;
 }
 
-}  // namespace
-
-PeerGraph BuildPeerGraph(const FleetModel& model) {
+// Components (ordered by weight), cut vertices and bridge edges of g.mutual, made afresh.
+void FindComponents(const FleetModel& model, PeerGraph& g) {
   const int n = static_cast<int>(model.nodes.size());
-  PeerGraph g;
-  g.mutual.resize(n);
   g.component_of.assign(n, -1);
-  for (int u = 0; u < n; ++u) {
-    const NodeFacts& f = model.nodes[u];
-    if (!InGraph(f)) continue;
-    g.mutual[u].reserve(f.hears.size());
-    for (int v : f.hears) {
-      if (!InGraph(model.nodes[v])) continue;
-      if (model.Hears(v, u)) {
-        g.mutual[u].push_back(v);
-      } else if (OneWayProven(model, u, v)) {
-        g.one_way.emplace_back(u, v);
-      } else {
-        g.pending_one_way.emplace_back(u, v);
-      }
-    }
-  }
-
+  g.components.clear();
+  g.component_weight.clear();
+  g.cut_vertices.clear();
+  g.bridge_edges.clear();
   std::vector<int> queue;
   for (int s = 0; s < n; ++s) {
     if (!InGraph(model.nodes[s]) || g.component_of[s] >= 0) continue;
@@ -134,7 +120,127 @@ PeerGraph BuildPeerGraph(const FleetModel& model) {
     if (is_cut[u]) g.cut_vertices.push_back(u);
   }
   std::sort(g.bridge_edges.begin(), g.bridge_edges.end());
+}
+
+// Node u's mutual peers into `mutual` (cleared first), and its one-sided links to `one_sided`.
+template <typename OneSided>
+void LinksOf(const FleetModel& model, int u, std::vector<int>& mutual, OneSided&& one_sided) {
+  mutual.clear();
+  const NodeFacts& f = model.nodes[u];
+  if (!InGraph(f)) return;
+  mutual.reserve(f.hears.size());
+  for (int v : f.hears) {
+    if (!InGraph(model.nodes[v])) continue;
+    if (model.Hears(v, u)) {
+      mutual.push_back(v);
+    } else {
+      one_sided(v);
+    }
+  }
+}
+
+}  // namespace
+
+PeerGraph BuildPeerGraph(const FleetModel& model) {
+  const int n = static_cast<int>(model.nodes.size());
+  PeerGraph g;
+  g.mutual.resize(n);
+  for (int u = 0; u < n; ++u) {
+    LinksOf(model, u, g.mutual[u], [&](int v) {
+      if (OneWayProven(model, u, v)) {
+        g.one_way.emplace_back(u, v);
+      } else {
+        g.pending_one_way.emplace_back(u, v);
+      }
+    });
+  }
+  FindComponents(model, g);
   return g;
+}
+
+void PeerGraphMemory::Remember(const FleetModel& model) {
+  const size_t n = model.nodes.size();
+  build_ = model.build;
+  in_graph_.resize(n);
+  weight_.resize(n);
+  for (size_t u = 0; u < n; ++u) {
+    in_graph_[u] = InGraph(model.nodes[u]) ? 1 : 0;
+    weight_[u] = model.nodes[u].weight;
+  }
+  one_sided_.clear();
+  std::merge(graph_.one_way.begin(), graph_.one_way.end(), graph_.pending_one_way.begin(),
+             graph_.pending_one_way.end(), std::back_inserter(one_sided_));
+}
+
+const PeerGraph& PeerGraphMemory::Build(const FleetModel& model) {
+  const int n = static_cast<int>(model.nodes.size());
+  bool incremental = build_ != 0 && model.hears_tracked && model.build == build_ + 1 &&
+                     in_graph_.size() == static_cast<size_t>(n);
+  // Which nodes changed: their heard list, or their weight (the components' order). A node
+  // entering or leaving the graph changes the links of the nodes that hear it, which only a
+  // full pass finds.
+  std::vector<int> changed;
+  bool weights_changed = false;
+  for (int u = 0; incremental && u < n; ++u) {
+    const NodeFacts& f = model.nodes[u];
+    if ((InGraph(f) ? 1 : 0) != in_graph_[u]) incremental = false;
+    if (f.weight != weight_[u]) {
+      weight_[u] = f.weight;
+      weights_changed = true;
+    }
+    if (model.hears_changed[u]) changed.push_back(u);
+  }
+  last_incremental_ = incremental;
+  if (!incremental) {
+    graph_ = BuildPeerGraph(model);
+    Remember(model);
+    return graph_;
+  }
+  build_ = model.build;
+  // The nodes whose mutual edges or one-sided links may have changed: a changed node, the peers
+  // it had a mutual edge with, and the peers it hears now (with the graph's nodes fixed, an edge
+  // u-v changes only when one end's list does; see peer_graph_test for the cases).
+  affected_.assign(n, 0);
+  std::vector<int> redo;
+  auto mark = [&](int u) {
+    if (!affected_[u]) {
+      affected_[u] = 1;
+      redo.push_back(u);
+    }
+  };
+  for (int v : changed) {
+    mark(v);
+    for (int u : graph_.mutual[v]) mark(u);
+    if (!in_graph_[v]) continue;
+    for (int u : model.nodes[v].hears) {
+      if (in_graph_[u]) mark(u);
+    }
+  }
+  std::sort(redo.begin(), redo.end());
+  bool mutual_changed = false;
+  if (!redo.empty()) {
+    std::erase_if(one_sided_, [&](const std::pair<int, int>& e) { return affected_[e.first]; });
+    std::vector<int> mutual;
+    for (int u : redo) {
+      LinksOf(model, u, mutual, [&](int v) { one_sided_.emplace_back(u, v); });
+      if (mutual != graph_.mutual[u]) {
+        graph_.mutual[u].swap(mutual);
+        mutual_changed = true;
+      }
+    }
+    std::sort(one_sided_.begin(), one_sided_.end());
+  }
+  graph_.one_way.clear();
+  graph_.pending_one_way.clear();
+  for (const auto& [u, v] : one_sided_) {
+    if (OneWayProven(model, u, v)) {
+      graph_.one_way.emplace_back(u, v);
+    } else {
+      graph_.pending_one_way.emplace_back(u, v);
+    }
+  }
+  if (mutual_changed || weights_changed) FindComponents(model, graph_);
+  return graph_;
 }
 
 std::vector<std::vector<int>> GroupsAround(const PeerGraph& graph, int cut) {

@@ -26,15 +26,19 @@ std::vector<Verdict> DetectorHarness::Run(SyntheticFleet& fleet, int ticks) {
     fleet.Step();
     const FleetView view = fleet.View();
     std::vector<uint32_t> numbers = NumberNodes(view, history_);
-    FleetModel model = BuildFleetModel(view, config_, numbers, history_.model_memory);
-    PeerGraph graph = BuildPeerGraph(model);
+    ModelMemory scratch_memory;
+    FleetModel model = BuildFleetModel(view, config_, numbers,
+                                       from_scratch_ ? scratch_memory : history_.model_memory);
+    PeerGraph scratch_graph;
+    if (from_scratch_) scratch_graph = BuildPeerGraph(model);
+    const PeerGraph& graph = from_scratch_ ? scratch_graph : graph_memory_.Build(model);
     const QuorumMargin margin = ComputeQuorumMargin(model, graph);
     verdicts.clear();
     DetectorInput input{view, model, graph, margin, history_, config_, state_.get()};
     detector_->run(input, verdicts);
     UpdateHistory(model, graph, config_, history_);
     if (state_ != nullptr) state_->Update(input);
-    history_.model_memory.Recycle(std::move(model));
+    (from_scratch_ ? scratch_memory : history_.model_memory).Recycle(std::move(model));
   }
   return verdicts;
 }

@@ -16,6 +16,7 @@
 
 #include "collector/analysis/analysis_history.h"
 #include "collector/analysis/detector.h"
+#include "collector/analysis/peer_graph.h"
 #include "tests/analysis/synthetic_fleet.h"
 
 namespace guts::collector::testing {
@@ -30,11 +31,19 @@ class DetectorHarness {
 
   const Detector& detector() const { return *detector_; }
 
+  // Off (the default), each tick's model is built with the history's memory and the peer graph
+  // kept between ticks, as the analyzer does, so what the detector keeps between ticks may
+  // redo only what changed. On, both are built from scratch every tick (no model follows the
+  // one before), so a test can compare the two paths.
+  void SetFromScratch(bool on) { from_scratch_ = on; }
+
  private:
   const Detector* detector_ = nullptr;
   AnalysisConfig config_;
   AnalysisHistory history_;
   std::unique_ptr<DetectorState> state_;  // the detector's own memory, when it keeps one
+  PeerGraphMemory graph_memory_;
+  bool from_scratch_ = false;
 };
 
 // The verdicts of the kind named `kind` among `verdicts`.

@@ -179,5 +179,59 @@ TEST(FlappingLinkDetectorTest, ANodeGoneSilentLongerThanItsPeersWaitIsNotFlappin
   }
 }
 
+// The link history makes and compares only the lists of nodes whose heard list changed since
+// the model before (FleetModel::hears_changed); with models built from scratch every tick it
+// makes and compares every node's. Both give the same verdicts on every tick, through flaps, a
+// late agent, a killed and restarted node and a node gone from the view.
+TEST(FlappingLinkDetectorTest, OnlyChangedHeardListsGiveTheVerdictsOfComparingThemAll) {
+  SyntheticFleet kept_fleet(7), full_fleet(7);
+  DetectorHarness kept("flapping_link"), full("flapping_link");
+  full.SetFromScratch(true);
+  int flapping_ticks = 0;
+  auto run = [&](int ticks) {
+    for (int t = 0; t < ticks; ++t) {
+      const std::vector<Verdict> a = kept.Run(kept_fleet, 1);
+      const std::vector<Verdict> b = full.Run(full_fleet, 1);
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t k = 0; k < a.size(); ++k) {
+        EXPECT_EQ(a[k].cause_key, b[k].cause_key);
+        EXPECT_EQ(a[k].summary, b[k].summary);
+        EXPECT_EQ(a[k].evidence, b[k].evidence);
+      }
+      flapping_ticks += a.empty() ? 0 : 1;
+    }
+  };
+  auto both = [&](auto&& change) {
+    change(kept_fleet);
+    change(full_fleet);
+  };
+  run(20);
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    both([](SyntheticFleet& f) { f.Cut({"v2"}, {"v6"}); });
+    run(6);
+    both([](SyntheticFleet& f) { f.Heal(); });
+    run(7);
+  }
+  both([](SyntheticFleet& f) { f.AgentCutFromCollector("v4", true); });
+  run(3);
+  both([](SyntheticFleet& f) {
+    f.AgentCutFromCollector("v4", false);
+    f.Cut({"v3"}, {"v4"});
+  });
+  run(4);
+  both([](SyntheticFleet& f) { f.Kill("v5"); });
+  run(6);
+  both([](SyntheticFleet& f) {
+    f.Restart("v5");
+    f.Heal();
+  });
+  run(6);
+  both([](SyntheticFleet& f) { f.RemoveAgent("v7"); });
+  run(4);
+  both([](SyntheticFleet& f) { f.Cut({"v1"}, {"v2"}); });
+  run(4);
+  EXPECT_GT(flapping_ticks, 5);
+}
+
 }  // namespace
 }  // namespace guts::collector::testing
