@@ -3,8 +3,8 @@
 // (open loop: the schedule does not wait for acks); the agent writes it as soon as the stream
 // takes it and records, per cumulative ack, the latency from the scheduled time of every
 // snapshot it covers. It also records how late each write started (the generator's own delay:
-// one pacer thread starts a whole aligned round's writes one after another), so that a report
-// can tell the collector's part of a latency from the generator's.
+// a pacer thread starts its channel's share of an aligned round's writes one after another),
+// so that a report can tell the collector's part of a latency from the generator's.
 //
 // Example:
 //   SimAgent agent(stub.get(), "v17", 17);
