@@ -13,9 +13,9 @@
 #            tick (500 ms) after it, so a fleet fits while the round's ack p99, timed from the
 #            round's instant, stays <= 500 ms and >= 95 % is acked; "with headroom" is p99 <=
 #            250 ms. Each repeat stops at the first fleet that does not fit. The generator
-#            shares the 2 cores and starts a round's writes from one thread, one after another:
-#            its own send delay (send_delay_p99_ms) is part of the ack p99, so the figure is a
-#            floor for a collector whose agents run on their own hosts.
+#            shares the 2 cores (each connection's thread starts its agents' writes one after
+#            another): its own send delay (send_delay_p99_ms) is part of the ack p99, so the
+#            figure is a floor for a collector whose agents run on their own hosts.
 #   streams  the collector's memory holding STREAMS agent streams at once (guts-loadgen, one
 #            stream per agent over 32 connections, STREAMS_RATE snapshots/s in all, so
 #            every stream sends now and then): its max RSS sampled each second by the
