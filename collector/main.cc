@@ -21,7 +21,9 @@
 // extra arena keeps its own freed pages and partly used runs. At 10 000 streams that was
 // ~40 MiB of peak RSS with no measurable CPU cost (docs/benchmarks.md, "10 000 streams, third
 // pass"). The MALLOC_CONF environment variable still overrides it.
-extern "C" const char* malloc_conf = "narenas:2";
+extern "C" {
+const char* malloc_conf = "narenas:2";
+}
 
 namespace {
 
