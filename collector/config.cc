@@ -24,9 +24,6 @@
 namespace guts::collector {
 namespace {
 
-static_assert(CollectorConfig().store_memtable_bytes == StoreOptions::kDefaultMemtableBytes,
-              "the flag's default is the store's");
-
 // The default replica name: the host name (a pod's name under a StatefulSet).
 std::string HostName() {
   char host[256] = {};

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "collector/store/store.h"
 
 namespace guts::collector {
 namespace {
@@ -151,6 +152,8 @@ TEST(ConfigTest, StoreMemtableBudgetHasADefaultAFlagAndBounds) {
   auto c = Parse({"--data-dir", "/tmp/x", "--insecure"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->store_memtable_bytes, 32ull << 20);
+  // The flag's default is the store's own.
+  EXPECT_EQ((*c)->store_memtable_bytes, StoreOptions{}.memtable_bytes);
   c = Parse({"--data-dir", "/tmp/x", "--insecure", "--store-memtable-bytes", "100663296"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->store_memtable_bytes, 96ull << 20);
