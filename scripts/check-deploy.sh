@@ -176,6 +176,8 @@ if ((objects > 0 && objects == annotated)); then
 else
   not_ok "commonAnnotations on $annotated of $objects objects"
 fi
+expect_rendered "memtable budget in bytes, default 32MiB" default '^  GUTS_COLLECTOR_STORE_MEMTABLE_BYTES: "33554432"$'
+expect_rendered "memtable budget in bytes, 1GiB" parity '^  GUTS_COLLECTOR_STORE_MEMTABLE_BYTES: "1073741824"$'
 expect_rendered "StatefulSet annotations" parity '^    guts-diag.io/statefulset: "yes"$'
 expect_rendered "DaemonSet Pod annotations" parity '^        guts-diag.io/pod: agent$'
 expect_rendered "StatefulSet updateStrategy from values" parity '^    type: OnDelete$'
@@ -306,6 +308,12 @@ expect_refusal "agent spool below 64KiB" 'agent.spoolMaxBytes "1KiB": guts-agent
   --set agent.spoolMaxBytes=1KiB
 expect_refusal "collector tick of 0" 'collector.tick "0s": guts-collector needs a tick above 0' \
   --set collector.tick=0s
+expect_refusal "collector memtables below 4MiB" 'collector.storeMemtableBytes "1MiB": guts-collector takes 4MiB to 16GiB' \
+  --set collector.storeMemtableBytes=1MiB
+expect_refusal "collector memtables above 16GiB" 'collector.storeMemtableBytes "17GiB"' \
+  --set collector.storeMemtableBytes=17GiB
+expect_refusal "schema: memtable size without a unit we know" 'storeMemtableBytes: Does not match pattern' \
+  --set collector.storeMemtableBytes=32M
 expect_refusal "schema: negative PVC size" 'collector.persistence.size: Must validate at least one schema' \
   --set collector.persistence.size=-1
 expect_refusal "schema: negative CPU limit" 'collector.resources.limits.cpu: Must validate at least one schema' \

@@ -142,6 +142,10 @@ fail the render with the binary's own rule instead of a crash-looping Pod.
 {{- if lt (include "gd.byteSize" $a.spoolMaxBytes | int64) 65536 -}}
 {{- fail (printf "agent.spoolMaxBytes %q: guts-agent needs at least 64KiB" $a.spoolMaxBytes) -}}
 {{- end -}}
+{{- $memtables := include "gd.byteSize" .Values.collector.storeMemtableBytes | int64 -}}
+{{- if or (lt $memtables 4194304) (gt $memtables 17179869184) -}}
+{{- fail (printf "collector.storeMemtableBytes %q: guts-collector takes 4MiB to 16GiB" .Values.collector.storeMemtableBytes) -}}
+{{- end -}}
 {{- if le (include "gd.durationMs" .Values.collector.tick | float64) 0.0 -}}
 {{- fail (printf "collector.tick %q: guts-collector needs a tick above 0" .Values.collector.tick) -}}
 {{- end -}}
