@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   std::string collector = "127.0.0.1:7400", collector_http;
   int collector_pid = 0, agents = 100, channels = 16, variants = 0;
   double rate = 1000, duration_s = 20, warmup_s = 5;
-  bool compact = false, aligned = false;
+  bool compact = false, aligned = false, consistent_fleet = false;
   std::string prefix = "sim";
   app.add_option("--collector", collector, "Collector gRPC address");
   app.add_option("--collector-http", collector_http,
@@ -101,6 +101,11 @@ int main(int argc, char** argv) {
                "Every agent's snapshot due at the same instants, the whole multiples of "
                "agents/rate seconds on the Unix clock, as real agents take them "
                "(common/aligned_time.h); without it the sends are spread evenly");
+  app.add_flag("--consistent-fleet", consistent_fleet,
+               "The agents form one network: each announces its own P2P address and reports "
+               "links to 20 other agents that report it back (a ring). Without it every agent "
+               "announces the same address and its peers match no agent, so the collector's "
+               "analysis sees every node cut off (LOW_PEERS everywhere, no quorum)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::unique_ptr<guts::diag::v1::AgentService::Stub>> stubs;
@@ -113,7 +118,7 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<SimAgent>> sims;
   for (int i = 0; i < agents; ++i) {
     sims.push_back(std::make_unique<SimAgent>(stubs[i % channels].get(), absl::StrCat(prefix, i), i,
-                                              variants));
+                                              variants, consistent_fleet ? agents : 0));
   }
 
   // The pacer: snapshot k of the whole fleet is due at start + k / rate, round robin; or, with
@@ -219,6 +224,7 @@ int main(int argc, char** argv) {
       guts::bench::RealisticSnapshot("sim0", 0, 0).Next(1000, absl::Now()).ByteSizeLong();
   report["offered_per_s"] = rate;
   report["aligned"] = aligned;
+  report["consistent_fleet"] = consistent_fleet;
   report["acked_per_s"] = static_cast<double>(acked) / duration_s;
   report["ack_p50_ms"] = Percentile(latencies, 0.5);
   report["ack_p99_ms"] = Percentile(latencies, 0.99);

@@ -6,7 +6,18 @@ namespace guts::bench {
 
 using guts::diag::v1::Snapshot;
 
-RealisticSnapshot::RealisticSnapshot(const std::string& node_id, int index, uint32_t seed)
+namespace {
+
+std::string FleetIp(int index) {
+  return absl::StrCat("10.", (index >> 16) & 0xff, ".", (index >> 8) & 0xff, ".", index & 0xff);
+}
+
+}  // namespace
+
+std::string RealisticSnapshot::P2pAddress(int index) { return FleetIp(index) + ":9000"; }
+
+RealisticSnapshot::RealisticSnapshot(const std::string& node_id, int index, uint32_t seed,
+                                     int fleet)
     : rng_(seed) {
   s_.set_node_id(node_id);
   s_.set_interval_ms(1000);
@@ -31,12 +42,23 @@ RealisticSnapshot::RealisticSnapshot(const std::string& node_id, int index, uint
   c->set_current_leader("8f3a9c0d4e5b6a7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7");
   for (int p = 0; p < 20; ++p) {
     auto* peer = s_.add_peers();
-    int other = (index + p + 1) % 256;
     bool outbound = p % 2 == 0;
-    peer->set_remote_addr(absl::StrCat("10.0.", other / 16, ".", other % 16 + 10, ":",
-                                       outbound ? 9000 : 40000 + p * 37));
-    peer->set_local_addr(absl::StrCat("10.0.", index / 16, ".", index % 16 + 10, ":",
-                                      outbound ? 41000 + p * 53 : 9000));
+    if (fleet > 0) {
+      // Outbound to the node k after, inbound from the node k before (k = 1..10): each link
+      // is reported by both of its ends.
+      int k = p / 2 + 1;
+      int other = ((outbound ? index + k : index - k) % fleet + fleet) % fleet;
+      peer->set_remote_addr(outbound ? P2pAddress(other)
+                                     : absl::StrCat(FleetIp(other), ":", 41000 + k * 53));
+      peer->set_local_addr(outbound ? absl::StrCat(FleetIp(index), ":", 41000 + k * 53)
+                                    : P2pAddress(index));
+    } else {
+      int other = (index + p + 1) % 256;
+      peer->set_remote_addr(absl::StrCat("10.0.", other / 16, ".", other % 16 + 10, ":",
+                                         outbound ? 9000 : 40000 + p * 37));
+      peer->set_local_addr(absl::StrCat("10.0.", index / 16, ".", index % 16 + 10, ":",
+                                        outbound ? 41000 + p * 53 : 9000));
+    }
     peer->set_direction(outbound ? guts::diag::v1::PEER_DIRECTION_OUTBOUND
                                  : guts::diag::v1::PEER_DIRECTION_INBOUND);
     peer->set_tcp_state("ESTABLISHED");

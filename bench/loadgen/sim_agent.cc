@@ -3,8 +3,8 @@
 namespace guts::bench {
 
 SimAgent::SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index,
-                   int variants)
-    : maker_(node_id, index, static_cast<uint32_t>(index)) {
+                   int variants, int fleet)
+    : maker_(node_id, index, static_cast<uint32_t>(index), fleet) {
   absl::Time now = absl::Now();
   for (int v = 0; v < variants; ++v) {
     variants_.emplace_back();
@@ -16,7 +16,7 @@ SimAgent::SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& 
   hello->set_agent_version("loadgen");
   hello->set_role("validator");
   hello->set_interval_ms(1000);
-  hello->set_p2p_addr("10.0.0.1:9000");
+  hello->set_p2p_addr(fleet > 0 ? RealisticSnapshot::P2pAddress(index) : "10.0.0.1:9000");
   writing_ = true;
   StartWrite(&out_);
   StartRead(&in_);

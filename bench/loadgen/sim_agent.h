@@ -35,8 +35,11 @@ class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
   // turn, each with its own seq and taken time, so that the generator's cost stays small next
   // to the collector's (the ceilings); 0: a fresh one per send (realistic bytes for the disk
   // figures, at several times the generator's CPU).
+  // `fleet` > 0: the agents form one consistent network of that many nodes (each Hello
+  // announces its own P2P address, the peers reported match; RealisticSnapshot); 0: every
+  // agent announces 10.0.0.1:9000 and its peers match no other agent's.
   SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index,
-           int variants = 0);
+           int variants = 0, int fleet = 0);
 
   // One more snapshot is due, scheduled at `scheduled`.
   void Due(absl::Time scheduled);

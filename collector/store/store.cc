@@ -16,6 +16,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -70,6 +71,24 @@ struct NodeChain {
 // See SnapshotsOptions.
 constexpr uint64_t kDictBufferBytes = 8 << 20;
 
+// A snapshot key's node part (node id and separator, keys::NodePrefix): the memtable keeps
+// where it last inserted each node's key and starts the next insert of that node there. A
+// node's keys arrive in time order, so its next key belongs right after its last one; without
+// the hint every insert searched the whole skip list from the top (memtable inserts were 6 %
+// of the collector's CPU at 1 000 agents sending once a second, most of it key comparisons).
+class SnapshotNodePrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "guts.SnapshotNodePrefix"; }
+  // keys::SnapshotKey: node, separator, then the 8-byte time and the 8-byte seq.
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - kKeyTail);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > kKeyTail; }
+
+ private:
+  static constexpr size_t kKeyTail = 16;
+};
+
 rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   // Young levels are rewritten soon: fast LZ4. Where the data settles (the bottommost level,
@@ -95,6 +114,7 @@ rocksdb::ColumnFamilyOptions SnapshotsOptions(const StoreOptions& options) {
   // Two thirds of the budget: it takes nearly every byte written (64 of 96 MiB before the
   // budget was an option).
   cf.write_buffer_size = options.memtable_bytes / 3 * 2;
+  cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<SnapshotNodePrefix>();
   return cf;
 }
 
@@ -330,6 +350,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       // have 2 immutable memtables", seen in store_bench). db_write_buffer_size still caps
       // the memory of all memtables together.
       cf.max_write_buffer_number = 4;
+      // Each key is written over and over: a new version goes right before the one the
+      // memtable inserted last for that key, where the hint (the key itself) starts it.
+      cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
     }
     descriptors.emplace_back(kCfNames[c], cf);
   }
