@@ -12,8 +12,12 @@
 # analysis ticks once a second. Each side runs its own way: Prometheus spreads its scrapes over
 # the interval; guts-agents take their snapshots on the whole seconds of the Unix clock, so the
 # generator's agents send together at each second (--aligned; ALIGNED=0 spreads them evenly,
-# as the runs before 6 Dec 2026 did). The sim keeps running, so both sides share the same
-# background load.
+# as the runs before 6 Dec 2026 did). Both sides watch a healthy network: the generator's
+# agents announce their own P2P addresses and report links to each other (--consistent-fleet;
+# CONSISTENT_FLEET=0 gives the runs before 6 Dec 2026, whose agents' peers matched no agent,
+# so the analysis judged every node cut off and rebuilt 1 000 LOW_PEERS verdicts each tick
+# while Prometheus's rules watched healthy sim nodes). The sim keeps running, so both sides
+# share the same background load.
 #
 # Per repeat (each a fresh process and store): WARMUP s, then a WINDOW s window:
 #   cpu_s = utime + stime delta of the measured process (/proc/<pid>/stat);
@@ -28,7 +32,8 @@
 #     writes a day, plus the block's index bytes per series x series per node x 12 (one
 #     index per 2 h block; later compactions into longer blocks only shrink that part).
 #
-# Env: NODES (1000), PEERS (4), SIM_TIME_SCALE (20), REPEATS (3), WARMUP (20), WINDOW (60), ALIGNED (1), BLOCK_DURATION (2m),
+# Env: NODES (1000), PEERS (4), SIM_TIME_SCALE (20), REPEATS (3), WARMUP (20), WINDOW (60), ALIGNED (1), CONSISTENT_FLEET (1),
+# BLOCK_DURATION (2m),
 # FULL_BLOCK (1: wait for a full block; 0: use the first, possibly partial, block; the block's
 # span is in the output: shorter blocks mean fewer samples per chunk, more bytes per sample).
 # Output: one JSON line per measurement on stdout.
@@ -42,8 +47,9 @@ repeats="${REPEATS:-3}"
 warmup="${WARMUP:-20}"
 window="${WINDOW:-60}"
 full_block="${FULL_BLOCK:-1}"
-aligned=()
-[[ "${ALIGNED:-1}" == 1 ]] && aligned=(--aligned)
+loadgen_flags=()
+[[ "${ALIGNED:-1}" == 1 ]] && loadgen_flags=(--aligned)
+[[ "${CONSISTENT_FLEET:-1}" == 1 ]] && loadgen_flags+=(--consistent-fleet)
 block="${BLOCK_DURATION:-2m}"
 case "$block" in
   *m) block_ms=$((${block%m} * 60000)) ;;
@@ -138,7 +144,7 @@ collector_repeat() {
   local out
   out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
     --collector-pid "$p" --agents "$nodes" --rate "$nodes" --duration "$window" \
-    --warmup "$warmup" --channels 16 ${aligned[@]+"${aligned[@]}"})"
+    --warmup "$warmup" --channels 16 ${loadgen_flags[@]+"${loadgen_flags[@]}"})"
   local rss hwm
   rss=$(status_kib "$p" VmRSS); hwm=$(status_kib "$p" VmHWM)
   echo "$out" | jq -c --arg r "$r" --argjson nodes "$nodes" --argjson rss "$rss" \
@@ -146,7 +152,7 @@ collector_repeat() {
       bench: "collector_vs_prometheus", side: "collector", repeat: ($r | tonumber),
       nodes: $nodes, window_s: $window,
       node_samples: (.acked_per_s * $window), acked_per_s, ack_p99_ms,
-      snapshot_bytes, streams_ended_early, aligned,
+      snapshot_bytes, streams_ended_early, aligned, consistent_fleet,
       cpu_s: (.collector_cpu_us_per_snapshot * .acked_per_s * $window / 1e6),
       cpu_s_per_1000_node_samples: (.collector_cpu_us_per_snapshot / 1000),
       cpu_cores: .collector_cpu_cores,
