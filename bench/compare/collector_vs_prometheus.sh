@@ -145,14 +145,16 @@ collector_repeat() {
   out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
     --collector-pid "$p" --agents "$nodes" --rate "$nodes" --duration "$window" \
     --warmup "$warmup" --channels 16 ${loadgen_flags[@]+"${loadgen_flags[@]}"})"
-  local rss hwm
+  local rss hwm incidents
   rss=$(status_kib "$p" VmRSS); hwm=$(status_kib "$p" VmHWM)
+  # What the analysis made of the fleet: 0 for the healthy network both sides should watch.
+  incidents=$(metric "http://$collector_http/metrics" guts_open_incidents)
   echo "$out" | jq -c --arg r "$r" --argjson nodes "$nodes" --argjson rss "$rss" \
-    --argjson hwm "$hwm" --argjson window "$window" '{
+    --argjson hwm "$hwm" --argjson window "$window" --argjson incidents "${incidents:-null}" '{
       bench: "collector_vs_prometheus", side: "collector", repeat: ($r | tonumber),
       nodes: $nodes, window_s: $window,
       node_samples: (.acked_per_s * $window), acked_per_s, ack_p99_ms,
-      snapshot_bytes, streams_ended_early, aligned, consistent_fleet,
+      snapshot_bytes, streams_ended_early, aligned, consistent_fleet, open_incidents: $incidents,
       cpu_s: (.collector_cpu_us_per_snapshot * .acked_per_s * $window / 1e6),
       cpu_s_per_1000_node_samples: (.collector_cpu_us_per_snapshot / 1000),
       cpu_cores: .collector_cpu_cores,
