@@ -80,6 +80,10 @@ def collector_vs_prometheus(rows):
     tries = med([r.get("scrape_attempts") for r in theirs])
     if tries:
         print(f"| scrapes that succeeded | | {100 * b / tries:.1f} % of {fmt(tries)} | | |")
+    incidents = [r.get("open_incidents") for r in ours if r.get("open_incidents") is not None]
+    if incidents:
+        fleet = "one healthy network" if all(r.get("consistent_fleet") for r in ours) else "peers matching no agent"
+        print(f"| collector's open incidents at the window's end ({fleet}) | {', '.join(fmt(i) for i in incidents)} | | | |")
     a = (ours or [{}])[0].get("snapshot_bytes")
     b = med([r.get("samples_per_node_sample") for r in theirs])
     print(f"| what one node-sample is | one snapshot, {fmt(a)} B protobuf | one scrape, {fmt(b)} samples | | |")
