@@ -223,6 +223,29 @@ TEST(SnapshotLimitsTest, HelloLabelsAreBoundedInCountAndLength) {
               ::testing::HasSubstr("is not a node id"));
 }
 
+// Reflection reads a map's entries only after copying the map into a repeated field that the
+// message keeps; the collector keeps every node's latest snapshot, so validation must read
+// maps without it. SpaceUsedLong counts that copy when it exists.
+TEST(SnapshotLimitsTest, ValidatingLeavesNoCopyOfTheMapsInTheMessage) {
+  v1::Snapshot s = Valid();
+  for (int i = 0; i < 50; ++i) {
+    (*s.mutable_metrics()->mutable_series())[absl::StrCat("guts_series_", i, "{kind=\"x\"}")] = i;
+  }
+  (*s.mutable_health()->mutable_checks())["storage"].set_details("ok");
+  (*s.mutable_health()->mutable_checks())["p2p"].set_details("ok");
+  (*s.mutable_log()->mutable_errors_by_kind())["api_error"] = 3;
+  size_t before = s.SpaceUsedLong();
+  ASSERT_TRUE(Validate(s).ok()) << Validate(s);
+  EXPECT_EQ(s.SpaceUsedLong(), before);
+
+  v1::Hello hello;
+  hello.set_node_id("v3");
+  for (int i = 0; i < 20; ++i) (*hello.mutable_labels())[absl::StrCat("k", i)] = "v";
+  before = hello.SpaceUsedLong();
+  ASSERT_TRUE(ValidateHello(hello, SnapshotLimits{}).ok());
+  EXPECT_EQ(hello.SpaceUsedLong(), before);
+}
+
 TEST(SnapshotLimitsTest, TheWholeSnapshotIsBoundedInBytesAndTime) {
   v1::Snapshot s = Valid();
   for (int i = 0; i < 100; ++i) s.mutable_log()->add_recent_errors(std::string(3000, 'e'));
