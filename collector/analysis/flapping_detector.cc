@@ -125,8 +125,7 @@ void LinkFlaps::Update(const DetectorInput& in) {
   std::vector<uint32_t> list;
   // The last model is this one's predecessor, numbered alike: a node listed then whose `hears`
   // stayed has the list heard_ holds.
-  const bool steady = model.hears_tracked && last_build_ != 0 && model.build == last_build_ + 1 &&
-                      listed_.size() == n;
+  const bool steady = model.Follows(last_build_, listed_.size());
   std::vector<char> listed(n, 0);
   std::vector<int> to_list;  // the nodes whose list is made and compared
   for (size_t u = 0; u < n; ++u) {

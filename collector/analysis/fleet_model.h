@@ -148,6 +148,14 @@ struct FleetModel {
   // peer graph (PeerGraphMemory) and the link history redo only the nodes whose list changed.
   std::vector<char> hears_changed;
 
+  // Whether this model follows the one a user of `hears_changed` kept state for: that model was
+  // build `last_build` (0: none) of the same memory, with `last_size` nodes, and this one is its
+  // successor with `hears` tracked against it. Then a node whose hears_changed entry is 0 hears
+  // what it heard in that model, at the same index.
+  bool Follows(uint64_t last_build, size_t last_size) const {
+    return hears_tracked && last_build != 0 && build == last_build + 1 && nodes.size() == last_size;
+  }
+
   bool Hears(int u, int v) const;
   // How long before its snapshot `u` last received from `v` (the smallest age of their
   // sessions); nullopt when `u` has no session with `v`.

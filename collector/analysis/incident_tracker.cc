@@ -78,26 +78,48 @@ std::string LinksText(const v1::Incident& inc) {
   return absl::StrJoin(parts, " ");
 }
 
-// Names in natural order (v2 before v10), as the operator counts them.
-void SortNaturally(google::protobuf::RepeatedPtrField<std::string>& names) {
-  std::stable_sort(names.begin(), names.end(),
-                   [](const std::string& a, const std::string& b) { return NaturalLess(a, b); });
+bool MoreSevereFirst(const v1::Incident& a, const v1::Incident& b) {
+  if (a.severity() != b.severity()) return a.severity() < b.severity();
+  if (a.opened_unix_ms() != b.opened_unix_ms()) return a.opened_unix_ms() < b.opened_unix_ms();
+  return a.id() < b.id();
 }
 
-void CopyVerdict(const Verdict& v, v1::Incident& inc) {
+}  // namespace
+
+// `names` in natural order (v2 before v10), as the operator counts them, into `out`: a stable
+// sort, redone only when the names differ from those `memo` last sorted.
+template <typename Names>
+void IncidentTracker::AddNaturally(const Names& names, NaturalOrder& memo,
+                                   google::protobuf::RepeatedPtrField<std::string>& out) {
+  if (!std::equal(names.begin(), names.end(), memo.names.begin(), memo.names.end())) {
+    memo.names.assign(names.begin(), names.end());
+    memo.order.resize(memo.names.size());
+    for (size_t i = 0; i < memo.order.size(); ++i) memo.order[i] = static_cast<int>(i);
+    std::stable_sort(memo.order.begin(), memo.order.end(),
+                     [&](int a, int b) { return NaturalLess(memo.names[a], memo.names[b]); });
+  }
+  out.Clear();
+  out.Reserve(static_cast<int>(memo.order.size()));
+  for (int i : memo.order) *out.Add() = memo.names[i];
+}
+
+void IncidentTracker::CopyVerdict(const Verdict& v, Cause& cause) {
+  v1::Incident& inc = cause.incident;
   inc.set_kind(v.kind);
   inc.set_kind_name(std::string(KindNameOf(v)));
   inc.set_summary(v.summary);
-  inc.clear_nodes();
-  for (const std::string& n : v.nodes) inc.add_nodes(n);
-  SortNaturally(*inc.mutable_nodes());
+  cause.orders.resize(1 + v.groups.size());
+  AddNaturally(v.nodes, cause.orders[0], *inc.mutable_nodes());
   inc.clear_links();
   for (const v1::Link& l : v.links) *inc.add_links() = l;
   inc.clear_groups();
-  for (const v1::NodeGroup& g : v.groups) {
+  for (size_t k = 0; k < v.groups.size(); ++k) {
+    const v1::NodeGroup& g = v.groups[k];
     v1::NodeGroup* group = inc.add_groups();
-    *group = g;
-    SortNaturally(*group->mutable_nodes());
+    AddNaturally(g.nodes(), cause.orders[1 + k], *group->mutable_nodes());
+    group->set_weight(g.weight());
+    group->set_has_quorum(g.has_quorum());
+    group->set_height(g.height());
   }
   inc.mutable_evidence()->clear();
   for (const auto& [k, val] : v.evidence) (*inc.mutable_evidence())[k] = val;
@@ -106,14 +128,6 @@ void CopyVerdict(const Verdict& v, v1::Incident& inc) {
   inc.set_height(v.height);
   inc.set_cause_key(v.cause_key);
 }
-
-bool MoreSevereFirst(const v1::Incident& a, const v1::Incident& b) {
-  if (a.severity() != b.severity()) return a.severity() < b.severity();
-  if (a.opened_unix_ms() != b.opened_unix_ms()) return a.opened_unix_ms() < b.opened_unix_ms();
-  return a.id() < b.id();
-}
-
-}  // namespace
 
 IncidentTracker::IncidentTracker(const AnalysisConfig& config) : config_(config) {}
 
@@ -155,7 +169,7 @@ void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
   }
   if (reopen) EnsureFirstEpisode(inc);
   BeginEpisode(inc, now);
-  CopyVerdict(v, inc);
+  CopyVerdict(v, cause);
   inc.set_severity(v.severity);
   inc.set_state(v1::OPEN);
   inc.set_awaiting_confirmation(false);
@@ -187,7 +201,7 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   std::string links_before = LinksText(inc);
   size_t absorbed_before = inc.absorbed_size();
   uint64_t height_before = inc.height();
-  CopyVerdict(v, inc);
+  CopyVerdict(v, cause);
   if (absl::StrJoin(inc.nodes(), ",") != nodes_before) {
     events.push_back(absl::StrCat("updated: nodes ", absl::StrJoin(inc.nodes(), ",")));
   }

@@ -53,6 +53,11 @@ class IncidentTracker {
                         const std::set<std::string, std::less<>>& held);
 
  private:
+  // A list of names as last given, and the permutation that sorts it naturally (stable).
+  struct NaturalOrder {
+    std::vector<std::string> names;
+    std::vector<int> order;
+  };
   struct Cause {
     std::string kind_name;
     int present = 0;
@@ -64,8 +69,17 @@ class IncidentTracker {
     bool ever_opened = false;
     absl::Time resolved_at = absl::InfinitePast();
     guts::diag::v1::Incident incident;
+    // The natural order of the name lists last copied into `incident`: its nodes (entry 0), then
+    // each group's. A split names every node of a 10 000-node fleet in its groups, and the lists
+    // rarely change between ticks; sorting them naturally on every tick was a tenth of the tick.
+    std::vector<NaturalOrder> orders;
   };
 
+  // `names` into `out` in natural order (v2 before v10), by `memo`.
+  template <typename Names>
+  static void AddNaturally(const Names& names, NaturalOrder& memo,
+                           google::protobuf::RepeatedPtrField<std::string>& out);
+  static void CopyVerdict(const Verdict& v, Cause& cause);
   void Open(absl::Time now, const Verdict& v, Cause& cause);
   bool Refresh(absl::Time now, const Verdict& v, Cause& cause);
 

@@ -133,14 +133,34 @@ bool FullyCut(const FleetModel& model, int u) {
   return true;
 }
 
+// The named sides' members sorted by name: the observed ones in rank order (which is name
+// order) merged with the few unobserved names, sorted. The same list as sorting all names as
+// strings, without copying and sorting the thousands of observed ones on every tick.
 std::vector<std::string> SideNames(const FleetModel& model,
                                    const std::vector<const NetworkSide*>& sides) {
-  std::vector<std::string> names;
+  std::vector<int> observed;
+  std::vector<const std::string*> unobserved;
   for (const NetworkSide* side : sides) {
-    for (const std::string& name : SortedNodeNames(model, side->nodes)) names.push_back(name);
-    for (int k : side->unobserved) names.push_back(model.unobserved[k].entry->name);
+    observed.insert(observed.end(), side->nodes.begin(), side->nodes.end());
+    for (int k : side->unobserved) unobserved.push_back(&model.unobserved[k].entry->name);
   }
-  std::sort(names.begin(), names.end());
+  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
+  if (!std::is_sorted(observed.begin(), observed.end(), by_rank)) {
+    std::sort(observed.begin(), observed.end(), by_rank);
+  }
+  std::sort(unobserved.begin(), unobserved.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  std::vector<std::string> names;
+  names.reserve(observed.size() + unobserved.size());
+  size_t o = 0, x = 0;
+  while (o < observed.size() || x < unobserved.size()) {
+    if (x == unobserved.size() ||
+        (o < observed.size() && !(*unobserved[x] < *model.nodes[observed[o]].id))) {
+      names.push_back(*model.nodes[observed[o++]].id);
+    } else {
+      names.push_back(*unobserved[x++]);
+    }
+  }
   return names;
 }
 

@@ -174,8 +174,7 @@ void PeerGraphMemory::Remember(const FleetModel& model) {
 
 const PeerGraph& PeerGraphMemory::Build(const FleetModel& model) {
   const int n = static_cast<int>(model.nodes.size());
-  bool incremental = build_ != 0 && model.hears_tracked && model.build == build_ + 1 &&
-                     in_graph_.size() == static_cast<size_t>(n);
+  bool incremental = model.Follows(build_, in_graph_.size());
   // Which nodes changed: their heard list, or their weight (the components' order). A node
   // entering or leaving the graph changes the links of the nodes that hear it, which only a
   // full pass finds.

@@ -259,5 +259,21 @@ TEST(PeerGraphMemoryTest, KeptGraphEqualsAFreshOneThroughJoinsLeavesRestartsAndS
   EXPECT_GT(graph.incremental(), 25);
 }
 
+// The one test the kept graph and the link history share: only the tracked successor of the
+// build they kept state for, with as many nodes, is followed.
+TEST(FleetModelTest, FollowsOnlyTheTrackedSuccessorOfTheKeptBuild) {
+  FleetModel model;
+  model.nodes.resize(3);
+  model.build = 5;
+  model.hears_tracked = true;
+  EXPECT_TRUE(model.Follows(4, 3));
+  EXPECT_FALSE(model.Follows(0, 3));  // nothing kept
+  EXPECT_FALSE(model.Follows(3, 3));  // a build was missed
+  EXPECT_FALSE(model.Follows(5, 3));  // the same build again
+  EXPECT_FALSE(model.Follows(4, 2));  // a node joined
+  model.hears_tracked = false;
+  EXPECT_FALSE(model.Follows(4, 3));
+}
+
 }  // namespace
 }  // namespace guts::collector
