@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "collector/analysis/verdict_parts.h"
 
@@ -39,35 +40,45 @@ std::vector<NetworkSide> NetworkSides(const FleetModel& model, const PeerGraph& 
 
 v1::NodeGroup SideGroup(const FleetModel& model, const NetworkSide& side) {
   if (side.unobserved.empty()) return NodeGroupOf(model, side.nodes, model.quorum_weight);
-  // The observed members in rank order (which is name order) merged with the few unobserved
-  // names, sorted: the same list as sorting all names, without copying and sorting the
-  // thousands of observed ones as strings on every tick.
-  std::vector<int> observed(side.nodes);
-  std::sort(observed.begin(), observed.end(),
-            [&](int a, int b) { return model.rank[a] < model.rank[b]; });
-  std::vector<const std::string*> unobserved;
-  unobserved.reserve(side.unobserved.size());
-  for (int k : side.unobserved) unobserved.push_back(&model.unobserved[k].entry->name);
-  std::sort(unobserved.begin(), unobserved.end(),
-            [](const std::string* a, const std::string* b) { return *a < *b; });
   v1::NodeGroup group;
-  group.mutable_nodes()->Reserve(static_cast<int>(observed.size() + unobserved.size()));
+  for (std::string& name : SideMemberNames(model, {&side})) group.add_nodes(std::move(name));
   uint64_t height = 0;
-  size_t o = 0, x = 0;
-  while (o < observed.size() || x < unobserved.size()) {
-    if (x == unobserved.size() ||
-        (o < observed.size() && !(*unobserved[x] < *model.nodes[observed[o]].id))) {
-      const NodeFacts& f = model.nodes[observed[o++]];
-      group.add_nodes(*f.id);
-      height = std::max(height, f.height);
-    } else {
-      group.add_nodes(*unobserved[x++]);
-    }
-  }
+  for (int u : side.nodes) height = std::max(height, model.nodes[u].height);
   group.set_height(height);
   group.set_weight(side.weight);
   group.set_has_quorum(model.quorum_weight > 0 && side.weight >= model.quorum_weight);
   return group;
+}
+
+std::vector<std::string> SideMemberNames(const FleetModel& model,
+                                         const std::vector<const NetworkSide*>& sides) {
+  // The observed members in rank order (which is name order) merged with the few unobserved
+  // names, sorted: the same list as sorting all names, without copying and sorting the
+  // thousands of observed ones as strings on every tick.
+  std::vector<int> observed;
+  std::vector<const std::string*> unobserved;
+  for (const NetworkSide* side : sides) {
+    observed.insert(observed.end(), side->nodes.begin(), side->nodes.end());
+    for (int k : side->unobserved) unobserved.push_back(&model.unobserved[k].entry->name);
+  }
+  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
+  if (!std::is_sorted(observed.begin(), observed.end(), by_rank)) {
+    std::sort(observed.begin(), observed.end(), by_rank);
+  }
+  std::sort(unobserved.begin(), unobserved.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  std::vector<std::string> names;
+  names.reserve(observed.size() + unobserved.size());
+  size_t o = 0, x = 0;
+  while (o < observed.size() || x < unobserved.size()) {
+    if (x == unobserved.size() ||
+        (o < observed.size() && !(*unobserved[x] < *model.nodes[observed[o]].id))) {
+      names.push_back(*model.nodes[observed[o++]].id);
+    } else {
+      names.push_back(*unobserved[x++]);
+    }
+  }
+  return names;
 }
 
 }  // namespace guts::collector

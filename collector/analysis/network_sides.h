@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "collector/analysis/fleet_model.h"
@@ -31,5 +32,9 @@ std::vector<NetworkSide> NetworkSides(const FleetModel& model, const PeerGraph& 
 
 // The side as a NodeGroup: its observed and unobserved members sorted, weight and quorum.
 guts::diag::v1::NodeGroup SideGroup(const FleetModel& model, const NetworkSide& side);
+
+// The members of `sides`, observed and unobserved, sorted by name.
+std::vector<std::string> SideMemberNames(const FleetModel& model,
+                                         const std::vector<const NetworkSide*>& sides);
 
 }  // namespace guts::collector

@@ -133,37 +133,6 @@ bool FullyCut(const FleetModel& model, int u) {
   return true;
 }
 
-// The named sides' members sorted by name: the observed ones in rank order (which is name
-// order) merged with the few unobserved names, sorted. The same list as sorting all names as
-// strings, without copying and sorting the thousands of observed ones on every tick.
-std::vector<std::string> SideNames(const FleetModel& model,
-                                   const std::vector<const NetworkSide*>& sides) {
-  std::vector<int> observed;
-  std::vector<const std::string*> unobserved;
-  for (const NetworkSide* side : sides) {
-    observed.insert(observed.end(), side->nodes.begin(), side->nodes.end());
-    for (int k : side->unobserved) unobserved.push_back(&model.unobserved[k].entry->name);
-  }
-  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
-  if (!std::is_sorted(observed.begin(), observed.end(), by_rank)) {
-    std::sort(observed.begin(), observed.end(), by_rank);
-  }
-  std::sort(unobserved.begin(), unobserved.end(),
-            [](const std::string* a, const std::string* b) { return *a < *b; });
-  std::vector<std::string> names;
-  names.reserve(observed.size() + unobserved.size());
-  size_t o = 0, x = 0;
-  while (o < observed.size() || x < unobserved.size()) {
-    if (x == unobserved.size() ||
-        (o < observed.size() && !(*unobserved[x] < *model.nodes[observed[o]].id))) {
-      names.push_back(*model.nodes[observed[o++]].id);
-    } else {
-      names.push_back(*unobserved[x++]);
-    }
-  }
-  return names;
-}
-
 // Whether a pair only one end reports as lost joins two of the groups (`group_of`, -1: in
 // none): the other end's next snapshot says whether the groups are really apart.
 bool PendingAcross(const PeerGraph& g, const std::vector<int>& group_of) {
@@ -235,7 +204,7 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
     return;
   }
   Verdict v = MakeVerdict(*kind);
-  v.nodes = SideNames(model, named);
+  v.nodes = SideMemberNames(model, named);
   std::vector<std::string> unobserved;
   for (size_t c = 0; c < sides.size(); ++c) {
     v.groups.push_back(SideGroup(model, sides[c]));
