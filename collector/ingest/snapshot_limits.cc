@@ -1,5 +1,7 @@
 #include "collector/ingest/snapshot_limits.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -44,16 +46,23 @@ struct FieldCheck {
   bool map = false;
   const FieldDescriptor* map_value = nullptr;  // set for maps
   // Reads the map through its generated accessor; null: through reflection (see TypedMapFor).
-  absl::Status (*typed_map)(const Message& m, const FieldCheck& check) = nullptr;
+  absl::Status (*typed_map)(const Message& m, const FieldCheck& check, bool sized) = nullptr;
   std::unique_ptr<MessageChecks> message;  // message fields and map values, or null
   bool too_deep = false;                   // a recursive type past kMaxDepth
 };
 
 struct MessageChecks {
   std::vector<FieldCheck> fields;
+  // A message of fewer serialized bytes than this passes every check below it: a string of
+  // n bytes takes at least n bytes of its message, an element of a repeated field at least
+  // one (two for a string, a message or a map entry: tag and length). Most of a snapshot's
+  // parts (its peers, probes, health checks) are far below their bounds, so the walk skips
+  // them: through reflection it cost 4 to 5 us of the collector's ~77 us per snapshot at
+  // 1 000 agents. 0 for a type with a recursive part (never skipped).
+  uint64_t safe_below = 0;
 };
 
-absl::Status (*TypedMapFor(const FieldDescriptor& f))(const Message&, const FieldCheck&);
+absl::Status (*TypedMapFor(const FieldDescriptor& f))(const Message&, const FieldCheck&, bool);
 
 uint32_t DeclaredMaxBytes(const FieldDescriptor& f) {
   uint32_t declared = f.options().GetExtension(guts::diag::v1::max_bytes);
@@ -61,6 +70,20 @@ uint32_t DeclaredMaxBytes(const FieldDescriptor& f) {
 }
 
 bool IsString(const FieldDescriptor& f) { return f.cpp_type() == FieldDescriptor::CPPTYPE_STRING; }
+
+// The serialized size from which `check` could fail (see MessageChecks::safe_below).
+uint64_t FailsFrom(const FieldCheck& check) {
+  if (check.too_deep) return 0;
+  uint64_t from = UINT64_MAX;
+  if (check.max_bytes != 0) from = uint64_t{check.max_bytes} + 1;
+  if (check.max_count != 0) {
+    const bool delimited = check.map || IsString(*check.field) ||
+                           check.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+    from = std::min(from, (uint64_t{check.max_count} + 1) * (delimited ? 2 : 1));
+  }
+  if (check.message != nullptr) from = std::min(from, check.message->safe_below);
+  return from;
+}
 
 std::unique_ptr<MessageChecks> ChecksFor(const Descriptor& type, int depth) {
   auto checks = std::make_unique<MessageChecks>();
@@ -93,6 +116,10 @@ std::unique_ptr<MessageChecks> ChecksFor(const Descriptor& type, int depth) {
       continue;  // a scalar: bounded by its type
     }
     checks->fields.push_back(std::move(check));
+  }
+  checks->safe_below = UINT64_MAX;
+  for (const FieldCheck& check : checks->fields) {
+    checks->safe_below = std::min(checks->safe_below, FailsFrom(check));
   }
   return checks;
 }
@@ -130,13 +157,15 @@ absl::Status Under(const std::string& name, const absl::Status& s) {
   return absl::InvalidArgumentError(absl::StrCat(name, ".", s.message()));
 }
 
-absl::Status Check(const Message& m, const MessageChecks& checks);
+// `sized`: the cached sizes of `m` and every message in it are current (ByteSizeLong was just
+// called on the message validated), so a part below its MessageChecks::safe_below is skipped.
+absl::Status Check(const Message& m, const MessageChecks& checks, bool sized);
 
 // One map entry: its key, and its value when a string (`string_value`) or a message
 // (`message_value`); a scalar value is bounded by its type.
 absl::Status CheckMapKeyValue(const std::string& key, const std::string* string_value,
                               const Message* message_value, const FieldCheck& check,
-                              const std::string& name) {
+                              const std::string& name, bool sized) {
   if (key.size() > check.max_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, ": key \"", absl::CHexEscape(key.substr(0, 64)), "\" of ", key.size(),
@@ -149,7 +178,7 @@ absl::Status CheckMapKeyValue(const std::string& key, const std::string* string_
   } else if (check.too_deep) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": nested too deep"));
   } else if (check.message != nullptr && message_value != nullptr) {
-    if (absl::Status s = Check(*message_value, *check.message); !s.ok()) {
+    if (absl::Status s = Check(*message_value, *check.message, sized); !s.ok()) {
       return Under(Entry(name, key), s);
     }
   }
@@ -170,7 +199,8 @@ absl::Status CheckMapEntry(const Message& entry, const FieldCheck& check, const 
   const Message* message_value = check.map_value->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
                                      ? &r.GetMessage(entry, check.map_value)
                                      : nullptr;
-  return CheckMapKeyValue(key, string_value, message_value, check, name);
+  // The entry is reflection's copy of the map's: its value's cached size was never set.
+  return CheckMapKeyValue(key, string_value, message_value, check, name, /*sized=*/false);
 }
 
 // A map<string, V> field read through its generated accessor (Get). Reflection reads a map
@@ -180,7 +210,7 @@ absl::Status CheckMapEntry(const Message& entry, const FieldCheck& check, const 
 // heap profile), since the collector keeps each node's latest snapshot.
 template <typename Owner, typename V,
           const google::protobuf::Map<std::string, V>& (Owner::*Get)() const>
-absl::Status CheckTypedMap(const Message& m, const FieldCheck& check) {
+absl::Status CheckTypedMap(const Message& m, const FieldCheck& check, bool sized) {
   const std::string& name = check.field->name();
   for (const auto& [key, value] : (static_cast<const Owner&>(m).*Get)()) {
     const std::string* string_value = nullptr;
@@ -190,7 +220,8 @@ absl::Status CheckTypedMap(const Message& m, const FieldCheck& check) {
     } else if constexpr (std::is_base_of_v<Message, V>) {
       message_value = &value;
     }
-    if (absl::Status s = CheckMapKeyValue(key, string_value, message_value, check, name); !s.ok()) {
+    if (absl::Status s = CheckMapKeyValue(key, string_value, message_value, check, name, sized);
+        !s.ok()) {
       return s;
     }
   }
@@ -199,7 +230,7 @@ absl::Status CheckTypedMap(const Message& m, const FieldCheck& check) {
 
 // The typed reader of every map field of Snapshot and Hello (snapshot_limits_test checks that
 // none is left to reflection); null for any other map.
-absl::Status (*TypedMapFor(const FieldDescriptor& f))(const Message&, const FieldCheck&) {
+absl::Status (*TypedMapFor(const FieldDescriptor& f))(const Message&, const FieldCheck&, bool) {
   using namespace guts::diag::v1;  // NOLINT(build/namespaces): the messages below
   const std::string& n = f.full_name();
   if (n == "guts.diag.v1.NodeHealth.checks") {
@@ -217,14 +248,15 @@ absl::Status (*TypedMapFor(const FieldDescriptor& f))(const Message&, const Fiel
   return nullptr;
 }
 
-absl::Status CheckField(const Message& m, const Reflection& r, const FieldCheck& check) {
+absl::Status CheckField(const Message& m, const Reflection& r, const FieldCheck& check,
+                        bool sized) {
   const FieldDescriptor* f = check.field;
   if (!f->is_repeated()) {
     if (check.message != nullptr || check.too_deep) {
       if (!r.HasField(m, f)) return absl::OkStatus();
       if (check.too_deep)
         return absl::InvalidArgumentError(absl::StrCat(f->name(), ": nested too deep"));
-      absl::Status s = Check(r.GetMessage(m, f), *check.message);
+      absl::Status s = Check(r.GetMessage(m, f), *check.message, sized);
       return s.ok() ? s : Under(f->name(), s);
     }
     std::string scratch;
@@ -238,7 +270,7 @@ absl::Status CheckField(const Message& m, const Reflection& r, const FieldCheck&
     return TooMany(f->name(), count, check.max_count);
   }
   if (check.typed_map != nullptr) {
-    return check.typed_map(m, check);
+    return check.typed_map(m, check, sized);
   } else if (check.map) {
     for (int i = 0; i < count; ++i) {
       if (absl::Status s = CheckMapEntry(r.GetRepeatedMessage(m, f, i), check, f->name());
@@ -257,7 +289,7 @@ absl::Status CheckField(const Message& m, const Reflection& r, const FieldCheck&
     return absl::InvalidArgumentError(absl::StrCat(f->name(), ": nested too deep"));
   } else if (check.message != nullptr) {
     for (int i = 0; i < count; ++i) {
-      if (absl::Status s = Check(r.GetRepeatedMessage(m, f, i), *check.message); !s.ok()) {
+      if (absl::Status s = Check(r.GetRepeatedMessage(m, f, i), *check.message, sized); !s.ok()) {
         return Under(Element(f->name(), i), s);
       }
     }
@@ -265,10 +297,13 @@ absl::Status CheckField(const Message& m, const Reflection& r, const FieldCheck&
   return absl::OkStatus();
 }
 
-absl::Status Check(const Message& m, const MessageChecks& checks) {
+absl::Status Check(const Message& m, const MessageChecks& checks, bool sized) {
+  if (sized && static_cast<uint64_t>(m.GetCachedSize()) < checks.safe_below) {
+    return absl::OkStatus();
+  }
   const Reflection& r = *m.GetReflection();
   for (const FieldCheck& check : checks.fields) {
-    if (absl::Status s = CheckField(m, r, check); !s.ok()) return s;
+    if (absl::Status s = CheckField(m, r, check, sized); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -281,7 +316,7 @@ absl::Status ValidateHello(const guts::diag::v1::Hello& hello, const SnapshotLim
         absl::StrCat("hello.node_id \"", hello.node_id().substr(0, 64), "\" is not a node id (",
                      guts::kNodeIdGrammar, ")"));
   }
-  absl::Status s = Check(hello, HelloChecks());
+  absl::Status s = Check(hello, HelloChecks(), /*sized=*/false);
   return s.ok() ? s : Under("hello", s);
 }
 
@@ -307,7 +342,8 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot, const std::string& node_
                      absl::FormatDuration(absl::Trunc(taken - now, absl::Seconds(1))),
                      " from the collector's clock; fix the agent's clock (NTP)"));
   }
-  absl::Status s = Check(snapshot, SnapshotChecks());
+  // ByteSizeLong above left every part's cached size current.
+  absl::Status s = Check(snapshot, SnapshotChecks(), /*sized=*/true);
   return s.ok() ? s : Under("snapshot", s);
 }
 

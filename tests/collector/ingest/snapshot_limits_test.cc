@@ -226,6 +226,30 @@ TEST(SnapshotLimitsTest, HelloLabelsAreBoundedInCountAndLength) {
 // Reflection reads a map's entries only after copying the map into a repeated field that the
 // message keeps; the collector keeps every node's latest snapshot, so validation must read
 // maps without it. SpaceUsedLong counts that copy when it exists.
+// The walk skips a part whose serialized size proves it within every bound below it, reading
+// the sizes ByteSizeLong caches. Sizes cached before a part grew must not let it through:
+// validation sizes the snapshot itself, at the time it checks it.
+TEST(SnapshotLimitsTest, SizesCachedBeforeAPartGrewDoNotHideIt) {
+  v1::Snapshot s = Valid();
+  for (int i = 0; i < 20; ++i) s.add_peers()->set_remote_addr(absl::StrCat("10.0.0.", i, ":9000"));
+  (*s.mutable_health()->mutable_checks())["db"].set_details("ok");
+  ASSERT_TRUE(Validate(s).ok());  // caches every part's (small) size
+  s.mutable_peers(19)->set_remote_addr(std::string(4097, '1'));
+  EXPECT_EQ(Validate(s).message(),
+            "snapshot.peers[19].remote_addr: 4097 bytes, at most 4096 accepted");
+  s.mutable_peers(19)->set_remote_addr("10.0.0.19:9000");
+  ASSERT_TRUE(Validate(s).ok());
+  (*s.mutable_health()->mutable_checks())["db"].set_details(std::string(4097, 'd'));
+  EXPECT_EQ(Validate(s).message(),
+            "snapshot.health.checks[\"db\"].details: 4097 bytes, at most 4096 accepted");
+  (*s.mutable_health()->mutable_checks())["db"].set_details("ok");
+  ASSERT_TRUE(Validate(s).ok());
+  for (int i = 0; i < 128; ++i) s.mutable_log()->add_recent_errors("");
+  ASSERT_TRUE(Validate(s).ok());
+  s.mutable_log()->add_recent_errors("");  // 129 of the smallest: 258 bytes
+  EXPECT_EQ(Validate(s).message(), "snapshot.log.recent_errors: 129 entries, at most 128 accepted");
+}
+
 TEST(SnapshotLimitsTest, ValidatingLeavesNoCopyOfTheMapsInTheMessage) {
   v1::Snapshot s = Valid();
   for (int i = 0; i < 50; ++i) {
