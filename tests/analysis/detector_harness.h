@@ -38,6 +38,9 @@ class DetectorHarness {
   // one before), so a test can compare the two paths.
   void SetFromScratch(bool on) { from_scratch_ = on; }
 
+  // The last tick's view (empty before the first Run).
+  const FleetView& last_view() const { return view_; }
+
  private:
   const Detector* detector_ = nullptr;
   AnalysisConfig config_;
