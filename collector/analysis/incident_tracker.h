@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/verdict.h"
@@ -84,7 +84,10 @@ class IncidentTracker {
   bool Refresh(absl::Time now, const Verdict& v, Cause& cause);
 
   AnalysisConfig config_;
-  absl::flat_hash_map<std::string, Cause> causes_;
+  // A node map: a Cause (with its Incident) is ~530 bytes, which a flat map keeps in every
+  // slot, empty ones included (up to half of them after a resize; a resize holds both tables):
+  // 17 MB of slots for the 20 000 causes of 10 000 cut-off nodes, and 26 MB while it grew.
+  absl::node_hash_map<std::string, Cause> causes_;
 };
 
 }  // namespace guts::collector

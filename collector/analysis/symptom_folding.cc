@@ -80,7 +80,7 @@ void FoldPeerShortfalls(std::vector<Verdict>& verdicts,
                         const std::vector<const IncidentKindSpec*>& kinds,
                         std::vector<char>& absorbed) {
   std::vector<size_t> causes;
-  std::set<std::string> silenced;
+  std::set<std::string, std::less<>> silenced;
   for (size_t c = 0; c < verdicts.size(); ++c) {
     if (absorbed[c] || kinds[c] == nullptr || !kinds[c]->silences_its_nodes) continue;
     causes.push_back(c);
@@ -92,14 +92,14 @@ void FoldPeerShortfalls(std::vector<Verdict>& verdicts,
     // Only LOW_PEERS verdicts name a shortfall.
     if (absorbed[s] || symptom.peer_shortfall <= 0) continue;
     int explained = 0;
-    for (const std::string& peer : symptom.unheard_peers) explained += silenced.count(peer);
+    for (std::string_view peer : symptom.unheard_peers) explained += silenced.count(peer);
     if (explained < symptom.peer_shortfall) continue;
     size_t best = causes[0];
     int best_count = -1;
     for (size_t c : causes) {
       const std::vector<std::string>& named = verdicts[c].nodes;
       int count = 0;
-      for (const std::string& peer : symptom.unheard_peers) {
+      for (std::string_view peer : symptom.unheard_peers) {
         count += std::find(named.begin(), named.end(), peer) != named.end() ? 1 : 0;
       }
       if (count > best_count) best = c, best_count = count;

@@ -35,7 +35,10 @@ struct Verdict {
   std::vector<std::string> absorbed;
   // LOW_PEERS: the up peers the node does not hear (at most a few dozen) and how many more it
   // would need. A cause that silences enough of these peers explains the shortfall.
-  std::vector<std::string> unheard_peers;
+  // Views of the tick's node ids (FleetModel's, in the FleetView), valid while that view lives:
+  // read only within the tick, by the folding. Copies of the names were 2 KB a verdict, 20 MB
+  // of the tick at 10 000 nodes all hearing too few peers.
+  std::vector<std::string_view> unheard_peers;
   int peer_shortfall = 0;
 };
 

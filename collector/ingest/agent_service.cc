@@ -137,8 +137,13 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
       stream_->Finish(grpc::Status::OK);
       return;
     }
-    absl::Status s = Parse();
-    if (s.ok()) s = Handle();
+    // Parsed here and gone when this returns: a stream waiting for its next message (most of
+    // them, most of the time: an agent sends once a second or less) holds no parsed message.
+    // A member kept between reads held at least the emptied Snapshot (the parsed one is
+    // swapped out to the writer), or the whole Hello until the first snapshot.
+    AgentMessage in;
+    absl::Status s = Parse(in);
+    if (s.ok()) s = Handle(in);
     if (!s.ok()) {
       if (rate_limited_) {
         // A flooding agent reconnects and is refused again and again: one line per node now
@@ -172,12 +177,11 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
   }
 
  private:
-  // The raw message into in_: INVALID_ARGUMENT when it is not an AgentMessage (bad wire
+  // The raw message into `in`: INVALID_ARGUMENT when it is not an AgentMessage (bad wire
   // format, or a string that is not UTF-8).
-  absl::Status Parse() {
-    in_.Clear();
+  absl::Status Parse(AgentMessage& in) {
     grpc::ProtoBufferReader reader(&raw_in_);
-    bool parsed = in_.ParseFromZeroCopyStream(&reader);
+    bool parsed = in.ParseFromZeroCopyStream(&reader);
     raw_in_.Clear();
     if (parsed) return absl::OkStatus();
     return absl::InvalidArgumentError(
@@ -185,19 +189,19 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
         "field that is not valid UTF-8)");
   }
 
-  absl::Status Handle() {
-    switch (in_.msg_case()) {
+  absl::Status Handle(AgentMessage& in) {
+    switch (in.msg_case()) {
       case AgentMessage::kHello:
-        return HandleHello();
+        return HandleHello(in.hello());
       case AgentMessage::kSnapshot:
-        return HandleSnapshot();
+        return HandleSnapshot(in.mutable_snapshot());
       case AgentMessage::kCommandStatus:
         if (node_.empty()) return NotHello();
         if (service_->bundles_ == nullptr) {
           spdlog::warn("node {} reported command {} but no bundle service runs", node_,
-                       in_.command_status().command_id());
+                       in.command_status().command_id());
         } else {
-          service_->bundles_->OnCommandStatus(node_, in_.command_status());
+          service_->bundles_->OnCommandStatus(node_, in.command_status());
         }
         return absl::OkStatus();
       case AgentMessage::MSG_NOT_SET:
@@ -212,11 +216,10 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
     return absl::InvalidArgumentError("the first message of a Connect stream must be a Hello");
   }
 
-  absl::Status HandleHello() {
+  absl::Status HandleHello(const guts::diag::v1::Hello& hello) {
     if (!node_.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("second Hello on the stream of ", node_));
     }
-    const guts::diag::v1::Hello& hello = in_.hello();
     if (absl::Status s = ValidateHello(hello, service_->options_.limits); !s.ok()) return s;
     if (service_->options_.require_client_identity && hello.node_id() != peer_cn_) {
       return absl::PermissionDeniedError(absl::StrCat("hello claims node \"", hello.node_id(),
@@ -247,9 +250,8 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
     return absl::OkStatus();
   }
 
-  absl::Status HandleSnapshot() {
+  absl::Status HandleSnapshot(guts::diag::v1::Snapshot* snapshot) {
     if (node_.empty()) return NotHello();
-    guts::diag::v1::Snapshot* snapshot = in_.mutable_snapshot();
     absl::Time now = absl::Now();
     if (absl::Status s = ValidateSnapshot(*snapshot, node_, now, service_->options_.limits);
         !s.ok()) {
@@ -342,8 +344,8 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
   const std::string peer_;
   const std::string peer_cn_;
   std::shared_ptr<AgentStream> stream_;
+  // The message being read; emptied once parsed.
   grpc::ByteBuffer raw_in_;
-  AgentMessage in_;
   // The last snapshot took the stream over its unacked-bytes bound: no read until acks.
   bool paused_ = false;
   uint64_t hello_next_seq_ = 0;

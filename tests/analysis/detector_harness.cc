@@ -24,7 +24,8 @@ std::vector<Verdict> DetectorHarness::Run(SyntheticFleet& fleet, int ticks) {
   if (detector_ == nullptr) return verdicts;
   for (int t = 0; t < ticks; ++t) {
     fleet.Step();
-    const FleetView view = fleet.View();
+    view_ = fleet.View();
+    const FleetView& view = view_;
     std::vector<uint32_t> numbers = NumberNodes(view, history_);
     ModelMemory scratch_memory;
     FleetModel model = BuildFleetModel(view, config_, numbers,

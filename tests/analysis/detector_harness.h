@@ -26,7 +26,8 @@ class DetectorHarness {
   // REQUIRES: a detector named `name` is registered (a test failure otherwise).
   explicit DetectorHarness(std::string_view name, AnalysisConfig config = TestConfig());
 
-  // Steps `fleet` and runs the detector `ticks` times; returns the last tick's verdicts.
+  // Steps `fleet` and runs the detector `ticks` times; returns the last tick's verdicts, valid
+  // until the next Run (Verdict::unheard_peers views the last tick's node ids).
   std::vector<Verdict> Run(SyntheticFleet& fleet, int ticks);
 
   const Detector& detector() const { return *detector_; }
@@ -37,6 +38,9 @@ class DetectorHarness {
   // one before), so a test can compare the two paths.
   void SetFromScratch(bool on) { from_scratch_ = on; }
 
+  // The last tick's view (empty before the first Run).
+  const FleetView& last_view() const { return view_; }
+
  private:
   const Detector* detector_ = nullptr;
   AnalysisConfig config_;
@@ -44,6 +48,8 @@ class DetectorHarness {
   std::unique_ptr<DetectorState> state_;  // the detector's own memory, when it keeps one
   PeerGraphMemory graph_memory_;
   bool from_scratch_ = false;
+  // The last tick's view: the returned verdicts may view its node ids.
+  FleetView view_;
 };
 
 // The verdicts of the kind named `kind` among `verdicts`.

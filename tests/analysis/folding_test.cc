@@ -18,7 +18,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-Verdict LowPeers(const std::string& node, std::vector<std::string> unheard, int shortfall) {
+Verdict LowPeers(const std::string& node, std::vector<std::string_view> unheard, int shortfall) {
   Verdict v;
   v.kind = v1::LOW_PEERS;
   v.cause_key = "LOW_PEERS:" + node;

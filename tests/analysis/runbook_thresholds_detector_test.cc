@@ -53,5 +53,24 @@ TEST(RunbookThresholdsDetectorTest, NodeHearingTwoOfThreeUpPeersIsLowPeersNaming
   EXPECT_EQ(low[0].peer_shortfall, 1);
 }
 
+// The unheard peers view the tick's node ids instead of copying them: at 10 000 nodes that all
+// hear too few peers the copies were 20 MB of every tick (64 names a verdict), which nothing
+// but the collector's memory would show.
+TEST(RunbookThresholdsDetectorTest, LowPeersUnheardPeersViewTheTicksNodeIds) {
+  SyntheticFleet fleet(4);
+  DetectorHarness harness("runbook_thresholds");
+  harness.Run(fleet, 5);
+  fleet.SetHears("v4", "v3", false);
+  const std::vector<Verdict> low = OfKind(harness.Run(fleet, 3), "LOW_PEERS");
+  ASSERT_THAT(low, SizeIs(1));
+  ASSERT_THAT(low[0].unheard_peers, SizeIs(1));
+  const std::string* v3 = nullptr;
+  for (const NodeObservation& n : harness.last_view().nodes) {
+    if (n.node_id == "v3") v3 = &n.node_id;
+  }
+  ASSERT_NE(v3, nullptr);
+  EXPECT_EQ(low[0].unheard_peers[0].data(), v3->data());
+}
+
 }  // namespace
 }  // namespace guts::collector::testing
