@@ -331,6 +331,10 @@ struct ModelMemory::ResolvedPeers {
     PrefetchLines(session_keys.data(), session_keys.size() * sizeof(uint64_t));
     PrefetchLines(slot.data(), slot.size() * sizeof(int32_t));
     PrefetchLines(sessions.data(), sessions.size() * sizeof(int));
+    // Copied into the facts and the unobserved validators' lists: an agent probing every
+    // validator resolves ~100 probes, and their lists missed the cache on every node.
+    PrefetchLines(reachable.data(), reachable.size() * sizeof(int));
+    PrefetchLines(reached_unobserved.data(), reached_unobserved.size() * sizeof(int));
   }
 
   bool Matches(const CompactPeers& peers, uint64_t now_book) const {
@@ -527,6 +531,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   // Sessions and probes that reach unobserved validators go straight to its lists: nodes come
   // in index order, so each list is sorted as it grows (sorting one (validator, node, age)
   // entry per probe was most of the model's time when every agent probes every validator).
+  // Each list has room for every node up front: when every agent probes every validator, each
+  // grows to n, and growing 30 lists of 10 000 by doubling was a twentieth of the model.
+  for (UnobservedValidator& u : model.unobserved) u.reached_by.reserve(n);
   auto reached_unobserved = [&model](int k, int node) {
     std::vector<int>& reached = model.unobserved[k].reached_by;
     if (reached.empty() || reached.back() != node) reached.push_back(node);

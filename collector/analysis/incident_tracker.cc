@@ -105,20 +105,51 @@ void IncidentTracker::AddNaturally(const Names& names, NaturalOrder& memo,
   for (int i : memo.order) *out.Add() = memo.names[i];
 }
 
-void IncidentTracker::CopyVerdict(const Verdict& v, Cause& cause) {
+// Whether `out` already holds `names` in natural order: `memo` last sorted these very names and
+// `out` was written from it (CopyVerdict writes every list through its memo, and a restored
+// incident has none). Comparing the names is all a steady split costs: copying its 20 000
+// names into the incident and joining them into text before and after, to learn nothing
+// changed, was most of the tracker's time.
+template <typename Names>
+bool IncidentTracker::Kept(const Names& names, const std::vector<NaturalOrder>& orders, size_t k,
+                           const google::protobuf::RepeatedPtrField<std::string>& out) {
+  if (k >= orders.size()) return false;
+  const NaturalOrder& memo = orders[k];
+  return static_cast<size_t>(out.size()) == memo.order.size() &&
+         std::equal(names.begin(), names.end(), memo.names.begin(), memo.names.end());
+}
+
+std::vector<char> IncidentTracker::KeptLists(const Verdict& v, const Cause& cause) {
+  const v1::Incident& inc = cause.incident;
+  std::vector<char> kept(1 + v.groups.size(), 0);
+  kept[0] = Kept(v.nodes, cause.orders, 0, inc.nodes());
+  if (static_cast<size_t>(inc.groups_size()) != v.groups.size()) return kept;
+  for (size_t k = 0; k < v.groups.size(); ++k) {
+    kept[1 + k] =
+        Kept(v.groups[k].nodes(), cause.orders, 1 + k, inc.groups(static_cast<int>(k)).nodes());
+  }
+  return kept;
+}
+
+void IncidentTracker::CopyVerdict(const Verdict& v, Cause& cause, const std::vector<char>* kept) {
   v1::Incident& inc = cause.incident;
   inc.set_kind(v.kind);
   inc.set_kind_name(std::string(KindNameOf(v)));
   inc.set_summary(v.summary);
   cause.orders.resize(1 + v.groups.size());
-  AddNaturally(v.nodes, cause.orders[0], *inc.mutable_nodes());
+  auto is_kept = [&](size_t k) { return kept != nullptr && (*kept)[k] != 0; };
+  if (!is_kept(0)) AddNaturally(v.nodes, cause.orders[0], *inc.mutable_nodes());
   inc.clear_links();
   for (const v1::Link& l : v.links) *inc.add_links() = l;
-  inc.clear_groups();
+  // The groups stay when there are as many (their name lists are written over, or kept).
+  if (static_cast<size_t>(inc.groups_size()) != v.groups.size()) {
+    inc.clear_groups();
+    for (size_t k = 0; k < v.groups.size(); ++k) inc.add_groups();
+  }
   for (size_t k = 0; k < v.groups.size(); ++k) {
     const v1::NodeGroup& g = v.groups[k];
-    v1::NodeGroup* group = inc.add_groups();
-    AddNaturally(g.nodes(), cause.orders[1 + k], *group->mutable_nodes());
+    v1::NodeGroup* group = inc.mutable_groups(static_cast<int>(k));
+    if (!is_kept(1 + k)) AddNaturally(g.nodes(), cause.orders[1 + k], *group->mutable_nodes());
     group->set_weight(g.weight());
     group->set_has_quorum(g.has_quorum());
     group->set_height(g.height());
@@ -138,6 +169,7 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
     if (inc.state() != v1::OPEN || inc.cause_key().empty()) continue;
     Cause& cause = causes_[inc.cause_key()];
     cause.incident = inc;
+    cause.orders.clear();  // the lists are the stored incident's, written by no memo
     // Stored before Incident.kind_name existed: named after the enum.
     cause.incident.set_kind_name(IncidentKindName(inc));
     cause.kind_name = cause.incident.kind_name();
@@ -198,16 +230,21 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
         absl::StrCat("updated: ", IncidentKindName(inc), " -> ", std::string(KindNameOf(v))));
     *inc.mutable_runbook() = RunbookFor(KindNameOf(v));
   }
-  std::string nodes_before = absl::StrJoin(inc.nodes(), ",");
-  std::string groups_before = GroupsText(inc);
+  // The lists' text is compared only for lists that may have changed: a kept list is the same.
+  const std::vector<char> kept = KeptLists(v, cause);
+  const bool nodes_kept = kept[0] != 0;
+  const bool groups_kept = std::all_of(kept.begin() + 1, kept.end(), [](char k) { return k; }) &&
+                           static_cast<size_t>(inc.groups_size()) == v.groups.size();
+  const std::string nodes_before = nodes_kept ? std::string() : absl::StrJoin(inc.nodes(), ",");
+  const std::string groups_before = groups_kept ? std::string() : GroupsText(inc);
   std::string links_before = LinksText(inc);
   size_t absorbed_before = inc.absorbed_size();
   uint64_t height_before = inc.height();
-  CopyVerdict(v, cause);
-  if (absl::StrJoin(inc.nodes(), ",") != nodes_before) {
+  CopyVerdict(v, cause, &kept);
+  if (!nodes_kept && absl::StrJoin(inc.nodes(), ",") != nodes_before) {
     events.push_back(absl::StrCat("updated: nodes ", absl::StrJoin(inc.nodes(), ",")));
   }
-  if (GroupsText(inc) != groups_before) {
+  if (!groups_kept && GroupsText(inc) != groups_before) {
     events.push_back(absl::StrCat("updated: groups ", GroupsText(inc)));
   }
   if (LinksText(inc) != links_before) {

@@ -79,7 +79,15 @@ class IncidentTracker {
   template <typename Names>
   static void AddNaturally(const Names& names, NaturalOrder& memo,
                            google::protobuf::RepeatedPtrField<std::string>& out);
-  static void CopyVerdict(const Verdict& v, Cause& cause);
+  // Whether `out` already holds `names` as orders[k] sorts them (written from that memo).
+  template <typename Names>
+  static bool Kept(const Names& names, const std::vector<NaturalOrder>& orders, size_t k,
+                   const google::protobuf::RepeatedPtrField<std::string>& out);
+  // Kept() of the verdict's node list (entry 0) and of each group's (1 + k; 0 when the incident
+  // holds another number of groups).
+  static std::vector<char> KeptLists(const Verdict& v, const Cause& cause);
+  // The verdict into the incident; the lists `kept` marks are left as they are.
+  static void CopyVerdict(const Verdict& v, Cause& cause, const std::vector<char>* kept = nullptr);
   void Open(absl::Time now, const Verdict& v, Cause& cause);
   bool Refresh(absl::Time now, const Verdict& v, Cause& cause);
 

@@ -299,5 +299,115 @@ TEST_F(IncidentTrackerTest, HostNoiseDoesNotDelayRealScaleTicks) {
   EXPECT_EQ(Tick({Down("v4")}).open.size(), 1u);
 }
 
+// A split's name lists kept between ticks (unchanged lists are neither copied again nor joined
+// into text) against what each tick's verdict says from scratch: after every tick of a fleet
+// that joins, loses, renames and reorders nodes, splits three ways and heals, the incident
+// holds each list naturally sorted, and an "updated" entry is in the timeline exactly when a
+// sorted list differs from the tick before.
+Verdict Split(const std::vector<std::vector<std::string>>& sides) {
+  Verdict v;
+  v.kind = v1::PARTITION;
+  v.severity = v1::P1;
+  v.cause_key = "PARTITION";
+  v.summary = "network split";
+  for (size_t k = 0; k < sides.size(); ++k) {
+    v1::NodeGroup& g = v.groups.emplace_back();
+    for (const std::string& n : sides[k]) g.add_nodes(n);
+    g.set_weight(sides[k].size());
+    g.set_has_quorum(k == 0);
+    if (k > 0) v.nodes.insert(v.nodes.end(), sides[k].begin(), sides[k].end());
+  }
+  return v;
+}
+
+std::vector<std::string> Natural(std::vector<std::string> names) {
+  std::stable_sort(names.begin(), names.end(), NaturalLess);
+  return names;
+}
+
+TEST_F(IncidentTrackerTest, KeptNameListsMatchEachTicksVerdict) {
+  const std::vector<std::vector<std::vector<std::string>>> ticks = {
+      {{"v1", "v2", "v10"}, {"v3", "v4"}},
+      {{"v1", "v2", "v10"}, {"v3", "v4"}},
+      {{"v1", "v2", "v10"}, {"v3", "v4"}},         // opens here
+      {{"v1", "v2", "v10"}, {"v3", "v4"}},         // steady: kept
+      {{"v10", "v2", "v1"}, {"v4", "v3"}},         // reordered: the same sorted lists
+      {{"v1", "v2", "v10", "v11"}, {"v3", "v4"}},  // a join
+      {{"v1", "v2", "v10", "v11"}, {"v3", "v4"}},
+      {{"v1", "v10", "v11"}, {"v3", "v4"}},     // a leave
+      {{"v1", "v10", "v11"}, {"v3", "v40"}},    // a rename
+      {{"v1", "v10"}, {"v3", "v40"}, {"v11"}},  // three sides
+      {{"v1", "v10"}, {"v3", "v40"}, {"v11"}},
+      {{"v1", "v10"}, {"v11"}, {"v3", "v40"}},  // the sides' order changes
+      {{"v1", "v10", "v11"}, {"v3", "v40"}},    // partly healed
+      {{"v1", "v10", "v11"}, {"v3", "v40"}},
+      {{"v1", "v10", "v11"}, {}},  // a side empties
+      {{"v1", "v10", "v11"}, {"v3", "v40"}},
+  };
+  std::vector<std::string> last_nodes;
+  std::vector<std::vector<std::string>> last_groups;
+  int last_timeline = 0;
+  bool opened = false;
+  for (size_t t = 0; t < ticks.size(); ++t) {
+    SCOPED_TRACE(t);
+    const Verdict v = Split(ticks[t]);
+    IncidentChanges c = Tick({v});
+    if (c.open.empty()) {
+      ASSERT_FALSE(opened);
+      continue;
+    }
+    ASSERT_EQ(c.open.size(), 1u);
+    const v1::Incident& inc = c.open[0];
+    const std::vector<std::string> nodes = Natural(v.nodes);
+    EXPECT_EQ(std::vector<std::string>(inc.nodes().begin(), inc.nodes().end()), nodes);
+    std::vector<std::vector<std::string>> groups;
+    ASSERT_EQ(inc.groups_size(), static_cast<int>(v.groups.size()));
+    for (size_t k = 0; k < v.groups.size(); ++k) {
+      const v1::NodeGroup& g = inc.groups(static_cast<int>(k));
+      groups.push_back(Natural({v.groups[k].nodes().begin(), v.groups[k].nodes().end()}));
+      EXPECT_EQ(std::vector<std::string>(g.nodes().begin(), g.nodes().end()), groups.back());
+      EXPECT_EQ(g.weight(), v.groups[k].weight());
+      EXPECT_EQ(g.has_quorum(), v.groups[k].has_quorum());
+    }
+    int nodes_events = 0, groups_events = 0;
+    for (int e = last_timeline; e < inc.timeline_size(); ++e) {
+      const std::string& event = inc.timeline(e).event();
+      nodes_events += event.starts_with("updated: nodes ") ? 1 : 0;
+      groups_events += event.starts_with("updated: groups ") ? 1 : 0;
+    }
+    if (opened) {
+      EXPECT_EQ(nodes_events, nodes != last_nodes ? 1 : 0);
+      EXPECT_EQ(groups_events, groups != last_groups ? 1 : 0);
+      EXPECT_EQ(c.changed.size(), nodes != last_nodes || groups != last_groups ? 1u : 0u);
+    }
+    opened = true;
+    last_nodes = nodes;
+    last_groups = groups;
+    last_timeline = inc.timeline_size();
+  }
+  EXPECT_TRUE(opened);
+}
+
+// A restored incident's lists are the store's: the first tick writes the verdict's over them,
+// even when the verdict names nobody new.
+TEST_F(IncidentTrackerTest, RestoredSplitTakesTheVerdictsLists) {
+  v1::Incident restored;
+  restored.set_id("inc-1");
+  restored.set_kind(v1::PARTITION);
+  restored.set_state(v1::OPEN);
+  restored.set_cause_key("PARTITION");
+  restored.add_nodes("v9");
+  restored.add_groups()->add_nodes("v8");
+  restored.add_groups()->add_nodes("v9");
+  tracker.Restore({restored});
+  IncidentChanges c = Tick({Split({{"v1", "v2"}, {"v3"}})});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(std::vector<std::string>(c.open[0].nodes().begin(), c.open[0].nodes().end()),
+            std::vector<std::string>{"v3"});
+  ASSERT_EQ(c.open[0].groups_size(), 2);
+  EXPECT_EQ(c.open[0].groups(0).nodes_size(), 2);
+  EXPECT_EQ(c.open[0].groups(1).nodes(0), "v3");
+}
+
 }  // namespace
 }  // namespace guts::collector
