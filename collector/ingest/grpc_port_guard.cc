@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +44,23 @@ std::map<uint64_t, int> SocketDescriptors() {
   }
   closedir(dir);
   return out;
+}
+
+// Whether the process holds (nearly) all the descriptors its open-file limit allows, judged
+// only when `sockets` (the port's accepted connections) are a quarter of the limit or more: the
+// count reads the whole descriptor table, which a healthy collector far below its limit never
+// needs.
+bool NearDescriptorLimit(size_t sockets) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return false;
+  const size_t limit = rl.rlim_cur;
+  if (sockets < limit / 4) return false;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return errno == EMFILE || errno == ENFILE;
+  size_t open = 0;
+  while (dirent* e = readdir(dir)) open += e->d_name[0] != '.' ? 1 : 0;
+  closedir(dir);
+  return open + std::max<size_t>(16, limit / 32) >= limit;
 }
 
 std::string ProbeHost(const std::string& host) {
@@ -123,7 +141,8 @@ void GrpcPortGuard::Run() {
     }
     const absl::Time now = absl::Now();
     if (not_accepting_since_ == absl::InfiniteFuture()) not_accepting_since_ = now;
-    descriptors_ran_out = descriptors_ran_out || probe == ProbeResult::kNoDescriptor;
+    descriptors_ran_out =
+        descriptors_ran_out || c.descriptors_short || probe == ProbeResult::kNoDescriptor;
     // Two misses in a row: the accept loop is gone (a miss alone may be a burst of connects),
     // if descriptors ran out; otherwise the server is busy or stalled until it has lasted.
     if (++failed_probes < 2 || stopping_ || now < next_restart) continue;
@@ -221,13 +240,21 @@ PortConnections GrpcPortGuard::Enforce() {
   // CPU on a host with many sockets.
   absl::StatusOr<std::vector<TcpSession>> listed =
       ListTcpSessions({.local_ports = {static_cast<uint16_t>(options_.port)}});
-  if (!listed.ok()) return c;  // no descriptor for the netlink socket: next interval
+  if (!listed.ok()) {  // in practice no descriptor for the netlink socket: next interval
+    c.descriptors_short = absl::IsUnavailable(listed.status());
+    return c;
+  }
   std::vector<TcpSession>& sides = *listed;
   // Accepted connections only: those in the accept queue hold no descriptor yet.
   // Established ones only: one already shut down leaves that state at once.
   std::erase_if(sides,
                 [](const TcpSession& s) { return s.inode == 0 || s.state != "ESTABLISHED"; });
   c.total = sides.size();
+  // Noted here as well as by the probe: gRPC's accept loop dies of a shortage (EMFILE) that may
+  // be over by the time the probe runs (the connections beyond the limits shut down below, or
+  // a flood's handshakes timing out), and without that evidence the guard would wait
+  // `restart_unexplained_after` to restart a listener that is gone for good.
+  c.descriptors_short = NearDescriptorLimit(sides.size());
   if (sides.size() <= std::min(options_.max_connections, options_.max_connections_per_peer)) {
     return c;
   }

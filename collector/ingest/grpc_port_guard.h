@@ -49,6 +49,9 @@ struct GrpcPortGuardOptions {
 struct PortConnections {
   size_t total = 0;
   size_t shut_down = 0;  // beyond the limits, shut down now
+  // The process's descriptors were at (or within a few of) its open-file limit, or the look
+  // itself found none for its netlink socket.
+  bool descriptors_short = false;
 };
 
 class GrpcPortGuard {

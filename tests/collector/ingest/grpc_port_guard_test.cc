@@ -137,6 +137,51 @@ TEST(GrpcPortGuardTest, PortThatNoLongerAcceptsAfterDescriptorsRanOutIsRestarted
   EXPECT_EQ(restarts.load(), 1);  // the next one only after the 5 s backoff
 }
 
+// The shortage that killed the accept loop may be over by the time the guard probes: the port's
+// own connections still hold nearly every descriptor, but a few are free again (gRPC closed
+// some, or the guard shut down those beyond its limits), so the probe gets its socket. The
+// descriptor table near the limit is the evidence then (the hostile client suite's connection
+// flood once waited out the whole unexplained-stall limit for want of it).
+TEST(GrpcPortGuardTest, PortNotAcceptingWhileItsConnectionsHoldNearlyEveryDescriptorIsRestarted) {
+  rlimit saved{};
+  getrlimit(RLIMIT_NOFILE, &saved);
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 128);
+  setrlimit(RLIMIT_NOFILE, &low);
+  std::vector<int> held;
+  {
+    Listener listener("127.0.94.5");
+    listener.StartAccepting();
+    std::vector<int> clients;
+    for (int i = 0; i < 40; ++i) {
+      clients.push_back(testing::Connect("127.0.94.6", "127.0.94.5", listener.port()));
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+    listener.StopAccepting();  // gRPC's accept loop, gone
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) held.push_back(fd);
+    ASSERT_GE(held.size(), 4u);
+    for (int i = 0; i < 4; ++i) {  // enough for the probe's socket and its lookups
+      close(held.back());
+      held.pop_back();
+    }
+    std::atomic<int> restarts{0};
+    GrpcPortGuardOptions options = NeverAcceptingOptions(listener, "127.0.94.5");
+    options.restart_unexplained_after = absl::Minutes(10);
+    GrpcPortGuard guard(options, [&] {
+      ++restarts;
+      return absl::OkStatus();
+    });
+    guard.Start();
+    absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (restarts.load() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+    guard.Stop();
+    EXPECT_EQ(restarts.load(), 1);
+    for (int fd : clients) close(fd);
+  }
+  for (int fd : held) close(fd);
+  setrlimit(RLIMIT_NOFILE, &saved);
+}
+
 // A server whose threads all wait on a starved one (S24: the snapshot writer under a CPU
 // quota) accepts nothing for a while, then again. A restart would not cure it and would cut
 // every agent's stream (S24 once paged NODE_DOWN and COLLECTOR_UNREACHABLE for it).
