@@ -22,7 +22,8 @@ namespace {
 constexpr const char* kStates[] = {
     "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
     "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
-constexpr uint32_t kOpenStates = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 8);
+constexpr uint32_t kEstablished = 1u << 1;
+constexpr uint32_t kOpenStates = kEstablished | (1u << 2) | (1u << 3) | (1u << 8);
 
 // inet_diag bytecode for a filter. The kernel audits that every op is reachable along the
 // chain of `yes` jumps, and accepts a socket when the program ends exactly at its end (a jump
@@ -103,7 +104,8 @@ std::string IpText(int family, const __be32* words) {
   return text;
 }
 
-absl::Status Dump(int fd, int family, const std::string& program, std::vector<TcpSession>& out) {
+absl::Status Dump(int fd, int family, const TcpSessionFilter& filter, const std::string& program,
+                  std::vector<TcpSession>& out) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
@@ -112,8 +114,8 @@ absl::Status Dump(int fd, int family, const std::string& program, std::vector<Tc
   message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   message.request.sdiag_family = static_cast<uint8_t>(family);
   message.request.sdiag_protocol = IPPROTO_TCP;
-  message.request.idiag_states = kOpenStates;
-  message.request.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+  message.request.idiag_states = filter.established_only ? kEstablished : kOpenStates;
+  message.request.idiag_ext = filter.tcp_info ? 1 << (INET_DIAG_INFO - 1) : 0;
   std::string packet(reinterpret_cast<const char*>(&message), sizeof(message));
   if (!program.empty()) {
     rtattr attr{};
@@ -380,7 +382,7 @@ absl::StatusOr<std::vector<TcpSession>> ListTcpSessions(const TcpSessionFilter& 
   bool v6_address = filter.local_ip.find(':') != std::string::npos;
   for (int family : {AF_INET, AF_INET6}) {
     if (!filter.local_ip.empty() && (family == AF_INET6) != v6_address) continue;
-    status = Dump(fd, family, *program, sessions);
+    status = Dump(fd, family, filter, *program, sessions);
     if (!status.ok()) break;
   }
   close(fd);

@@ -1,8 +1,9 @@
 // The host's open TCP sessions as the kernel sees them, through netlink NETLINK_SOCK_DIAG
-// (inet_diag) with INET_DIAG_INFO, i.e. each session's struct tcp_info. Only sessions that can
-// carry data are listed (ESTABLISHED, SYN_SENT, SYN_RECV, CLOSE_WAIT): listening and closing
-// sockets are left out. The port filter runs in the kernel (inet_diag bytecode), so a host with
-// tens of thousands of sockets costs the caller only the few it asked for.
+// (inet_diag) with INET_DIAG_INFO, i.e. each session's struct tcp_info (unless the filter says
+// not to). Only sessions that can carry data are listed (ESTABLISHED, SYN_SENT, SYN_RECV,
+// CLOSE_WAIT), or only established ones: listening and closing sockets are left out. The port
+// filter runs in the kernel (inet_diag bytecode), so a host with tens of thousands of sockets
+// costs the caller only the few it asked for.
 // Needs no privilege for sockets of any user in the caller's network namespace. The agent reads
 // its node's P2P sessions through it, the collector its gRPC port's connections.
 //
@@ -48,6 +49,11 @@ struct TcpSessionFilter {
   std::string local_ip;
   std::vector<uint16_t> local_ports;
   std::vector<uint16_t> remote_ports;
+  // Only ESTABLISHED sessions (the kernel skips the others before running the filter).
+  bool established_only = false;
+  // With each session's tcp_info (has_info and the figures from it). The kernel locks each
+  // socket to read it: a caller that needs only the ends, the state and the inode says false.
+  bool tcp_info = true;
 };
 
 // Open TCP sessions matching `filter`, IPv4 and IPv6.

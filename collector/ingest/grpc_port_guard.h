@@ -12,7 +12,9 @@
 // `restart_unexplained_after`. And
 // (2) counts the port's connections per peer address and in total, and shuts down the newest
 // beyond the limits (gRPC then closes them), so a flood of connections cannot use up the
-// process's file descriptors.
+// process's file descriptors. Each connection holds a descriptor of the process, so while the
+// process holds no more descriptors than the smaller limit (and is far from its open-file
+// limit) the port is not listed at all.
 //
 // Example:
 //   GrpcPortGuard guard({.host = "127.0.0.1", .port = 7400}, [&] { return RebuildServer(); });
@@ -47,7 +49,7 @@ struct GrpcPortGuardOptions {
 
 // What one look at the kernel's socket table found for the port.
 struct PortConnections {
-  size_t total = 0;
+  size_t total = 0;      // 0 when not listed (see Enforce)
   size_t shut_down = 0;  // beyond the limits, shut down now
   // The process's descriptors were at (or within a few of) its open-file limit, or the look
   // itself found none for its netlink socket.
@@ -72,6 +74,9 @@ class GrpcPortGuard {
   absl::Time NotAcceptingSince() const;
   // Listener restarts so far.
   size_t Restarts() const;
+  // Listings of the port's connections so far: none while the process holds fewer
+  // descriptors than the connection limits (and is far from its open-file limit).
+  size_t Listings() const;
 
  private:
   void Run();
@@ -88,6 +93,7 @@ class GrpcPortGuard {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time not_accepting_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   size_t restarts_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t listings_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

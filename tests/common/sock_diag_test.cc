@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/support/socket_pair.h"
 
@@ -76,6 +77,56 @@ TEST(SockDiagTest, KernelPortFilterKeepsOnlyTheAskedSessions) {
             absl::StatusCode::kInvalidArgument);
 
   for (int fd : {client, server, other_client, other_server, listener, other_listener}) close(fd);
+}
+
+// established_only leaves out a session its peer closed (CLOSE_WAIT) that the full listing
+// shows; without tcp_info the sessions come with their ends, state and inode but no figures.
+TEST(SockDiagTest, EstablishedOnlyAndWithoutTcpInfo) {
+  uint16_t port = 0;
+  int listener = testing::Listen("127.0.93.7", port);
+  int client = testing::Connect("127.0.93.8", "127.0.93.7", port);
+  int server = accept(listener, nullptr, nullptr);
+  int closing_client = testing::Connect("127.0.93.8", "127.0.93.7", port);
+  int closing_server = accept(listener, nullptr, nullptr);
+  close(closing_client);  // its server end goes to CLOSE_WAIT
+  ASSERT_EQ(write(client, "hello", 5), 5);
+  char buffer[8];
+  ASSERT_EQ(read(server, buffer, sizeof(buffer)), 5);
+  absl::SleepFor(absl::Milliseconds(50));
+
+  absl::StatusOr<std::vector<TcpSession>> open =
+      ListTcpSessions({.local_ip = "127.0.93.7", .local_ports = {port}});
+  ASSERT_TRUE(open.ok()) << open.status();
+  ASSERT_EQ(open->size(), 2u);
+  int close_wait = 0;
+  for (const TcpSession& s : *open) close_wait += s.state == "CLOSE_WAIT";
+  EXPECT_EQ(close_wait, 1);
+
+  absl::StatusOr<std::vector<TcpSession>> established =
+      ListTcpSessions({.local_ip = "127.0.93.7", .local_ports = {port}, .established_only = true});
+  ASSERT_TRUE(established.ok()) << established.status();
+  ASSERT_EQ(established->size(), 1u);
+  EXPECT_EQ((*established)[0].state, "ESTABLISHED");
+  EXPECT_TRUE((*established)[0].has_info);
+  EXPECT_EQ((*established)[0].bytes_received, 5u);
+
+  absl::StatusOr<std::vector<TcpSession>> bare = ListTcpSessions({.local_ip = "127.0.93.7",
+                                                                  .local_ports = {port},
+                                                                  .established_only = true,
+                                                                  .tcp_info = false});
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  ASSERT_EQ(bare->size(), 1u);
+  const TcpSession& s = (*bare)[0];
+  EXPECT_EQ(s.state, "ESTABLISHED");
+  EXPECT_EQ(s.local_ip, "127.0.93.7");
+  EXPECT_EQ(s.remote_ip, "127.0.93.8");
+  EXPECT_EQ(s.local_port, port);
+  EXPECT_EQ(s.inode, (*established)[0].inode);
+  EXPECT_NE(s.inode, 0u);
+  EXPECT_FALSE(s.has_info);
+  EXPECT_EQ(s.bytes_received, 0u);
+
+  for (int fd : {client, server, closing_server, listener}) close(fd);
 }
 
 // Looking sessions up by their four-tuple finds the open ones with fresh tcp_info and leaves

@@ -260,5 +260,89 @@ TEST(GrpcPortGuardTest, ConnectionsBeyondAPeersShareAreShutDown) {
   for (int fd : clients) close(fd);
 }
 
+// The total limit alone (every peer under its share) shuts the newest down too.
+TEST(GrpcPortGuardTest, ConnectionsBeyondTheTotalAreShutDown) {
+  Listener listener("127.0.94.5");
+  listener.StartAccepting();
+  std::vector<int> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(testing::Connect("127.0.94.6", "127.0.94.5", listener.port()));
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  GrpcPortGuard guard({.host = "127.0.94.5",
+                       .port = listener.port(),
+                       .max_connections = 2,
+                       .interval = absl::Milliseconds(50),
+                       .accept_deadline = absl::Seconds(2)},
+                      [] { return absl::OkStatus(); });
+  guard.Start();
+  std::vector<bool> closed(clients.size(), false);
+  auto count_closed = [&] {
+    int n = 0;
+    for (size_t i = 0; i < clients.size(); ++i) {
+      char byte;
+      if (!closed[i] && recv(clients[i], &byte, 1, MSG_DONTWAIT) == 0) closed[i] = true;
+      n += closed[i];
+    }
+    return n;
+  };
+  absl::Time deadline = absl::Now() + absl::Seconds(20);  // a bound for a loaded machine
+  while (count_closed() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  absl::SleepFor(absl::Milliseconds(300));  // several more intervals: no fourth one goes
+  EXPECT_EQ(count_closed(), 3);
+  EXPECT_GT(guard.Listings(), 0u);
+  guard.Stop();
+  for (int fd : clients) close(fd);
+}
+
+// While the process holds fewer descriptors than the smaller limit, no limit can be exceeded:
+// the guard does not list the port (a walk of the kernel's whole TCP table). With limits below
+// the descriptors it holds, it does.
+TEST(GrpcPortGuardTest, PortIsListedOnlyWhenTheDescriptorsExceedALimit) {
+  Listener listener("127.0.94.7");
+  listener.StartAccepting();
+  std::vector<int> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(testing::Connect("127.0.94.8", "127.0.94.7", listener.port()));
+  }
+  size_t open = 0;
+  for (int fd = 0; fd < 65536; ++fd) open += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
+  ASSERT_GT(open, 6u);
+  {
+    GrpcPortGuard guard({.host = "127.0.94.7",
+                         .port = listener.port(),
+                         .max_connections = open + 64,
+                         .max_connections_per_peer = open + 64,
+                         .interval = absl::Milliseconds(20),
+                         .accept_deadline = absl::Seconds(2)},
+                        [] { return absl::OkStatus(); });
+    guard.Start();
+    absl::SleepFor(absl::Milliseconds(400));
+    guard.Stop();
+    EXPECT_EQ(guard.Listings(), 0u);
+    EXPECT_TRUE(guard.Accepting());
+  }
+  {
+    // Below the descriptors, above the port's three connections (and the probes'): listed,
+    // and nothing is shut down.
+    GrpcPortGuard guard({.host = "127.0.94.7",
+                         .port = listener.port(),
+                         .max_connections = 6,
+                         .interval = absl::Milliseconds(20),
+                         .accept_deadline = absl::Seconds(2)},
+                        [] { return absl::OkStatus(); });
+    guard.Start();
+    absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (guard.Listings() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+    guard.Stop();
+    EXPECT_GE(guard.Listings(), 3u);
+  }
+  for (int fd : clients) {
+    char byte;
+    EXPECT_NE(recv(fd, &byte, 1, MSG_DONTWAIT), 0);  // still open
+    close(fd);
+  }
+}
+
 }  // namespace
 }  // namespace guts::collector
