@@ -23,10 +23,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -74,7 +74,9 @@ class AgentRateLimit {
 
   const RateLimitOptions options_;
   absl::Mutex mu_;
-  std::map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  // Hashed: every snapshot looks its node up, and a tree of 1 000 node ids sharing a long
+  // prefix compared ~10 of them each time.
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace guts::collector
