@@ -77,10 +77,9 @@ struct NodeChain {
   int64_t base_taken_ms = 0;
   uint32_t length = 0;  // chain values since (and with) the chain start
   // The PutSnapshots call (Impl::batches) that last touched the chain, and in it the node's
-  // record with the highest seq and its key, which the latest CF names.
+  // record with the highest seq, whose key the latest CF names.
   uint64_t batch = 0;
   const SnapshotRecord* newest = nullptr;
-  std::string newest_key;
 };
 
 // See SnapshotsOptions.
@@ -449,10 +448,7 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
     }
     const bool is_newest = chain.newest == nullptr || chain.newest->snapshot.seq() < s.seq();
     std::string key = keys::SnapshotKey(s.node_id(), s.taken_unix_ms(), s.seq());
-    if (is_newest) {
-      chain.newest = &r;
-      chain.newest_key = key;
-    }
+    if (is_newest) chain.newest = &r;
     if (key <= chain.last_key) {
       // Out of time order (a replay, a clock stepped back): stored whole, outside the chain.
       // A key already stored is the same snapshot again; rewriting it could cut a chain.
@@ -504,9 +500,11 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
     chain.last_key = std::move(key);
   }
   for (const auto& [node, chain] : touched) {
-    keys::LatestValue v{.received_unix_ms = ToMs(chain->newest->received),
-                        .first_seen_unix_ms = ToMs(chain->newest->first_seen),
-                        .snapshot_key = chain->newest_key};
+    const SnapshotRecord& r = *chain->newest;
+    keys::LatestValue v{
+        .received_unix_ms = ToMs(r.received),
+        .first_seen_unix_ms = ToMs(r.first_seen),
+        .snapshot_key = keys::SnapshotKey(*node, r.snapshot.taken_unix_ms(), r.snapshot.seq())};
     batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(*node), keys::EncodeLatestValue(v));
   }
   for (const RoomRecord& r : room_records) {
