@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 
@@ -38,7 +39,7 @@ absl::Status SnapshotWriter::Start() {
   absl::MutexLock lock(&mu_);
   for (const LatestNode& n : *latest) {
     if (!n.snapshot) continue;
-    last_stored_[n.node_id] = {.seq = n.snapshot->seq(), .received = n.received};
+    last_stored_[n.node_id].stored = {.seq = n.snapshot->seq(), .received = n.received};
   }
   // Loss totals survive restarts: they count on from what is stored, on /metrics too.
   for (const auto& [node, bytes] : *losses) {
@@ -91,19 +92,19 @@ void SnapshotWriter::SubmitHello(const Hello& hello) {
 void SnapshotWriter::RebaseNode(const std::string& node_id, uint64_t seq) {
   absl::MutexLock lock(&mu_);
   auto it = last_stored_.find(node_id);
-  if (it != last_stored_.end()) it->second.seq = std::min(it->second.seq, seq);
+  if (it != last_stored_.end()) it->second.stored.seq = std::min(it->second.stored.seq, seq);
 }
 
 uint64_t SnapshotWriter::LastStoredSeq(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
   auto it = last_stored_.find(node_id);
-  return it == last_stored_.end() ? 0 : it->second.seq;
+  return it == last_stored_.end() ? 0 : it->second.stored.seq;
 }
 
 absl::Time SnapshotWriter::LastStoredReceived(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
   auto it = last_stored_.find(node_id);
-  return it == last_stored_.end() ? absl::InfinitePast() : it->second.received;
+  return it == last_stored_.end() ? absl::InfinitePast() : it->second.stored.received;
 }
 
 CollectorHealth SnapshotWriter::Health(absl::Time now) const {
@@ -186,7 +187,7 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
     if (!s.ok()) spdlog::error("storing hello of {}: {}", hello.node_id(), s.ToString());
   }
   // One ack per stream: the highest seq of it in this batch covers the ones before.
-  std::map<AckSink*, std::pair<std::shared_ptr<AckSink>, uint64_t>> acks;
+  absl::flat_hash_map<AckSink*, std::pair<std::shared_ptr<AckSink>, uint64_t>> acks;
   for (PendingSnapshot& p : batch) {
     if (p.ack == nullptr) continue;
     auto& [sink, seq] = acks[p.ack.get()];
@@ -195,17 +196,27 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   }
   std::vector<SnapshotRecord> records;
   records.reserve(batch.size());
-  // Each node's mark after this batch: its highest seq, and its latest arrival stored.
-  std::map<std::string, StoredMark> stored_now;
+  // The nodes this batch touches; each one's `pending` is its mark after the batch: its
+  // highest seq, and its latest arrival stored.
+  std::vector<NodeMark*> touched;
+  // Records of nodes whose first_seen the writer does not know yet: asked of the fleet state.
+  std::vector<std::pair<size_t, NodeMark*>> ask_first_seen;
   // The loss totals this batch changed, stored with it (so a restart neither forgets nor
   // double-counts them).
   std::vector<RoomRecord> loss_totals;
   std::set<std::string> loss_changed;
   {
     absl::MutexLock lock(&mu_);
+    const uint64_t this_batch = ++batches_;
     for (PendingSnapshot& p : batch) {
       const std::string& node = p.snapshot.node_id();
-      StoredMark& mark = stored_now.try_emplace(node, last_stored_[node]).first->second;
+      NodeMark& m = last_stored_[node];
+      if (m.batch != this_batch) {
+        m.batch = this_batch;
+        m.pending = m.stored;
+        touched.push_back(&m);
+      }
+      StoredMark& mark = m.pending;
       uint64_t& last = mark.seq;
       if (p.snapshot.seq() <= last) {
         metrics_->snapshots_duplicate.Increment();
@@ -224,14 +235,22 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
       }
       last = p.snapshot.seq();
       mark.received = std::max(mark.received, p.received);
-      records.push_back(SnapshotRecord{std::move(p.snapshot), p.received, absl::InfinitePast()});
+      if (m.first_seen == absl::InfinitePast()) ask_first_seen.emplace_back(records.size(), &m);
+      records.push_back(SnapshotRecord{std::move(p.snapshot), p.received, m.first_seen});
     }
     for (const std::string& node : loss_changed) {
       loss_totals.push_back({kLossRoom, node, loss_[node].SerializeAsString()});
     }
   }
-  for (SnapshotRecord& r : records)
-    r.first_seen = fleet_->FirstSeen(r.snapshot.node_id(), r.received);
+  // The fleet state's first_seen of a node, once set, never changes: asked once per node, the
+  // answer kept in its mark (below, with the lock).
+  std::vector<std::pair<NodeMark*, absl::Time>> learned_first_seen;
+  for (const auto& [index, m] : ask_first_seen) {
+    SnapshotRecord& r = records[index];
+    const absl::Time known = fleet_->FirstSeen(r.snapshot.node_id(), absl::InfinitePast());
+    r.first_seen = known == absl::InfinitePast() ? r.received : known;
+    if (known != absl::InfinitePast()) learned_first_seen.emplace_back(m, known);
+  }
   if (!records.empty()) {
     // A failed batch is retried, never skipped: a later ack would cover its seqs. Meanwhile
     // the queue fills and agents are told to back off.
@@ -268,11 +287,11 @@ void SnapshotWriter::WriteBatch(std::vector<PendingSnapshot>& batch, std::vector
   }
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [node, mark] : stored_now) {
-      StoredMark& stored = last_stored_[node];
-      stored.seq = mark.seq;
-      stored.received = std::max(stored.received, mark.received);
+    for (NodeMark* m : touched) {
+      m->stored.seq = m->pending.seq;
+      m->stored.received = std::max(m->stored.received, m->pending.received);
     }
+    for (const auto& [m, first_seen] : learned_first_seen) m->first_seen = first_seen;
     rate_count_ += records_stored;
     absl::Duration since = now - rate_at_;
     if (since >= absl::Seconds(1)) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -135,7 +136,19 @@ class SnapshotWriter {
     uint64_t seq = 0;
     absl::Time received = absl::InfinitePast();
   };
-  std::map<std::string, StoredMark> last_stored_ ABSL_GUARDED_BY(mu_);
+  // Each node's stored mark and what the writer carries for it, looked up once per snapshot.
+  // Node-based: WriteBatch keeps pointers to a batch's nodes while others are added.
+  struct NodeMark {
+    StoredMark stored;
+    // The batch (WriteBatch call) that last touched the node, and the mark it will store.
+    uint64_t batch = 0;
+    StoredMark pending;
+    // The fleet state's first_seen of the node once it has one (it never changes after);
+    // InfinitePast until then.
+    absl::Time first_seen = absl::InfinitePast();
+  };
+  absl::node_hash_map<std::string, NodeMark> last_stored_ ABSL_GUARDED_BY(mu_);
+  uint64_t batches_ ABSL_GUARDED_BY(mu_) = 0;  // WriteBatch calls so far
   std::map<std::string, guts::diag::v1::SnapshotLoss> loss_ ABSL_GUARDED_BY(mu_);
   double rate_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time rate_at_ ABSL_GUARDED_BY(mu_);

@@ -1,6 +1,7 @@
 #include "collector/store/snapshot_delta.h"
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,6 +42,11 @@ struct WireReader {
   bool Done() const { return pos == in.size(); }
 
   bool Varint(uint64_t* v) {
+    // One byte (every tag of a Snapshot, most of its figures' changes): canonical by itself.
+    if (pos < in.size() && (static_cast<uint8_t>(in[pos]) & 0x80) == 0) {
+      *v = static_cast<uint8_t>(in[pos++]);
+      return true;
+    }
     uint64_t r = 0;
     size_t start = pos;
     for (int shift = 0; pos < in.size() && shift < 64; shift += 7) {
@@ -159,8 +165,12 @@ bool EncodeMessage(const MessageType* type, absl::string_view base, absl::string
         size_t n = (tag_c & 7) == kFixed64 ? 8 : 4;
         absl::string_view fb, fc;
         if (!b.Bytes(n, &fb) || !c.Bytes(n, &fc)) return false;
-        delta.Bit(fb != fc);
-        if (fb == fc) break;
+        // As one word each, not a call to memcmp per double.
+        uint64_t wb = 0, wc = 0;
+        std::memcpy(&wb, fb.data(), n);
+        std::memcpy(&wc, fc.data(), n);
+        delta.Bit(wb != wc);
+        if (wb == wc) break;
         for (size_t i = 0; i < n; ++i) delta.values.push_back(static_cast<char>(fb[i] ^ fc[i]));
         break;
       }
@@ -241,18 +251,26 @@ bool DecodeMessage(const MessageType* type, absl::string_view base, DeltaReader&
 }  // namespace
 
 bool EncodeSnapshotDelta(absl::string_view base, absl::string_view current, std::string* delta) {
-  DeltaWriter writer;
+  // The thread's buffers, reused: two allocations an encode were a twentieth of its time.
+  thread_local DeltaWriter writer;
+  writer.bits.clear();
+  writer.values.clear();
+  writer.used = 8;
   // About a bit per field and a few bytes per changed one: sized up front, not grown by
   // doubling (0.2 us of the ~3 us an encode takes).
   writer.bits.reserve(current.size() / 4 + 16);
   writer.values.reserve(current.size() / 2 + 16);
-  if (!EncodeMessage(SnapshotType(), base, current, writer, 0)) {
-    return false;
+  const bool encoded = EncodeMessage(SnapshotType(), base, current, writer, 0);
+  if (encoded) {
+    PutVarint(delta, writer.bits.size());
+    delta->append(writer.bits);
+    delta->append(writer.values);
   }
-  PutVarint(delta, writer.bits.size());
-  delta->append(writer.bits);
-  delta->append(writer.values);
-  return true;
+  // A snapshot near the size bounds leaves no buffers of its size behind.
+  constexpr size_t kKeepBytes = 64 << 10;
+  if (writer.bits.capacity() > kKeepBytes) std::string().swap(writer.bits);
+  if (writer.values.capacity() > kKeepBytes) std::string().swap(writer.values);
+  return encoded;
 }
 
 absl::StatusOr<std::string> ApplySnapshotDelta(absl::string_view base, absl::string_view delta) {

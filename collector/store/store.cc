@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
-#include <set>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -50,13 +49,24 @@ using keys::SnapshotValueKind;
 absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
 // Map entries sorted, so that consecutive snapshots of a node have their fields in the same
-// order and the next one can be stored as a delta.
+// order and the next one can be stored as a delta. Into `out` at the snapshot's exact size:
+// its buffer is reused when it fits and is not much larger (it was the node's previous chain
+// base, kept at that snapshot's size), else a fresh one of that size is made. Growing a
+// serializing stream's string by doubling and shrinking it back for the chain base copied
+// every snapshot once or twice more.
 void SerializeDeterministic(const Snapshot& snapshot, std::string* out) {
-  out->clear();
-  google::protobuf::io::StringOutputStream stream(out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
+  const size_t size = snapshot.ByteSizeLong();
+  if (out->capacity() < size || out->capacity() > size + size / 16) {
+    std::string fresh;
+    fresh.reserve(size);
+    out->swap(fresh);
+  }
+  out->resize(size);
+  google::protobuf::io::ArrayOutputStream array(out->data(), static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
   coded.SetSerializationDeterministic(true);
-  snapshot.SerializeToCodedStream(&coded);
+  // The sizes ByteSizeLong just cached: nothing changes the snapshot in between.
+  snapshot.SerializeWithCachedSizes(&coded);
 }
 
 // Where a node's chain of deltas stands in the writer (see keys::SnapshotValueKind).
@@ -66,6 +76,10 @@ struct NodeChain {
   uint64_t base_seq = 0;
   int64_t base_taken_ms = 0;
   uint32_t length = 0;  // chain values since (and with) the chain start
+  // The PutSnapshots call (Impl::batches) that last touched the chain, and in it the node's
+  // record with the highest seq, whose key the latest CF names.
+  uint64_t batch = 0;
+  const SnapshotRecord* newest = nullptr;
 };
 
 // See SnapshotsOptions.
@@ -127,7 +141,9 @@ struct Store::Impl {
 
   // Held across a whole PutSnapshots, so chains advance in the order their values are written.
   absl::Mutex write_mu;
-  absl::flat_hash_map<std::string, NodeChain> chains ABSL_GUARDED_BY(write_mu);
+  // Node-based: PutSnapshots keeps pointers to the chains a batch touches while it adds others.
+  absl::node_hash_map<std::string, NodeChain> chains ABSL_GUARDED_BY(write_mu);
+  uint64_t batches ABSL_GUARDED_BY(write_mu) = 0;  // PutSnapshots calls so far
   // PutSnapshots' write batch, cleared and reused (its buffer stays allocated).
   rocksdb::WriteBatch snapshot_batch ABSL_GUARDED_BY(write_mu);
   // Snapshots taken before this are being deleted (retention): no delta may build on them.
@@ -395,64 +411,71 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
                                  const std::vector<RoomRecord>& room_records) {
   absl::MutexLock lock(&impl_->write_mu);
-  // The chains this batch touches, taken out of impl_->chains and put back once the batch is
-  // written, so that a failed write leaves no chain pointing at an unwritten value.
-  std::map<std::string, NodeChain> chains;
-  std::set<std::string> batch_keys;
+  const uint64_t this_batch = ++impl_->batches;
+  // The chains this batch touches, in the order of their nodes' first records, advanced in
+  // place (one lookup a record). A failed write erases them, so that no chain points at an
+  // unwritten value: the next snapshot of these nodes re-reads where each stands.
+  std::vector<std::pair<const std::string*, NodeChain*>> touched;
+  auto forget = [&](absl::Status why) {
+    for (const auto& [node, chain] : touched) impl_->chains.erase(*node);
+    return why;
+  };
+  // The keys of this batch's records so far, made only once a record comes out of time order
+  // (the only place a key can repeat one of the batch): rewriting a key the batch already
+  // holds could cut a chain.
+  absl::flat_hash_set<std::string> batch_keys;
+  bool batch_keys_made = false;
   // One buffer for every batch, kept at its largest size: growing a fresh one by doubling
   // copied it over and over and faulted its pages in again at every batch (megabytes at a
   // few thousand records).
   rocksdb::WriteBatch& batch = impl_->snapshot_batch;
   batch.Clear();
-  // Per node, the record with the highest seq and its key, which the latest CF names: the
-  // snapshot's bytes go into the write once, in the snapshots CF.
-  struct Newest {
-    const SnapshotRecord* record = nullptr;
-    std::string key;
-  };
-  std::map<std::string, Newest> newest;
   std::string bytes, value;
-  // Nothing written: the next snapshot of these nodes re-reads where each stands.
-  auto forget = [&](absl::Status why) {
-    for (const auto& [node, chain] : chains) impl_->chains.erase(node);
-    return why;
-  };
-  for (const SnapshotRecord& r : records) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const SnapshotRecord& r = records[i];
     const Snapshot& s = r.snapshot;
-    Newest& n = newest[s.node_id()];
-    const bool is_newest = n.record == nullptr || n.record->snapshot.seq() < s.seq();
-    if (is_newest) n.record = &r;
-    auto [entry, fresh] = chains.try_emplace(s.node_id());
+    auto [entry, fresh] = impl_->chains.try_emplace(s.node_id());
     NodeChain& chain = entry->second;
-    if (fresh) {
-      auto known = impl_->chains.find(s.node_id());
-      if (known != impl_->chains.end()) {
-        chain = std::move(known->second);  // put back (or dropped) after the write
-      } else {
+    if (chain.batch != this_batch) {
+      chain.batch = this_batch;
+      chain.newest = nullptr;
+      touched.emplace_back(&entry->first, &chain);
+      if (fresh) {
         absl::StatusOr<std::string> last = impl_->LastSnapshotKey(s.node_id());
         if (!last.ok()) return forget(last.status());
         chain.last_key = *std::move(last);
       }
     }
+    const bool is_newest = chain.newest == nullptr || chain.newest->snapshot.seq() < s.seq();
     std::string key = keys::SnapshotKey(s.node_id(), s.taken_unix_ms(), s.seq());
-    if (is_newest) n.key = key;
-    SerializeDeterministic(s, &bytes);
-    value.clear();
+    if (is_newest) chain.newest = &r;
     if (key <= chain.last_key) {
       // Out of time order (a replay, a clock stepped back): stored whole, outside the chain.
       // A key already stored is the same snapshot again; rewriting it could cut a chain.
+      if (!batch_keys_made) {
+        for (size_t j = 0; j < i; ++j) {
+          const Snapshot& earlier = records[j].snapshot;
+          batch_keys.insert(
+              keys::SnapshotKey(earlier.node_id(), earlier.taken_unix_ms(), earlier.seq()));
+        }
+        batch_keys_made = true;
+      }
       if (!batch_keys.insert(key).second || key == chain.last_key) continue;
       std::string existing;
       rocksdb::Status got =
           impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(kSnapshots), key, &existing);
       if (got.ok()) continue;
       if (!got.IsNotFound()) return forget(FromRocks(got, "read snapshot"));
+      SerializeDeterministic(s, &bytes);
+      value.clear();
       keys::AppendSnapshotValueHeader(&value, SnapshotValueKind::kAlone);
       value.append(bytes);
       batch.Put(impl_->cf(kSnapshots), key, value);
       continue;
     }
-    batch_keys.insert(key);
+    if (batch_keys_made) batch_keys.insert(key);
+    SerializeDeterministic(s, &bytes);
+    value.clear();
     bool delta = false;
     if (!chain.base.empty() && chain.length < impl_->chain_length && s.seq() > chain.base_seq &&
         chain.base_taken_ms >= impl_->retention_floor_ms) {
@@ -469,34 +492,28 @@ absl::Status Store::PutSnapshots(const std::vector<SnapshotRecord>& records,
       chain.length = 1;
     }
     batch.Put(impl_->cf(kSnapshots), key, value);
+    // Kept until the node's next snapshot, one per node, at its own size (SerializeDeterministic
+    // made it so); `bytes` takes the old base as its next buffer.
     chain.base.swap(bytes);
-    // Kept until the node's next snapshot, one per node: at its own size, not the serializing
-    // buffer's (grown by doubling, 2 KiB for a 1.8 KB snapshot, which the allocator rounds to
-    // 2.5 KiB: 7 MB of 25 at 10 000 nodes). `bytes` takes the old base as its next buffer.
-    chain.base.shrink_to_fit();
     chain.base_seq = s.seq();
     chain.base_taken_ms = s.taken_unix_ms();
     chain.last_key = std::move(key);
   }
-  for (auto& [node, n] : newest) {
-    keys::LatestValue v{.received_unix_ms = ToMs(n.record->received),
-                        .first_seen_unix_ms = ToMs(n.record->first_seen),
-                        .snapshot_key = std::move(n.key)};
-    batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(node), keys::EncodeLatestValue(v));
+  for (const auto& [node, chain] : touched) {
+    const SnapshotRecord& r = *chain->newest;
+    keys::LatestValue v{
+        .received_unix_ms = ToMs(r.received),
+        .first_seen_unix_ms = ToMs(r.first_seen),
+        .snapshot_key = keys::SnapshotKey(*node, r.snapshot.taken_unix_ms(), r.snapshot.seq())};
+    batch.Put(impl_->cf(kLatest), keys::LatestSnapshotKey(*node), keys::EncodeLatestValue(v));
   }
   for (const RoomRecord& r : room_records) {
     batch.Put(impl_->cf(kMeta), keys::RoomRecordKey(r.room, r.id), r.value);
   }
   absl::Status written =
       FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "write snapshots");
-  for (auto& [node, chain] : chains) {
-    // After a failed write the next snapshot re-reads where the node stands.
-    if (written.ok()) {
-      impl_->chains[node] = std::move(chain);
-    } else {
-      impl_->chains.erase(node);
-    }
-  }
+  if (!written.ok()) return forget(written);
+  for (const auto& [node, chain] : touched) chain->newest = nullptr;  // `records` is the caller's
   return written;
 }
 

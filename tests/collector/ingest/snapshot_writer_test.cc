@@ -126,6 +126,59 @@ TEST(SnapshotWriterTest, LossTotalsSurviveARestartAndCountOn) {
   std::filesystem::remove_all(dir);
 }
 
+// A node's first_seen, kept with its latest snapshot, is the fleet state's: when its agent
+// first connected, or the arrival of its first snapshot when none did. The writer asks the
+// fleet state once per node and carries the answer from then on, so it must not mix up nodes
+// nor keep an arrival the fleet state does not hold.
+TEST(SnapshotWriterTest, FirstSeenStaysTheFleetStatesAcrossBatches) {
+  std::string dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("guts-writer-first-seen-", getpid());
+  std::filesystem::remove_all(dir);
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+  ASSERT_TRUE(store.ok()) << store.status();
+  FleetState fleet;
+  CollectorMetrics metrics;
+  SnapshotWriter writer(store->get(), &fleet, &metrics, {.batch_linger = absl::ZeroDuration()});
+  ASSERT_TRUE(writer.Start().ok());
+  const absl::Time connected = absl::FromUnixSeconds(1'700'000'000);
+  guts::diag::v1::Hello hello;
+  hello.set_node_id("v1");
+  fleet.Connected(hello, connected);
+  const absl::Time first = absl::FromUnixSeconds(1'700'000'100);
+  // v1 (connected) and v2 (never connected) in the same batches, v2 first in every other.
+  for (uint64_t seq = 1; seq <= 4; ++seq) {
+    for (const std::string& node :
+         seq % 2 ? std::vector<std::string>{"v2", "v1"} : std::vector<std::string>{"v1", "v2"}) {
+      PendingSnapshot pending{.received = first + absl::Seconds(static_cast<int64_t>(seq))};
+      pending.snapshot.set_node_id(node);
+      pending.snapshot.set_seq(seq);
+      pending.snapshot.set_taken_unix_ms(absl::ToUnixMillis(pending.received));
+      ASSERT_TRUE(writer.Submit(std::move(pending)).ok());
+    }
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while ((writer.LastStoredSeq("v1") < seq || writer.LastStoredSeq("v2") < seq) &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    ASSERT_EQ(writer.LastStoredSeq("v2"), seq);
+    if (seq == 2) {
+      hello.set_node_id("v2");  // v2's agent connects late: its first_seen stays
+      fleet.Connected(hello, first + absl::Seconds(30));
+    }
+    absl::StatusOr<std::vector<LatestNode>> latest = (*store)->LatestAll();
+    ASSERT_TRUE(latest.ok()) << latest.status();
+    ASSERT_EQ(latest->size(), 2u);
+    EXPECT_EQ((*latest)[0].node_id, "v1");
+    EXPECT_EQ((*latest)[0].first_seen, connected) << seq;
+    EXPECT_EQ((*latest)[1].first_seen, first + absl::Seconds(1)) << seq;
+    EXPECT_EQ(fleet.Node("v1")->first_seen, connected);
+    EXPECT_EQ(fleet.Node("v2")->first_seen, first + absl::Seconds(1));
+  }
+  writer.Stop();
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
 // Group commit: snapshots that reach a caught-up writer within its linger share one batch, a
 // full batch ends the linger at once, and stopping writes what is lingering.
 class WriterLingerTest : public ::testing::Test {

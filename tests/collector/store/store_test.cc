@@ -374,6 +374,43 @@ TEST_F(StoreTest, SnapshotsOutOfTimeOrderAndRepeatsReadBackWithoutBreakingTheCha
   EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
 }
 
+// Inside one write batch too: a record repeating a key the batch wrote before it (the store
+// notices repeats within a batch only once a record comes out of time order) is the same
+// snapshot again and must not be rewritten whole over that chain value.
+TEST_F(StoreTest, ARepeatInsideOneBatchLeavesTheChainWhole) {
+  testing::RealisticRun run("v1", 1);
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  std::vector<Snapshot> made;
+  for (uint64_t seq = 1; seq <= 20; ++seq) made.push_back(run.Next(seq, start));
+  std::map<int64_t, std::string> expected;  // by taken time
+  std::vector<SnapshotRecord> batch;
+  auto add = [&](const Snapshot& s) {
+    expected[s.taken_unix_ms()] = SnapshotBytes(s);
+    batch.push_back(SnapshotRecord{.snapshot = s});
+  };
+  for (int i = 0; i < 10; ++i) add(made[i]);
+  add(made[4]);                      // a repeat of one written earlier in the batch
+  add(made[9]);                      // the batch's last again
+  Snapshot stepped_back = made[10];  // out of time order, a key not written yet
+  stepped_back.set_taken_unix_ms(made[2].taken_unix_ms() - 1);
+  add(stepped_back);
+  add(made[3]);  // another repeat, after the out-of-order one
+  ASSERT_TRUE(store_->PutSnapshots(batch).ok());
+  batch.clear();
+  for (int i = 11; i < 20; ++i) add(made[i]);
+  ASSERT_TRUE(store_->PutSnapshots(batch).ok());
+  std::vector<std::string> want;
+  for (const auto& [taken, bytes] : expected) want.push_back(bytes);
+  EXPECT_EQ(StoredBytes(*store_, "v1", absl::InfinitePast(), absl::InfiniteFuture()), want);
+  // Every one also reads back on its own (a history read from its time on).
+  for (const auto& [taken, bytes] : expected) {
+    std::vector<std::string> from =
+        StoredBytes(*store_, "v1", absl::FromUnixMillis(taken), absl::FromUnixMillis(taken + 1));
+    ASSERT_EQ(from.size(), 1u) << taken;
+    EXPECT_EQ(from[0], bytes) << taken;
+  }
+}
+
 // A store written by layout version 1 (whole serialized snapshots) still reads, takes new
 // snapshots after its own, and is marked version 2 so that an older build refuses it.
 TEST_F(StoreTest, AVersionOneStoreStillReadsAndGrowsInTheNewLayout) {
