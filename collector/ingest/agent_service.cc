@@ -289,10 +289,10 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
       return absl::InvalidArgumentError(
           absl::StrCat("snapshot seq ", seq, " is beyond any agent's (2^53)"));
     }
-    uint64_t stored = service_->writer_->LastStoredSeq(node_);
-    uint64_t base = stored;
-    absl::Time since = service_->writer_->LastStoredReceived(node_);
-    if (stored == 0 || since == absl::InfinitePast()) {
+    const SnapshotWriter::StoredMark stored = service_->writer_->LastStored(node_);
+    uint64_t base = stored.seq;
+    absl::Time since = stored.received;
+    if (stored.seq == 0 || since == absl::InfinitePast()) {
       base = hello_next_seq_ > 0 ? hello_next_seq_ - 1 : 0;
       since = hello_at_;
     }
@@ -325,13 +325,14 @@ class ConnectReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
   // Tells the rate limit how many spooled snapshots the agent is about to replay: the Hello's
   // next_seq minus what is stored or acked already.
   void ExpectBacklog(const guts::diag::v1::Hello& hello, absl::Time now) {
-    uint64_t done = std::max(service_->writer_->LastStoredSeq(node_), hello.last_acked_seq());
+    const SnapshotWriter::StoredMark stored = service_->writer_->LastStored(node_);
+    uint64_t done = std::max(stored.seq, hello.last_acked_seq());
     uint64_t spooled_up_to = hello.next_seq() == 0 ? 0 : hello.next_seq() - 1;
     uint64_t backlog = spooled_up_to > done ? spooled_up_to - done : 0;
     // Silent since the last stored snapshot (known from the store, across restarts). A node
     // never stored: since its agent started, but never before this collector started: what
     // the Hello claims buys no credit beyond what the collector itself has seen.
-    absl::Time quiet_since = service_->writer_->LastStoredReceived(node_);
+    absl::Time quiet_since = stored.received;
     if (quiet_since == absl::InfinitePast()) {
       quiet_since = std::max(absl::FromUnixMillis(hello.agent_start_unix_ms()),
                              service_->writer_->Health(now).started);

@@ -95,16 +95,10 @@ void SnapshotWriter::RebaseNode(const std::string& node_id, uint64_t seq) {
   if (it != last_stored_.end()) it->second.stored.seq = std::min(it->second.stored.seq, seq);
 }
 
-uint64_t SnapshotWriter::LastStoredSeq(const std::string& node_id) const {
+SnapshotWriter::StoredMark SnapshotWriter::LastStored(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
   auto it = last_stored_.find(node_id);
-  return it == last_stored_.end() ? 0 : it->second.stored.seq;
-}
-
-absl::Time SnapshotWriter::LastStoredReceived(const std::string& node_id) const {
-  absl::MutexLock lock(&mu_);
-  auto it = last_stored_.find(node_id);
-  return it == last_stored_.end() ? absl::InfinitePast() : it->second.stored.received;
+  return it == last_stored_.end() ? StoredMark{} : it->second.stored;
 }
 
 CollectorHealth SnapshotWriter::Health(absl::Time now) const {

@@ -93,11 +93,17 @@ class SnapshotWriter {
   // for replays (its agent was reset, or a hostile seq poisoned the mark).
   void RebaseNode(const std::string& node_id, uint64_t seq);
 
-  // Highest seq of the node stored so far (0 when none).
-  uint64_t LastStoredSeq(const std::string& node_id) const;
-  // When the node's latest stored snapshot was received (InfinitePast when none), across
-  // restarts of the collector: the start of its silence, for the ingest rate limit.
-  absl::Time LastStoredReceived(const std::string& node_id) const;
+  // What is durably stored of a node: its highest seq (0 when none), and the latest arrival
+  // among its stored snapshots (InfinitePast when none; a replay after a reconnect stores older
+  // arrivals later), across restarts of the collector: the start of its silence, for the ingest
+  // rate limit and the seq jump check.
+  struct StoredMark {
+    uint64_t seq = 0;
+    absl::Time received = absl::InfinitePast();
+  };
+  StoredMark LastStored(const std::string& node_id) const;
+  // LastStored(node_id).seq.
+  uint64_t LastStoredSeq(const std::string& node_id) const { return LastStored(node_id).seq; }
 
   // History the node is known to have lost, since it first reported (the totals are stored
   // with its snapshots, so they survive restarts of the collector).
@@ -130,12 +136,6 @@ class SnapshotWriter {
   std::vector<guts::diag::v1::Hello> hellos_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // What is durably stored of each node: its highest seq, and the latest arrival among its
-  // stored snapshots (a replay after a reconnect stores older arrivals later).
-  struct StoredMark {
-    uint64_t seq = 0;
-    absl::Time received = absl::InfinitePast();
-  };
   // Each node's stored mark and what the writer carries for it, looked up once per snapshot.
   // Node-based: WriteBatch keeps pointers to a batch's nodes while others are added.
   struct NodeMark {
