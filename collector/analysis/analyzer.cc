@@ -177,19 +177,80 @@ absl::flat_hash_map<std::string_view, int> GroupOfNode(const Verdict& v) {
   return group_of;
 }
 
-// `group`: the index of the node's group in v.groups, or -1 when it is in none.
-std::string NodeReason(const Verdict& v, int group, const NodeAssessment& a) {
-  if (v.nodes.size() == 1) return v.summary;  // about this node alone already
-  const std::string heard =
-      absl::StrCat("hears ", a.peers_heard, " of ", a.peers_expected, " peers");
-  if (group >= 0) {
-    const v1::NodeGroup& g = v.groups[static_cast<size_t>(group)];
-    return absl::StrCat("side ", group + 1, " of ", v.groups.size(), " (", g.nodes_size(),
-                        " nodes, weight ", g.weight(), g.has_quorum() ? ", quorum" : ", no quorum",
-                        "); ", heard);
+// Which of a verdict's groups a node is in, for its nodes asked in name order: each group's
+// names, in name order too, are walked once alongside (a partition lists its sides' names in
+// name order), without a map of every member. Otherwise, or past a few groups, GroupOfNode.
+class GroupFinder {
+ public:
+  // `in_order`: the names will be asked in name order (nondecreasing).
+  GroupFinder(const Verdict& v, bool in_order) : v_(v) {
+    constexpr size_t kMaxWalked = 8;  // each name steps every group's walk
+    walk_ = in_order && v.groups.size() <= kMaxWalked &&
+            std::all_of(v.groups.begin(), v.groups.end(), [](const v1::NodeGroup& g) {
+              return std::is_sorted(g.nodes().begin(), g.nodes().end());
+            });
+    if (walk_) {
+      at_.assign(v.groups.size(), 0);
+    } else {
+      group_of_ = GroupOfNode(v);
+    }
   }
-  return absl::StrCat(KindInWords(v), "; ", heard);
-}
+
+  // The first group naming `node`, or -1.
+  int Find(std::string_view node) {
+    if (!walk_) {
+      auto g = group_of_.find(node);
+      return g == group_of_.end() ? -1 : g->second;
+    }
+    for (size_t g = 0; g < v_.groups.size(); ++g) {
+      const auto& names = v_.groups[g].nodes();
+      int& k = at_[g];
+      while (k < names.size() && names[k] < node) ++k;
+      if (k < names.size() && names[k] == node) return static_cast<int>(g);
+    }
+    return -1;
+  }
+
+ private:
+  const Verdict& v_;
+  bool walk_ = false;
+  std::vector<int> at_;  // by group: the first of its names not below the names asked so far
+  absl::flat_hash_map<std::string_view, int> group_of_;
+};
+
+// Why the nodes of one verdict are in its state, each with its own peer count. The part before
+// the count is the same for every node of a group: made once per group, not per node (a
+// partition's reasons are most of the fleet's).
+class NodeReasons {
+ public:
+  explicit NodeReasons(const Verdict& v) : v_(v), side_(v.groups.size()) {}
+
+  // `group`: the index of the node's group in v.groups, or -1 when it is in none.
+  void Write(int group, const NodeAssessment& a, std::string& reason) {
+    if (v_.nodes.size() == 1) {  // about this node alone already
+      reason = v_.summary;
+      return;
+    }
+    std::string& prefix = group >= 0 ? side_[static_cast<size_t>(group)] : outside_;
+    if (prefix.empty()) {
+      if (group >= 0) {
+        const v1::NodeGroup& g = v_.groups[static_cast<size_t>(group)];
+        prefix = absl::StrCat("side ", group + 1, " of ", v_.groups.size(), " (", g.nodes_size(),
+                              " nodes, weight ", g.weight(),
+                              g.has_quorum() ? ", quorum" : ", no quorum", "); ");
+      } else {
+        prefix = absl::StrCat(KindInWords(v_), "; ");
+      }
+    }
+    reason.clear();
+    absl::StrAppend(&reason, prefix, "hears ", a.peers_heard, " of ", a.peers_expected, " peers");
+  }
+
+ private:
+  const Verdict& v_;
+  std::vector<std::string> side_;  // by group; empty until a node of it is written
+  std::string outside_;
+};
 
 // The peers a node should hear, from the topology rather than the fleet's size: a validator's
 // own config when it lists its allowed peers (Simplex: the other participants; a sparse
@@ -240,14 +301,24 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
     const std::optional<v1::NodeState> effect = NodeStateFrom(v);
     if (!effect) continue;
     const v1::NodeState state = *effect;
-    const absl::flat_hash_map<std::string_view, int> group_of = GroupOfNode(v);
+    // A partition names thousands of nodes, in name order: found walking the assessments (in
+    // name order too) alongside, not each from the map's root.
+    const bool in_order = std::is_sorted(v.nodes.begin(), v.nodes.end());
+    GroupFinder groups(v, in_order);
+    NodeReasons reasons(v);
+    auto walk = result.nodes.begin();
     for (const std::string& node : v.nodes) {
-      auto it = result.nodes.find(node);
+      auto it = result.nodes.end();
+      if (in_order) {
+        while (walk != result.nodes.end() && walk->first < node) ++walk;
+        if (walk != result.nodes.end() && walk->first == node) it = walk;
+      } else {
+        it = result.nodes.find(node);
+      }
       if (it == result.nodes.end() || it->second.state == v1::UNKNOWN) continue;
       if (StateRank(state) > StateRank(it->second.state)) {
-        auto g = group_of.find(node);
         it->second.state = state;
-        it->second.reason = NodeReason(v, g == group_of.end() ? -1 : g->second, it->second);
+        reasons.Write(groups.Find(node), it->second, it->second.reason);
       }
     }
   }

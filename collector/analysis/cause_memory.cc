@@ -60,7 +60,30 @@ void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts,
       }
       return true;
     };
-    auto found = std::find_if(cuts_.begin(), cuts_.end(), same);
+    // The members as the cut listed them: then `same` holds too (each member on the side it had,
+    // as many members as sides).
+    auto same_list = [&](const Cut& cut) {
+      if (!cut.listed_once || cut.cause_key != v.cause_key || cut.listed.size() != members) {
+        return false;
+      }
+      if (isolation) {
+        return cut.ends.size() == 1 &&
+               std::equal(v.nodes.begin(), v.nodes.end(), cut.listed.begin());
+      }
+      if (cut.ends.size() != v.groups.size()) return false;
+      size_t at = 0;
+      for (size_t g = 0; g < v.groups.size(); ++g) {
+        const auto& nodes = v.groups[g].nodes();
+        if (at + static_cast<size_t>(nodes.size()) != cut.ends[g] ||
+            !std::equal(nodes.begin(), nodes.end(), cut.listed.begin() + at)) {
+          return false;
+        }
+        at = cut.ends[g];
+      }
+      return true;
+    };
+    auto found = std::find_if(cuts_.begin(), cuts_.end(),
+                              [&](const Cut& cut) { return same_list(cut) || same(cut); });
     if (found != cuts_.end()) {
       if (found->last_tick != tick_) seen(*found);
       continue;
@@ -71,10 +94,19 @@ void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts,
     cut.others_are_a_side = isolation;
     if (isolation) {
       for (const std::string& n : v.nodes) cut.side.emplace(n, 0);
+      cut.listed.assign(v.nodes.begin(), v.nodes.end());
+      cut.ends.push_back(cut.listed.size());
     } else {
       for (int g = 0; g < static_cast<int>(v.groups.size()); ++g) {
         for (const std::string& n : v.groups[g].nodes()) cut.side.emplace(n, g);
+        cut.listed.insert(cut.listed.end(), v.groups[g].nodes().begin(), v.groups[g].nodes().end());
+        cut.ends.push_back(cut.listed.size());
       }
+    }
+    cut.listed_once = cut.side.size() == members;
+    if (!cut.listed_once) {
+      cut.listed.clear();
+      cut.ends.clear();
     }
     if (cuts_.size() >= kMaxCuts) {
       cuts_.erase(std::min_element(cuts_.begin(), cuts_.end(), [](const Cut& a, const Cut& b) {

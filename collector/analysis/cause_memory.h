@@ -44,6 +44,12 @@ class CauseMemory {
   struct Cut {
     std::string cause_key;
     absl::flat_hash_map<std::string, int> side;
+    // The verdict's members as it listed them (group by group; `ends`: where each group ends),
+    // when each is listed once: the same verdict a tick later lists them in the same order, and
+    // comparing the lists costs a tenth of finding each of 10 000 members in `side`.
+    std::vector<std::string> listed;
+    std::vector<size_t> ends;
+    bool listed_once = false;  // false: a member was listed twice, and only `side` can tell
     bool others_are_a_side = false;
     absl::Time last_seen;
     int64_t last_tick = 0;  // Remember calls, counted

@@ -171,7 +171,8 @@ void PrefetchWindow(const std::vector<ArrivalWindow>& windows, uint32_t number) 
 }
 
 // A recycled node's facts as a fresh NodeFacts, keeping only its lists' capacity, and the last
-// model's `hears` at this index, which the build writes over in place (HearsWriter).
+// model's `hears` at this index, which the build writes over in place (HearsWriter), and its
+// `reachable`, which the build keeps when the node's probes resolved as they did then.
 void Reset(NodeFacts& f) {
   std::vector<int> hears = std::move(f.hears);
   std::vector<int> sessions = std::move(f.sessions);
@@ -180,7 +181,6 @@ void Reset(NodeFacts& f) {
   f = NodeFacts{};
   sessions.clear();
   session_age_ms.clear();
-  reachable.clear();
   f.hears = std::move(hears);
   f.sessions = std::move(sessions);
   f.session_age_ms = std::move(session_age_ms);
@@ -322,6 +322,11 @@ struct ModelMemory::ResolvedPeers {
   uint64_t reachable_hash = 0;
   std::vector<int> reachable;           // sorted, unique
   std::vector<int> reached_unobserved;  // k of each probe that reached unobserved k
+  // The build (FleetModel::build) and index whose facts last took `reachable` (0: none): the
+  // facts at that index recycled into the next build hold it already while this resolution
+  // stands (copying ~70 probes a node was a tenth of the partly observed fleet's tick).
+  uint64_t reachable_build = 0;
+  int reachable_index = -1;
 
   static uint64_t KeyOf(const PeerSession& s) { return s.remote | (s.inbound ? kInbound : 0); }
 
@@ -331,9 +336,9 @@ struct ModelMemory::ResolvedPeers {
     PrefetchLines(session_keys.data(), session_keys.size() * sizeof(uint64_t));
     PrefetchLines(slot.data(), slot.size() * sizeof(int32_t));
     PrefetchLines(sessions.data(), sessions.size() * sizeof(int));
-    // Copied into the facts and the unobserved validators' lists: an agent probing every
-    // validator resolves ~100 probes, and their lists missed the cache on every node.
-    PrefetchLines(reachable.data(), reachable.size() * sizeof(int));
+    // Copied into the unobserved validators' lists: an agent probing every validator resolves
+    // ~100 probes, and their lists missed the cache on every node. (`reachable` is copied only
+    // when the resolution changed, and is not fetched for the ticks that keep it.)
     PrefetchLines(reached_unobserved.data(), reached_unobserved.size() * sizeof(int));
   }
 
@@ -435,8 +440,10 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.build = ++memory.builds_;
   // The recycled facts are the previous model's, of as many nodes; the first pass checks that
   // each index holds the same node.
-  bool tracked = memory.spare_build_ != 0 && memory.spare_build_ + 1 == model.build &&
-                 memory.spare_nodes_.size() == static_cast<size_t>(n);
+  const bool follows = memory.spare_build_ != 0 && memory.spare_build_ + 1 == model.build;
+  bool tracked = follows && memory.spare_nodes_.size() == static_cast<size_t>(n);
+  // By index: the facts recycled there are the previous build's of the same node.
+  std::vector<char> same_facts(n, 0);
   model.nodes = std::move(memory.spare_nodes_);
   memory.spare_nodes_.clear();
   memory.spare_build_ = 0;
@@ -459,6 +466,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     NodeFacts& f = model.nodes[i];
     if (static_cast<size_t>(i) < recycled) {
       tracked = tracked && f.number == numbers[i];
+      same_facts[i] = follows && f.number == numbers[i];
       Reset(f);
     }
     f.observation = &obs;
@@ -469,6 +477,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (obs.latest == nullptr) {
       model.hears_changed[i] = !f.hears.empty();
       f.hears.clear();
+      f.reachable.clear();
       continue;
     }
     if (FiguresCurrent(obs)) {
@@ -540,6 +549,11 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   };
 
   const int64_t heard_within_ms = HeardWithinMs(config.peer_heard_within);
+  model.live_quiet_longest = config.peer_heard_within / 2;
+  // Ages are whole milliseconds: Milliseconds(age) > live_quiet_longest exactly when age is
+  // above the window's floor in milliseconds (infinite: never).
+  const int64_t quiet_ms =
+      absl::ToInt64Milliseconds(absl::Floor(model.live_quiet_longest, absl::Milliseconds(1)));
   std::vector<std::pair<int, uint32_t>> ages;  // reused across nodes
   // Counted here, while each node's list is in cache (a pass of its own fetched every node's
   // list again: 30 % of the model's own time), and into a small array: adding into NodeFacts
@@ -603,9 +617,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (memory.resolved_.size() <= numbers[i]) memory.resolved_.resize(numbers[i] + 1);
     ModelMemory::ResolvedPeers& resolved = memory.resolved_[numbers[i]];
     if (compact) {
-      if (!resolved.Matches(obs.latest_peers, book.generation)) {
-        resolved.Resolve(obs.latest_peers, identity, i, n, book.generation);
-      }
+      const bool matches = resolved.Matches(obs.latest_peers, book.generation);
+      if (!matches) resolved.Resolve(obs.latest_peers, identity, i, n, book.generation);
       model.hears_changed[i] = resolved.Apply(
           obs.latest_peers.sessions, heard_within_ms, f, [&](int k, uint32_t age_ms) {
             if (!f.reporting || !f.has_peer_data) return;
@@ -618,7 +631,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
               u.session_age_ms.push_back(age_ms);
             }
           });
-      f.reachable.assign(resolved.reachable.begin(), resolved.reachable.end());
+      // Kept: these facts took this resolution's list in the previous build, at this index.
+      if (!matches || !same_facts[i] || resolved.reachable_build + 1 != model.build ||
+          resolved.reachable_index != i) {
+        f.reachable.assign(resolved.reachable.begin(), resolved.reachable.end());
+      }
+      resolved.reachable_build = model.build;
+      resolved.reachable_index = i;
       for (int k : resolved.reached_unobserved) reached_unobserved(k, i);
     } else {
       // A view without compact peers (hand-built): the snapshot's PeerViews, as text.
@@ -658,6 +677,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       }
       SortUnique(f.hears);
       model.hears_changed[i] = f.hears != last_hears;
+      f.reachable.clear();
       for (const v1::ProbeResult& probe : obs.latest->probes()) {
         if (!probe.reachable()) continue;
         int other = identity.Find(probe.addr());
@@ -672,6 +692,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     // evidence: calling that a dead process made the node "restarted", unsettled for a flap
     // window, and the flapping of its links went uncounted (S17 at scale 0.1).
     f.process_down = f.reporting && !fig.api_reachable && f.has_peer_data && f.hears.empty();
+    // Heard (the smallest age within the window, as `hears` counts it) but quiet: aging.
+    for (const uint32_t age : f.session_age_ms) {
+      if (static_cast<int64_t>(age) > quiet_ms && static_cast<int64_t>(age) <= heard_within_ms) {
+        model.quiet_heard.push_back(i);
+        break;
+      }
+    }
     if (f.reporting && f.has_peer_data) {
       for (int v : f.hears) ++heard_by[v];
     }
@@ -712,7 +739,6 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   }
   int with_snapshot = 0;
   for (const NodeFacts& f : model.nodes) with_snapshot += f.has_snapshot ? 1 : 0;
-  model.live_quiet_longest = config.peer_heard_within / 2;
   model.one_way_margin = std::max(model.live_quiet_longest, config.host_noise);
   model.blindness =
       CollectorBlindnessOf(view.collector, view.now, model.reporting, with_snapshot, config);

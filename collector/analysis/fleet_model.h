@@ -113,6 +113,11 @@ struct FleetModel {
   std::vector<UnobservedValidator> unobserved;
   // Reporting nodes with peer data (whose sessions say who they hear).
   std::vector<int> observers;
+  // Nodes (in index order) that hear a peer whose latest data is older than live_quiet_longest:
+  // an end of every heard link that is aging. Empty, no link can be a cut still crossing the
+  // window, and a split need not look for one (SplitSettling read every node's sessions for
+  // that: a tenth of a split 10 000-node tick).
+  std::vector<int> quiet_heard;
   // Total weight counts unobserved validators too.
   uint64_t total_weight = 0;
   uint64_t quorum_weight = 0;

@@ -160,6 +160,9 @@ bool Aging(const FleetModel& model, int u, int v) {
 // a healthy 10 000-node tick, where no node borders another group).
 bool SplitSettling(const FleetModel& model, const PeerGraph& g) {
   if (g.components.size() < 2) return false;  // one group (or none): nothing borders another
+  // A mutual link is heard at both ends, so an aging one has an end in quiet_heard: with none,
+  // no node's sessions need reading (most splits once they have formed).
+  if (model.quiet_heard.empty()) return false;
   const int n = static_cast<int>(g.mutual.size());
   std::vector<char> borders(n, 0);
   bool any = false;

@@ -29,6 +29,26 @@ TEST(AnalyzerTest, EachNodeOfASplitSaysWhichSideItIsOnAndWhatItHears) {
             "side 2 of 2 (3 nodes, weight 300, no quorum); hears 2 of 6 peers");
 }
 
+// The nodes are found in name order (v10 before v2), walking the sides' names alongside: each
+// node's reason names its own side.
+TEST(AnalyzerTest, EachNodeOfASplitOfTwelveSaysItsOwnSide) {
+  testing::SyntheticFleet fleet(12);
+  Analyzer analyzer(testing::TestConfig());
+  testing::Timeline warmup, t;
+  RunTicks(analyzer, fleet, 20, warmup);
+  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
+  RunTicks(analyzer, fleet, 15, t);
+  ASSERT_EQ(t.Ever(::guts::diag::v1::PARTITION_NO_QUORUM).size(), 1u);
+  auto reason = [&](const char* node) { return t.last.nodes.at(node).reason; };
+  EXPECT_TRUE(reason("v1").starts_with("side ")) << reason("v1");
+  EXPECT_TRUE(reason("v1").ends_with(" of 2 (6 nodes, weight 600, no quorum); hears 5 of 11 peers"))
+      << reason("v1");
+  EXPECT_NE(reason("v1"), reason("v7"));
+  for (const char* node : {"v2", "v3", "v6"}) EXPECT_EQ(reason(node), reason("v1")) << node;
+  for (const char* node : {"v8", "v10", "v11", "v12"})
+    EXPECT_EQ(reason(node), reason("v7")) << node;
+}
+
 TEST(AnalyzerTest, NodeNeverReportedIsUnknown) {
   Analyzer analyzer{AnalysisConfig{}};
   FleetView view;

@@ -173,7 +173,9 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   const std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
   auto check = [&](const char* step) -> FleetModel {
     SCOPED_TRACE(step);
-    for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
+    for (NodeObservation& n : view.nodes) {
+      if (n.latest != nullptr) n.latest_peers = CompactPeersOf(*n.latest);
+    }
     FleetModel remembered = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
     FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});
     ExpectSameResolution(scratch, remembered);
@@ -218,6 +220,14 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   EXPECT_EQ(std::count(swapped.nodes[0].reachable.begin(), swapped.nodes[0].reachable.end(), 2), 1);
   MutableLatest(view.nodes[0]).mutable_peers()->RemoveLast();
   check("a session closed");
+  // A tick without v3's snapshot empties the facts at its index; back with the same probes, its
+  // remembered resolution still matches, and the facts take its list again.
+  std::shared_ptr<const v1::Snapshot> kept = view.nodes[0].latest;
+  view.nodes[0].latest = nullptr;
+  EXPECT_TRUE(check("no snapshot").nodes[0].reachable.empty());
+  view.nodes[0].latest = kept;
+  EXPECT_EQ(check("back, same probes").nodes[0].reachable, swapped.nodes[0].reachable);
+  EXPECT_FALSE(swapped.nodes[0].reachable.empty());
 }
 
 }  // namespace

@@ -139,6 +139,32 @@ TEST(CauseMemoryTest, CauseThatNeverHeldExplainsNoFlapping) {
   EXPECT_TRUE(verdicts.empty()) << "held three ticks: the isolation explains the link";
 }
 
+// A cause seen again is the same cut only with the same members on the same sides: the same
+// names cut elsewhere, or other names in sides of the same sizes, are another shape, whose
+// streak starts anew.
+TEST(CauseMemoryTest, SplitOfTheSameSizesWithOtherSidesIsAnotherShape) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  auto folds = [&](CauseMemory& memory, const std::string& a, const std::string& b) {
+    std::vector<Verdict> verdicts = {Flapping(a, b)};
+    FoldFlappingUnderCauses(t0 + absl::Seconds(10), absl::Minutes(2), memory, verdicts);
+    return verdicts.empty();
+  };
+  CauseMemory members;
+  members.Remember(t0, {Split({{"v1", "v2"}, {"v3"}})}, 2);
+  members.Remember(t0 + absl::Seconds(1), {Split({{"v1", "v3"}, {"v2"}})}, 2);
+  EXPECT_FALSE(folds(members, "v1", "v3")) << "no shape held two ticks";
+  EXPECT_FALSE(folds(members, "v2", "v3"));
+
+  CauseMemory sides;
+  sides.Remember(t0, {Split({{"v1", "v2"}, {"v3"}})}, 2);
+  sides.Remember(t0 + absl::Seconds(1), {Split({{"v1"}, {"v2", "v3"}})}, 2);
+  EXPECT_FALSE(folds(sides, "v2", "v3")) << "no shape held two ticks";
+  EXPECT_FALSE(folds(sides, "v1", "v2"));
+  sides.Remember(t0 + absl::Seconds(2), {Split({{"v1"}, {"v2", "v3"}})}, 2);
+  EXPECT_TRUE(folds(sides, "v1", "v2")) << "{v1}|{v2,v3} held two ticks";
+  EXPECT_FALSE(folds(sides, "v2", "v3"));
+}
+
 TEST(CauseMemoryTest, BridgeLinksOfAPartialPartitionAreNotCut) {
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   CauseMemory memory;

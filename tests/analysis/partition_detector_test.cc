@@ -67,5 +67,23 @@ TEST(PartitionDetectorTest, BridgeNodeLinkingTwoGroupsIsPartialPartitionKeyedByT
   EXPECT_EQ(partial[0].evidence.at("cut links"), "9");
 }
 
+// A split whose border node hears a peer of its own side, but that link has been quiet longer
+// than a live link is (FleetModel::quiet_heard): it may be a cut still forming, and the split
+// waits for it to settle. Once the link has crossed the window (no longer heard), the split is
+// named again.
+TEST(PartitionDetectorTest, SplitWaitsWhileALinkAtItsBorderAges) {
+  SyntheticFleet fleet(7);
+  fleet.SetAging(true);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  fleet.Cut(fleet.Names(1, 4), fleet.Names(5, 7));
+  ASSERT_THAT(OfKind(harness.Run(fleet, 4), "PARTITION_NO_QUORUM"), SizeIs(1));
+  // v1 (with sessions to v5-v7 across the cut) stops hearing v2: 1.15 s quiet at the next
+  // snapshot, past live_quiet_longest (1 s) and within peer_heard_within (2 s).
+  fleet.SetHears("v1", "v2", false);
+  EXPECT_THAT(OfKind(harness.Run(fleet, 1), "PARTITION_NO_QUORUM"), SizeIs(0));
+  EXPECT_THAT(OfKind(harness.Run(fleet, 2), "PARTITION_NO_QUORUM"), SizeIs(1));
+}
+
 }  // namespace
 }  // namespace guts::collector::testing
