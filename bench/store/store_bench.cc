@@ -7,7 +7,10 @@
 // excluded. After the run a full compaction, then bytes_per_snapshot = SST bytes of the
 // snapshots column family / snapshots written.
 // BM_HistoryHour: reads one node's hour back from that compacted store (Store::History, every
-// snapshot parsed), as `gutsctl node history` over an hour does.
+// snapshot parsed), as `gutsctl node history` over an hour does. compact_cpu_us_per_snapshot:
+// the full compaction's CPU per snapshot (per kept snapshot in "minute"), what settling the
+// data in the bottommost level costs. BM_HistoryLastSecond: one snapshot read cold (store
+// opened afresh), the small read the table's block size shows in.
 //
 // Layouts: "whole" (chain_length 1, zstd at every level: the layout before deltas), "delta"
 // (chain of 64, LZ4 young, zstd + dictionary bottommost: the default), and "minute": "delta",
@@ -17,6 +20,7 @@
 //
 // Run: build/dev/bin/store_bench (env STORE_BENCH_DIR, default /tmp/guts-store-bench).
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -39,6 +43,12 @@ const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 std::string Dir(const std::string& layout) {
   const char* base = std::getenv("STORE_BENCH_DIR");
   return absl::StrCat(base != nullptr ? base : "/tmp/guts-store-bench", "/", layout);
+}
+
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 StoreOptions Options(const std::string& layout) {
@@ -94,7 +104,13 @@ void BM_StoreWrite(benchmark::State& state, std::string layout) {
     written = kept * kNodes;
     per_day = 1440;
   }
+  // The full compaction's CPU (the whole process's, so RocksDB's threads included), per
+  // snapshot: what the bottommost level's compression costs when data settles. The
+  // collector's background compactions spend it too, only later.
+  const double cpu0 = ProcessCpuSeconds();
   if (!(*store)->Compact().ok()) state.SkipWithError("compaction failed");
+  state.counters["compact_cpu_us_per_snapshot"] =
+      (ProcessCpuSeconds() - cpu0) * 1e6 / static_cast<double>(written);
   guts::collector::StoreFigures f = (*store)->Figures();
   state.counters["snapshots"] = static_cast<double>(written);
   state.counters["bytes_per_snapshot"] =
@@ -123,6 +139,38 @@ void BM_HistoryHour(benchmark::State& state, std::string layout) {
   state.counters["snapshots_read"] = static_cast<double>(read);
 }
 
+// BM_HistoryLastSecond: one node's last second (a single snapshot, rebuilt from its chain
+// start) from that compacted store, opened afresh for each read so nothing is in the block
+// cache: the small cold read, where the table's block size shows most (every block the read
+// touches is decompressed whole). The opening is not timed.
+void BM_HistoryLastSecond(benchmark::State& state, std::string layout) {
+  size_t read = 0;
+  int node = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(Options(layout));
+    if (!store.ok()) {
+      state.SkipWithError(std::string(store.status().message()).c_str());
+      return;
+    }
+    node = (node + 1) % kNodes;
+    read = 0;
+    state.ResumeTiming();
+    absl::Status s = (*store)->History(absl::StrCat("v", node), kStart + absl::Seconds(kSeconds),
+                                       kStart + absl::Seconds(kSeconds + 1),
+                                       [&](const guts::diag::v1::Snapshot& snap) {
+                                         benchmark::DoNotOptimize(snap.seq());
+                                         ++read;
+                                         return true;
+                                       });
+    if (!s.ok()) state.SkipWithError(std::string(s.message()).c_str());
+    state.PauseTiming();
+    store->reset();
+    state.ResumeTiming();
+  }
+  state.counters["snapshots_read"] = static_cast<double>(read);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +182,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_HistoryHour/" + layout).c_str(), BM_HistoryHour, layout)
         ->Unit(benchmark::kMillisecond)
         ->MinTime(2);
+    benchmark::RegisterBenchmark(("BM_HistoryLastSecond/" + layout).c_str(), BM_HistoryLastSecond,
+                                 layout)
+        ->Unit(benchmark::kMicrosecond)
+        ->Iterations(kNodes);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
