@@ -134,5 +134,42 @@ TEST(LivenessTest, WindowRebuildsWhenTheSamplesAreReplaced) {
   EXPECT_EQ(window.ClockOffset(), absl::InfiniteDuration());
 }
 
+// PhiAtLeast answers "not silent" without computing phi when the silence is within the mean
+// gap; it must agree with phi itself for every silence and threshold, including thresholds
+// near log10(2), the most phi can be then, and Terms with Phi.
+TEST(LivenessTest, PhiAtLeastAgreesWithPhiAroundTheMeanGap) {
+  absl::Time start = absl::FromUnixSeconds(1000);
+  const std::vector<std::vector<double>> histories = {
+      std::vector<double>(40, 1.0),
+      {0.4, 1.6, 0.5, 1.5, 0.6, 1.4, 0.5, 1.5, 0.4, 1.6, 0.5, 1.5},
+      {1.0, 1.0},
+      {}};
+  const std::vector<double> thresholds = {
+      0.0, 0.1, 0.25, 0.29, 0.3, 0.301, 0.3011, kPhiNotLateMost, 0.31, 0.5, 1.0, 8.0};
+  int not_late = 0;
+  for (const auto& gaps : histories) {
+    auto samples = Arrivals(start, gaps);
+    ArrivalWindow window;
+    window.Follow(samples);
+    const absl::Time last = samples.empty() ? start : samples.back().received;
+    for (int ms = 0; ms <= 6000; ms += 7) {
+      const absl::Time now = last + absl::Milliseconds(ms);
+      const PhiTerms terms = window.Terms(last, now, absl::Seconds(1));
+      const double phi = window.Phi(last, now, absl::Seconds(1));
+      EXPECT_EQ(PhiOf(terms), phi);
+      EXPECT_EQ(phi, ArrivalPhi(samples, last, now, absl::Seconds(1)));
+      if (!terms.late) {
+        ++not_late;
+        EXPECT_LE(phi, kPhiNotLateMost);
+      }
+      for (double threshold : thresholds) {
+        EXPECT_EQ(PhiAtLeast(terms, threshold), phi >= threshold)
+            << "silence " << ms << " ms, threshold " << threshold << ", phi " << phi;
+      }
+    }
+  }
+  EXPECT_GT(not_late, 100);
+}
+
 }  // namespace
 }  // namespace guts::collector
