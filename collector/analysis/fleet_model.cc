@@ -593,9 +593,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (memory.arrivals_.size() <= numbers[i]) memory.arrivals_.resize(numbers[i] + 1);
     ArrivalWindow& window = memory.arrivals_[numbers[i]];
     window.Follow(SamplesOf(obs));
-    f.phi = window.Phi(obs.last_received, view.now, f.interval);
+    f.phi_terms = window.Terms(obs.last_received, view.now, f.interval);
     f.clock_offset = window.ClockOffset();
-    f.silent = f.phi >= config.phi_threshold;
+    f.silent = PhiAtLeast(f.phi_terms, config.phi_threshold);
     f.taken = obs.last_received;
     const std::vector<SnapshotSample>& samples = SamplesOf(obs);
     // fig.seq is the snapshot's (current figures match it, made ones come from it), read

@@ -57,7 +57,9 @@ struct alignas(64) NodeFacts {
   // this model from the snapshot (FleetModel::made_figures). Null without a snapshot. Read
   // these rather than observation->latest: the snapshot's parts are cold, scattered messages.
   const SnapshotFigures* figures = nullptr;
-  double phi = 0;
+  // What phi is computed from (ArrivalWindow::Terms); Phi() computes it where it is shown.
+  PhiTerms phi_terms;
+  double Phi() const { return PhiOf(phi_terms); }
   // ArrivalWindow::ClockOffset() of the node's samples (InfiniteDuration() without samples).
   absl::Duration clock_offset = absl::InfiniteDuration();
   absl::Duration silence = absl::ZeroDuration();  // now - last_received

@@ -69,17 +69,24 @@ void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
   if (m == 0) Clear();
 }
 
-double ArrivalWindow::Phi(absl::Time last_received, absl::Time now, absl::Duration expected) const {
+PhiTerms ArrivalWindow::Terms(absl::Time last_received, absl::Time now,
+                              absl::Duration expected) const {
   const double expected_s = absl::ToDoubleSeconds(expected);
   double sum = 0, sum_sq = 0;
   int count = 0;
-  for (size_t i = 0; i < gaps_size_; ++i) {
-    double gap = gaps_[(gaps_start_ + i) % gaps_.size()];
-    if (gap < expected_s / 4) continue;
-    sum += gap;
-    sum_sq += gap * gap;
-    ++count;
-  }
+  // The ring oldest first, as two runs (no index modulo per gap): the same order of additions.
+  auto add = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const double gap = gaps_[i];
+      if (gap < expected_s / 4) continue;
+      sum += gap;
+      sum_sq += gap * gap;
+      ++count;
+    }
+  };
+  const size_t first_end = std::min(gaps_start_ + gaps_size_, gaps_.size());
+  add(gaps_start_, first_end);
+  add(0, gaps_size_ - (first_end - gaps_start_));
   double mean = expected_s, stddev = expected_s / 4;
   if (count >= 3) {
     mean = sum / count;
@@ -90,9 +97,13 @@ double ArrivalWindow::Phi(absl::Time last_received, absl::Time now, absl::Durati
   stddev = std::max(stddev, std::max(mean, expected_s) / 4);
   mean = std::max(mean, expected_s);
   double elapsed = absl::ToDoubleSeconds(now - last_received);
-  double y = (elapsed - mean) / stddev;
+  return PhiTerms{.y = (elapsed - mean) / stddev, .late = elapsed > mean};
+}
+
+double PhiOf(const PhiTerms& terms) {
+  const double y = terms.y;
   double e = std::exp(-y * (1.5976 + 0.070566 * y * y));
-  if (elapsed > mean) return -std::log10(e / (1.0 + e));
+  if (terms.late) return -std::log10(e / (1.0 + e));
   return -std::log10(1.0 - 1.0 / (1.0 + e));
 }
 

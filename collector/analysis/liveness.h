@@ -11,6 +11,8 @@
 //   ArrivalWindow& w = windows[node_number];   // kept across ticks
 //   w.Follow(observation.samples);
 //   bool silent = w.Phi(observation.last_received, now, interval) >= 8.0;
+//   // The same answer, without exp and log10 for a node whose silence is within its mean gap:
+//   bool silent = PhiAtLeast(w.Terms(observation.last_received, now, interval), 8.0);
 //
 // Not thread-safe; each window is owned by one analyzer.
 #pragma once
@@ -24,6 +26,27 @@
 #include "collector/fleet/fleet_view.h"
 
 namespace guts::collector {
+
+// What phi is computed from: the silence in standard deviations past the mean gap (y), and
+// whether the silence runs past the mean gap. phi = PhiOf(terms).
+struct PhiTerms {
+  double y = 0;
+  bool late = false;
+};
+
+// phi of `terms`: a logistic approximation of the normal tail at y, in -log10.
+double PhiOf(const PhiTerms& terms);
+
+// The most phi can be when the silence is not late (y <= 0): log10(2), 0.30103, rounded up.
+inline constexpr double kPhiNotLateMost = 0.302;
+
+// PhiOf(terms) >= threshold. A silence within the mean gap has phi <= log10(2), so against a
+// threshold above kPhiNotLateMost it is answered without exp and log10 (two of each per node
+// and tick, a tenth of the model, for an answer that is "not silent" for every healthy node).
+inline bool PhiAtLeast(const PhiTerms& terms, double threshold) {
+  if (!terms.late && threshold > kPhiNotLateMost) return false;
+  return PhiOf(terms) >= threshold;
+}
 
 class ArrivalWindow {
  public:
@@ -40,7 +63,11 @@ class ArrivalWindow {
   // phi of the silence since `last_received`. `expected` is the node's snapshot interval; it
   // stands in for the history when fewer than three arrivals are known, and replay bursts (gaps
   // below a quarter of it) are ignored.
-  double Phi(absl::Time last_received, absl::Time now, absl::Duration expected) const;
+  double Phi(absl::Time last_received, absl::Time now, absl::Duration expected) const {
+    return PhiOf(Terms(last_received, now, expected));
+  }
+  // What Phi computes phi from.
+  PhiTerms Terms(absl::Time last_received, absl::Time now, absl::Duration expected) const;
 
   // The offset (agent clock minus collector clock) of smallest magnitude over the last
   // kOffsets samples; InfiniteDuration() when there are none.

@@ -92,7 +92,7 @@ void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
                                           "peer hears it")
                            : absl::StrCat(*f.id, "'s agent disconnected and no peer hears it");
       v.evidence["last snapshot age"] = SecondsText(f.silence);
-      v.evidence["phi"] = absl::StrCat(static_cast<int>(f.phi * 10) / 10.0);
+      v.evidence["phi"] = absl::StrCat(static_cast<int>(f.Phi() * 10) / 10.0);
       // emplace, not `= "0"`: that trips GCC 12's -Wrestrict at -O3 (a false positive).
       v.evidence.emplace("peers hearing it", "0");
       v.height = f.height;

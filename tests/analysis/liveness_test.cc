@@ -134,5 +134,84 @@ TEST(LivenessTest, WindowRebuildsWhenTheSamplesAreReplaced) {
   EXPECT_EQ(window.ClockOffset(), absl::InfiniteDuration());
 }
 
+// PhiAtLeast answers "not silent" without computing phi when the silence is within the mean
+// gap; it must agree with phi itself for every silence and threshold, including thresholds
+// near log10(2), the most phi can be then, and Terms with Phi.
+TEST(LivenessTest, PhiAtLeastAgreesWithPhiAroundTheMeanGap) {
+  absl::Time start = absl::FromUnixSeconds(1000);
+  const std::vector<std::vector<double>> histories = {
+      std::vector<double>(40, 1.0),
+      {0.4, 1.6, 0.5, 1.5, 0.6, 1.4, 0.5, 1.5, 0.4, 1.6, 0.5, 1.5},
+      {1.0, 1.0},
+      {}};
+  const std::vector<double> thresholds = {
+      0.0, 0.1, 0.25, 0.29, 0.3, 0.301, 0.3011, kPhiNotLateMost, 0.31, 0.5, 1.0, 8.0};
+  int not_late = 0;
+  for (const auto& gaps : histories) {
+    auto samples = Arrivals(start, gaps);
+    ArrivalWindow window;
+    window.Follow(samples);
+    const absl::Time last = samples.empty() ? start : samples.back().received;
+    for (int ms = 0; ms <= 6000; ms += 7) {
+      const absl::Time now = last + absl::Milliseconds(ms);
+      const PhiTerms terms = window.Terms(last, now, absl::Seconds(1));
+      const double phi = window.Phi(last, now, absl::Seconds(1));
+      EXPECT_EQ(PhiOf(terms), phi);
+      EXPECT_EQ(phi, ArrivalPhi(samples, last, now, absl::Seconds(1)));
+      if (!terms.late) {
+        ++not_late;
+        EXPECT_LE(phi, kPhiNotLateMost);
+      }
+      for (double threshold : thresholds) {
+        EXPECT_EQ(PhiAtLeast(terms, threshold), phi >= threshold)
+            << "silence " << ms << " ms, threshold " << threshold << ", phi " << phi;
+      }
+    }
+  }
+  EXPECT_GT(not_late, 100);
+}
+
+// Phi sums the gaps ring as two runs, oldest first: for every place the ring can start, phi
+// equals the formula over the last kArrivals - 1 gaps summed in arrival order.
+TEST(LivenessTest, PhiSumsTheGapsOldestFirstWhereverTheRingStarts) {
+  absl::Time start = absl::FromUnixSeconds(1000);
+  std::vector<double> gaps;
+  for (int k = 0; k < 80; ++k) gaps.push_back(1.2 + 0.05 * ((k * 37) % 41));
+  for (size_t m = 1; m <= gaps.size(); ++m) {
+    const std::vector<double> head(gaps.begin(), gaps.begin() + static_cast<long>(m));
+    auto samples = Arrivals(start, head);
+    ArrivalWindow window;
+    for (size_t k = 1; k <= samples.size(); ++k) {
+      window.Follow(std::vector<SnapshotSample>(samples.begin(), samples.begin() + k));
+    }
+    const absl::Time last = samples.back().received;
+    const absl::Time now = last + absl::Milliseconds(2500);
+    // The reference: the gaps between the last kArrivals samples, oldest first.
+    const size_t arrivals = std::min(samples.size(), ArrivalWindow::kArrivals);
+    double sum = 0, sum_sq = 0;
+    int count = 0;
+    for (size_t k = samples.size() - arrivals + 1; k < samples.size(); ++k) {
+      const double gap = absl::ToDoubleSeconds(samples[k].received - samples[k - 1].received);
+      if (gap < 0.25) continue;
+      sum += gap;
+      sum_sq += gap * gap;
+      ++count;
+    }
+    double mean = 1.0, stddev = 0.25;
+    if (count >= 3) {
+      mean = sum / count;
+      stddev = std::sqrt(std::max(0.0, sum_sq / count - mean * mean));
+    }
+    stddev = std::max(stddev, std::max(mean, 1.0) / 4);
+    mean = std::max(mean, 1.0);
+    const double elapsed = 2.5;
+    const PhiTerms want{.y = (elapsed - mean) / stddev, .late = elapsed > mean};
+    const PhiTerms got = window.Terms(last, now, absl::Seconds(1));
+    EXPECT_EQ(got.y, want.y) << m << " samples";
+    EXPECT_EQ(got.late, want.late) << m << " samples";
+    EXPECT_EQ(window.Phi(last, now, absl::Seconds(1)), PhiOf(want)) << m << " samples";
+  }
+}
+
 }  // namespace
 }  // namespace guts::collector

@@ -76,7 +76,7 @@ void ExpectSameFacts(const FleetModel& a, const FleetModel& b) {
     const NodeFacts& x = a.nodes[i];
     const NodeFacts& y = b.nodes[i];
     EXPECT_EQ(x.has_snapshot, y.has_snapshot);
-    EXPECT_EQ(x.phi, y.phi);
+    EXPECT_EQ(x.Phi(), y.Phi());
     EXPECT_EQ(x.silent, y.silent);
     EXPECT_EQ(x.interval, y.interval);
     EXPECT_EQ(x.process_down, y.process_down);
