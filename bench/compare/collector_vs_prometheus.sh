@@ -104,14 +104,17 @@ prometheus_repeat() {
 }
 
 # The first full block (full_block=1) or any block (0), then its figures. A full block spans
-# the block duration, or 1 ms less: after the first, a block starts 1 ms past the previous one's
-# end (Prometheus 2.42 wrote [min+1, min+120000] for 2-minute blocks here).
+# the block duration less a few ms: after the first, a block starts just past the previous
+# one's end (Prometheus 2.42 wrote [min+1, min+120000] for 2-minute blocks here, and
+# [min+2, min+120000] on 6 Dec 2026, which the old 1 ms tolerance waited 10 minutes for and
+# then failed). Within a second of the duration counts as full; the first block, cut at the
+# start of the run, is usually much shorter.
 prometheus_disk() {
   local dir="$1" p="$2" meta="" i m
   for i in $(seq 600); do
     for m in "$dir"/tsdb/*/meta.json; do
       [[ -f "$m" ]] || continue
-      if [[ "$full_block" == 0 ]] || jq -e --argjson ms "$block_ms" '.maxTime - .minTime >= $ms - 1' "$m" >/dev/null; then
+      if [[ "$full_block" == 0 ]] || jq -e --argjson ms "$block_ms" '.maxTime - .minTime >= $ms - 1000' "$m" >/dev/null; then
         meta="$m"; break 2
       fi
     done
