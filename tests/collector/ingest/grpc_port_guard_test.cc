@@ -224,24 +224,27 @@ TEST(GrpcPortGuardTest, PortNotAcceptingWithoutAShortageIsRestartedOnlyAfterTheL
   guard.Stop();
 }
 
-// Which ones go is by socket inode, which only roughly follows age (the kernel hands inode
-// numbers out in per-CPU batches), so the test counts them.
-TEST(GrpcPortGuardTest, ConnectionsBeyondAPeersShareAreShutDown) {
-  Listener listener("127.0.94.3");
+// Five connections from `client_ip` to a listener on `server_ip`, then a guard with `options`
+// (host and port filled in) until three of them are shut down, and several intervals more so
+// that a fourth would have gone too. Which ones go is by socket inode, which only roughly
+// follows age (the kernel hands inode numbers out in per-CPU batches), so the test counts them.
+// Returns how many were shut down, and the guard's listings.
+std::pair<int, size_t> ShutDownOfFive(const char* server_ip, const char* client_ip,
+                                      GrpcPortGuardOptions options) {
+  Listener listener(server_ip);
   listener.StartAccepting();
   std::vector<int> clients;
   for (int i = 0; i < 5; ++i) {
-    clients.push_back(testing::Connect("127.0.94.4", "127.0.94.3", listener.port()));
+    clients.push_back(testing::Connect(client_ip, server_ip, listener.port()));
   }
   absl::SleepFor(absl::Milliseconds(200));
-  GrpcPortGuard guard({.host = "127.0.94.3",
-                       .port = listener.port(),
-                       .max_connections_per_peer = 2,
-                       .interval = absl::Milliseconds(50),
-                       .accept_deadline = absl::Seconds(2)},
-                      [] { return absl::OkStatus(); });
+  options.host = server_ip;
+  options.port = listener.port();
+  options.interval = absl::Milliseconds(50);
+  options.accept_deadline = absl::Seconds(2);
+  GrpcPortGuard guard(options, [] { return absl::OkStatus(); });
   guard.Start();
-  // Three are shut down (their client reads end of stream), two stay open.
+  // A shut down one's client reads end of stream.
   std::vector<bool> closed(clients.size(), false);
   auto count_closed = [&] {
     int n = 0;
@@ -255,44 +258,21 @@ TEST(GrpcPortGuardTest, ConnectionsBeyondAPeersShareAreShutDown) {
   absl::Time deadline = absl::Now() + absl::Seconds(20);  // a bound for a loaded machine
   while (count_closed() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
   absl::SleepFor(absl::Milliseconds(300));  // several more intervals: no fourth one goes
-  EXPECT_EQ(count_closed(), 3);
+  std::pair<int, size_t> result = {count_closed(), guard.Listings()};
   guard.Stop();
   for (int fd : clients) close(fd);
+  return result;
+}
+
+TEST(GrpcPortGuardTest, ConnectionsBeyondAPeersShareAreShutDown) {
+  EXPECT_EQ(ShutDownOfFive("127.0.94.3", "127.0.94.4", {.max_connections_per_peer = 2}).first, 3);
 }
 
 // The total limit alone (every peer under its share) shuts the newest down too.
 TEST(GrpcPortGuardTest, ConnectionsBeyondTheTotalAreShutDown) {
-  Listener listener("127.0.94.5");
-  listener.StartAccepting();
-  std::vector<int> clients;
-  for (int i = 0; i < 5; ++i) {
-    clients.push_back(testing::Connect("127.0.94.6", "127.0.94.5", listener.port()));
-  }
-  absl::SleepFor(absl::Milliseconds(200));
-  GrpcPortGuard guard({.host = "127.0.94.5",
-                       .port = listener.port(),
-                       .max_connections = 2,
-                       .interval = absl::Milliseconds(50),
-                       .accept_deadline = absl::Seconds(2)},
-                      [] { return absl::OkStatus(); });
-  guard.Start();
-  std::vector<bool> closed(clients.size(), false);
-  auto count_closed = [&] {
-    int n = 0;
-    for (size_t i = 0; i < clients.size(); ++i) {
-      char byte;
-      if (!closed[i] && recv(clients[i], &byte, 1, MSG_DONTWAIT) == 0) closed[i] = true;
-      n += closed[i];
-    }
-    return n;
-  };
-  absl::Time deadline = absl::Now() + absl::Seconds(20);  // a bound for a loaded machine
-  while (count_closed() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
-  absl::SleepFor(absl::Milliseconds(300));  // several more intervals: no fourth one goes
-  EXPECT_EQ(count_closed(), 3);
-  EXPECT_GT(guard.Listings(), 0u);
-  guard.Stop();
-  for (int fd : clients) close(fd);
+  auto [shut_down, listings] = ShutDownOfFive("127.0.94.5", "127.0.94.6", {.max_connections = 2});
+  EXPECT_EQ(shut_down, 3);
+  EXPECT_GT(listings, 0u);
 }
 
 // While the process holds fewer descriptors than the smaller limit, no limit can be exceeded:
