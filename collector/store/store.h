@@ -42,8 +42,8 @@ namespace guts::collector {
 
 struct StoreOptions {
   std::string dir;
-  // Size of the zstd dictionary trained per bottommost SST file of the snapshots CF; 0
-  // disables it.
+  // Size of the zstd dictionary made per bottommost SST file of the snapshots CF (from the
+  // samples as they are, not trained: see SnapshotsOptions); 0 disables it.
   uint32_t zstd_dict_bytes = 16 * 1024;
   // zstd level where snapshots settle (the bottommost level). 8: with the untrained
   // dictionary it costs a full compaction what level 6 with a trained one did (store_bench:
