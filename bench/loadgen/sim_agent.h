@@ -1,13 +1,15 @@
 // SimAgent: one simulated agent on gRPC's callback client API — one long-lived Connect stream,
-// no thread of its own. The pacer calls Due() when the agent's next snapshot is scheduled
-// (open loop: the schedule does not wait for acks); the agent writes it as soon as the stream
-// takes it and records, per cumulative ack, the latency from the scheduled time of every
-// snapshot it covers. It also records how late each write started (the generator's own delay:
-// a pacer thread starts its channel's share of an aligned round's writes one after another),
+// no thread of its own, written as raw bytes through a generic stub (the bytes are exactly
+// what the typed stub serialized: see EncodedSnapshot). The pacer calls Due() when the agent's next
+// snapshot is scheduled (open loop: the schedule does not wait for acks); the agent writes it as
+// soon as the stream takes it and records, per cumulative ack, the latency from the scheduled time
+// of every snapshot it covers. It also records how late each write started (the generator's own
+// delay: a pacer thread starts its channel's share of an aligned round's writes one after another),
 // so that a report can tell the collector's part of a latency from the generator's.
 //
 // Example:
-//   SimAgent agent(stub.get(), "v17", 17);
+//   grpc::GenericStub stub(channel);
+//   SimAgent agent(&stub, "v17", 17);
 //   agent.Due(absl::Now());
 //   ...
 //   agent.Cancel(); agent.Await();
@@ -23,13 +25,32 @@
 
 #include "absl/time/time.h"
 #include "bench/loadgen/realistic_snapshot.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "guts/diag/v1/agent.grpc.pb.h"
 
 namespace guts::bench {
 
-class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
-                                                guts::diag::v1::CollectorMessage> {
+// One made-up-front snapshot as its AgentMessage's wire bytes with the seq and taken time left
+// out, so that a send encodes those two fields and copies the rest: the generator shares the
+// two cores with the collector, and serializing the whole message (ByteSizeLong walks every
+// peer) was about a tenth of its CPU. Protobuf writes a message's fields in field-number order
+// (node_id 1, seq 2, taken_unix_ms 3, then the rest), so head + seq + time + tail, framed as
+// AgentMessage.snapshot, is byte for byte what AgentMessage::SerializeAsString gives; the
+// constructor checks that and aborts if not.
+class EncodedSnapshot {
+ public:
+  // `snapshot` is left as it was.
+  explicit EncodedSnapshot(guts::diag::v1::Snapshot& snapshot);
+  // The AgentMessage carrying the snapshot with `seq` and `taken_unix_ms`, into `out`.
+  void Encode(uint64_t seq, int64_t taken_unix_ms, grpc::ByteBuffer* out) const;
+
+ private:
+  std::string head_;  // node_id (field 1)
+  std::string tail_;  // fields 4 and up
+};
+
+class SimAgent : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // `variants` > 0: the agent makes that many realistic snapshots up front and sends them in
   // turn, each with its own seq and taken time, so that the generator's cost stays small next
@@ -38,8 +59,8 @@ class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
   // `fleet` > 0: the agents form one consistent network of that many nodes (each Hello
   // announces its own P2P address, the peers reported match; RealisticSnapshot); 0: every
   // agent announces 10.0.0.1:9000 and its peers match no other agent's.
-  SimAgent(guts::diag::v1::AgentService::Stub* stub, const std::string& node_id, int index,
-           int variants = 0, int fleet = 0);
+  SimAgent(grpc::GenericStub* stub, const std::string& node_id, int index, int variants = 0,
+           int fleet = 0);
 
   // One more snapshot is due, scheduled at `scheduled`.
   void Due(absl::Time scheduled);
@@ -74,10 +95,10 @@ class SimAgent : public grpc::ClientBidiReactor<guts::diag::v1::AgentMessage,
   RealisticSnapshot maker_;
   std::recursive_mutex mu_;
   std::condition_variable_any done_cv_;
-  guts::diag::v1::AgentMessage out_;
-  std::vector<guts::diag::v1::AgentMessage> variants_;  // made up front (see the constructor)
+  grpc::ByteBuffer out_;                   // the message being written
+  std::vector<EncodedSnapshot> variants_;  // made up front (see the constructor)
   size_t next_variant_ = 0;
-  guts::diag::v1::CollectorMessage in_;
+  grpc::ByteBuffer in_;
   bool writing_ = false;
   bool hello_done_ = false;
   bool broken_ = false;
