@@ -1,6 +1,7 @@
 #include "collector/analysis/network_sides.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -54,16 +55,21 @@ std::vector<std::string> SideMemberNames(const FleetModel& model,
                                          const std::vector<const NetworkSide*>& sides) {
   // The observed members in rank order (which is name order) merged with the few unobserved
   // names, sorted: the same list as sorting all names, without copying and sorting the
-  // thousands of observed ones as strings on every tick.
+  // thousands of observed ones as strings on every tick. Each side's nodes (a component) are
+  // in rank order already when the view is in id order: the sides are merged run by run, and
+  // only a side out of order is sorted (a split with no quorum names every side, and sorting
+  // their 10 000 indices as one list was most of making the list).
+  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
   std::vector<int> observed;
   std::vector<const std::string*> unobserved;
   for (const NetworkSide* side : sides) {
+    const auto run = static_cast<std::ptrdiff_t>(observed.size());
     observed.insert(observed.end(), side->nodes.begin(), side->nodes.end());
+    if (!std::is_sorted(observed.begin() + run, observed.end(), by_rank)) {
+      std::sort(observed.begin() + run, observed.end(), by_rank);
+    }
+    std::inplace_merge(observed.begin(), observed.begin() + run, observed.end(), by_rank);
     for (int k : side->unobserved) unobserved.push_back(&model.unobserved[k].entry->name);
-  }
-  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
-  if (!std::is_sorted(observed.begin(), observed.end(), by_rank)) {
-    std::sort(observed.begin(), observed.end(), by_rank);
   }
   std::sort(unobserved.begin(), unobserved.end(),
             [](const std::string* a, const std::string* b) { return *a < *b; });
