@@ -155,8 +155,8 @@ void AlertPusher::Stop() {
   if (state_->thread.joinable()) state_->thread.join();
 }
 
-void AlertPusher::Observe(const std::vector<v1::Incident>& open,
-                          const std::vector<v1::Incident>& changed, absl::Time now) {
+void AlertPusher::Observe(const OpenIncidents& open, const std::vector<v1::Incident>& changed,
+                          absl::Time now) {
   State& s = *state_;
   std::map<std::string, Alert> firing;
   for (const v1::Incident& inc : open) {

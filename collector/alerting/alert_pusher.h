@@ -46,6 +46,7 @@
 #include "absl/time/time.h"
 #include "collector/alerting/alert.h"
 #include "collector/alerting/alert_endpoint.h"
+#include "collector/analysis/open_incidents.h"
 #include "collector/store/store.h"
 #include "guts/diag/v1/incident.pb.h"
 
@@ -93,8 +94,8 @@ class AlertPusher {
   AlertPusher& operator=(const AlertPusher&) = delete;
 
   // The incidents open after an analysis tick, and those it changed (for resolution times).
-  void Observe(const std::vector<guts::diag::v1::Incident>& open,
-               const std::vector<guts::diag::v1::Incident>& changed, absl::Time now);
+  void Observe(const OpenIncidents& open, const std::vector<guts::diag::v1::Incident>& changed,
+               absl::Time now);
 
   AlertPusherFigures Figures() const;
 

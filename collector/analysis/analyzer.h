@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/analysis/open_incidents.h"
 #include "collector/analysis/validator_set.h"
 #include "collector/fleet/fleet_view.h"
 #include "guts/diag/v1/fleet.pb.h"
@@ -163,7 +164,8 @@ struct AnalysisResult {
   uint64_t quorum_height = 0;
   guts::diag::v1::QuorumMargin quorum_margin;
   // Every open incident after this tick, most severe first.
-  std::vector<guts::diag::v1::Incident> open_incidents;
+  // Shared with the analysis while unchanged (open_incidents.h).
+  OpenIncidents open_incidents;
   // Incidents opened, updated or resolved in this tick, to persist.
   std::vector<guts::diag::v1::Incident> changed_incidents;
   // The collector started a moment ago and its agents are not all back: no incident changed

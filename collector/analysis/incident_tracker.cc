@@ -11,6 +11,7 @@
 #include "collector/analysis/runbook.h"
 #include "common/incident_kind_name.h"
 #include "common/natural_order.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace guts::collector {
 
@@ -84,6 +85,25 @@ bool MoreSevereFirst(const v1::Incident& a, const v1::Incident& b) {
   if (a.severity() != b.severity()) return a.severity() < b.severity();
   if (a.opened_unix_ms() != b.opened_unix_ms()) return a.opened_unix_ms() < b.opened_unix_ms();
   return a.id() < b.id();
+}
+
+// Below this many names an incident is copied anew each tick: proving a small incident unchanged
+// (a comparison by reflection) costs more than copying it, and 10 000 cut-off nodes are 20 000
+// small incidents.
+constexpr int kNamesWorthSharing = 64;
+
+int NameCount(const v1::Incident& inc) {
+  int names = inc.nodes_size();
+  for (const v1::NodeGroup& g : inc.groups()) names += g.nodes_size();
+  return names;
+}
+
+// Whether `a` and `b` are equal but for their name lists (the incident's and its groups').
+bool SameBesidesNames(const v1::Incident& a, const v1::Incident& b) {
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.IgnoreField(v1::Incident::descriptor()->FindFieldByName("nodes"));
+  differencer.IgnoreField(v1::NodeGroup::descriptor()->FindFieldByName("nodes"));
+  return differencer.Compare(a, b);
 }
 
 }  // namespace
@@ -170,6 +190,7 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
     Cause& cause = causes_[inc.cause_key()];
     cause.incident = inc;
     cause.orders.clear();  // the lists are the stored incident's, written by no memo
+    cause.shared.reset();
     // Stored before Incident.kind_name existed: named after the enum.
     cause.incident.set_kind_name(IncidentKindName(inc));
     cause.kind_name = cause.incident.kind_name();
@@ -184,12 +205,40 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
 }
 
 IncidentChanges IncidentTracker::Unchanged() const {
-  IncidentChanges changes;
+  std::vector<OpenIncidents::Shared> open;
   for (const auto& [key, cause] : causes_) {
-    if (cause.open) changes.open.push_back(cause.incident);
+    if (!cause.open) continue;
+    open.push_back(cause.shared != nullptr ? cause.shared
+                                           : std::make_shared<const v1::Incident>(cause.incident));
   }
-  std::sort(changes.open.begin(), changes.open.end(), MoreSevereFirst);
+  std::sort(open.begin(), open.end(),
+            [](const auto& a, const auto& b) { return MoreSevereFirst(*a, *b); });
+  IncidentChanges changes;
+  changes.open = OpenIncidents(std::move(open));
   return changes;
+}
+
+OpenIncidents IncidentTracker::OpenNow() {
+  std::vector<OpenIncidents::Shared> open;
+  for (auto& [key, cause] : causes_) {
+    if (!cause.open) continue;
+    if (cause.shared == nullptr)
+      cause.shared = std::make_shared<const v1::Incident>(cause.incident);
+    open.push_back(cause.shared);
+  }
+  std::sort(open.begin(), open.end(),
+            [](const auto& a, const auto& b) { return MoreSevereFirst(*a, *b); });
+  return OpenIncidents(std::move(open));
+}
+
+void IncidentTracker::ForgetSharedIfChanged(bool lists_kept, Cause& cause) {
+  if (cause.shared == nullptr) return;
+  // A kept list is untouched since the share was made (it is the same list); any other was
+  // written over, and a small incident is not worth the comparison.
+  if (!lists_kept || NameCount(cause.incident) < kNamesWorthSharing ||
+      !SameBesidesNames(*cause.shared, cause.incident)) {
+    cause.shared.reset();
+  }
 }
 
 void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
@@ -204,6 +253,7 @@ void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
   if (reopen) EnsureFirstEpisode(inc);
   BeginEpisode(inc, now);
   CopyVerdict(v, cause);
+  cause.shared.reset();
   inc.set_severity(v.severity);
   inc.set_state(v1::OPEN);
   inc.set_awaiting_confirmation(false);
@@ -217,7 +267,7 @@ void IncidentTracker::Open(absl::Time now, const Verdict& v, Cause& cause) {
   cause.ever_opened = true;
 }
 
-bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
+bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause, bool& lists_kept) {
   v1::Incident& inc = cause.incident;
   std::vector<std::string> events;
   if (inc.severity() != v.severity) {
@@ -235,6 +285,7 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause) {
   const bool nodes_kept = kept[0] != 0;
   const bool groups_kept = std::all_of(kept.begin() + 1, kept.end(), [](char k) { return k; }) &&
                            static_cast<size_t>(inc.groups_size()) == v.groups.size();
+  lists_kept = nodes_kept && groups_kept;
   const std::string nodes_before = nodes_kept ? std::string() : absl::StrJoin(inc.nodes(), ",");
   const std::string groups_before = groups_kept ? std::string() : GroupsText(inc);
   std::string links_before = LinksText(inc);
@@ -293,7 +344,8 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
     if (cause.present++ == 0) cause.present_since = now;
     cause.absent = 0;
     if (cause.open) {
-      bool changed = Refresh(now, *verdict, cause);
+      bool lists_kept = false;
+      bool changed = Refresh(now, *verdict, cause, lists_kept);
       v1::Incident& inc = cause.incident;
       if (inc.awaiting_confirmation() && cause.present >= config_.enter_ticks) {
         inc.set_awaiting_confirmation(false);
@@ -301,6 +353,7 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
         AddTimeline(inc, now, "confirmed by the analysis after the collector restarted");
         changed = true;
       }
+      ForgetSharedIfChanged(lists_kept, cause);
       if (changed) changes.changed.push_back(inc);
     } else if (HeldLongEnough(cause.present, EnterTicks(*verdict, config_), cause.present_since,
                               now, config_)) {
@@ -320,6 +373,7 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
         HeldLongEnough(cause.absent, config_.clear_ticks, cause.absent_since, now, config_)) {
       cause.open = false;
       cause.resolved_at = now;
+      cause.shared.reset();
       v1::Incident& inc = cause.incident;
       inc.set_state(v1::RESOLVED);
       inc.set_resolved_unix_ms(absl::ToUnixMillis(now));
@@ -336,10 +390,7 @@ IncidentChanges IncidentTracker::Apply(absl::Time now, const std::vector<Verdict
       ++it;
     }
   }
-  for (const auto& [key, cause] : causes_) {
-    if (cause.open) changes.open.push_back(cause.incident);
-  }
-  std::sort(changes.open.begin(), changes.open.end(), MoreSevereFirst);
+  changes.open = OpenNow();
   std::sort(changes.changed.begin(), changes.changed.end(), MoreSevereFirst);
   return changes;
 }

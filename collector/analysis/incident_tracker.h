@@ -16,6 +16,7 @@
 // Not thread-safe; owned by the Analyzer.
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,13 +24,14 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "collector/analysis/analyzer.h"
+#include "collector/analysis/open_incidents.h"
 #include "collector/analysis/verdict.h"
 #include "guts/diag/v1/incident.pb.h"
 
 namespace guts::collector {
 
 struct IncidentChanges {
-  std::vector<guts::diag::v1::Incident> open;     // most severe first, then oldest
+  OpenIncidents open;  // most severe first, then oldest; shared while unchanged
   std::vector<guts::diag::v1::Incident> changed;  // opened, updated or resolved now
 };
 
@@ -73,6 +75,9 @@ class IncidentTracker {
     // each group's. A split names every node of a 10 000-node fleet in its groups, and the lists
     // rarely change between ticks; sorting them naturally on every tick was a tenth of the tick.
     std::vector<NaturalOrder> orders;
+    // `incident` as last handed out in IncidentChanges::open, while it has not changed since
+    // (null once it has): a steady split's incident is handed out again instead of copied.
+    std::shared_ptr<const guts::diag::v1::Incident> shared;
   };
 
   // `names` into `out` in natural order (v2 before v10), by `memo`.
@@ -89,7 +94,13 @@ class IncidentTracker {
   // The verdict into the incident; the lists `kept` marks are left as they are.
   static void CopyVerdict(const Verdict& v, Cause& cause, const std::vector<char>* kept = nullptr);
   void Open(absl::Time now, const Verdict& v, Cause& cause);
-  bool Refresh(absl::Time now, const Verdict& v, Cause& cause);
+  // Whether anything changed that is news (the timeline's updates); `lists_kept` says whether
+  // every name list was left as it was.
+  bool Refresh(absl::Time now, const Verdict& v, Cause& cause, bool& lists_kept);
+  // Drops `cause.shared` when the incident no longer equals it.
+  static void ForgetSharedIfChanged(bool lists_kept, Cause& cause);
+  // The open incidents, most severe first: each cause's share, made anew where it changed.
+  OpenIncidents OpenNow();
 
   AnalysisConfig config_;
   // A node map: a Cause (with its Incident) is ~530 bytes, which a flat map keeps in every

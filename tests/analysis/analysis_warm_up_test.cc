@@ -54,7 +54,9 @@ FleetView ViewAfterStart(SyntheticFleet& fleet, absl::Time started, int back) {
   return view;
 }
 
-const v1::Incident* Find(const std::vector<v1::Incident>& list, const std::string& id) {
+// `Incidents` is a std::vector<v1::Incident> (changed incidents) or an OpenIncidents.
+template <typename Incidents>
+const v1::Incident* Find(const Incidents& list, const std::string& id) {
   for (const v1::Incident& inc : list) {
     if (inc.id() == id) return &inc;
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/natural_order.h"
 
 namespace guts::collector {
@@ -407,6 +408,69 @@ TEST_F(IncidentTrackerTest, RestoredSplitTakesTheVerdictsLists) {
   ASSERT_EQ(c.open[0].groups_size(), 2);
   EXPECT_EQ(c.open[0].groups(0).nodes_size(), 2);
   EXPECT_EQ(c.open[0].groups(1).nodes(0), "v3");
+}
+
+// A large incident (a split's) is handed out again while it is unchanged, not copied; once it
+// changes, the new tick has a new copy and a result handed out earlier keeps the incident as it
+// stood. Each change below leaves the name lists as they were, so only the comparison of the
+// rest of the incident can tell.
+TEST_F(IncidentTrackerTest, UnchangedLargeIncidentIsSharedAndAChangeIsACopy) {
+  auto split = [](v1::Severity severity, const std::string& summary, uint64_t weight,
+                  const std::string& evidence) {
+    Verdict v;
+    v.kind = v1::PARTITION_NO_QUORUM;
+    v.severity = severity;
+    v.cause_key = "PARTITION";
+    v.summary = summary;
+    for (int k = 0; k < 2; ++k) {
+      v1::NodeGroup& g = v.groups.emplace_back();
+      for (int i = 0; i < 50; ++i) {
+        g.add_nodes(absl::StrCat("v", k * 50 + i));
+        v.nodes.push_back(absl::StrCat("v", k * 50 + i));
+      }
+      g.set_weight(weight * (k + 1));
+    }
+    v.evidence["sides"] = evidence;
+    return v;
+  };
+  const Verdict steady = split(v1::P2, "split in two", 50, "2");
+  Tick({steady});
+  Tick({steady});
+  const IncidentChanges opened = Tick({steady});
+  ASSERT_EQ(opened.open.size(), 1u);
+  const IncidentChanges again = Tick({steady});
+  ASSERT_EQ(again.open.size(), 1u);
+  EXPECT_TRUE(again.changed.empty());
+  EXPECT_EQ(again.open.share(0), opened.open.share(0)) << "unchanged: shared, not copied";
+
+  const std::vector<Verdict> changes = {
+      split(v1::P1, "split in two", 50, "2"),         // severity (a timeline entry)
+      split(v1::P1, "split in two, worse", 50, "2"),  // the summary only
+      split(v1::P1, "split in two, worse", 60, "2"),  // a group's weight only
+      split(v1::P1, "split in two, worse", 60, "3"),  // the evidence only
+  };
+  IncidentChanges before = again;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const std::string before_text = before.open[0].DebugString();
+    const IncidentChanges after = Tick({changes[i]});
+    ASSERT_EQ(after.open.size(), 1u);
+    EXPECT_NE(after.open.share(0), before.open.share(0)) << "change " << i;
+    EXPECT_EQ(before.open[0].DebugString(), before_text) << "change " << i << " leaked back";
+    EXPECT_EQ(after.open[0].summary(), changes[i].summary) << "change " << i;
+    EXPECT_EQ(after.open[0].severity(), changes[i].severity) << "change " << i;
+    EXPECT_EQ(after.open[0].groups(1).weight(), changes[i].groups[1].weight()) << "change " << i;
+    EXPECT_EQ(after.open[0].evidence().at("sides"), changes[i].evidence.at("sides"))
+        << "change " << i;
+    before = after;
+  }
+  // A changed name list is a new copy too.
+  Verdict joined = changes.back();
+  joined.groups[0].add_nodes("v100");
+  joined.nodes.push_back("v100");
+  const IncidentChanges after = Tick({joined});
+  EXPECT_NE(after.open.share(0), before.open.share(0));
+  EXPECT_EQ(before.open[0].groups(0).nodes_size(), 50);
+  EXPECT_EQ(after.open[0].groups(0).nodes_size(), 51);
 }
 
 }  // namespace

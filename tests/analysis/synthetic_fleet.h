@@ -181,7 +181,9 @@ struct Timeline {
   std::map<std::string, int> opened_at_tick;
   int ticks = 0;
 
-  std::vector<guts::diag::v1::Incident> Open() const { return last.open_incidents; }
+  std::vector<guts::diag::v1::Incident> Open() const {
+    return {last.open_incidents.begin(), last.open_incidents.end()};
+  }
   std::vector<guts::diag::v1::Incident> Ever(guts::diag::v1::IncidentKind kind) const;
   std::set<guts::diag::v1::IncidentKind> KindsEver() const;
 };
