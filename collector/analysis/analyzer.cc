@@ -361,21 +361,15 @@ void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
 // these lists hold most of the fleet (every observer that does not hear a validator without an
 // agent).
 std::string NameList(const UnobservedWitnesses& w, const std::vector<int>& nodes) {
-  auto by_rank = [&](int a, int b) { return w.rank[a] < w.rank[b]; };
-  std::vector<int> sorted;
-  const std::vector<int>* order = &nodes;
-  if (!std::is_sorted(nodes.begin(), nodes.end(), by_rank)) {
-    sorted = nodes;
-    std::sort(sorted.begin(), sorted.end(), by_rank);
-    order = &sorted;
-  }
+  std::vector<int> scratch;
+  const std::vector<int>& order = InRankOrder(nodes, w.rank, scratch);
   size_t size = 0;
-  for (int u : *order) size += w.ids[u].size() + 2;
+  for (int u : order) size += w.ids[u].size() + 2;
   std::string list;
   list.reserve(size);
-  for (size_t k = 0; k < order->size(); ++k) {
+  for (size_t k = 0; k < order.size(); ++k) {
     if (k > 0) list.append(", ");
-    list.append(w.ids[(*order)[k]]);
+    list.append(w.ids[order[k]]);
   }
   return list;
 }

@@ -736,4 +736,13 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   return model;
 }
 
+const std::vector<int>& InRankOrder(const std::vector<int>& nodes,
+                                    const std::vector<uint32_t>& rank, std::vector<int>& scratch) {
+  auto by_rank = [&](int a, int b) { return rank[a] < rank[b]; };
+  if (std::is_sorted(nodes.begin(), nodes.end(), by_rank)) return nodes;
+  scratch = nodes;
+  std::sort(scratch.begin(), scratch.end(), by_rank);
+  return scratch;
+}
+
 }  // namespace guts::collector

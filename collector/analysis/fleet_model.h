@@ -213,4 +213,10 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config);
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                            const std::vector<uint32_t>& numbers, ModelMemory& memory);
 
+// `nodes` (node indices) in rank (name) order by `rank` (FleetModel::rank): `nodes` itself when
+// it already is, as a peer-graph component of a view in id order is, else a sorted copy made
+// in `scratch`. Sorting thousands of indices on every tick cost more than checking the order.
+const std::vector<int>& InRankOrder(const std::vector<int>& nodes,
+                                    const std::vector<uint32_t>& rank, std::vector<int>& scratch);
+
 }  // namespace guts::collector

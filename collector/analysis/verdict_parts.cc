@@ -25,18 +25,10 @@ v1::NodeGroup NodeGroupOf(const FleetModel& model, const std::vector<int>& nodes
   v1::NodeGroup group;
   uint64_t weight = 0, height = 0;
   // In rank (name) order, added straight from the model: no intermediate copy of the names.
-  // A side of a split comes as a component, already in rank order (a view in id order numbers
-  // nodes by rank): sorting its thousands of indices again cost more than checking the order.
-  auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
-  std::vector<int> sorted;
-  const std::vector<int>* order = &nodes;
-  if (!std::is_sorted(nodes.begin(), nodes.end(), by_rank)) {
-    sorted = nodes;
-    std::sort(sorted.begin(), sorted.end(), by_rank);
-    order = &sorted;
-  }
-  group.mutable_nodes()->Reserve(static_cast<int>(order->size()));
-  for (int u : *order) {
+  std::vector<int> scratch;
+  const std::vector<int>& order = InRankOrder(nodes, model.rank, scratch);
+  group.mutable_nodes()->Reserve(static_cast<int>(order.size()));
+  for (int u : order) {
     const NodeFacts& f = model.nodes[u];
     group.add_nodes(*f.id);
     weight += f.weight;
