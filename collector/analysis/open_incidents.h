@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <utility>
@@ -55,10 +56,10 @@ class OpenIncidents {
   // Each incident in a share of its own: a list that was not a tracker's (tests, callers that
   // build one by hand) reads the same way.
   OpenIncidents(const std::vector<guts::diag::v1::Incident>& incidents) {  // NOLINT: implicit
-    shared_.reserve(incidents.size());
-    for (const guts::diag::v1::Incident& inc : incidents) {
-      shared_.push_back(std::make_shared<const guts::diag::v1::Incident>(inc));
-    }
+    for (const guts::diag::v1::Incident& inc : incidents) Add(inc);
+  }
+  OpenIncidents(std::initializer_list<guts::diag::v1::Incident> incidents) {  // NOLINT: implicit
+    for (const guts::diag::v1::Incident& inc : incidents) Add(inc);
   }
 
   size_t size() const { return shared_.size(); }
@@ -70,6 +71,10 @@ class OpenIncidents {
   const Shared& share(size_t k) const { return shared_[k]; }
 
  private:
+  void Add(const guts::diag::v1::Incident& inc) {
+    shared_.push_back(std::make_shared<const guts::diag::v1::Incident>(inc));
+  }
+
   std::vector<Shared> shared_;
 };
 
