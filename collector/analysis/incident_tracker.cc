@@ -87,6 +87,13 @@ bool MoreSevereFirst(const v1::Incident& a, const v1::Incident& b) {
   return a.id() < b.id();
 }
 
+// `open` sorted by MoreSevereFirst, as a result's open incidents.
+OpenIncidents MostSevereFirst(std::vector<OpenIncidents::Shared> open) {
+  std::sort(open.begin(), open.end(),
+            [](const auto& a, const auto& b) { return MoreSevereFirst(*a, *b); });
+  return OpenIncidents(std::move(open));
+}
+
 // Below this many names an incident is copied anew each tick: proving a small incident unchanged
 // (a comparison by reflection) costs more than copying it, and 10 000 cut-off nodes are 20 000
 // small incidents.
@@ -211,10 +218,8 @@ IncidentChanges IncidentTracker::Unchanged() const {
     open.push_back(cause.shared != nullptr ? cause.shared
                                            : std::make_shared<const v1::Incident>(cause.incident));
   }
-  std::sort(open.begin(), open.end(),
-            [](const auto& a, const auto& b) { return MoreSevereFirst(*a, *b); });
   IncidentChanges changes;
-  changes.open = OpenIncidents(std::move(open));
+  changes.open = MostSevereFirst(std::move(open));
   return changes;
 }
 
@@ -226,9 +231,7 @@ OpenIncidents IncidentTracker::OpenNow() {
       cause.shared = std::make_shared<const v1::Incident>(cause.incident);
     open.push_back(cause.shared);
   }
-  std::sort(open.begin(), open.end(),
-            [](const auto& a, const auto& b) { return MoreSevereFirst(*a, *b); });
-  return OpenIncidents(std::move(open));
+  return MostSevereFirst(std::move(open));
 }
 
 void IncidentTracker::ForgetSharedIfChanged(bool lists_kept, Cause& cause) {

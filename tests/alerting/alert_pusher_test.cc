@@ -141,7 +141,7 @@ TEST_F(AlertPusherTest, OpenIncidentIsPushedAtOnceAndResent) {
   Receiver am;
   auto pusher = AlertPusher::Start(store_.get(), Options(am.url()));
   ASSERT_TRUE(pusher.ok()) << pusher.status();
-  (*pusher)->Observe(std::vector<v1::Incident>{NodeDown("v3", v1::P2)}, {}, absl::Now());
+  (*pusher)->Observe({NodeDown("v3", v1::P2)}, {}, absl::Now());
   ASSERT_FALSE(am.WaitFor([](const auto& b) { return !Find(b, "v3").is_null(); }, absl::Seconds(5))
                    .is_null());
   absl::SleepFor(absl::Milliseconds(2500));
@@ -161,11 +161,11 @@ TEST_F(AlertPusherTest, ResolutionSurvivesAnOutageAndACollectorRestart) {
   auto pusher = AlertPusher::Start(store_.get(), Options(am.url()));
   ASSERT_TRUE(pusher.ok());
   v1::Incident down = NodeDown("v5", v1::P2);
-  (*pusher)->Observe(std::vector<v1::Incident>{down}, {}, absl::Now());
+  (*pusher)->Observe({down}, {}, absl::Now());
   ASSERT_FALSE(am.WaitFor([](const auto& b) { return !Find(b, "v5").is_null(); }, absl::Seconds(5))
                    .is_null());
   am.Stop();  // Alertmanager goes down; the incident resolves meanwhile
-  (*pusher)->Observe(std::vector<v1::Incident>{}, {Resolved(down)}, absl::Now());
+  (*pusher)->Observe({}, {Resolved(down)}, absl::Now());
   absl::SleepFor(absl::Milliseconds(800));
   AlertPusherFigures f = (*pusher)->Figures();
   EXPECT_EQ(f.resolutions_pending, 1u);
@@ -208,7 +208,7 @@ TEST_F(AlertPusherTest, RestoredIncidentIsNotPushedAsFiringUntilConfirmed) {
   healed.set_awaiting_confirmation(true);
   v1::Incident still = NodeDown("v6", v1::P2);
   still.set_awaiting_confirmation(true);
-  (*pusher)->Observe(std::vector<v1::Incident>{healed, still}, {}, absl::Now());
+  (*pusher)->Observe({healed, still}, {}, absl::Now());
   absl::SleepFor(absl::Milliseconds(1500));  // a resend interval and a half
   for (const nlohmann::json& b : am.Bodies()) {
     EXPECT_TRUE(Find(b, "v2").is_null() && Find(b, "v6").is_null()) << b.dump();
@@ -216,7 +216,7 @@ TEST_F(AlertPusherTest, RestoredIncidentIsNotPushedAsFiringUntilConfirmed) {
   EXPECT_EQ((*pusher)->Figures().firing, 0u);
 
   still.set_awaiting_confirmation(false);
-  (*pusher)->Observe(std::vector<v1::Incident>{still}, {still, Resolved(healed)}, absl::Now());
+  (*pusher)->Observe({still}, {still, Resolved(healed)}, absl::Now());
   ASSERT_FALSE(am.WaitFor([](const auto& b) { return !Find(b, "v6").is_null(); }, absl::Seconds(5))
                    .is_null())
       << "the confirmed incident fires";
@@ -236,12 +236,12 @@ TEST_F(AlertPusherTest, NewSeverityEndsTheOldLabelSetInTheSamePush) {
   auto pusher = AlertPusher::Start(store_.get(), Options(am.url()));
   ASSERT_TRUE(pusher.ok());
   v1::Incident i = NodeDown("v2", v1::P2);
-  (*pusher)->Observe(std::vector<v1::Incident>{i}, {}, absl::Now());
+  (*pusher)->Observe({i}, {}, absl::Now());
   ASSERT_FALSE(
       am.WaitFor([](const auto& b) { return !Find(b, "v2", "P2").is_null(); }, absl::Seconds(5))
           .is_null());
   i.set_severity(v1::P1);
-  (*pusher)->Observe(std::vector<v1::Incident>{i}, {i}, absl::Now());
+  (*pusher)->Observe({i}, {i}, absl::Now());
   nlohmann::json body =
       am.WaitFor([](const auto& b) { return !Find(b, "v2", "P1").is_null(); }, absl::Seconds(5));
   ASSERT_FALSE(body.is_null());
@@ -259,14 +259,14 @@ TEST_F(AlertPusherTest, WebhookHearsOfChangesNotOfEveryResend) {
   ASSERT_TRUE(pusher.ok());
   v1::Incident i = NodeDown("v1", v1::P2);
   for (int tick = 0; tick < 20; ++tick) {
-    (*pusher)->Observe(std::vector<v1::Incident>{i}, {}, absl::Now());
+    (*pusher)->Observe({i}, {}, absl::Now());
     absl::SleepFor(absl::Milliseconds(100));
   }
   std::vector<nlohmann::json> bodies = hook.Bodies();
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_EQ(bodies[0]["status"], "firing");
   EXPECT_EQ(bodies[0]["alerts"][0]["labels"]["nodes"], "v1");
-  (*pusher)->Observe(std::vector<v1::Incident>{}, {Resolved(i)}, absl::Now());
+  (*pusher)->Observe({}, {Resolved(i)}, absl::Now());
   nlohmann::json resolved =
       hook.WaitFor([](const auto& b) { return b["status"] == "resolved"; }, absl::Seconds(5));
   ASSERT_FALSE(resolved.is_null());
