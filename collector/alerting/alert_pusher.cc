@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
@@ -33,6 +34,7 @@ struct EndpointState {
   absl::Time last_push = absl::InfinitePast();
   absl::Duration backoff = absl::ZeroDuration();
   bool dirty = true;
+  bool woken = false;              // the alert set changed: its thread looks at once
   bool held_read_failing = false;  // the last HeldAlerts failed (logged once)
   AlertEndpointFigures figures;
 };
@@ -44,13 +46,12 @@ struct AlertPusher::State {
   AlertPusherOptions options;
   mutable absl::Mutex mu;
   bool stopping ABSL_GUARDED_BY(mu) = false;
-  bool woken ABSL_GUARDED_BY(mu) = false;
   std::map<std::string, Alert> firing ABSL_GUARDED_BY(mu);  // by identity
   std::map<std::string, Resolution> resolved ABSL_GUARDED_BY(mu);
   std::vector<EndpointState> endpoints ABSL_GUARDED_BY(mu);
   uint64_t resolutions_left_to_other_replica ABSL_GUARDED_BY(mu) = 0;
   std::mt19937_64 rng ABSL_GUARDED_BY(mu){std::random_device{}()};
-  std::thread thread;
+  std::vector<std::thread> threads;  // one per endpoint
 
   void Persist(const Resolution& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     nlohmann::json pending = nlohmann::json::array();
@@ -116,8 +117,8 @@ struct AlertPusher::State {
       e.dirty = true;
       // An endpoint that is failing keeps its backoff; the change goes out with its next try.
       if (e.backoff == absl::ZeroDuration()) e.next_at = now;
+      e.woken = true;
     }
-    woken = true;
   }
 };
 
@@ -140,10 +141,13 @@ absl::StatusOr<std::unique_ptr<AlertPusher>> AlertPusher::Start(Store* store,
     if (absl::Status s = state->Load(); !s.ok()) return s;
   }
   std::unique_ptr<AlertPusher> pusher(new AlertPusher(std::move(state)));
-  pusher->state_->thread = std::thread([p = pusher.get()] {
-    pthread_setname_np(pthread_self(), "alerts:push");
-    p->Run();
-  });
+  // A thread per endpoint: an endpoint that hangs until its timeout delays nobody else's page.
+  for (size_t i = 0; i < pusher->state_->options.endpoints.size(); ++i) {
+    pusher->state_->threads.emplace_back([p = pusher.get(), i] {
+      pthread_setname_np(pthread_self(), absl::StrCat("alerts:push", i).substr(0, 15).c_str());
+      p->Run(i);
+    });
+  }
   return pusher;
 }
 
@@ -152,7 +156,9 @@ void AlertPusher::Stop() {
     absl::MutexLock lock(&state_->mu);
     state_->stopping = true;
   }
-  if (state_->thread.joinable()) state_->thread.join();
+  for (std::thread& t : state_->threads) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void AlertPusher::Observe(const OpenIncidents& open, const std::vector<v1::Incident>& changed,
@@ -254,144 +260,125 @@ std::set<std::string> FiredByAnotherReplica(
 
 }  // namespace
 
-void AlertPusher::Run() {
+void AlertPusher::Run(size_t endpoint) {
   State& s = *state_;
   const AlertPusherOptions& o = s.options;
+  const bool webhook = o.endpoints[endpoint].kind == AlertEndpoint::kWebhook;
   for (;;) {
-    struct Push {
-      size_t endpoint;
-      bool webhook = false;
-      std::string body;                                     // webhooks: built under the lock
-      std::vector<Alert> firing;                            // Alertmanagers: built after the
-      std::vector<std::pair<std::string, Alert>> resolved;  // check of what it holds
-      std::vector<std::string> resolutions;  // identities owed to this endpoint it carries
-    };
-    std::vector<Push> pushes;
-    absl::Time now;
+    std::vector<Alert> firing;
+    std::vector<std::pair<std::string, Alert>> resolved;  // built before the check of what it holds
+    std::vector<std::string> resolutions;  // identities owed to this endpoint that it carries
+    std::string body;                      // webhooks: built under the lock
+    AlertEndpoint config;
     {
       absl::MutexLock lock(&s.mu);
-      absl::Time wake = absl::InfiniteFuture();
-      for (const EndpointState& e : s.endpoints) wake = std::min(wake, e.next_at);
-      auto ready = [&s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) { return s.stopping || s.woken; };
-      s.mu.AwaitWithDeadline(absl::Condition(&ready), wake);
+      EndpointState& e = s.endpoints[endpoint];
+      auto ready = [&s, &e]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) { return s.stopping || e.woken; };
+      s.mu.AwaitWithDeadline(absl::Condition(&ready), e.next_at);
       if (s.stopping) return;
-      s.woken = false;
-      now = absl::Now();
-      for (size_t i = 0; i < s.endpoints.size(); ++i) {
-        EndpointState& e = s.endpoints[i];
-        if (e.next_at > now) continue;
-        bool webhook = e.config.kind == AlertEndpoint::kWebhook;
-        Push p{.endpoint = i, .webhook = webhook};
-        for (const auto& [id, a] : s.firing) p.firing.push_back(a);
-        for (const auto& [id, r] : s.resolved) {
-          bool owed = r.pending.contains(i);
-          // An Alertmanager hears of a resolution once another replica still firing it has
-          // had time to re-send (replica_settle).
-          if (!webhook && now < r.resolved_at + o.replica_settle) continue;
-          // Alertmanager gets a resolution for a while after (it may have restarted and lost
-          // it); a webhook gets it once.
-          if (owed || (!webhook && now - r.resolved_at < o.resolved_retention)) {
-            p.resolved.emplace_back(id, r.alert);
-            if (owed) p.resolutions.push_back(id);
-          }
+      e.woken = false;
+      const absl::Time now = absl::Now();
+      if (e.next_at > now) continue;
+      for (const auto& [id, a] : s.firing) firing.push_back(a);
+      for (const auto& [id, r] : s.resolved) {
+        bool owed = r.pending.contains(endpoint);
+        // An Alertmanager hears of a resolution once another replica still firing it has had
+        // time to re-send (replica_settle).
+        if (!webhook && now < r.resolved_at + o.replica_settle) continue;
+        // Alertmanager gets a resolution for a while after (it may have restarted and lost it);
+        // a webhook gets it once.
+        if (owed || (!webhook && now - r.resolved_at < o.resolved_retention)) {
+          resolved.emplace_back(id, r.alert);
+          if (owed) resolutions.push_back(id);
         }
-        if (webhook) {
-          std::vector<Alert> alerts = p.firing;
-          for (const auto& [id, a] : p.resolved) alerts.push_back(a);
-          // A webhook hears of changes and, past the repeat interval, of what still fires.
-          bool repeat_due = now - e.last_push >= o.webhook_repeat_interval;
-          if (alerts.empty() || !(e.dirty || !p.resolutions.empty() || repeat_due)) {
-            e.dirty = false;
-            e.next_at =
-                alerts.empty() ? absl::InfiniteFuture() : e.last_push + o.webhook_repeat_interval;
-            continue;
-          }
-          p.body = WebhookPayload(alerts, o.context, now).dump();
-        }
-        // Until this push is answered, nothing else is due for this endpoint.
-        e.next_at = absl::InfiniteFuture();
-        pushes.push_back(std::move(p));
       }
+      if (webhook) {
+        std::vector<Alert> alerts = firing;
+        for (const auto& [id, a] : resolved) alerts.push_back(a);
+        // A webhook hears of changes and, past the repeat interval, of what still fires.
+        bool repeat_due = now - e.last_push >= o.webhook_repeat_interval;
+        if (alerts.empty() || !(e.dirty || !resolutions.empty() || repeat_due)) {
+          e.dirty = false;
+          e.next_at =
+              alerts.empty() ? absl::InfiniteFuture() : e.last_push + o.webhook_repeat_interval;
+          continue;
+        }
+        body = WebhookPayload(alerts, o.context, now).dump();
+      }
+      // Until this push is answered, nothing else is due for this endpoint.
+      e.next_at = absl::InfiniteFuture();
+      config = e.config;
     }
-    for (Push& p : pushes) {
-      AlertEndpoint config;
-      {
-        absl::MutexLock lock(&s.mu);
-        config = s.endpoints[p.endpoint].config;
+    std::set<std::string> left_to_other;
+    if (!webhook) {
+      if (!resolved.empty()) {
+        // Resolving a label set another replica still fires would flap the page.
+        absl::StatusOr<nlohmann::json> held = HeldAlerts(config, o.context.network);
+        bool was_failing;
+        {
+          absl::MutexLock lock(&s.mu);
+          was_failing = s.endpoints[endpoint].held_read_failing;
+          s.endpoints[endpoint].held_read_failing = !held.ok();
+        }
+        if (held.ok()) {
+          left_to_other = FiredByAnotherReplica(*held, resolved, o.context.replica);
+        } else if (!was_failing) {
+          spdlog::warn(
+              "alerting: cannot read the alerts {} holds, so resolutions go out without "
+              "checking for another replica still firing them: {}",
+              config.url, held.status().ToString());
+        }
       }
-      std::set<std::string> left_to_other;
-      if (!p.webhook) {
-        if (!p.resolved.empty()) {
-          // Resolving a label set another replica still fires would flap the page.
-          absl::StatusOr<nlohmann::json> held = HeldAlerts(config, o.context.network);
-          bool was_failing;
-          {
-            absl::MutexLock lock(&s.mu);
-            was_failing = s.endpoints[p.endpoint].held_read_failing;
-            s.endpoints[p.endpoint].held_read_failing = !held.ok();
-          }
-          if (held.ok()) {
-            left_to_other = FiredByAnotherReplica(*held, p.resolved, o.context.replica);
-          } else if (!was_failing) {
-            spdlog::warn(
-                "alerting: cannot read the alerts {} holds, so resolutions go out without "
-                "checking for another replica still firing them: {}",
-                config.url, held.status().ToString());
-          }
-        }
-        std::vector<Alert> alerts = std::move(p.firing);
-        for (const auto& [id, a] : p.resolved) {
-          if (!left_to_other.contains(id)) alerts.push_back(a);
-        }
-        p.body = AlertmanagerPayload(alerts, absl::Now() + 4 * o.resend_interval).dump();
+      std::vector<Alert> alerts = std::move(firing);
+      for (const auto& [id, a] : resolved) {
+        if (!left_to_other.contains(id)) alerts.push_back(a);
       }
-      absl::Status result = PostAlerts(config, p.body);
-      absl::MutexLock lock(&s.mu);
-      EndpointState& e = s.endpoints[p.endpoint];
-      absl::Time done = absl::Now();
-      if (result.ok()) {
-        if (!e.figures.up && e.figures.pushes_failed > 0) {
-          spdlog::info("alerting: {} accepts alerts again", e.config.url);
-        }
-        e.figures.up = true;
-        ++e.figures.pushes_ok;
-        e.figures.last_success = done;
-        e.last_push = done;
-        e.backoff = absl::ZeroDuration();
-        e.dirty = false;
-        e.next_at = done + (config.kind == AlertEndpoint::kWebhook ? o.webhook_repeat_interval
-                                                                   : o.resend_interval);
-        s.resolutions_left_to_other_replica += left_to_other.size();
-        for (const std::string& id : p.resolutions) {
-          if (left_to_other.contains(id)) continue;  // still owed: re-checked at the next push
-          auto r = s.resolved.find(id);
-          if (r == s.resolved.end() || r->second.pending.erase(p.endpoint) == 0) continue;
-          s.Persist(r->second);
-        }
-        // A resolution still settling is due before the next re-send.
-        if (!p.webhook) {
-          for (const auto& [id, r] : s.resolved) {
-            absl::Time due = r.resolved_at + o.replica_settle;
-            if (r.pending.contains(p.endpoint) && due > done) e.next_at = std::min(e.next_at, due);
-          }
-        }
-      } else {
-        if (e.figures.up || e.figures.pushes_failed == 0) {
-          spdlog::warn("alerting: push to {} failed, retrying with backoff: {}", e.config.url,
-                       result.ToString());
-        }
-        e.figures.up = false;
-        ++e.figures.pushes_failed;
-        e.backoff = e.backoff == absl::ZeroDuration() ? o.min_backoff
-                                                      : std::min(2 * e.backoff, o.max_backoff);
-        std::uniform_real_distribution<double> jitter(0.8, 1.2);
-        e.next_at = done + e.backoff * jitter(s.rng);
-      }
+      body = AlertmanagerPayload(alerts, absl::Now() + 4 * o.resend_interval).dump();
     }
+    absl::Status result = PostAlerts(config, body);
     absl::MutexLock lock(&s.mu);
-    absl::Time t = absl::Now();
+    EndpointState& e = s.endpoints[endpoint];
+    absl::Time done = absl::Now();
+    if (result.ok()) {
+      if (!e.figures.up && e.figures.pushes_failed > 0) {
+        spdlog::info("alerting: {} accepts alerts again", e.config.url);
+      }
+      e.figures.up = true;
+      ++e.figures.pushes_ok;
+      e.figures.last_success = done;
+      e.last_push = done;
+      e.backoff = absl::ZeroDuration();
+      e.dirty = false;
+      e.next_at = done + (webhook ? o.webhook_repeat_interval : o.resend_interval);
+      s.resolutions_left_to_other_replica += left_to_other.size();
+      for (const std::string& id : resolutions) {
+        if (left_to_other.contains(id)) continue;  // still owed: re-checked at the next push
+        auto r = s.resolved.find(id);
+        if (r == s.resolved.end() || r->second.pending.erase(endpoint) == 0) continue;
+        s.Persist(r->second);
+      }
+      // A resolution still settling is due before the next re-send.
+      if (!webhook) {
+        for (const auto& [id, r] : s.resolved) {
+          absl::Time due = r.resolved_at + o.replica_settle;
+          if (r.pending.contains(endpoint) && due > done) e.next_at = std::min(e.next_at, due);
+        }
+      }
+    } else {
+      if (e.figures.up || e.figures.pushes_failed == 0) {
+        spdlog::warn("alerting: push to {} failed, retrying with backoff: {}", e.config.url,
+                     result.ToString());
+      }
+      e.figures.up = false;
+      ++e.figures.pushes_failed;
+      e.backoff = e.backoff == absl::ZeroDuration() ? o.min_backoff
+                                                    : std::min(2 * e.backoff, o.max_backoff);
+      std::uniform_real_distribution<double> jitter(0.8, 1.2);
+      e.next_at = done + e.backoff * jitter(s.rng);
+    }
+    // Resolutions every endpoint has accepted leave the outbox after the retention.
     for (auto it = s.resolved.begin(); it != s.resolved.end();) {
-      if (it->second.pending.empty() && t - it->second.resolved_at >= o.resolved_retention) {
+      if (it->second.pending.empty() && done - it->second.resolved_at >= o.resolved_retention) {
         s.Forget(it->second.alert);
         it = s.resolved.erase(it);
       } else {

@@ -24,8 +24,9 @@
 //   A resolution first waits `replica_settle` (about two resend intervals when replicas run)
 //   so that a replica still firing has re-sent and shows in that annotation. When the read
 //   fails, the resolution goes out as before (a single collector loses nothing).
-// - An endpoint that fails is retried with exponential backoff and jitter, from `min_backoff`
-//   up to `max_backoff`; the others are not held up.
+// - Each endpoint is pushed from its own thread: one that hangs until its timeout, or fails, holds
+//   up nobody else's page. One that fails is retried with exponential backoff and jitter, from
+//   `min_backoff` up to `max_backoff`.
 // - Webhooks get the payload Alertmanager sends its receivers, on every change of the alert
 //   set and every `webhook_repeat_interval`, not on every resend.
 //
@@ -86,7 +87,7 @@ struct AlertPusherFigures {
 class AlertPusher {
  public:
   // Loads the outbox of resolutions from `store` (which must outlive the pusher) and starts
-  // the pushing thread. The store's errors when the outbox cannot be read.
+  // a pushing thread per endpoint. The store's errors when the outbox cannot be read.
   static absl::StatusOr<std::unique_ptr<AlertPusher>> Start(Store* store,
                                                             AlertPusherOptions options);
   ~AlertPusher();  // Stop()
@@ -99,13 +100,13 @@ class AlertPusher {
 
   AlertPusherFigures Figures() const;
 
-  // Stops the thread; the outbox stays stored. Idempotent.
+  // Stops the threads; the outbox stays stored. Idempotent.
   void Stop();
 
  private:
   struct State;
   explicit AlertPusher(std::unique_ptr<State> state);
-  void Run();
+  void Run(size_t endpoint);  // one endpoint's pushes, on its own thread
   std::unique_ptr<State> state_;
 };
 

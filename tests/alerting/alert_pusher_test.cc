@@ -2,6 +2,11 @@
 // real store: re-sends, backoff, the outbox of resolutions across an outage and a restart.
 #include "collector/alerting/alert_pusher.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -271,6 +276,66 @@ TEST_F(AlertPusherTest, WebhookHearsOfChangesNotOfEveryResend) {
       hook.WaitFor([](const auto& b) { return b["status"] == "resolved"; }, absl::Seconds(5));
   ASSERT_FALSE(resolved.is_null());
   EXPECT_EQ(resolved["alerts"][0]["status"], "resolved");
+}
+
+// A receiver that takes connections (the kernel's backlog completes them) and never answers, as
+// an Alertmanager behind a hung proxy does: every push to it waits for its timeout. Closing it
+// resets the waiting connections.
+class HungReceiver {
+ public:
+  HungReceiver() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on loopback";
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~HungReceiver() { Close(); }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(AlertPusherTest, AHungEndpointHoldsUpNoOtherEndpoint) {
+  HungReceiver hung;
+  Receiver am;
+  AlertPusherOptions o = Options(hung.url());
+  // Far longer than the wait below: the hung push is still waiting while the other is checked.
+  o.endpoints[0].timeout = absl::Seconds(60);
+  o.endpoints.push_back({.url = am.url(), .timeout = absl::Seconds(2)});
+  auto pusher = AlertPusher::Start(store_.get(), o);
+  ASSERT_TRUE(pusher.ok()) << pusher.status();
+  (*pusher)->Observe({NodeDown("v4", v1::P1)}, {}, absl::Now());
+  // The hung endpoint is first in the list; the page still reaches the second at once and is
+  // re-sent every second while the first push waits.
+  auto with_v4 = [&am] {
+    int n = 0;
+    for (const auto& b : am.Bodies()) n += Find(b, "v4").is_null() ? 0 : 1;
+    return n;
+  };
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (with_v4() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_GE(with_v4(), 2);
+  AlertPusherFigures f = (*pusher)->Figures();
+  ASSERT_EQ(f.endpoints.size(), 2u);
+  EXPECT_EQ(f.endpoints[0].pushes_ok + f.endpoints[0].pushes_failed, 0u)
+      << "the hung endpoint's first push is still waiting";
+  EXPECT_TRUE(f.endpoints[1].up);
+  EXPECT_GE(f.endpoints[1].pushes_ok, 2u);
+  hung.Close();  // the waiting push fails at once, so Stop does not wait for its timeout
+  (*pusher)->Stop();
+  EXPECT_EQ((*pusher)->Figures().endpoints[0].pushes_ok, 0u);
 }
 
 }  // namespace
