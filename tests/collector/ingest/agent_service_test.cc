@@ -12,6 +12,7 @@
 #include "guts/diag/v1/agent.grpc.pb.h"
 #include "guts/diag/v1/fleet.grpc.pb.h"
 #include "httplib.h"
+#include "tests/support/wait_until.h"
 
 namespace guts::collector {
 namespace {
@@ -33,10 +34,21 @@ v1::AgentMessage SnapshotOf(const std::string& node, uint64_t seq, absl::Time ta
   s->set_node_id(node);
   s->set_seq(seq);
   s->set_taken_unix_ms(absl::ToUnixMillis(taken));
-  s->set_interval_ms(1000);
+  // Every 10 s: a test that checks the node's state a few seconds after its last snapshot (a
+  // busy machine) still finds it within its interval, not silent.
+  s->set_interval_ms(10000);
   s->mutable_consensus()->set_finalized_height(1000 + seq);
+  // A node that is up: its API answered the agent. Without it the snapshot says "API
+  // unreachable, no peer heard", which the analysis' first tick judges NODE_DOWN.
+  s->mutable_health()->set_reachable(true);
+  s->mutable_health()->set_http_status(200);
+  s->mutable_health()->set_status("up");
   return m;
 }
+
+// How long the analysis may take to judge a node that just reported: a tick of 1 s, on a
+// machine busy with other builds.
+constexpr absl::Duration kJudgedWithin = absl::Seconds(30);
 
 class IngestTest : public ::testing::Test {
  protected:
@@ -145,9 +157,18 @@ TEST_F(IngestTest, SnapshotsAreAckedAfterTheWriteAndShowInFleetStatus) {
   for (uint64_t seq = 1; seq <= 5; ++seq) ASSERT_TRUE(stream->Write(SnapshotOf("v1", seq)));
   ASSERT_TRUE(AwaitAck(stream.get(), 5));
 
-  grpc::ClientContext q;
+  // The analysis judges the node at its next tick: until then a result from before the
+  // snapshot may still say UNKNOWN ("no snapshot yet"). The first judged answer must be right.
   v1::FleetStatus status;
-  ASSERT_TRUE(fleet_->GetFleetStatus(&q, {}, &status).ok());
+  ASSERT_TRUE(guts::testing::WaitUntil(
+      [&] {
+        grpc::ClientContext q;
+        status.Clear();
+        EXPECT_TRUE(fleet_->GetFleetStatus(&q, {}, &status).ok());
+        return status.nodes_size() == 1 && status.nodes(0).state() != v1::UNKNOWN;
+      },
+      kJudgedWithin))
+      << status.DebugString();
   ASSERT_EQ(status.nodes_size(), 1);
   EXPECT_EQ(status.nodes(0).node_id(), "v1");
   EXPECT_EQ(status.nodes(0).last_seq(), 5u);
@@ -356,17 +377,27 @@ TEST_F(IngestTest, MetricsShowTheFleetByStateAndTheCollectorIsReady) {
   auto ready = http.Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200);
-  auto metrics = http.Get("/metrics");
-  ASSERT_TRUE(metrics);
-  EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("guts_fleet_nodes{state=\"HEALTHY\"} 1"), std::string::npos)
-      << metrics->body;
-  EXPECT_NE(metrics->body.find("guts_node_finalized_height{node=\"v8\"} 1001"), std::string::npos);
+  // As in SnapshotsAreAckedAfterTheWriteAndShowInFleetStatus: the first scrape with the node
+  // judged (no longer UNKNOWN) is the one checked.
+  std::string metrics;
+  int metrics_status = 0;
+  ASSERT_TRUE(guts::testing::WaitUntil(
+      [&] {
+        auto got = http.Get("/metrics");
+        if (!got) return false;
+        metrics_status = got->status;
+        metrics = got->body;
+        return metrics.find("guts_fleet_nodes{state=\"UNKNOWN\"} 0") != std::string::npos;
+      },
+      kJudgedWithin))
+      << metrics;
+  EXPECT_EQ(metrics_status, 200);
+  EXPECT_NE(metrics.find("guts_fleet_nodes{state=\"HEALTHY\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("guts_node_finalized_height{node=\"v8\"} 1001"), std::string::npos);
   // Which agents this collector hears (replicas compare them).
-  EXPECT_NE(metrics->body.find("guts_node_agent_connected{node=\"v8\"} 1"), std::string::npos)
-      << metrics->body;
-  EXPECT_NE(metrics->body.find("guts_collector_snapshots_stored_total 1"), std::string::npos);
-  EXPECT_NE(metrics->body.find("guts_collector_streams 1"), std::string::npos);
+  EXPECT_NE(metrics.find("guts_node_agent_connected{node=\"v8\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("guts_collector_snapshots_stored_total 1"), std::string::npos);
+  EXPECT_NE(metrics.find("guts_collector_streams 1"), std::string::npos);
 }
 
 // Stored seqs of `node`, in order.
