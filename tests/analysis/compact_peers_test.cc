@@ -230,5 +230,29 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   EXPECT_FALSE(swapped.nodes[0].reachable.empty());
 }
 
+// A model the analyzer did not hand back (a tick that failed, or a model kept elsewhere) leaves
+// the next build fresh facts: they must take the remembered probes (`reachable`) again, though
+// the remembered resolution still stands and was taken at the same index one build before.
+TEST(PeerAddressTest, FactsNotRecycledTakeTheRememberedListsAgain) {
+  FleetView view = MixedView();
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
+  ModelMemory memory;
+  const std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
+  const FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});
+  ASSERT_FALSE(scratch.nodes[0].sessions.empty());
+  ASSERT_FALSE(scratch.nodes[0].reachable.empty());
+  memory.Recycle(BuildFleetModel(view, AnalysisConfig{}, numbers, memory));
+  {
+    SCOPED_TRACE("recycled");
+    ExpectSameResolution(scratch, BuildFleetModel(view, AnalysisConfig{}, numbers, memory));
+  }
+  // The model of the build just before is dropped, not recycled.
+  SCOPED_TRACE("after a model not recycled");
+  FleetModel fresh = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
+  ExpectSameResolution(scratch, fresh);
+  memory.Recycle(std::move(fresh));
+  ExpectSameResolution(scratch, BuildFleetModel(view, AnalysisConfig{}, numbers, memory));
+}
+
 }  // namespace
 }  // namespace guts::collector
