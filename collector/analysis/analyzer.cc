@@ -270,10 +270,10 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   validators_known += static_cast<int>(model.unobserved.size());
+  result.nodes.Reserve(model.nodes.size());
   for (const NodeFacts& f : model.nodes) {
-    // view.nodes is sorted by id, so every insertion lands at the end.
-    NodeAssessment& a =
-        result.nodes.emplace_hint(result.nodes.end(), *f.id, NodeAssessment{})->second;
+    // view.nodes is sorted by id, so every node is appended.
+    NodeAssessment& a = result.nodes.Add(*f.id);
     a.peers_heard = static_cast<uint32_t>(f.hears.size());
     a.peers_expected = ExpectedPeers(f, validators_known);
     a.lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
@@ -302,23 +302,17 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
     if (!effect) continue;
     const v1::NodeState state = *effect;
     // A partition names thousands of nodes, in name order: found walking the assessments (in
-    // name order too) alongside, not each from the map's root.
+    // name order too) alongside, not each by a search.
     const bool in_order = std::is_sorted(v.nodes.begin(), v.nodes.end());
     GroupFinder groups(v, in_order);
     NodeReasons reasons(v);
-    auto walk = result.nodes.begin();
+    size_t walk = 0;
     for (const std::string& node : v.nodes) {
-      auto it = result.nodes.end();
-      if (in_order) {
-        while (walk != result.nodes.end() && walk->first < node) ++walk;
-        if (walk != result.nodes.end() && walk->first == node) it = walk;
-      } else {
-        it = result.nodes.find(node);
-      }
-      if (it == result.nodes.end() || it->second.state == v1::UNKNOWN) continue;
-      if (StateRank(state) > StateRank(it->second.state)) {
-        it->second.state = state;
-        reasons.Write(groups.Find(node), it->second, it->second.reason);
+      NodeAssessment* a = in_order ? result.nodes.FindFrom(node, walk) : result.nodes.Find(node);
+      if (a == nullptr || a->state == v1::UNKNOWN) continue;
+      if (StateRank(state) > StateRank(a->state)) {
+        a->state = state;
+        reasons.Write(groups.Find(node), *a, a->reason);
       }
     }
   }
@@ -337,9 +331,9 @@ void AddBridgedGroups(const Verdict* partial, v1::Topology& topo) {
 void AssessBridgedGroups(const Verdict& partial, AnalysisResult& result) {
   const std::string bridges = absl::StrJoin(partial.nodes, ",");
   auto assess = [&](const std::string& node, std::string reason) {
-    auto it = result.nodes.find(node);
-    if (it == result.nodes.end()) return;
-    NodeAssessment& a = it->second;
+    NodeAssessment* found = result.nodes.Find(node);
+    if (found == nullptr) return;
+    NodeAssessment& a = *found;
     if (StateRank(a.state) > StateRank(v1::DEGRADED) || a.state == v1::UNKNOWN) return;
     a.state = v1::DEGRADED;
     a.reason = absl::StrCat(reason, "; hears ", a.peers_heard, " of ", a.peers_expected, " peers");

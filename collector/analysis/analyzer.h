@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "collector/analysis/node_assessments.h"
 #include "collector/analysis/open_incidents.h"
 #include "collector/analysis/validator_set.h"
 #include "collector/fleet/fleet_view.h"
@@ -107,18 +108,6 @@ struct AnalysisConfig {
 // clocks, not a time span), host_noise and warm_up_longest (real-clock facts) are unchanged.
 AnalysisConfig ScaleWindows(AnalysisConfig config, double factor);
 
-// What the analysis concludes about one node, for fleet status.
-struct NodeAssessment {
-  guts::diag::v1::NodeState state = guts::diag::v1::UNKNOWN;
-  std::string reason;
-  uint64_t lag = 0;
-  // From the newest validator list any node reports: known even when this node's own API is
-  // down and its snapshot carries no list.
-  uint64_t weight = 0;
-  uint32_t peers_heard = 0;
-  uint32_t peers_expected = 0;
-};
-
 // The observed nodes one tick's unobserved validators are judged against: every node's id by
 // its index in the tick's model, the ids' order, and the observers (reporting nodes with peer
 // data, sorted). Shared by the tick's assessments, and by the next ticks' while it holds.
@@ -149,7 +138,8 @@ struct UnobservedAssessment {
 
 struct AnalysisResult {
   absl::Time at;
-  std::map<std::string, NodeAssessment> nodes;
+  // By node name, in name order.
+  NodeAssessments nodes;
   // Validators without an agent, in the validator set's order.
   std::vector<UnobservedAssessment> unobserved;
   // The consensus mode, the validator set's source and its size, and the quorum arithmetic

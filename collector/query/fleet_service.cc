@@ -153,10 +153,7 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext*
   }
   std::shared_ptr<const AnalysisResult> analysis = analysis_->Latest();
   const NodeAssessment* assessment = nullptr;
-  if (analysis != nullptr) {
-    auto it = analysis->nodes.find(node->node_id);
-    if (it != analysis->nodes.end()) assessment = &it->second;
-  }
+  if (analysis != nullptr) assessment = analysis->nodes.Find(node->node_id);
   *response->mutable_status() =
       MakeNodeStatus(*node, assessment, absl::Now(), analysis_->config().peer_heard_within);
   if (analysis != nullptr) {

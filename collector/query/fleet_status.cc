@@ -109,10 +109,7 @@ FleetStatus BuildFleetStatus(const FleetView& view, const AnalysisResult* analys
   std::vector<std::pair<uint64_t, uint64_t>> height_weight;
   for (const NodeObservation& node : view.nodes) {
     const NodeAssessment* assessment = nullptr;
-    if (analysis != nullptr) {
-      auto it = analysis->nodes.find(node.node_id);
-      if (it != analysis->nodes.end()) assessment = &it->second;
-    }
+    if (analysis != nullptr) assessment = analysis->nodes.Find(node.node_id);
     NodeStatus* row = out.add_nodes();
     *row = MakeNodeStatus(node, assessment, view.now, peer_heard_within);
     for (const std::string& id : incidents_of[node.node_id]) row->add_incident_ids(id);

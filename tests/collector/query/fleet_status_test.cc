@@ -46,8 +46,8 @@ TEST(FleetStatusTest, HeadlineAndLagsAgreeWithTheRowsThoughTheAnalysisIsATickOld
   AnalysisResult analysis;  // one tick earlier: everyone one block lower
   analysis.max_height = 9;
   analysis.quorum_height = 8;
-  for (const char* id : {"v1", "v2", "v3"}) analysis.nodes[id] = {.state = v1::HEALTHY};
-  analysis.nodes["v4"] = {.state = v1::DOWN, .reason = "silent", .lag = 5};
+  for (const char* id : {"v1", "v2", "v3"}) analysis.nodes.Add(id) = {.state = v1::HEALTHY};
+  analysis.nodes.Add("v4") = {.state = v1::DOWN, .reason = "silent", .lag = 5};
 
   v1::FleetStatus status = BuildFleetStatus(view, &analysis, v1::CollectorInfo(), kHeard);
   EXPECT_EQ(status.max_height(), 10u);
@@ -67,9 +67,9 @@ TEST(FleetStatusTest, NodeWhoseApiIsDownKeepsTheWeightTheFleetKnows) {
   FleetView view = FourValidators({10, 10, 10, 10}, {now, now, now, now}, now);
   MutableLatest(view.nodes[1]).clear_validators();  // v2's agent cannot reach its node's API
   AnalysisResult analysis;
-  for (const char* id : {"v1", "v3", "v4"}) analysis.nodes[id] = {.state = v1::HEALTHY};
-  analysis.nodes["v2"] = {.state = v1::DOWN, .weight = 100};
-  v1::NodeStatus row = MakeNodeStatus(view.nodes[1], &analysis.nodes["v2"], now, kHeard);
+  for (const char* id : {"v1", "v3", "v4"}) analysis.nodes.Add(id) = {.state = v1::HEALTHY};
+  analysis.nodes.Add("v2") = {.state = v1::DOWN, .weight = 100};
+  v1::NodeStatus row = MakeNodeStatus(view.nodes[1], analysis.nodes.Find("v2"), now, kHeard);
   EXPECT_EQ(row.weight(), 100u);
 }
 
