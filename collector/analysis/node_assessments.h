@@ -49,7 +49,8 @@ class NodeAssessments {
   void Reserve(size_t nodes) { entries_.reserve(nodes); }
 
   // The assessment of `name`, added (default) when absent. Appends when `name` sorts after
-  // every name so far (the analyzer's case), else inserts it in its place.
+  // every name so far (the analyzer's case), else inserts it in its place. The reference
+  // holds until the next Add (the array may grow or shift).
   NodeAssessment& Add(std::string_view name);
 
   // The assessment of `name`, or nullptr when it has none.
