@@ -211,15 +211,9 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
   }
 }
 
-IncidentChanges IncidentTracker::Unchanged() const {
-  std::vector<OpenIncidents::Shared> open;
-  for (const auto& [key, cause] : causes_) {
-    if (!cause.open) continue;
-    open.push_back(cause.shared != nullptr ? cause.shared
-                                           : std::make_shared<const v1::Incident>(cause.incident));
-  }
+IncidentChanges IncidentTracker::Unchanged() {
   IncidentChanges changes;
-  changes.open = MostSevereFirst(std::move(open));
+  changes.open = OpenNow();
   return changes;
 }
 

@@ -46,8 +46,8 @@ class IncidentTracker {
   void Restore(const std::vector<guts::diag::v1::Incident>& open);
 
   // The open incidents as they stand, nothing opened, cleared or counted: the tick of an
-  // analysis that is still warming up (analysis_warm_up.h).
-  IncidentChanges Unchanged() const;
+  // analysis that is still warming up (analysis_warm_up.h). Shares them as Apply does.
+  IncidentChanges Unchanged();
 
   // One tick. Causes of a kind named in `held` neither open, clear nor count: their evidence
   // is not trustworthy this tick (the collector is overloaded).
