@@ -202,8 +202,8 @@ void Advance(FleetView& view, int tick) {
     } else {
       latest.mutable_consensus()->set_last_block_id(block_id);
     }
-    obs.latest_peers = CompactPeersOf(latest);  // the fleet state's part, at ingest
-    obs.latest_figures = SnapshotFiguresOf(latest);
+    obs.latest_peers = CompactPeersOf(obs.latest);  // the fleet state's part, at ingest
+    obs.latest_figures = SnapshotFiguresOf(obs.latest);
   }
 }
 

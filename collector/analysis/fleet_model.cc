@@ -129,8 +129,8 @@ class PeerIdentity {
 constexpr int kAhead = 8;
 
 // What the first pass reads of an observation: its id, the pointer to its snapshot and the head
-// of its figures. Its snapshot (whose seq FiguresCurrent compares) is asked for one stage later,
-// by PrefetchSnapshot, once the pointer is in cache.
+// of its figures (FiguresCurrent compares the figures' source with the snapshot pointer; the
+// snapshot message itself is not read).
 void PrefetchHead(const NodeObservation& obs) {
   __builtin_prefetch(&obs.node_id);
   __builtin_prefetch(&obs.latest);
@@ -141,12 +141,6 @@ void PrefetchHead(const NodeObservation& obs) {
 void PrefetchLines(const void* at, size_t bytes) {
   const char* p = static_cast<const char*>(at);
   for (size_t k = 0; k < bytes; k += 64) __builtin_prefetch(p + k);
-}
-
-// The snapshot message itself (its seq lives among its fields, a few lines in): a demand miss
-// per node in the first pass otherwise (3 % of the tick).
-void PrefetchSnapshot(const NodeObservation& obs) {
-  if (obs.latest != nullptr) PrefetchLines(obs.latest.get(), sizeof(v1::Snapshot));
 }
 
 // The main pass follows three chains of pointers per node, each a cache miss a level: the
@@ -455,7 +449,6 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   auto mix = [&signature](uint64_t x) { signature = (signature ^ x) * 1099511628211ULL; };
   for (int i = 0; i < n; ++i) {
     if (i + 2 * kAhead < n) PrefetchHead(view.nodes[i + 2 * kAhead]);
-    if (i + kAhead < n) PrefetchSnapshot(view.nodes[i + kAhead]);
     const NodeObservation& obs = view.nodes[i];
     NodeFacts& f = model.nodes[i];
     if (static_cast<size_t>(i) < recycled) {
@@ -604,7 +597,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.block_id = fig.block_id;
     f.block_height = fig.block_height;
     f.has_peer_data = !fig.peer_source_failed;
-    const bool compact = obs.latest_peers.valid && obs.latest_peers.seq == fig.seq;
+    const bool compact = PeersCurrent(obs);
     if (memory.resolved_.size() <= numbers[i]) memory.resolved_.resize(numbers[i] + 1);
     ModelMemory::ResolvedPeers& resolved = memory.resolved_[numbers[i]];
     if (compact) {

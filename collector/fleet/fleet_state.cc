@@ -30,8 +30,8 @@ absl::Status FleetState::Restore(const Store& store, absl::Time now) {
     node.connection_changed = now;
     if (!n.snapshot) continue;
     auto snapshot = std::make_shared<const Snapshot>(*std::move(n.snapshot));
-    node.latest_peers = CompactPeersOf(*snapshot);
-    node.latest_figures = SnapshotFiguresOf(*snapshot);
+    node.latest_peers = CompactPeersOf(snapshot);
+    node.latest_figures = SnapshotFiguresOf(snapshot);
     node.latest = std::move(snapshot);
     node.last_received = n.received;
     std::vector<SnapshotSample> samples;
@@ -118,8 +118,8 @@ void FleetState::Stored(std::vector<SnapshotRecord> records) {
     if (node.latest == nullptr || r.snapshot.seq() > node.latest->seq()) {
       // A move: the parsed snapshot is not copied.
       auto latest = std::make_shared<const Snapshot>(std::move(r.snapshot));
-      node.latest_peers = CompactPeersOf(*latest);
-      node.latest_figures = SnapshotFiguresOf(*latest);
+      node.latest_peers = CompactPeersOf(latest);
+      node.latest_figures = SnapshotFiguresOf(latest);
       replaced.push_back(std::exchange(node.latest, std::move(latest)));
       node.last_received = r.received;
     }

@@ -45,7 +45,10 @@ struct PeerSession {
 // snapshot.
 struct CompactPeers {
   bool valid = false;
-  uint64_t seq = 0;                   // Snapshot.seq it was made from
+  uint64_t seq = 0;  // Snapshot.seq it was made from
+  // The snapshot it was made from (CompactPeersOf(shared_ptr)); null when made from a bare
+  // message. PeersCurrent compares it with NodeObservation::latest: see SnapshotFigures::source.
+  std::shared_ptr<const guts::diag::v1::Snapshot> source;
   std::vector<PeerSession> sessions;  // in PeerView order
   std::vector<uint64_t> reachable;    // keys of the probes that connected, in probe order
   // ReachableHash(reachable) (peer_address.h): the analysis compares this to the last
@@ -67,6 +70,14 @@ struct SnapshotFigures {
   bool api_reachable = false;  // NodeHealth.reachable
   uint32_t interval_ms = 0;
   uint64_t seq = 0;  // Snapshot.seq it was made from
+  // The snapshot these were made from (SnapshotFiguresOf(shared_ptr)); null when made from a
+  // bare message. FiguresCurrent compares it with NodeObservation::latest, pointer to pointer,
+  // so the tick decides whether the figures are current without reading the snapshot message
+  // (a separate allocation of three to four cache lines a node, fetched for its seq alone).
+  // Held, not just its address: while the figures refer to a snapshot it cannot be freed, so a
+  // later snapshot cannot take its address and pass for it. A snapshot is never edited once
+  // shared (MutableLatest makes a new one), so the same object means the same content.
+  std::shared_ptr<const guts::diag::v1::Snapshot> source;
   // ValidatorSet: how many validators it lists, and its epoch.
   int validators = 0;
   uint64_t validators_epoch = 0;
@@ -117,9 +128,11 @@ struct NodeObservation {
   // replaces the pointer.
   std::shared_ptr<const guts::diag::v1::Snapshot> latest;
   // CompactPeersOf(latest), set together with `latest` by the fleet state. Hand-built views
-  // may leave it invalid; the analysis uses it only when valid and of latest's seq.
+  // may leave it invalid; the analysis uses it only when valid and made from `latest` itself
+  // (PeersCurrent, collector/fleet/peer_address.h).
   CompactPeers latest_peers;
-  // SnapshotFiguresOf(latest), likewise; used only when valid and of latest's seq.
+  // SnapshotFiguresOf(latest), likewise; used only when FiguresCurrent
+  // (collector/fleet/snapshot_figures.h).
   SnapshotFigures latest_figures;
   // Collector clock: when `latest` arrived, and when the node was first seen.
   absl::Time last_received = absl::InfinitePast();

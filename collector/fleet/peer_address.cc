@@ -1,5 +1,7 @@
 #include "collector/fleet/peer_address.h"
 
+#include <utility>
+
 namespace guts::collector {
 
 namespace v1 = ::guts::diag::v1;
@@ -97,6 +99,16 @@ CompactPeers CompactPeersOf(const v1::Snapshot& snapshot) {
   compact.reachable_hash = ReachableHash(compact.reachable);
   compact.valid = true;
   return compact;
+}
+
+CompactPeers CompactPeersOf(std::shared_ptr<const v1::Snapshot> snapshot) {
+  CompactPeers compact = CompactPeersOf(*snapshot);
+  compact.source = std::move(snapshot);
+  return compact;
+}
+
+bool PeersCurrent(const NodeObservation& obs) {
+  return obs.latest_peers.valid && obs.latest != nullptr && obs.latest_peers.source == obs.latest;
 }
 
 }  // namespace guts::collector

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,14 @@ uint32_t KeyHost(uint64_t key);
 uint64_t ReachableHash(const std::vector<uint64_t>& keys);
 
 // `snapshot`'s PeerViews and reachable probes as keys. `valid` is false when any of them has
-// no key (the analysis then reads the snapshot itself).
+// no key (the analysis then reads the snapshot itself). `source` is left null: such peers are
+// never current for a node (PeersCurrent).
 CompactPeers CompactPeersOf(const guts::diag::v1::Snapshot& snapshot);
+// The same, with `source` = `snapshot` (not null): what the fleet state stores beside it.
+CompactPeers CompactPeersOf(std::shared_ptr<const guts::diag::v1::Snapshot> snapshot);
+
+// Whether `obs.latest_peers` were made from `obs.latest` itself (valid, and their source is the
+// same snapshot object). Reads the two pointers only, never the snapshot message.
+bool PeersCurrent(const NodeObservation& obs);
 
 }  // namespace guts::collector

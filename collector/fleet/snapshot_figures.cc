@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -88,8 +89,15 @@ SnapshotFigures SnapshotFiguresOf(const v1::Snapshot& snapshot) {
   return f;
 }
 
+SnapshotFigures SnapshotFiguresOf(std::shared_ptr<const v1::Snapshot> snapshot) {
+  SnapshotFigures f = SnapshotFiguresOf(*snapshot);
+  f.source = std::move(snapshot);
+  return f;
+}
+
 bool FiguresCurrent(const NodeObservation& obs) {
-  return obs.latest_figures.valid && obs.latest_figures.seq == LatestOf(obs).seq();
+  return obs.latest_figures.valid && obs.latest != nullptr &&
+         obs.latest_figures.source == obs.latest;
 }
 
 }  // namespace guts::collector

@@ -97,7 +97,7 @@ TEST(PeerAddressTest, CompactPeersResolveToTheSameNodesAsThePeerViews) {
   EXPECT_EQ(from_views.Find("v4"), 4);
   EXPECT_EQ(from_views.Find("v7"), -1);
 
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
   EXPECT_TRUE(view.nodes[0].latest_peers.valid);
   ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
 }
@@ -112,12 +112,29 @@ TEST(PeerAddressTest, CompactPeersOfAnOlderSnapshotAreIgnored) {
   ExpectSameResolution(from_views, BuildFleetModel(view, AnalysisConfig{}));
 }
 
+// Compact peers of a snapshot that was replaced by another of the same seq, left as they were,
+// are not the new snapshot's: the model reads the new one's PeerViews (a check by seq alone
+// took the stale sessions).
+TEST(PeerAddressTest, CompactPeersOfAReplacedSnapshotOfTheSameSeqAreIgnored) {
+  FleetView view = MixedView();
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
+  ASSERT_TRUE(PeersCurrent(view.nodes[0]));
+  MutableLatest(view.nodes[0]).clear_peers();  // a new snapshot object, seq 7 as before
+  ASSERT_EQ(view.nodes[0].latest_peers.seq, view.nodes[0].latest->seq());
+  EXPECT_FALSE(PeersCurrent(view.nodes[0]));
+  FleetModel model = BuildFleetModel(view, AnalysisConfig{});
+  EXPECT_TRUE(model.nodes[0].sessions.empty());
+  FleetView bare = view;
+  for (NodeObservation& n : bare.nodes) n.latest_peers = CompactPeers{};
+  ExpectSameResolution(BuildFleetModel(bare, AnalysisConfig{}), model);
+}
+
 // The analyzer keeps the address book and the last model's storage between ticks; a moved
 // node, a changed validator address, a node joining or leaving must show at once, as if the
 // model were built from scratch.
 TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins) {
   FleetView view = MixedView();
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
   ModelMemory memory;
   std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
   auto check = [&](const char* step) {
@@ -139,7 +156,7 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
   view.nodes.push_back(joined);
   numbers.push_back(6);
   MutableLatest(view.nodes[0]).add_peers()->set_remote_addr("10.0.0.7:9000");
-  view.nodes[0].latest_peers = CompactPeersOf(*view.nodes[0].latest);
+  view.nodes[0].latest_peers = CompactPeersOf(view.nodes[0].latest);
   check("joined");
   EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}, numbers, memory).nodes[0].sessions.back(), 6);
   view.nodes.erase(view.nodes.begin() + 1);  // v1 leaves
@@ -174,7 +191,7 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
   auto check = [&](const char* step) -> FleetModel {
     SCOPED_TRACE(step);
     for (NodeObservation& n : view.nodes) {
-      if (n.latest != nullptr) n.latest_peers = CompactPeersOf(*n.latest);
+      if (n.latest != nullptr) n.latest_peers = CompactPeersOf(n.latest);
     }
     FleetModel remembered = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
     FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});
@@ -235,7 +252,7 @@ TEST(PeerAddressTest, RememberedResolutionFollowsAgesAndChangedSessions) {
 // the remembered resolution still stands and was taken at the same index one build before.
 TEST(PeerAddressTest, FactsNotRecycledTakeTheRememberedListsAgain) {
   FleetView view = MixedView();
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(*n.latest);
+  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(n.latest);
   ModelMemory memory;
   const std::vector<uint32_t> numbers = {0, 1, 2, 3, 4, 5};
   const FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});

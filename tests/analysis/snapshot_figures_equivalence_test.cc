@@ -2,6 +2,7 @@
 // made at ingest (collector/fleet/snapshot_figures.h) as from the snapshots themselves.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
 #include <string>
 
@@ -52,13 +53,15 @@ FleetView OddFleet(int tick) {
   never.node_id = "v9";
   never.hello.set_p2p_addr("10.0.0.99:9000");
   view.nodes.push_back(never);
-  for (NodeObservation& n : view.nodes) n.latest_peers = CompactPeersOf(LatestOf(n));
+  for (NodeObservation& n : view.nodes) {
+    if (n.latest != nullptr) n.latest_peers = CompactPeersOf(n.latest);
+  }
   return view;
 }
 
 FleetView WithFigures(FleetView view) {
   for (NodeObservation& n : view.nodes) {
-    if (n.latest != nullptr) n.latest_figures = SnapshotFiguresOf(*n.latest);
+    if (n.latest != nullptr) n.latest_figures = SnapshotFiguresOf(n.latest);
   }
   return view;
 }
@@ -131,6 +134,46 @@ TEST(SnapshotFiguresTest, FiguresOfAnOlderSnapshotAreIgnored) {
   FleetModel model = BuildFleetModel(view, AnalysisConfig{});
   EXPECT_EQ(model.made_figures.size(), 8u);
   ExpectSameFacts(BuildFleetModel(bare, AnalysisConfig{}), model);
+}
+
+// A hand-built view whose snapshot is replaced by another of the same seq, its figures left as
+// they were: the figures are of the old snapshot object, so the model makes its own from the
+// new one (a check by seq alone took the stale ones).
+TEST(SnapshotFiguresTest, FiguresOfAReplacedSnapshotOfTheSameSeqAreIgnored) {
+  FleetView view = WithFigures(OddFleet(3));
+  NodeObservation& node = view.nodes[5];
+  const uint64_t stale_height = node.latest_figures.finalized_height;
+  v1::Snapshot& edited = MutableLatest(node);  // a new snapshot object, the same seq
+  edited.mutable_consensus()->set_finalized_height(stale_height + 1000);
+  ASSERT_EQ(node.latest_figures.seq, node.latest->seq());
+  EXPECT_FALSE(FiguresCurrent(node));
+  FleetModel model = BuildFleetModel(view, AnalysisConfig{});
+  EXPECT_EQ(model.made_figures.size(), 1u);
+  EXPECT_EQ(model.nodes[5].height, stale_height + 1000);
+  // Replaced by assignment, not MutableLatest, likewise.
+  node.latest_figures = SnapshotFiguresOf(node.latest);
+  ASSERT_TRUE(FiguresCurrent(node));
+  auto other = std::make_shared<v1::Snapshot>(*node.latest);
+  other->mutable_consensus()->set_finalized_height(stale_height + 2000);
+  node.latest = other;
+  EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}).nodes[5].height, stale_height + 2000);
+}
+
+// The figures hold the snapshot they were made from, so it cannot be freed and its address
+// taken by a later snapshot that would then pass for it.
+TEST(SnapshotFiguresTest, FiguresKeepTheirSnapshotAlive) {
+  NodeObservation node;
+  MutableLatest(node).set_seq(4);
+  node.latest_figures = SnapshotFiguresOf(node.latest);
+  EXPECT_TRUE(FiguresCurrent(node));
+  std::weak_ptr<const v1::Snapshot> old = node.latest;
+  MutableLatest(node).set_seq(5);  // the old snapshot's last holder besides the figures
+  EXPECT_FALSE(old.expired());
+  EXPECT_FALSE(FiguresCurrent(node));
+  EXPECT_FALSE(FiguresCurrent(NodeObservation{}));
+  // Figures of a bare message name no snapshot: never current.
+  node.latest_figures = SnapshotFiguresOf(*node.latest);
+  EXPECT_FALSE(FiguresCurrent(node));
 }
 
 TEST(SnapshotFiguresTest, AnalyzerGivesTheSameVerdictsFromFiguresAsFromSnapshots) {

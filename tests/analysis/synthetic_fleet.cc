@@ -374,8 +374,8 @@ FleetView SyntheticFleet::View() const {
     }
     if (n.api_read_failed) s.clear_consensus();
     if (made_at_ingest_) {
-      obs.latest_peers = CompactPeersOf(*obs.latest);
-      obs.latest_figures = SnapshotFiguresOf(*obs.latest);
+      obs.latest_peers = CompactPeersOf(obs.latest);
+      obs.latest_figures = SnapshotFiguresOf(obs.latest);
     }
     view.nodes.push_back(std::move(obs));
   }
