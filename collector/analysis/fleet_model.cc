@@ -297,10 +297,12 @@ struct ModelMemory::ResolvedPeers {
   // Per session: an index into `sessions`, kNoNode, or kUnobserved - k for unobserved k.
   static constexpr int32_t kNoNode = -1;
   static constexpr int32_t kUnobserved = -2;
-  static constexpr uint64_t kInbound = uint64_t{1} << 63;  // address keys use 49 bits
 
-  uint64_t book = 0;                   // AddressBook::generation; 0: nothing resolved
-  std::vector<uint64_t> session_keys;  // PeerSession::remote, | kInbound when inbound
+  uint64_t book = 0;  // AddressBook::generation; 0: nothing resolved
+  // The sessions as their count and CompactPeers::sessions_hash, made at ingest: comparing a
+  // remembered copy of every session's key read three more cache lines a node on every tick.
+  size_t session_count = 0;
+  uint64_t sessions_hash = 0;
   std::vector<int32_t> slot;
   std::vector<int> sessions;  // the nodes of the sessions, sorted, unique
   // The probes' keys as their size and CompactPeers::reachable_hash: an agent probing every
@@ -316,12 +318,8 @@ struct ModelMemory::ResolvedPeers {
   uint64_t reachable_build = 0;
   int reachable_index = -1;
 
-  static uint64_t KeyOf(const PeerSession& s) { return s.remote | (s.inbound ? kInbound : 0); }
-
-  // What Matches and Apply read of this resolution besides its head: the session keys, the
-  // slots and the sessions.
+  // What Apply reads of this resolution besides its head: the slots and the sessions.
   void PrefetchLists() const {
-    PrefetchLines(session_keys.data(), session_keys.size() * sizeof(uint64_t));
     PrefetchLines(slot.data(), slot.size() * sizeof(int32_t));
     PrefetchLines(sessions.data(), sessions.size() * sizeof(int));
     // Copied into the unobserved validators' lists: an agent probing every validator resolves
@@ -331,24 +329,19 @@ struct ModelMemory::ResolvedPeers {
   }
 
   bool Matches(const CompactPeers& peers, uint64_t now_book) const {
-    if (book != now_book || peers.sessions.size() != session_keys.size() ||
-        peers.reachable.size() != reachable_count || peers.reachable_hash != reachable_hash) {
-      return false;
-    }
-    for (size_t k = 0; k < session_keys.size(); ++k) {
-      if (KeyOf(peers.sessions[k]) != session_keys[k]) return false;
-    }
-    return true;
+    return book == now_book && peers.sessions.size() == session_count &&
+           peers.sessions_hash == sessions_hash && peers.reachable.size() == reachable_count &&
+           peers.reachable_hash == reachable_hash;
   }
 
   void Resolve(const CompactPeers& peers, const PeerIdentity& identity, int self, int n,
                uint64_t now_book) {
     book = now_book;
-    session_keys.clear();
+    session_count = peers.sessions.size();
+    sessions_hash = peers.sessions_hash;
     slot.clear();
     sessions.clear();
     for (const PeerSession& peer : peers.sessions) {
-      session_keys.push_back(KeyOf(peer));
       const int other = identity.ResolveKey(peer.remote, peer.inbound);
       slot.push_back(other);  // the node for now; made a slot below
       if (other >= 0 && other < n && other != self) sessions.push_back(other);

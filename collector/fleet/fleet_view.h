@@ -50,7 +50,10 @@ struct CompactPeers {
   // message. PeersCurrent compares it with NodeObservation::latest: see SnapshotFigures::source.
   std::shared_ptr<const guts::diag::v1::Snapshot> source;
   std::vector<PeerSession> sessions;  // in PeerView order
-  std::vector<uint64_t> reachable;    // keys of the probes that connected, in probe order
+  // SessionsHash(sessions) (peer_address.h): with the count, what the analysis compares to the
+  // sessions it resolved last, instead of reading a remembered copy of every session's key.
+  uint64_t sessions_hash = 0;
+  std::vector<uint64_t> reachable;  // keys of the probes that connected, in probe order
   // ReachableHash(reachable) (peer_address.h): the analysis compares this to the last
   // snapshot's instead of the ~100 keys of a fleet whose agents probe every validator.
   uint64_t reachable_hash = 0;

@@ -65,16 +65,33 @@ std::optional<uint64_t> AddressKey(std::string_view addr) {
 
 uint32_t KeyHost(uint64_t key) { return static_cast<uint32_t>(key >> kIpShift); }
 
+namespace {
+
 // Each key through the splitmix64 finalizer (so keys one bit apart land far apart), folded in
 // order with a multiply: a reordered, changed, added or dropped key changes the hash.
+uint64_t HashStart(size_t count) { return 0x9e3779b97f4a7c15ULL ^ count; }
+
+uint64_t HashAdd(uint64_t hash, uint64_t key) {
+  uint64_t x = key + 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return (hash ^ x) * 0x100000001b3ULL + 0x2545f4914f6cdd1dULL;
+}
+
+}  // namespace
+
 uint64_t ReachableHash(const std::vector<uint64_t>& keys) {
-  uint64_t hash = 0x9e3779b97f4a7c15ULL ^ keys.size();
-  for (uint64_t key : keys) {
-    uint64_t x = key + 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    hash = (hash ^ x) * 0x100000001b3ULL + 0x2545f4914f6cdd1dULL;
+  uint64_t hash = HashStart(keys.size());
+  for (uint64_t key : keys) hash = HashAdd(hash, key);
+  return hash;
+}
+
+uint64_t SessionsHash(const std::vector<PeerSession>& sessions) {
+  // Address keys use 49 bits: the direction goes in the top one.
+  uint64_t hash = HashStart(sessions.size());
+  for (const PeerSession& s : sessions) {
+    hash = HashAdd(hash, s.remote | (s.inbound ? uint64_t{1} << 63 : 0));
   }
   return hash;
 }
@@ -96,6 +113,7 @@ CompactPeers CompactPeersOf(const v1::Snapshot& snapshot) {
     if (!key) return CompactPeers{};
     compact.reachable.push_back(*key);
   }
+  compact.sessions_hash = SessionsHash(compact.sessions);
   compact.reachable_hash = ReachableHash(compact.reachable);
   compact.valid = true;
   return compact;

@@ -85,6 +85,29 @@ TEST(PeerAddressTest, ReachableHashFollowsEveryKeyAndTheirOrder) {
   EXPECT_EQ(CompactPeersOf(s).reachable_hash, ReachableHash({a}));
 }
 
+// The analysis keeps a node's resolved sessions while their count and SessionsHash stay: a
+// session's address, its direction, or the order changing must change the hash.
+TEST(PeerAddressTest, SessionsHashSeesAddressDirectionAndOrder) {
+  const uint64_t a = *AddressKey("10.0.0.2:9000");
+  const uint64_t b = *AddressKey("10.0.0.3:9000");
+  const PeerSession out_a{.remote = a, .last_data_recv_age_ms = 5, .inbound = false};
+  const PeerSession out_b{.remote = b, .last_data_recv_age_ms = 5, .inbound = false};
+  PeerSession in_b = out_b;
+  in_b.inbound = true;
+  PeerSession aged_b = out_b;
+  aged_b.last_data_recv_age_ms = 90000;  // ages are read anew each tick: not hashed
+  EXPECT_EQ(SessionsHash({out_a, out_b}), SessionsHash({out_a, aged_b}));
+  EXPECT_NE(SessionsHash({out_a, out_b}), SessionsHash({out_b, out_a}));
+  EXPECT_NE(SessionsHash({out_a, out_b}), SessionsHash({out_a, in_b}));
+  EXPECT_NE(SessionsHash({out_a, out_b}), SessionsHash({out_a, out_a}));
+  EXPECT_NE(SessionsHash({out_a}), SessionsHash({}));
+
+  v1::Snapshot s;
+  s.add_peers()->set_remote_addr("10.0.0.2:9000");
+  s.add_peers()->set_remote_addr("10.0.0.3:9000");
+  EXPECT_EQ(CompactPeersOf(s).sessions_hash, SessionsHash({out_a, out_b}));
+}
+
 TEST(PeerAddressTest, OneIpv6PeerLeavesTheSnapshotToTheAnalysis) {
   v1::Snapshot s;
   s.add_peers()->set_remote_addr("10.0.0.2:9000");
