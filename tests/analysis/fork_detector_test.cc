@@ -2,6 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "tests/analysis/detector_harness.h"
 
 namespace guts::collector::testing {
@@ -23,6 +27,48 @@ TEST(ForkDetectorTest, TwoBlockIdsAtOneHeightIsOneForkNamingBothGroups) {
   EXPECT_EQ(verdicts[0].severity, v1::P1);
   ASSERT_THAT(verdicts[0].groups, SizeIs(2));
   EXPECT_EQ(verdicts[0].nodes, fleet.Names(1, 7));
+}
+
+std::vector<std::string> NodesOf(const v1::NodeGroup& group) {
+  return {group.nodes().begin(), group.nodes().end()};
+}
+
+// The detector's state checks each node against the block the node before it in the view
+// reported: nodes of the two chains alternating in the view must still each count for their own.
+TEST(ForkDetectorTest, ForkedNodesBetweenTheOthersInTheViewEachCountForTheirOwnBlock) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("fork");
+  harness.Run(fleet, 20);
+  fleet.Fork({"v2", "v4", "v6"});
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  ASSERT_THAT(verdicts[0].groups, SizeIs(2));
+  std::vector<std::vector<std::string>> groups = {NodesOf(verdicts[0].groups[0]),
+                                                  NodesOf(verdicts[0].groups[1])};
+  std::sort(groups.begin(), groups.end());
+  EXPECT_THAT(groups,
+              ElementsAre(ElementsAre("v1", "v3", "v5", "v7"), ElementsAre("v2", "v4", "v6")));
+  EXPECT_EQ(verdicts[0].nodes, fleet.Names(1, 7));
+}
+
+// A chain slower than the ticks: every node reports the same block tick after tick, and the
+// sighting's list of nodes folds each tick's reporters in once.
+TEST(ForkDetectorTest, AForkReportedTickAfterTickNamesEachNodeOnce) {
+  SyntheticFleet fleet(12);
+  DetectorHarness harness("fork");
+  harness.Run(fleet, 20);
+  fleet.Fork({"v10", "v3", "v5"});
+  harness.Run(fleet, 1);  // every node one block on: the fork's first height
+  fleet.SetAllRates(0);
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 6);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  ASSERT_THAT(verdicts[0].groups, SizeIs(2));
+  std::vector<std::vector<std::string>> groups = {NodesOf(verdicts[0].groups[0]),
+                                                  NodesOf(verdicts[0].groups[1])};
+  std::sort(groups.begin(), groups.end());
+  EXPECT_THAT(groups,
+              ElementsAre(ElementsAre("v1", "v11", "v12", "v2", "v4", "v6", "v7", "v8", "v9"),
+                          ElementsAre("v10", "v3", "v5")));
 }
 
 }  // namespace
