@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -414,8 +415,31 @@ void AssessUnobserved(const FleetModel& model, const std::vector<Verdict>& verdi
   }
 }
 
+// The groups of this tick's split verdict when they are `sides` as SideGroup makes them, else
+// null. The partition detector's split verdict (SplitVerdict) lists every side of NetworkSides,
+// in order, as SideGroup made it: the same groups the topology lists as its components. Checked
+// by kind, count, sizes and weights, so that a verdict of another shape is never taken.
+std::vector<v1::NodeGroup>* SplitGroupsOf(std::vector<Verdict>& verdicts,
+                                          const std::vector<NetworkSide>& sides) {
+  for (Verdict& v : verdicts) {
+    if (v.kind != v1::PARTITION && v.kind != v1::PARTITION_NO_QUORUM) continue;
+    if (v.groups.size() != sides.size()) return nullptr;
+    for (size_t c = 0; c < sides.size(); ++c) {
+      const v1::NodeGroup& g = v.groups[c];
+      if (static_cast<size_t>(g.nodes_size()) != sides[c].size() || g.weight() != sides[c].weight) {
+        return nullptr;
+      }
+    }
+    return &v.groups;
+  }
+  return nullptr;
+}
+
+// `verdicts`: the tick's, read by everything else already: a split verdict's groups are moved
+// into the components rather than made a second time (on a split of 10 000 nodes, 10 000 names
+// allocated, copied and freed once more each tick).
 void BuildTopology(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
-                   v1::Topology& topo) {
+                   std::vector<Verdict>& verdicts, v1::Topology& topo) {
   topo.set_total_weight(model.total_weight);
   topo.set_quorum_weight(model.quorum_weight);
   topo.set_mode(model.mode);
@@ -430,8 +454,10 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
     topo.add_nodes(u.entry->name);
     topo.add_unobserved(u.entry->name);
   }
-  for (const NetworkSide& side : NetworkSides(model, graph)) {
-    *topo.add_components() = SideGroup(model, side);
+  const std::vector<NetworkSide> sides = NetworkSides(model, graph);
+  std::vector<v1::NodeGroup>* split = SplitGroupsOf(verdicts, sides);
+  for (size_t c = 0; c < sides.size(); ++c) {
+    *topo.add_components() = split != nullptr ? std::move((*split)[c]) : SideGroup(model, sides[c]);
   }
   for (int u : graph.cut_vertices) topo.add_bridges(*model.nodes[u].id);
   for (const auto& [from, to] : graph.one_way)
@@ -625,7 +651,8 @@ AnalysisResult Analyzer::Tick(const FleetView& view) {
   result.open_incidents = std::move(changes.open);
   result.changed_incidents = std::move(changes.changed);
 
-  BuildTopology(model, graph, s.config, result.topology);
+  // Last to read the verdicts: it takes the split verdict's groups.
+  BuildTopology(model, graph, s.config, verdicts, result.topology);
   AddBridgedGroups(partial ? &*partial : nullptr, result.topology);
   UpdateHistory(model, graph, s.config, s.history);
   for (size_t d = 0; d < detectors.size(); ++d) {

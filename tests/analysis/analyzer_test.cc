@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "collector/analysis/fleet_model.h"
+#include "collector/analysis/network_sides.h"
+#include "collector/analysis/peer_graph.h"
 #include "tests/analysis/synthetic_fleet.h"
 
 namespace guts::collector {
@@ -47,6 +50,40 @@ TEST(AnalyzerTest, EachNodeOfASplitOfTwelveSaysItsOwnSide) {
   for (const char* node : {"v2", "v3", "v6"}) EXPECT_EQ(reason(node), reason("v1")) << node;
   for (const char* node : {"v8", "v10", "v11", "v12"})
     EXPECT_EQ(reason(node), reason("v7")) << node;
+}
+
+// The topology of a split lists the sides the split verdict lists (the analyzer moves that
+// verdict's groups into it rather than making them twice): each tick's components are the sides
+// of that tick's own view, in order, with their members, weights and heights.
+TEST(AnalyzerTest, ASplitsTopologyListsThatTicksSidesAsComponents) {
+  testing::SyntheticFleet fleet(12);
+  const AnalysisConfig config = testing::TestConfig();
+  Analyzer analyzer(config);
+  testing::Timeline warmup;
+  RunTicks(analyzer, fleet, 20, warmup);
+  fleet.Cut(fleet.Names(1, 7), fleet.Names(8, 12));
+  bool split_open = false;
+  for (int tick = 0; tick < 8; ++tick) {
+    fleet.Step();
+    const FleetView view = fleet.View();
+    const AnalysisResult result = analyzer.Tick(view);
+    for (const auto& inc : result.open_incidents) {
+      split_open = split_open || inc.kind() == ::guts::diag::v1::PARTITION_NO_QUORUM;
+    }
+    const FleetModel model = BuildFleetModel(view, config);
+    const PeerGraph graph = BuildPeerGraph(model);
+    std::vector<std::string> sides;
+    for (const NetworkSide& side : NetworkSides(model, graph)) {
+      sides.push_back(testing::Deterministic(SideGroup(model, side)));
+    }
+    ASSERT_EQ(sides.size(), 2u) << "tick " << tick;
+    std::vector<std::string> components;
+    for (const auto& c : result.topology.components()) {
+      components.push_back(testing::Deterministic(c));
+    }
+    EXPECT_EQ(components, sides) << "tick " << tick;
+  }
+  EXPECT_TRUE(split_open);  // the split verdict was there to take the groups from
 }
 
 TEST(AnalyzerTest, NodeNeverReportedIsUnknown) {
