@@ -282,6 +282,7 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
     if (!f.has_snapshot) {
       a.state = v1::UNKNOWN;
       a.reason = "no snapshot yet";
+      a.before_first_snapshot = true;
     } else if (f.silent && model.blindness.blind) {
       a.state = v1::UNKNOWN;
       a.reason = absl::StrCat("no snapshot for ", SecondsText(f.silence), "; ", model.blindness.why,

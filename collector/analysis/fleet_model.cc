@@ -145,11 +145,11 @@ void PrefetchLines(const void* at, size_t bytes) {
 
 // The main pass follows three chains of pointers per node, each a cache miss a level: the
 // observation's lines (PrefetchBody), then the samples window's vector (in its shared_ptr's
-// allocation) and the remembered resolution's lists (PrefetchLists), then the samples, the
-// compact sessions and the remembered session keys (PrefetchData). Each stage reads only
-// pointers the stage before brought in, so none of them stalls on a load: loading a pointer to
-// prefetch behind it left Follow and Matches waiting on the window's vector and the keys (a
-// sixth of the model).
+// allocation) and the remembered resolution's lists (PrefetchLists), then the last samples and
+// the compact sessions. Each stage reads only pointers the stage before brought in, so none of
+// them stalls on a load: loading a pointer to prefetch behind it left Follow and Matches
+// waiting on the window's vector and the session keys (a sixth of the model, when Matches
+// still compared every key).
 void PrefetchBody(const NodeObservation& obs) {
   __builtin_prefetch(&obs.latest_figures);
   __builtin_prefetch(reinterpret_cast<const char*>(&obs.latest_figures) + 64);

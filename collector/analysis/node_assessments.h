@@ -37,6 +37,9 @@ struct NodeAssessment {
   uint64_t weight = 0;
   uint32_t peers_heard = 0;
   uint32_t peers_expected = 0;
+  // The tick ran before any snapshot of the node had arrived (UNKNOWN, "no snapshot yet"). A
+  // reader holding a newer snapshot of it knows more than this assessment does.
+  bool before_first_snapshot = false;
 };
 
 class NodeAssessments {

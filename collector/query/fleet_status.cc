@@ -70,6 +70,12 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
   }
   row.set_memory_rss_bytes(sys.node_rss_bytes());
   row.set_memory_limit_bytes(sys.cgroup_memory_max_bytes());
+  // The last tick ran before this node's first snapshot came in: its "no snapshot yet" no
+  // longer holds beside the snapshot shown. Until the next tick judges the node, the row is
+  // judged as without an analysis (the last-seen rule below), as every row is at start-up.
+  if (assessment != nullptr && assessment->before_first_snapshot && node.latest != nullptr) {
+    assessment = nullptr;
+  }
   if (assessment != nullptr) {
     row.set_state(assessment->state);
     row.set_state_reason(assessment->reason);

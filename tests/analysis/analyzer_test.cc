@@ -95,6 +95,8 @@ TEST(AnalyzerTest, NodeNeverReportedIsUnknown) {
   view.nodes.push_back(node);
   AnalysisResult result = analyzer.Tick(view);
   EXPECT_EQ(result.nodes.at("v1").state, guts::diag::v1::UNKNOWN);
+  // So that fleet status can tell this from a judged UNKNOWN once the first snapshot is in.
+  EXPECT_TRUE(result.nodes.at("v1").before_first_snapshot);
 }
 
 // The collector hands the analysis peers and figures made at ingest; views built by hand carry

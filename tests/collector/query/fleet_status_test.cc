@@ -80,6 +80,28 @@ TEST(FleetStatusTest, OneNodesRowCarriesTheLagTheAnalysisFound) {  // gutsctl no
   EXPECT_EQ(MakeNodeStatus(view.nodes[3], &lagging, now, kHeard).lag(), 6u);
 }
 
+// A node whose first snapshot came in after the last tick: that tick's "no snapshot yet" is
+// not shown beside the snapshot's seq and height; the row is judged as without an analysis.
+TEST(FleetStatusTest, AnAssessmentFromBeforeTheFirstSnapshotGivesWayToTheSnapshot) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  FleetView view = FourValidators({10, 10, 10, 10}, {now, now, now, now}, now);
+  NodeAssessment before{
+      .state = v1::UNKNOWN, .reason = "no snapshot yet", .before_first_snapshot = true};
+  v1::NodeStatus row = MakeNodeStatus(view.nodes[2], &before, now, kHeard);
+  EXPECT_EQ(row.state(), v1::HEALTHY);
+  EXPECT_EQ(row.state_reason(), "");
+  EXPECT_EQ(row.height(), 10u);
+  // Still without a snapshot, the assessment stands.
+  NodeObservation waiting;
+  waiting.node_id = "v5";
+  row = MakeNodeStatus(waiting, &before, now, kHeard);
+  EXPECT_EQ(row.state(), v1::UNKNOWN);
+  EXPECT_EQ(row.state_reason(), "no snapshot yet");
+  // Any other UNKNOWN (silence not judged while the collector is blind) stands too.
+  NodeAssessment blind{.state = v1::UNKNOWN, .reason = "no snapshot for 9 s; collector blind"};
+  EXPECT_EQ(MakeNodeStatus(view.nodes[2], &blind, now, kHeard).state(), v1::UNKNOWN);
+}
+
 TEST(FleetStatusTest, WithoutAnAnalysisTheLastSeenRuleDecidesWhoCounts) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   FleetView view = FourValidators({10, 10, 9, 3}, {now, now, now, now - absl::Minutes(1)}, now);
