@@ -67,10 +67,11 @@ uint32_t KeyHost(uint64_t key) { return static_cast<uint32_t>(key >> kIpShift); 
 
 namespace {
 
-// Each key through the splitmix64 finalizer (so keys one bit apart land far apart), folded in
-// order with a multiply: a reordered, changed, added or dropped key changes the hash.
+// The hashes of a list of keys (ReachableHash, SessionsHash) start from the list's length...
 uint64_t HashStart(size_t count) { return 0x9e3779b97f4a7c15ULL ^ count; }
 
+// ...and take each key through the splitmix64 finalizer (so keys one bit apart land far apart),
+// folded in order with a multiply: a reordered, changed, added or dropped key changes the hash.
 uint64_t HashAdd(uint64_t hash, uint64_t key) {
   uint64_t x = key + 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
