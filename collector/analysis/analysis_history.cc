@@ -8,6 +8,13 @@ namespace guts::collector {
 namespace v1 = ::guts::diag::v1;
 
 std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& history) {
+  // The fleet state's nodes and their order as the last tick saw them: no id is read (comparing
+  // every node's id with its last name fetched two cold strings a node).
+  if (view.identity_generation != 0 &&
+      view.identity_generation == history.last_identity_generation &&
+      history.last_numbers.size() == view.nodes.size()) {
+    return history.last_numbers;
+  }
   std::vector<uint32_t> numbers(view.nodes.size());
   const std::vector<uint32_t>& last = history.last_numbers;
   // Each id heads an observation far from the last (the tick's first pass over the view): a
@@ -25,6 +32,7 @@ std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& histor
     numbers[i] = it->second;
   }
   history.last_numbers = numbers;
+  history.last_identity_generation = view.identity_generation;
   return numbers;
 }
 

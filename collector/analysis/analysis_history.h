@@ -53,6 +53,9 @@ struct AnalysisHistory {
   std::vector<std::string> names;  // number -> node id
   // The last tick's numbers in view order: a node at the same place as before needs no lookup.
   std::vector<uint32_t> last_numbers;
+  // The last view's FleetView::identity_generation (0: not known): a view of the same one holds
+  // the same nodes in the same order, and takes last_numbers as they are.
+  uint64_t last_identity_generation = 0;
   // By stable number; Node() is the lookup.
   std::vector<NodeHistory> nodes;
   // What the fleet model keeps between ticks (arrival windows, the address book).

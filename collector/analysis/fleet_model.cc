@@ -216,10 +216,19 @@ void SortUnique(std::vector<int>& v) {
 }  // namespace
 
 // The last tick's validator set and PeerIdentity with what they were built from: rebuilt only
-// when a node's number, P2P address or identity facts, or the API's validator list changed.
+// when a node's number, P2P address, role or identity facts, or the API's validator list
+// changed.
 struct ModelMemory::AddressBook {
   std::vector<uint32_t> numbers;  // node at each view index
   std::vector<std::string> p2p_addrs;
+  // Whether each node's Hello gives it a validator's role (any but "observer"), by view index:
+  // the validators when the agents are the only source (a role change rebuilds their weights).
+  std::vector<char> validator_roles;
+  // The FleetView::identity_generation of the last view the book was built from or checked
+  // against (0: not known), and whether that view was in id order. A view of the same
+  // generation has the same nodes, order and Hellos: its addresses and roles are not compared.
+  uint64_t identity_generation = 0;
+  bool in_id_order = false;
   std::vector<std::pair<std::string, std::string>> validators;  // the API list: name, addr
   bool has_validators = false;
   uint64_t signature = 0;
@@ -242,8 +251,13 @@ struct ModelMemory::AddressBook {
         if (val.name() != validators[k].first || val.addr() != validators[k].second) return false;
       }
     }
+    if (view.identity_generation != 0 && view.identity_generation == identity_generation) {
+      return true;
+    }
     for (size_t i = 0; i < p2p_addrs.size(); ++i) {
-      if (view.nodes[i].hello.p2p_addr() != p2p_addrs[i]) return false;
+      const v1::Hello& hello = view.nodes[i].hello;
+      if (hello.p2p_addr() != p2p_addrs[i]) return false;
+      if ((hello.role() != "observer") != static_cast<bool>(validator_roles[i])) return false;
     }
     return true;
   }
@@ -258,10 +272,12 @@ struct ModelMemory::AddressBook {
     numbers = now_numbers;
     signature = now_signature;
     p2p_addrs.resize(n);
+    validator_roles.resize(n);
     identity = PeerIdentity();
     identity.Reserve(n);
     for (size_t i = 0; i < n; ++i) {
       p2p_addrs[i] = view.nodes[i].hello.p2p_addr();
+      validator_roles[i] = view.nodes[i].hello.role() != "observer";
       identity.Add(p2p_addrs[i], static_cast<int>(i));
     }
     has_validators = api != nullptr;
@@ -431,8 +447,12 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.nodes.resize(n);
   model.hears_changed.assign(n, 0);
   // One pass over the view for the figures, the id order and the newest validator list: each
-  // pass over 10 000 observations misses the cache anew.
-  bool in_order = true;
+  // pass over 10 000 observations misses the cache anew. The order of a view of the identity
+  // generation the address book saw last is known without comparing the ids.
+  const ModelMemory::AddressBook& last_book = *memory.book_;
+  const bool order_known =
+      view.identity_generation != 0 && view.identity_generation == last_book.identity_generation;
+  bool in_order = order_known ? last_book.in_id_order : true;
   // The validator list of the newest epoch any node reports, and what the validator set is
   // resolved from: a change in any of them rebuilds the set and the address book.
   const v1::ValidatorSet* validators = nullptr;
@@ -452,7 +472,7 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.observation = &obs;
     f.id = &obs.node_id;
     f.number = numbers[i];
-    if (i > 0 && in_order) in_order = view.nodes[i - 1].node_id <= obs.node_id;
+    if (!order_known && i > 0 && in_order) in_order = view.nodes[i - 1].node_id <= obs.node_id;
     f.has_snapshot = obs.latest != nullptr;
     if (obs.latest == nullptr) {
       model.hears_changed[i] = !f.hears.empty();
@@ -495,6 +515,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   if (!book.Matches(view, numbers, validators, signature)) {
     book.Build(view, numbers, validators, signature, figures, config.operator_validators);
   }
+  book.identity_generation = view.identity_generation;
+  book.in_id_order = in_order;
   const PeerIdentity& identity = book.identity;
   model.validator_set = book.set;
   const ValidatorSet& set = *book.set;
@@ -502,8 +524,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.total_weight = set.total_weight;
   model.quorum_weight = set.quorum_weight;
   if (set.source == ValidatorSource::kAgents) {
-    for (NodeFacts& f : model.nodes) {
-      f.validator = f.observation->hello.role() != "observer";
+    for (int i = 0; i < n; ++i) {
+      NodeFacts& f = model.nodes[i];
+      f.validator = book.validator_roles[i];
       f.weight = f.validator ? 1 : 0;
     }
   } else {

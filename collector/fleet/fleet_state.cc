@@ -12,7 +12,24 @@ namespace guts::collector {
 using guts::diag::v1::Hello;
 using guts::diag::v1::Snapshot;
 
-FleetState::FleetState(size_t window) : window_(window) {}
+FleetState::FleetState(size_t window)
+    : window_(window), identity_generation_(NewIdentityGeneration()) {}
+
+NodeObservation& FleetState::NodeFor(const std::string& node_id) {
+  auto [it, added] = nodes_.try_emplace(node_id);
+  if (added) {
+    it->second.node_id = node_id;
+    identity_generation_ = NewIdentityGeneration();
+  }
+  return it->second;
+}
+
+void FleetState::SetHello(NodeObservation& node, Hello hello) {
+  // Every Hello stored counts as a change, even one equal to the last: an agent says it once a
+  // connection, and a change costs the analysis no more than one tick of comparisons.
+  node.hello = std::move(hello);
+  identity_generation_ = NewIdentityGeneration();
+}
 
 absl::Status FleetState::Restore(const Store& store, absl::Time now) {
   absl::StatusOr<std::vector<LatestNode>> latest = store.LatestAll();
@@ -22,9 +39,8 @@ absl::Status FleetState::Restore(const Store& store, absl::Time now) {
   absl::Duration reach = absl::Seconds(static_cast<int64_t>(window_) * 2);
   absl::MutexLock lock(&mu_);
   for (LatestNode& n : *latest) {
-    NodeObservation& node = nodes_[n.node_id];
-    node.node_id = n.node_id;
-    if (n.hello) node.hello = *std::move(n.hello);
+    NodeObservation& node = NodeFor(n.node_id);
+    if (n.hello) SetHello(node, *std::move(n.hello));
     node.first_seen = n.first_seen;
     node.connected = false;
     node.connection_changed = now;
@@ -48,9 +64,8 @@ absl::Status FleetState::Restore(const Store& store, absl::Time now) {
 
 void FleetState::Connected(const Hello& hello, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  NodeObservation& node = nodes_[hello.node_id()];
-  node.node_id = hello.node_id();
-  node.hello = hello;
+  NodeObservation& node = NodeFor(hello.node_id());
+  SetHello(node, hello);
   if (node.first_seen == absl::InfinitePast()) node.first_seen = now;
   node.connected = true;
   node.connection_changed = now;
@@ -110,8 +125,7 @@ void FleetState::Stored(std::vector<SnapshotRecord> records) {
   replaced.reserve(by_node.size());
   absl::MutexLock lock(&mu_);
   for (auto& [id, a] : by_node) {
-    NodeObservation& node = nodes_[id];
-    node.node_id = id;
+    NodeObservation& node = NodeFor(id);
     if (node.first_seen == absl::InfinitePast()) node.first_seen = a.first_seen;
     AddSamples(node, a.samples.data(), a.samples.size());
     SnapshotRecord& r = *a.newest;
@@ -137,6 +151,7 @@ FleetView FleetState::View(absl::Time now, bool with_samples) const {
   FleetView view;
   view.now = now;
   absl::MutexLock lock(&mu_);
+  view.identity_generation = identity_generation_;
   view.nodes.reserve(nodes_.size());
   for (const auto& [id, node] : nodes_) {
     if (with_samples) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,12 +54,20 @@ class FleetState {
 
   // Everything, sorted by node id; `collector` is left default for the caller. The latest
   // snapshots and sample windows are shared, not copied. Without samples (queries that do not
-  // need them) the view also leaves out latest_peers and latest_figures.
+  // need them) the view also leaves out latest_peers and latest_figures. Its
+  // identity_generation stays while no node joins, leaves or says a new Hello.
   FleetView View(absl::Time now, bool with_samples = true) const;
   // One node, or nullopt when it was never seen.
   std::optional<NodeObservation> Node(const std::string& node_id) const;
 
  private:
+  // The node, added (with its id) when not known yet. With SetHello the only way a node joins
+  // or its id or Hello changes: both take a new identity generation, so views can never carry
+  // one that a change of the fleet's nodes or Hellos left behind.
+  NodeObservation& NodeFor(const std::string& node_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetHello(NodeObservation& node, guts::diag::v1::Hello hello)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   static SnapshotSample SampleOf(const guts::diag::v1::Snapshot& s, absl::Time received);
   // Appends `count` samples to the node's window as a new window (bounded by `window_`).
   void AddSamples(NodeObservation& node, const SnapshotSample* added, size_t count) const
@@ -66,7 +75,10 @@ class FleetState {
 
   const size_t window_;
   mutable absl::Mutex mu_;
+  // Node ids and Hellos are written by NodeFor and SetHello only (see there).
   std::map<std::string, NodeObservation> nodes_ ABSL_GUARDED_BY(mu_);
+  // FleetView::identity_generation of the nodes_ as they are.
+  uint64_t identity_generation_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace guts::collector

@@ -199,6 +199,18 @@ struct FleetView {
   absl::Time now;                      // collector clock at the moment of the copy
   std::vector<NodeObservation> nodes;  // sorted by node_id
   CollectorHealth collector;
+  // Names the set of nodes, their ids and their Hellos as the fleet state held them: it takes a
+  // new generation (NewIdentityGeneration) whenever it adds or forgets a node or stores a
+  // Hello, so two views with the same generation hold the same nodes in the same order with the
+  // same Hellos. The analysis then keeps what it derived from them (the nodes' stable numbers,
+  // their id order, the address book, the validator roles) instead of comparing every node's id
+  // and P2P address on every tick (a twentieth of a 10 000-node tick). 0: not known (views
+  // built by hand), compared node by node. A view edited after View() must not keep it.
+  uint64_t identity_generation = 0;
 };
+
+// A new identity generation, never 0 and never handed out before in this process: no two fleet
+// states (nor a fleet state and a view made by hand) share one.
+uint64_t NewIdentityGeneration();
 
 }  // namespace guts::collector

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "collector/analysis/analysis_history.h"
 #include "tests/analysis/synthetic_fleet.h"
 
 namespace guts::collector {
@@ -106,6 +107,103 @@ TEST(FleetModelTest, QuorumHeightIsWhatTheQuorumWeightReached) {
   EXPECT_EQ(model.max_height, 80u);
   EXPECT_EQ(model.quorum_weight, 267u);
   EXPECT_EQ(model.quorum_height, 60u);  // v4 + v3 + v2 = 300 >= 267
+}
+
+// What the analyzer does with a view each tick (NumberNodes, then BuildFleetModel with its
+// memory), checked against a model built from scratch: the numbers name the view's nodes, and
+// what comes of the nodes' ids, order, P2P addresses and roles is the from-scratch model's.
+void ExpectTickAsFromScratch(const FleetView& view, AnalysisHistory& history,
+                             const std::string& step) {
+  SCOPED_TRACE(step);
+  const AnalysisConfig config;
+  const std::vector<uint32_t> numbers = NumberNodes(view, history);
+  FleetModel model = BuildFleetModel(view, config, numbers, history.model_memory);
+  const FleetModel scratch = BuildFleetModel(view, config);
+  ASSERT_EQ(numbers.size(), view.nodes.size());
+  ASSERT_EQ(model.nodes.size(), scratch.nodes.size());
+  for (size_t i = 0; i < view.nodes.size(); ++i) {
+    const std::string& id = view.nodes[i].node_id;
+    EXPECT_EQ(history.names.at(numbers[i]), id);
+    EXPECT_EQ(model.nodes[i].sessions, scratch.nodes[i].sessions) << id;
+    EXPECT_EQ(model.nodes[i].hears, scratch.nodes[i].hears) << id;
+    EXPECT_EQ(model.nodes[i].validator, scratch.nodes[i].validator) << id;
+    EXPECT_EQ(model.nodes[i].weight, scratch.nodes[i].weight) << id;
+  }
+  EXPECT_EQ(model.by_id, scratch.by_id);
+  EXPECT_EQ(model.rank, scratch.rank);
+  EXPECT_EQ(model.total_weight, scratch.total_weight);
+  EXPECT_EQ(model.quorum_weight, scratch.quorum_weight);
+  history.model_memory.Recycle(std::move(model));
+}
+
+// Nodes `ids` (in this order), each dialling every other at 10.0.0.<k + 1>:9000; the last is an
+// observer. No validator list: the agents' roles make the validators.
+FleetView DiallingView(const std::vector<std::string>& ids) {
+  FleetView view;
+  view.now = absl::FromUnixSeconds(1000);
+  for (size_t k = 0; k < ids.size(); ++k) {
+    NodeObservation& n = view.nodes.emplace_back();
+    n.node_id = ids[k];
+    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", k + 1, ":9000"));
+    n.hello.set_role(k + 1 == ids.size() ? "observer" : "validator");
+    n.last_received = view.now;
+    v1::Snapshot& s = MutableLatest(n);
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (j == k) continue;
+      v1::PeerView* p = s.add_peers();
+      p->set_direction(v1::PEER_DIRECTION_OUTBOUND);
+      p->set_remote_addr(absl::StrCat("10.0.0.", j + 1, ":9000"));
+      p->set_last_data_recv_age_ms(100);
+    }
+  }
+  return view;
+}
+
+// Views with identity generations, as the fleet state hands them out: a new P2P address or
+// role, a node leaving or joining comes with a new generation, and the analysis compares that
+// view node by node; one without a generation is always compared.
+TEST(FleetModelTest, AViewOfANewIdentityGenerationIsComparedNodeByNode) {
+  FleetView view = DiallingView({"v1", "v2", "v3", "v4"});
+  view.identity_generation = NewIdentityGeneration();
+  AnalysisHistory history;
+  ExpectTickAsFromScratch(view, history, "first tick");
+  ExpectTickAsFromScratch(view, history, "the same generation");
+
+  FleetView readdressed = view;
+  readdressed.nodes[1].hello.set_p2p_addr("10.0.0.22:9000");
+  readdressed.identity_generation = NewIdentityGeneration();
+  ExpectTickAsFromScratch(readdressed, history, "a new P2P address");
+
+  FleetView new_role = readdressed;
+  new_role.nodes[0].hello.set_role("observer");
+  new_role.identity_generation = NewIdentityGeneration();
+  ExpectTickAsFromScratch(new_role, history, "a new role");
+
+  FleetView left = new_role;
+  left.nodes.erase(left.nodes.begin() + 2);
+  left.identity_generation = NewIdentityGeneration();
+  ExpectTickAsFromScratch(left, history, "a node left");
+
+  FleetView joined = DiallingView({"a0", "v1", "v2", "v3", "v4"});
+  joined.identity_generation = NewIdentityGeneration();
+  ExpectTickAsFromScratch(joined, history, "a node joined");
+
+  FleetView unknown = view;
+  unknown.identity_generation = 0;
+  ExpectTickAsFromScratch(unknown, history, "no generation");
+  unknown.nodes[3].hello.set_role("validator");
+  ExpectTickAsFromScratch(unknown, history, "no generation, a new role");
+}
+
+// A view out of id order (the fleet state never makes one) keeps its order sorted while its
+// generation stands.
+TEST(FleetModelTest, AViewOutOfIdOrderStaysSortedWhileItsGenerationStands) {
+  FleetView view = DiallingView({"v3", "v1", "v2"});
+  view.identity_generation = NewIdentityGeneration();
+  AnalysisHistory history;
+  ExpectTickAsFromScratch(view, history, "first tick");
+  ExpectTickAsFromScratch(view, history, "the same generation");
+  EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}).by_id, (std::vector<int>{1, 2, 0}));
 }
 
 }  // namespace

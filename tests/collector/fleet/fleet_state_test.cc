@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "collector/analysis/analysis_history.h"
+#include "collector/analysis/fleet_model.h"
 
 namespace guts::collector {
 namespace {
@@ -135,6 +138,195 @@ TEST(FleetStateTest, RestoreRebuildsLatestHelloAndRecentSamplesFromTheStore) {
   EXPECT_EQ(SamplesOf(*v1).front().seq, 2u);
   store->reset();
   std::filesystem::remove_all(dir);
+}
+
+guts::diag::v1::Hello HelloOf(const std::string& node, const std::string& p2p_addr,
+                              const std::string& role = "validator") {
+  guts::diag::v1::Hello hello;
+  hello.set_node_id(node);
+  hello.set_p2p_addr(p2p_addr);
+  hello.set_role(role);
+  return hello;
+}
+
+// Every node joining and every Hello stored takes a new identity generation; snapshots, the
+// stream closing and views leave it. The analysis keeps the nodes' numbers, order, addresses
+// and roles while it stands, so a change that kept it would leave the analysis stale.
+TEST(FleetStateTest, IdentityGenerationChangesWhenANodeJoinsOrSaysAHello) {
+  FleetState fleet;
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  std::set<uint64_t> seen;
+  auto generation = [&] { return fleet.View(t).identity_generation; };
+  const uint64_t empty = generation();
+  EXPECT_NE(empty, 0u);
+  seen.insert(empty);
+  EXPECT_EQ(fleet.View(t + absl::Seconds(1), /*with_samples=*/false).identity_generation, empty);
+
+  fleet.Connected(HelloOf("v1", "10.0.0.1:9000"), t);
+  const uint64_t joined = generation();
+  EXPECT_TRUE(seen.insert(joined).second) << "a node joined with a Hello";
+  fleet.Stored({Record("v1", 1, t)});
+  fleet.Disconnected("v1", t + absl::Seconds(1));
+  fleet.Disconnected("v9", t + absl::Seconds(1));
+  EXPECT_EQ(generation(), joined) << "a snapshot and a closed stream change no identity";
+
+  fleet.Connected(HelloOf("v1", "10.0.0.9:9000"), t + absl::Seconds(2));
+  const uint64_t readdressed = generation();
+  EXPECT_TRUE(seen.insert(readdressed).second) << "a reconnect with a new P2P address";
+  fleet.Connected(HelloOf("v1", "10.0.0.9:9000", "observer"), t + absl::Seconds(3));
+  const uint64_t new_role = generation();
+  EXPECT_TRUE(seen.insert(new_role).second) << "a reconnect with a new role";
+  fleet.Connected(HelloOf("v1", "10.0.0.9:9000", "observer"), t + absl::Seconds(4));
+  EXPECT_TRUE(seen.insert(generation()).second) << "every Hello stored counts";
+
+  fleet.Stored({Record("v2", 1, t + absl::Seconds(5))});
+  EXPECT_TRUE(seen.insert(generation()).second) << "a node first seen by its snapshot";
+  EXPECT_EQ(fleet.View(t).nodes.size(), 2u);
+}
+
+// Restoring at start-up adds the nodes and their Hellos: a new generation, and one no other
+// fleet state restored from the same store shares.
+TEST(FleetStateTest, RestoreTakesANewIdentityGeneration) {
+  std::string dir = std::filesystem::temp_directory_path() /
+                    absl::StrCat("guts-fleet-state-generation-test-", getpid());
+  std::filesystem::remove_all(dir);
+  absl::Time now = absl::Now();
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutSnapshots({Record("v1", 1, now - absl::Seconds(1))}).ok());
+    ASSERT_TRUE((*store)->PutHello(HelloOf("v1", "127.0.0.11:9000")).ok());
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+  ASSERT_TRUE(store.ok());
+  FleetState first;
+  FleetState second;
+  const uint64_t before = first.View(now).identity_generation;
+  ASSERT_TRUE(first.Restore(**store, now).ok());
+  ASSERT_TRUE(second.Restore(**store, now).ok());
+  const uint64_t restored = first.View(now).identity_generation;
+  EXPECT_NE(restored, before);
+  EXPECT_NE(restored, 0u);
+  EXPECT_NE(second.View(now).identity_generation, restored);
+  EXPECT_EQ(first.View(now).nodes.at(0).hello.p2p_addr(), "127.0.0.11:9000");
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Two fleet states that went through the same steps still hand out different generations.
+TEST(FleetStateTest, TwoFleetStatesNeverShareAnIdentityGeneration) {
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  FleetState a;
+  FleetState b;
+  EXPECT_NE(a.View(t).identity_generation, b.View(t).identity_generation);
+  a.Connected(HelloOf("v1", "10.0.0.1:9000"), t);
+  b.Connected(HelloOf("v1", "10.0.0.1:9000"), t);
+  EXPECT_NE(a.View(t).identity_generation, b.View(t).identity_generation);
+}
+
+// What the analyzer does with a view each tick (NumberNodes, then BuildFleetModel with its
+// memory), checked against a model built from scratch: the numbers name the view's nodes, and
+// what comes of the nodes' ids, order, P2P addresses and roles is the from-scratch model's.
+void ExpectTickAsFromScratch(const FleetView& view, AnalysisHistory& history,
+                             const std::string& step) {
+  SCOPED_TRACE(step);
+  const AnalysisConfig config;
+  const std::vector<uint32_t> numbers = NumberNodes(view, history);
+  FleetModel model = BuildFleetModel(view, config, numbers, history.model_memory);
+  const FleetModel scratch = BuildFleetModel(view, config);
+  ASSERT_EQ(numbers.size(), view.nodes.size());
+  ASSERT_EQ(model.nodes.size(), scratch.nodes.size());
+  for (size_t i = 0; i < view.nodes.size(); ++i) {
+    const std::string& id = view.nodes[i].node_id;
+    EXPECT_EQ(history.names.at(numbers[i]), id);
+    EXPECT_EQ(model.nodes[i].sessions, scratch.nodes[i].sessions) << id;
+    EXPECT_EQ(model.nodes[i].hears, scratch.nodes[i].hears) << id;
+    EXPECT_EQ(model.nodes[i].validator, scratch.nodes[i].validator) << id;
+    EXPECT_EQ(model.nodes[i].weight, scratch.nodes[i].weight) << id;
+  }
+  EXPECT_EQ(model.by_id, scratch.by_id);
+  EXPECT_EQ(model.rank, scratch.rank);
+  EXPECT_EQ(model.total_weight, scratch.total_weight);
+  EXPECT_EQ(model.quorum_weight, scratch.quorum_weight);
+  history.model_memory.Recycle(std::move(model));
+}
+
+// A snapshot of `node` with an outbound session to each of `dials` (P2P addresses).
+SnapshotRecord Dialling(const std::string& node, uint64_t seq, absl::Time taken,
+                        const std::vector<std::string>& dials) {
+  SnapshotRecord r = Record(node, seq, taken);
+  for (const std::string& addr : dials) {
+    guts::diag::v1::PeerView* p = r.snapshot.add_peers();
+    p->set_direction(guts::diag::v1::PEER_DIRECTION_OUTBOUND);
+    p->set_remote_addr(addr);
+    p->set_last_data_recv_age_ms(100);
+  }
+  return r;
+}
+
+// A fleet of `prefix`1..3 whose agents dial each other at 10.0.`net`.i:9000; the third is an
+// observer. No validator list anywhere: the agents' roles make the validators.
+void AddDiallingFleet(FleetState& fleet, const std::string& prefix, int net, absl::Time t) {
+  auto addr = [net](int i) { return absl::StrCat("10.0.", net, ".", i, ":9000"); };
+  for (int i = 1; i <= 3; ++i) {
+    fleet.Connected(HelloOf(absl::StrCat(prefix, i), addr(i), i == 3 ? "observer" : "validator"),
+                    t);
+  }
+  for (int i = 1; i <= 3; ++i) {
+    std::vector<std::string> dials;
+    for (int j = 1; j <= 3; ++j) {
+      if (j != i) dials.push_back(addr(j));
+    }
+    fleet.Stored({Dialling(absl::StrCat(prefix, i), 1, t, dials)});
+  }
+}
+
+// The analysis keeps what it made of the nodes' ids, order, addresses and roles while the view's
+// identity generation stands; each change the fleet state makes between two ticks reaches it.
+TEST(FleetStateTest, TheAnalysisSeesEveryNodeAndHelloChangeBetweenTwoTicks) {
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  FleetState fleet;
+  AddDiallingFleet(fleet, "v", 0, t);
+  AnalysisHistory history;
+  ExpectTickAsFromScratch(fleet.View(t), history, "first tick");
+  ExpectTickAsFromScratch(fleet.View(t + absl::Seconds(1)), history, "nothing changed");
+
+  // v2's agent reconnects with a new P2P address: the others' sessions to the old one are no
+  // longer v2's.
+  fleet.Connected(HelloOf("v2", "10.0.0.22:9000"), t + absl::Seconds(2));
+  FleetView readdressed = fleet.View(t + absl::Seconds(2));
+  ASSERT_EQ(BuildFleetModel(readdressed, AnalysisConfig{}).nodes[0].sessions,
+            (std::vector<int>{2}));
+  ExpectTickAsFromScratch(readdressed, history, "a new P2P address");
+
+  // v1 says it is an observer now: one validator fewer.
+  fleet.Connected(HelloOf("v1", "10.0.0.1:9000", "observer"), t + absl::Seconds(3));
+  FleetView new_role = fleet.View(t + absl::Seconds(3));
+  ASSERT_EQ(BuildFleetModel(new_role, AnalysisConfig{}).total_weight, 1u);
+  ExpectTickAsFromScratch(new_role, history, "a new role");
+
+  // A node first seen by its snapshot, sorted ahead of every other: each moves one place on.
+  fleet.Stored({Dialling("a0", 1, t + absl::Seconds(4), {"10.0.0.1:9000"})});
+  FleetView joined = fleet.View(t + absl::Seconds(4));
+  ASSERT_EQ(joined.nodes.size(), 4u);
+  ExpectTickAsFromScratch(joined, history, "a node joined");
+  ExpectTickAsFromScratch(fleet.View(t + absl::Seconds(5)), history, "nothing changed again");
+}
+
+// Two fleet states that went through the same steps feed one analyzer in turn: neither's view
+// passes for the other's.
+TEST(FleetStateTest, TwoFleetStatesFeedingOneAnalysisAreNeverTakenForEachOther) {
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  FleetState a;
+  FleetState b;
+  AddDiallingFleet(a, "a", 1, t);
+  AddDiallingFleet(b, "b", 2, t);
+  AnalysisHistory history;
+  for (int tick = 0; tick < 4; ++tick) {
+    const absl::Time now = t + absl::Seconds(tick);
+    ExpectTickAsFromScratch(a.View(now), history, absl::StrCat("fleet a, tick ", tick));
+    ExpectTickAsFromScratch(b.View(now), history, absl::StrCat("fleet b, tick ", tick));
+  }
 }
 
 }  // namespace
