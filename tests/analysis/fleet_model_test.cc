@@ -184,6 +184,11 @@ TEST(FleetModelTest, AViewOfANewIdentityGenerationIsComparedNodeByNode) {
   left.identity_generation = NewIdentityGeneration();
   ExpectTickAsFromScratch(left, history, "a node left");
 
+  FleetView replaced = left;
+  replaced.nodes[2].node_id = "v5";
+  replaced.identity_generation = NewIdentityGeneration();
+  ExpectTickAsFromScratch(replaced, history, "a node left and another joined");
+
   FleetView joined = DiallingView({"a0", "v1", "v2", "v3", "v4"});
   joined.identity_generation = NewIdentityGeneration();
   ExpectTickAsFromScratch(joined, history, "a node joined");
