@@ -418,6 +418,7 @@ ModelMemory& ModelMemory::operator=(ModelMemory&&) noexcept = default;
 
 void ModelMemory::Recycle(FleetModel&& model) {
   spare_nodes_ = std::move(model.nodes);
+  spare_unobserved_ = std::move(model.unobserved);
   spare_build_ = model.build;
 }
 
@@ -443,6 +444,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   std::vector<char> same_facts(n, 0);
   model.nodes = std::move(memory.spare_nodes_);
   memory.spare_nodes_.clear();
+  std::vector<UnobservedValidator> spare_unobserved = std::move(memory.spare_unobserved_);
+  memory.spare_unobserved_.clear();
   memory.spare_build_ = 0;
   model.nodes.resize(n);
   model.hears_changed.assign(n, 0);
@@ -523,6 +526,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   model.mode = set.mode;
   model.total_weight = set.total_weight;
   model.quorum_weight = set.quorum_weight;
+  // Whether the unobserved validators' `reached_by` lists are the previous model's, kept.
+  bool reach_kept = false;
   if (set.source == ValidatorSource::kAgents) {
     for (int i = 0; i < n; ++i) {
       NodeFacts& f = model.nodes[i];
@@ -530,10 +535,26 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       f.weight = f.validator ? 1 : 0;
     }
   } else {
+    // The previous model's unobserved validators, with their lists' storage. Their `reached_by`
+    // depends only on each node's resolved probes and index: it stands while every index holds
+    // the node it held (tracked), against the same address book (the same unobserved validators
+    // in the same order), and is dropped below at the first node whose probes resolved anew.
+    const size_t unobserved = static_cast<size_t>(
+        std::count_if(set.nodes.begin(), set.nodes.end(), [](int node) { return node < 0; }));
+    model.unobserved = std::move(spare_unobserved);
+    reach_kept =
+        tracked && memory.last_book_ == book.generation && model.unobserved.size() == unobserved;
+    model.unobserved.resize(unobserved);
+    size_t next = 0;
     for (size_t k = 0; k < set.validators.size(); ++k) {
       const int node = set.nodes[k];
       if (node < 0) {
-        model.unobserved.emplace_back().entry = &set.validators[k];
+        UnobservedValidator& u = model.unobserved[next++];
+        u.entry = &set.validators[k];
+        u.heard_by.clear();
+        u.sessions_by.clear();
+        u.session_age_ms.clear();
+        if (!reach_kept) u.reached_by.clear();
         continue;
       }
       model.nodes[node].validator = true;
@@ -545,10 +566,30 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
   // entry per probe was most of the model's time when every agent probes every validator).
   // Each list has room for every node up front: when every agent probes every validator, each
   // grows to n, and growing 30 lists of 10 000 by doubling was a twentieth of the model.
-  for (UnobservedValidator& u : model.unobserved) u.reached_by.reserve(n);
+  // Kept lists skip the 300 000 appends a tick of a fleet whose agents all probe 30 unobserved
+  // validators (with each list reserved anew, page faults and all: 5 % of that tick).
+  if (!reach_kept) {
+    for (UnobservedValidator& u : model.unobserved) u.reached_by.reserve(n);
+  }
+  memory.last_book_ = book.generation;
   auto reached_unobserved = [&model](int k, int node) {
     std::vector<int>& reached = model.unobserved[k].reached_by;
     if (reached.empty() || reached.back() != node) reached.push_back(node);
+  };
+  // Node `i`'s probes may reach other unobserved validators than in the previous build: the
+  // kept lists are dropped and made again from the nodes before it (each of which resolved its
+  // probes as before, so its remembered resolution is current); the nodes from `i` on append.
+  auto stop_keeping_reached = [&](int i) {
+    if (!reach_kept) return;
+    reach_kept = false;
+    for (UnobservedValidator& u : model.unobserved) {
+      u.reached_by.clear();
+      u.reached_by.reserve(n);
+    }
+    for (int j = 0; j < i; ++j) {
+      if (!model.nodes[j].has_snapshot) continue;
+      for (int k : memory.resolved_[numbers[j]].reached_unobserved) reached_unobserved(k, j);
+    }
   };
 
   const int64_t heard_within_ms = HeardWithinMs(config.peer_heard_within);
@@ -584,7 +625,15 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
                     ahead.latest_peers.sessions.size() * sizeof(PeerSession));
     }
     NodeFacts& f = model.nodes[i];
-    if (!f.has_snapshot) continue;
+    if (!f.has_snapshot) {
+      // Its probes counted in the previous build (the resolution was taken then; at this index,
+      // as the facts are tracked): they count no more.
+      if (reach_kept && numbers[i] < memory.resolved_.size() &&
+          memory.resolved_[numbers[i]].reachable_build + 1 == model.build) {
+        stop_keeping_reached(i);
+      }
+      continue;
+    }
     const NodeObservation& obs = *f.observation;
     const SnapshotFigures& fig = *f.figures;
     f.interval =
@@ -631,17 +680,26 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
               u.session_age_ms.push_back(age_ms);
             }
           });
-      // Kept: these facts took this resolution's list in the previous build, at this index.
+      // Kept: these facts took this resolution's list in the previous build, at this index (and
+      // the unobserved validators' lists hold its probes at this index).
       if (!matches || !same_facts[i] || resolved.reachable_build + 1 != model.build ||
           resolved.reachable_index != i) {
         f.reachable.assign(resolved.reachable.begin(), resolved.reachable.end());
+        stop_keeping_reached(i);
       }
       resolved.reachable_build = model.build;
       resolved.reachable_index = i;
-      for (int k : resolved.reached_unobserved) reached_unobserved(k, i);
+      if (!reach_kept) {
+        for (int k : resolved.reached_unobserved) reached_unobserved(k, i);
+      }
     } else {
       // A view without compact peers (hand-built): the snapshot's PeerViews, as text.
+      stop_keeping_reached(i);
       resolved.book = 0;
+      // Its probes counted in this build, though not through this resolution: a build after it
+      // without the node's snapshot must not keep the unobserved validators' lists.
+      resolved.reachable_build = model.build;
+      resolved.reachable_index = -1;
       ages.clear();
       const std::vector<int> last_hears = std::move(f.hears);
       f.hears.clear();

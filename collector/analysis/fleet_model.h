@@ -202,8 +202,12 @@ class ModelMemory {
   // What each node's sessions and probes resolved to, by stable node number.
   std::vector<ResolvedPeers> resolved_;
   std::vector<NodeFacts> spare_nodes_;
+  // The same model's unobserved validators: their lists' storage, and their `reached_by`, which
+  // the next build keeps when every node's probes resolved as they did then.
+  std::vector<UnobservedValidator> spare_unobserved_;
   uint64_t builds_ = 0;       // models built with this memory
   uint64_t spare_build_ = 0;  // FleetModel::build of spare_nodes_' model; 0: none
+  uint64_t last_book_ = 0;    // AddressBook::generation the last build resolved against
 };
 
 // From scratch (no memory; node numbers are the indices).

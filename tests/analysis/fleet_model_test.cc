@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/analysis_history.h"
+#include "collector/fleet/peer_address.h"
 #include "tests/analysis/synthetic_fleet.h"
 
 namespace guts::collector {
@@ -209,6 +213,150 @@ TEST(FleetModelTest, AViewOutOfIdOrderStaysSortedWhileItsGenerationStands) {
   ExpectTickAsFromScratch(view, history, "first tick");
   ExpectTickAsFromScratch(view, history, "the same generation");
   EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}).by_id, (std::vector<int>{1, 2, 0}));
+}
+
+// Nodes v1..v5 whose agents probe every validator's P2P address, three of which (u1..u3) run
+// no agent, with each node's peers made compact as at ingest.
+FleetView ProbingView() {
+  FleetView view;
+  view.now = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 5; ++i) {
+    NodeObservation& n = view.nodes.emplace_back();
+    n.node_id = absl::StrCat("v", i + 1);
+    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    n.last_received = view.now;
+    v1::Snapshot& s = MutableLatest(n);
+    s.set_seq(7);
+    v1::ValidatorSet* set = s.mutable_validators();
+    set->set_epoch(1);
+    for (int k = 0; k < 8; ++k) {
+      v1::Validator* v = set->add_validators();
+      v->set_name(k < 5 ? absl::StrCat("v", k + 1) : absl::StrCat("u", k - 4));
+      v->set_addr(k < 5 ? absl::StrCat("10.0.0.", k + 1, ":9000")
+                        : absl::StrCat("10.0.1.", k - 4, ":9000"));
+      v->set_weight(100);
+      v1::ProbeResult* probe = s.add_probes();
+      probe->set_addr(v->addr());
+      probe->set_reachable(true);
+    }
+    // A session with u1 (the unobserved validators' other lists, by age).
+    v1::PeerView* p = s.add_peers();
+    p->set_remote_addr("10.0.1.1:9000");
+    p->set_direction(v1::PEER_DIRECTION_OUTBOUND);
+    p->set_last_data_recv_age_ms(100 * (i + 1));
+  }
+  return view;
+}
+
+// The unobserved validators' `reached_by` lists stand between ticks while every node's probes
+// resolve as before at the same index: a probe that stops reaching one, a node losing its
+// snapshot or its compact peers, a node joining, leaving or renamed, and the validator list
+// changing all give the lists a from-scratch build gives.
+TEST(FleetModelTest, KeptReachedByListsFollowProbesNodesAndTheBook) {
+  FleetView view = ProbingView();
+  std::vector<uint32_t> numbers = {0, 1, 2, 3, 4};
+  ModelMemory memory;
+  // `peer_views`: the nodes whose peers are not made compact (hand-built, read as PeerViews).
+  auto check = [&](const std::string& step, std::vector<int> peer_views = {}) -> FleetModel {
+    SCOPED_TRACE(step);
+    for (size_t i = 0; i < view.nodes.size(); ++i) {
+      NodeObservation& n = view.nodes[i];
+      const bool compact =
+          std::find(peer_views.begin(), peer_views.end(), static_cast<int>(i)) == peer_views.end();
+      n.latest_peers = compact && n.latest != nullptr ? CompactPeersOf(n.latest) : CompactPeers{};
+    }
+    FleetModel remembered = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
+    FleetModel scratch = BuildFleetModel(view, AnalysisConfig{});
+    EXPECT_EQ(remembered.unobserved.size(), scratch.unobserved.size());
+    for (size_t k = 0; k < std::min(remembered.unobserved.size(), scratch.unobserved.size()); ++k) {
+      const UnobservedValidator& a = scratch.unobserved[k];
+      const UnobservedValidator& b = remembered.unobserved[k];
+      SCOPED_TRACE(a.entry->name);
+      EXPECT_EQ(a.entry->name, b.entry->name);
+      EXPECT_EQ(a.reached_by, b.reached_by);
+      EXPECT_EQ(a.sessions_by, b.sessions_by);
+      EXPECT_EQ(a.session_age_ms, b.session_age_ms);
+      EXPECT_EQ(a.heard_by, b.heard_by);
+    }
+    for (size_t i = 0; i < view.nodes.size(); ++i) {
+      EXPECT_EQ(remembered.nodes[i].reachable, scratch.nodes[i].reachable) << i;
+    }
+    memory.Recycle(std::move(remembered));  // as the analyzer does: the next build reuses it
+    return scratch;
+  };
+  auto probe = [&](int node, int validator) -> v1::ProbeResult& {
+    return *MutableLatest(view.nodes[node]).mutable_probes(validator);
+  };
+  FleetModel first = check("first tick");
+  ASSERT_EQ(first.unobserved.size(), 3u);
+  EXPECT_EQ(first.unobserved[1].reached_by, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(first.unobserved[0].sessions_by, (std::vector<int>{0, 1, 2, 3, 4}));
+  check("nothing changed");
+  // v3's probe of u2 fails: the nodes before it keep theirs, the ones after it too.
+  probe(2, 6).set_reachable(false);
+  EXPECT_EQ(check("a probe stops reaching u2").unobserved[1].reached_by,
+            (std::vector<int>{0, 1, 3, 4}));
+  check("nothing changed after");
+  probe(2, 6).set_reachable(true);
+  probe(4, 7).set_reachable(false);
+  EXPECT_EQ(check("back, and the last node's probe of u3 fails").unobserved[2].reached_by,
+            (std::vector<int>{0, 1, 2, 3}));
+  // A tick without v4's snapshot drops its probes; back, they count again.
+  std::shared_ptr<const v1::Snapshot> kept = view.nodes[3].latest;
+  view.nodes[3].latest = nullptr;
+  EXPECT_EQ(check("no snapshot").unobserved[0].reached_by, (std::vector<int>{0, 1, 2, 4}));
+  check("still no snapshot");
+  view.nodes[3].latest = kept;
+  EXPECT_EQ(check("back").unobserved[0].reached_by, (std::vector<int>{0, 1, 2, 3, 4}));
+  check("nothing changed after it came back");
+  // Hand-built peers (no compact peers) for a tick, then a tick without v2's snapshot after
+  // only its peers were read as PeerViews.
+  check("no compact peers", {0, 1, 2, 3, 4});
+  check("compact again");
+  check("v2's peers as PeerViews", {1});
+  kept = view.nodes[1].latest;
+  view.nodes[1].latest = nullptr;
+  EXPECT_EQ(check("no snapshot after the PeerViews").unobserved[0].reached_by,
+            (std::vector<int>{0, 2, 3, 4}));
+  view.nodes[1].latest = kept;
+  check("back after the PeerViews");
+  check("nothing changed after the PeerViews");
+  // v2 leaves: the nodes after it move down an index.
+  NodeObservation left = view.nodes[1];
+  view.nodes.erase(view.nodes.begin() + 1);
+  numbers.erase(numbers.begin() + 1);
+  EXPECT_EQ(check("v2 left").unobserved[1].reached_by, (std::vector<int>{0, 1, 2, 3}));
+  check("nothing changed after v2 left");
+  view.nodes.insert(view.nodes.begin() + 1, left);
+  numbers.insert(numbers.begin() + 1, 1);
+  check("v2 joined again");
+  // The last node leaves: every index left holds the node it held.
+  NodeObservation last = view.nodes.back();
+  view.nodes.pop_back();
+  numbers.pop_back();
+  EXPECT_EQ(check("v5 left").unobserved[1].reached_by, (std::vector<int>{0, 1, 2, 3}));
+  view.nodes.push_back(last);
+  numbers.push_back(4);
+  EXPECT_EQ(check("v5 back").unobserved[1].reached_by, (std::vector<int>{0, 1, 2, 3, 4}));
+  // v3 renamed (a new stable number at the same index), its probes as before but one.
+  view.nodes[2].node_id = "v3b";
+  numbers[2] = 5;
+  probe(2, 5).set_reachable(false);
+  EXPECT_EQ(check("v3 renamed").unobserved[0].reached_by, (std::vector<int>{0, 1, 3, 4}));
+  check("nothing changed after the rename");
+  // The validator list changes: u2 leaves it, then u1 moves to another address.
+  for (NodeObservation& n : view.nodes) {
+    MutableLatest(n).mutable_validators()->mutable_validators()->DeleteSubrange(6, 1);
+  }
+  FleetModel shorter = check("u2 left the validator list");
+  ASSERT_EQ(shorter.unobserved.size(), 2u);
+  EXPECT_EQ(shorter.unobserved[1].entry->name, "u3");
+  EXPECT_EQ(shorter.unobserved[1].reached_by, (std::vector<int>{0, 1, 2, 3}));
+  for (NodeObservation& n : view.nodes) {
+    MutableLatest(n).mutable_validators()->mutable_validators(5)->set_addr("10.0.1.9:9000");
+  }
+  EXPECT_TRUE(check("u1 moved").unobserved[0].reached_by.empty());
+  check("nothing changed after u1 moved");
 }
 
 }  // namespace
