@@ -11,9 +11,12 @@
 #include "collector/analysis/analysis_history.h"
 #include "collector/fleet/peer_address.h"
 #include "tests/analysis/synthetic_fleet.h"
+#include "tests/analysis/tick_as_from_scratch.h"
 
 namespace guts::collector {
 namespace {
+
+using ::guts::collector::testing::ExpectTickAsFromScratch;
 
 namespace v1 = ::guts::diag::v1;
 
@@ -111,33 +114,6 @@ TEST(FleetModelTest, QuorumHeightIsWhatTheQuorumWeightReached) {
   EXPECT_EQ(model.max_height, 80u);
   EXPECT_EQ(model.quorum_weight, 267u);
   EXPECT_EQ(model.quorum_height, 60u);  // v4 + v3 + v2 = 300 >= 267
-}
-
-// What the analyzer does with a view each tick (NumberNodes, then BuildFleetModel with its
-// memory), checked against a model built from scratch: the numbers name the view's nodes, and
-// what comes of the nodes' ids, order, P2P addresses and roles is the from-scratch model's.
-void ExpectTickAsFromScratch(const FleetView& view, AnalysisHistory& history,
-                             const std::string& step) {
-  SCOPED_TRACE(step);
-  const AnalysisConfig config;
-  const std::vector<uint32_t> numbers = NumberNodes(view, history);
-  FleetModel model = BuildFleetModel(view, config, numbers, history.model_memory);
-  const FleetModel scratch = BuildFleetModel(view, config);
-  ASSERT_EQ(numbers.size(), view.nodes.size());
-  ASSERT_EQ(model.nodes.size(), scratch.nodes.size());
-  for (size_t i = 0; i < view.nodes.size(); ++i) {
-    const std::string& id = view.nodes[i].node_id;
-    EXPECT_EQ(history.names.at(numbers[i]), id);
-    EXPECT_EQ(model.nodes[i].sessions, scratch.nodes[i].sessions) << id;
-    EXPECT_EQ(model.nodes[i].hears, scratch.nodes[i].hears) << id;
-    EXPECT_EQ(model.nodes[i].validator, scratch.nodes[i].validator) << id;
-    EXPECT_EQ(model.nodes[i].weight, scratch.nodes[i].weight) << id;
-  }
-  EXPECT_EQ(model.by_id, scratch.by_id);
-  EXPECT_EQ(model.rank, scratch.rank);
-  EXPECT_EQ(model.total_weight, scratch.total_weight);
-  EXPECT_EQ(model.quorum_weight, scratch.quorum_weight);
-  history.model_memory.Recycle(std::move(model));
 }
 
 // Nodes `ids` (in this order), each dialling every other at 10.0.0.<k + 1>:9000; the last is an

@@ -8,9 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/analysis_history.h"
 #include "collector/analysis/fleet_model.h"
+#include "tests/analysis/tick_as_from_scratch.h"
 
 namespace guts::collector {
 namespace {
+
+using ::guts::collector::testing::ExpectTickAsFromScratch;
 
 SnapshotRecord Record(const std::string& node, uint64_t seq, absl::Time taken) {
   SnapshotRecord r;
@@ -222,33 +225,6 @@ TEST(FleetStateTest, TwoFleetStatesNeverShareAnIdentityGeneration) {
   a.Connected(HelloOf("v1", "10.0.0.1:9000"), t);
   b.Connected(HelloOf("v1", "10.0.0.1:9000"), t);
   EXPECT_NE(a.View(t).identity_generation, b.View(t).identity_generation);
-}
-
-// What the analyzer does with a view each tick (NumberNodes, then BuildFleetModel with its
-// memory), checked against a model built from scratch: the numbers name the view's nodes, and
-// what comes of the nodes' ids, order, P2P addresses and roles is the from-scratch model's.
-void ExpectTickAsFromScratch(const FleetView& view, AnalysisHistory& history,
-                             const std::string& step) {
-  SCOPED_TRACE(step);
-  const AnalysisConfig config;
-  const std::vector<uint32_t> numbers = NumberNodes(view, history);
-  FleetModel model = BuildFleetModel(view, config, numbers, history.model_memory);
-  const FleetModel scratch = BuildFleetModel(view, config);
-  ASSERT_EQ(numbers.size(), view.nodes.size());
-  ASSERT_EQ(model.nodes.size(), scratch.nodes.size());
-  for (size_t i = 0; i < view.nodes.size(); ++i) {
-    const std::string& id = view.nodes[i].node_id;
-    EXPECT_EQ(history.names.at(numbers[i]), id);
-    EXPECT_EQ(model.nodes[i].sessions, scratch.nodes[i].sessions) << id;
-    EXPECT_EQ(model.nodes[i].hears, scratch.nodes[i].hears) << id;
-    EXPECT_EQ(model.nodes[i].validator, scratch.nodes[i].validator) << id;
-    EXPECT_EQ(model.nodes[i].weight, scratch.nodes[i].weight) << id;
-  }
-  EXPECT_EQ(model.by_id, scratch.by_id);
-  EXPECT_EQ(model.rank, scratch.rank);
-  EXPECT_EQ(model.total_weight, scratch.total_weight);
-  EXPECT_EQ(model.quorum_weight, scratch.quorum_weight);
-  history.model_memory.Recycle(std::move(model));
 }
 
 // A snapshot of `node` with an outbound session to each of `dials` (P2P addresses).
