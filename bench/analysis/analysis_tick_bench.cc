@@ -193,6 +193,7 @@ void Advance(FleetView& view, int tick) {
     s.seq = tick;
     s.height = 5000 + tick;
     samples.push_back(s);
+    obs.samples_tail = SamplesTailOf(obs.samples);  // as the fleet state sets it
     const std::string block_id = absl::StrCat("b", s.height);
     obs.last_received = s.received;
     v1::Snapshot& latest = MutableLatest(obs);

@@ -144,18 +144,21 @@ void PrefetchLines(const void* at, size_t bytes) {
 }
 
 // The main pass follows three chains of pointers per node, each a cache miss a level: the
-// observation's lines (PrefetchBody), then the samples window's vector (in its shared_ptr's
-// allocation) and the remembered resolution's lists (PrefetchLists), then the last samples and
-// the compact sessions. Each stage reads only pointers the stage before brought in, so none of
-// them stalls on a load: loading a pointer to prefetch behind it left Follow and Matches
-// waiting on the window's vector and the session keys (a sixth of the model, when Matches
-// still compared every key).
+// observation's lines (PrefetchBody, with its samples tail), then the remembered resolution's
+// lists (PrefetchLists) and, only when the tail is not current, the samples window's vector (in
+// its shared_ptr's allocation), then the compact sessions and that window's last samples. Each
+// stage reads only pointers the stage before brought in, so none of them stalls on a load: loading
+// a pointer to prefetch behind it left Follow and Matches waiting on the window's vector and the
+// session keys (a sixth of the model, when Matches still compared every key).
 void PrefetchBody(const NodeObservation& obs) {
   __builtin_prefetch(&obs.latest_figures);
   __builtin_prefetch(reinterpret_cast<const char*>(&obs.latest_figures) + 64);
   __builtin_prefetch(&obs.latest_peers.sessions);
   __builtin_prefetch(&obs.last_received);
   __builtin_prefetch(&obs.samples);
+  // The tail's size and samples: two more lines past `samples` (the window is not followed).
+  __builtin_prefetch(&obs.samples_tail.size);
+  __builtin_prefetch(&obs.samples_tail.last[1]);
 }
 
 // A recycled node's facts as a fresh NodeFacts, keeping only its lists' capacity, and the last
@@ -612,13 +615,15 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     if (i + 3 * kAhead < n) PrefetchBody(view.nodes[i + 3 * kAhead]);
     if (i + 2 * kAhead < n) {
       const NodeObservation& ahead = view.nodes[i + 2 * kAhead];
-      if (ahead.samples != nullptr) __builtin_prefetch(ahead.samples.get());
+      // A current tail holds what the window gained since the last tick (usually): the window is
+      // read only when it is not, or when the tail does not reach far enough.
+      if (ahead.samples != nullptr && !TailCurrent(ahead)) __builtin_prefetch(ahead.samples.get());
       const uint32_t number = numbers[i + 2 * kAhead];
       if (number < remembered.size()) remembered[number].PrefetchLists();
     }
     if (i + kAhead < n) {
       const NodeObservation& ahead = view.nodes[i + kAhead];
-      if (ahead.samples != nullptr && ahead.samples->size() >= 2) {
+      if (ahead.samples != nullptr && !TailCurrent(ahead) && ahead.samples->size() >= 2) {
         PrefetchLines(&(*ahead.samples)[ahead.samples->size() - 2], 2 * sizeof(SnapshotSample));
       }
       PrefetchLines(ahead.latest_peers.sessions.data(),
@@ -641,17 +646,23 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.silence = view.now - obs.last_received;
     if (memory.arrivals_.size() <= numbers[i]) memory.arrivals_.resize(numbers[i] + 1);
     ArrivalWindow& window = memory.arrivals_[numbers[i]];
-    window.Follow(SamplesOf(obs));
+    const bool tail_current = TailCurrent(obs);
+    if (!tail_current || !window.FollowTail(obs.samples_tail)) window.Follow(SamplesOf(obs));
     f.phi_terms = window.Terms(obs.last_received, view.now, f.interval);
     f.clock_offset = window.ClockOffset();
     f.silent = PhiAtLeast(f.phi_terms, config.phi_threshold);
     f.taken = obs.last_received;
-    const std::vector<SnapshotSample>& samples = SamplesOf(obs);
+    // The newest sample, from the tail when current.
+    const SnapshotSample* newest = nullptr;
+    if (tail_current) {
+      if (obs.samples_tail.size > 0) newest = &obs.samples_tail.last[1];
+    } else if (!SamplesOf(obs).empty()) {
+      newest = &SamplesOf(obs).back();
+    }
     // fig.seq is the snapshot's (current figures match it, made ones come from it), read
     // without touching the snapshot.
-    if (!samples.empty() && samples.back().seq == fig.seq &&
-        f.clock_offset != absl::InfiniteDuration()) {
-      f.taken = std::min(obs.last_received, samples.back().taken - f.clock_offset);
+    if (newest != nullptr && newest->seq == fig.seq && f.clock_offset != absl::InfiniteDuration()) {
+      f.taken = std::min(obs.last_received, newest->taken - f.clock_offset);
     }
     f.stream_closed = !obs.connected && obs.connection_changed != absl::InfinitePast() &&
                       obs.connection_changed >= obs.last_received;

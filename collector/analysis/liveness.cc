@@ -41,8 +41,7 @@ void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
   bool found = false;
   if (has_newest_) {
     for (size_t k = m; k-- > 0;) {
-      const SnapshotSample& s = samples[k];
-      if (s.received == newest_received_ && s.seq == newest_seq_ && s.taken == newest_taken_) {
+      if (IsNewest(samples[k])) {
         next = k + 1;
         found = true;
         break;
@@ -54,6 +53,39 @@ void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
     next = m > kArrivals ? m - kArrivals : 0;
   }
   for (size_t k = next; k < m; ++k) Fold(samples[k], k > 0 ? &samples[k - 1] : nullptr);
+  Keep(m);
+}
+
+bool ArrivalWindow::FollowTail(const SamplesTail& tail) {
+  const size_t m = tail.size;
+  const size_t held = std::min<size_t>(m, 2);
+  // Sample k of the window, for m - held <= k < m.
+  auto at = [&](size_t k) -> const SnapshotSample& { return tail.last[k + 2 - m]; };
+  // As Follow: after the newest sample folded before, searched from the back.
+  size_t next = 0;
+  bool found = false;
+  if (has_newest_) {
+    for (size_t k = m; k-- > m - held;) {
+      if (IsNewest(at(k))) {
+        next = k + 1;
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) {
+    // The newest folded may lie further back in the window, or the window starts over from
+    // more samples than the tail holds.
+    if (m > held) return false;
+    Clear();
+    next = 0;
+  }
+  for (size_t k = next; k < m; ++k) Fold(at(k), k > 0 ? &at(k - 1) : nullptr);
+  Keep(m);
+  return true;
+}
+
+void ArrivalWindow::Keep(size_t m) {
   // Only the gaps between the last kArrivals samples count, however many were folded in.
   size_t arrivals = std::min(m, kArrivals);
   size_t keep_gaps = arrivals > 0 ? arrivals - 1 : 0;

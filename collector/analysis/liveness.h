@@ -59,6 +59,10 @@ class ArrivalWindow {
   // state's bounded window does); when the newest sample seen before is gone, the window is
   // rebuilt from `samples`.
   void Follow(const std::vector<SnapshotSample>& samples);
+  // The same as Follow(*tail.source) when the samples not yet folded in are among the tail's
+  // (its window gained at most one sample since the last call, or holds at most two), read from
+  // the tail alone; false, with nothing changed, when the window itself must be followed.
+  bool FollowTail(const SamplesTail& tail);
 
   // phi of the silence since `last_received`. `expected` is the node's snapshot interval; it
   // stands in for the history when fewer than three arrivals are known, and replay bursts (gaps
@@ -76,6 +80,11 @@ class ArrivalWindow {
  private:
   void Clear();
   void Fold(const SnapshotSample& sample, const SnapshotSample* previous);
+  // Drops what falls out of a window of `m` samples.
+  void Keep(size_t m);
+  bool IsNewest(const SnapshotSample& s) const {
+    return s.received == newest_received_ && s.seq == newest_seq_ && s.taken == newest_taken_;
+  }
 
   // Rings, oldest at [start]: gaps between consecutive arrivals (seconds), and clock offsets.
   std::array<double, kArrivals - 1> gaps_{};

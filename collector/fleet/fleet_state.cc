@@ -103,6 +103,7 @@ void FleetState::AddSamples(NodeObservation& node, const SnapshotSample* added,
   samples->insert(samples->end(), old.end() - static_cast<long>(keep), old.end());
   samples->insert(samples->end(), added + (count - take), added + count);
   node.samples = std::move(samples);
+  node.samples_tail = SamplesTailOf(node.samples);
 }
 
 void FleetState::Stored(std::vector<SnapshotRecord> records) {

@@ -10,6 +10,7 @@
 //   AnalysisResult result = analyzer.Tick(view);
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -121,6 +122,23 @@ struct SnapshotFigures {
   uint64_t public_key_hash = 0;
 };
 
+// The newest two samples of a samples window, copied into the observation beside the window's
+// pointer, so the tick reads what arrived since the last one (one sample a tick, usually) from
+// the observation's own lines instead of following window pointer -> vector -> its last
+// elements: that chain's stall was half the model build's own time (issue 21). Made by
+// SamplesTailOf when the fleet state stores a window; used only when made from the node's
+// window itself (TailCurrent), so hand-built views that edit the window without it stay right.
+struct SamplesTail {
+  // The window it was made from. Held, not just its address, as SnapshotFigures::source: while
+  // the tail refers to a window it cannot be freed, so a later window cannot take its address
+  // and pass for it. Windows are never edited once shared (MutableSamples makes a new one).
+  std::shared_ptr<const std::vector<SnapshotSample>> source;
+  size_t size = 0;  // source->size()
+  // The window's last min(size, 2) samples, newest last: last[1] is the newest, last[0] the one
+  // before it (when size >= 2).
+  SnapshotSample last[2];
+};
+
 // Everything known about one node.
 struct NodeObservation {
   std::string node_id;
@@ -148,6 +166,9 @@ struct NodeObservation {
   // phi-accrual liveness detector. Shared and never changed, like `latest`: a new sample makes
   // a new window.
   std::shared_ptr<const std::vector<SnapshotSample>> samples;
+  // SamplesTailOf(samples), set together with `samples` by the fleet state; read only when
+  // TailCurrent.
+  SamplesTail samples_tail;
 };
 
 // The node's latest snapshot, or an empty one (every field 0 or empty) before the first.
@@ -159,6 +180,25 @@ inline const guts::diag::v1::Snapshot& LatestOf(const NodeObservation& node) {
 inline const std::vector<SnapshotSample>& SamplesOf(const NodeObservation& node) {
   static const std::vector<SnapshotSample>* const kNone = new std::vector<SnapshotSample>();
   return node.samples != nullptr ? *node.samples : *kNone;
+}
+
+// The tail of `window` (null: an empty window).
+inline SamplesTail SamplesTailOf(std::shared_ptr<const std::vector<SnapshotSample>> window) {
+  SamplesTail tail;
+  if (window != nullptr) {
+    tail.size = window->size();
+    for (size_t k = tail.size < 2 ? 2 - tail.size : 0; k < 2; ++k) {
+      tail.last[k] = (*window)[tail.size - 2 + k];
+    }
+  }
+  tail.source = std::move(window);
+  return tail;
+}
+
+// Whether the node's samples_tail was made from its samples window (a default tail stands for a
+// null window: no samples). Reads only the two pointers, not the window.
+inline bool TailCurrent(const NodeObservation& node) {
+  return node.samples_tail.source == node.samples;
 }
 
 // For views built by hand (tests, benchmarks): gives `node` its own copy of its latest
@@ -173,7 +213,8 @@ inline guts::diag::v1::Snapshot& MutableLatest(NodeObservation& node) {
   return edit;
 }
 
-// Likewise for the samples window.
+// Likewise for the samples window. The node's samples_tail is then stale (TailCurrent says so)
+// until set again: samples_tail = SamplesTailOf(samples), as the fleet state does.
 inline std::vector<SnapshotSample>& MutableSamples(NodeObservation& node) {
   auto copy = std::make_shared<std::vector<SnapshotSample>>(SamplesOf(node));
   std::vector<SnapshotSample>& edit = *copy;

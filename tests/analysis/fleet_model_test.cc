@@ -335,5 +335,87 @@ TEST(FleetModelTest, KeptReachedByListsFollowProbesNodesAndTheBook) {
   check("nothing changed after u1 moved");
 }
 
+// Each node's newest samples come from its observation's samples_tail when that was made from
+// its window (TailCurrent), else from the window. A model built from views whose tails are
+// current, stale (the window edited by hand after the tail was made) or absent must equal one
+// built from the same views with every tail dropped, tick after tick: windows of 0, 1, 2 and
+// more samples, gaining 0, 1 or 2 between ticks, and replaced outright (a restart).
+TEST(FleetModelTest, SamplesTailsCurrentStaleOrAbsentGiveTheWindowsAnswers) {
+  const int n = 8;
+  FleetView view;
+  view.now = absl::FromUnixSeconds(1'800'000'000);
+  uint64_t seq = 0;
+  auto add_sample = [&](NodeObservation& node, absl::Duration offset) {
+    std::vector<SnapshotSample>& samples = MutableSamples(node);
+    SnapshotSample s;
+    s.received = node.last_received + absl::Milliseconds(static_cast<int>(300 + (seq * 37) % 500));
+    s.taken = s.received + offset;
+    s.seq = ++seq;
+    samples.push_back(s);
+    if (samples.size() > 4) samples.erase(samples.begin());
+    node.last_received = s.received;
+    v1::Snapshot& latest = MutableLatest(node);
+    latest.set_seq(s.seq);
+    latest.set_taken_unix_ms(absl::ToUnixMillis(s.taken));
+  };
+  for (int i = 0; i < n; ++i) {
+    NodeObservation& node = view.nodes.emplace_back();
+    node.node_id = absl::StrCat("v", i);
+    node.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    node.latest = std::make_shared<const v1::Snapshot>();
+    node.last_received = view.now;
+    // v0 never has samples; v1 one, v2 two, the others up to four (the window's bound here).
+    for (int k = 0; k < std::min(i, 3); ++k) add_sample(node, absl::Milliseconds(-40 * i));
+    node.samples_tail = SamplesTailOf(node.samples);
+  }
+  std::vector<uint32_t> numbers(n);
+  for (int i = 0; i < n; ++i) numbers[i] = static_cast<uint32_t>(i);
+  const AnalysisConfig config;
+  ModelMemory tailed_memory, whole_memory;
+  uint64_t rng = 5;
+  int stale = 0, current = 0;
+  for (int tick = 0; tick < 200; ++tick) {
+    view.now += absl::Seconds(1);
+    for (int i = 1; i < n; ++i) {
+      NodeObservation& node = view.nodes[i];
+      rng = rng * 6364136223846793005u + 1442695040888963407u;
+      const int r = static_cast<int>((rng >> 33) % 100);
+      const absl::Duration offset = absl::Milliseconds(r * 13 - 600);
+      if (i == 1) {
+        // One sample at most: each new one replaces the last.
+        MutableSamples(node).clear();
+        add_sample(node, offset);
+      } else if (r < 5) {
+        // A restart: the window starts over with other samples.
+        MutableSamples(node).clear();
+        for (int k = 0; k < 1 + r % 3; ++k) add_sample(node, offset);
+      } else {
+        const int gained = r < 60 ? 1 : r < 80 ? 0 : 2;
+        for (int k = 0; k < gained; ++k) add_sample(node, offset);
+      }
+      // Most tails are made anew, as the fleet state does; some are left as they were.
+      if ((r * 7 + tick) % 4 != 0) node.samples_tail = SamplesTailOf(node.samples);
+      (TailCurrent(node) ? current : stale) += 1;
+    }
+    FleetView without_tails = view;
+    for (NodeObservation& node : without_tails.nodes) node.samples_tail = SamplesTail{};
+    FleetModel tailed = BuildFleetModel(view, config, numbers, tailed_memory);
+    FleetModel whole = BuildFleetModel(without_tails, config, numbers, whole_memory);
+    for (int i = 0; i < n; ++i) {
+      const NodeFacts& a = tailed.nodes[i];
+      const NodeFacts& b = whole.nodes[i];
+      ASSERT_EQ(a.phi_terms.y, b.phi_terms.y) << "tick " << tick << " node " << i;
+      ASSERT_EQ(a.phi_terms.late, b.phi_terms.late) << "tick " << tick << " node " << i;
+      ASSERT_EQ(a.clock_offset, b.clock_offset) << "tick " << tick << " node " << i;
+      ASSERT_EQ(a.silent, b.silent) << "tick " << tick << " node " << i;
+      ASSERT_EQ(a.taken, b.taken) << "tick " << tick << " node " << i;
+    }
+    tailed_memory.Recycle(std::move(tailed));
+    whole_memory.Recycle(std::move(whole));
+  }
+  EXPECT_GT(stale, 200);
+  EXPECT_GT(current, 800);
+}
+
 }  // namespace
 }  // namespace guts::collector

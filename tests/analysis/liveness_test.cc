@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace guts::collector {
 namespace {
@@ -191,6 +192,86 @@ TEST(LivenessTest, PhiSumsTheGapsOldestFirstWhereverTheRingStarts) {
     EXPECT_EQ(window.Phi(last, now, absl::Seconds(1)), want) << m << " samples";
     EXPECT_EQ(PhiOf(window.Terms(last, now, absl::Seconds(1))), want) << m << " samples";
   }
+}
+
+// FollowTail reads only a window's last two samples; it must leave a window exactly as Follow
+// over the whole window would, or refuse. Windows of 0, 1, 2 and more samples (bounded at 1, 2,
+// 3 and 120), gaining 0, 1, 2 or 3 samples between calls, and replaced outright (a restart or
+// reset: new samples, fewer or none).
+TEST(LivenessTest, FollowTailLeavesTheWindowAsFollowingTheWholeSamples) {
+  for (size_t keep : {size_t{1}, size_t{2}, size_t{3}, size_t{120}}) {
+    absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+    uint64_t rng = 11 + keep;
+    uint64_t seq = 0;
+    std::vector<SnapshotSample> samples;
+    ArrivalWindow whole, tailed;
+    int from_tail = 0, refused = 0;
+    for (int tick = 0; tick < 600; ++tick) {
+      rng = rng * 6364136223846793005u + 1442695040888963407u;
+      const int r = static_cast<int>((rng >> 33) % 1000);
+      if (r < 15) {
+        // Replaced: none, one, two or five samples of another run.
+        samples.clear();
+        t += absl::Hours(1);
+        for (int k = 0; k < (r % 4 == 3 ? 5 : r % 4); ++k) {
+          t += absl::Milliseconds(900 + r);
+          samples.push_back({.received = t, .taken = t - absl::Milliseconds(r), .seq = ++seq});
+        }
+        while (samples.size() > keep) samples.erase(samples.begin());
+      } else {
+        const int gained = r < 700 ? 1 : r < 800 ? 0 : r < 900 ? 2 : 3;
+        for (int k = 0; k < gained; ++k) {
+          t += absl::Milliseconds(700 + (r * 7) % 600);
+          const absl::Duration drift = absl::Milliseconds(static_cast<int>(seq % 40) * 900 - 18000);
+          samples.push_back({.received = t, .taken = t + drift, .seq = ++seq});
+          if (samples.size() > keep) samples.erase(samples.begin());
+        }
+      }
+      whole.Follow(samples);
+      const SamplesTail tail =
+          SamplesTailOf(std::make_shared<const std::vector<SnapshotSample>>(samples));
+      if (tailed.FollowTail(tail)) {
+        ++from_tail;
+      } else {
+        ++refused;
+        tailed.Follow(samples);
+      }
+      const absl::Time last = samples.empty() ? t : samples.back().received;
+      for (double silence_s : {0.2, 1.3, 2.9, 7.0}) {
+        const absl::Time now = last + absl::Seconds(silence_s);
+        const PhiTerms want = whole.Terms(last, now, absl::Seconds(1));
+        const PhiTerms got = tailed.Terms(last, now, absl::Seconds(1));
+        ASSERT_EQ(got.y, want.y) << "keep " << keep << " tick " << tick;
+        ASSERT_EQ(got.late, want.late) << "keep " << keep << " tick " << tick;
+      }
+      ASSERT_EQ(tailed.ClockOffset(), whole.ClockOffset()) << "keep " << keep << " tick " << tick;
+    }
+    EXPECT_GT(from_tail, 300) << "keep " << keep;
+    if (keep > 2) {
+      EXPECT_GT(refused, 20) << "keep " << keep;
+    }
+  }
+}
+
+// The tail covers what is new only up to one sample since the last call (or a window of at
+// most two): a window that gained two, or that starts over with more than two, is refused.
+TEST(LivenessTest, FollowTailRefusesWhatItsTwoSamplesCannotCover) {
+  const absl::Time start = absl::FromUnixSeconds(1000);
+  auto samples = Arrivals(start, {1.0, 1.0, 1.0, 1.0});
+  auto tail_of = [](std::vector<SnapshotSample> s) {
+    return SamplesTailOf(std::make_shared<const std::vector<SnapshotSample>>(std::move(s)));
+  };
+  ArrivalWindow window;
+  EXPECT_FALSE(window.FollowTail(tail_of(samples)));  // nothing folded yet, four samples
+  window.Follow(samples);
+  auto more = Arrivals(start, {1.0, 1.0, 1.0, 1.0, 1.0, 1.0});
+  EXPECT_FALSE(window.FollowTail(tail_of(more)));  // two new
+  more.pop_back();
+  EXPECT_TRUE(window.FollowTail(tail_of(more)));  // one new
+  EXPECT_TRUE(window.FollowTail(tail_of(more)));  // none new
+  EXPECT_TRUE(window.FollowTail(tail_of({})));    // emptied
+  EXPECT_EQ(window.ClockOffset(), absl::InfiniteDuration());
+  EXPECT_TRUE(window.FollowTail(tail_of(Arrivals(start, {1.0, 1.0}))));  // starts over with two
 }
 
 }  // namespace

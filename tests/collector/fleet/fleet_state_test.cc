@@ -305,5 +305,82 @@ TEST(FleetStateTest, TwoFleetStatesFeedingOneAnalysisAreNeverTakenForEachOther) 
   }
 }
 
+// Every window the fleet state stores comes with its tail (the analysis reads a node's newest
+// samples from it): one, two and more samples, batches larger than the window, and a node
+// without snapshots; views and Node() carry it, a view without samples has neither.
+TEST(FleetStateTest, EveryWindowStoredComesWithItsTail) {
+  FleetState fleet(3);
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  auto expect_tail = [](const NodeObservation& node, const std::string& step) {
+    SCOPED_TRACE(step);
+    ASSERT_NE(node.samples, nullptr);
+    EXPECT_TRUE(TailCurrent(node));
+    const std::vector<SnapshotSample>& samples = *node.samples;
+    ASSERT_EQ(node.samples_tail.size, samples.size());
+    for (size_t k = samples.size() < 2 ? 2 - samples.size() : 0; k < 2; ++k) {
+      const SnapshotSample& want = samples[samples.size() - 2 + k];
+      EXPECT_EQ(node.samples_tail.last[k].seq, want.seq) << k;
+      EXPECT_EQ(node.samples_tail.last[k].received, want.received) << k;
+      EXPECT_EQ(node.samples_tail.last[k].taken, want.taken) << k;
+      EXPECT_EQ(node.samples_tail.last[k].height, want.height) << k;
+    }
+  };
+  fleet.Connected(HelloOf("v0", "10.0.0.1:9000"), t);
+  EXPECT_TRUE(TailCurrent(*fleet.Node("v0")));  // no window, no tail
+  EXPECT_EQ(fleet.Node("v0")->samples_tail.size, 0u);
+  fleet.Stored({Record("v1", 1, t)});
+  expect_tail(*fleet.Node("v1"), "one sample");
+  fleet.Stored({Record("v1", 2, t + absl::Seconds(1))});
+  expect_tail(*fleet.Node("v1"), "two samples");
+  fleet.Stored({Record("v1", 3, t + absl::Seconds(2)), Record("v1", 4, t + absl::Seconds(3))});
+  expect_tail(*fleet.Node("v1"), "two more, bounded");
+  std::vector<SnapshotRecord> batch;
+  for (uint64_t seq = 5; seq <= 9; ++seq)
+    batch.push_back(Record("v1", seq, t + absl::Seconds(seq)));
+  fleet.Stored(batch);
+  expect_tail(*fleet.Node("v1"), "a batch longer than the window");
+  EXPECT_EQ(fleet.Node("v1")->samples_tail.last[1].seq, 9u);
+  EXPECT_EQ(fleet.Node("v1")->samples_tail.last[0].seq, 8u);
+  const FleetView view = fleet.View(t + absl::Seconds(10));
+  ASSERT_EQ(view.nodes.size(), 2u);
+  EXPECT_TRUE(TailCurrent(view.nodes[0]));
+  expect_tail(view.nodes[1], "in a view");
+  const FleetView bare = fleet.View(t + absl::Seconds(10), /*with_samples=*/false);
+  EXPECT_EQ(bare.nodes[1].samples, nullptr);
+  EXPECT_EQ(bare.nodes[1].samples_tail.source, nullptr);
+}
+
+// Restore rebuilds each window with its tail.
+TEST(FleetStateTest, RestoreRebuildsEachWindowWithItsTail) {
+  std::string dir = std::filesystem::temp_directory_path() /
+                    absl::StrCat("guts-fleet-state-tail-test-", getpid());
+  std::filesystem::remove_all(dir);
+  absl::Time now = absl::Now();
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->PutSnapshots({Record("v1", 1, now - absl::Seconds(3)),
+                                    Record("v1", 2, now - absl::Seconds(2)),
+                                    Record("v1", 3, now - absl::Seconds(1)),
+                                    Record("v2", 1, now - absl::Seconds(1))})
+                    .ok());
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.dir = dir});
+  ASSERT_TRUE(store.ok());
+  FleetState fleet;
+  ASSERT_TRUE(fleet.Restore(**store, now).ok());
+  for (const char* id : {"v1", "v2"}) {
+    std::optional<NodeObservation> node = fleet.Node(id);
+    ASSERT_TRUE(node.has_value());
+    EXPECT_TRUE(TailCurrent(*node)) << id;
+    ASSERT_EQ(node->samples_tail.size, SamplesOf(*node).size()) << id;
+    EXPECT_EQ(node->samples_tail.last[1].seq, SamplesOf(*node).back().seq) << id;
+  }
+  EXPECT_EQ(fleet.Node("v1")->samples_tail.last[0].seq, 2u);
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace guts::collector
