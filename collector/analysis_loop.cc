@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -118,7 +120,16 @@ void AnalysisLoop::Tick(absl::Time now) {
   if (options_.collector_health) view.collector = options_.collector_health(now);
   view.collector.pause = pause_;
   view.collector.pause_ended = pause_ended_;
-  auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view));
+  // The result published two ticks ago, when no reader holds it any more. No reader can take
+  // it again (latest_ no longer points to it), so a count of one stays one; the fence orders
+  // the last reader's reads (before its release of the count) before the tick's writes.
+  AnalysisResult recycled;
+  if (replaced_ != nullptr && replaced_.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    recycled = std::move(*replaced_);
+  }
+  replaced_.reset();
+  auto result = std::make_shared<AnalysisResult>(analyzer_->Tick(view, std::move(recycled)));
   absl::Status s = store_->PutIncidents(result->changed_incidents);
   if (!s.ok()) spdlog::error("storing incidents: {}", s.ToString());
   if (result->warming_up != warming_up_) {
@@ -137,7 +148,7 @@ void AnalysisLoop::Tick(absl::Time now) {
   }
   if (options_.after_tick) options_.after_tick(*result);
   absl::MutexLock lock(&mu_);
-  latest_ = std::move(result);
+  replaced_ = std::exchange(latest_, std::move(result));
 }
 
 }  // namespace guts::collector

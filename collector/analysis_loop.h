@@ -92,7 +92,10 @@ class AnalysisLoop final : public LatestAnalysis {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<const AnalysisResult> latest_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<AnalysisResult> latest_ ABSL_GUARDED_BY(mu_);
+  // The result latest_ replaced (Run's thread only): out of readers' reach, so once the
+  // readers that held it let go, the next tick is made in its storage (Analyzer::Tick).
+  std::shared_ptr<AnalysisResult> replaced_;
   std::thread thread_;
   std::thread upkeep_thread_;
 };

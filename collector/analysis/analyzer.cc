@@ -566,9 +566,21 @@ std::string UnobservedAssessment::Reason() const {
   return reason;
 }
 
-AnalysisResult Analyzer::Tick(const FleetView& view) {
+AnalysisResult Analyzer::Tick(const FleetView& view) { return Tick(view, AnalysisResult{}); }
+
+AnalysisResult Analyzer::Tick(const FleetView& view, AnalysisResult recycled) {
   State& s = *state_;
+  // A new result, default in every field, takes over only the recycled one's storage, emptied:
+  // a field added to AnalysisResult later starts from its default without anyone clearing it.
   AnalysisResult result;
+  result.nodes = std::move(recycled.nodes);
+  result.nodes.Clear();
+  result.unobserved = std::move(recycled.unobserved);
+  result.unobserved.clear();
+  result.topology.Swap(&recycled.topology);
+  result.topology.Clear();
+  result.quorum_margin.Swap(&recycled.quorum_margin);
+  result.quorum_margin.Clear();
   result.at = view.now;
   std::vector<uint32_t> numbers = NumberNodes(view, s.history);
   FleetModel model = BuildFleetModel(view, s.config, numbers, s.history.model_memory);

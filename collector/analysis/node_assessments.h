@@ -51,6 +51,9 @@ class NodeAssessments {
   // Room for `nodes` names without reallocating.
   void Reserve(size_t nodes) { entries_.reserve(nodes); }
 
+  // No assessment left; the array keeps its room (a recycled result, Analyzer::Tick).
+  void Clear() { entries_.clear(); }
+
   // The assessment of `name`, added (default) when absent. Appends when `name` sorts after
   // every name so far (the analyzer's case), else inserts it in its place. The reference
   // holds until the next Add (the array may grow or shift).
