@@ -12,20 +12,12 @@
 #include "absl/time/clock.h"
 #include "collector/fleet/fleet_state.h"
 #include "collector/store/store.h"
+#include "tests/collector/fleet/snapshot_record.h"
 
 namespace guts::collector {
 namespace {
 
-SnapshotRecord Record(const std::string& node, uint64_t seq, absl::Time taken) {
-  SnapshotRecord r;
-  r.snapshot.set_node_id(node);
-  r.snapshot.set_seq(seq);
-  r.snapshot.set_taken_unix_ms(absl::ToUnixMillis(taken));
-  r.snapshot.mutable_consensus()->set_finalized_height(seq * 10);
-  r.received = taken;
-  r.first_seen = taken;
-  return r;
-}
+using ::guts::collector::testing::Record;
 
 // The loop makes each tick in the storage of the result it published two ticks before, but only
 // once no reader holds that result: a reader that keeps a result across many ticks reads it as

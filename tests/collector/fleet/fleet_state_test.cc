@@ -9,22 +9,13 @@
 #include "collector/analysis/analysis_history.h"
 #include "collector/analysis/fleet_model.h"
 #include "tests/analysis/tick_as_from_scratch.h"
+#include "tests/collector/fleet/snapshot_record.h"
 
 namespace guts::collector {
 namespace {
 
 using ::guts::collector::testing::ExpectTickAsFromScratch;
-
-SnapshotRecord Record(const std::string& node, uint64_t seq, absl::Time taken) {
-  SnapshotRecord r;
-  r.snapshot.set_node_id(node);
-  r.snapshot.set_seq(seq);
-  r.snapshot.set_taken_unix_ms(absl::ToUnixMillis(taken));
-  r.snapshot.mutable_consensus()->set_finalized_height(seq * 10);
-  r.received = taken;
-  r.first_seen = taken;
-  return r;
-}
+using ::guts::collector::testing::Record;
 
 TEST(FleetStateTest, SamplesAreBoundedToTheWindowOldestFirst) {
   FleetState fleet(3);
