@@ -272,9 +272,15 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   validators_known += static_cast<int>(model.unobserved.size());
   result.nodes.Reserve(model.nodes.size());
-  for (const NodeFacts& f : model.nodes) {
+  // Whether each node's assessment sits at its model index (every node appended): then a
+  // verdict's node_indices find them without a name.
+  bool at_model_index = result.nodes.empty();
+  for (size_t i = 0; i < model.nodes.size(); ++i) {
+    const NodeFacts& f = model.nodes[i];
     // view.nodes is sorted by id, so every node is appended.
     NodeAssessment& a = result.nodes.Add(*f.id);
+    at_model_index =
+        at_model_index && result.nodes.size() == i + 1 && &a == &result.nodes.AtPosition(i);
     a.peers_heard = static_cast<uint32_t>(f.hears.size());
     a.peers_expected = ExpectedPeers(f, validators_known);
     a.lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
@@ -303,6 +309,26 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
     const std::optional<v1::NodeState> effect = NodeStateFrom(v);
     if (!effect) continue;
     const v1::NodeState state = *effect;
+    auto assess = [&](NodeAssessment* a, NodeReasons& reasons, auto&& group) {
+      if (a == nullptr || a->state == v1::UNKNOWN) return;
+      if (StateRank(state) > StateRank(a->state)) {
+        a->state = state;
+        reasons.Write(group(), *a, a->reason);
+      }
+    };
+    // A split names its nodes by model index and side too: no name is looked up (10 000 a tick,
+    // among the assessments and again among the groups' names).
+    if (at_model_index && !v.node_indices.empty() && v.node_indices.size() == v.nodes.size() &&
+        v.node_groups.size() == v.nodes.size()) {
+      NodeReasons reasons(v);
+      for (size_t k = 0; k < v.nodes.size(); ++k) {
+        const int u = v.node_indices[k];
+        NodeAssessment* a = u >= 0 ? &result.nodes.AtPosition(static_cast<size_t>(u))
+                                   : result.nodes.Find(v.nodes[k]);
+        assess(a, reasons, [&] { return v.node_groups[k]; });
+      }
+      continue;
+    }
     // A partition names thousands of nodes, in name order: found walking the assessments (in
     // name order too) alongside, not each by a search.
     const bool in_order = std::is_sorted(v.nodes.begin(), v.nodes.end());
@@ -311,11 +337,7 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
     size_t walk = 0;
     for (const std::string& node : v.nodes) {
       NodeAssessment* a = in_order ? result.nodes.FindFrom(node, walk) : result.nodes.Find(node);
-      if (a == nullptr || a->state == v1::UNKNOWN) continue;
-      if (StateRank(state) > StateRank(a->state)) {
-        a->state = state;
-        reasons.Write(groups.Find(node), *a, a->reason);
-      }
+      assess(a, reasons, [&] { return groups.Find(node); });
     }
   }
 }

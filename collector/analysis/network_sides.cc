@@ -52,7 +52,8 @@ v1::NodeGroup SideGroup(const FleetModel& model, const NetworkSide& side) {
 }
 
 std::vector<std::string> SideMemberNames(const FleetModel& model,
-                                         const std::vector<const NetworkSide*>& sides) {
+                                         const std::vector<const NetworkSide*>& sides,
+                                         std::vector<int>* indices, std::vector<int>* side_of) {
   // The observed members in rank order (which is name order) merged with the few unobserved
   // names, sorted: the same list as sorting all names, without copying and sorting the
   // thousands of observed ones as strings on every tick. Each side's nodes (a component) are
@@ -61,27 +62,54 @@ std::vector<std::string> SideMemberNames(const FleetModel& model,
   // their 10 000 indices as one list was most of making the list).
   auto by_rank = [&](int a, int b) { return model.rank[a] < model.rank[b]; };
   std::vector<int> observed;
-  std::vector<const std::string*> unobserved;
-  for (const NetworkSide* side : sides) {
+  struct Unobserved {
+    const std::string* name;
+    int side;  // position in `sides`
+  };
+  std::vector<Unobserved> unobserved;
+  // By model index: the position in `sides` of the node's side (only when side_of is asked).
+  std::vector<int> side_at(side_of != nullptr ? model.nodes.size() : 0, -1);
+  for (size_t s = 0; s < sides.size(); ++s) {
+    const NetworkSide* side = sides[s];
     const auto run = static_cast<std::ptrdiff_t>(observed.size());
     observed.insert(observed.end(), side->nodes.begin(), side->nodes.end());
     if (!std::is_sorted(observed.begin() + run, observed.end(), by_rank)) {
       std::sort(observed.begin() + run, observed.end(), by_rank);
     }
     std::inplace_merge(observed.begin(), observed.begin() + run, observed.end(), by_rank);
-    for (int k : side->unobserved) unobserved.push_back(&model.unobserved[k].entry->name);
+    for (int k : side->unobserved) {
+      unobserved.push_back({&model.unobserved[k].entry->name, static_cast<int>(s)});
+    }
+    if (side_of != nullptr) {
+      for (int u : side->nodes) side_at[static_cast<size_t>(u)] = static_cast<int>(s);
+    }
   }
   std::sort(unobserved.begin(), unobserved.end(),
-            [](const std::string* a, const std::string* b) { return *a < *b; });
+            [](const Unobserved& a, const Unobserved& b) { return *a.name < *b.name; });
   std::vector<std::string> names;
-  names.reserve(observed.size() + unobserved.size());
+  const size_t total = observed.size() + unobserved.size();
+  names.reserve(total);
+  if (indices != nullptr) {
+    indices->clear();
+    indices->reserve(total);
+  }
+  if (side_of != nullptr) {
+    side_of->clear();
+    side_of->reserve(total);
+  }
   size_t o = 0, x = 0;
   while (o < observed.size() || x < unobserved.size()) {
     if (x == unobserved.size() ||
-        (o < observed.size() && !(*unobserved[x] < *model.nodes[observed[o]].id))) {
-      names.push_back(*model.nodes[observed[o++]].id);
+        (o < observed.size() && !(*unobserved[x].name < *model.nodes[observed[o]].id))) {
+      const int u = observed[o++];
+      names.push_back(*model.nodes[u].id);
+      if (indices != nullptr) indices->push_back(u);
+      if (side_of != nullptr) side_of->push_back(side_at[static_cast<size_t>(u)]);
     } else {
-      names.push_back(*unobserved[x++]);
+      names.push_back(*unobserved[x].name);
+      if (indices != nullptr) indices->push_back(-1);
+      if (side_of != nullptr) side_of->push_back(unobserved[x].side);
+      ++x;
     }
   }
   return names;

@@ -33,8 +33,12 @@ std::vector<NetworkSide> NetworkSides(const FleetModel& model, const PeerGraph& 
 // The side as a NodeGroup: its observed and unobserved members sorted, weight and quorum.
 guts::diag::v1::NodeGroup SideGroup(const FleetModel& model, const NetworkSide& side);
 
-// The members of `sides`, observed and unobserved, sorted by name.
+// The members of `sides`, observed and unobserved, sorted by name. With `indices`, also each
+// member's index into model.nodes (-1 when unobserved); with `side_of`, the position in `sides`
+// of each member's side (both in the names' order).
 std::vector<std::string> SideMemberNames(const FleetModel& model,
-                                         const std::vector<const NetworkSide*>& sides);
+                                         const std::vector<const NetworkSide*>& sides,
+                                         std::vector<int>* indices = nullptr,
+                                         std::vector<int>* side_of = nullptr);
 
 }  // namespace guts::collector

@@ -71,6 +71,9 @@ class NodeAssessments {
   // The assessment of `name`; throws std::out_of_range when it has none (as std::map::at).
   const NodeAssessment& at(std::string_view name) const;
 
+  // The assessment at `position` in name order (position < size()).
+  NodeAssessment& AtPosition(size_t position) { return entries_[position].second; }
+
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   // In name order.

@@ -207,7 +207,12 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
     return;
   }
   Verdict v = MakeVerdict(*kind);
-  v.nodes = SideMemberNames(model, named);
+  v.nodes = SideMemberNames(model, named, &v.node_indices, &v.node_groups);
+  // node_groups holds positions in `named`; the groups are every side, in order.
+  const int first_named = kind == &kPartition ? 1 : 0;
+  if (first_named != 0) {
+    for (int& g : v.node_groups) g += first_named;
+  }
   std::vector<std::string> unobserved;
   for (size_t c = 0; c < sides.size(); ++c) {
     v.groups.push_back(SideGroup(model, sides[c]));

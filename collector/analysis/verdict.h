@@ -24,6 +24,12 @@ struct Verdict {
   std::string cause_key;
   std::string summary;
   std::vector<std::string> nodes;  // sorted
+  // The split verdict's `nodes` as indices into the tick's FleetModel::nodes (-1: a validator
+  // without an agent) and, for each, the index in `groups` of its side: AssessNodes reads these
+  // instead of finding 10 000 names among the assessments and the groups' names. Empty in other
+  // verdicts; when set, as long as `nodes` (whoever changes `nodes` clears them).
+  std::vector<int> node_indices;
+  std::vector<int> node_groups;
   std::vector<guts::diag::v1::Link> links;
   std::vector<guts::diag::v1::NodeGroup> groups;
   std::map<std::string, std::string> evidence;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/network_sides.h"
 #include "collector/analysis/peer_graph.h"
@@ -246,6 +248,84 @@ TEST(AnalyzerTest, ATickInARecycledResultEqualsOneFromScratch) {
   EXPECT_TRUE(saw_unobserved);
   EXPECT_TRUE(saw_warm_up);
   EXPECT_TRUE(saw_blind);
+}
+
+// A split with a quorum side names only the minority (PARTITION): its nodes' reasons name their
+// own side among all of them (the verdict's node_groups count the quorum side first), and the
+// quorum side's nodes are not made part of the split.
+TEST(AnalyzerTest, TheMinorityOfASplitWithQuorumSaysItsOwnSide) {
+  testing::SyntheticFleet fleet(7);
+  Analyzer analyzer(testing::TestConfig());
+  testing::Timeline warmup, t;
+  RunTicks(analyzer, fleet, 20, warmup);
+  fleet.Cut(fleet.Names(1, 5), fleet.Names(6, 7));
+  RunTicks(analyzer, fleet, 15, t);
+  ASSERT_EQ(t.Ever(::guts::diag::v1::PARTITION).size(), 1u);
+  EXPECT_EQ(t.last.nodes.at("v6").reason,
+            "side 2 of 2 (2 nodes, weight 200, no quorum); hears 1 of 6 peers");
+  EXPECT_EQ(t.last.nodes.at("v7").reason, t.last.nodes.at("v6").reason);
+  EXPECT_EQ(t.last.nodes.at("v6").state, ::guts::diag::v1::DEGRADED);
+  EXPECT_EQ(t.last.nodes.at("v1").state, ::guts::diag::v1::HEALTHY);
+}
+
+// A split whose sides change between ticks (one node moves across, the split heals and comes
+// back as another): each tick's reasons name each node's side of that tick.
+TEST(AnalyzerTest, ReasonsFollowASplitWhoseSidesChange) {
+  testing::SyntheticFleet fleet(12);
+  Analyzer analyzer(testing::TestConfig());
+  testing::Timeline warmup, t;
+  RunTicks(analyzer, fleet, 20, warmup);
+  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
+  RunTicks(analyzer, fleet, 10, t);
+  auto reason = [&](const char* node) { return t.last.nodes.at(node).reason; };
+  EXPECT_EQ(reason("v6"), reason("v1"));
+  EXPECT_NE(reason("v7"), reason("v1"));
+  fleet.Heal();  // and cut again at once: v6 crosses to the other side
+  fleet.Cut(fleet.Names(1, 5), fleet.Names(6, 12));
+  RunTicks(analyzer, fleet, 10, t);
+  EXPECT_TRUE(reason("v6").starts_with("side 1 of 2 (7 nodes, weight 700,")) << reason("v6");
+  EXPECT_TRUE(reason("v1").starts_with("side 2 of 2 (5 nodes, weight 500,")) << reason("v1");
+  EXPECT_EQ(reason("v10"), reason("v6"));
+  fleet.Heal();
+  RunTicks(analyzer, fleet, 10, t);
+  EXPECT_EQ(t.last.nodes.at("v1").state, ::guts::diag::v1::HEALTHY);
+  fleet.Cut(fleet.Names(1, 8), fleet.Names(9, 12));
+  RunTicks(analyzer, fleet, 10, t);
+  EXPECT_EQ(reason("v9"), "side 2 of 2 (4 nodes, weight 400, no quorum); hears 3 of 11 peers");
+  EXPECT_EQ(reason("v12"), reason("v9"));
+  EXPECT_TRUE(reason("v8").starts_with("side 1 of 2 (8 nodes, weight 800,") ||
+              t.last.nodes.at("v8").state == ::guts::diag::v1::HEALTHY)
+      << reason("v8");
+}
+
+// A view whose nodes are not in id order: the model keeps the view's order, so a node's model
+// index is not its place among the assessments (kept in name order). A split's nodes, which
+// the verdict names by model index too, are assessed as in the same view sorted.
+TEST(AnalyzerTest, ASplitOfAViewOutOfIdOrderAssessesEachNodeAsSorted) {
+  testing::SyntheticFleet fleet(12);
+  Analyzer sorted(testing::TestConfig());
+  Analyzer reversed(testing::TestConfig());
+  AnalysisResult a, b;
+  auto tick = [&](int ticks) {
+    for (int i = 0; i < ticks; ++i) {
+      fleet.Step();
+      FleetView view = fleet.View();
+      a = sorted.Tick(view);
+      std::reverse(view.nodes.begin(), view.nodes.end());
+      b = reversed.Tick(view);
+    }
+  };
+  tick(20);
+  fleet.Cut(fleet.Names(1, 3), fleet.Names(4, 12));
+  tick(10);
+  ASSERT_EQ(a.nodes.size(), 12u);
+  ASSERT_EQ(b.nodes.size(), 12u);
+  EXPECT_TRUE(a.nodes.at("v1").reason.starts_with("side 2 of 2 (3 nodes"))
+      << a.nodes.at("v1").reason;
+  for (const auto& [name, assessment] : a.nodes) {
+    EXPECT_EQ(b.nodes.at(name).state, assessment.state) << name;
+    EXPECT_EQ(b.nodes.at(name).reason, assessment.reason) << name;
+  }
 }
 
 }  // namespace

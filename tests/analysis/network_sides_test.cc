@@ -81,5 +81,32 @@ TEST(NetworkSidesTest, SideMemberNamesMergesSidesInNameOrder) {
   EXPECT_THAT(SideMemberNames(model, {&unordered}), ElementsAre("a", "e", "f"));
 }
 
+// The indices and sides SideMemberNames gives beside the names (the split verdict's node_indices
+// and node_groups, which AssessNodes reads instead of the names): each entry is the named
+// node's own index and the position of its own side, unobserved members -1.
+TEST(NetworkSidesTest, SideMemberNamesGivesEachNamesIndexAndSide) {
+  NamedModel named({"c", "a", "b", "e", "d", "f"});
+  FleetModel& model = named.model();
+  const std::vector<ValidatorEntry> validators = {{.name = "bb"}, {.name = "ee"}};
+  model.unobserved.emplace_back().entry = &validators[0];
+  model.unobserved.emplace_back().entry = &validators[1];
+  NetworkSide unordered;
+  unordered.nodes = {3, 1, 5};
+  unordered.unobserved = {1};
+  NetworkSide with_unobserved;
+  with_unobserved.nodes = {0, 4, 2};
+  with_unobserved.unobserved = {0};
+  std::vector<int> indices = {7, 7};  // written over
+  std::vector<int> side_of;
+  EXPECT_THAT(SideMemberNames(model, {&unordered, &with_unobserved}, &indices, &side_of),
+              ElementsAre("a", "b", "bb", "c", "d", "e", "ee", "f"));
+  EXPECT_THAT(indices, ElementsAre(1, 2, -1, 0, 4, 3, -1, 5));
+  EXPECT_THAT(side_of, ElementsAre(0, 1, 1, 1, 1, 0, 0, 0));
+  EXPECT_THAT(SideMemberNames(model, {&with_unobserved}, &indices, &side_of),
+              ElementsAre("b", "bb", "c", "d"));
+  EXPECT_THAT(indices, ElementsAre(2, -1, 0, 4));
+  EXPECT_THAT(side_of, ElementsAre(0, 0, 0, 0));
+}
+
 }  // namespace
 }  // namespace guts::collector
