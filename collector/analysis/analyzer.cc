@@ -318,14 +318,15 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
     };
     // A split names its nodes by model index and side too: no name is looked up (10 000 a tick,
     // among the assessments and again among the groups' names).
-    if (at_model_index && !v.node_indices.empty() && v.node_indices.size() == v.nodes.size() &&
-        v.node_groups.size() == v.nodes.size()) {
+    const VerdictMembers* members = v.Members();
+    if (at_model_index && members != nullptr && members->node_indices.size() == v.nodes.size() &&
+        members->node_groups.size() == v.nodes.size()) {
       NodeReasons reasons(v);
       for (size_t k = 0; k < v.nodes.size(); ++k) {
-        const int u = v.node_indices[k];
+        const int u = members->node_indices[k];
         NodeAssessment* a = u >= 0 ? &result.nodes.AtPosition(static_cast<size_t>(u))
                                    : result.nodes.Find(v.nodes[k]);
-        assess(a, reasons, [&] { return v.node_groups[k]; });
+        assess(a, reasons, [&] { return members->node_groups[k]; });
       }
       continue;
     }

@@ -60,12 +60,16 @@ void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts,
       }
       return true;
     };
+    const VerdictMembers* verdict_members = v.Members();
+    const MembersKey* key = verdict_members != nullptr ? &verdict_members->key : nullptr;
     // The members as the cut listed them: then `same` holds too (each member on the side it had,
     // as many members as sides).
     auto same_list = [&](const Cut& cut) {
       if (!cut.listed_once || cut.cause_key != v.cause_key || cut.listed.size() != members) {
         return false;
       }
+      // The same members key: the very lists `listed` was made from (a split that stands).
+      if (key != nullptr && cut.has_key && cut.key == *key) return true;
       if (isolation) {
         return cut.ends.size() == 1 &&
                std::equal(v.nodes.begin(), v.nodes.end(), cut.listed.begin());
@@ -82,9 +86,14 @@ void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts,
       }
       return true;
     };
-    auto found = std::find_if(cuts_.begin(), cuts_.end(),
-                              [&](const Cut& cut) { return same_list(cut) || same(cut); });
+    bool listed_same = false;
+    auto found = std::find_if(cuts_.begin(), cuts_.end(), [&](const Cut& cut) {
+      listed_same = same_list(cut);
+      return listed_same || same(cut);
+    });
     if (found != cuts_.end()) {
+      // Listed as the verdict lists them: they are its members key's lists too.
+      if (listed_same) found->SetKey(key);
       if (found->last_tick != tick_) seen(*found);
       continue;
     }
@@ -107,6 +116,8 @@ void CauseMemory::Remember(absl::Time now, const std::vector<Verdict>& verdicts,
     if (!cut.listed_once) {
       cut.listed.clear();
       cut.ends.clear();
+    } else {
+      cut.SetKey(key);
     }
     if (cuts_.size() >= kMaxCuts) {
       cuts_.erase(std::min_element(cuts_.begin(), cuts_.end(), [](const Cut& a, const Cut& b) {

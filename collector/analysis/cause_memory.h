@@ -50,6 +50,17 @@ class CauseMemory {
     std::vector<std::string> listed;
     std::vector<size_t> ends;
     bool listed_once = false;  // false: a member was listed twice, and only `side` can tell
+    // The members key (Verdict::Members) `listed` is the lists of, when has_key.
+    bool has_key = false;
+    MembersKey key;
+    void SetKey(const MembersKey* k) {
+      has_key = k != nullptr;
+      if (k == nullptr) {
+        key = MembersKey();
+      } else if (!(key == *k)) {
+        key = *k;
+      }
+    }
     bool others_are_a_side = false;
     absl::Time last_seen;
     int64_t last_tick = 0;  // Remember calls, counted

@@ -429,7 +429,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config) 
   std::vector<uint32_t> numbers(view.nodes.size());
   for (size_t i = 0; i < numbers.size(); ++i) numbers[i] = static_cast<uint32_t>(i);
   ModelMemory memory;
-  return BuildFleetModel(view, config, numbers, memory);
+  FleetModel model = BuildFleetModel(view, config, numbers, memory);
+  model.index_epoch = 0;  // its indices are no other model's
+  return model;
 }
 
 FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
@@ -778,6 +780,8 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     }
   }
   model.hears_tracked = tracked;
+  if (!tracked) ++memory.index_epochs_;
+  model.index_epoch = memory.index_epochs_;
   if (!tracked) model.hears_changed.assign(n, 1);
   for (int i = 0; i < n; ++i) model.nodes[i].heard_by = heard_by[i];
   for (int i = 0; i < n; ++i) {

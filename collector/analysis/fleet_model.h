@@ -150,6 +150,10 @@ struct FleetModel {
   // recycled into this one and held the same nodes at the same indices (the same stable numbers
   // in the same order), so equal index lists are equal sets of nodes.
   bool hears_tracked = false;
+  // Changes (within one ModelMemory) exactly when this model does not hold the same nodes at the
+  // same indices as the memory's previous model (!hears_tracked); so within one epoch a model
+  // index names one node (one id). 0 for a model from scratch: no epoch.
+  uint64_t index_epoch = 0;
   // By index: the node's `hears` differs from the previous model's, or that is not known (every
   // entry 1 when !hears_tracked). Most nodes hear the same peers from one tick to the next; the
   // peer graph (PeerGraphMemory) and the link history redo only the nodes whose list changed.
@@ -208,6 +212,8 @@ class ModelMemory {
   uint64_t builds_ = 0;       // models built with this memory
   uint64_t spare_build_ = 0;  // FleetModel::build of spare_nodes_' model; 0: none
   uint64_t last_book_ = 0;    // AddressBook::generation the last build resolved against
+  // FleetModel::index_epoch of the last build.
+  uint64_t index_epochs_ = 0;
 };
 
 // From scratch (no memory; node numbers are the indices).

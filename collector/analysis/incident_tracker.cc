@@ -118,9 +118,9 @@ bool SameBesidesNames(const v1::Incident& a, const v1::Incident& b) {
 // `names` in natural order (v2 before v10), as the operator counts them, into `out`: a stable
 // sort, redone only when the names differ from those `memo` last sorted.
 template <typename Names>
-void IncidentTracker::AddNaturally(const Names& names, NaturalOrder& memo,
+void IncidentTracker::AddNaturally(const Names& names, bool same_key, NaturalOrder& memo,
                                    google::protobuf::RepeatedPtrField<std::string>& out) {
-  if (!std::equal(names.begin(), names.end(), memo.names.begin(), memo.names.end())) {
+  if (!same_key && !std::equal(names.begin(), names.end(), memo.names.begin(), memo.names.end())) {
     memo.names.assign(names.begin(), names.end());
     memo.order.resize(memo.names.size());
     for (size_t i = 0; i < memo.order.size(); ++i) memo.order[i] = static_cast<int>(i);
@@ -138,22 +138,26 @@ void IncidentTracker::AddNaturally(const Names& names, NaturalOrder& memo,
 // names into the incident and joining them into text before and after, to learn nothing
 // changed, was most of the tracker's time.
 template <typename Names>
-bool IncidentTracker::Kept(const Names& names, const std::vector<NaturalOrder>& orders, size_t k,
+bool IncidentTracker::Kept(const Names& names, bool same_key,
+                           const std::vector<NaturalOrder>& orders, size_t k,
                            const google::protobuf::RepeatedPtrField<std::string>& out) {
   if (k >= orders.size()) return false;
   const NaturalOrder& memo = orders[k];
-  return static_cast<size_t>(out.size()) == memo.order.size() &&
-         std::equal(names.begin(), names.end(), memo.names.begin(), memo.names.end());
+  if (static_cast<size_t>(out.size()) != memo.order.size()) return false;
+  // The same members key: the very names the memo holds (a split that stands).
+  if (same_key) return true;
+  return std::equal(names.begin(), names.end(), memo.names.begin(), memo.names.end());
 }
 
 std::vector<char> IncidentTracker::KeptLists(const Verdict& v, const Cause& cause) {
   const v1::Incident& inc = cause.incident;
   std::vector<char> kept(1 + v.groups.size(), 0);
-  kept[0] = Kept(v.nodes, cause.orders, 0, inc.nodes());
+  const bool same_key = cause.SameKey(v);
+  kept[0] = Kept(v.nodes, same_key, cause.orders, 0, inc.nodes());
   if (static_cast<size_t>(inc.groups_size()) != v.groups.size()) return kept;
   for (size_t k = 0; k < v.groups.size(); ++k) {
-    kept[1 + k] =
-        Kept(v.groups[k].nodes(), cause.orders, 1 + k, inc.groups(static_cast<int>(k)).nodes());
+    kept[1 + k] = Kept(v.groups[k].nodes(), same_key, cause.orders, 1 + k,
+                       inc.groups(static_cast<int>(k)).nodes());
   }
   return kept;
 }
@@ -165,7 +169,8 @@ void IncidentTracker::CopyVerdict(const Verdict& v, Cause& cause, const std::vec
   inc.set_summary(v.summary);
   cause.orders.resize(1 + v.groups.size());
   auto is_kept = [&](size_t k) { return kept != nullptr && (*kept)[k] != 0; };
-  if (!is_kept(0)) AddNaturally(v.nodes, cause.orders[0], *inc.mutable_nodes());
+  const bool same_key = cause.SameKey(v);
+  if (!is_kept(0)) AddNaturally(v.nodes, same_key, cause.orders[0], *inc.mutable_nodes());
   inc.clear_links();
   for (const v1::Link& l : v.links) *inc.add_links() = l;
   // The groups stay when there are as many (their name lists are written over, or kept).
@@ -176,7 +181,9 @@ void IncidentTracker::CopyVerdict(const Verdict& v, Cause& cause, const std::vec
   for (size_t k = 0; k < v.groups.size(); ++k) {
     const v1::NodeGroup& g = v.groups[k];
     v1::NodeGroup* group = inc.mutable_groups(static_cast<int>(k));
-    if (!is_kept(1 + k)) AddNaturally(g.nodes(), cause.orders[1 + k], *group->mutable_nodes());
+    if (!is_kept(1 + k)) {
+      AddNaturally(g.nodes(), same_key, cause.orders[1 + k], *group->mutable_nodes());
+    }
     group->set_weight(g.weight());
     group->set_has_quorum(g.has_quorum());
     group->set_height(g.height());
@@ -187,6 +194,8 @@ void IncidentTracker::CopyVerdict(const Verdict& v, Cause& cause, const std::vec
   for (const std::string& a : v.absorbed) inc.add_absorbed(a);
   inc.set_height(v.height);
   inc.set_cause_key(v.cause_key);
+  // Every list's memo now holds the verdict's lists (kept or sorted anew): they are its key's.
+  cause.SetKey(v.Members());
 }
 
 IncidentTracker::IncidentTracker(const AnalysisConfig& config) : config_(config) {}
@@ -197,6 +206,7 @@ void IncidentTracker::Restore(const std::vector<v1::Incident>& open) {
     Cause& cause = causes_[inc.cause_key()];
     cause.incident = inc;
     cause.orders.clear();  // the lists are the stored incident's, written by no memo
+    cause.SetKey(nullptr);
     cause.shared.reset();
     // Stored before Incident.kind_name existed: named after the enum.
     cause.incident.set_kind_name(IncidentKindName(inc));

@@ -75,19 +75,37 @@ class IncidentTracker {
     // each group's. A split names every node of a 10 000-node fleet in its groups, and the lists
     // rarely change between ticks; sorting them naturally on every tick was a tenth of the tick.
     std::vector<NaturalOrder> orders;
+    // The members key (Verdict::Members) of the lists `orders` holds, when has_key: a verdict
+    // of the same key names them again, without comparing its names.
+    bool has_key = false;
+    MembersKey key;
+    bool SameKey(const Verdict& v) const {
+      const VerdictMembers* m = v.Members();
+      return has_key && m != nullptr && m->key == key;
+    }
+    void SetKey(const VerdictMembers* m) {
+      has_key = m != nullptr;
+      if (m == nullptr) {
+        key = MembersKey();
+      } else if (!(key == m->key)) {
+        key = m->key;
+      }
+    }
     // `incident` as last handed out in IncidentChanges::open, while it has not changed since
     // (null once it has): a steady split's incident is handed out again instead of copied.
     std::shared_ptr<const guts::diag::v1::Incident> shared;
   };
 
   // `names` into `out` in natural order (v2 before v10), by `memo`.
+  // `same_key`: `names` are those the memo sorted last (their members keys are equal).
   template <typename Names>
-  static void AddNaturally(const Names& names, NaturalOrder& memo,
+  static void AddNaturally(const Names& names, bool same_key, NaturalOrder& memo,
                            google::protobuf::RepeatedPtrField<std::string>& out);
-  // Whether `out` already holds `names` as orders[k] sorts them (written from that memo).
+  // Whether `out` already holds `names` as orders[k] sorts them (written from that memo);
+  // `same_key`: the memo's names are `names` (their members keys are equal).
   template <typename Names>
-  static bool Kept(const Names& names, const std::vector<NaturalOrder>& orders, size_t k,
-                   const google::protobuf::RepeatedPtrField<std::string>& out);
+  static bool Kept(const Names& names, bool same_key, const std::vector<NaturalOrder>& orders,
+                   size_t k, const google::protobuf::RepeatedPtrField<std::string>& out);
   // Kept() of the verdict's node list (entry 0) and of each group's (1 + k; 0 when the incident
   // holds another number of groups).
   static std::vector<char> KeptLists(const Verdict& v, const Cause& cause);

@@ -207,11 +207,21 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
     return;
   }
   Verdict v = MakeVerdict(*kind);
-  v.nodes = SideMemberNames(model, named, &v.node_indices, &v.node_groups);
+  VerdictMembers members;
+  v.nodes = SideMemberNames(model, named, &members.node_indices, &members.node_groups);
   // node_groups holds positions in `named`; the groups are every side, in order.
   const int first_named = kind == &kPartition ? 1 : 0;
   if (first_named != 0) {
-    for (int& g : v.node_groups) g += first_named;
+    for (int& g : members.node_groups) g += first_named;
+  }
+  // The key: every side's members (the groups), by model index and unobserved name.
+  members.key.index_epoch = model.index_epoch;
+  members.key.first_named = first_named;
+  members.key.sides.reserve(sides.size());
+  for (const NetworkSide& side : sides) {
+    members.key.sides.push_back(side.nodes);
+    std::vector<std::string>& names = members.key.unobserved.emplace_back();
+    for (int k : side.unobserved) names.push_back(model.unobserved[k].entry->name);
   }
   std::vector<std::string> unobserved;
   for (size_t c = 0; c < sides.size(); ++c) {
@@ -224,6 +234,7 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
           "told apart without an agent";
     }
   }
+  v.SetMembers(std::move(members));
   v.evidence["quorum_weight"] = absl::StrCat(model.quorum_weight);
   v.evidence["total_weight"] = absl::StrCat(model.total_weight);
   if (!unobserved.empty()) {

@@ -11,6 +11,34 @@
 
 namespace guts::collector {
 
+// What a verdict naming thousands of nodes (a split) named them from, as a plain value: the
+// model's index epoch (FleetModel::index_epoch), each group's members as indices into that model
+// and the names of its validators without an agent, and the group its `nodes` list begins at.
+// Within one index epoch an index holds the same node (the same id), so two verdicts of equal
+// keys name the same nodes, in `nodes` and in each group: what keeps a verdict's names between
+// ticks (CauseMemory, IncidentTracker) compares the keys, integers, before 10 000 names.
+struct MembersKey {
+  uint64_t index_epoch = 0;
+  int first_named = 0;                               // `nodes` lists groups[first_named...]
+  std::vector<std::vector<int>> sides;               // by group: its members' model indices
+  std::vector<std::vector<std::string>> unobserved;  // by group: its agentless validators
+  bool operator==(const MembersKey&) const = default;
+};
+
+// A verdict's names by model index (VerdictMembers), set with the names by their maker.
+struct VerdictMembers {
+  MembersKey key;
+  // `nodes` as indices into the tick's FleetModel::nodes (-1: a validator without an agent) and,
+  // for each, the index in `groups` of its side: AssessNodes reads these instead of finding
+  // 10 000 names among the assessments and the groups' names.
+  std::vector<int> node_indices;
+  std::vector<int> node_groups;
+  // The sizes of `nodes` and of each group's names these were made for: a verdict whose names
+  // are changed afterwards (to other sizes) has no members (Verdict::Members).
+  size_t names = 0;
+  std::vector<int> group_sizes;
+};
+
 // Detectors build verdicts with MakeVerdict (detector.h), which fills kind, kind_name, severity
 // and cause_key from the kind's spec.
 struct Verdict {
@@ -24,12 +52,6 @@ struct Verdict {
   std::string cause_key;
   std::string summary;
   std::vector<std::string> nodes;  // sorted
-  // The split verdict's `nodes` as indices into the tick's FleetModel::nodes (-1: a validator
-  // without an agent) and, for each, the index in `groups` of its side: AssessNodes reads these
-  // instead of finding 10 000 names among the assessments and the groups' names. Empty in other
-  // verdicts; when set, as long as `nodes` (whoever changes `nodes` clears them).
-  std::vector<int> node_indices;
-  std::vector<int> node_groups;
   std::vector<guts::diag::v1::Link> links;
   std::vector<guts::diag::v1::NodeGroup> groups;
   std::map<std::string, std::string> evidence;
@@ -46,6 +68,31 @@ struct Verdict {
   // of the tick at 10 000 nodes all hearing too few peers.
   std::vector<std::string_view> unheard_peers;
   int peer_shortfall = 0;
+
+  // Its names by model index and their key, when its maker set them (SetMembers) and the names
+  // still have the sizes they had then; null otherwise (compare the names).
+  const VerdictMembers* Members() const {
+    if (members.key.index_epoch == 0 || members.names != nodes.size() ||
+        members.group_sizes.size() != groups.size()) {
+      return nullptr;
+    }
+    for (size_t k = 0; k < groups.size(); ++k) {
+      if (members.group_sizes[k] != groups[k].nodes_size()) return nullptr;
+    }
+    return &members;
+  }
+  // After `nodes` and `groups` are set: `m` (its sizes taken from them) names them. Whoever
+  // changes the names afterwards calls ClearMembers (a change of size clears them anyway).
+  void SetMembers(VerdictMembers m) {
+    m.names = nodes.size();
+    m.group_sizes.clear();
+    for (const guts::diag::v1::NodeGroup& g : groups) m.group_sizes.push_back(g.nodes_size());
+    members = std::move(m);
+  }
+  void ClearMembers() { members = VerdictMembers(); }
+
+ private:
+  VerdictMembers members;
 };
 
 // The verdict's kind name: `kind_name`, or the wire value's name when that is empty.

@@ -417,5 +417,36 @@ TEST(FleetModelTest, SamplesTailsCurrentStaleOrAbsentGiveTheWindowsAnswers) {
   EXPECT_GT(current, 800);
 }
 
+// The index epoch stays while each index holds the node it held in the memory's previous
+// model, and changes when a node is replaced at its index (another stable number), when one
+// joins, when a model was not recycled in between, and never repeats; a model from scratch has
+// none.
+TEST(FleetModelTest, TheIndexEpochChangesExactlyWhenAnIndexHoldsAnotherNode) {
+  FleetView view = ProbingView();
+  std::vector<uint32_t> numbers = {0, 1, 2, 3, 4};
+  ModelMemory memory;
+  std::vector<uint64_t> seen;
+  auto build = [&](bool recycle = true) {
+    FleetModel model = BuildFleetModel(view, AnalysisConfig{}, numbers, memory);
+    const uint64_t epoch = model.index_epoch;
+    if (recycle) memory.Recycle(std::move(model));
+    return epoch;
+  };
+  const uint64_t first = build();
+  EXPECT_NE(first, 0u);
+  EXPECT_EQ(build(), first);
+  EXPECT_EQ(build(), first);
+  numbers[2] = 7;  // another node at index 2 (replaced, renamed)
+  const uint64_t replaced = build();
+  EXPECT_NE(replaced, first);
+  EXPECT_EQ(build(), replaced);
+  const uint64_t unrecycled = build(/*recycle=*/false);
+  EXPECT_EQ(unrecycled, replaced);  // it follows the recycled one
+  const uint64_t after_gap = build();
+  EXPECT_NE(after_gap, replaced);
+  EXPECT_NE(after_gap, first);
+  EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}).index_epoch, 0u);
+}
+
 }  // namespace
 }  // namespace guts::collector

@@ -473,5 +473,71 @@ TEST_F(IncidentTrackerTest, UnchangedLargeIncidentIsSharedAndAChangeIsACopy) {
   EXPECT_EQ(after.open[0].groups(0).nodes_size(), 51);
 }
 
+// A split verdict of sides[0] (the quorum side) and sides[1] (cut off, `nodes`) with the
+// members key a split detector gives: `epoch` and each side's members as model indices (here
+// the number after "v"; "u..." names a validator without an agent).
+Verdict KeyedSplit(uint64_t epoch, const std::vector<std::vector<std::string>>& sides) {
+  Verdict v = Split(sides);
+  VerdictMembers m;
+  m.key.index_epoch = epoch;
+  m.key.first_named = 1;
+  for (const std::vector<std::string>& side : sides) {
+    std::vector<int>& indices = m.key.sides.emplace_back();
+    std::vector<std::string>& unobserved = m.key.unobserved.emplace_back();
+    for (const std::string& n : side) {
+      if (n[0] == 'u') {
+        unobserved.push_back(n);
+      } else {
+        indices.push_back(std::stoi(n.substr(1)));
+      }
+    }
+  }
+  v.SetMembers(std::move(m));
+  return v;
+}
+
+std::vector<std::string> GroupNames(const v1::Incident& inc, int g) {
+  return {inc.groups(g).nodes().begin(), inc.groups(g).nodes().end()};
+}
+
+// The members key stands for the names only while it is theirs: a key that differs in an
+// unobserved validator's name alone, a verdict whose names changed after its key was set, and a
+// key of another index epoch each list the verdict's names.
+TEST_F(IncidentTrackerTest, AMembersKeyStandsForTheNamesOnlyWhileItIsTheirs) {
+  for (int i = 0; i < 3; ++i) Tick({KeyedSplit(1, {{"v1", "v2", "v3"}, {"v4", "u1"}})});
+  IncidentChanges c = Tick({KeyedSplit(1, {{"v1", "v2", "v3"}, {"v4", "u1"}})});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(GroupNames(c.open[0], 1), (std::vector<std::string>{"u1", "v4"}));
+  // An unobserved validator renamed: its key differs in that name only.
+  c = Tick({KeyedSplit(1, {{"v1", "v2", "v3"}, {"v4", "u2"}})});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(GroupNames(c.open[0], 1), (std::vector<std::string>{"u2", "v4"}));
+  EXPECT_EQ(std::vector<std::string>(c.open[0].nodes().begin(), c.open[0].nodes().end()),
+            (std::vector<std::string>{"u2", "v4"}));
+  // Names changed after the key was set (to other sizes): the verdict has no key.
+  Verdict edited = KeyedSplit(1, {{"v1", "v2", "v3"}, {"v4", "u2"}});
+  edited.groups[0].add_nodes("v9");
+  ASSERT_EQ(edited.Members(), nullptr);
+  c = Tick({edited});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(GroupNames(c.open[0], 0), (std::vector<std::string>{"v1", "v2", "v3", "v9"}));
+  // Cleared by whoever edits them in place.
+  Verdict renamed = KeyedSplit(1, {{"v1", "v2", "v3"}, {"v4", "u2"}});
+  Tick({renamed});
+  *renamed.groups[0].mutable_nodes(2) = "v7";
+  renamed.ClearMembers();
+  c = Tick({renamed});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(GroupNames(c.open[0], 0), (std::vector<std::string>{"v1", "v2", "v7"}));
+  // The same indices in another epoch name other nodes.
+  Tick({KeyedSplit(1, {{"v1", "v2", "v3"}, {"v4", "u2"}})});
+  Verdict other_epoch = KeyedSplit(2, {{"v1", "v2", "v3"}, {"v4", "u2"}});
+  *other_epoch.groups[1].mutable_nodes(0) = "v4x";
+  other_epoch.nodes[0] = "v4x";
+  c = Tick({other_epoch});
+  ASSERT_EQ(c.open.size(), 1u);
+  EXPECT_EQ(GroupNames(c.open[0], 1), (std::vector<std::string>{"u2", "v4x"}));
+}
+
 }  // namespace
 }  // namespace guts::collector
