@@ -42,9 +42,10 @@ class LagWindow {
   // more than `window` older than `now`, from the oldest on, as the deque's pop_front loop did.
   void Add(absl::Time now, uint64_t lag, absl::Duration window, absl::Duration gap);
   Trend Summary() const;
-  // Where the next Add writes (to prefetch), or nullptr when it allocates.
+  // Where the next Add writes (to prefetch; in a full ring, its oldest sample's slot, which it
+  // reads first), or nullptr before the ring has one.
   const void* NextSlot() const {
-    return count_ < slots_.size() ? &slots_[(start_ + count_) % slots_.size()] : nullptr;
+    return slots_.empty() ? nullptr : &slots_[(start_ + count_) % slots_.size()];
   }
 
  private:
