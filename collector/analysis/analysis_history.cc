@@ -45,7 +45,10 @@ void LagWindow::Settle() {
 
 void LagWindow::Push(absl::Time now, uint64_t lag) {
   if (count_ == slots_.size()) {
-    std::vector<Sample> grown(std::max<size_t>(4, 2 * slots_.size()));
+    // The first ring holds the default window (20 s) at a tick a second, 21 samples, and the
+    // few out of it that wait for their slot: one allocation a node in the usual fleet.
+    constexpr size_t kFirstCapacity = 24;
+    std::vector<Sample> grown(std::max(kFirstCapacity, 2 * slots_.size()));
     for (size_t k = 0; k < count_; ++k) grown[k] = slots_[At(k)];
     slots_ = std::move(grown);
     start_ = 0;
