@@ -36,6 +36,72 @@ std::vector<uint32_t> NumberNodes(const FleetView& view, AnalysisHistory& histor
   return numbers;
 }
 
+void LagWindow::Settle() {
+  while (count_ > 0 && last_ - slots_[start_].at > window_) {
+    start_ = static_cast<uint32_t>(At(1));
+    --count_;
+  }
+}
+
+void LagWindow::Push(absl::Time now, uint64_t lag) {
+  if (count_ == slots_.size()) {
+    // The first ring holds the default window (20 s) at a tick a second, 21 samples, and the
+    // few out of it that wait for their slot: one allocation a node in the usual fleet.
+    constexpr size_t kFirstCapacity = 24;
+    std::vector<Sample> grown(std::max(kFirstCapacity, 2 * slots_.size()));
+    for (size_t k = 0; k < count_; ++k) grown[k] = slots_[At(k)];
+    slots_ = std::move(grown);
+    start_ = 0;
+  }
+  slots_[At(count_)] = Sample{now, lag};
+  ++count_;
+}
+
+void LagWindow::Add(absl::Time now, uint64_t lag, absl::Duration window, absl::Duration gap) {
+  // Kept: the samples of the deque this replaces, after a prefix of samples out of the window
+  // (last_ - at > window_, all of them). Appending at a time not earlier than last_ with the
+  // same window pops from the front what the deque popped, that prefix among it, so it stays
+  // kept until its slot is wanted. Otherwise (time went back, another window, a negative one)
+  // the ring is settled and follows the deque step by step.
+  if (now >= last_ && window == window_ && window_ >= absl::ZeroDuration()) {
+    // The newest sample (at last_) is inside the window, so the deque's back is the ring's.
+    if (count_ > 0 && now - last_ > gap) {
+      count_ = 0;
+      start_ = 0;
+    }
+    // A full ring whose oldest sample is out of the new window: its slot takes the new one.
+    if (count_ > 0 && count_ == slots_.size() && now - slots_[start_].at > window) {
+      slots_[start_] = Sample{now, lag};
+      start_ = static_cast<uint32_t>(At(1));
+    } else {
+      Push(now, lag);
+    }
+    last_ = now;
+    return;
+  }
+  Settle();
+  if (count_ > 0 && now - slots_[At(count_ - 1)].at > gap) {
+    count_ = 0;
+    start_ = 0;
+  }
+  Push(now, lag);
+  last_ = now;
+  window_ = window;
+  Settle();
+}
+
+LagWindow::Trend LagWindow::Summary() const {
+  Trend trend;
+  size_t k = 0;
+  while (k < count_ && last_ - slots_[At(k)].at > window_) ++k;
+  if (k == count_) return trend;
+  trend.samples = count_ - k;
+  trend.oldest_at = slots_[At(k)].at;
+  trend.oldest = slots_[At(k)].lag;
+  for (; k < count_; ++k) trend.largest = std::max(trend.largest, slots_[At(k)].lag);
+  return trend;
+}
+
 namespace {
 
 void UpdateProgress(const FleetModel& model, AnalysisHistory& h) {
@@ -96,24 +162,23 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
     const NodeFacts& f = model.nodes[i];
     if (i + kAhead < model.nodes.size() && model.nodes[i + kAhead].has_snapshot) {
       const NodeFacts& ahead = model.nodes[i + kAhead];
-      __builtin_prefetch(ahead.figures);
-      __builtin_prefetch(reinterpret_cast<const char*>(ahead.figures) + 64);
+      // The figures read here: api_reachable on the first line, uptime_seconds and
+      // node_restarts, corruption_lines (a line or two further, wherever the figures start).
+      __builtin_prefetch(&ahead.figures->api_reachable);
+      __builtin_prefetch(&ahead.figures->uptime_seconds);
+      __builtin_prefetch(&ahead.figures->corruption_lines);
       __builtin_prefetch(&ahead.observation->connection_changed);
       if (ahead.number < h.nodes.size()) {
         const char* nh = reinterpret_cast<const char*>(&h.nodes[ahead.number]);
         for (size_t at = 0; at < sizeof(NodeHistory); at += 64) __builtin_prefetch(nh + at);
       }
     }
-    // The lag window's oldest and newest samples live in the deque's own blocks, reached from
-    // the history asked for above: the front is read (and popped) and the back appended to
-    // below, a miss each otherwise (three quarters of this pass at 10 000 nodes).
+    // The lag ring's slot written below, reached from the history asked for above (a miss
+    // otherwise).
     if (i + kAhead / 2 < model.nodes.size() && model.nodes[i + kAhead / 2].has_snapshot &&
         model.nodes[i + kAhead / 2].number < h.nodes.size()) {
-      const auto& lag = h.nodes[model.nodes[i + kAhead / 2].number].lag;
-      if (!lag.empty()) {
-        __builtin_prefetch(&lag.front());
-        __builtin_prefetch(&lag.back());
-      }
+      const void* slot = h.nodes[model.nodes[i + kAhead / 2].number].lag.NextSlot();
+      if (slot != nullptr) __builtin_prefetch(slot, 1);
     }
     if (!f.has_snapshot) continue;
     if (h.nodes.size() <= f.number) h.nodes.resize(h.names.size());
@@ -131,12 +196,8 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
       }
       // A gap in the samples (the node was down or silent) starts the trend afresh, so a node
       // coming back far behind is judged by how its lag moves from then on.
-      if (!nh.lag.empty() && model.now - nh.lag.back().first > 3 * f.interval) nh.lag.clear();
       uint64_t lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
-      nh.lag.emplace_back(model.now, lag);
-      while (!nh.lag.empty() && model.now - nh.lag.front().first > config.lag_window) {
-        nh.lag.pop_front();
-      }
+      nh.lag.Add(model.now, lag, config.lag_window, 3 * f.interval);
     }
     if (f.has_peer_data) {
       uint32_t heard = static_cast<uint32_t>(f.hears.size());

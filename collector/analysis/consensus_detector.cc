@@ -119,12 +119,13 @@ void Behind(const DetectorInput& in, std::vector<Verdict>& out) {
       out.push_back(std::move(v));
       continue;
     }
-    if (lag < in.config.lag_threshold || nh.lag.size() < 2) continue;
+    if (lag < in.config.lag_threshold) continue;
+    const LagWindow::Trend trend = nh.lag.Summary();
+    if (trend.samples < 2) continue;
     // Growing: the lag now is the largest of the window and larger than its start. A node
     // catching up after a restart has a shrinking lag and stays quiet (S15).
-    uint64_t oldest = nh.lag.front().second, largest = 0;
-    for (const auto& [t, l] : nh.lag) largest = std::max(largest, l);
-    absl::Duration span = model.now - nh.lag.front().first;
+    uint64_t oldest = trend.oldest, largest = trend.largest;
+    absl::Duration span = model.now - trend.oldest_at;
     if (lag < largest || lag <= oldest || span < in.config.lag_window / 2) continue;
     Verdict v = MakeVerdict(kNodeLagging, *f.id);
     v.nodes = {*f.id};

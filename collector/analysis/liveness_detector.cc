@@ -80,6 +80,10 @@ void DetectLiveness(const DetectorInput& in, std::vector<Verdict>& out) {
   }
   std::vector<int> unreachable;
   for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+    // IsDown reads stream_closed, lines past the facts' first (which the last pass read).
+    if (u + 8 < static_cast<int>(model.nodes.size())) {
+      __builtin_prefetch(&model.nodes[u + 8].stream_closed);
+    }
     const NodeFacts& f = model.nodes[u];
     if (!f.has_snapshot) continue;
     if (IsDown(model, u)) {

@@ -31,7 +31,12 @@ void DetectFleetPeerLoss(const DetectorInput& in, std::vector<Verdict>& out) {
   if (multi != 1) return;
   std::vector<int> affected;
   int judged = 0;
-  for (int u = 0; u < static_cast<int>(model.nodes.size()); ++u) {
+  const int n = static_cast<int>(model.nodes.size());
+  for (int u = 0; u < n; ++u) {
+    // Each node's history is cold by now (known and peers_baseline share its first line).
+    if (u + 8 < n && model.nodes[u + 8].number < in.history.nodes.size()) {
+      __builtin_prefetch(&in.history.nodes[model.nodes[u + 8].number]);
+    }
     const NodeFacts& f = model.nodes[u];
     if (!f.reporting || !f.has_peer_data || f.process_down) continue;
     ++judged;

@@ -183,8 +183,14 @@ void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out)
   const FleetModel& model = in.model;
   const int n = static_cast<int>(model.nodes.size());
   for (int u = 0; u < n; ++u) {
-    // The figures are cold by now: ask for a later node's early.
-    if (u + 8 < n) __builtin_prefetch(model.nodes[u + 8].figures);
+    // The figures are cold by now: ask for a later node's early. What the checks read runs from
+    // config_fallback to http_p99_seconds, two or three lines past the figures' first.
+    if (u + 8 < n && model.nodes[u + 8].figures != nullptr) {
+      const SnapshotFigures* ahead = model.nodes[u + 8].figures;
+      __builtin_prefetch(&ahead->config_fallback);
+      __builtin_prefetch(&ahead->cgroup_memory_current_bytes);
+      __builtin_prefetch(&ahead->http_p99_seconds);
+    }
     const NodeFacts& f = model.nodes[u];
     if (!f.has_snapshot) continue;
     Disk(f, out);

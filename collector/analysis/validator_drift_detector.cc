@@ -64,7 +64,14 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
   std::set<std::string> names;
   std::vector<std::string> lines;
   std::vector<std::string> missing_keys;
-  for (const int u : model.by_id) {
+  const std::vector<int>& order = model.by_id;
+  for (size_t k = 0; k < order.size(); ++k) {
+    // The participants' count and hash lie on a line of the figures cold by now.
+    constexpr size_t kAhead = 8;
+    if (k + kAhead < order.size() && model.nodes[order[k + kAhead]].figures != nullptr) {
+      __builtin_prefetch(&model.nodes[order[k + kAhead]].figures->participants);
+    }
+    const int u = order[k];
     const NodeFacts& f = model.nodes[u];
     if (!f.reporting || f.figures == nullptr || f.figures->participants == 0) continue;
     if (f.figures->participants == reference_size &&
