@@ -34,14 +34,14 @@ void ArrivalWindow::Fold(const SnapshotSample& sample, const SnapshotSample* pre
   newest_seq_ = sample.seq;
 }
 
-void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
-  const size_t m = samples.size();
-  // Where the samples not yet folded in begin: after the newest one folded before.
+bool ArrivalWindow::FollowHeld(const SnapshotSample* held, size_t first, size_t m) {
+  // Where the samples not yet folded in begin: after the newest one folded before, searched from
+  // the back.
   size_t next = 0;
   bool found = false;
   if (has_newest_) {
-    for (size_t k = m; k-- > 0;) {
-      if (IsNewest(samples[k])) {
+    for (size_t k = m; k-- > first;) {
+      if (IsNewest(held[k - first])) {
         next = k + 1;
         found = true;
         break;
@@ -49,40 +49,25 @@ void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
     }
   }
   if (!found) {
-    Clear();
+    // The window starts over from its last kArrivals samples; when some of them are not held
+    // (or the newest folded lies further back), the whole window must be followed.
     next = m > kArrivals ? m - kArrivals : 0;
+    if (next < first) return false;
+    Clear();
   }
-  for (size_t k = next; k < m; ++k) Fold(samples[k], k > 0 ? &samples[k - 1] : nullptr);
+  // Sample k's previous one is held too: k > next >= first when found, first == 0 otherwise.
+  for (size_t k = next; k < m; ++k) Fold(held[k - first], k > 0 ? &held[k - 1 - first] : nullptr);
   Keep(m);
+  return true;
+}
+
+void ArrivalWindow::Follow(const std::vector<SnapshotSample>& samples) {
+  FollowHeld(samples.data(), 0, samples.size());
 }
 
 bool ArrivalWindow::FollowTail(const SamplesTail& tail) {
-  const size_t m = tail.size;
-  const size_t held = std::min<size_t>(m, 2);
-  // Sample k of the window, for m - held <= k < m.
-  auto at = [&](size_t k) -> const SnapshotSample& { return tail.last[k + 2 - m]; };
-  // As Follow: after the newest sample folded before, searched from the back.
-  size_t next = 0;
-  bool found = false;
-  if (has_newest_) {
-    for (size_t k = m; k-- > m - held;) {
-      if (IsNewest(at(k))) {
-        next = k + 1;
-        found = true;
-        break;
-      }
-    }
-  }
-  if (!found) {
-    // The newest folded may lie further back in the window, or the window starts over from
-    // more samples than the tail holds.
-    if (m > held) return false;
-    Clear();
-    next = 0;
-  }
-  for (size_t k = next; k < m; ++k) Fold(at(k), k > 0 ? &at(k - 1) : nullptr);
-  Keep(m);
-  return true;
+  const size_t held = std::min<size_t>(tail.size, 2);
+  return FollowHeld(tail.last + (2 - held), tail.size - held, tail.size);
 }
 
 void ArrivalWindow::Keep(size_t m) {

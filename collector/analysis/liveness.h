@@ -79,6 +79,10 @@ class ArrivalWindow {
 
  private:
   void Clear();
+  // Follows a window of `m` samples of which only samples first..m-1 are at hand, sample k at
+  // held[k - first]: what Follow does over the whole window, or false, with nothing changed,
+  // when the samples to fold in start before `first`.
+  bool FollowHeld(const SnapshotSample* held, size_t first, size_t m);
   void Fold(const SnapshotSample& sample, const SnapshotSample* previous);
   // Drops what falls out of a window of `m` samples.
   void Keep(size_t m);
