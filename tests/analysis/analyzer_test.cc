@@ -350,6 +350,13 @@ std::set<std::string> NamesOf(const std::vector<std::string>& names) {
   return {names.begin(), names.end()};
 }
 
+// The sides of `fleet` cut v1-v6 | v7-v12, as a view renaming v9 to v9x names them.
+std::set<std::set<std::string>> SidesWithV9Renamed(const testing::SyntheticFleet& fleet) {
+  std::vector<std::string> right = fleet.Names(7, 12);
+  std::replace(right.begin(), right.end(), std::string("v9"), std::string("v9x"));
+  return {NamesOf(fleet.Names(1, 6)), NamesOf(right)};
+}
+
 // One node each way across a standing split: the sides keep their sizes and weights.
 TEST(AnalyzerTest, ASplitWhoseSidesSwapANodeListsTheNewSidesInItsIncident) {
   testing::SyntheticFleet fleet(12);
@@ -391,10 +398,7 @@ TEST(AnalyzerTest, ANodeRenamedInAStandingSplitIsRenamedInItsIncident) {
     fleet.Step();
     result = analyzer.Tick(Renamed(fleet.View(), "v9", "v9x"));
   }
-  std::vector<std::string> right = fleet.Names(7, 12);
-  std::replace(right.begin(), right.end(), std::string("v9"), std::string("v9x"));
-  EXPECT_EQ(GroupsOfTheSplit(result),
-            (std::set<std::set<std::string>>{NamesOf(fleet.Names(1, 6)), NamesOf(right)}));
+  EXPECT_EQ(GroupsOfTheSplit(result), SidesWithV9Renamed(fleet));
 }
 
 // The split heals while a node is renamed, and comes back with the same sides: the names of the
@@ -417,10 +421,7 @@ TEST(AnalyzerTest, ASplitBackAfterANodeWasRenamedListsTheNewName) {
     fleet.Step();
     result = analyzer.Tick(Renamed(fleet.View(), "v9", "v9x"));
   }
-  std::vector<std::string> right = fleet.Names(7, 12);
-  std::replace(right.begin(), right.end(), std::string("v9"), std::string("v9x"));
-  EXPECT_EQ(GroupsOfTheSplit(result),
-            (std::set<std::set<std::string>>{NamesOf(fleet.Names(1, 6)), NamesOf(right)}));
+  EXPECT_EQ(GroupsOfTheSplit(result), SidesWithV9Renamed(fleet));
 }
 
 // A standing split whose side gains one node from the other (from one tick to the next, no
