@@ -357,14 +357,20 @@ std::set<std::set<std::string>> SidesWithV9Renamed(const testing::SyntheticFleet
   return {NamesOf(fleet.Names(1, 6)), NamesOf(right)};
 }
 
+// 20 healthy ticks of `fleet`, then 10 with it cut v1-v6 | v7-v12: a split that stands.
+void RunIntoASplitOfSixAndSix(Analyzer& analyzer, testing::SyntheticFleet& fleet,
+                              testing::Timeline& t) {
+  RunTicks(analyzer, fleet, 20, t);
+  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
+  RunTicks(analyzer, fleet, 10, t);
+}
+
 // One node each way across a standing split: the sides keep their sizes and weights.
 TEST(AnalyzerTest, ASplitWhoseSidesSwapANodeListsTheNewSidesInItsIncident) {
   testing::SyntheticFleet fleet(12);
   Analyzer analyzer(testing::TestConfig());
   testing::Timeline t;
-  RunTicks(analyzer, fleet, 20, t);
-  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
-  RunTicks(analyzer, fleet, 10, t);
+  RunIntoASplitOfSixAndSix(analyzer, fleet, t);
   ASSERT_EQ(
       GroupsOfTheSplit(t.last),
       (std::set<std::set<std::string>>{NamesOf(fleet.Names(1, 6)), NamesOf(fleet.Names(7, 12))}));
@@ -386,18 +392,22 @@ FleetView Renamed(FleetView view, const std::string& from, const std::string& to
   return view;
 }
 
+// `ticks` steps of `fleet`, each analyzed as a view that names v9 "v9x"; the last tick's result.
+AnalysisResult TicksWithV9Renamed(Analyzer& analyzer, testing::SyntheticFleet& fleet, int ticks) {
+  AnalysisResult result;
+  for (int tick = 0; tick < ticks; ++tick) {
+    fleet.Step();
+    result = analyzer.Tick(Renamed(fleet.View(), "v9", "v9x"));
+  }
+  return result;
+}
+
 TEST(AnalyzerTest, ANodeRenamedInAStandingSplitIsRenamedInItsIncident) {
   testing::SyntheticFleet fleet(12);
   Analyzer analyzer(testing::TestConfig());
   testing::Timeline t;
-  RunTicks(analyzer, fleet, 20, t);
-  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
-  RunTicks(analyzer, fleet, 10, t);
-  AnalysisResult result;
-  for (int tick = 0; tick < 5; ++tick) {
-    fleet.Step();
-    result = analyzer.Tick(Renamed(fleet.View(), "v9", "v9x"));
-  }
+  RunIntoASplitOfSixAndSix(analyzer, fleet, t);
+  AnalysisResult result = TicksWithV9Renamed(analyzer, fleet, 5);
   EXPECT_EQ(GroupsOfTheSplit(result), SidesWithV9Renamed(fleet));
 }
 
@@ -407,20 +417,11 @@ TEST(AnalyzerTest, ASplitBackAfterANodeWasRenamedListsTheNewName) {
   testing::SyntheticFleet fleet(12);
   Analyzer analyzer(testing::TestConfig());
   testing::Timeline t;
-  RunTicks(analyzer, fleet, 20, t);
-  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
-  RunTicks(analyzer, fleet, 10, t);
+  RunIntoASplitOfSixAndSix(analyzer, fleet, t);
   fleet.Heal();
-  AnalysisResult result;
-  for (int tick = 0; tick < 3; ++tick) {
-    fleet.Step();
-    result = analyzer.Tick(Renamed(fleet.View(), "v9", "v9x"));
-  }
+  TicksWithV9Renamed(analyzer, fleet, 3);
   fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
-  for (int tick = 0; tick < 8; ++tick) {
-    fleet.Step();
-    result = analyzer.Tick(Renamed(fleet.View(), "v9", "v9x"));
-  }
+  AnalysisResult result = TicksWithV9Renamed(analyzer, fleet, 8);
   EXPECT_EQ(GroupsOfTheSplit(result), SidesWithV9Renamed(fleet));
 }
 
@@ -430,9 +431,7 @@ TEST(AnalyzerTest, ASplitWhoseSideGainsANodeListsTheNewSides) {
   testing::SyntheticFleet fleet(12);
   Analyzer analyzer(testing::TestConfig());
   testing::Timeline t;
-  RunTicks(analyzer, fleet, 20, t);
-  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
-  RunTicks(analyzer, fleet, 10, t);
+  RunIntoASplitOfSixAndSix(analyzer, fleet, t);
   ASSERT_EQ(
       GroupsOfTheSplit(t.last),
       (std::set<std::set<std::string>>{NamesOf(fleet.Names(1, 6)), NamesOf(fleet.Names(7, 12))}));
@@ -473,9 +472,7 @@ TEST(AnalyzerTest, ANodeOfAStandingSplitLosingItsAgentStaysOnItsSide) {
   testing::SyntheticFleet fleet(12);
   Analyzer analyzer(testing::TestConfig());
   testing::Timeline t;
-  RunTicks(analyzer, fleet, 20, t);
-  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
-  RunTicks(analyzer, fleet, 10, t);
+  RunIntoASplitOfSixAndSix(analyzer, fleet, t);
   fleet.RemoveAgent("v9");
   RunTicks(analyzer, fleet, 10, t);
   EXPECT_EQ(
