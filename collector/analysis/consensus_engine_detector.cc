@@ -40,9 +40,8 @@ void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>
   const std::vector<int>& order = model.by_id;
   for (size_t k = 0; k < order.size(); ++k) {
     // engine_failed lies on a line of the figures nothing before this pass read this tick.
-    constexpr size_t kAhead = 8;
-    if (k + kAhead < order.size() && model.nodes[order[k + kAhead]].figures != nullptr) {
-      __builtin_prefetch(&model.nodes[order[k + kAhead]].figures->engine_failed);
+    if (const SnapshotFigures* ahead = FiguresAhead(model, order, k)) {
+      __builtin_prefetch(&ahead->engine_failed);
     }
     const int u = order[k];
     const NodeFacts& f = model.nodes[u];

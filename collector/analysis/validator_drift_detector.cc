@@ -67,9 +67,8 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
   const std::vector<int>& order = model.by_id;
   for (size_t k = 0; k < order.size(); ++k) {
     // The participants' count and hash lie on a line of the figures cold by now.
-    constexpr size_t kAhead = 8;
-    if (k + kAhead < order.size() && model.nodes[order[k + kAhead]].figures != nullptr) {
-      __builtin_prefetch(&model.nodes[order[k + kAhead]].figures->participants);
+    if (const SnapshotFigures* ahead = FiguresAhead(model, order, k)) {
+      __builtin_prefetch(&ahead->participants);
     }
     const int u = order[k];
     const NodeFacts& f = model.nodes[u];
