@@ -211,8 +211,11 @@ TEST(GrpcPortGuardTest, PortNotAcceptingWithoutAShortageIsRestartedOnlyAfterTheL
   std::atomic<int64_t> restarted_at_ns{0};
   GrpcPortGuardOptions options = NeverAcceptingOptions(listener, "127.0.94.4");
   options.restart_unexplained_after = absl::Milliseconds(1500);
+  // The time is stored before the count that the test waits on: the other way round, the test
+  // could read the count of 1 while the time still read 0.
   GrpcPortGuard guard(options, [&] {
-    if (restarts++ == 0) restarted_at_ns = absl::GetCurrentTimeNanos();
+    if (restarts.load() == 0) restarted_at_ns = absl::GetCurrentTimeNanos();
+    ++restarts;
     return absl::OkStatus();
   });
   guard.Start();
