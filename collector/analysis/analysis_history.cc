@@ -63,16 +63,16 @@ void UpdateSplit(const FleetModel& model, const PeerGraph& graph, AnalysisHistor
 // saw a new node process, the agent reconnected).
 void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisConfig& config,
                   NodeHistory& nh) {
-  const NodeObservation& obs = *f.observation;
-  const SnapshotFigures& fig = *f.figures;
+  // The figures and the observation's connection, as the model build copied them into the
+  // facts (their own lines are cold by now).
   bool restarted = f.process_down ||
-                   (nh.known && fig.api_reachable && fig.uptime_seconds < nh.uptime_seconds) ||
-                   (nh.known && fig.node_restarts > nh.node_restarts) ||
-                   (obs.connected && nh.connection_changed != absl::InfinitePast() &&
-                    obs.connection_changed != nh.connection_changed);
-  if (fig.api_reachable) nh.uptime_seconds = fig.uptime_seconds;
-  nh.node_restarts = fig.node_restarts;
-  nh.connection_changed = obs.connection_changed;
+                   (nh.known && f.api_reachable && f.uptime_seconds < nh.uptime_seconds) ||
+                   (nh.known && f.node_restarts > nh.node_restarts) ||
+                   (f.connected && nh.connection_changed != absl::InfinitePast() &&
+                    f.connection_changed != nh.connection_changed);
+  if (f.api_reachable) nh.uptime_seconds = f.uptime_seconds;
+  nh.node_restarts = f.node_restarts;
+  nh.connection_changed = f.connection_changed;
   if (restarted) {
     nh.unsettled_until = std::max(nh.unsettled_until, model.now + config.flap_window);
   } else if (f.silent && f.silence >= (f.heard_by == 0 ? config.peer_heard_within - f.interval
@@ -89,19 +89,13 @@ void NoteLiveness(const NodeFacts& f, const FleetModel& model, const AnalysisCon
 }
 
 void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, AnalysisHistory& h) {
-  // NoteLiveness reads each node's figures and observation, and every node's history is
-  // updated, all cold by now: ask for those of a node a few places ahead.
+  // Each node's history is cold by now: ask for that of a node a few places ahead. The facts
+  // (all that is read of the node itself) come in order, which the hardware fetches ahead.
   constexpr size_t kAhead = 8;
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const NodeFacts& f = model.nodes[i];
     if (i + kAhead < model.nodes.size() && model.nodes[i + kAhead].has_snapshot) {
       const NodeFacts& ahead = model.nodes[i + kAhead];
-      // The figures read here: api_reachable on the first line, uptime_seconds and
-      // node_restarts, corruption_lines (a line or two further, wherever the figures start).
-      __builtin_prefetch(&ahead.figures->api_reachable);
-      __builtin_prefetch(&ahead.figures->uptime_seconds);
-      __builtin_prefetch(&ahead.figures->corruption_lines);
-      __builtin_prefetch(&ahead.observation->connection_changed);
       if (ahead.number < h.nodes.size()) {
         const char* nh = reinterpret_cast<const char*>(&h.nodes[ahead.number]);
         for (size_t at = 0; at < sizeof(NodeHistory); at += 64) __builtin_prefetch(nh + at);
@@ -141,7 +135,7 @@ void UpdateNodes(const FleetModel& model, const AnalysisConfig& config, Analysis
         nh.peers_baseline_at = model.now;
       }
     }
-    uint64_t corruption = f.figures->corruption_lines;
+    uint64_t corruption = f.corruption_lines;
     if (corruption > nh.corruption_lines) nh.corruption_grew = model.now;
     nh.corruption_lines = corruption;
   }

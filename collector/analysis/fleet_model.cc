@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "collector/analysis/liveness.h"
+#include "collector/analysis/runbook_figures.h"
 #include "collector/fleet/peer_address.h"
 #include "collector/fleet/peers_heard.h"
 #include "collector/fleet/snapshot_figures.h"
@@ -502,6 +503,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
       validators = &obs.latest->validators();
       validators_epoch = fig.validators_epoch;
     }
+    // The memory and API figures share the line of `mode`, read here; the main pass adds the
+    // ones on the lines it reads.
+    f.runbook_clear = !MemoryNearLimit(fig) && !ApiErrorsOver(fig);
     if (fig.mode == v1::CONSENSUS_MODE_SIMPLEX) {
       mix(static_cast<uint64_t>(i) + 1);
       mix(fig.participants_hash);
@@ -675,6 +679,15 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     f.block_id = fig.block_id;
     f.block_height = fig.block_height;
     f.has_peer_data = !fig.peer_source_failed;
+    // On the line of block_id's size and the observation's, both read above.
+    f.api_reachable = fig.api_reachable;
+    f.uptime_seconds = fig.uptime_seconds;
+    f.node_restarts = fig.node_restarts;
+    f.corruption_lines = fig.corruption_lines;
+    f.connected = obs.connected;
+    f.connection_changed = obs.connection_changed;
+    f.runbook_clear =
+        f.runbook_clear && !DiskNearFull(fig) && !fig.config_fallback && fig.corruption_lines == 0;
     const bool compact = PeersCurrent(obs);
     if (memory.resolved_.size() <= numbers[i]) memory.resolved_.resize(numbers[i] + 1);
     ModelMemory::ResolvedPeers& resolved = memory.resolved_[numbers[i]];

@@ -45,6 +45,11 @@ struct alignas(64) NodeFacts {
   // The p2p_sockets source worked, so `hears` is meaningful.
   bool has_peer_data = false;
   bool validator = false;
+  // A snapshot whose figures are near no runbook threshold: no disk, memory or API figure over
+  // its line (runbook_figures.h), no config fallback and no corruption line. The runbook
+  // thresholds detector reads such a node's figures not at all (three cold lines a node); set
+  // by the model build from the lines its passes read anyway.
+  bool runbook_clear = false;
   // Indices of nodes this node received data from within peer_heard_within (sorted, unique).
   std::vector<int> hears;
   // Indices of nodes this node has any session with (sorted, unique), and the smallest
@@ -70,6 +75,10 @@ struct alignas(64) NodeFacts {
   // The agent's stream closed after its latest snapshot: the agent is gone, not late. With no
   // peer hearing the node either, the node is down without waiting for phi.
   bool stream_closed = false;
+  // The observation's `connected` and the figures' api_reachable, copied with what
+  // UpdateHistory reads below: it then reads each node's facts and history only.
+  bool connected = false;
+  bool api_reachable = false;
   uint64_t weight = 0;
   uint64_t height = 0;
   // The snapshot carries a height (SnapshotFigures::height_known): 0 from a failed API read is
@@ -85,9 +94,17 @@ struct alignas(64) NodeFacts {
   std::vector<int> reachable;
   // Reporting nodes with peer data that hear this node.
   int heard_by = 0;
+  // The figures' restart and corruption counts and the observation's connection_changed, for
+  // UpdateHistory's restart and corruption notes (a figure line and an observation line a
+  // node otherwise, cold by then; the model build reads those lines anyway).
+  uint32_t node_restarts = 0;
+  uint64_t uptime_seconds = 0;
+  uint64_t corruption_lines = 0;
+  absl::Time connection_changed = absl::InfinitePast();
 };
 static_assert(offsetof(NodeFacts, sessions) + sizeof(std::vector<int>) <= 64,
               "what a peer's visit reads stays in the first cache line");
+static_assert(sizeof(NodeFacts) == 320, "the facts UpdateHistory reads add no line");
 
 // A validator without an agent, as the observed nodes see it. "Observers" are the reporting
 // nodes with peer data: the ones that could have heard it.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "collector/analysis/detector.h"
 #include "collector/analysis/runbook.h"
+#include "collector/analysis/runbook_figures.h"
 
 namespace guts::collector {
 
@@ -87,9 +88,8 @@ std::string Percent(double ratio) { return absl::StrFormat("%.1f %%", ratio * 10
 
 void Disk(const NodeFacts& f, std::vector<Verdict>& out) {
   const SnapshotFigures& s = *f.figures;
-  if (s.disk_total_bytes == 0) return;
+  if (!DiskNearFull(s)) return;
   double free = static_cast<double>(s.disk_available_bytes) / s.disk_total_bytes;
-  if (free >= 0.20) return;
   Verdict v = NodeVerdict(
       kDiskFull, *f.id,
       absl::StrCat(*f.id, " data dir ", Percent(1 - free), " used (", Percent(free), " free)"));
@@ -113,9 +113,9 @@ void ConfigFallback(const NodeFacts& f, std::vector<Verdict>& out) {
 
 void Memory(const NodeFacts& f, std::vector<Verdict>& out) {
   const SnapshotFigures& s = *f.figures;
+  if (!MemoryNearLimit(s)) return;
   uint64_t limit = s.cgroup_memory_max_bytes;
-  uint64_t used = s.node_rss_bytes > 0 ? s.node_rss_bytes : s.cgroup_memory_current_bytes;
-  if (limit == 0 || used * 10 <= limit * 9) return;
+  uint64_t used = MemoryUsed(s);
   double ratio = static_cast<double>(used) / limit;
   Verdict v = NodeVerdict(kHighMemory, *f.id,
                           absl::StrCat(*f.id, " uses ", Percent(ratio), " of its memory limit"));
@@ -155,9 +155,7 @@ void Peers(const FleetModel& model, int u, std::vector<Verdict>& out) {
 
 void ApiErrors(const NodeFacts& f, std::vector<Verdict>& out) {
   const SnapshotFigures& m = *f.figures;
-  bool errors = m.http_5xx_ratio > 0.01;
-  bool slow = m.http_p99_seconds > 1.0;
-  if (!errors && !slow) return;
+  if (!ApiErrorsOver(m)) return;
   Verdict v = NodeVerdict(kApiErrors, *f.id,
                           absl::StrCat(*f.id, " API: 5xx ", Percent(m.http_5xx_ratio), ", p99 ",
                                        absl::StrFormat("%.2f s", m.http_p99_seconds)));
@@ -183,9 +181,10 @@ void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out)
   const FleetModel& model = in.model;
   const int n = static_cast<int>(model.nodes.size());
   for (int u = 0; u < n; ++u) {
-    // The figures are cold by now: ask for a later node's early. What the checks read runs from
-    // config_fallback to http_p99_seconds, two or three lines past the figures' first.
-    if (u + 8 < n && model.nodes[u + 8].figures != nullptr) {
+    // The figures are cold by now: ask for a later node's early, when they are read at all.
+    // What the checks read runs from config_fallback to http_p99_seconds, two or three lines
+    // past the figures' first.
+    if (u + 8 < n && model.nodes[u + 8].figures != nullptr && !model.nodes[u + 8].runbook_clear) {
       const SnapshotFigures* ahead = model.nodes[u + 8].figures;
       __builtin_prefetch(&ahead->config_fallback);
       __builtin_prefetch(&ahead->cgroup_memory_current_bytes);
@@ -193,13 +192,17 @@ void DetectRunbookThresholds(const DetectorInput& in, std::vector<Verdict>& out)
     }
     const NodeFacts& f = model.nodes[u];
     if (!f.has_snapshot) continue;
-    Disk(f, out);
-    ConfigFallback(f, out);
-    Memory(f, out);
-    Corruption(in, f, out);
+    // Figures near no threshold (most nodes, most ticks) give none of the figure verdicts: the
+    // model build checked them with the same rules (runbook_figures.h).
+    if (!f.runbook_clear) {
+      Disk(f, out);
+      ConfigFallback(f, out);
+      Memory(f, out);
+      Corruption(in, f, out);
+    }
     if (!f.reporting) continue;
     Peers(model, u, out);
-    ApiErrors(f, out);
+    if (!f.runbook_clear) ApiErrors(f, out);
   }
 }
 

@@ -9,7 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/analysis/analysis_history.h"
+#include "collector/analysis/peer_graph.h"
 #include "collector/fleet/peer_address.h"
+#include "collector/fleet/snapshot_figures.h"
 #include "tests/analysis/synthetic_fleet.h"
 #include "tests/analysis/tick_as_from_scratch.h"
 
@@ -446,6 +448,58 @@ TEST(FleetModelTest, TheIndexEpochChangesExactlyWhenAnIndexHoldsAnotherNode) {
   EXPECT_NE(after_gap, replaced);
   EXPECT_NE(after_gap, first);
   EXPECT_EQ(BuildFleetModel(view, AnalysisConfig{}).index_epoch, 0u);
+}
+
+// UpdateHistory reads each node's restart signs and corruption count from its facts, copied
+// there by the model build: the history holds the snapshot's figures and the observation's
+// connection change after every tick, and each sign of a quick restart (uptime going back, a
+// new node process, the agent reconnecting) and a growing corruption count is noted the tick it
+// shows; with the figures made at ingest and made by the model build.
+TEST(FleetModelTest, TheHistoryTakesEachNodesRestartSignsAndCorruptionAsItsSnapshotSaysThem) {
+  using Seen = testing::SyntheticFleet::RestartSeen;
+  for (bool made_at_ingest : {true, false}) {
+    SCOPED_TRACE(made_at_ingest ? "figures made at ingest" : "figures made by the model");
+    testing::SyntheticFleet fleet(6);
+    fleet.SetMadeAtIngest(made_at_ingest);
+    AnalysisConfig config;
+    AnalysisHistory history;
+    PeerGraphMemory graphs;
+    absl::Time now;
+    auto tick = [&] {
+      fleet.Step();
+      const FleetView view = fleet.View();
+      now = view.now;
+      const std::vector<uint32_t> numbers = NumberNodes(view, history);
+      FleetModel model = BuildFleetModel(view, config, numbers, history.model_memory);
+      UpdateHistory(model, graphs.Build(model), config, history);
+      for (size_t i = 0; i < view.nodes.size(); ++i) {
+        const NodeObservation& obs = view.nodes[i];
+        const NodeHistory* nh = history.Node(numbers[i]);
+        ASSERT_NE(nh, nullptr) << obs.node_id;
+        const SnapshotFigures fig = SnapshotFiguresOf(*obs.latest);
+        if (fig.api_reachable) EXPECT_EQ(nh->uptime_seconds, fig.uptime_seconds) << obs.node_id;
+        EXPECT_EQ(nh->node_restarts, fig.node_restarts) << obs.node_id;
+        EXPECT_EQ(nh->corruption_lines, fig.corruption_lines) << obs.node_id;
+        EXPECT_EQ(nh->connection_changed, obs.connection_changed) << obs.node_id;
+      }
+      history.model_memory.Recycle(std::move(model));
+    };
+    auto unsettled = [&](const std::string& node) {
+      return now <= history.nodes[history.numbers.at(node)].unsettled_until;
+    };
+    for (int t = 0; t < 5; ++t) tick();
+    for (const char* node : {"v2", "v3", "v4", "v5"}) EXPECT_FALSE(unsettled(node)) << node;
+    fleet.QuickRestart("v2", Seen::kUptime);
+    fleet.QuickRestart("v3", Seen::kNewPid);
+    fleet.QuickRestart("v4", Seen::kAgentReconnect);
+    fleet.SetCorruptionLines("v5", 4);
+    tick();
+    for (const char* node : {"v2", "v3", "v4"}) EXPECT_TRUE(unsettled(node)) << node;
+    EXPECT_FALSE(unsettled("v5"));
+    EXPECT_EQ(history.nodes[history.numbers.at("v5")].corruption_grew, now);
+    tick();
+    EXPECT_LT(history.nodes[history.numbers.at("v5")].corruption_grew, now);
+  }
 }
 
 }  // namespace

@@ -62,5 +62,46 @@ TEST(RunbookThresholdsDetectorTest, NodeHearingTwoOfThreeUpPeersIsLowPeersNaming
   EXPECT_EQ(low[0].unheard_peers[0].data(), v3->data());
 }
 
+// The model build marks the nodes whose figures are near no threshold (NodeFacts::runbook_clear)
+// and the detector skips their figures: each figure crossing its line, alone, from a clear
+// tick, is reported that very tick, and gone the tick it is back; with the figures made at
+// ingest and made by the model build.
+TEST(RunbookThresholdsDetectorTest, EachFigureCrossingItsLineFromAClearTickIsReportedThatTick) {
+  for (bool made_at_ingest : {true, false}) {
+    SCOPED_TRACE(made_at_ingest ? "figures made at ingest" : "figures made by the model");
+    SyntheticFleet fleet(7);
+    fleet.SetMadeAtIngest(made_at_ingest);
+    DetectorHarness harness("runbook_thresholds");
+    EXPECT_THAT(harness.Run(fleet, 3), ::testing::IsEmpty());
+    auto only = [&](const std::string& kind, const std::string& node) {
+      const std::vector<Verdict> verdicts = harness.Run(fleet, 1);
+      ASSERT_THAT(verdicts, SizeIs(1)) << kind;
+      EXPECT_EQ(verdicts[0].cause_key, kind + ":" + node);
+    };
+    auto clear = [&](const std::string& after) {
+      EXPECT_THAT(harness.Run(fleet, 1), ::testing::IsEmpty()) << "after " << after;
+    };
+    fleet.SetDiskUsed("v2", 0.85);
+    only("DISK_FULL", "v2");
+    fleet.SetDiskUsed("v2", 0.79);
+    clear("DISK_FULL");
+    fleet.SetMemoryUsed("v3", 0.95);
+    only("HIGH_MEMORY", "v3");
+    fleet.SetMemoryUsed("v3", 0.5);
+    clear("HIGH_MEMORY");
+    fleet.SetApiErrors("v4", 0.02, 0);
+    only("API_ERRORS", "v4");
+    fleet.SetApiErrors("v4", 0, 1.5);
+    only("API_ERRORS", "v4");
+    fleet.SetApiErrors("v4", 0.01, 1.0);
+    clear("API_ERRORS");
+    fleet.SetCorruptionLines("v5", 1);
+    only("DATA_CORRUPTION", "v5");
+    fleet.SetConfigFallback("v6");
+    const std::vector<Verdict> verdicts = harness.Run(fleet, 1);
+    EXPECT_THAT(OfKind(verdicts, "CONFIG_FALLBACK"), SizeIs(1));
+  }
+}
+
 }  // namespace
 }  // namespace guts::collector::testing

@@ -199,6 +199,14 @@ void SyntheticFleet::SetLabel(const std::string& node, const std::string& key,
 void SyntheticFleet::SetCorruptionLines(const std::string& node, uint64_t lines) {
   nodes_[Index(node)].corruption = lines;
 }
+void SyntheticFleet::SetMemoryUsed(const std::string& node, double ratio) {
+  nodes_[Index(node)].memory_used = ratio;
+}
+void SyntheticFleet::SetApiErrors(const std::string& node, double ratio_5xx, double p99_seconds) {
+  Node& n = nodes_[Index(node)];
+  n.http_5xx_ratio = ratio_5xx;
+  n.http_p99_seconds = p99_seconds;
+}
 void SyntheticFleet::SetCollectorPause(absl::Duration pause) {
   pause_ = pause;
   pause_ended_ = now_;
@@ -346,6 +354,12 @@ FleetView SyntheticFleet::View() const {
         static_cast<uint64_t>(1000000 * (1 - n.disk_used)));
     s.mutable_log()->set_config_fallback(n.config_fallback);
     s.mutable_log()->set_corruption_lines(n.corruption);
+    if (n.memory_used > 0) {
+      s.mutable_system()->set_cgroup_memory_max_bytes(1'000'000'000);
+      s.mutable_system()->set_node_rss_bytes(static_cast<uint64_t>(1e9 * n.memory_used));
+    }
+    if (n.http_5xx_ratio > 0) s.mutable_metrics()->set_http_5xx_ratio(n.http_5xx_ratio);
+    if (n.http_p99_seconds > 0) s.mutable_metrics()->set_http_p99_seconds(n.http_p99_seconds);
     if (n.process_up) {
       for (int j = 0; j < size(); ++j) {
         const Node& peer = nodes_[j];

@@ -97,6 +97,10 @@ class SyntheticFleet {
   void SetClockOffset(const std::string& node, absl::Duration offset);
   void SetLabel(const std::string& node, const std::string& key, const std::string& value);
   void SetCorruptionLines(const std::string& node, uint64_t lines);
+  // The node's RSS as a share of its cgroup limit (0, the default: no memory figures).
+  void SetMemoryUsed(const std::string& node, double ratio);
+  // The API's 5xx ratio and p99 latency (both 0 by default).
+  void SetApiErrors(const std::string& node, double ratio_5xx, double p99_seconds);
   void SetOverloaded(bool overloaded, absl::Duration ingest_lag);
   // The collector's analysis clock stood still for `pause`, ending now.
   void SetCollectorPause(absl::Duration pause);
@@ -138,6 +142,9 @@ class SyntheticFleet {
     absl::Duration clock_offset = absl::ZeroDuration();
     std::map<std::string, std::string> labels;
     uint64_t corruption = 0;
+    double memory_used = 0;
+    double http_5xx_ratio = 0;
+    double http_p99_seconds = 0;
     uint64_t seq = 0;
     bool has_agent = true;
     bool engine_failed = false;
