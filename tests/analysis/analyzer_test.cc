@@ -593,6 +593,15 @@ TEST(AnalyzerTest, ASplitsKeptNamesAreEachTicksSides) {
   fleet.RemoveAgent("v11");
   RunTicks(analyzer, fleet, 10, t);
   ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "v11 without an agent");
+  // Two validators without an agent, of one weight, change sides: the observed members and the
+  // sides' weights stay, only the agentless names differ.
+  fleet.RemoveAgent("v3");
+  RunTicks(analyzer, fleet, 10, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "v3 without an agent");
+  std::vector<std::string> left = fleet.Names(1, 9), right = fleet.Names(10, 12);
+  std::swap(left[2], right[1]);  // v3 | v11
+  recut(left, right);
+  ExpectSidesListed(t.last, {left, right}, 1, "v3 and v11 change sides");
 }
 
 }  // namespace
