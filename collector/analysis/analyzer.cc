@@ -498,12 +498,17 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
   MembersKey key = SidesKey(model, sides);
   Verdict* split = SplitVerdictOf(verdicts, sides);
   if (named.Holds(key, sides)) {
+    // The split verdict's groups are this tick's copies of the kept ones: moved. Else copied.
+    if (split != nullptr) KeepSplitNodes(*split, key, named);
     for (size_t c = 0; c < sides.size(); ++c) {
       v1::NodeGroup* component = topo.add_components();
-      component->CopyFrom(named.groups[c]);
-      RefreshSideGroup(model, sides[c], *component);
+      if (split != nullptr) {
+        *component = std::move(split->groups[c]);
+      } else {
+        component->CopyFrom(named.groups[c]);
+        RefreshSideGroup(model, sides[c], *component);
+      }
     }
-    if (split != nullptr) KeepSplitNodes(*split, key, named);
   } else if (model.index_epoch != 0) {
     std::vector<v1::NodeGroup> groups;
     groups.reserve(sides.size());
