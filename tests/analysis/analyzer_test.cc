@@ -588,6 +588,12 @@ TEST(AnalyzerTest, ASplitsKeptNamesAreEachTicksSides) {
   fleet.Heal();
   RunTicks(analyzer, fleet, 10, t);
   ExpectSidesListed(t.last, {fleet.Names(1, 12)}, -1, "healed");
+  // One component standing, no split verdict: the topology copies the kept group, at this height.
+  const uint64_t healed = t.last.topology.components(0).height();
+  fleet.SetHeight("v5", healed + 500);
+  RunTicks(analyzer, fleet, 2, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 12)}, -1, "healed, standing");
+  EXPECT_GE(t.last.topology.components(0).height(), healed + 500);
   recut(fleet.Names(1, 9), fleet.Names(10, 12));
   ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "the split back");
   fleet.RemoveAgent("v11");
