@@ -15,6 +15,7 @@
 #include "collector/analysis/analyzer.h"
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/lag_window.h"
+#include "collector/analysis/network_sides.h"
 #include "collector/analysis/peer_graph.h"
 
 namespace guts::collector {
@@ -62,6 +63,9 @@ struct AnalysisHistory {
   std::vector<NodeHistory> nodes;
   // What the fleet model keeps between ticks (arrival windows, the address book).
   ModelMemory model_memory;
+  // The names made for the last sides seen (a split's, or the topology's components): reused
+  // while the sides stand. Written by the analyzer's topology step, read by the partition detector.
+  NamedSides named_sides;
 
   // The history of the node with stable number `number`, or nullptr before its first report.
   const NodeHistory* Node(uint32_t number) const {

@@ -439,12 +439,11 @@ void AssessUnobserved(const FleetModel& model, const std::vector<Verdict>& verdi
   }
 }
 
-// The groups of this tick's split verdict when they are `sides` as SideGroup makes them, else
-// null. The partition detector's split verdict (SplitVerdict) lists every side of NetworkSides,
-// in order, as SideGroup made it: the same groups the topology lists as its components. Checked
-// by kind, count, sizes and weights, so that a verdict of another shape is never taken.
-std::vector<v1::NodeGroup>* SplitGroupsOf(std::vector<Verdict>& verdicts,
-                                          const std::vector<NetworkSide>& sides) {
+// This tick's split verdict when its groups are `sides` as SideGroup makes them, else null. The
+// partition detector's split verdict (SplitVerdict) lists every side of NetworkSides, in order,
+// as SideGroup made it: the same groups the topology lists as its components. Checked by kind,
+// count, sizes and weights, so that a verdict of another shape is never taken.
+Verdict* SplitVerdictOf(std::vector<Verdict>& verdicts, const std::vector<NetworkSide>& sides) {
   for (Verdict& v : verdicts) {
     if (v.kind != v1::PARTITION && v.kind != v1::PARTITION_NO_QUORUM) continue;
     if (v.groups.size() != sides.size()) return nullptr;
@@ -454,16 +453,33 @@ std::vector<v1::NodeGroup>* SplitGroupsOf(std::vector<Verdict>& verdicts,
         return nullptr;
       }
     }
-    return &v.groups;
+    return &v;
   }
   return nullptr;
 }
 
+// Keeps the split verdict's `nodes` in `named` (whose groups are those of this tick's sides, of
+// key `key`) unless they are kept already: its members key says which sides it names.
+void KeepSplitNodes(const Verdict& split, const MembersKey& key, NamedSides& named) {
+  const VerdictMembers* members = split.Members();
+  if (members == nullptr || members->key.first_named == named.first_named) return;
+  MembersKey sides_key = members->key;
+  sides_key.first_named = key.first_named;
+  if (!(sides_key == key)) return;
+  named.first_named = members->key.first_named;
+  named.nodes = split.nodes;
+  named.node_indices = members->node_indices;
+  named.node_groups = members->node_groups;
+  named.nodes_text = absl::StrJoin(split.nodes, ",");
+}
+
 // `verdicts`: the tick's, read by everything else already: a split verdict's groups are moved
 // into the components rather than made a second time (on a split of 10 000 nodes, 10 000 names
-// allocated, copied and freed once more each tick).
+// allocated, copied and freed once more each tick). `named`: the names kept from earlier ticks;
+// while the sides stand the components are copied from there (into the recycled topology's
+// cleared storage), and when they change, this tick's are kept.
 void BuildTopology(const FleetModel& model, const PeerGraph& graph, const AnalysisConfig& config,
-                   std::vector<Verdict>& verdicts, v1::Topology& topo) {
+                   std::vector<Verdict>& verdicts, NamedSides& named, v1::Topology& topo) {
   topo.set_total_weight(model.total_weight);
   topo.set_quorum_weight(model.quorum_weight);
   topo.set_mode(model.mode);
@@ -479,9 +495,40 @@ void BuildTopology(const FleetModel& model, const PeerGraph& graph, const Analys
     topo.add_unobserved(u.entry->name);
   }
   const std::vector<NetworkSide> sides = NetworkSides(model, graph);
-  std::vector<v1::NodeGroup>* split = SplitGroupsOf(verdicts, sides);
-  for (size_t c = 0; c < sides.size(); ++c) {
-    *topo.add_components() = split != nullptr ? std::move((*split)[c]) : SideGroup(model, sides[c]);
+  MembersKey key = SidesKey(model, sides);
+  Verdict* split = SplitVerdictOf(verdicts, sides);
+  if (named.Holds(key, sides)) {
+    // The split verdict's groups are this tick's copies of the kept ones: moved. Else copied.
+    if (split != nullptr) KeepSplitNodes(*split, key, named);
+    for (size_t c = 0; c < sides.size(); ++c) {
+      v1::NodeGroup* component = topo.add_components();
+      if (split != nullptr) {
+        *component = std::move(split->groups[c]);
+      } else {
+        component->CopyFrom(named.groups[c]);
+        RefreshSideGroup(model, sides[c], *component);
+      }
+    }
+  } else if (model.index_epoch != 0) {
+    std::vector<v1::NodeGroup> groups;
+    groups.reserve(sides.size());
+    for (size_t c = 0; c < sides.size(); ++c) {
+      groups.push_back(split != nullptr ? split->groups[c] : SideGroup(model, sides[c]));
+      *topo.add_components() = groups.back();
+    }
+    if (split != nullptr) {
+      // Read before the groups are kept: the verdict's members stand for the sides just made.
+      Verdict& v = *split;
+      named.KeepGroups(std::move(key), sides, std::move(groups));
+      KeepSplitNodes(v, named.key, named);
+    } else {
+      named.KeepGroups(std::move(key), sides, std::move(groups));
+    }
+  } else {
+    for (size_t c = 0; c < sides.size(); ++c) {
+      *topo.add_components() =
+          split != nullptr ? std::move(split->groups[c]) : SideGroup(model, sides[c]);
+    }
   }
   for (int u : graph.cut_vertices) topo.add_bridges(*model.nodes[u].id);
   for (const auto& [from, to] : graph.one_way)
@@ -688,7 +735,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view, AnalysisResult recycled) {
   result.changed_incidents = std::move(changes.changed);
 
   // Last to read the verdicts: it takes the split verdict's groups.
-  BuildTopology(model, graph, s.config, verdicts, result.topology);
+  BuildTopology(model, graph, s.config, verdicts, s.history.named_sides, result.topology);
   AddBridgedGroups(partial ? &*partial : nullptr, result.topology);
   UpdateHistory(model, graph, s.config, s.history);
   for (size_t d = 0; d < detectors.size(); ++d) {

@@ -115,4 +115,41 @@ std::vector<std::string> SideMemberNames(const FleetModel& model,
   return names;
 }
 
+MembersKey SidesKey(const FleetModel& model, const std::vector<NetworkSide>& sides) {
+  MembersKey key;
+  key.index_epoch = model.index_epoch;
+  key.sides.reserve(sides.size());
+  key.unobserved.reserve(sides.size());
+  for (const NetworkSide& side : sides) {
+    key.sides.push_back(side.nodes);
+    std::vector<std::string>& names = key.unobserved.emplace_back();
+    for (int k : side.unobserved) names.push_back(model.unobserved[k].entry->name);
+  }
+  return key;
+}
+
+bool NamedSides::Holds(const MembersKey& k, const std::vector<NetworkSide>& sides) const {
+  if (key.index_epoch == 0 || weights.size() != sides.size() || !(key == k)) return false;
+  for (size_t c = 0; c < sides.size(); ++c) {
+    if (weights[c] != sides[c].weight) return false;
+  }
+  return true;
+}
+
+void NamedSides::KeepGroups(MembersKey k, const std::vector<NetworkSide>& sides,
+                            std::vector<v1::NodeGroup> made) {
+  *this = NamedSides();
+  key = std::move(k);
+  for (const NetworkSide& side : sides) weights.push_back(side.weight);
+  groups = std::move(made);
+  for (const v1::NodeGroup& group : groups) group_texts.push_back(GroupText(group));
+}
+
+void RefreshSideGroup(const FleetModel& model, const NetworkSide& side, v1::NodeGroup& group) {
+  uint64_t height = 0;
+  for (int u : side.nodes) height = std::max(height, model.nodes[u].height);
+  group.set_height(height);
+  group.set_has_quorum(model.quorum_weight > 0 && side.weight >= model.quorum_weight);
+}
+
 }  // namespace guts::collector

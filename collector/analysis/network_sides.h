@@ -14,6 +14,7 @@
 
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/peer_graph.h"
+#include "collector/analysis/verdict.h"
 #include "guts/diag/v1/incident.pb.h"
 
 namespace guts::collector {
@@ -40,5 +41,41 @@ std::vector<std::string> SideMemberNames(const FleetModel& model,
                                          const std::vector<const NetworkSide*>& sides,
                                          std::vector<int>* indices = nullptr,
                                          std::vector<int>* side_of = nullptr);
+
+// The sides' members as a MembersKey (first_named 0): the model's index epoch, each side's
+// members by index and its agentless validators by name. Equal keys (of a model with an epoch)
+// name the same members, side by side, in the same order.
+MembersKey SidesKey(const FleetModel& model, const std::vector<NetworkSide>& sides);
+
+// The names made for a tick's sides, kept from one tick to the next (AnalysisHistory::
+// named_sides): while the sides stand (the same key, the same weights), a split of 10 000 nodes
+// copies its names from here instead of making them again every tick (SideMemberNames and
+// SideGroup read every member's id, scattered over the model). Only the analyzer writes it, after
+// the detectors ran (Analyzer::Tick's BuildTopology); the partition detector reads it.
+struct NamedSides {
+  MembersKey key;  // index_epoch 0: nothing kept
+  std::vector<uint64_t> weights;
+  // SideGroup of each side, and its GroupText. Each tick's height and has_quorum are set again
+  // (RefreshSideGroup); the names and the weight are the key's.
+  std::vector<guts::diag::v1::NodeGroup> groups;
+  std::vector<std::string> group_texts;
+  // The split verdict's `nodes` (SideMemberNames of sides[first_named...]), their indices and
+  // sides, and the names joined by ","; first_named -1: none kept.
+  int first_named = -1;
+  std::vector<std::string> nodes;
+  std::vector<int> node_indices;
+  std::vector<int> node_groups;
+  std::string nodes_text;
+
+  // Whether the groups kept are those of `sides`, whose key is `key`.
+  bool Holds(const MembersKey& key, const std::vector<NetworkSide>& sides) const;
+  // Keeps `groups` (SideGroup of each of `sides`, whose key is `key`), forgetting the rest.
+  void KeepGroups(MembersKey key, const std::vector<NetworkSide>& sides,
+                  std::vector<guts::diag::v1::NodeGroup> groups);
+};
+
+// A kept SideGroup of `side` brought to this tick: its height and whether it holds the quorum.
+void RefreshSideGroup(const FleetModel& model, const NetworkSide& side,
+                      guts::diag::v1::NodeGroup& group);
 
 }  // namespace guts::collector

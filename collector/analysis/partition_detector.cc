@@ -207,26 +207,34 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
     return;
   }
   Verdict v = MakeVerdict(*kind);
-  VerdictMembers members;
-  v.nodes = SideMemberNames(model, named, &members.node_indices, &members.node_groups);
-  // node_groups holds positions in `named`; the groups are every side, in order.
   const int first_named = kind == &kPartition ? 1 : 0;
-  if (first_named != 0) {
-    for (int& g : members.node_groups) g += first_named;
-  }
-  // The key: every side's members (the groups), by model index and unobserved name.
-  members.key.index_epoch = model.index_epoch;
+  // The key: every side's members (the groups), by model index and unobserved name. While it is
+  // the key of the names the analyzer kept (NamedSides), the names are copied from there.
+  VerdictMembers members;
+  members.key = SidesKey(model, sides);
+  const NamedSides& kept = in.history.named_sides;
+  const bool held = kept.Holds(members.key, sides);
   members.key.first_named = first_named;
-  members.key.sides.reserve(sides.size());
-  for (const NetworkSide& side : sides) {
-    members.key.sides.push_back(side.nodes);
-    std::vector<std::string>& names = members.key.unobserved.emplace_back();
-    for (int k : side.unobserved) names.push_back(model.unobserved[k].entry->name);
+  if (held && kept.first_named == first_named) {
+    v.nodes = kept.nodes;
+    members.node_indices = kept.node_indices;
+    members.node_groups = kept.node_groups;
+  } else {
+    v.nodes = SideMemberNames(model, named, &members.node_indices, &members.node_groups);
+    // node_groups holds positions in `named`; the groups are every side, in order.
+    if (first_named != 0) {
+      for (int& g : members.node_groups) g += first_named;
+    }
   }
   std::vector<std::string> unobserved;
   for (size_t c = 0; c < sides.size(); ++c) {
-    v.groups.push_back(SideGroup(model, sides[c]));
-    v.evidence[absl::StrCat("group ", c + 1)] = GroupText(v.groups.back());
+    if (held) {
+      RefreshSideGroup(model, sides[c], v.groups.emplace_back(kept.groups[c]));
+      v.evidence[absl::StrCat("group ", c + 1)] = kept.group_texts[c];
+    } else {
+      v.groups.push_back(SideGroup(model, sides[c]));
+      v.evidence[absl::StrCat("group ", c + 1)] = GroupText(v.groups.back());
+    }
     for (int k : sides[c].unobserved) unobserved.push_back(model.unobserved[k].entry->name);
     if (sides[c].unheard) {
       v.evidence[absl::StrCat("group ", c + 1, " is")] =
@@ -255,7 +263,9 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
           ? absl::StrCat("network split ", absl::StrJoin(sizes, "|"), ", no side holds quorum (",
                          quorum_text, "): chain halted")
           : absl::StrCat("network split ", absl::StrJoin(sizes, "|"), "; quorum side ",
-                         GroupText(v.groups[0]), ", cut off: ", absl::StrJoin(v.nodes, ","));
+                         v.evidence["group 1"], ", cut off: ",
+                         held && kept.first_named == first_named ? kept.nodes_text
+                                                                 : absl::StrJoin(v.nodes, ","));
   if (!unobserved.empty()) absl::StrAppend(&v.summary, "; unobserved: ", v.evidence["unobserved"]);
   v.height = model.max_height;
   out.push_back(std::move(v));

@@ -1,5 +1,6 @@
 #include "collector/analysis/analyzer.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/network_sides.h"
 #include "collector/analysis/peer_graph.h"
@@ -478,6 +480,134 @@ TEST(AnalyzerTest, ANodeOfAStandingSplitLosingItsAgentStaysOnItsSide) {
   EXPECT_EQ(
       GroupsOfTheSplit(t.last),
       (std::set<std::set<std::string>>{NamesOf(fleet.Names(1, 6)), NamesOf(fleet.Names(7, 12))}));
+}
+
+// The topology's components and the split's incident, as each tick's sides name them: `sides`
+// heaviest first, each side's names; `named_from`: the first side the split names in its nodes
+// (1 with a quorum side, 0 without; -1: no split). What the analyzer keeps of the names between
+// ticks (AnalysisHistory::named_sides) must give exactly these.
+void ExpectSidesListed(const AnalysisResult& result, std::vector<std::vector<std::string>> sides,
+                       int named_from, const std::string& step) {
+  SCOPED_TRACE(step);
+  // The topology lists names in id order (v10 before v2), the incident in natural order.
+  for (std::vector<std::string>& side : sides) std::sort(side.begin(), side.end());
+  ASSERT_EQ(result.topology.components_size(), static_cast<int>(sides.size()));
+  for (size_t c = 0; c < sides.size(); ++c) {
+    const auto& names = result.topology.components(static_cast<int>(c)).nodes();
+    EXPECT_EQ(std::vector<std::string>(names.begin(), names.end()), sides[c]) << "side " << c;
+  }
+  const ::guts::diag::v1::Incident* split = nullptr;
+  for (const auto& inc : result.open_incidents) {
+    if (inc.kind() == ::guts::diag::v1::PARTITION ||
+        inc.kind() == ::guts::diag::v1::PARTITION_NO_QUORUM) {
+      split = &inc;
+    }
+  }
+  if (named_from < 0) {
+    EXPECT_EQ(split, nullptr);
+    return;
+  }
+  ASSERT_NE(split, nullptr);
+  ASSERT_EQ(split->groups_size(), static_cast<int>(sides.size()));
+  auto natural = [](std::vector<std::string> names) {  // v1, ..., v9 (or v9x), v10, ...
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+      return std::stoi(a.substr(1)) < std::stoi(b.substr(1));
+    });
+    return names;
+  };
+  std::vector<std::string> named;
+  for (size_t c = 0; c < sides.size(); ++c) {
+    const auto& names = split->groups(static_cast<int>(c)).nodes();
+    EXPECT_EQ(std::vector<std::string>(names.begin(), names.end()), natural(sides[c]))
+        << "group " << c;
+    if (static_cast<int>(c) >= named_from) {
+      named.insert(named.end(), sides[c].begin(), sides[c].end());
+    }
+  }
+  EXPECT_EQ(std::vector<std::string>(split->nodes().begin(), split->nodes().end()), natural(named));
+  std::sort(named.begin(), named.end());
+  if (named_from == 1) {
+    EXPECT_THAT(split->summary(), ::testing::HasSubstr("cut off: " + absl::StrJoin(named, ",")));
+  }
+  // Each named node's reason names its own side: equal within a side, different across sides.
+  const NodeAssessment* first_named = result.nodes.Find(sides[named_from][0]);
+  ASSERT_NE(first_named, nullptr);
+  for (size_t c = static_cast<size_t>(named_from); c < sides.size(); ++c) {
+    const NodeAssessment* first = result.nodes.Find(sides[c][0]);
+    ASSERT_NE(first, nullptr);
+    for (const std::string& name : sides[c]) {
+      const NodeAssessment* a = result.nodes.Find(name);
+      if (a == nullptr) continue;  // a validator without an agent
+      EXPECT_EQ(a->reason, first->reason) << name;
+      if (static_cast<int>(c) > named_from) EXPECT_NE(a->reason, first_named->reason) << name;
+    }
+  }
+}
+
+// A standing split's names are kept from tick to tick (NamedSides) and made again whenever the
+// sides change: a side gaining or losing a node, a quorum side appearing, the quorum side moving
+// from first to second (sizes and weights in order the same), a node renamed (a new index epoch),
+// the split ending and coming back, a node losing its agent (an unobserved validator joining its
+// side). Each phase's last tick lists exactly that phase's sides, and a standing split's heights
+// are this tick's.
+TEST(AnalyzerTest, ASplitsKeptNamesAreEachTicksSides) {
+  testing::SyntheticFleet fleet(12);
+  Analyzer analyzer(testing::TestConfig());
+  testing::Timeline t;
+  RunIntoASplitOfSixAndSix(analyzer, fleet, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 6), fleet.Names(7, 12)}, 0, "six and six");
+  const uint64_t before = t.last.topology.components(0).height();
+  fleet.SetHeight("v2", before + 500);
+  RunTicks(analyzer, fleet, 2, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 6), fleet.Names(7, 12)}, 0, "standing");
+  EXPECT_GE(t.last.topology.components(0).height(), before + 500);
+  EXPECT_LT(t.last.topology.components(1).height(), before + 500);
+  auto recut = [&](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    fleet.Heal();
+    fleet.Cut(a, b);
+    RunTicks(analyzer, fleet, 10, t);
+  };
+  recut(fleet.Names(1, 7), fleet.Names(8, 12));
+  ExpectSidesListed(t.last, {fleet.Names(1, 7), fleet.Names(8, 12)}, 0, "a side gains v7");
+  recut(fleet.Names(1, 6), fleet.Names(7, 12));
+  ExpectSidesListed(t.last, {fleet.Names(1, 6), fleet.Names(7, 12)}, 0, "and loses it");
+  recut(fleet.Names(1, 9), fleet.Names(10, 12));
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "a quorum side");
+  // The quorum side moves from first to second and back: the sides' sizes and weights, in order,
+  // are the same each time, their members not.
+  recut(fleet.Names(1, 3), fleet.Names(4, 12));
+  ExpectSidesListed(t.last, {fleet.Names(4, 12), fleet.Names(1, 3)}, 1, "the sides swap");
+  recut(fleet.Names(1, 9), fleet.Names(10, 12));
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "and swap back");
+  std::vector<std::string> renamed = fleet.Names(1, 9);
+  std::replace(renamed.begin(), renamed.end(), std::string("v9"), std::string("v9x"));
+  ExpectSidesListed(TicksWithV9Renamed(analyzer, fleet, 10), {renamed, fleet.Names(10, 12)}, 1,
+                    "v9 renamed");
+  RunTicks(analyzer, fleet, 10, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "v9 back");
+  fleet.Heal();
+  RunTicks(analyzer, fleet, 10, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 12)}, -1, "healed");
+  // One component standing, no split verdict: the topology copies the kept group, at this height.
+  const uint64_t healed = t.last.topology.components(0).height();
+  fleet.SetHeight("v5", healed + 500);
+  RunTicks(analyzer, fleet, 2, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 12)}, -1, "healed, standing");
+  EXPECT_GE(t.last.topology.components(0).height(), healed + 500);
+  recut(fleet.Names(1, 9), fleet.Names(10, 12));
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "the split back");
+  fleet.RemoveAgent("v11");
+  RunTicks(analyzer, fleet, 10, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "v11 without an agent");
+  // Two validators without an agent, of one weight, change sides: the observed members and the
+  // sides' weights stay, only the agentless names differ.
+  fleet.RemoveAgent("v3");
+  RunTicks(analyzer, fleet, 10, t);
+  ExpectSidesListed(t.last, {fleet.Names(1, 9), fleet.Names(10, 12)}, 1, "v3 without an agent");
+  std::vector<std::string> left = fleet.Names(1, 9), right = fleet.Names(10, 12);
+  std::swap(left[2], right[1]);  // v3 | v11
+  recut(left, right);
+  ExpectSidesListed(t.last, {left, right}, 1, "v3 and v11 change sides");
 }
 
 }  // namespace
