@@ -539,7 +539,9 @@ void ExpectSidesListed(const AnalysisResult& result, std::vector<std::vector<std
       const NodeAssessment* a = result.nodes.Find(name);
       if (a == nullptr) continue;  // a validator without an agent
       EXPECT_EQ(a->reason, first->reason) << name;
-      if (static_cast<int>(c) > named_from) EXPECT_NE(a->reason, first_named->reason) << name;
+      if (static_cast<int>(c) > named_from) {
+        EXPECT_NE(a->reason, first_named->reason) << name;
+      }
     }
   }
 }

@@ -477,7 +477,9 @@ TEST(FleetModelTest, TheHistoryTakesEachNodesRestartSignsAndCorruptionAsItsSnaps
         const NodeHistory* nh = history.Node(numbers[i]);
         ASSERT_NE(nh, nullptr) << obs.node_id;
         const SnapshotFigures fig = SnapshotFiguresOf(*obs.latest);
-        if (fig.api_reachable) EXPECT_EQ(nh->uptime_seconds, fig.uptime_seconds) << obs.node_id;
+        if (fig.api_reachable) {
+          EXPECT_EQ(nh->uptime_seconds, fig.uptime_seconds) << obs.node_id;
+        }
         EXPECT_EQ(nh->node_restarts, fig.node_restarts) << obs.node_id;
         EXPECT_EQ(nh->corruption_lines, fig.corruption_lines) << obs.node_id;
         EXPECT_EQ(nh->connection_changed, obs.connection_changed) << obs.node_id;
