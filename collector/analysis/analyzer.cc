@@ -266,21 +266,23 @@ uint32_t ExpectedPeers(const NodeFacts& f, int validators_known) {
                               : static_cast<uint32_t>(f.sessions.size());
 }
 
-void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
-                 const std::vector<Verdict>& verdicts, AnalysisResult& result) {
+// `names_kept`: result.nodes already names the model's nodes (the view's), in order, with
+// default assessments (NodeAssessments::ResetKeepingNamesOf); else it is empty.
+void AssessNodes(const FleetView& view, const FleetModel& model, const GraphCoverage& coverage,
+                 const std::vector<Verdict>& verdicts, bool names_kept, AnalysisResult& result) {
   int validators_known = 0;
   for (const NodeFacts& f : model.nodes) validators_known += f.validator ? 1 : 0;
   validators_known += static_cast<int>(model.unobserved.size());
   result.nodes.Reserve(model.nodes.size());
   // Whether each node's assessment sits at its model index (every node appended): then a
   // verdict's node_indices find them without a name.
-  bool at_model_index = result.nodes.empty();
+  bool at_model_index = true;
   for (size_t i = 0; i < model.nodes.size(); ++i) {
     const NodeFacts& f = model.nodes[i];
     // view.nodes is sorted by id, so every node is appended.
-    NodeAssessment& a = result.nodes.Add(*f.id);
+    NodeAssessment& a = names_kept ? result.nodes.AtPosition(i) : result.nodes.Add(*f.id);
     at_model_index =
-        at_model_index && result.nodes.size() == i + 1 && &a == &result.nodes.AtPosition(i);
+        at_model_index && result.nodes.size() >= i + 1 && &a == &result.nodes.AtPosition(i);
     a.peers_heard = static_cast<uint32_t>(f.hears.size());
     a.peers_expected = ExpectedPeers(f, validators_known);
     a.lag = model.quorum_height > f.height ? model.quorum_height - f.height : 0;
@@ -305,6 +307,8 @@ void AssessNodes(const FleetModel& model, const GraphCoverage& coverage,
       a.state = v1::HEALTHY;
     }
   }
+  // The next tick in this storage of a view of the same generation keeps the names.
+  if (at_model_index) result.nodes.MarkNamesOf(view.identity_generation);
   for (const Verdict& v : verdicts) {
     const std::optional<v1::NodeState> effect = NodeStateFrom(v);
     if (!effect) continue;
@@ -642,9 +646,11 @@ AnalysisResult Analyzer::Tick(const FleetView& view, AnalysisResult recycled) {
   State& s = *state_;
   // A new result, default in every field, takes over only the recycled one's storage, emptied:
   // a field added to AnalysisResult later starts from its default without anyone clearing it.
+  // The node array keeps its names (default assessments) when they are this view's nodes.
   AnalysisResult result;
   result.nodes = std::move(recycled.nodes);
-  result.nodes.Clear();
+  const bool names_kept =
+      result.nodes.ResetKeepingNamesOf(view.identity_generation, view.nodes.size());
   result.unobserved = std::move(recycled.unobserved);
   result.unobserved.clear();
   result.topology.Swap(&recycled.topology);
@@ -697,7 +703,7 @@ AnalysisResult Analyzer::Tick(const FleetView& view, AnalysisResult recycled) {
   s.throughput.Record(view.now, model.max_height, s.config);
   RaiseOnThroughputCollapse(view.now, s.config, s.throughput, verdicts);
   CapForMaintenance(model, s.config, verdicts);
-  AssessNodes(model, coverage, verdicts, result);
+  AssessNodes(view, model, coverage, verdicts, names_kept, result);
   std::optional<Verdict> partial;
   for (const Verdict& v : verdicts) {
     const IncidentKindSpec* kind = FindIncidentKind(KindNameOf(v));

@@ -10,7 +10,17 @@ bool NameBelow(const NodeAssessments::Entry& e, std::string_view name) { return 
 
 }  // namespace
 
+bool NodeAssessments::ResetKeepingNamesOf(uint64_t identity_generation, size_t nodes) {
+  if (identity_generation == 0 || names_of_ != identity_generation || entries_.size() != nodes) {
+    Clear();
+    return false;
+  }
+  for (Entry& e : entries_) e.second = NodeAssessment{};
+  return true;
+}
+
 NodeAssessment& NodeAssessments::Add(std::string_view name) {
+  names_of_ = 0;
   if (entries_.empty() || entries_.back().first < name) {
     return entries_.emplace_back(std::string(name), NodeAssessment{}).second;
   }

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/analysis/fleet_model.h"
 #include "collector/analysis/network_sides.h"
@@ -610,6 +612,51 @@ TEST(AnalyzerTest, ASplitsKeptNamesAreEachTicksSides) {
   std::swap(left[2], right[1]);  // v3 | v11
   recut(left, right);
   ExpectSidesListed(t.last, {left, right}, 1, "v3 and v11 change sides");
+}
+
+// A recycled result's node names are kept for the next tick while the views' identity
+// generation stands (NodeAssessments::ResetKeepingNamesOf), and made again when it changes: a
+// node renamed (the same number of nodes, another name at one index), renamed back, an agent
+// gone, a split. Each tick equals one from scratch. The generations here follow the
+// FleetView contract: the same nodes with the same Hellos, in the same order, the same one.
+TEST(AnalyzerTest, ARecycledResultKeepsItsNodeNamesOnlyWhileTheViewsGenerationStands) {
+  testing::SyntheticFleet fleet(12);
+  Analyzer scratch(testing::TestConfig());
+  Analyzer recycling(testing::TestConfig());
+  AnalysisResult recycled;
+  std::map<std::string, uint64_t> generations;
+  auto with_generation = [&](FleetView view) {
+    std::string identity;
+    for (const NodeObservation& node : view.nodes) {
+      absl::StrAppend(&identity, node.node_id, "/", node.hello.SerializeAsString(), ";");
+    }
+    auto [it, added] = generations.try_emplace(identity, 0);
+    if (added) it->second = NewIdentityGeneration();
+    view.identity_generation = it->second;
+    return view;
+  };
+  int tick = 0;
+  auto run = [&](int ticks, bool rename) {
+    for (int i = 0; i < ticks; ++i) {
+      fleet.Step();
+      FleetView view = fleet.View();
+      if (rename) view = Renamed(std::move(view), "v9", "v9x");
+      view = with_generation(std::move(view));
+      const AnalysisResult want = scratch.Tick(view);
+      recycled = recycling.Tick(view, std::move(recycled));
+      ExpectSameResult(want, recycled, absl::StrCat("tick ", ++tick));
+    }
+  };
+  run(4, false);
+  run(3, true);
+  run(3, false);
+  fleet.RemoveAgent("v12");
+  run(3, false);
+  fleet.Cut(fleet.Names(1, 6), fleet.Names(7, 12));
+  run(8, false);
+  run(3, true);
+  ASSERT_NE(recycled.nodes.Find("v9x"), nullptr);
+  EXPECT_EQ(recycled.nodes.Find("v9"), nullptr);
 }
 
 }  // namespace

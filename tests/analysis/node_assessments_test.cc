@@ -79,5 +79,56 @@ TEST(NodeAssessmentsTest, FindFromWalksSortedNamesAndSkipsAbsentOnes) {
   EXPECT_EQ(nodes.at("v4").lag, 9u);
 }
 
+// A recycled array keeps its names for a tick over a view of the generation it was marked
+// with, and of as many nodes: every assessment is reset to a default one. Anything else clears
+// it: another generation, another count, generation 0, an Add or a Clear after the mark.
+TEST(NodeAssessmentsTest, NamesAreKeptOnlyForTheGenerationAndCountTheyWereMarkedWith) {
+  auto marked = [] {
+    NodeAssessments nodes;
+    for (const char* name : {"v1", "v2", "v3"}) {
+      NodeAssessment& a = nodes.Add(name);
+      a.state = v1::DOWN;
+      a.reason = std::string(40, 'x');
+      a.lag = 5;
+      a.before_first_snapshot = true;
+    }
+    nodes.MarkNamesOf(7);
+    return nodes;
+  };
+  NodeAssessments nodes = marked();
+  ASSERT_TRUE(nodes.ResetKeepingNamesOf(7, 3));
+  std::vector<std::string> names;
+  for (const auto& [name, a] : nodes) {
+    names.push_back(name);
+    EXPECT_EQ(a.state, v1::UNKNOWN);
+    EXPECT_EQ(a.reason, "");
+    EXPECT_EQ(a.lag, 0u);
+    EXPECT_FALSE(a.before_first_snapshot);
+  }
+  EXPECT_THAT(names, ElementsAre("v1", "v2", "v3"));
+  // Still marked: the next tick of the same generation keeps them too.
+  EXPECT_TRUE(nodes.ResetKeepingNamesOf(7, 3));
+
+  nodes = marked();
+  EXPECT_FALSE(nodes.ResetKeepingNamesOf(8, 3));
+  EXPECT_TRUE(nodes.empty());
+  nodes = marked();
+  EXPECT_FALSE(nodes.ResetKeepingNamesOf(7, 4));
+  EXPECT_TRUE(nodes.empty());
+  nodes = marked();
+  nodes.MarkNamesOf(0);
+  EXPECT_FALSE(nodes.ResetKeepingNamesOf(0, 3));
+  EXPECT_TRUE(nodes.empty());
+  nodes = marked();
+  nodes.Add("v2");  // an Add after the mark, even of a name it holds
+  EXPECT_FALSE(nodes.ResetKeepingNamesOf(7, 3));
+  EXPECT_TRUE(nodes.empty());
+  nodes = marked();
+  nodes.Clear();
+  for (const char* name : {"v4", "v5", "v6"}) nodes.Add(name);
+  EXPECT_FALSE(nodes.ResetKeepingNamesOf(7, 3));
+  EXPECT_TRUE(nodes.empty());
+}
+
 }  // namespace
 }  // namespace guts::collector
