@@ -259,9 +259,7 @@ class NodeReasons {
 // validator has no set to be measured against: its sessions are what it should hear.
 uint32_t ExpectedPeers(const NodeFacts& f, int validators_known) {
   if (!f.validator) return static_cast<uint32_t>(f.sessions.size());
-  if (f.figures != nullptr && f.figures->participants > 1) {
-    return static_cast<uint32_t>(f.figures->participants - 1);
-  }
+  if (f.participants > 1) return static_cast<uint32_t>(f.participants - 1);
   return validators_known > 1 ? static_cast<uint32_t>(validators_known - 1)
                               : static_cast<uint32_t>(f.sessions.size());
 }

@@ -37,19 +37,12 @@ void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>
   const FleetModel& model = in.model;
   std::vector<int> failed;
   uint64_t lost = 0;
-  const std::vector<int>& order = model.by_id;
-  for (size_t k = 0; k < order.size(); ++k) {
-    // engine_failed lies on a line of the figures nothing before this pass read this tick.
-    if (const SnapshotFigures* ahead = FiguresAhead(model, order, k)) {
-      __builtin_prefetch(&ahead->engine_failed);
-    }
-    const int u = order[k];
+  for (const int u : model.by_id) {
+    // engine_failed is the facts' copy (the figures' line is cold by now); without a snapshot
+    // it is false.
     const NodeFacts& f = model.nodes[u];
-    if (f.validator &&
-        (IsDown(model, u) || (f.reporting && f.figures != nullptr && f.figures->engine_failed))) {
-      lost += f.weight;
-    }
-    if (f.reporting && f.figures != nullptr && f.figures->engine_failed) failed.push_back(u);
+    if (f.validator && (IsDown(model, u) || (f.reporting && f.engine_failed))) lost += f.weight;
+    if (f.reporting && f.engine_failed) failed.push_back(u);
   }
   if (failed.empty()) return;
   const uint64_t running = model.total_weight > lost ? model.total_weight - lost : 0;
@@ -64,7 +57,7 @@ void DetectConsensusEngineFailures(const DetectorInput& in, std::vector<Verdict>
         absl::StrCat("consensus engine stopped on ", *f.id,
                      " (its consensus thread died; API and /health still up), at height ", f.height,
                      quorum_lost ? "; the validators still running hold no quorum" : "");
-    if (f.figures->engine_failed) {
+    if (f.engine_failed) {
       v.evidence["log"] = "Consensus engine task failed / stopped unexpectedly";
     }
     v.evidence["api reachable"] = f.figures->api_reachable ? "yes" : "no";

@@ -506,6 +506,9 @@ FleetModel BuildFleetModel(const FleetView& view, const AnalysisConfig& config,
     // The memory and API figures share the line of `mode`, read here; the main pass adds the
     // ones on the lines it reads.
     f.runbook_clear = !MemoryNearLimit(fig) && !ApiErrorsOver(fig);
+    f.engine_failed = fig.engine_failed;
+    f.participants = fig.participants;
+    f.participants_hash = fig.participants_hash;
     if (fig.mode == v1::CONSENSUS_MODE_SIMPLEX) {
       mix(static_cast<uint64_t>(i) + 1);
       mix(fig.participants_hash);

@@ -50,6 +50,12 @@ struct alignas(64) NodeFacts {
   // thresholds detector reads such a node's figures not at all (three cold lines a node); set
   // by the model build from the lines its passes read anyway.
   bool runbook_clear = false;
+  // The figures' engine_failed and participants, copied by the model build's first pass from
+  // the figure line it reads for `mode`: the engine-failure and drift detectors and
+  // ExpectedPeers read them here, in order, instead of one cold figure line a node. False and 0
+  // without a snapshot.
+  bool engine_failed = false;
+  int participants = 0;
   // Indices of nodes this node received data from within peer_heard_within (sorted, unique).
   std::vector<int> hears;
   // Indices of nodes this node has any session with (sorted, unique), and the smallest
@@ -79,11 +85,13 @@ struct alignas(64) NodeFacts {
   // UpdateHistory reads below: it then reads each node's facts and history only.
   bool connected = false;
   bool api_reachable = false;
-  uint64_t weight = 0;
-  uint64_t height = 0;
   // The snapshot carries a height (SnapshotFigures::height_known): 0 from a failed API read is
   // unknown, not a node at genesis far behind its peers.
   bool height_known = false;
+  uint64_t weight = 0;
+  uint64_t height = 0;
+  // The figures' participants_hash, with `participants` above (0 without a snapshot).
+  uint64_t participants_hash = 0;
   uint64_t view = 0;
   // A finalized block id and its height: ConsensusView.last_block_id at the finalized height,
   // else the node log's last "finalized block" line (API mode carries no block id).
@@ -105,6 +113,8 @@ struct alignas(64) NodeFacts {
 static_assert(offsetof(NodeFacts, sessions) + sizeof(std::vector<int>) <= 64,
               "what a peer's visit reads stays in the first cache line");
 static_assert(sizeof(NodeFacts) == 320, "the facts UpdateHistory reads add no line");
+static_assert(offsetof(NodeFacts, participants) + sizeof(int) <= 64,
+              "what the engine, drift and expected-peer passes read first is in the first line");
 
 // A validator without an agent, as the observed nodes see it. "Observers" are the reporting
 // nodes with peer data: the ones that could have heard it.

@@ -64,19 +64,12 @@ void DetectValidatorSetDrift(const DetectorInput& in, std::vector<Verdict>& out)
   std::set<std::string> names;
   std::vector<std::string> lines;
   std::vector<std::string> missing_keys;
-  const std::vector<int>& order = model.by_id;
-  for (size_t k = 0; k < order.size(); ++k) {
-    // The participants' count and hash lie on a line of the figures cold by now.
-    if (const SnapshotFigures* ahead = FiguresAhead(model, order, k)) {
-      __builtin_prefetch(&ahead->participants);
-    }
-    const int u = order[k];
+  for (const int u : model.by_id) {
+    // The participants' count and hash are the facts' copies (the figures' line is cold by
+    // now); 0 without a snapshot.
     const NodeFacts& f = model.nodes[u];
-    if (!f.reporting || f.figures == nullptr || f.figures->participants == 0) continue;
-    if (f.figures->participants == reference_size &&
-        f.figures->participants_hash == reference_hash) {
-      continue;
-    }
+    if (!f.reporting || f.participants == 0) continue;
+    if (f.participants == reference_size && f.participants_hash == reference_hash) continue;
     std::vector<std::string> keys = ParticipantKeys(LatestOf(*f.observation));
     std::vector<std::string> lacks, extra;
     for (const auto& [key, name] : name_of) {

@@ -504,5 +504,67 @@ TEST(FleetModelTest, TheHistoryTakesEachNodesRestartSignsAndCorruptionAsItsSnaps
   }
 }
 
+// The engine and participant figures the model build copies into each node's facts (for the
+// engine-failure and drift detectors and ExpectedPeers) are the snapshot's, tick after tick on
+// recycled facts: an engine failing, a participant set losing a key, and a node without a
+// snapshot (false and 0, even at an index whose facts held a failed engine the tick before);
+// with the figures made at ingest and made by the model build.
+TEST(FleetModelTest, TheFactsCarryEachSnapshotsEngineAndParticipantFigures) {
+  for (bool made_at_ingest : {true, false}) {
+    SCOPED_TRACE(made_at_ingest ? "figures made at ingest" : "figures made by the model");
+    testing::SyntheticFleet fleet(7);
+    fleet.SetSimplex(true);
+    fleet.SetMadeAtIngest(made_at_ingest);
+    const AnalysisConfig config;
+    AnalysisHistory history;
+    // `without`: the index of a node whose snapshot the view drops this tick.
+    auto tick = [&](const std::string& step, int without = -1) -> FleetModel {
+      SCOPED_TRACE(step);
+      fleet.Step();
+      FleetView view = fleet.View();
+      if (without >= 0) view.nodes[without].latest = nullptr;
+      const std::vector<uint32_t> numbers = NumberNodes(view, history);
+      FleetModel model = BuildFleetModel(view, config, numbers, history.model_memory);
+      for (size_t i = 0; i < view.nodes.size(); ++i) {
+        const NodeObservation& obs = view.nodes[i];
+        const NodeFacts& f = model.nodes[i];
+        SCOPED_TRACE(obs.node_id);
+        if (obs.latest == nullptr) {
+          EXPECT_FALSE(f.engine_failed);
+          EXPECT_EQ(f.participants, 0);
+          EXPECT_EQ(f.participants_hash, 0u);
+          continue;
+        }
+        const SnapshotFigures fig = SnapshotFiguresOf(*obs.latest);
+        EXPECT_EQ(f.engine_failed, fig.engine_failed);
+        EXPECT_EQ(f.participants, fig.participants);
+        EXPECT_EQ(f.participants_hash, fig.participants_hash);
+        EXPECT_EQ(f.participants_hash, ParticipantsHash(ParticipantKeys(*obs.latest)));
+      }
+      FleetModel copy;
+      copy.nodes = model.nodes;
+      history.model_memory.Recycle(std::move(model));
+      return copy;
+    };
+    for (int t = 0; t < 3; ++t) tick("steady");
+    fleet.FailEngine("v2");
+    FleetModel failed = tick("v2's engine fails");
+    EXPECT_TRUE(failed.nodes[1].engine_failed);
+    EXPECT_FALSE(failed.nodes[0].engine_failed);
+    EXPECT_EQ(failed.nodes[0].participants, 7);
+    const uint64_t agreed = failed.nodes[0].participants_hash;
+    EXPECT_NE(agreed, 0u);
+    FleetModel dropped = tick("v2 without a snapshot", 1);
+    EXPECT_FALSE(dropped.nodes[1].engine_failed);
+    EXPECT_EQ(dropped.nodes[1].participants, 0);
+    EXPECT_TRUE(tick("v2 back").nodes[1].engine_failed);
+    fleet.DropAllowedPeer("v3", "v6");
+    FleetModel drifted = tick("v3 lacks v6");
+    EXPECT_EQ(drifted.nodes[2].participants, 6);
+    EXPECT_NE(drifted.nodes[2].participants_hash, agreed);
+    EXPECT_EQ(drifted.nodes[3].participants_hash, agreed);
+  }
+}
+
 }  // namespace
 }  // namespace guts::collector
