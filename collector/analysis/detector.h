@@ -144,15 +144,4 @@ Verdict MakeVerdict(const IncidentKindSpec& kind, std::string_view subject = {})
 // last snapshot) and no reporting peer hears it.
 bool IsDown(const FleetModel& model, int node);
 
-// For a pass over the nodes in `order` (e.g. FleetModel::by_id), at its k-th: the figures of the
-// node a few places further on, or null. By the detectors' passes each node's figures are cold;
-// a pass asks for the line it will read there early:
-//   if (const SnapshotFigures* ahead = FiguresAhead(model, order, k))
-//     __builtin_prefetch(&ahead->engine_failed);
-inline const SnapshotFigures* FiguresAhead(const FleetModel& model, const std::vector<int>& order,
-                                           size_t k) {
-  constexpr size_t kAhead = 8;
-  return k + kAhead < order.size() ? model.nodes[order[k + kAhead]].figures : nullptr;
-}
-
 }  // namespace guts::collector
