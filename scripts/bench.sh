@@ -34,7 +34,7 @@ export BUILD_DIR="$build"
 if [[ ! -f "$build/build.ninja" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGUTS_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build "$build" -j2 --target guts-sim guts-agent guts-collector gutsctl guts-loadgen \
+cmake --build "$build" -j2 --target guts-sim guts-agent guts-collector gutsctl guts-loadgen guts-grpc-floor \
   analysis_tick_bench store_bench snapshot_openmetrics >/dev/null
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"

@@ -6,6 +6,10 @@
 #            a snapshot's scheduled send to its cumulative ack, i.e. after the WAL write)
 #            stays <= 100 ms and >= 95 % of the offered rate is acked. The ceiling of a
 #            repeat is the highest passing rate; the loadgen runs on the same 2 cores.
+#   floor    the ingest steps against bench/ingest's guts-grpc-floor in place of the collector:
+#            AgentService.Connect that only parses each message and acks it at once (no
+#            checks, store, fleet state or analysis), so its ceiling is what gRPC and the
+#            generator leave on these 2 cores for any collector.
 #   fleet    nodes per collector at one snapshot a second: FLEETS simulated agents in turn, each
 #            sending once a second on the Unix-second grid as real agents do (guts-loadgen
 #            --aligned: every agent's snapshot due at the same instant, a burst each second),
@@ -31,7 +35,8 @@
 #      FLEETS ("1000 2000 3000 4000 5000 6000 8000 10000"), DURATION (10), WARMUP (3),
 #      BUNDLE_LOG_MB (200), STREAMS (10000), STREAMS_RATE (2000), STREAMS_DURATION (110: the
 #      memory levels off only after the first compactions, which a 30 s window barely reaches),
-#      ONLY (ingest fleet streams tick bundle).
+#      ONLY (ingest floor fleet streams tick bundle), FLOOR_PARSE (full: the floor parses each
+#      message, as any collector must to check it; none: it only counts them, gRPC alone).
 # Output: JSON lines on stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -46,31 +51,55 @@ fleets="${FLEETS:-1000 2000 3000 4000 5000 6000 8000 10000}"
 streams_n="${STREAMS:-10000}"
 streams_rate="${STREAMS_RATE:-2000}"
 streams_duration="${STREAMS_DURATION:-110}"
-only="${ONLY:-ingest fleet streams tick bundle}"
+only="${ONLY:-ingest floor fleet streams tick bundle}"
+floor_parse="${FLOOR_PARSE:-full}"
 
-ingest() {
-  local r rate out pass ceiling
+# steps MEASURE START [TAGS]: RATES in turn, each against a fresh server that START DIR IP
+# starts (setting $collector_pid and $collector_grpc), until a step fails; one MEASURE_step line
+# per step and one MEASURE_ceiling line per repeat, each with the JSON object TAGS added.
+steps() {
+  local measure="$1" start_server="$2" tags="${3:-}" r rate out pass ceiling http
+  [[ -n "$tags" ]] || tags='{}'
   for r in $(seq "$repeats"); do
     ceiling=0
     for rate in $rates; do
-      # Up to 30 snapshots/s per simulated agent: above the per-agent default limit of 20.
-      start_collector "$work/ingest-$r-$rate" 127.77.0.34 --max-snapshots-per-second-per-agent 0
-      out="$("$bin/guts-loadgen" --collector "$collector_grpc" --collector-http "$collector_http" \
+      collector_http=""
+      "$start_server" "$work/$measure-$r-$rate" 127.77.0.34
+      http=()
+      [[ -n "$collector_http" ]] && http=(--collector-http "$collector_http")
+      out="$("$bin/guts-loadgen" --collector "$collector_grpc" "${http[@]}" \
         --collector-pid "$collector_pid" --agents "$agents" --rate "$rate" \
         --duration "$duration" --warmup "$warmup" --channels 16 --variants 8)"
       stop "$collector_pid"
       pass=$(echo "$out" | jq --argjson rate "$rate" \
         '(.ack_p99_ms <= 100 and .acked_per_s >= 0.95 * $rate) | if . then 1 else 0 end')
-      echo "$out" | jq -c --argjson r "$r" --argjson pass "$pass" \
-        '{bench: "ceilings", measure: "ingest_step", repeat: $r, pass: $pass} + .'
-      rm -rf "$work/ingest-$r-$rate"
+      echo "$out" | jq -c --argjson r "$r" --argjson pass "$pass" --arg m "${measure}_step" \
+        --argjson tags "$tags" '{bench: "ceilings", measure: $m, repeat: $r, pass: $pass} + $tags + .'
+      rm -rf "$work/$measure-$r-$rate"
       [[ "$pass" == 1 ]] || break
       ceiling=$rate
     done
-    emit bench=ceilings measure=ingest_ceiling repeat="$r" agents="$agents" \
-      snapshots_per_s="$ceiling" first_failing_rate="${rate}"
+    emit bench=ceilings measure="${measure}_ceiling" repeat="$r" agents="$agents" \
+      snapshots_per_s="$ceiling" first_failing_rate="${rate}" |
+      jq -c --argjson tags "$tags" '. + $tags'
   done
 }
+
+# Up to 30 snapshots/s per simulated agent: above the per-agent default limit of 20.
+ingest_collector() { start_collector "$1" "$2" --max-snapshots-per-second-per-agent 0; }
+ingest() { steps ingest ingest_collector; }
+
+# The same steps against guts-grpc-floor, which only parses and acks: gRPC's own ceiling with
+# this generator on this machine, whatever a collector does after the read.
+floor_server() {
+  mkdir -p "$1"
+  start "floor-$(basename "$1")" "$bin/guts-grpc-floor" --listen "$2:0" --ready-file "$1/ready" \
+    --parse "$floor_parse"
+  collector_pid=$pid
+  wait_file "$1/ready" 60
+  collector_grpc="$(jq -r .grpc "$1/ready")"
+}
+floor() { steps floor floor_server "{\"parse\": \"$floor_parse\"}"; }
 
 fleet() {
   local r n out fits roomy largest roomiest prev too_big

@@ -3,7 +3,9 @@
 # the "ingest_step" lines that bench/compare/ceilings.sh writes into a run's results.jsonl
 # (offered_per_s, acked_per_s, ack_p99_ms, pass, repeat). A step that failed (p99 over 100 ms
 # or under 95 % of the offered rate acked) is drawn as a red cross; the dashed line is the
-# 100 ms limit. Drawn with gnuplot (Debian's gnuplot-nox).
+# 100 ms limit. When the run has "floor_step" lines too (the same steps against
+# guts-grpc-floor, which only parses and acks), they are drawn dashed: gRPC's own ceiling with
+# the same generator. Drawn with gnuplot (Debian's gnuplot-nox).
 #
 # Usage: bench/compare/plot_ingest.sh RESULTS [OUT_PREFIX]
 #   RESULTS     a run's results.jsonl, or the run's directory holding it
@@ -21,20 +23,36 @@ for tool in gnuplot jq; do
 done
 
 data="$(mktemp)"
-trap 'rm -f "$data"' EXIT
-# One block per repeat (two blank lines between blocks: gnuplot's "index"), steps by rate.
-# Columns: offered/s, acked/s, ack p99 ms, pass (1/0).
-jq -r 'select(.bench == "ceilings" and .measure == "ingest_step")
-       | [.repeat, .offered_per_s, .acked_per_s, .ack_p99_ms, .pass] | @tsv' "$results" |
-  sort -k1,1n -k2,2n |
-  awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $2, $3, $4, $5; last = $1 }' >"$data"
+floor="$(mktemp)"
+trap 'rm -f "$data" "$floor"' EXIT
+# steps MEASURE: one block per repeat (two blank lines between blocks: gnuplot's "index"),
+# steps by rate. Columns: offered/s, acked/s, ack p99 ms, pass (1/0).
+steps() {
+  jq -r --arg m "$1" 'select(.bench == "ceilings" and .measure == $m)
+         | [.repeat, .offered_per_s, .acked_per_s, .ack_p99_ms, .pass] | @tsv' "$results" |
+    sort -k1,1n -k2,2n |
+    awk -F'\t' 'NR > 1 && $1 != last { printf "\n\n" } { print $2, $3, $4, $5; last = $1 }'
+}
+steps ingest_step >"$data"
+steps floor_step >"$floor"
 [[ -s "$data" ]] || exit 0
 blocks=$(($(grep -c '^$' "$data") / 2 + 1))
-ymax="$(awk 'NF { if ($3 > m) m = $3 } END { m *= 2; print (m > 300 ? m : 300) }' "$data")"
+floor_blocks=0
+[[ -s "$floor" ]] && floor_blocks=$(($(grep -c '^$' "$floor") / 2 + 1))
+ymax="$(cat "$data" "$floor" |
+  awk 'NF { if ($3 > m) m = $3 } END { m *= 2; print (m > 300 ? m : 300) }')"
 load="$(sed -n 's/^load average (1 min) during the run: //p' "$(dirname "$results")/machine.txt" \
   2>/dev/null || true)"
 when="$(sed -n 's/^date: \([^ ]* [^ ]* UTC\).*/\1/p' "$(dirname "$results")/machine.txt" \
   2>/dev/null || true)"
+
+# The floor's steps, dashed, when the run has them (a gnuplot plot element list ending in ", ").
+floor_lines=""
+if ((floor_blocks > 0)); then
+  floor_lines="for [i=0:$((floor_blocks - 1))] \"$floor\" index i using 1:3 with linespoints dt 3 \
+lw 1 pt 6 lc rgb \"gray40\" title (i == 0 ? \"gRPC alone (guts-grpc-floor), each repeat\" : \"\"), \
+\"$floor\" using 1:(\$4 == 0 ? \$3 : 1/0) with points pt 2 ps 2 lc rgb \"red\" notitle, "
+fi
 
 plot() {  # plot TERMINAL OUTPUT
   gnuplot <<EOF
@@ -52,10 +70,10 @@ set yrange [1:$ymax]
 set offsets 0, graph 0.05, 0, 0
 f(x) = 100
 plot for [i=0:$((blocks - 1))] "$data" index i using 1:3 with linespoints lw 2 pt 7 \
-       title sprintf("repeat %d", i + 1), \
+       title sprintf("guts-collector, repeat %d", i + 1), \
      "$data" using 1:(\$4 == 0 ? \$3 : 1/0) with points pt 2 ps 2 lc rgb "red" \
        title "step failed", \
-     f(x) with lines dt 2 lc rgb "black" title "100 ms limit"
+     ${floor_lines}f(x) with lines dt 2 lc rgb "black" title "100 ms limit"
 EOF
 }
 plot svg "$prefix.svg"

@@ -157,7 +157,7 @@ def detection(rows):
     print()
 
 
-def load_steps(rows, measure, key, label, extra):
+def load_steps(rows, measure, key, label, extra, server="collector"):
     """One line per step of a ceiling (the medians over its repeats): `label` names the step
     from its key, `extra` adds the figures only that ceiling has."""
     steps = defaultdict(list)
@@ -169,7 +169,7 @@ def load_steps(rows, measure, key, label, extra):
         print(f"  - {label(k)}: acked {fmt(med([x['acked_per_s'] for x in s]))}/s, "
               f"p50 {fmt(med([x['ack_p50_ms'] for x in s]))} ms, "
               f"p99 {fmt(med([x['ack_p99_ms'] for x in s]))} ms, "
-              f"collector {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
+              f"{server} {fmt(med([x.get('collector_cpu_us_per_snapshot') for x in s]))} us CPU/snapshot "
               f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), {extra(s)} ({len(s)} runs)")
 
 
@@ -186,6 +186,15 @@ def ceilings(rows):
         load_steps(rows, "ingest_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",
                    lambda s: f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
                              f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)")
+    flo = [r for r in rows if r["measure"] == "floor_ceiling"]
+    if flo:
+        print(f"- gRPC's own ceiling (guts-grpc-floor: parse and ack only, same generator and steps): "
+              f"{fmt(med([r['snapshots_per_s'] for r in flo]))} snapshots/s with ack p99 <= 100 ms "
+              f"({len(flo)} repeats: {', '.join(str(r['snapshots_per_s']) for r in flo)})")
+        load_steps(rows, "floor_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",
+                   lambda s: f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
+                             f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)",
+                   server="guts-grpc-floor")
     fl = [r for r in rows if r["measure"] == "fleet_1hz"]
     if fl:
         print(f"- nodes per collector at 1 snapshot/s on the grid (ack p99 of a round <= 500 ms, half a "
