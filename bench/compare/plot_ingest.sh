@@ -56,14 +56,14 @@ fi
 
 plot() {  # plot TERMINAL OUTPUT
   gnuplot <<EOF
-set terminal $1 size 800,480 font "sans,11"
+set terminal $1 size 800,560 font "sans,11"
 set output "$2"
 set title "guts-collector ingest: ack p99 against the offered rate${when:+\\n$when}${load:+, 1-min load $load}"
 set xlabel "snapshots offered per second (1 000 streams, load generator on the same machine)"
 set ylabel "ack p99 (ms, log scale)"
 set logscale y
 set grid ytics xtics
-set key top left
+set key below
 # From 0 snapshots/s; the 100 ms line always inside the picture.
 set xrange [0:*]
 set yrange [1:$ymax]

@@ -188,7 +188,8 @@ def ceilings(rows):
                              f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)")
     flo = [r for r in rows if r["measure"] == "floor_ceiling"]
     if flo:
-        print(f"- gRPC's own ceiling (guts-grpc-floor: parse and ack only, same generator and steps): "
+        what = "parse and ack only" if flo[0].get("parse", "full") == "full" else "count and ack only, no parse"
+        print(f"- gRPC's own ceiling (guts-grpc-floor: {what}, same generator and steps): "
               f"{fmt(med([r['snapshots_per_s'] for r in flo]))} snapshots/s with ack p99 <= 100 ms "
               f"({len(flo)} repeats: {', '.join(str(r['snapshots_per_s']) for r in flo)})")
         load_steps(rows, "floor_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",

@@ -269,6 +269,7 @@ int main(int argc, char** argv) {
   std::string api = "callback";
   std::string ready_file;
   int threads = 2;
+  bool minimal_stack = false;
   app.add_option("--listen", listen, "gRPC address to serve");
   app.add_option("--parse", parse, "full: parse each message as an AgentMessage; none: count it")
       ->check(CLI::IsMember({"full", "none"}));
@@ -277,6 +278,9 @@ int main(int argc, char** argv) {
                  "per thread")
       ->check(CLI::IsMember({"callback", "cq"}));
   app.add_option("--threads", threads, "Threads polling the completion queues (--api cq)");
+  app.add_flag("--minimal-stack", minimal_stack,
+               "gRPC's minimal filter stack (GRPC_ARG_MINIMAL_STACK): no deadline, message size "
+               "or census filters on the calls");
   app.add_option("--ready-file", ready_file,
                  "Written once serving: {\"grpc\": \"host:port\"}, the port bound");
   CLI11_PARSE(app, argc, argv);
@@ -290,6 +294,7 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(4 << 20);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 1000);
+  if (minimal_stack) builder.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
   if (api == "cq") {
     builder.RegisterService(&cq_service);
     for (int t = 0; t < threads; ++t) queues.push_back(builder.AddCompletionQueue());
