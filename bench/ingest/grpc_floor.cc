@@ -35,6 +35,68 @@ using guts::diag::v1::CollectorMessage;
 
 std::atomic<uint64_t> g_messages{0};
 
+// One message read from a stream: a Hello, or a snapshot's seq. Parsing (or, without it,
+// counting: guts-loadgen sends a Hello, then snapshots numbered from 1 without gaps) is done
+// outside any lock; `received` counts the stream's messages before this one.
+struct Read {
+  bool ok = true;  // false: it does not parse as an AgentMessage
+  bool hello = false;
+  uint64_t seq = 0;
+};
+
+Read TakeRead(grpc::ByteBuffer* in, bool parse, uint64_t received) {
+  Read r;
+  if (parse) {
+    AgentMessage m;
+    grpc::ProtoBufferReader reader(in);
+    r.ok = m.ParseFromZeroCopyStream(&reader);
+    r.hello = m.has_hello();
+    r.seq = m.has_snapshot() ? m.snapshot().seq() : 0;
+  } else {
+    r.hello = received == 0;
+    r.seq = received;
+  }
+  in->Clear();
+  if (r.ok) g_messages.fetch_add(1, std::memory_order_relaxed);
+  return r;
+}
+
+// What a stream owes the generator: the HelloAck, then the newest cumulative Ack, coalesced
+// while a write is in flight.
+class OwedAcks {
+ public:
+  void Note(const Read& r) {
+    if (r.hello) {
+      hello_ = true;
+    } else {
+      ack_ = std::max(ack_, r.seq);
+    }
+  }
+
+  // The next message owed, serialized into `out`; false when nothing is owed.
+  bool Next(grpc::ByteBuffer* out) {
+    CollectorMessage m;
+    if (hello_) {
+      hello_ = false;
+      m.mutable_hello_ack();
+    } else if (ack_ > sent_) {
+      sent_ = ack_;
+      m.mutable_ack()->set_seq(sent_);
+    } else {
+      return false;
+    }
+    grpc::ProtoBufferWriter writer(out, grpc::kProtoBufferWriterMaxBufferLength,
+                                   static_cast<int>(m.ByteSizeLong()));
+    m.SerializeToZeroCopyStream(&writer);
+    return true;
+  }
+
+ private:
+  bool hello_ = false;
+  uint64_t ack_ = 0;
+  uint64_t sent_ = 0;
+};
+
 class FloorReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   explicit FloorReactor(bool parse) : parse_(parse) { StartRead(&in_); }
@@ -44,33 +106,14 @@ class FloorReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::Byte
       Close(grpc::Status::OK);
       return;
     }
-    uint64_t seq = 0;
-    bool hello = false;
-    if (parse_) {
-      AgentMessage m;
-      grpc::ProtoBufferReader reader(&in_);
-      if (!m.ParseFromZeroCopyStream(&reader)) {
-        in_.Clear();
-        Close(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not an AgentMessage"));
-        return;
-      }
-      hello = m.has_hello();
-      seq = m.has_snapshot() ? m.snapshot().seq() : 0;
-    } else {
-      // guts-loadgen sends a Hello, then snapshots numbered from 1 without gaps.
-      hello = received_ == 0;
-      seq = received_;
+    const Read r = TakeRead(&in_, parse_, received_++);
+    if (!r.ok) {
+      Close(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not an AgentMessage"));
+      return;
     }
-    ++received_;
-    in_.Clear();
-    g_messages.fetch_add(1, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (hello) {
-        pending_hello_ = true;
-      } else {
-        pending_ack_ = std::max(pending_ack_, seq);
-      }
+      acks_.Note(r);
       if (!writing_) WriteNextLocked();
     }
     StartRead(&in_);
@@ -97,19 +140,7 @@ class FloorReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::Byte
 
   // REQUIRES: mu_ held, no write in flight.
   void WriteNextLocked() {
-    CollectorMessage m;
-    if (pending_hello_) {
-      pending_hello_ = false;
-      m.mutable_hello_ack();
-    } else if (pending_ack_ > sent_ack_) {
-      sent_ack_ = pending_ack_;
-      m.mutable_ack()->set_seq(sent_ack_);
-    } else {
-      return;
-    }
-    grpc::ProtoBufferWriter writer(&out_, grpc::kProtoBufferWriterMaxBufferLength,
-                                   static_cast<int>(m.ByteSizeLong()));
-    m.SerializeToZeroCopyStream(&writer);
+    if (!acks_.Next(&out_)) return;
     writing_ = true;
     StartWrite(&out_);
   }
@@ -122,9 +153,7 @@ class FloorReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::Byte
   bool writing_ = false;
   bool closing_ = false;
   grpc::Status status_;
-  bool pending_hello_ = false;
-  uint64_t pending_ack_ = 0;
-  uint64_t sent_ack_ = 0;
+  OwedAcks acks_;
 };
 
 class FloorService final : public guts::diag::v1::AgentService::WithRawCallbackMethod_Connect<
@@ -168,8 +197,12 @@ class CqCall {
     } else if (tag == &read_) {
       if (!ok) {
         closing_ = true;
-      } else if (Take()) {
+      } else if (const Read r = TakeRead(&in_, parse_, received_++); r.ok) {
+        acks_.Note(r);
         stream_.Read(&in_, &read_);
+      } else {
+        closing_ = true;
+        status_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not an AgentMessage");
       }
       if (!writing_) WriteNext();
     } else if (tag == &write_) {
@@ -183,52 +216,11 @@ class CqCall {
   }
 
  private:
-  // The message read: false when it does not parse (the call then ends).
-  bool Take() {
-    bool hello = false;
-    uint64_t seq = 0;
-    if (parse_) {
-      AgentMessage m;
-      grpc::ProtoBufferReader reader(&in_);
-      bool parsed = m.ParseFromZeroCopyStream(&reader);
-      in_.Clear();
-      if (!parsed) {
-        closing_ = true;
-        status_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not an AgentMessage");
-        return false;
-      }
-      hello = m.has_hello();
-      seq = m.has_snapshot() ? m.snapshot().seq() : 0;
-    } else {
-      hello = received_ == 0;
-      seq = received_;
-      in_.Clear();
-    }
-    ++received_;
-    g_messages.fetch_add(1, std::memory_order_relaxed);
-    if (hello) {
-      pending_hello_ = true;
-    } else {
-      pending_ack_ = std::max(pending_ack_, seq);
-    }
-    return true;
-  }
-
   void WriteNext() {
-    CollectorMessage m;
-    if (pending_hello_) {
-      pending_hello_ = false;
-      m.mutable_hello_ack();
-    } else if (pending_ack_ > sent_ack_) {
-      sent_ack_ = pending_ack_;
-      m.mutable_ack()->set_seq(sent_ack_);
-    } else {
+    if (!acks_.Next(&out_)) {
       if (closing_) Finish();
       return;
     }
-    grpc::ProtoBufferWriter writer(&out_, grpc::kProtoBufferWriterMaxBufferLength,
-                                   static_cast<int>(m.ByteSizeLong()));
-    m.SerializeToZeroCopyStream(&writer);
     writing_ = true;
     stream_.Write(out_, &write_);
   }
@@ -251,9 +243,7 @@ class CqCall {
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
-  bool pending_hello_ = false;
-  uint64_t pending_ack_ = 0;
-  uint64_t sent_ack_ = 0;
+  OwedAcks acks_;
   grpc::Status status_;
 };
 
