@@ -1,5 +1,5 @@
 // guts-grpc-floor: the least a gRPC collector can do with an agent's stream, to measure what
-// gRPC itself costs on this machine (docs/benchmarks.md, "What gRPC alone costs").
+// gRPC itself costs on this machine (docs/benchmarks.md, "gRPC alone: `guts-grpc-floor`").
 //
 // It serves AgentService.Connect as the collector does (raw bytes, gRPC's callback API, the
 // same server builder options that matter to throughput) and nothing else: each message is
@@ -15,6 +15,7 @@
 #include <grpcpp/support/proto_buffer_writer.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
