@@ -1,6 +1,8 @@
 // FORK: two different block ids finalized at one height, each reported within the fork window.
 // Names both groups (the nodes that reported each id) and the height.
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -141,6 +143,43 @@ class BlockSightings final : public DetectorState {
   std::vector<std::vector<uint32_t>> spare_;
 };
 
+// The nodes on each chain of the fork at `fork_height`: the nodes that reported each of its
+// block ids there, and the nodes that reported no block at that height but, at a later one,
+// the same block as nodes of exactly one chain. An agent samples its node's height once a
+// snapshot, so a node whose chain moved on fast may never be seen at the fork's height; a
+// block reported by both chains' nodes (the fork healed) places nobody.
+std::vector<std::vector<uint32_t>> ChainsFrom(
+    const absl::flat_hash_map<uint64_t, std::vector<BlockSighting>>& by_height,
+    uint64_t fork_height, const std::vector<BlockSighting>& at_fork) {
+  absl::flat_hash_map<uint32_t, size_t> chain_of;
+  std::vector<std::vector<uint32_t>> chains(at_fork.size());
+  for (size_t c = 0; c < at_fork.size(); ++c) {
+    chains[c] = at_fork[c].nodes;
+    for (uint32_t number : at_fork[c].nodes) chain_of.emplace(number, c);
+  }
+  std::vector<uint64_t> later;
+  for (const auto& [height, seen] : by_height) {
+    if (height > fork_height) later.push_back(height);
+  }
+  std::sort(later.begin(), later.end());
+  for (uint64_t height : later) {
+    for (const BlockSighting& s : by_height.at(height)) {
+      constexpr size_t kNone = SIZE_MAX, kSeveral = SIZE_MAX - 1;
+      size_t chain = kNone;
+      for (uint32_t number : s.nodes) {
+        auto it = chain_of.find(number);
+        if (it == chain_of.end() || it->second == chain) continue;
+        chain = chain == kNone ? it->second : kSeveral;
+      }
+      if (chain == kNone || chain == kSeveral) continue;
+      for (uint32_t number : s.nodes) {
+        if (chain_of.emplace(number, chain).second) chains[chain].push_back(number);
+      }
+    }
+  }
+  return chains;
+}
+
 void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
   const AnalysisHistory& h = in.history;
   const absl::Duration window = WindowOf(in.config, kForkWindow);
@@ -155,14 +194,17 @@ void DetectForks(const DetectorInput& in, std::vector<Verdict>& out) {
     }
   }
   if (at == nullptr) return;
+  const std::vector<std::vector<uint32_t>> chains =
+      ChainsFrom(StateOf<BlockSightings>(in).by_height(), fork_height, *at);
   Verdict v = MakeVerdict(kFork);
   v.height = fork_height;
   std::vector<std::string> all;
   std::vector<std::string> ids;
-  for (const BlockSighting& s : *at) {
+  for (size_t c = 0; c < at->size(); ++c) {
+    const BlockSighting& s = (*at)[c];
     v1::NodeGroup* group = &v.groups.emplace_back();
     std::vector<std::string> names;
-    for (uint32_t number : s.nodes) names.push_back(h.names[number]);
+    for (uint32_t number : chains[c]) names.push_back(h.names[number]);
     std::sort(names.begin(), names.end());
     for (const std::string& name : names) {
       group->add_nodes(name);

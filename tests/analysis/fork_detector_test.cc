@@ -71,5 +71,28 @@ TEST(ForkDetectorTest, AForkReportedTickAfterTickNamesEachNodeOnce) {
                           ElementsAre("v10", "v3", "v5")));
 }
 
+// An agent samples its node's height once a snapshot: a node whose chain moved two blocks
+// between two snapshots is never seen at the fork's height. It is still on its chain: the
+// nodes that report the same block as its chain at a later height name it (seen in the S18
+// scenario, where the cut between the chains then showed as a second incident).
+TEST(ForkDetectorTest, ANodeNeverSeenAtTheForkHeightIsOnTheChainItReportsAfter) {
+  SyntheticFleet fleet(7);
+  DetectorHarness harness("fork");
+  harness.Run(fleet, 20);
+  fleet.Fork({"v5", "v6", "v7"});
+  fleet.SetRate("v3", 2);  // v3 goes past the fork's height between two snapshots
+  harness.Run(fleet, 1);
+  fleet.SetRate("v3", 1);
+  const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
+  ASSERT_THAT(verdicts, SizeIs(1));
+  ASSERT_THAT(verdicts[0].groups, SizeIs(2));
+  std::vector<std::vector<std::string>> groups = {NodesOf(verdicts[0].groups[0]),
+                                                  NodesOf(verdicts[0].groups[1])};
+  std::sort(groups.begin(), groups.end());
+  EXPECT_THAT(groups,
+              ElementsAre(ElementsAre("v1", "v2", "v3", "v4"), ElementsAre("v5", "v6", "v7")));
+  EXPECT_EQ(verdicts[0].nodes, fleet.Names(1, 7));
+}
+
 }  // namespace
 }  // namespace guts::collector::testing
