@@ -1,5 +1,5 @@
 // FORK: two different block ids finalized at one height, each reported within the fork window.
-// Names both groups (the nodes that reported each id) and the height.
+// Names both groups (the nodes on each chain; see ChainsFrom) and the height.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
