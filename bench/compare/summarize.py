@@ -173,29 +173,32 @@ def load_steps(rows, measure, key, label, extra, server="collector"):
               f"({fmt(med([x.get('collector_cpu_cores') for x in s]))} of a core), {extra(s)} ({len(s)} runs)")
 
 
+def rate_ceiling(rows, measure, title, server):
+    """A ceiling found by offering rates in turn (ceilings.sh's `steps`): its median over the
+    repeats, then each rate's figures, `server` naming whose CPU they are."""
+    ceil = [r for r in rows if r["measure"] == f"{measure}_ceiling"]
+    if not ceil:
+        return
+    print(f"- {title}: {fmt(med([r['snapshots_per_s'] for r in ceil]))} snapshots/s with ack p99 <= 100 ms "
+          f"({len(ceil)} repeats: {', '.join(str(r['snapshots_per_s']) for r in ceil)}; "
+          f"{ceil[0]['agents']} streams)")
+    load_steps(rows, f"{measure}_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",
+               lambda s: f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
+                         f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)",
+               server=server)
+
+
 def ceilings(rows):
     rows = [r for r in rows if r.get("bench") == "ceilings"]
     if not rows:
         return
     print("### 4. Ceilings (medians)\n")
-    ing = [r for r in rows if r["measure"] == "ingest_ceiling"]
-    if ing:
-        print(f"- ingest: {fmt(med([r['snapshots_per_s'] for r in ing]))} snapshots/s with ack p99 <= 100 ms "
-              f"({len(ing)} repeats: {', '.join(str(r['snapshots_per_s']) for r in ing)}; "
-              f"{ing[0]['agents']} streams)")
-        load_steps(rows, "ingest_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",
-                   lambda s: f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
-                             f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)")
-    flo = [r for r in rows if r["measure"] == "floor_ceiling"]
-    if flo:
-        what = "parse and ack only" if flo[0].get("parse", "full") == "full" else "count and ack only, no parse"
-        print(f"- gRPC's own ceiling (guts-grpc-floor: {what}, same generator and steps): "
-              f"{fmt(med([r['snapshots_per_s'] for r in flo]))} snapshots/s with ack p99 <= 100 ms "
-              f"({len(flo)} repeats: {', '.join(str(r['snapshots_per_s']) for r in flo)})")
-        load_steps(rows, "floor_step", "offered_per_s", lambda rate: f"offered {rate:,.0f}/s",
-                   lambda s: f"load generator {fmt(med([x.get('loadgen_cpu_us_per_snapshot') for x in s]))} us "
-                             f"({fmt(med([x.get('loadgen_cpu_cores') for x in s]))} of a core)",
-                   server="guts-grpc-floor")
+    rate_ceiling(rows, "ingest", "ingest", "collector")
+    floor = [r for r in rows if r["measure"] == "floor_ceiling"]
+    if floor:
+        what = "parse and ack only" if floor[0].get("parse", "full") == "full" else "count and ack only, no parse"
+        rate_ceiling(rows, "floor", f"gRPC's own ceiling (guts-grpc-floor: {what}, same generator and steps)",
+                     "guts-grpc-floor")
     fl = [r for r in rows if r["measure"] == "fleet_1hz"]
     if fl:
         print(f"- nodes per collector at 1 snapshot/s on the grid (ack p99 of a round <= 500 ms, half a "

@@ -29,8 +29,14 @@ TEST(ForkDetectorTest, TwoBlockIdsAtOneHeightIsOneForkNamingBothGroups) {
   EXPECT_EQ(verdicts[0].nodes, fleet.Names(1, 7));
 }
 
-std::vector<std::string> NodesOf(const v1::NodeGroup& group) {
-  return {group.nodes().begin(), group.nodes().end()};
+// The verdict's groups, each as its node names, in sorted order (the chains come in no set
+// order).
+std::vector<std::vector<std::string>> SortedGroupsOf(const Verdict& verdict) {
+  std::vector<std::vector<std::string>> groups;
+  for (const v1::NodeGroup& g : verdict.groups)
+    groups.emplace_back(g.nodes().begin(), g.nodes().end());
+  std::sort(groups.begin(), groups.end());
+  return groups;
 }
 
 // The detector's state checks each node against the block the node before it in the view
@@ -43,10 +49,7 @@ TEST(ForkDetectorTest, ForkedNodesBetweenTheOthersInTheViewEachCountForTheirOwnB
   const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
   ASSERT_THAT(verdicts, SizeIs(1));
   ASSERT_THAT(verdicts[0].groups, SizeIs(2));
-  std::vector<std::vector<std::string>> groups = {NodesOf(verdicts[0].groups[0]),
-                                                  NodesOf(verdicts[0].groups[1])};
-  std::sort(groups.begin(), groups.end());
-  EXPECT_THAT(groups,
+  EXPECT_THAT(SortedGroupsOf(verdicts[0]),
               ElementsAre(ElementsAre("v1", "v3", "v5", "v7"), ElementsAre("v2", "v4", "v6")));
   EXPECT_EQ(verdicts[0].nodes, fleet.Names(1, 7));
 }
@@ -63,10 +66,7 @@ TEST(ForkDetectorTest, AForkReportedTickAfterTickNamesEachNodeOnce) {
   const std::vector<Verdict> verdicts = harness.Run(fleet, 6);
   ASSERT_THAT(verdicts, SizeIs(1));
   ASSERT_THAT(verdicts[0].groups, SizeIs(2));
-  std::vector<std::vector<std::string>> groups = {NodesOf(verdicts[0].groups[0]),
-                                                  NodesOf(verdicts[0].groups[1])};
-  std::sort(groups.begin(), groups.end());
-  EXPECT_THAT(groups,
+  EXPECT_THAT(SortedGroupsOf(verdicts[0]),
               ElementsAre(ElementsAre("v1", "v11", "v12", "v2", "v4", "v6", "v7", "v8", "v9"),
                           ElementsAre("v10", "v3", "v5")));
 }
@@ -86,10 +86,7 @@ TEST(ForkDetectorTest, ANodeNeverSeenAtTheForkHeightIsOnTheChainItReportsAfter) 
   const std::vector<Verdict> verdicts = harness.Run(fleet, 3);
   ASSERT_THAT(verdicts, SizeIs(1));
   ASSERT_THAT(verdicts[0].groups, SizeIs(2));
-  std::vector<std::vector<std::string>> groups = {NodesOf(verdicts[0].groups[0]),
-                                                  NodesOf(verdicts[0].groups[1])};
-  std::sort(groups.begin(), groups.end());
-  EXPECT_THAT(groups,
+  EXPECT_THAT(SortedGroupsOf(verdicts[0]),
               ElementsAre(ElementsAre("v1", "v2", "v3", "v4"), ElementsAre("v5", "v6", "v7")));
   EXPECT_EQ(verdicts[0].nodes, fleet.Names(1, 7));
 }
