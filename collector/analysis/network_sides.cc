@@ -142,7 +142,9 @@ void NamedSides::KeepGroups(MembersKey k, const std::vector<NetworkSide>& sides,
   key = std::move(k);
   for (const NetworkSide& side : sides) weights.push_back(side.weight);
   groups = std::move(made);
-  for (const v1::NodeGroup& group : groups) group_texts.push_back(GroupText(group));
+  for (size_t c = 0; c < groups.size(); ++c) {
+    group_texts.push_back(SideDescribed(sides, c) ? GroupText(groups[c]) : std::string());
+  }
 }
 
 void RefreshSideGroup(const FleetModel& model, const NetworkSide& side, v1::NodeGroup& group) {

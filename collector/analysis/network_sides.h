@@ -27,6 +27,18 @@ struct NetworkSide {
   size_t size() const { return nodes.size() + unobserved.size(); }
 };
 
+// How many sides, heaviest first, a split's evidence and summary describe one by one (its
+// groups still name every side). A fleet-wide cut leaves every node on a side of its own: at
+// 10 000 nodes a line per side made each copy of the incident 2 MB heavier and its alert 10 000
+// lines long, where the reader needs the largest sides and how many there are.
+inline constexpr size_t kSidesDescribed = 8;
+
+// Whether side `c` of `sides` is described: one of the first kSidesDescribed, or the unheard
+// side wherever it falls (what it is needs saying).
+inline bool SideDescribed(const std::vector<NetworkSide>& sides, size_t c) {
+  return c < kSidesDescribed || sides[c].unheard;
+}
+
 // The graph's components with the unobserved validators placed (each in the component most of
 // its hearers are in), plus the unheard side; heaviest first.
 std::vector<NetworkSide> NetworkSides(const FleetModel& model, const PeerGraph& graph);
@@ -55,7 +67,8 @@ MembersKey SidesKey(const FleetModel& model, const std::vector<NetworkSide>& sid
 struct NamedSides {
   MembersKey key;  // index_epoch 0: nothing kept
   std::vector<uint64_t> weights;
-  // SideGroup of each side, and its GroupText. Each tick's height and has_quorum are set again
+  // SideGroup of each side, and its GroupText (empty for a side not described: past the first
+  // kSidesDescribed and not the unheard side). Each tick's height and has_quorum are set again
   // (RefreshSideGroup); the names and the weight are the key's.
   std::vector<guts::diag::v1::NodeGroup> groups;
   std::vector<std::string> group_texts;

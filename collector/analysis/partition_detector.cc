@@ -227,20 +227,30 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
     }
   }
   std::vector<std::string> unobserved;
+  size_t undescribed = 0, undescribed_members = 0;
   for (size_t c = 0; c < sides.size(); ++c) {
     if (held) {
       RefreshSideGroup(model, sides[c], v.groups.emplace_back(kept.groups[c]));
-      v.evidence[absl::StrCat("group ", c + 1)] = kept.group_texts[c];
     } else {
       v.groups.push_back(SideGroup(model, sides[c]));
-      v.evidence[absl::StrCat("group ", c + 1)] = GroupText(v.groups.back());
     }
     for (int k : sides[c].unobserved) unobserved.push_back(model.unobserved[k].entry->name);
+    if (!SideDescribed(sides, c)) {
+      ++undescribed;
+      undescribed_members += sides[c].size();
+      continue;
+    }
+    v.evidence[absl::StrCat("group ", c + 1)] =
+        held ? kept.group_texts[c] : GroupText(v.groups.back());
     if (sides[c].unheard) {
       v.evidence[absl::StrCat("group ", c + 1, " is")] =
           "validators without an agent that no observed node hears: down or cut off cannot be "
           "told apart without an agent";
     }
+  }
+  if (undescribed > 0) {
+    v.evidence["more groups"] = absl::StrCat(undescribed, " more sides of ", undescribed_members,
+                                             " nodes in all, each named in the incident's groups");
   }
   v.SetMembers(std::move(members));
   v.evidence["quorum_weight"] = absl::StrCat(model.quorum_weight);
@@ -251,7 +261,12 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
         absl::StrCat(absl::StrJoin(unobserved, ","), " (no agent: placed by who hears them)");
   }
   std::vector<std::string> sizes;
-  for (const v1::NodeGroup& group : v.groups) sizes.push_back(absl::StrCat(group.nodes_size()));
+  for (size_t c = 0; c < v.groups.size() && c < kSidesDescribed; ++c) {
+    sizes.push_back(absl::StrCat(v.groups[c].nodes_size()));
+  }
+  if (v.groups.size() > kSidesDescribed) {
+    sizes.push_back(absl::StrCat("... (", v.groups.size(), " sides)"));
+  }
   const bool simplex = model.mode == v1::CONSENSUS_MODE_SIMPLEX;
   std::string quorum_text =
       simplex ? absl::StrCat("largest side ", sides[0].weight, " of ", model.total_weight,

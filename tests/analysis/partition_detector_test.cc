@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "tests/analysis/detector_harness.h"
 
 namespace guts::collector::testing {
@@ -40,6 +43,38 @@ TEST(PartitionDetectorTest, FiveTwoSplitIsPartitionNamingTheMinority) {
   EXPECT_EQ(verdicts[0].cause_key, "PARTITION");
   EXPECT_EQ(verdicts[0].severity, v1::P2);
   EXPECT_THAT(verdicts[0].nodes, ElementsAre("v6", "v7"));
+}
+
+// A split into more sides than a reader can take in one by one (a fleet-wide cut leaves every
+// node alone): the groups name every side, the evidence and the summary the heaviest few and
+// how many more there are.
+TEST(PartitionDetectorTest, SplitIntoManySidesDescribesTheHeaviestAndCountsTheRest) {
+  SyntheticFleet fleet(24);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  std::vector<std::vector<std::string>> sides = {fleet.Names(1, 4)};
+  for (int first = 5; first <= 24; first += 2) sides.push_back(fleet.Names(first, first + 1));
+  for (const auto& side : sides) {
+    std::vector<std::string> rest;
+    for (const std::string& name : fleet.Names(1, 24)) {
+      if (std::find(side.begin(), side.end(), name) == side.end()) rest.push_back(name);
+    }
+    fleet.Cut(side, rest);
+  }
+  const std::vector<Verdict> splits = OfKind(harness.Run(fleet, 3), "PARTITION_NO_QUORUM");
+  ASSERT_THAT(splits, SizeIs(1));
+  const Verdict& split = splits[0];
+  ASSERT_THAT(split.groups, SizeIs(11));
+  int named = 0;
+  for (const v1::NodeGroup& group : split.groups) named += group.nodes_size();
+  EXPECT_EQ(named, 24);
+  EXPECT_EQ(split.evidence.at("group 1"), "{v1,v2,v3,v4} (400)");
+  for (int k = 2; k <= 8; ++k) EXPECT_TRUE(split.evidence.contains(absl::StrCat("group ", k)));
+  EXPECT_FALSE(split.evidence.contains("group 9"));
+  EXPECT_EQ(split.evidence.at("more groups"),
+            "3 more sides of 6 nodes in all, each named in the incident's groups");
+  EXPECT_THAT(split.summary, ::testing::StartsWith("network split 4|2|2|2|2|2|2|2|... (11 sides), "
+                                                   "no side holds quorum"));
 }
 
 TEST(PartitionDetectorTest, NodeCutFromEveryPeerIsIsolatedAndNoSplit) {
