@@ -137,8 +137,9 @@ FleetView MakeFleet(int n, absl::Time now, bool partly_observed = false,
     if (partly_observed && Unobserved(i)) continue;  // no agent: not in the fleet state
     NodeObservation& obs = view.nodes.emplace_back();
     obs.node_id = absl::StrCat("n", i);
-    obs.hello.set_p2p_addr(absl::StrCat(Ip(i), ":9000"));
-    obs.hello.set_role(i < validator_count ? "validator" : "observer");
+    v1::Hello& hello = MutableHello(obs);
+    hello.set_p2p_addr(absl::StrCat(Ip(i), ":9000"));
+    hello.set_role(i < validator_count ? "validator" : "observer");
     obs.connected = true;
     v1::Snapshot& s = MutableLatest(obs);
     s.set_node_id(obs.node_id);

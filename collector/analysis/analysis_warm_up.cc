@@ -14,7 +14,7 @@ namespace {
 // Its stream is open, and a snapshot taken after the stream opened is stored: what the spool
 // replayed came before it.
 bool CaughtUp(const NodeObservation& node) {
-  return node.connected && node.latest != nullptr && node.latest->seq() >= node.hello.next_seq();
+  return node.connected && node.latest != nullptr && node.latest->seq() >= HelloOf(node).next_seq();
 }
 
 }  // namespace

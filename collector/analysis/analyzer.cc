@@ -92,7 +92,7 @@ namespace {
 bool UnderMaintenance(const FleetModel& model, const std::string& node) {
   int index = model.Find(node);
   if (index < 0) return false;
-  const auto& labels = model.nodes[index].observation->hello.labels();
+  const auto& labels = HelloOf(*model.nodes[index].observation).labels();
   auto label = labels.find("maintenance");
   return label != labels.end() && label->second == "true";
 }

@@ -259,7 +259,7 @@ struct ModelMemory::AddressBook {
       return true;
     }
     for (size_t i = 0; i < p2p_addrs.size(); ++i) {
-      const v1::Hello& hello = view.nodes[i].hello;
+      const v1::Hello& hello = HelloOf(view.nodes[i]);
       if (hello.p2p_addr() != p2p_addrs[i]) return false;
       if ((hello.role() != "observer") != static_cast<bool>(validator_roles[i])) return false;
     }
@@ -280,8 +280,8 @@ struct ModelMemory::AddressBook {
     identity = PeerIdentity();
     identity.Reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      p2p_addrs[i] = view.nodes[i].hello.p2p_addr();
-      validator_roles[i] = view.nodes[i].hello.role() != "observer";
+      p2p_addrs[i] = HelloOf(view.nodes[i]).p2p_addr();
+      validator_roles[i] = HelloOf(view.nodes[i]).role() != "observer";
       identity.Add(p2p_addrs[i], static_cast<int>(i));
     }
     has_validators = api != nullptr;

@@ -41,7 +41,7 @@ class NodeIndex {
       const NodeObservation& obs = view.nodes[i];
       const int node = static_cast<int>(i);
       by_name_.emplace(obs.node_id, node);
-      if (!obs.hello.p2p_addr().empty()) by_addr_.emplace(obs.hello.p2p_addr(), node);
+      if (!HelloOf(obs).p2p_addr().empty()) by_addr_.emplace(HelloOf(obs).p2p_addr(), node);
       if (figures[i] == nullptr) continue;
       if (!figures[i]->public_key.empty()) {
         by_key_.emplace(absl::AsciiStrToLower(figures[i]->public_key), node);
@@ -142,7 +142,7 @@ ValidatorSet ResolveValidatorSet(const FleetView& view,
   }
   if (set.source == ValidatorSource::kAgents) {
     for (const NodeObservation& obs : view.nodes) {
-      set.total_weight += obs.hello.role() != "observer" ? 1 : 0;
+      set.total_weight += HelloOf(obs).role() != "observer" ? 1 : 0;
     }
     set.quorum_weight = QuorumWeight(set.mode, set.total_weight);
     return set;

@@ -27,7 +27,7 @@ NodeObservation& FleetState::NodeFor(const std::string& node_id) {
 void FleetState::SetHello(NodeObservation& node, Hello hello) {
   // Every Hello stored counts as a change, even one equal to the last: an agent says it once a
   // connection, and a change costs the analysis no more than one tick of comparisons.
-  node.hello = std::move(hello);
+  node.hello = std::make_shared<const Hello>(std::move(hello));
   identity_generation_ = NewIdentityGeneration();
 }
 

@@ -142,8 +142,11 @@ struct SamplesTail {
 // Everything known about one node.
 struct NodeObservation {
   std::string node_id;
-  // Latest Hello of the node's agent (p2p_addr, role, labels, versions).
-  guts::diag::v1::Hello hello;
+  // Latest Hello of the node's agent (p2p_addr, role, labels, versions); null before the first
+  // (HelloOf reads an empty one then). Shared and never changed, like `latest`: a new Hello
+  // replaces the pointer. A copy in every view was 40 000 allocations and ~5 MB a tick at
+  // 10 000 nodes, made under the fleet state's lock.
+  std::shared_ptr<const guts::diag::v1::Hello> hello;
   // Latest snapshot; null until the first one arrives (LatestOf reads an empty one then).
   // Shared with the fleet state and every other view, and never changed: a newer snapshot
   // replaces the pointer.
@@ -170,6 +173,19 @@ struct NodeObservation {
   // TailCurrent.
   SamplesTail samples_tail;
 };
+
+// The node's latest Hello, or an empty one before the first.
+inline const guts::diag::v1::Hello& HelloOf(const NodeObservation& node) {
+  return node.hello != nullptr ? *node.hello : guts::diag::v1::Hello::default_instance();
+}
+
+// A Hello for a hand-built view (tests, benchmarks) to edit: a copy of the node's, which
+// replaces it, so that no other view sharing the old one sees the edit.
+inline guts::diag::v1::Hello& MutableHello(NodeObservation& node) {
+  auto copy = std::make_shared<guts::diag::v1::Hello>(HelloOf(node));
+  node.hello = copy;
+  return *copy;
+}
 
 // The node's latest snapshot, or an empty one (every field 0 or empty) before the first.
 inline const guts::diag::v1::Snapshot& LatestOf(const NodeObservation& node) {

@@ -170,7 +170,8 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetNode(grpc::CallbackServerContext*
         *node->latest, fleet_->View(absl::Now(), /*with_samples=*/false), analysis.get());
     response->mutable_peer_names()->insert(names.begin(), names.end());
   }
-  response->mutable_labels()->insert(node->hello.labels().begin(), node->hello.labels().end());
+  response->mutable_labels()->insert(HelloOf(*node).labels().begin(),
+                                     HelloOf(*node).labels().end());
   if (node->first_seen != absl::InfinitePast()) {
     response->set_first_seen_unix_ms(absl::ToUnixMillis(node->first_seen));
   }

@@ -16,7 +16,7 @@ using guts::diag::v1::Snapshot;
 uint64_t WeightOf(const NodeObservation& node) {
   for (const auto& v : LatestOf(node).validators().validators()) {
     if (v.name() == node.node_id ||
-        (!node.hello.p2p_addr().empty() && v.addr() == node.hello.p2p_addr())) {
+        (!HelloOf(node).p2p_addr().empty() && v.addr() == HelloOf(node).p2p_addr())) {
       return v.weight();
     }
   }
@@ -48,15 +48,15 @@ NodeStatus MakeNodeStatus(const NodeObservation& node, const NodeAssessment* ass
   NodeStatus row;
   const Snapshot& s = LatestOf(node);
   row.set_node_id(node.node_id);
-  row.set_role(node.hello.role().empty() ? "validator" : node.hello.role());
+  row.set_role(HelloOf(node).role().empty() ? "validator" : HelloOf(node).role());
   row.set_height(s.consensus().finalized_height());
   row.set_view(s.consensus().view());
   row.set_connected(node.connected);
   row.set_last_seq(s.seq());
-  row.set_agent_version(node.hello.agent_version());
+  row.set_agent_version(HelloOf(node).agent_version());
   row.set_node_version(s.health().version());
   row.set_health_status(s.health().status());
-  row.set_p2p_addr(node.hello.p2p_addr());
+  row.set_p2p_addr(HelloOf(node).p2p_addr());
   row.set_weight(WeightOf(node));
   if (node.latest != nullptr) {
     row.set_last_seen_age_ms(absl::ToInt64Milliseconds(now - node.last_received));

@@ -27,8 +27,8 @@ struct Book {
 };
 
 void AddAgent(const NodeObservation& node, Book& book) {
-  const std::string& addr = !node.hello.p2p_addr().empty()
-                                ? node.hello.p2p_addr()
+  const std::string& addr = !HelloOf(node).p2p_addr().empty()
+                                ? HelloOf(node).p2p_addr()
                                 : LatestOf(node).config().p2p_listen_addr();
   if (!addr.empty()) {
     book.by_addr[addr] = node.node_id;

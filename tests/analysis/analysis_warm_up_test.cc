@@ -47,7 +47,7 @@ FleetView ViewAfterStart(SyntheticFleet& fleet, absl::Time started, int back) {
   view.collector.started = started;
   for (size_t i = 0; i < view.nodes.size(); ++i) {
     NodeObservation& n = view.nodes[i];
-    n.hello.set_next_seq(n.latest->seq());
+    MutableHello(n).set_next_seq(n.latest->seq());
     n.first_seen = started - absl::Hours(1);  // known from the store
     if (static_cast<int>(i) >= back) n.connected = false;
   }
@@ -71,14 +71,14 @@ TEST(AnalysisWarmUp, WaitsForEveryKnownAgentToBeBackAndCaughtUpAtMostTheLongest)
       << "start unknown";
   view.collector.started = view.now - absl::Seconds(2);
   for (NodeObservation& n : view.nodes) {
-    n.hello.set_next_seq(n.latest->seq());
+    MutableHello(n).set_next_seq(n.latest->seq());
     n.first_seen = view.collector.started - absl::Hours(1);  // known from the store
   }
   EXPECT_FALSE(AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5)).warming)
       << "all caught up";
 
-  view.nodes[1].connected = false;                                    // not back yet
-  view.nodes[2].hello.set_next_seq(view.nodes[2].latest->seq() + 1);  // replaying its spool
+  view.nodes[1].connected = false;                                            // not back yet
+  MutableHello(view.nodes[2]).set_next_seq(view.nodes[2].latest->seq() + 1);  // replaying its spool
   AnalysisWarmUp w = AnalysisWarmUpOf(view, absl::Seconds(30), absl::Seconds(5));
   EXPECT_TRUE(w.warming);
   EXPECT_NE(w.why.find("1 of 3 agents back and caught up (waiting for v2, v3)"), std::string::npos)
@@ -95,7 +95,7 @@ TEST(AnalysisWarmUp, AFreshCollectorWaitsUntilAgentsStopArriving) {
   fleet.Step();
   FleetView view = fleet.View();
   view.collector.started = view.now - absl::Seconds(3);
-  for (NodeObservation& n : view.nodes) n.hello.set_next_seq(n.latest->seq());
+  for (NodeObservation& n : view.nodes) MutableHello(n).set_next_seq(n.latest->seq());
   view.nodes[0].first_seen = view.now - absl::Seconds(3);
   view.nodes[1].first_seen = view.now - absl::Seconds(2);
   view.nodes[2].first_seen = view.now - absl::Seconds(1);
@@ -149,7 +149,7 @@ TEST(AnalysisWarmUp, AgentsArrivingWhileTheNetworkFormsOpenNothing) {
           1;
       if (tick < arrives) continue;
       n.first_seen = started + absl::Seconds(arrives);
-      n.hello.set_next_seq(0);
+      MutableHello(n).set_next_seq(0);
       arrived.push_back(std::move(n));
     }
     view.nodes = std::move(arrived);

@@ -628,7 +628,7 @@ TEST(AnalyzerTest, ARecycledResultKeepsItsNodeNamesOnlyWhileTheViewsGenerationSt
   auto with_generation = [&](FleetView view) {
     std::string identity;
     for (const NodeObservation& node : view.nodes) {
-      absl::StrAppend(&identity, node.node_id, "/", node.hello.SerializeAsString(), ";");
+      absl::StrAppend(&identity, node.node_id, "/", HelloOf(node).SerializeAsString(), ";");
     }
     auto [it, added] = generations.try_emplace(identity, 0);
     if (added) it->second = NewIdentityGeneration();

@@ -24,7 +24,7 @@ FleetView MixedView() {
   for (int i = 0; i < 6; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = ids[i];
-    n.hello.set_p2p_addr(hellos[i]);
+    MutableHello(n).set_p2p_addr(hellos[i]);
     n.last_received = view.now;
     MutableLatest(n).set_seq(7);
   }
@@ -145,14 +145,15 @@ TEST(PeerAddressTest, RememberedAddressBookFollowsMovesValidatorChangesAndJoins)
   };
   check("first tick");
   check("nothing changed");
-  view.nodes[2].hello.set_p2p_addr("10.0.0.4:9000");  // v2 moves onto v4's validator address
+  MutableHello(view.nodes[2])
+      .set_p2p_addr("10.0.0.4:9000");  // v2 moves onto v4's validator address
   check("moved");
   (*MutableLatest(view.nodes[1]).mutable_validators()->mutable_validators(0))
       .set_addr("10.0.0.2:9000");
   check("validator address changed");
   NodeObservation joined = view.nodes[5];
   joined.node_id = "v7";
-  joined.hello.set_p2p_addr("10.0.0.7:9000");
+  MutableHello(joined).set_p2p_addr("10.0.0.7:9000");
   view.nodes.push_back(joined);
   numbers.push_back(6);
   MutableLatest(view.nodes[0]).add_peers()->set_remote_addr("10.0.0.7:9000");

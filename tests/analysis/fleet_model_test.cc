@@ -28,7 +28,7 @@ TEST(FleetModelTest, InboundSessionsMatchByIpOutboundByIpAndPort) {
   for (int i = 0; i < 3; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
-    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    MutableHello(n).set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
     n.last_received = view.now;
     n.latest = std::make_shared<const v1::Snapshot>();  // every node has a snapshot
   }
@@ -62,7 +62,7 @@ TEST(FleetModelTest, ProcessIsDownOnlyOnTheAgentsEvidence) {
   for (int i = 0; i < 5; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
-    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    MutableHello(n).set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
     n.last_received = view.now;
     n.latest = std::make_shared<const v1::Snapshot>();  // every node has a snapshot
   }
@@ -126,8 +126,9 @@ FleetView DiallingView(const std::vector<std::string>& ids) {
   for (size_t k = 0; k < ids.size(); ++k) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = ids[k];
-    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", k + 1, ":9000"));
-    n.hello.set_role(k + 1 == ids.size() ? "observer" : "validator");
+    v1::Hello& hello = MutableHello(n);
+    hello.set_p2p_addr(absl::StrCat("10.0.0.", k + 1, ":9000"));
+    hello.set_role(k + 1 == ids.size() ? "observer" : "validator");
     n.last_received = view.now;
     v1::Snapshot& s = MutableLatest(n);
     for (size_t j = 0; j < ids.size(); ++j) {
@@ -152,12 +153,12 @@ TEST(FleetModelTest, AViewOfANewIdentityGenerationIsComparedNodeByNode) {
   ExpectTickAsFromScratch(view, history, "the same generation");
 
   FleetView readdressed = view;
-  readdressed.nodes[1].hello.set_p2p_addr("10.0.0.22:9000");
+  MutableHello(readdressed.nodes[1]).set_p2p_addr("10.0.0.22:9000");
   readdressed.identity_generation = NewIdentityGeneration();
   ExpectTickAsFromScratch(readdressed, history, "a new P2P address");
 
   FleetView new_role = readdressed;
-  new_role.nodes[0].hello.set_role("observer");
+  MutableHello(new_role.nodes[0]).set_role("observer");
   new_role.identity_generation = NewIdentityGeneration();
   ExpectTickAsFromScratch(new_role, history, "a new role");
 
@@ -178,7 +179,7 @@ TEST(FleetModelTest, AViewOfANewIdentityGenerationIsComparedNodeByNode) {
   FleetView unknown = view;
   unknown.identity_generation = 0;
   ExpectTickAsFromScratch(unknown, history, "no generation");
-  unknown.nodes[3].hello.set_role("validator");
+  MutableHello(unknown.nodes[3]).set_role("validator");
   ExpectTickAsFromScratch(unknown, history, "no generation, a new role");
 }
 
@@ -201,7 +202,7 @@ FleetView ProbingView() {
   for (int i = 0; i < 5; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
-    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    MutableHello(n).set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
     n.last_received = view.now;
     v1::Snapshot& s = MutableLatest(n);
     s.set_seq(7);
@@ -363,7 +364,7 @@ TEST(FleetModelTest, SamplesTailsCurrentStaleOrAbsentGiveTheWindowsAnswers) {
   for (int i = 0; i < n; ++i) {
     NodeObservation& node = view.nodes.emplace_back();
     node.node_id = absl::StrCat("v", i);
-    node.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    MutableHello(node).set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
     node.latest = std::make_shared<const v1::Snapshot>();
     node.last_received = view.now;
     // v0 never has samples; v1 one, v2 two, the others up to four (the window's bound here).

@@ -76,7 +76,7 @@ PeerGraph CompressedPair(absl::Duration v1_age, absl::Duration v2_age, FleetMode
   for (int i = 0; i < 2; ++i) {
     NodeObservation& n = view.nodes.emplace_back();
     n.node_id = absl::StrCat("v", i + 1);
-    n.hello.set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
+    MutableHello(n).set_p2p_addr(absl::StrCat("10.0.0.", i + 1, ":9000"));
     n.last_received = view.now;
     v1::Snapshot& latest = MutableLatest(n);
     latest.set_interval_ms(100);

@@ -51,7 +51,7 @@ FleetView OddFleet(int tick) {
   snapshot("v7").mutable_validators()->mutable_validators(0)->set_weight(400);
   NodeObservation never;
   never.node_id = "v9";
-  never.hello.set_p2p_addr("10.0.0.99:9000");
+  MutableHello(never).set_p2p_addr("10.0.0.99:9000");
   view.nodes.push_back(never);
   for (NodeObservation& n : view.nodes) {
     if (n.latest != nullptr) n.latest_peers = CompactPeersOf(n.latest);

@@ -278,10 +278,11 @@ FleetView SyntheticFleet::View() const {
     if (!n.has_agent) continue;
     NodeObservation obs;
     obs.node_id = n.id;
-    obs.hello.set_node_id(n.id);
-    obs.hello.set_p2p_addr(absl::StrCat(n.ip, ":9000"));
-    obs.hello.set_role("validator");
-    for (const auto& [k, val] : n.labels) (*obs.hello.mutable_labels())[k] = val;
+    v1::Hello& hello = MutableHello(obs);
+    hello.set_node_id(n.id);
+    hello.set_p2p_addr(absl::StrCat(n.ip, ":9000"));
+    hello.set_role("validator");
+    for (const auto& [k, val] : n.labels) (*hello.mutable_labels())[k] = val;
     obs.first_seen = absl::FromUnixSeconds(1'800'000'000);
     obs.connected = n.agent_up && n.agent_reaches_collector;
     obs.connection_changed = n.connection_changed;

@@ -91,7 +91,7 @@ TEST(FleetStateTest, ConnectAndDisconnectFlipTheFlag) {
   absl::Time t = absl::Now();
   fleet.Connected(hello, t);
   EXPECT_TRUE(fleet.Node("v2")->connected);
-  EXPECT_EQ(fleet.Node("v2")->hello.role(), "observer");
+  EXPECT_EQ(HelloOf(*fleet.Node("v2")).role(), "observer");
   fleet.Disconnected("v2", t + absl::Seconds(1));
   EXPECT_FALSE(fleet.Node("v2")->connected);
   EXPECT_FALSE(fleet.Node("v9").has_value());
@@ -125,7 +125,7 @@ TEST(FleetStateTest, RestoreRebuildsLatestHelloAndRecentSamplesFromTheStore) {
   EXPECT_EQ(v1->latest->seq(), 3u);
   EXPECT_TRUE(v1->latest_figures.valid);
   EXPECT_EQ(v1->latest_figures.finalized_height, 30u);
-  EXPECT_EQ(v1->hello.p2p_addr(), "127.0.0.11:9000");
+  EXPECT_EQ(HelloOf(*v1).p2p_addr(), "127.0.0.11:9000");
   EXPECT_FALSE(v1->connected);
   // The five-hour-old snapshot is outside the sample window's reach.
   ASSERT_EQ(SamplesOf(*v1).size(), 2u);
@@ -202,7 +202,7 @@ TEST(FleetStateTest, RestoreTakesANewIdentityGeneration) {
   EXPECT_NE(restored, before);
   EXPECT_NE(restored, 0u);
   EXPECT_NE(second.View(now).identity_generation, restored);
-  EXPECT_EQ(first.View(now).nodes.at(0).hello.p2p_addr(), "127.0.0.11:9000");
+  EXPECT_EQ(HelloOf(first.View(now).nodes.at(0)).p2p_addr(), "127.0.0.11:9000");
   store->reset();
   std::filesystem::remove_all(dir);
 }

@@ -13,7 +13,7 @@ namespace v1 = ::guts::diag::v1;
 NodeObservation Agent(const std::string& id, const std::string& ip, const std::string& key) {
   NodeObservation n;
   n.node_id = id;
-  n.hello.set_p2p_addr(ip + ":9000");
+  MutableHello(n).set_p2p_addr(ip + ":9000");
   MutableLatest(n).mutable_config()->set_public_key(key);
   return n;
 }
@@ -55,7 +55,7 @@ TEST(PeerNamesTest, RenamedAgentsNameSessionsProbesAndLeaderOverTheListsNames) {
 TEST(PeerNamesTest, AnIpTwoAgentsShareNamesNoInboundSession) {
   FleetView view;
   view.nodes = {Agent("alpha", "127.0.0.11", "aa"), Agent("bravo", "127.0.0.11", "bb")};
-  view.nodes[1].hello.set_p2p_addr("127.0.0.11:9001");
+  MutableHello(view.nodes[1]).set_p2p_addr("127.0.0.11:9001");
   v1::Snapshot s;
   s.add_peers()->set_remote_addr("127.0.0.11:50000");
   s.add_peers()->set_remote_addr("127.0.0.11:9001");
