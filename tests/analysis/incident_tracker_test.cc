@@ -1,10 +1,12 @@
 #include "collector/analysis/incident_tracker.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/natural_order.h"
 
 namespace guts::collector {
@@ -387,6 +389,36 @@ TEST_F(IncidentTrackerTest, KeptNameListsMatchEachTicksVerdict) {
     last_timeline = inc.timeline_size();
   }
   EXPECT_TRUE(opened);
+}
+
+// A large split's change is named in the timeline by its first names and counts; the incident
+// keeps every name, and a change past the names shown is still a change.
+TEST_F(IncidentTrackerTest, LargeSplitsTimelineEventsNameTheFirstNodesAndCountTheRest) {
+  auto names = [](int first, int last) {
+    std::vector<std::string> out;
+    for (int i = first; i <= last; ++i) out.push_back(absl::StrCat("v", i));
+    return out;
+  };
+  std::vector<std::vector<std::string>> sides = {names(1, 100)};
+  for (int first = 101; first <= 140; first += 4) sides.push_back(names(first, first + 3));
+  for (int t = 0; t < 4; ++t) Tick({Split(sides)});
+  sides[10].back() = "v999";  // the last node of the last side, past any name shown
+  IncidentChanges c = Tick({Split(sides)});
+  ASSERT_EQ(c.changed.size(), 1u);
+  const v1::Incident& inc = c.changed[0];
+  EXPECT_EQ(inc.nodes_size(), 40);
+  EXPECT_EQ(inc.groups(10).nodes(3), "v999");
+  std::string nodes_event, groups_event;
+  for (const v1::TimelineEntry& e : inc.timeline()) {
+    if (e.event().starts_with("updated: nodes ")) nodes_event = e.event();
+    if (e.event().starts_with("updated: groups ")) groups_event = e.event();
+  }
+  EXPECT_EQ(nodes_event, absl::StrCat("updated: nodes ", absl::StrJoin(names(101, 132), ","),
+                                      ",... (40 nodes)"));
+  EXPECT_THAT(groups_event, ::testing::StartsWith(
+                                absl::StrCat("updated: groups {", absl::StrJoin(names(1, 32), ","),
+                                             ",... (100 nodes)} {v101,v102,v103,v104}")));
+  EXPECT_THAT(groups_event, ::testing::EndsWith("{v125,v126,v127,v128} ... (11 groups)"));
 }
 
 // A restored incident's lists are the store's: the first tick writes the verdict's over them,
