@@ -23,6 +23,7 @@
 #include "collector/analysis/peer_graph.h"
 #include "collector/analysis/quorum_margin.h"
 #include "collector/analysis/symptom_folding.h"
+#include "collector/analysis/verdict_parts.h"
 
 namespace guts::collector {
 
@@ -474,7 +475,7 @@ void KeepSplitNodes(const Verdict& split, const MembersKey& key, NamedSides& nam
   named.nodes = split.nodes;
   named.node_indices = members->node_indices;
   named.node_groups = members->node_groups;
-  named.nodes_text = absl::StrJoin(split.nodes, ",");
+  named.nodes_text = FewNamesText(split.nodes);
 }
 
 // `verdicts`: the tick's, read by everything else already: a split verdict's groups are moved

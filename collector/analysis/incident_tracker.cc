@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "collector/analysis/incident_kind.h"
 #include "collector/analysis/runbook.h"
+#include "collector/analysis/verdict_parts.h"
 #include "common/incident_kind_name.h"
 #include "common/natural_order.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -75,24 +76,15 @@ std::string GroupsText(const v1::Incident& inc) {
   return absl::StrJoin(parts, " ");
 }
 
-// A timeline event names at most this many nodes, and this many groups: the entry says what
-// changed; the incident's lists hold every name. The whole lists in each of 64 entries made a
-// 10 000-node split's incident megabytes heavier at every change of its sides.
-constexpr int kNamesInEvent = 32;
+// A timeline event names at most kNamesShown nodes of a list and this many groups: the entry
+// says what changed, the incident's lists hold every name. The whole lists in each of 64 entries
+// made a 10 000-node split's incident megabytes heavier at every change of its sides.
 constexpr int kGroupsInEvent = 8;
-
-template <typename Names>
-std::string FewNames(const Names& names) {
-  const int n = static_cast<int>(names.size());
-  std::string text = absl::StrJoin(names.begin(), names.begin() + std::min(n, kNamesInEvent), ",");
-  if (n > kNamesInEvent) absl::StrAppend(&text, ",... (", n, " nodes)");
-  return text;
-}
 
 std::string FewGroups(const v1::Incident& inc) {
   std::vector<std::string> parts;
   for (int k = 0; k < inc.groups_size() && k < kGroupsInEvent; ++k) {
-    parts.push_back(absl::StrCat("{", FewNames(inc.groups(k).nodes()), "}"));
+    parts.push_back(absl::StrCat("{", FewNamesText(inc.groups(k).nodes()), "}"));
   }
   if (inc.groups_size() > kGroupsInEvent) {
     parts.push_back(absl::StrCat("... (", inc.groups_size(), " groups)"));
@@ -325,7 +317,7 @@ bool IncidentTracker::Refresh(absl::Time now, const Verdict& v, Cause& cause, bo
   uint64_t height_before = inc.height();
   CopyVerdict(v, cause, &kept);
   if (!nodes_kept && absl::StrJoin(inc.nodes(), ",") != nodes_before) {
-    events.push_back(absl::StrCat("updated: nodes ", FewNames(inc.nodes())));
+    events.push_back(absl::StrCat("updated: nodes ", FewNamesText(inc.nodes())));
   }
   if (!groups_kept && GroupsText(inc) != groups_before) {
     events.push_back(absl::StrCat("updated: groups ", FewGroups(inc)));

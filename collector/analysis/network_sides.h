@@ -73,7 +73,7 @@ struct NamedSides {
   std::vector<guts::diag::v1::NodeGroup> groups;
   std::vector<std::string> group_texts;
   // The split verdict's `nodes` (SideMemberNames of sides[first_named...]), their indices and
-  // sides, and the names joined by ","; first_named -1: none kept.
+  // sides, and their FewNamesText (verdict_parts.h); first_named -1: none kept.
   int first_named = -1;
   std::vector<std::string> nodes;
   std::vector<int> node_indices;

@@ -10,6 +10,7 @@
 #include "collector/analysis/detector.h"
 #include "collector/analysis/network_sides.h"
 #include "collector/analysis/runbook.h"
+#include "collector/analysis/verdict_parts.h"
 
 namespace guts::collector {
 
@@ -273,14 +274,13 @@ void SplitVerdict(const DetectorInput& in, std::vector<Verdict>& out) {
                              " votes, quorum ", model.quorum_weight, " of ", model.total_weight,
                              " votes")
               : absl::StrCat(sides[0].weight, " of ", model.quorum_weight, " needed");
-  v.summary =
-      v.kind == v1::PARTITION_NO_QUORUM
-          ? absl::StrCat("network split ", absl::StrJoin(sizes, "|"), ", no side holds quorum (",
-                         quorum_text, "): chain halted")
-          : absl::StrCat("network split ", absl::StrJoin(sizes, "|"), "; quorum side ",
-                         v.evidence["group 1"], ", cut off: ",
-                         held && kept.first_named == first_named ? kept.nodes_text
-                                                                 : absl::StrJoin(v.nodes, ","));
+  v.summary = v.kind == v1::PARTITION_NO_QUORUM
+                  ? absl::StrCat("network split ", absl::StrJoin(sizes, "|"),
+                                 ", no side holds quorum (", quorum_text, "): chain halted")
+                  : absl::StrCat("network split ", absl::StrJoin(sizes, "|"), "; quorum side ",
+                                 v.evidence["group 1"], ", cut off: ",
+                                 held && kept.first_named == first_named ? kept.nodes_text
+                                                                         : FewNamesText(v.nodes));
   if (!unobserved.empty()) absl::StrAppend(&v.summary, "; unobserved: ", v.evidence["unobserved"]);
   v.height = model.max_height;
   out.push_back(std::move(v));

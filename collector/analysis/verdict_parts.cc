@@ -41,7 +41,7 @@ v1::NodeGroup NodeGroupOf(const FleetModel& model, const std::vector<int>& nodes
 }
 
 std::string GroupText(const v1::NodeGroup& group) {
-  return absl::StrCat("{", absl::StrJoin(group.nodes(), ","), "} (", group.weight(), ")");
+  return absl::StrCat("{", FewNamesText(group.nodes()), "} (", group.weight(), ")");
 }
 
 std::string SecondsText(absl::Duration d) {

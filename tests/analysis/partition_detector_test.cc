@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tests/analysis/detector_harness.h"
 
 namespace guts::collector::testing {
@@ -75,6 +76,31 @@ TEST(PartitionDetectorTest, SplitIntoManySidesDescribesTheHeaviestAndCountsTheRe
             "3 more sides of 6 nodes in all, each named in the incident's groups");
   EXPECT_THAT(split.summary, ::testing::StartsWith("network split 4|2|2|2|2|2|2|2|... (11 sides), "
                                                    "no side holds quorum"));
+}
+
+// A split of many nodes: the verdict names every cut-off node, its summary and evidence the
+// first 32 of each list and how many there are.
+TEST(PartitionDetectorTest, LargeSplitsSummaryShowsTheFirstNamesOfEachList) {
+  SyntheticFleet fleet(150);
+  DetectorHarness harness("partition");
+  harness.Run(fleet, 10);
+  fleet.Cut(fleet.Names(1, 110), fleet.Names(111, 150));
+  const std::vector<Verdict> splits = OfKind(harness.Run(fleet, 3), "PARTITION");
+  ASSERT_THAT(splits, SizeIs(1));
+  const Verdict& split = splits[0];
+  EXPECT_THAT(split.nodes, SizeIs(40));
+  std::vector<std::string> cut_off = split.nodes;  // sorted by id: v111, v112, ...
+  cut_off.resize(32);
+  const std::string quorum_side =
+      absl::StrCat("{",
+                   absl::StrJoin(std::vector<std::string>(split.groups[0].nodes().begin(),
+                                                          split.groups[0].nodes().begin() + 32),
+                                 ","),
+                   ",... (110 nodes)} (11000)");
+  EXPECT_EQ(split.evidence.at("group 1"), quorum_side);
+  EXPECT_EQ(split.summary,
+            absl::StrCat("network split 110|40; quorum side ", quorum_side,
+                         ", cut off: ", absl::StrJoin(cut_off, ","), ",... (40 nodes)"));
 }
 
 TEST(PartitionDetectorTest, NodeCutFromEveryPeerIsIsolatedAndNoSplit) {
