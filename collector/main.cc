@@ -16,13 +16,15 @@
 #include "spdlog/spdlog.h"
 
 // jemalloc's options, read once when it starts (ignored when the collector is built with
-// glibc's malloc). Two arenas instead of jemalloc's default of four per CPU: the collector's
-// allocations come from a handful of threads (gRPC's, the writer, the analysis), and each
-// extra arena keeps its own freed pages and partly used runs. At 10 000 streams that was
-// ~40 MiB of peak RSS with no measurable CPU cost (docs/benchmarks.md, "10 000 streams, third
-// pass"). The MALLOC_CONF environment variable still overrides it.
+// glibc's malloc). One arena instead of jemalloc's default of four per CPU: the collector's
+// allocations come from a handful of threads (gRPC's, the writer, the analysis), each with its
+// own thread cache in front of the arena, and each extra arena keeps its own freed pages and
+// partly used runs. At 10 000 streams two arenas instead of eight took ~40 MiB off the peak,
+// and one instead of two another ~13 MiB, with no measurable CPU cost at 10 000 or 20 000
+// snapshots a second (docs/benchmarks.md, "10 000 streams, third pass" and session 26). The
+// MALLOC_CONF environment variable still overrides it.
 extern "C" {
-const char* malloc_conf = "narenas:2";
+const char* malloc_conf = "narenas:1";
 }
 
 namespace {
