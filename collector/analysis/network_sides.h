@@ -29,8 +29,8 @@ struct NetworkSide {
 
 // How many sides, heaviest first, a split's evidence and summary describe one by one (its
 // groups still name every side). A fleet-wide cut leaves every node on a side of its own: at
-// 10 000 nodes a line per side made each copy of the incident 2 MB heavier and its alert 10 000
-// lines long, where the reader needs the largest sides and how many there are.
+// 10 000 nodes a line per side made each copy of the incident 2 MB heavier and its evidence
+// 10 000 lines long, where the reader needs the largest sides and how many there are.
 inline constexpr size_t kSidesDescribed = 8;
 
 // Whether side `c` of `sides` is described: one of the first kSidesDescribed, or the unheard

@@ -32,7 +32,7 @@ guts::diag::v1::NodeGroup NodeGroupOf(const FleetModel& model, const std::vector
 std::string GroupText(const guts::diag::v1::NodeGroup& group);
 
 // How many names a summary or a timeline entry shows of a list that the incident holds whole.
-// A 10 000-node split named in full made every summary, alert and timeline entry 100 KB long.
+// A 10 000-node split named in full made every summary and timeline entry 100 KB long.
 inline constexpr int kNamesShown = 32;
 
 // The first kNamesShown of `names` joined by ",", then ",... (N nodes)" when there are more.
