@@ -174,13 +174,17 @@ int main(int argc, char** argv) {
       if (collector_pid > 0) cpu0 = CpuSeconds(collector_pid);
       gen_cpu0 = CpuSeconds(getpid());
     }
-    if (now >= measure_to) break;
     if (!aligned) {
-      uint64_t due_by_now = static_cast<uint64_t>(absl::ToDoubleSeconds(now - start) * rate);
+      // Up to the window's end at most, and before leaving the loop: a wake-up late past the
+      // end (a busy machine) must still send the window's last snapshots, or the window would
+      // hold fewer than rate x duration without any being counted unacked.
+      const absl::Time upto = std::min(now, measure_to);
+      uint64_t due_by_now = static_cast<uint64_t>(absl::ToDoubleSeconds(upto - start) * rate);
       for (; scheduled < due_by_now; ++scheduled) {
         sims[scheduled % sims.size()]->Due(start + absl::Seconds(scheduled / rate));
       }
     }
+    if (now >= measure_to) break;
     if (collector_pid > 0 && now >= next_rss) {
       max_rss = std::max(max_rss, RssBytes(collector_pid));
       next_rss = now + absl::Seconds(1);
