@@ -137,6 +137,7 @@ double SnapshotWriter::SnapshotsPerSecond() const {
 void SnapshotWriter::Run() {
   std::vector<PendingSnapshot> batch;
   std::vector<Hello> hellos;
+  bool written = false;
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -144,8 +145,9 @@ void SnapshotWriter::Run() {
         return !queue_.empty() || !hellos_.empty() || stopping_;
       };
       // Only a writer that caught up lingers: one that is behind already gets the snapshots
-      // that came during its last write as its next batch.
-      const bool caught_up = queue_.empty();
+      // that came during its last write as its next batch. Before its first write there is no
+      // last write to be behind from: what queued while its thread started lingers too.
+      const bool caught_up = queue_.empty() || !written;
       mu_.Await(absl::Condition(&has_work));
       if (queue_.empty() && hellos_.empty() && stopping_) return;
       auto batch_ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -169,6 +171,7 @@ void SnapshotWriter::Run() {
           queue_.empty() ? 0 : absl::ToDoubleSeconds(absl::Now() - queue_.front().received));
     }
     WriteBatch(batch, hellos);
+    written = true;
     hellos.clear();
     absl::MutexLock lock(&mu_);
     writing_since_ = absl::InfiniteFuture();
