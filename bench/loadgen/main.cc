@@ -179,8 +179,8 @@ int main(int argc, char** argv) {
       // end (a busy machine) must still send the window's last snapshots, or the window would
       // hold fewer than rate x duration without any being counted unacked.
       const absl::Time upto = std::min(now, measure_to);
-      uint64_t due_by_now = static_cast<uint64_t>(absl::ToDoubleSeconds(upto - start) * rate);
-      for (; scheduled < due_by_now; ++scheduled) {
+      const uint64_t due = static_cast<uint64_t>(absl::ToDoubleSeconds(upto - start) * rate);
+      for (; scheduled < due; ++scheduled) {
         sims[scheduled % sims.size()]->Due(start + absl::Seconds(scheduled / rate));
       }
     }
